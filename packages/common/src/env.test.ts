@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { envBool, envDurationMs, envInt, parseDurationMs, parseEnvConfig } from './env.js';
+import { MeshError } from './mesh-error.js';
+
+describe('parseDurationMs', () => {
+  it('reads bare numbers in the given unit and suffixed values in theirs', () => {
+    expect(parseDurationMs('5')).toBe(5000);
+    expect(parseDurationMs('5', 'ms')).toBe(5);
+    expect(parseDurationMs('250ms')).toBe(250);
+    expect(parseDurationMs('1.5s')).toBe(1500);
+    expect(parseDurationMs('2m')).toBe(120_000);
+  });
+
+  it('returns undefined for text that is not a duration', () => {
+    expect(parseDurationMs('soon')).toBeUndefined();
+    expect(parseDurationMs('-5s')).toBeUndefined();
+  });
+});
+
+describe('parseEnvConfig', () => {
+  const schema = z.object({
+    PORT: envInt(8080, 0, 65535),
+    DEBUG: envBool(false),
+    TIMEOUT: envDurationMs('30'),
+  });
+
+  it('applies defaults and reads "false" as false', () => {
+    const config = parseEnvConfig(schema, { DEBUG: 'false' }, 'test');
+    expect(config).toEqual({ PORT: 8080, DEBUG: false, TIMEOUT: 30_000 });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('lists every invalid variable in one CONFIG_INVALID error', () => {
+    let caught: unknown;
+    try {
+      parseEnvConfig(schema, { PORT: '70000', DEBUG: 'maybe', TIMEOUT: 'later' }, 'test');
+    } catch (error: unknown) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(MeshError);
+    const error = caught as MeshError;
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.message).toContain('PORT');
+    expect(error.message).toContain('DEBUG');
+    expect(error.message).toContain('TIMEOUT');
+  });
+});

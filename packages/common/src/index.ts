@@ -1,0 +1,20 @@
+/** Public API of @mesh/common. Anything exported here is public; nothing else is. */
+export { MeshError, isMeshError, toMeshError } from './mesh-error.js';
+export type { MeshErrorCode, MeshErrorOptions } from './mesh-error.js';
+export { httpStatusForCode } from './http-status.js';
+export { readBody, readJsonBody, sendJson, sendError } from './http-json.js';
+export type { ErrorBody, ReadJsonOptions } from './http-json.js';
+export { createLogger, silentLogger, parseLogLevel } from './logger.js';
+export type { Logger, LogLevel, CreateLoggerOptions } from './logger.js';
+export {
+  parseDurationMs,
+  envDurationMs,
+  envInt,
+  envBool,
+  envUrl,
+  resolveSecretFiles,
+  parseEnvConfig,
+} from './env.js';
+export type { Env } from './env.js';
+export { parseTraceparent, formatTraceparent, newTraceContext, childTraceContext } from './trace-context.js';
+export type { TraceContext } from './trace-context.js';

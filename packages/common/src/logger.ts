@@ -1,0 +1,51 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+const LEVEL_ALIASES: Readonly<Record<string, LogLevel>> = {
+  critical: 'fatal',
+  fatal: 'fatal',
+  error: 'error',
+  warning: 'warn',
+  warn: 'warn',
+  info: 'info',
+  debug: 'debug',
+  trace: 'trace',
+  silent: 'silent',
+  off: 'silent',
+};
+
+/** Accepts MCP Mesh style levels (`INFO`, `WARNING`, `DEBUG`) as well as pino's; undefined for anything else. */
+export function parseLogLevel(value: string): LogLevel | undefined {
+  return LEVEL_ALIASES[value.trim().toLowerCase()];
+}
+
+export interface CreateLoggerOptions {
+  name: string;
+  level?: LogLevel;
+  /** Extra fields on every line, such as the agent id. */
+  base?: Record<string, unknown>;
+  /** Where to write; defaults to stdout. Tests pass a stream to read lines back. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** A pino JSON logger with ISO timestamps and the service name on every line. */
+export function createLogger(options: CreateLoggerOptions): Logger {
+  const pinoOptions: LoggerOptions = {
+    name: options.name,
+    level: options.level ?? 'info',
+    base: { service: options.name, ...options.base },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  };
+  return options.destination === undefined
+    ? pino(pinoOptions)
+    : pino(pinoOptions, options.destination as pino.DestinationStream);
+}
+
+/** A logger that drops everything: the default for libraries given none. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

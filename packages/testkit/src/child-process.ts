@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface StartedProcess {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  /** Everything the process printed so far (stdout and stderr interleaved), for failure messages. */
+  output(): string;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  readonly exited: Promise<number | string>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  stop(graceMs?: number): Promise<number | string>;
+  /** SIGKILL at once. */
+  kill(): Promise<number | string>;
+}
+
+export interface StartProcessOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Keep at most this many characters of output. */
+  maxOutputChars?: number;
+}
+
+const running = new Set<StartedProcess>();
+
+/** Starts a child process whose output is captured; every started process is stopped by `stopAllProcesses`. */
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  options: StartProcessOptions = {},
+): StartedProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  const pid = child.pid;
+  const maxChars = options.maxOutputChars ?? 200_000;
+  let output = '';
+  const append = (chunk: Buffer): void => {
+    output += chunk.toString('utf8');
+    if (output.length > maxChars) output = output.slice(output.length - maxChars);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  const started: StartedProcess = {
+    pid,
+    child,
+    output: () => output,
+    exited,
+    async stop(graceMs = 5000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      running.delete(started);
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      running.delete(started);
+      return exited;
+    },
+  };
+  running.add(started);
+  return started;
+}
+
+/** Starts a Node.js script with the current Node binary. */
+export function startNode(
+  script: string,
+  args: readonly string[] = [],
+  options: StartProcessOptions = {},
+): StartedProcess {
+  return startProcess(process.execPath, [script, ...args], options);
+}
+
+/** Stops every process started through this module that is still running (for afterAll hooks). */
+export async function stopAllProcesses(graceMs = 5000): Promise<void> {
+  await Promise.all([...running].map((started) => started.stop(graceMs)));
+}

@@ -1,0 +1,12 @@
+/** Public API of @mesh/testkit (test-only helpers). */
+export { realServerUrl } from './real-servers.js';
+export type { RealServer } from './real-servers.js';
+export { freePort } from './ports.js';
+export { waitFor, waitForHttp } from './wait-for.js';
+export type { WaitOptions } from './wait-for.js';
+export { startProcess, startNode, stopAllProcesses } from './child-process.js';
+export type { StartedProcess, StartProcessOptions } from './child-process.js';
+export { officialMeshBinary } from './official-mesh.js';
+export type { OfficialBinary } from './official-mesh.js';
+export { createTestDatabase } from './postgres-database.js';
+export type { TestDatabase } from './postgres-database.js';

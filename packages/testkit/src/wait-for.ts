@@ -1,0 +1,41 @@
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  description?: string;
+}
+
+/** Polls `check` until it returns a non-undefined value, or fails after `timeoutMs` with the last error. */
+export async function waitFor<T>(check: () => Promise<T | undefined>, options: WaitOptions = {}): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const intervalMs = options.intervalMs ?? 50;
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error: unknown) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const reason = lastError instanceof Error ? `: ${lastError.message}` : '';
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${options.description ?? 'condition'}${reason}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Waits until `url` answers with a status below 500 (or exactly `status` when given). */
+export function waitForHttp(url: string, options: WaitOptions & { status?: number } = {}): Promise<Response> {
+  return waitFor(
+    async () => {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      const ok = options.status === undefined ? response.status < 500 : response.status === options.status;
+      return ok ? response : undefined;
+    },
+    { description: url, ...options },
+  );
+}
