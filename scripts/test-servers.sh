@@ -69,8 +69,16 @@ start_rabbitmq() {
     log "rabbitmq already running"; return
   fi
   RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
-  timeout 60 rabbitmqctl -q await_startup >/dev/null
-  log "rabbitmq ready"
+  # await_startup fails while the node has not registered with epmd yet, so retry it (bounded: ~60 s).
+  for _ in $(seq 1 60); do
+    if timeout 20 rabbitmqctl -q await_startup >/dev/null 2>&1; then
+      log "rabbitmq ready"
+      return
+    fi
+    sleep 1
+  done
+  log "rabbitmq did not start within 60 s"
+  exit 1
 }
 
 print_env() {
