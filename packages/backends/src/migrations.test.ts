@@ -1,0 +1,81 @@
+import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations, type Migration } from './migrations.js';
+import { ensureDatabase, createPgPool } from './postgres-pool.js';
+import { toPgConfig } from './postgres-config.js';
+
+const postgresUrl = realServerUrl('postgres');
+
+const MIGRATIONS: Migration[] = [
+  { id: '001-items', sql: 'CREATE TABLE items (id int PRIMARY KEY)' },
+  // Not idempotent on purpose: a second run of it would fail with a duplicate key.
+  { id: '002-seed', sql: 'INSERT INTO items (id) VALUES (1), (2)' },
+];
+
+describe.skipIf(!postgresUrl)('runMigrations (real PostgreSQL)', () => {
+  let database: TestDatabase;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    database = await createTestDatabase(postgresUrl!);
+    pool = new pg.Pool({ connectionString: database.url, max: 6 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await database?.drop();
+  });
+
+  it('applies each migration once when several runs race', async () => {
+    const runs = await Promise.all([1, 2, 3, 4].map(() => runMigrations(pool, MIGRATIONS, { name: 'race' })));
+    expect(runs.flat().sort()).toEqual(['001-items', '002-seed']);
+    const count = await pool.query<{ n: string }>('SELECT count(*) AS n FROM items');
+    expect(count.rows[0]?.n).toBe('2');
+  });
+
+  it('applies nothing the second time and only new migrations later', async () => {
+    expect(await runMigrations(pool, MIGRATIONS, { name: 'race' })).toEqual([]);
+    const more = [...MIGRATIONS, { id: '003-more', sql: 'INSERT INTO items (id) VALUES (3)' }];
+    expect(await runMigrations(pool, more, { name: 'race' })).toEqual(['003-more']);
+  });
+
+  it('rolls back a failing migration and records nothing for it', async () => {
+    const broken = [{ id: '001-broken', sql: 'CREATE TABLE half (id int); SELECT no_such_function()' }];
+    await expect(runMigrations(pool, broken, { name: 'broken' })).rejects.toThrow(/no_such_function/);
+    const table = await pool.query("SELECT to_regclass('half') AS t");
+    expect(table.rows[0]?.t).toBeNull();
+    expect(await runMigrations(pool, [], { name: 'broken' })).toEqual([]);
+  });
+
+  it('rejects duplicate migration ids', async () => {
+    await expect(runMigrations(pool, [MIGRATIONS[0]!, MIGRATIONS[0]!], { name: 'dup' })).rejects.toThrow(
+      /duplicate/,
+    );
+  });
+});
+
+describe.skipIf(!postgresUrl)('ensureDatabase (real PostgreSQL)', () => {
+  it('creates a missing database once even when called concurrently', async () => {
+    const name = `ensure_${Date.now().toString(36)}`;
+    const config = toPgConfig(
+      { DATABASE_URL: postgresUrl, DB_NAME: name, DB_PORT: 5432, DB_POOL_MAX: 2 },
+      { defaultDatabase: 'unused' },
+    )!;
+    const created = await Promise.all([
+      ensureDatabase(config),
+      ensureDatabase(config),
+      ensureDatabase(config),
+    ]);
+    expect(created.filter(Boolean)).toHaveLength(1);
+    const pool = createPgPool(config);
+    try {
+      const result = await pool.query<{ db: string }>('SELECT current_database() AS db');
+      expect(result.rows[0]?.db).toBe(name);
+    } finally {
+      await pool.end();
+      const admin = new pg.Client({ connectionString: postgresUrl });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { parseEnvConfig } from '@mesh/common';
+import { pgConfigToUrl, postgresEnvShape, toPgConfig } from './postgres-config.js';
+import { rabbitmqEnvShape, redisEnvShape, toRedisUrl } from './redis-config.js';
+
+const schema = z.object({ ...postgresEnvShape, ...redisEnvShape, ...rabbitmqEnvShape });
+const parse = (env: Record<string, string>) => parseEnvConfig(schema, env, 'test');
+
+describe('toPgConfig', () => {
+  it('returns undefined when no server is configured', () => {
+    expect(toPgConfig(parse({}), { defaultDatabase: 'business_db' })).toBeUndefined();
+  });
+
+  it('uses the default database when the URL has no path', () => {
+    const config = toPgConfig(parse({ DATABASE_URL: 'postgres://u:p%40ss@db.local:6543' }), {
+      defaultDatabase: 'business_db',
+    });
+    expect(config).toMatchObject({ host: 'db.local', port: 6543, user: 'u', password: 'p@ss' });
+    expect(config?.database).toBe('business_db');
+  });
+
+  it('prefers DB_NAME over the URL path, and the URL path over the default', () => {
+    const url = 'postgres://u:p@127.0.0.1:5432/from_url';
+    expect(toPgConfig(parse({ DATABASE_URL: url }), { defaultDatabase: 'd' })?.database).toBe('from_url');
+    expect(
+      toPgConfig(parse({ DATABASE_URL: url, DB_NAME: 'named' }), { defaultDatabase: 'd' })?.database,
+    ).toBe('named');
+  });
+
+  it('builds a config from DB_HOST and friends', () => {
+    const config = toPgConfig(
+      parse({
+        DB_HOST: 'postgres',
+        DB_PORT: '5544',
+        DB_USER: 'mesh',
+        DB_PASSWORD: 'secret',
+        DB_POOL_MAX: '4',
+      }),
+      { defaultDatabase: 'business_db' },
+    );
+    expect(config).toEqual({
+      host: 'postgres',
+      port: 5544,
+      database: 'business_db',
+      user: 'mesh',
+      password: 'secret',
+      max: 4,
+    });
+    expect(pgConfigToUrl(config!)).not.toContain('secret');
+  });
+
+  it('rejects a DATABASE_URL that is not a postgres URL', () => {
+    expect(() => parse({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
+  });
+});
+
+describe('toRedisUrl', () => {
+  it('reads REDIS_URL, then REDIS_HOST, then the CACHE_HOST alias', () => {
+    expect(toRedisUrl(parse({ REDIS_URL: 'redis://r:6380' }))).toBe('redis://r:6380');
+    expect(toRedisUrl(parse({ REDIS_HOST: 'redis' }))).toBe('redis://redis:6379');
+    expect(toRedisUrl(parse({ CACHE_HOST: 'cache', REDIS_PORT: '7000' }))).toBe('redis://cache:7000');
+    expect(toRedisUrl(parse({}))).toBeUndefined();
+  });
+});

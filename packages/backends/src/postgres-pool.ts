@@ -1,0 +1,77 @@
+import { silentLogger, type Logger } from '@mesh/common';
+import pg from 'pg';
+import type { PgConfig } from './postgres-config.js';
+
+export interface CreatePgPoolOptions {
+  logger?: Logger;
+  /** Application name shown in pg_stat_activity. */
+  applicationName?: string;
+}
+
+/**
+ * A pg Pool for the config. Idle-client errors (server restart, network) are logged instead of crashing the
+ * process: the pool replaces broken clients on the next checkout.
+ */
+export function createPgPool(config: PgConfig, options: CreatePgPoolOptions = {}): pg.Pool {
+  const logger = options.logger ?? silentLogger();
+  const pool = new pg.Pool({
+    host: config.host,
+    port: config.port,
+    database: config.database,
+    user: config.user,
+    password: config.password,
+    max: config.max,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    application_name: options.applicationName,
+  });
+  pool.on('error', (error: Error) => {
+    logger.warn({ err: error.message, database: config.database }, 'idle PostgreSQL client failed');
+  });
+  return pool;
+}
+
+const DUPLICATE_DATABASE = '42P04';
+const UNIQUE_VIOLATION = '23505';
+
+export interface EnsureDatabaseOptions {
+  logger?: Logger;
+  /** The database to connect to for CREATE DATABASE; `postgres` exists on every server. */
+  maintenanceDatabase?: string;
+}
+
+/**
+ * Creates `config.database` if it does not exist, so an app can start against an empty server.
+ * Safe when several replicas run it at once (a concurrent create counts as success).
+ * Returns true when this call created it.
+ */
+export async function ensureDatabase(
+  config: PgConfig,
+  options: EnsureDatabaseOptions = {},
+): Promise<boolean> {
+  const logger = options.logger ?? silentLogger();
+  const client = new pg.Client({
+    host: config.host,
+    port: config.port,
+    database: options.maintenanceDatabase ?? 'postgres',
+    user: config.user,
+    password: config.password,
+    connectionTimeoutMillis: 5_000,
+  });
+  await client.connect();
+  try {
+    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [config.database]);
+    if (existing.rowCount !== null && existing.rowCount > 0) return false;
+    try {
+      await client.query(`CREATE DATABASE ${client.escapeIdentifier(config.database)}`);
+    } catch (error: unknown) {
+      const code = (error as { code?: string }).code;
+      if (code === DUPLICATE_DATABASE || code === UNIQUE_VIOLATION) return false;
+      throw error;
+    }
+    logger.info({ database: config.database }, 'created database');
+    return true;
+  } finally {
+    await client.end();
+  }
+}

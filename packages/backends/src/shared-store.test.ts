@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemorySharedStore } from './memory-shared-store.js';
+import { createSharedStore, type SharedStore } from './shared-store.js';
+
+function sharesStateBetweenInstances(makePair: () => Promise<[SharedStore, SharedStore]>): void {
+  it('counts hits of both instances in one window', async () => {
+    const [a, b] = await makePair();
+    const key = `login:${randomBytes(4).toString('hex')}`;
+    expect(await a.hit(key, 60_000)).toBe(1);
+    expect(await b.hit(key, 60_000)).toBe(2);
+    expect(await a.hit(key, 60_000)).toBe(3);
+    expect(await b.hit(`${key}:other`, 60_000)).toBe(1);
+  });
+
+  it('sees a flag set by the other instance until it expires', async () => {
+    const [a, b] = await makePair();
+    const key = `revoked:${randomBytes(4).toString('hex')}`;
+    expect(await b.hasFlag(key)).toBe(false);
+    await a.setFlag(key, 60_000);
+    expect(await b.hasFlag(key)).toBe(true);
+    await a.setFlag(`${key}:short`, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await b.hasFlag(`${key}:short`)).toBe(false);
+  });
+
+  it('starts a new count in the next window', async () => {
+    const [a] = await makePair();
+    const key = `w:${randomBytes(4).toString('hex')}`;
+    await a.hit(key, 50);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await a.hit(key, 50)).toBe(1);
+  });
+}
+
+describe('MemorySharedStore', () => {
+  it('counts per fixed window', async () => {
+    let now = 0;
+    const store = new MemorySharedStore({ prefix: '', now: () => now });
+    expect(await store.hit('k', 1000)).toBe(1);
+    expect(await store.hit('k', 1000)).toBe(2);
+    now = 1000;
+    expect(await store.hit('k', 1000)).toBe(1);
+  });
+});
+
+const redisUrl = realServerUrl('redis');
+
+describe.skipIf(!redisUrl)('Redis shared store (real Redis)', () => {
+  const stores: SharedStore[] = [];
+  const prefix = `test:${randomBytes(4).toString('hex')}:`;
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+  });
+  sharesStateBetweenInstances(async () => {
+    const pair: [SharedStore, SharedStore] = [
+      createSharedStore({ redisUrl, prefix }),
+      createSharedStore({ redisUrl, prefix }),
+    ];
+    stores.push(...pair);
+    return pair;
+  });
+});
+
+const postgresUrl = realServerUrl('postgres');
+
+describe.skipIf(!postgresUrl)('PostgreSQL shared store (real PostgreSQL)', () => {
+  let database: TestDatabase;
+  const pools: pg.Pool[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase(postgresUrl!);
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.end()));
+    await database?.drop();
+  });
+  sharesStateBetweenInstances(async () => {
+    const poolA = new pg.Pool({ connectionString: database.url, max: 2 });
+    const poolB = new pg.Pool({ connectionString: database.url, max: 2 });
+    pools.push(poolA, poolB);
+    return [
+      createSharedStore({ pool: poolA, prefix: 'p:' }),
+      createSharedStore({ pool: poolB, prefix: 'p:' }),
+    ];
+  });
+});

@@ -1,0 +1,47 @@
+import { silentLogger, type Logger } from '@mesh/common';
+import type pg from 'pg';
+import { MemorySharedStore } from './memory-shared-store.js';
+import { PgSharedStore } from './pg-shared-store.js';
+import { RedisSharedStore } from './redis-shared-store.js';
+
+/**
+ * State replicas must share (rate-limit counters, short-lived flags such as revoked tokens).
+ * Backed by Redis, else a PostgreSQL table, so every replica sees the same values.
+ */
+export interface SharedStore {
+  /** Counts a hit in the current fixed window of `windowMs` and returns the window's count so far. */
+  hit(key: string, windowMs: number): Promise<number>;
+  /** Sets a flag that disappears after `ttlMs`. */
+  setFlag(key: string, ttlMs: number): Promise<void>;
+  hasFlag(key: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface CreateSharedStoreOptions {
+  redisUrl?: string | undefined;
+  /** Used when there is no Redis; the store creates its tables with runMigrations. Not closed by the store. */
+  pool?: pg.Pool | undefined;
+  prefix: string;
+  logger?: Logger;
+}
+
+/**
+ * Redis when `redisUrl` is set, else PostgreSQL when `pool` is given, else process memory (one replica only:
+ * a warning says so).
+ */
+export function createSharedStore(options: CreateSharedStoreOptions): SharedStore {
+  const logger = options.logger ?? silentLogger();
+  if (options.redisUrl !== undefined && options.redisUrl !== '') {
+    return new RedisSharedStore({ url: options.redisUrl, prefix: options.prefix, logger });
+  }
+  if (options.pool !== undefined) {
+    return new PgSharedStore({ pool: options.pool, prefix: options.prefix, logger });
+  }
+  logger.warn('shared store in process memory: replicas will not share counters or flags');
+  return new MemorySharedStore({ prefix: options.prefix });
+}
+
+/** The index of the fixed window containing `nowMs`. */
+export function windowIndex(nowMs: number, windowMs: number): number {
+  return Math.floor(nowMs / Math.max(1, windowMs));
+}
