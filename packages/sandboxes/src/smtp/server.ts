@@ -1,0 +1,157 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type AddressObject } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { sendJson, silentLogger, type Logger } from '@mesh/common';
+import { Mailbox, type ReceivedMessage } from './mailbox.js';
+
+export interface SmtpSinkOptions {
+  /** Messages kept for the HTTP API; older ones are dropped. */
+  maxMessages?: number;
+  /** Largest message accepted, in bytes. */
+  maxMessageBytes?: number;
+  logger?: Logger;
+}
+
+export interface SmtpSink {
+  readonly mailbox: Mailbox;
+  /** Starts the SMTP listener and the HTTP API (port 0 = any free port for either). */
+  listen(options: {
+    host: string;
+    smtpPort: number;
+    httpPort: number;
+  }): Promise<{ smtpPort: number; httpPort: number; httpUrl: string }>;
+  close(): Promise<void>;
+}
+
+const KEPT_HEADER = /^(x-|references$|in-reply-to$)/i;
+
+/**
+ * A mail sink for local runs and tests: an SMTP server that accepts every message (with or without AUTH,
+ * any credentials) and an HTTP API to read and clear what arrived. Nothing is relayed anywhere.
+ */
+export function createSmtpSink(options: SmtpSinkOptions = {}): SmtpSink {
+  const logger = options.logger ?? silentLogger();
+  const maxBytes = options.maxMessageBytes ?? 10 * 1024 * 1024;
+  const mailbox = new Mailbox(options.maxMessages ?? 1000);
+
+  const smtp = new SMTPServer({
+    name: 'smtp-sink.local',
+    banner: 'mesh smtp sink: accepts all mail, relays nothing',
+    authOptional: true,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    size: maxBytes,
+    logger: false,
+    onAuth(auth, _session, callback) {
+      callback(null, { user: auth.username ?? 'anonymous' });
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', (error: Error) => callback(error));
+      stream.on('end', () => {
+        if (stream.sizeExceeded) {
+          const error = Object.assign(new Error(`message exceeds ${maxBytes} bytes`), { responseCode: 552 });
+          callback(error);
+          return;
+        }
+        const raw = Buffer.concat(chunks);
+        const envelopeFrom = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
+        const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
+        simpleParser(raw)
+          .then((parsed) => {
+            const headers: Record<string, string> = {};
+            for (const [name, value] of parsed.headers) {
+              if (KEPT_HEADER.test(name) && typeof value === 'string') headers[name] = value;
+            }
+            const stored = mailbox.add({
+              from: envelopeFrom,
+              to,
+              header_from: addressText(parsed.from),
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              html: typeof parsed.html === 'string' ? parsed.html : null,
+              message_id: parsed.messageId ?? null,
+              headers,
+              size: raw.length,
+              received_at: new Date().toISOString(),
+            });
+            logger.info({ id: stored.id, to, subject: stored.subject }, 'mail received');
+            callback(null, `queued as ${stored.id}`);
+          })
+          .catch((error: unknown) => {
+            logger.warn({ err: error }, 'received mail could not be parsed');
+            callback(error instanceof Error ? error : new Error(String(error)));
+          });
+      });
+    },
+  });
+  smtp.on('error', (error) => logger.warn({ err: error }, 'smtp connection error'));
+
+  const http: Server = createServer((req, res) => {
+    try {
+      route(req, res, mailbox);
+    } catch (error: unknown) {
+      logger.error({ err: error }, 'smtp sink http request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
+    }
+  });
+
+  return {
+    mailbox,
+    async listen({ host, smtpPort, httpPort }) {
+      const boundSmtp = await new Promise<number>((resolve, reject) => {
+        smtp.server.once('error', reject);
+        smtp.listen(smtpPort, host, () => {
+          smtp.server.off('error', reject);
+          resolve((smtp.server.address() as AddressInfo).port);
+        });
+      });
+      const boundHttp = await new Promise<number>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(httpPort, host, () => {
+          http.off('error', reject);
+          resolve((http.address() as AddressInfo).port);
+        });
+      });
+      const shownHost = host.includes(':') ? `[${host}]` : host;
+      return { smtpPort: boundSmtp, httpPort: boundHttp, httpUrl: `http://${shownHost}:${boundHttp}` };
+    },
+    async close() {
+      await Promise.all([
+        new Promise<void>((resolve) => smtp.close(() => resolve())),
+        new Promise<void>((resolve) => {
+          http.close(() => resolve());
+          http.closeAllConnections();
+        }),
+      ]);
+    },
+  };
+}
+
+function route(req: IncomingMessage, res: ServerResponse, mailbox: Mailbox): void {
+  const url = new URL(req.url ?? '/', 'http://sink.invalid');
+  const method = req.method ?? 'GET';
+  req.resume();
+  if (url.pathname === '/health' && method === 'GET') {
+    sendJson(res, 200, { status: 'ok', service: 'smtp-sink', ...mailbox.stats() });
+    return;
+  }
+  if (url.pathname === '/messages' && method === 'GET') {
+    const to = url.searchParams.get('to') ?? undefined;
+    const messages: ReceivedMessage[] = mailbox.list(to);
+    sendJson(res, 200, messages);
+    return;
+  }
+  if (url.pathname === '/messages' && method === 'DELETE') {
+    sendJson(res, 200, { deleted: mailbox.clear() });
+    return;
+  }
+  sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${method} ${url.pathname}` } });
+}
+
+function addressText(address: AddressObject | AddressObject[] | undefined): string | null {
+  if (address === undefined) return null;
+  return Array.isArray(address) ? address.map((entry) => entry.text).join(', ') : address.text;
+}
