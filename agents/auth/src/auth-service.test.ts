@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { isMeshError } from '@mesh/common';
+import { createAuthService } from './auth-service.js';
+import { MemoryCredentialStore } from './credential-store.js';
+import { createLoginLimiter } from './login-limiter.js';
+import { DEFAULT_SCRYPT_PARAMS } from './password-hash.js';
+import { loginInput, registerCredentialsInput, validateInput, verifyTokenInput } from './schemas.js';
+import { MemorySharedStore } from '@mesh/backends';
+import { createTokenService } from './token-service.js';
+
+const FAST = { ...DEFAULT_SCRYPT_PARAMS, N: 1024 };
+
+function setup(maxFailures = 3) {
+  let clock = Date.UTC(2026, 0, 1);
+  const now = () => clock;
+  const state = new MemorySharedStore({ prefix: 't:', now });
+  const service = createAuthService({
+    credentials: new MemoryCredentialStore(),
+    tokens: createTokenService({ secret: Buffer.alloc(32, 7), ttlSeconds: 900, revocations: state, now }),
+    limiter: createLoginLimiter({ state, maxFailures, windowMs: 60_000 }),
+    scrypt: FAST,
+  });
+  return { service, advance: (ms: number) => (clock += ms) };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error: unknown) {
+    if (isMeshError(error)) return error.code;
+    throw error;
+  }
+  return 'resolved';
+}
+
+describe('auth service', () => {
+  it('logs in with registered credentials and the token verifies', async () => {
+    const { service } = setup();
+    await service.registerCredentials({ user_id: 'user-7', username: 'alice', password: 'secret1' });
+    const login = await service.login({ username: 'ALICE', password: 'secret1' });
+    expect(login).toMatchObject({ token_type: 'Bearer', expires_in: 900, user_id: 'user-7' });
+    expect(login.scopes).toEqual(['orders:write', 'orders:read', 'users:read']);
+    const verified = await service.verifyToken({ token: login.access_token, scope: 'orders:write' });
+    expect(verified).toMatchObject({ valid: true, user_id: 'user-7', username: 'alice' });
+  });
+
+  it('answers UNAUTHORIZED for a wrong password or an unknown user', async () => {
+    const { service } = setup();
+    await service.registerCredentials({ user_id: 'u1', username: 'bob', password: 'secret1' });
+    expect(await codeOf(service.login({ username: 'bob', password: 'wrong' }))).toBe('UNAUTHORIZED');
+    expect(await codeOf(service.login({ username: 'nobody', password: 'secret1' }))).toBe('UNAUTHORIZED');
+  });
+
+  it('rate limits a username after N failures, even for the right password, until the window ends', async () => {
+    const { service, advance } = setup(3);
+    await service.registerCredentials({ user_id: 'u1', username: 'carol', password: 'secret1' });
+    for (let i = 0; i < 3; i += 1) {
+      expect(await codeOf(service.login({ username: 'carol', password: 'bad' }))).toBe('UNAUTHORIZED');
+    }
+    expect(await codeOf(service.login({ username: 'carol', password: 'secret1' }))).toBe('RATE_LIMITED');
+    expect(await codeOf(service.login({ username: 'Carol', password: 'bad' }))).toBe('RATE_LIMITED');
+    await expect(service.login({ username: 'dave', password: 'x'.repeat(8) })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    advance(60_001);
+    await expect(service.login({ username: 'carol', password: 'secret1' })).resolves.toMatchObject({
+      user_id: 'u1',
+    });
+  });
+
+  it('revokes a token so verify answers UNAUTHORIZED', async () => {
+    const { service } = setup();
+    await service.registerCredentials({ user_id: 'u1', username: 'erin', password: 'secret1' });
+    const { access_token } = await service.login({ username: 'erin', password: 'secret1' });
+    await expect(service.revokeToken({ token: access_token })).resolves.toMatchObject({ revoked: true });
+    expect(await codeOf(service.verifyToken({ token: access_token }))).toBe('UNAUTHORIZED');
+  });
+
+  it('treats a repeated registration as success and a clash as CONFLICT', async () => {
+    const { service } = setup();
+    const first = await service.registerCredentials({ user_id: 'u1', username: 'frank', password: 'pw-one' });
+    expect(first.created).toBe(true);
+    const again = await service.registerCredentials({ user_id: 'u1', username: 'frank', password: 'pw-one' });
+    expect(again.created).toBe(false);
+    await expect(
+      service.registerCredentials({ user_id: 'u2', username: 'FRANK', password: 'pw-one' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', data: { field: 'username' } });
+    await expect(
+      service.registerCredentials({ user_id: 'u1', username: 'frank', password: 'other' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', data: { field: 'user_id' } });
+  });
+
+  it('keeps the scopes asked for at registration', async () => {
+    const { service } = setup();
+    await service.registerCredentials({
+      user_id: 'ops',
+      username: 'ops',
+      password: 'pw-ops',
+      scopes: ['admin'],
+    });
+    const { scopes, access_token } = await service.login({ username: 'ops', password: 'pw-ops' });
+    expect(scopes).toEqual(['admin']);
+    await expect(service.verifyToken({ token: access_token, scope: 'users:write' })).resolves.toBeDefined();
+  });
+});
+
+describe('input validation', () => {
+  it('names every invalid field in one VALIDATION_FAILED error', () => {
+    try {
+      validateInput(registerCredentialsInput, {
+        user_id: '',
+        username: 'a b',
+        password: 'x',
+        scopes: ['Bad Scope'],
+      });
+      expect.unreachable();
+    } catch (error: unknown) {
+      expect(isMeshError(error, 'VALIDATION_FAILED')).toBe(true);
+      const paths = (error as { data: { issues: { path: string }[] } }).data.issues.map((i) => i.path);
+      expect(paths).toEqual(expect.arrayContaining(['user_id', 'username', 'password', 'scopes.0']));
+    }
+  });
+
+  it('rejects missing fields and malformed scopes on login and verify', () => {
+    expect(() => validateInput(loginInput, { username: 'user-1' })).toThrow(/password/);
+    expect(() => validateInput(verifyTokenInput, { token: 'x'.repeat(20), scope: 'orders read' })).toThrow(
+      /scope/,
+    );
+    expect(validateInput(loginInput, { username: 'user-1', password: 'demo' })).toEqual({
+      username: 'user-1',
+      password: 'demo',
+    });
+  });
+});

@@ -1,0 +1,99 @@
+import { MeshError, silentLogger, type Logger } from '@mesh/common';
+import type { CredentialStore } from './credential-store.js';
+import type { LoginLimiter } from './login-limiter.js';
+import { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword, type ScryptParams } from './password-hash.js';
+import { DEFAULT_USER_SCOPES } from './scopes.js';
+import type {
+  LoginInput,
+  LoginOutput,
+  RegisterCredentialsInput,
+  RegisterCredentialsOutput,
+  RevokeTokenInput,
+  RevokeTokenOutput,
+  VerifyTokenInput,
+  VerifyTokenOutput,
+} from './schemas.js';
+import type { TokenService } from './token-service.js';
+
+export interface AuthServiceOptions {
+  readonly credentials: CredentialStore;
+  readonly tokens: TokenService;
+  readonly limiter: LoginLimiter;
+  readonly scrypt?: ScryptParams;
+  readonly logger?: Logger;
+}
+
+/** The four auth tools as plain async functions, so they are tested without a mesh around them. */
+export interface AuthService {
+  login(input: LoginInput): Promise<LoginOutput>;
+  verifyToken(input: VerifyTokenInput): Promise<VerifyTokenOutput>;
+  revokeToken(input: RevokeTokenInput): Promise<RevokeTokenOutput>;
+  registerCredentials(input: RegisterCredentialsInput): Promise<RegisterCredentialsOutput>;
+}
+
+export function createAuthService(options: AuthServiceOptions): AuthService {
+  const { credentials, tokens, limiter } = options;
+  const params = options.scrypt ?? DEFAULT_SCRYPT_PARAMS;
+  const logger = options.logger ?? silentLogger();
+  // Unknown usernames still pay for one scrypt, so response time does not reveal which usernames exist.
+  let decoyHash: Promise<string> | undefined;
+  const decoy = (): Promise<string> => (decoyHash ??= hashPassword('decoy password', params));
+
+  return {
+    async login({ username, password }) {
+      await limiter.assertAllowed(username);
+      const credential = await credentials.findByUsername(username);
+      const matches = await verifyPassword(password, credential?.passwordHash ?? (await decoy()));
+      if (credential === undefined || !matches) {
+        const failures = await limiter.recordFailure(username);
+        logger.debug({ username, failures }, 'login failed');
+        throw new MeshError('UNAUTHORIZED', 'invalid username or password');
+      }
+      const issued = await tokens.issue({
+        userId: credential.userId,
+        username: credential.username,
+        scopes: credential.scopes,
+      });
+      return {
+        access_token: issued.token,
+        token_type: 'Bearer',
+        expires_in: issued.expiresIn,
+        user_id: credential.userId,
+        scopes: [...credential.scopes],
+      };
+    },
+
+    async verifyToken({ token, scope }) {
+      const verified = await tokens.verify(token, scope);
+      return {
+        valid: true,
+        user_id: verified.userId,
+        ...(verified.username === undefined ? {} : { username: verified.username }),
+        scopes: [...verified.scopes],
+        expires_at: verified.expiresAt.toISOString(),
+      };
+    },
+
+    async revokeToken({ token }) {
+      const revoked = await tokens.revoke(token);
+      logger.info({ token_id: revoked.tokenId }, 'token revoked');
+      return { revoked: true, token_id: revoked.tokenId, expires_at: revoked.expiresAt.toISOString() };
+    },
+
+    async registerCredentials({ user_id, username, password, scopes }) {
+      const granted = [...new Set(scopes ?? DEFAULT_USER_SCOPES)];
+      const passwordHash = await hashPassword(password, params);
+      const result = await credentials.insert({ userId: user_id, username, passwordHash, scopes: granted });
+      if (result.created) return { user_id, username, scopes: granted, created: true };
+      // A retried registration (same id, same username, same password) is a success, not a conflict.
+      const { existing } = result;
+      const sameIdentity =
+        existing.userId === user_id && existing.username.toLowerCase() === username.toLowerCase();
+      if (sameIdentity && (await verifyPassword(password, existing.passwordHash))) {
+        return { user_id, username: existing.username, scopes: [...existing.scopes], created: false };
+      }
+      const field = existing.userId === user_id ? 'user_id' : 'username';
+      throw new MeshError('CONFLICT', `${field} already has credentials`, { data: { field } });
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { Cache } from '@mesh/backends';
+import { MeshError, isMeshError, silentLogger, type Logger } from '@mesh/common';
+import {
+  userSchema,
+  type CreateUserInput,
+  type ListUsersInput,
+  type UpdateUserInput,
+  type User,
+  type UserList,
+} from './schemas.js';
+
+export interface CallOptions {
+  idempotencyKey?: string;
+}
+
+/**
+ * The mesh calls user-agent makes, one function per capability, so the service is tested with plain fakes
+ * and agent.ts binds them to `ctx.deps`.
+ */
+export interface UserPorts {
+  /** database-agent `data_query`. */
+  query(args: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
+  /** database-agent `data_storage`. */
+  storage(args: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
+  /** auth-agent `auth_register_credentials`. */
+  registerCredentials(args: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
+}
+
+export interface UserServiceOptions {
+  readonly cache: Cache;
+  /** How long a user_get answer may be served from cache. */
+  readonly cacheTtlMs: number;
+  readonly logger?: Logger;
+}
+
+const cacheKey = (userId: string): string => `user:${userId}`;
+
+/** Accepts the row itself, `{ user: row }`, or nothing (→ undefined); maps a null phone to absent. */
+function toUser(raw: unknown): User | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  const record = raw as Record<string, unknown>;
+  const row = 'user' in record ? record['user'] : raw;
+  if (row === null || row === undefined || typeof row !== 'object') return undefined;
+  const fields = row as Record<string, unknown>;
+  const parsed = userSchema.safeParse({
+    id: fields['id'] ?? fields['user_id'],
+    username: fields['username'],
+    email: fields['email'],
+    name: fields['name'],
+    ...(typeof fields['phone'] === 'string' ? { phone: fields['phone'] } : {}),
+  });
+  if (!parsed.success) {
+    throw new MeshError('REMOTE_ERROR', 'database agent returned a malformed user', {
+      data: { issues: parsed.error.issues.map((issue) => issue.path.join('.')) },
+    });
+  }
+  return parsed.data;
+}
+
+function notFound(userId: string): MeshError {
+  return new MeshError('NOT_FOUND', `user ${userId} not found`, { data: { user_id: userId } });
+}
+
+/** user_get/create/update/list as plain async functions over the ports; one instance per call is cheap. */
+export class UserService {
+  readonly #cache: Cache;
+  readonly #ttlMs: number;
+  readonly #logger: Logger;
+
+  constructor(options: UserServiceOptions) {
+    this.#cache = options.cache;
+    this.#ttlMs = options.cacheTtlMs;
+    this.#logger = options.logger ?? silentLogger();
+  }
+
+  /** Cached for cacheTtlMs; updates made through this agent invalidate the entry. */
+  async get(ports: UserPorts, userId: string): Promise<User> {
+    const cached = await this.#cache.get<User>(cacheKey(userId));
+    if (cached !== undefined) return cached;
+    const user = await this.#fetch(ports, userId);
+    if (user === undefined) throw notFound(userId);
+    await this.#cache.set(cacheKey(userId), user, this.#ttlMs);
+    return user;
+  }
+
+  async list(ports: UserPorts, input: Required<ListUsersInput>): Promise<UserList> {
+    const raw = await ports.query({ op: 'user.list', limit: input.limit, offset: input.offset });
+    const record = (raw ?? {}) as Record<string, unknown>;
+    const rows = Array.isArray(raw)
+      ? raw
+      : Array.isArray(record['users'])
+        ? (record['users'] as unknown[])
+        : [];
+    const users = rows.map((row) => toUser(row)).filter((user): user is User => user !== undefined);
+    const total = typeof record['total'] === 'number' ? { total: record['total'] } : {};
+    return { users, limit: input.limit, offset: input.offset, ...total };
+  }
+
+  /**
+   * Profile first (business_db decides username uniqueness), then credentials. A retry with the same
+   * user_id finds its own profile and completes the credentials, so a half-done creation can be finished.
+   */
+  async create(ports: UserPorts, input: CreateUserInput): Promise<User> {
+    const id = input.user_id ?? `user-${randomUUID()}`;
+    const profile = {
+      id,
+      username: input.username,
+      email: input.email,
+      name: input.name,
+      ...(input.phone === undefined ? {} : { phone: input.phone }),
+    };
+    let user: User | undefined;
+    try {
+      user = toUser(await ports.storage({ op: 'user.create', ...profile }, { idempotencyKey: id }));
+    } catch (error: unknown) {
+      if (!isMeshError(error, 'CONFLICT')) throw error;
+      const existing = await this.#fetch(ports, id);
+      if (existing === undefined || existing.username.toLowerCase() !== input.username.toLowerCase()) {
+        throw new MeshError('CONFLICT', `username ${input.username} is taken`, {
+          data: { field: 'username' },
+          cause: error,
+        });
+      }
+      user = existing;
+    }
+    await ports.registerCredentials(
+      { user_id: id, username: input.username, password: input.password },
+      { idempotencyKey: id },
+    );
+    await this.#cache.delete(cacheKey(id));
+    this.#logger.info({ user_id: id }, 'user created');
+    return user ?? profile;
+  }
+
+  async update(ports: UserPorts, input: UpdateUserInput): Promise<User> {
+    const { user_id: userId, ...changes } = input;
+    const fields = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+    if (Object.keys(fields).length === 0) {
+      throw new MeshError('VALIDATION_FAILED', 'nothing to update: give email, name or phone', {
+        data: { issues: [{ path: '', message: 'no fields to update' }] },
+      });
+    }
+    try {
+      const raw = await ports.storage(
+        { op: 'user.update', user_id: userId, ...fields },
+        { idempotencyKey: userId },
+      );
+      const updated = toUser(raw) ?? (await this.#fetch(ports, userId));
+      if (updated === undefined) throw notFound(userId);
+      return updated;
+    } finally {
+      // Invalidate even when the outcome is unknown (timeout): the next read goes to the source.
+      await this.#cache.delete(cacheKey(userId));
+    }
+  }
+
+  async #fetch(ports: UserPorts, userId: string): Promise<User | undefined> {
+    try {
+      return toUser(await ports.query({ op: 'user.get', user_id: userId }));
+    } catch (error: unknown) {
+      if (isMeshError(error, 'NOT_FOUND')) return undefined;
+      throw error;
+    }
+  }
+}
