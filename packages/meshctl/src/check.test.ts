@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadArchitecture } from './architecture/load.js';
+import { checkArchitecture, formatCheckReport } from './check.js';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../test-fixtures/${name}`, import.meta.url));
+
+async function check(name: string) {
+  const root = fixture(name);
+  return checkArchitecture(loadArchitecture(`${root}/architecture.yml`, 'architecture.yml'), root);
+}
+
+describe('checkArchitecture', () => {
+  it('passes when architecture.yml matches the manifests, consumer-only agents included', async () => {
+    const report = await check('valid');
+    expect(formatCheckReport(report)).toBe('ok: 3 agents match architecture.yml');
+    expect(report.ok).toBe(true);
+    expect(report.actualDependencies.get('web-gateway')).toEqual(['shop-agent']);
+  });
+
+  it('fails on a cycle and prints it as a path', async () => {
+    const report = await check('cycle');
+    expect(report.ok).toBe(false);
+    const cycles = report.problems.filter((p) => p.kind === 'cycle');
+    expect(cycles.map((p) => p.message)).toEqual([
+      'dependency cycle in architecture.yml: a-agent -> b-agent -> c-agent -> a-agent',
+    ]);
+    expect(cycles[0]?.location).toBe('architecture.yml:9:19');
+  });
+
+  it('reports drift either way, missing providers, tier inversions and undeclared agents', async () => {
+    const report = await check('drift');
+    const lines = formatCheckReport(report).split('\n');
+    expect(report.ok).toBe(false);
+    expect(lines.at(-1)).toBe('8 problem(s) found');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'architecture.yml:9:20: tier: store-agent (tier core) depends on shop-agent in the higher tier business',
+        'architecture.yml:8:17: provides-drift: store-agent provides data_extra but architecture.yml does not list it',
+        'architecture.yml:8:28: provides-drift: architecture.yml says store-agent provides data_old, but the agent declares no such tool',
+        'architecture.yml:14:19: missing-provider: shop-agent depends on capability mail_send, which no agent provides',
+        'architecture.yml:14:19: depends-drift: shop-agent uses capabilities of store-agent, but architecture.yml does not list it in depends_on',
+        'architecture.yml:9:20: depends-drift: architecture.yml says store-agent depends on shop-agent, but it uses none of its capabilities',
+        'architecture.yml:5:3: undeclared-agent: agent stray-agent exists but architecture.yml does not declare it',
+        'architecture.yml:15:13: missing-package: no agent package declares ghost-agent (looked in agents/*/package.json "mesh" fields)',
+      ]),
+    );
+  });
+});

@@ -1,0 +1,242 @@
+#!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { isMeshError } from '@mesh/common';
+import { loadArchitecture } from './architecture/load.js';
+import { checkArchitecture, formatCheckReport } from './check.js';
+import { loadConfig } from './config.js';
+import { readEnvFile } from './env-file.js';
+import { compareGraphs, liveEdges, toDot, toMermaid } from './graph/render.js';
+import { formatAgentList, formatSummary, summarizeAgents } from './commands/list.js';
+import { restartAgent, showLogs, startAgentsCommand } from './commands/local-commands.js';
+import { callTool, resolveTool } from './mcp-call.js';
+import { RegistryClient, type AgentInfo } from './registry-client.js';
+import { ensureDatabases } from './local/databases.js';
+import { dockerAvailable, dockerUp, dockerDown } from './local/docker.js';
+import { stopMesh } from './local/down.js';
+import { formatStateTable, up } from './local/up.js';
+import { liveProcesses, meshHome, readState } from './local/state.js';
+
+const USAGE = `meshctl — run and inspect a mesh of MCP agents
+
+Usage: meshctl <command> [options]
+
+  up [--env-file F]              start registry, infrastructure and every agent of architecture.yml
+  down                           stop everything "up" or "start --detach" started
+  start <agent…> [--detach] [--env-file F]
+                                 start agents (a registry first when none answers)
+  stop [agent…]                  stop agents (all, with infrastructure, when none named)
+  restart <agent> [--replica N]  start again the replicas of an agent whose process is gone
+  list [--json]                  registered agent instances (GET /agents)
+  status [--json]                registry health and healthy replicas per agent; non-zero when degraded
+  call <tool> '<json>' [--proxy] call a tool on a healthy provider (or through the registry /proxy)
+  logs <agent> [-n N] [-f]       tail an agent's logs (every replica)
+  graph [--format mermaid|dot]   dependency graph: declared (architecture.yml) beside live (registry)
+  check [--json]                 architecture.yml against what the agents declare; non-zero on problems
+  init-db --url URL [db…]        create databases (default mcp_mesh auth_db business_db) if missing
+
+Common options: --root DIR (repo root), --file architecture.yml, --registry-url URL
+Environment: MCP_MESH_REGISTRY_URL, DEPENDENCY_TIMEOUT (default 30s), MESH_STOP_GRACE (10s),
+             MESH_HOME (default <root>/.mesh), MESH_PORT_OFFSET, MESH_MODE (auto|local|docker)`;
+
+const OPTIONS = {
+  root: { type: 'string' },
+  file: { type: 'string' },
+  'registry-url': { type: 'string' },
+  'env-file': { type: 'string' },
+  detach: { type: 'boolean', short: 'd' },
+  json: { type: 'boolean' },
+  format: { type: 'string' },
+  replica: { type: 'string' },
+  lines: { type: 'string', short: 'n' },
+  follow: { type: 'boolean', short: 'f' },
+  proxy: { type: 'boolean' },
+  url: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function findRoot(explicit: string | undefined): string {
+  if (explicit) return resolve(explicit);
+  for (let dir = process.cwd(); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'architecture.yml'))) return dir;
+    if (dirname(dir) === dir) break;
+  }
+  return resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+}
+
+const print = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    print(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const config = loadConfig();
+  const root = findRoot(values.root);
+  const archFile = resolve(root, values.file ?? 'architecture.yml');
+  const home = config.MESH_HOME ?? meshHome(root, {});
+  const registryUrl =
+    values['registry-url'] ??
+    config.MCP_MESH_REGISTRY_URL ??
+    readState(home)?.registryUrl ??
+    'http://localhost:8000';
+  const registry = new RegistryClient(registryUrl);
+  const env = { ...process.env, ...(values['env-file'] ? readEnvFile(values['env-file']) : {}) };
+  const arch = () => loadArchitecture(archFile, archFile.replace(`${root}/`, ''));
+  const localOptions = {
+    root,
+    home,
+    env,
+    portOffset: config.MESH_PORT_OFFSET,
+    timeoutMs: config.DEPENDENCY_TIMEOUT,
+    log: print,
+  };
+
+  switch (command) {
+    case 'up': {
+      if (config.MESH_MODE === 'docker' || (config.MESH_MODE === 'auto' && (await dockerAvailable(root)))) {
+        return dockerUp(arch(), { root, log: print, env });
+      }
+      const result = await up(arch(), localOptions);
+      return result.status === 'failed' ? 1 : 0;
+    }
+    case 'down': {
+      const state = readState(home);
+      if (state?.mode === 'docker') return dockerDown({ root, log: print, env });
+      await stopMesh(home, { graceMs: config.MESH_STOP_GRACE, log: print });
+      return 0;
+    }
+    case 'start':
+      if (rest.length === 0) throw new Error('start needs at least one agent name');
+      return startAgentsCommand(arch(), { ...localOptions, agents: rest, detach: values.detach ?? false });
+    case 'stop':
+      await stopMesh(home, {
+        graceMs: config.MESH_STOP_GRACE,
+        log: print,
+        ...(rest.length > 0 ? { names: rest } : {}),
+      });
+      return 0;
+    case 'restart': {
+      const [name] = rest;
+      if (!name) throw new Error('restart needs an agent name');
+      const replica = values.replica === undefined ? undefined : Number(values.replica);
+      return restartAgent(localOptions, name, replica);
+    }
+    case 'list': {
+      const agents = await registry.agents();
+      print(values.json ? JSON.stringify(agents, null, 2) : formatAgentList(agents));
+      return 0;
+    }
+    case 'status':
+      return status(registry, archFile, arch, home, values.json ?? false);
+    case 'call': {
+      const [tool, json = '{}'] = rest;
+      if (!tool)
+        throw new Error(
+          'call needs a tool name and JSON arguments: meshctl call user_get \'{"user_id":"user-1"}\'',
+        );
+      const args = JSON.parse(json) as Record<string, unknown>;
+      const target = resolveTool(await registry.agents(), tool);
+      const result = values.proxy
+        ? await callTool(
+            `${registry.baseUrl}/proxy/${target.endpoint.replace(/^https?:\/\//, '')}`,
+            target.toolName,
+            args,
+            { path: '/mcp' },
+          )
+        : await callTool(target.endpoint, target.toolName, args);
+      print(JSON.stringify(result.structuredContent ?? result, null, 2));
+      return result.isError === true ? 1 : 0;
+    }
+    case 'logs': {
+      const [name] = rest;
+      if (!name) throw new Error('logs needs an agent name');
+      return showLogs(home, name, Number(values.lines ?? 50), values.follow ?? false, print);
+    }
+    case 'graph': {
+      const declared = arch().agents;
+      let live: ReturnType<typeof liveEdges> | undefined;
+      try {
+        live = liveEdges(await registry.agents());
+      } catch {
+        live = undefined;
+      }
+      const graph = compareGraphs(declared, live);
+      print(values.format === 'dot' ? toDot(graph) : toMermaid(graph));
+      return 0;
+    }
+    case 'check': {
+      const report = await checkArchitecture(arch(), root);
+      print(
+        values.json
+          ? JSON.stringify(
+              { ...report, actualDependencies: Object.fromEntries(report.actualDependencies) },
+              null,
+              2,
+            )
+          : formatCheckReport(report),
+      );
+      return report.ok ? 0 : 1;
+    }
+    case 'init-db': {
+      const url = values.url ?? env['DATABASE_URL'];
+      if (!url) throw new Error('init-db needs --url or DATABASE_URL');
+      const names = rest.length > 0 ? rest : ['mcp_mesh', 'auth_db', 'business_db'];
+      const created = await ensureDatabases(url, names);
+      for (const name of names) print(`${name}: ${created.includes(name) ? 'created' : 'exists'}`);
+      return 0;
+    }
+    default:
+      process.stderr.write(`unknown command ${command}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function status(
+  registry: RegistryClient,
+  archFile: string,
+  arch: () => ReturnType<typeof loadArchitecture>,
+  home: string,
+  json: boolean,
+): Promise<number> {
+  const health = await registry.health();
+  const agents: AgentInfo[] = await registry.agents();
+  const expected = new Map<string, number>();
+  if (existsSync(archFile)) for (const a of arch().agents) expected.set(a.name, a.replicas);
+  const summary = summarizeAgents(agents, expected);
+  const state = readState(home);
+  const ok = summary.every((s) => s.ok);
+  if (json) {
+    print(JSON.stringify({ registry: { url: registry.baseUrl, ...health }, agents: summary, ok }, null, 2));
+    return ok ? 0 : 1;
+  }
+  print(`Registry ${registry.baseUrl}: ${String(health['status'] ?? 'unknown')}`);
+  print(formatSummary(summary));
+  if (state) {
+    const live = new Set(liveProcesses(state).map((p) => p.pid));
+    print(`\nLocal processes (${live.size}/${state.processes.length} running):`);
+    print(formatStateTable({ ...state, processes: state.processes.filter((p) => live.has(p.pid)) }));
+  }
+  return ok ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = isMeshError(error)
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    process.stderr.write(`meshctl: ${message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,136 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { Architecture } from '../architecture/load.js';
+import { stopMesh } from '../local/down.js';
+import { spawnDetached, tailFile } from '../local/processes.js';
+import { awaitReady, httpReady } from '../local/readiness.js';
+import { isAlive, readState, writeState, type ProcessRecord } from '../local/state.js';
+import { up, type UpOptions } from '../local/up.js';
+
+/**
+ * `meshctl start <agent…>`: starts the named agents (and a registry when none answers). With --detach it
+ * returns once they are ready; otherwise it follows their logs until Ctrl-C, then stops them.
+ */
+export async function startAgentsCommand(
+  arch: Architecture,
+  options: Omit<UpOptions, 'agents'> & { agents: readonly string[]; detach: boolean },
+): Promise<number> {
+  const before = new Set((readState(options.home)?.processes ?? []).map((p) => p.pid));
+  const result = await up(arch, options);
+  if (result.status !== 'started' || !result.state) return 1;
+  if (options.detach) return 0;
+  const mine = result.state.processes.filter((p) => !before.has(p.pid));
+  options.log('Following logs; Ctrl-C stops these agents.');
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await follow(
+    mine.map((p) => ({ label: `${p.name}#${p.replica}`, file: p.log })),
+    options.log,
+    stop.signal,
+    () => mine.every((p) => !isAlive(p.pid)),
+  );
+  await stopMesh(options.home, { graceMs: 10_000, pids: mine.map((p) => p.pid), log: options.log });
+  return 0;
+}
+
+/** Prints what is appended to each file, prefixed, until `signal` aborts or `done()` says so. */
+async function follow(
+  files: readonly { label: string; file: string }[],
+  log: (line: string) => void,
+  signal: AbortSignal,
+  done: () => boolean = () => false,
+): Promise<void> {
+  const offsets = new Map(files.map((f) => [f.file, existsSync(f.file) ? statSync(f.file).size : 0]));
+  while (!signal.aborted && !done()) {
+    for (const { label, file } of files) {
+      if (!existsSync(file)) continue;
+      const size = statSync(file).size;
+      const from = offsets.get(file) ?? 0;
+      if (size <= from) continue;
+      const chunk = readFileSync(file).subarray(from, size).toString('utf8');
+      offsets.set(file, size);
+      for (const line of chunk.split('\n')) if (line !== '') log(`${label} | ${line}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** `meshctl logs <agent>`: the last lines of every replica's log, optionally followed. */
+export async function showLogs(
+  home: string,
+  name: string,
+  lines: number,
+  followLogs: boolean,
+  log: (line: string) => void,
+): Promise<number> {
+  const records = (readState(home)?.processes ?? []).filter((p) => p.name === name);
+  if (records.length === 0) {
+    log(`No local process named ${name} (see meshctl status).`);
+    return 1;
+  }
+  for (const p of records) {
+    log(`==> ${p.log} (pid ${p.pid}${isAlive(p.pid) ? '' : ', exited'}) <==`);
+    log(tailFile(p.log, lines));
+  }
+  if (followLogs) {
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    await follow(
+      records.map((p) => ({ label: `${p.name}#${p.replica}`, file: p.log })),
+      log,
+      stop.signal,
+    );
+  }
+  return 0;
+}
+
+/**
+ * `meshctl restart <agent> [--replica N]`: starts again, with the same arguments, port and environment,
+ * each replica of the agent whose process is gone (the chaos test uses it after killing one).
+ */
+export async function restartAgent(
+  options: Pick<UpOptions, 'home' | 'root' | 'env' | 'timeoutMs' | 'log'>,
+  name: string,
+  replica?: number,
+): Promise<number> {
+  const state = readState(options.home);
+  if (!state) throw new Error('no mesh state: start the mesh first');
+  const targets = state.processes.filter(
+    (p) => p.name === name && (replica === undefined || p.replica === replica) && !isAlive(p.pid),
+  );
+  if (targets.length === 0) {
+    options.log(`${name}: nothing to restart (every replica runs)`);
+    return 0;
+  }
+  const restarted = await Promise.all(
+    targets.map(async (old): Promise<ProcessRecord> => {
+      const child = spawnDetached(old.args, {
+        env: { ...options.env, ...old.env },
+        logFile: old.log,
+        cwd: options.root,
+      });
+      const record: ProcessRecord = { ...old, pid: child.pid, startedAt: new Date().toISOString() };
+      const path = old.kind === 'agent' ? '/ready' : '/health';
+      if (old.url) {
+        await awaitReady(
+          `${name} #${old.replica}`,
+          async () => ((await httpReady(`${old.url}${path}`)) ? true : undefined),
+          {
+            timeoutMs: options.timeoutMs,
+            exited: child.exited,
+            logFile: old.log,
+          },
+        );
+      }
+      return record;
+    }),
+  );
+  const byOld = new Map(targets.map((t, i) => [t.pid, restarted[i]!]));
+  const fresh = readState(options.home) ?? state;
+  fresh.processes = fresh.processes.map((p) => byOld.get(p.pid) ?? p);
+  writeState(options.home, fresh);
+  for (const r of restarted)
+    options.log(`${name} #${r.replica} ready again at ${r.url ?? '-'} (pid ${r.pid})`);
+  return 0;
+}

@@ -1,0 +1,248 @@
+import { join, resolve } from 'node:path';
+import type { Architecture, TieredAgent } from '../architecture/load.js';
+import type { InfrastructureEntry } from '../architecture/schema.js';
+import { readAgentPackage, discoverAgentPackages, type AgentPackage } from '../manifests.js';
+import { RegistryClient } from '../registry-client.js';
+import { ensureDatabases, withDatabase } from './databases.js';
+import { freePort, portIsFree } from './ports.js';
+import { spawnDetached } from './processes.js';
+import { awaitReady, httpReady, jsonLineWith, ReadinessError } from './readiness.js';
+import { writeState, type MeshState, type ProcessRecord } from './state.js';
+import { expand, expandAll } from './template.js';
+
+export interface LauncherOptions {
+  root: string;
+  home: string;
+  /** The environment agents inherit (process.env plus --env-file). */
+  env: NodeJS.ProcessEnv;
+  /** Added to every fixed port (MESH_PORT_OFFSET), so tests can run a second system beside the first. */
+  portOffset: number;
+  timeoutMs: number;
+  log: (line: string) => void;
+}
+
+/**
+ * Starts the registry, infrastructure and agent replicas of an architecture as local processes, each in its
+ * own process group with a log under the mesh home, recording every pid in state.json as soon as it exists
+ * (so a failed start can still be stopped).
+ */
+export class Launcher {
+  readonly state: MeshState;
+  /** Variables every agent gets from the infrastructure (DATABASE_URL, PAYMENT_GATEWAY_URL…). */
+  private readonly exports: Record<string, string> = {};
+  private packages: AgentPackage[] | undefined;
+
+  constructor(
+    readonly arch: Architecture,
+    readonly options: LauncherOptions,
+    previous?: MeshState,
+  ) {
+    const registryPort = arch.registry.port + options.portOffset;
+    this.state = previous ?? {
+      version: 1,
+      mode: 'local',
+      root: options.root,
+      startedAt: new Date().toISOString(),
+      registryUrl: `http://127.0.0.1:${registryPort}`,
+      processes: [],
+    };
+  }
+
+  private record(p: ProcessRecord): void {
+    this.state.processes.push(p);
+    writeState(this.options.home, this.state);
+  }
+
+  private spawn(
+    name: string,
+    kind: ProcessRecord['kind'],
+    replica: number,
+    script: string,
+    args: string[],
+    env: Record<string, string>,
+    port?: number,
+  ) {
+    const logFile = join(
+      this.options.home,
+      'logs',
+      replica > 1 || kind === 'agent' ? `${name}-${replica}.log` : `${name}.log`,
+    );
+    const argv = [script, ...args];
+    const child = spawnDetached(argv, {
+      env: { ...this.options.env, ...env },
+      logFile,
+      cwd: this.options.root,
+    });
+    const url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
+    this.record({
+      name,
+      kind,
+      replica,
+      pid: child.pid,
+      ...(port === undefined ? {} : { port }),
+      ...(url === undefined ? {} : { url }),
+      log: logFile,
+      args: argv,
+      env,
+      startedAt: new Date().toISOString(),
+    });
+    return { ...child, logFile, url };
+  }
+
+  /** Starts the registry unless one already answers at its URL (then that one is used, as meshctl does). */
+  async startRegistry(): Promise<'started' | 'existing'> {
+    const client = new RegistryClient(this.state.registryUrl, 1000);
+    if (await client.healthy()) return 'existing';
+    const port = this.arch.registry.port + this.options.portOffset;
+    const { command, package: pkg } = this.arch.registry;
+    const script = resolve(this.options.root, command ?? `${pkg}/dist/main.js`);
+    const env = expandAll(this.arch.registry.env, { port, home: this.options.home, root: this.options.root });
+    const child = this.spawn('registry', 'registry', 1, script, [], env, port);
+    await awaitReady('registry', async () => ((await httpReady(`${child.url}/health`)) ? true : undefined), {
+      timeoutMs: this.options.timeoutMs,
+      exited: child.exited,
+      logFile: child.logFile,
+    });
+    return 'started';
+  }
+
+  /**
+   * Makes one infrastructure service available: the real server when its URL variable is set, else the
+   * local stand-in (or nothing when the agents have an in-process fallback). Returns what it used.
+   */
+  async startInfrastructure(entry: InfrastructureEntry): Promise<string> {
+    const realUrl = this.options.env[entry.url_env];
+    if (realUrl !== undefined && realUrl !== '') {
+      if (entry.databases.length > 0) await ensureDatabases(realUrl, entry.databases);
+      return `${entry.url_env} (real server)`;
+    }
+    if (entry.command === undefined) return 'in-process fallback';
+    const ports: Record<string, number> = {};
+    for (const [key, port] of Object.entries(entry.ports)) {
+      ports[key] = port + this.options.portOffset;
+      if (!(await portIsFree(ports[key]))) {
+        throw new ReadinessError(`${entry.name}: port ${ports[key]} is already in use`);
+      }
+    }
+    const scope = {
+      ports,
+      port: ports['main'] ?? Object.values(ports)[0],
+      home: this.options.home,
+      root: this.options.root,
+    };
+    const script = resolve(this.options.root, entry.command);
+    const args = entry.args.map((arg) => expand(arg, scope));
+    const child = this.spawn(
+      entry.name,
+      'infrastructure',
+      1,
+      script,
+      args,
+      expandAll(entry.env, scope),
+      scope.port,
+    );
+    let json: Record<string, unknown> | undefined;
+    const ready = entry.ready;
+    if (ready !== undefined && 'log_json' in ready) {
+      json = await awaitReady(entry.name, async () => jsonLineWith(child.logFile, ready.log_json), {
+        timeoutMs: this.options.timeoutMs,
+        exited: child.exited,
+        logFile: child.logFile,
+      });
+    } else if (ready !== undefined) {
+      const port = ports[ready.port] ?? scope.port;
+      await awaitReady(
+        entry.name,
+        async () => ((await httpReady(`http://127.0.0.1:${port}${ready.http}`)) ? true : undefined),
+        {
+          timeoutMs: this.options.timeoutMs,
+          exited: child.exited,
+          logFile: child.logFile,
+        },
+      );
+    }
+    const exported = expandAll(entry.exports, { ...scope, ...(json ? { json } : {}) });
+    Object.assign(this.exports, exported);
+    const adminUrl = exported[entry.url_env];
+    if (entry.databases.length > 0 && adminUrl !== undefined)
+      await ensureDatabases(adminUrl, entry.databases);
+    return Object.values(ports)
+      .map((p) => `127.0.0.1:${p}`)
+      .join(', ');
+  }
+
+  private packageOf(agent: TieredAgent): AgentPackage {
+    if (agent.package !== undefined) {
+      const pkg = readAgentPackage(resolve(this.options.root, agent.package));
+      if (pkg) return pkg;
+    }
+    this.packages ??= discoverAgentPackages(this.options.root);
+    const dirName = agent.name.replace(/-agent$/, '');
+    const pkg = this.packages.find((p) => p.dir.endsWith(`/${dirName}`) || p.dir.endsWith(`/${agent.name}`));
+    if (!pkg)
+      throw new ReadinessError(`${agent.name}: no agent package found (set package: in architecture.yml)`);
+    return pkg;
+  }
+
+  /** The environment of one agent replica (on top of the inherited one). */
+  agentEnv(agent: TieredAgent, port: number, replica: number): Record<string, string> {
+    const env: Record<string, string> = {
+      ...this.exports,
+      MCP_MESH_REGISTRY_URL: this.state.registryUrl,
+      MCP_MESH_HTTP_HOST: '127.0.0.1',
+      MCP_MESH_HTTP_PORT: String(port),
+    };
+    const databaseUrl = env['DATABASE_URL'] ?? this.options.env['DATABASE_URL'];
+    if (agent.database !== undefined && databaseUrl)
+      env['DATABASE_URL'] = withDatabase(databaseUrl, agent.database);
+    return {
+      ...env,
+      ...expandAll(agent.env, { port, replica, home: this.options.home, root: this.options.root }),
+    };
+  }
+
+  /** Starts every replica of an agent at once and waits until each answers /ready. */
+  async startAgent(
+    agent: TieredAgent,
+    replicas: readonly number[] = range(agent.replicas),
+  ): Promise<ProcessRecord[]> {
+    const pkg = this.packageOf(agent);
+    const started = await Promise.all(
+      replicas.map(async (replica) => {
+        const port = agent.port !== undefined ? agent.port + this.options.portOffset : await freePort();
+        if (agent.port !== undefined && !(await portIsFree(port))) {
+          throw new ReadinessError(`${agent.name}: port ${port} is already in use`);
+        }
+        const child = this.spawn(
+          agent.name,
+          'agent',
+          replica,
+          pkg.mainModule,
+          [],
+          this.agentEnv(agent, port, replica),
+          port,
+        );
+        return { child, replica };
+      }),
+    );
+    await Promise.all(
+      started.map(({ child, replica }) =>
+        awaitReady(
+          `${agent.name} #${replica}`,
+          async () => ((await httpReady(`${child.url}/ready`)) ? true : undefined),
+          {
+            timeoutMs: this.options.timeoutMs,
+            exited: child.exited,
+            logFile: child.logFile,
+          },
+        ),
+      ),
+    );
+    const pids = new Set(started.map((s) => s.child.pid));
+    return this.state.processes.filter((p) => pids.has(p.pid));
+  }
+}
+
+export function range(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i + 1);
+}

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+
+/** True when GET url answers 2xx within a second. */
+export async function httpReady(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** The first JSON object line of a log that has `key`, or undefined. */
+export function jsonLineWith(logFile: string, key: string): Record<string, unknown> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith('{')) continue;
+    try {
+      const value = JSON.parse(trimmed) as Record<string, unknown>;
+      if (value[key] !== undefined) return value;
+    } catch {
+      // a partial line; the next poll sees it whole
+    }
+  }
+  return undefined;
+}
+
+export class ReadinessError extends Error {
+  constructor(
+    message: string,
+    readonly logFile?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Polls `probe` every `intervalMs` until it yields a value, the process exits (`exited` settles first) or
+ * `timeoutMs` passes. Throws ReadinessError naming what was awaited.
+ */
+export async function awaitReady<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs: number; exited?: Promise<string>; logFile?: string; intervalMs?: number },
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let exitReason: string | undefined;
+  void options.exited?.then((reason) => {
+    exitReason = reason;
+  });
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (exitReason !== undefined) {
+      throw new ReadinessError(`${what} exited (${exitReason}) before it became ready`, options.logFile);
+    }
+    if (Date.now() >= deadline) {
+      throw new ReadinessError(
+        `${what} did not become ready within ${options.timeoutMs} ms (DEPENDENCY_TIMEOUT)`,
+        options.logFile,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
+  }
+}

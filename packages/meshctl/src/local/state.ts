@@ -1,0 +1,75 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** One process the local orchestrator started. */
+export interface ProcessRecord {
+  /** Agent, infrastructure or registry name (architecture.yml). */
+  name: string;
+  kind: 'registry' | 'infrastructure' | 'agent';
+  /** 1-based replica number. */
+  replica: number;
+  pid: number;
+  port?: number;
+  url?: string;
+  log: string;
+  /** argv after the node binary, to restart the same replica. */
+  args: string[];
+  /** Variables set on top of the caller's environment. */
+  env: Record<string, string>;
+  startedAt: string;
+}
+
+/** `.mesh/state.json`: what runs where, so stop, status, logs and chaos find it again. */
+export interface MeshState {
+  version: 1;
+  mode: 'local' | 'docker';
+  root: string;
+  startedAt: string;
+  readyMs?: number;
+  registryUrl: string;
+  gatewayUrl?: string;
+  processes: ProcessRecord[];
+}
+
+/** The directory for logs, pids and data: MESH_HOME or `<root>/.mesh`. */
+export function meshHome(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env['MESH_HOME'] && env['MESH_HOME'] !== '' ? env['MESH_HOME'] : join(root, '.mesh');
+}
+
+export function statePath(home: string): string {
+  return join(home, 'state.json');
+}
+
+export function readState(home: string): MeshState | undefined {
+  const file = statePath(home);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as MeshState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes atomically (rename) and private to the user: the env may hold local database passwords. */
+export function writeState(home: string, state: MeshState): void {
+  const file = statePath(home);
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/** True while a process with this pid exists (signal 0 probes without touching it). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The records of the state whose processes still run. */
+export function liveProcesses(state: MeshState | undefined): ProcessRecord[] {
+  return state ? state.processes.filter((p) => isAlive(p.pid)) : [];
+}

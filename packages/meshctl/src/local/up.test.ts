@@ -1,0 +1,116 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '@mesh/testkit';
+import { loadArchitecture } from '../architecture/load.js';
+import { stopMesh } from './down.js';
+import { isAlive, readState } from './state.js';
+import { up } from './up.js';
+
+const root = fileURLToPath(new URL('../../test-fixtures/valid', import.meta.url));
+const homes: string[] = [];
+
+async function options(env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000) {
+  const home = mkdtempSync(join(tmpdir(), 'meshctl-up-'));
+  homes.push(home);
+  const lines: string[] = [];
+  // The fixture's fixed ports (18000, 15433) move by a random offset so parallel runs never collide.
+  const portOffset = (await freePort()) % 20_000;
+  return {
+    lines,
+    home,
+    opts: {
+      root,
+      home,
+      env: { ...process.env, ...env },
+      portOffset,
+      timeoutMs,
+      log: (l: string) => lines.push(l),
+    },
+  };
+}
+
+afterEach(async () => {
+  for (const home of homes.splice(0)) {
+    await stopMesh(home, { graceMs: 2000, log: () => undefined });
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+describe('up (local processes)', () => {
+  it('starts registry, infrastructure and replicas in dependency order, then says it already runs', async () => {
+    const arch = loadArchitecture(join(root, 'architecture.yml'));
+    const { opts, lines, home } = await options();
+    const result = await up(arch, opts);
+    expect(result.status, lines.join('\n')).toBe('started');
+    const state = readState(home)!;
+    const agents = state.processes.filter((p) => p.kind === 'agent');
+    expect(agents.map((p) => `${p.name}#${p.replica}`).sort()).toEqual([
+      'shop-agent#1',
+      'store-agent#1',
+      'store-agent#2',
+      'web-gateway#1',
+    ]);
+    expect(state.processes.every((p) => isAlive(p.pid))).toBe(true);
+    expect(lines.find((l) => l.includes('start order'))).toContain(
+      'store-agent -> shop-agent -> web-gateway',
+    );
+    const order = ['store-agent x2 ready', 'shop-agent x1 ready', 'web-gateway x1 ready'].map((s) =>
+      lines.findIndex((l) => l.includes(s)),
+    );
+    expect(order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1]!))).toBe(true);
+    // The agent got the database URL from the infrastructure, pointed at its own database.
+    const store = agents.find((p) => p.name === 'store-agent')!;
+    expect(store.env['DATABASE_URL']).toMatch(/^postgres:\/\/u:p@127\.0\.0\.1:\d+\/store_db$/);
+    expect(store.env['MCP_MESH_REGISTRY_URL']).toBe(state.registryUrl);
+    expect(lines.some((l) => /All 4 agent processes ready in \d+\.\d\d s/.test(l))).toBe(true);
+
+    const again: string[] = [];
+    const second = await up(arch, { ...opts, log: (l) => again.push(l) });
+    expect(second.status).toBe('already-running');
+    expect(again[0]).toContain('already running');
+
+    const stopped = await stopMesh(home, { graceMs: 2000, log: () => undefined });
+    expect(stopped.length).toBe(state.processes.length);
+    expect(state.processes.some((p) => isAlive(p.pid))).toBe(false);
+    expect(readState(home)).toBeUndefined();
+  });
+
+  it('stops the start with the tail of the log when an agent never becomes ready', async () => {
+    const arch = loadArchitecture(join(root, 'architecture.yml'));
+    const { opts, lines, home } = await options({ FAKE_NEVER_READY: '1' }, 1500);
+    const result = await up(arch, opts);
+    expect(result.status).toBe('failed');
+    const text = lines.join('\n');
+    expect(text).toMatch(
+      /START FAILED: store-agent #\d did not become ready within 1500 ms \(DEPENDENCY_TIMEOUT\)/,
+    );
+    expect(text).toContain('"msg":"listening"');
+    expect(readState(home)).toBeUndefined();
+  });
+
+  it('fails fast with the log when an agent exits during start', async () => {
+    const arch = loadArchitecture(join(root, 'architecture.yml'));
+    const { opts, lines } = await options({ FAKE_CRASH: '1' }, 20_000);
+    const started = Date.now();
+    const result = await up(arch, opts);
+    expect(result.status).toBe('failed');
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const text = lines.join('\n');
+    expect(text).toMatch(/store-agent #\d exited \(exit code 3\) before it became ready/);
+    expect(text).toContain('fake agent: configured to crash');
+  });
+
+  it('uses a real server instead of starting the stand-in when its URL is set', async () => {
+    const arch = loadArchitecture(join(root, 'architecture.yml'));
+    const { opts, lines, home } = await options({ FAKE_DATABASE_URL: 'postgres://x@127.0.0.1:1/x' });
+    const result = await up(arch, opts);
+    expect(result.status, lines.join('\n')).toBe('started');
+    const state = readState(home)!;
+    expect(state.processes.some((p) => p.name === 'fakedb')).toBe(false);
+    expect(lines.some((l) => l.includes('fakedb ready: FAKE_DATABASE_URL (real server)'))).toBe(true);
+    expect(readFileSync(state.processes[0]!.log, 'utf8')).toBeDefined();
+  });
+});

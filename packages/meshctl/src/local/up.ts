@@ -1,0 +1,143 @@
+import { rmSync } from 'node:fs';
+import type { Architecture, TieredAgent } from '../architecture/load.js';
+import { buildGraph, startWaves } from '../graph/dependency-graph.js';
+import { renderTable } from '../table.js';
+import { stopMesh } from './down.js';
+import { Launcher } from './launcher.js';
+import { tailFile } from './processes.js';
+import { ReadinessError } from './readiness.js';
+import { liveProcesses, readState, statePath, writeState, type MeshState } from './state.js';
+
+export interface UpOptions {
+  root: string;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  portOffset: number;
+  timeoutMs: number;
+  /** Agents to start (default: all); their dependencies are not added automatically. */
+  agents?: readonly string[];
+  log: (line: string) => void;
+}
+
+export interface UpResult {
+  status: 'started' | 'already-running' | 'failed';
+  state?: MeshState;
+  readyMs?: number;
+}
+
+/** The table of what runs where, printed at the end of a start and by `meshctl status`. */
+export function formatStateTable(state: MeshState): string {
+  const rows = state.processes.map((p) => [
+    p.kind,
+    p.name,
+    p.kind === 'agent' ? String(p.replica) : '',
+    String(p.pid),
+    p.url ?? '',
+    p.log.replace(`${state.root}/`, ''),
+  ]);
+  return renderTable(['KIND', 'NAME', 'REPLICA', 'PID', 'URL', 'LOG'], rows);
+}
+
+/**
+ * Brings the whole topology up as local processes: registry and infrastructure first, then each agent as soon
+ * as everything it depends on answers /ready (replicas in parallel), all bounded by DEPENDENCY_TIMEOUT.
+ */
+export async function up(arch: Architecture, options: UpOptions): Promise<UpResult> {
+  const started = performance.now();
+  const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(2).padStart(5)}s`;
+  const say = (line: string): void => options.log(`[${elapsed()}] ${line}`);
+
+  const previous = readState(options.home);
+  if (previous && liveProcesses(previous).length > 0 && options.agents === undefined) {
+    options.log(`The mesh is already running (${statePath(options.home)}):`);
+    options.log(formatStateTable(previous));
+    return { status: 'already-running', state: previous };
+  }
+  if (previous && liveProcesses(previous).length === 0) rmSync(statePath(options.home), { force: true });
+
+  const selected = options.agents
+    ? options.agents.map((name) => {
+        const agent = arch.agent(name);
+        if (!agent) throw new ReadinessError(`unknown agent ${name} (not in ${arch.file})`);
+        return agent;
+      })
+    : arch.agents;
+  const names = new Set(selected.map((a) => a.name));
+  const graph = buildGraph(selected.map((a) => [a.name, a.depends_on.filter((d) => names.has(d))]));
+  const waves = startWaves(graph);
+  say(`start order: ${waves.map((wave) => wave.join(' + ')).join(' -> ')}`);
+
+  const launcher = new Launcher(arch, options, readState(options.home));
+  const before = new Set(launcher.state.processes.map((p) => p.pid));
+  try {
+    const registry = launcher.startRegistry().then((how) => {
+      say(`registry ${how === 'existing' ? 'already answers' : 'ready'} at ${launcher.state.registryUrl}`);
+    });
+    const infrastructure = Promise.all(
+      arch.infrastructure.map(async (entry) => {
+        const where = await launcher.startInfrastructure(entry);
+        say(`${entry.name} ready: ${where}`);
+      }),
+    );
+    await Promise.all([registry, infrastructure]);
+    await startAgentsInOrder(launcher, selected, graph, say);
+  } catch (error: unknown) {
+    reportFailure(error, options.log);
+    options.log('Stopping what was started…');
+    const pids = launcher.state.processes.filter((p) => !before.has(p.pid)).map((p) => p.pid);
+    await stopMesh(options.home, { graceMs: 5000, pids, log: () => undefined });
+    return { status: 'failed' };
+  }
+  const readyMs = Math.round(performance.now() - started);
+  launcher.state.readyMs = readyMs;
+  const gateway = launcher.state.processes.find((p) => p.name === 'api-gateway');
+  if (gateway?.url) launcher.state.gatewayUrl = gateway.url;
+  writeState(options.home, launcher.state);
+  options.log('');
+  options.log(formatStateTable(launcher.state));
+  options.log('');
+  const replicas = launcher.state.processes.filter((p) => p.kind === 'agent').length;
+  options.log(`All ${replicas} agent processes ready in ${(readyMs / 1000).toFixed(2)} s (cold start).`);
+  options.log(
+    `Registry: ${launcher.state.registryUrl}   Gateway: ${launcher.state.gatewayUrl ?? '(not started)'}`,
+  );
+  options.log('Inspect: bin/meshctl list | bin/meshctl status | bin/meshctl logs <agent>');
+  options.log('Stop:    ./scripts/stop-multi-agent.sh   (or bin/meshctl down)');
+  return { status: 'started', state: launcher.state, readyMs };
+}
+
+async function startAgentsInOrder(
+  launcher: Launcher,
+  agents: readonly TieredAgent[],
+  graph: ReadonlyMap<string, readonly string[]>,
+  say: (line: string) => void,
+): Promise<void> {
+  const done = new Map<string, Promise<void>>();
+  const byName = new Map(agents.map((a) => [a.name, a]));
+  const start = (name: string): Promise<void> => {
+    const existing = done.get(name);
+    if (existing) return existing;
+    const agent = byName.get(name)!;
+    const promise = Promise.all((graph.get(name) ?? []).map(start)).then(async () => {
+      const records = await launcher.startAgent(agent);
+      const where = records.map((r) => `${r.url} (pid ${r.pid})`).join(', ');
+      say(`${agent.name} x${records.length} ready [${agent.tier}]: ${where}`);
+    });
+    done.set(name, promise);
+    return promise;
+  };
+  // Every agent starts as soon as its own dependencies are ready; a failure anywhere fails the start.
+  await Promise.all(agents.map((a) => start(a.name)));
+}
+
+function reportFailure(error: unknown, log: (line: string) => void): void {
+  const message = error instanceof Error ? error.message : String(error);
+  log('');
+  log(`START FAILED: ${message}`);
+  if (error instanceof ReadinessError && error.logFile) {
+    const tail = tailFile(error.logFile, 25);
+    log(`--- last lines of ${error.logFile} ---`);
+    log(tail === '' ? '(empty log)' : tail);
+    log('---');
+  }
+}

@@ -1,0 +1,73 @@
+import { MeshError } from '@mesh/common';
+
+/** The subset of the registry's AgentInfo (GET /agents) that meshctl reads. */
+export interface AgentInfo {
+  id: string;
+  name: string;
+  agent_type?: string;
+  status: string;
+  endpoint: string;
+  version?: string;
+  capabilities: { name: string; version?: string; function_name: string; tags?: string[] }[];
+  total_dependencies: number;
+  dependencies_resolved: number;
+  dependency_resolutions?: {
+    function_name?: string;
+    capability: string;
+    mcp_tool?: string;
+    provider_agent_id?: string;
+    endpoint?: string;
+    status: string;
+  }[];
+  last_seen?: string;
+}
+
+/** Talks to a registry speaking the MCP Mesh protocol (ours or the official one). */
+export class RegistryClient {
+  readonly baseUrl: string;
+
+  constructor(
+    baseUrl: string,
+    private readonly timeoutMs = 3000,
+  ) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+
+  private async get(path: string): Promise<Response> {
+    try {
+      return await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error: unknown) {
+      throw new MeshError('CONNECTION_FAILED', `registry at ${this.baseUrl} does not answer`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** True when GET /health answers 2xx. */
+  async healthy(): Promise<boolean> {
+    try {
+      const response = await this.get('/health');
+      await response.arrayBuffer();
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async health(): Promise<Record<string, unknown>> {
+    const response = await this.get('/health');
+    if (!response.ok) throw new MeshError('REMOTE_ERROR', `registry /health answered ${response.status}`);
+    return (await response.json()) as Record<string, unknown>;
+  }
+
+  async agents(): Promise<AgentInfo[]> {
+    const response = await this.get('/agents');
+    if (!response.ok) throw new MeshError('REMOTE_ERROR', `registry /agents answered ${response.status}`);
+    const body = (await response.json()) as { agents?: AgentInfo[] };
+    return (body.agents ?? []).map((agent) => ({
+      ...agent,
+      capabilities: agent.capabilities ?? [],
+      dependency_resolutions: agent.dependency_resolutions ?? [],
+    }));
+  }
+}
