@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import { createAuthStack, type AuthStack } from './auth-stack.js';
+import { DEFAULT_SCRYPT_PARAMS } from './password-hash.js';
+
+const postgresUrl = realServerUrl('postgres');
+const redisUrl = realServerUrl('redis');
+const FAST = { ...DEFAULT_SCRYPT_PARAMS, N: 1024 };
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  return promise.then(
+    () => 'resolved',
+    (error: { code?: string }) => error.code ?? 'no code',
+  );
+}
+
+const modes = [
+  { shared: 'Redis', redis: redisUrl },
+  { shared: 'the PostgreSQL fallback', redis: undefined },
+] as const;
+
+for (const mode of modes) {
+  describe.skipIf(!postgresUrl || (mode.shared === 'Redis' && !redisUrl))(
+    `two auth instances on one auth_db, sharing state through ${mode.shared}`,
+    () => {
+      let database: TestDatabase;
+      const pools: pg.Pool[] = [];
+      let a: AuthStack;
+      let b: AuthStack;
+
+      beforeAll(async () => {
+        database = await createTestDatabase(postgresUrl!, 'auth');
+        const prefix = `auth-test-${randomBytes(4).toString('hex')}:`;
+        const build = () => {
+          const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+          pools.push(pool);
+          return createAuthStack({
+            pool,
+            redisUrl: mode.redis,
+            sharedPrefix: prefix,
+            jwtSecret: undefined,
+            demoMode: true,
+            demoUsers: 3,
+            tokenTtlSeconds: 600,
+            loginMaxFailures: 3,
+            loginWindowMs: 60_000,
+            scrypt: FAST,
+          });
+        };
+        // Started together, as replicas are: migrations, secret and seeding must not race.
+        [a, b] = await Promise.all([build(), build()]);
+      });
+
+      afterAll(async () => {
+        await Promise.all([a?.close(), b?.close()]);
+        await Promise.all(pools.map((pool) => pool.end()));
+        await database?.drop();
+      });
+
+      it('seeds the demo accounts once between them', () => {
+        expect((a.seed?.created ?? 0) + (b.seed?.created ?? 0)).toBe(4);
+        expect([a.seed?.skipped, b.seed?.skipped].sort()).toEqual([0, 4]);
+      });
+
+      it("accepts each other's tokens, with the generated demo secret", async () => {
+        const login = await a.auth.login({ username: 'user-1', password: 'demo' });
+        await expect(
+          b.auth.verifyToken({ token: login.access_token, scope: 'orders:write' }),
+        ).resolves.toMatchObject({
+          valid: true,
+          user_id: 'user-1',
+        });
+      });
+
+      it('sees credentials registered on the other instance', async () => {
+        await b.auth.registerCredentials({ user_id: 'user-900', username: 'shared', password: 'pw-shared' });
+        await expect(a.auth.login({ username: 'shared', password: 'pw-shared' })).resolves.toMatchObject({
+          user_id: 'user-900',
+        });
+      });
+
+      it('honours a revocation made by the other instance', async () => {
+        const { access_token } = await a.auth.login({ username: 'user-2', password: 'demo' });
+        await b.auth.revokeToken({ token: access_token });
+        expect(await codeOf(a.auth.verifyToken({ token: access_token }))).toBe('UNAUTHORIZED');
+      });
+
+      it('counts failed logins across both instances', async () => {
+        expect(await codeOf(a.auth.login({ username: 'user-0', password: 'bad1' }))).toBe('UNAUTHORIZED');
+        expect(await codeOf(b.auth.login({ username: 'user-0', password: 'bad2' }))).toBe('UNAUTHORIZED');
+        expect(await codeOf(a.auth.login({ username: 'user-0', password: 'bad3' }))).toBe('UNAUTHORIZED');
+        expect(await codeOf(b.auth.login({ username: 'user-0', password: 'demo' }))).toBe('RATE_LIMITED');
+        expect(await codeOf(a.auth.login({ username: 'user-0', password: 'demo' }))).toBe('RATE_LIMITED');
+      });
+
+      it(`keeps the shared state in ${mode.shared}`, async () => {
+        const pool = pools[0]!;
+        const table = await pool.query<{ t: string | null }>(
+          "SELECT to_regclass('mesh_shared_flags')::text AS t",
+        );
+        if (mode.redis === undefined) {
+          const flags = await pool.query('SELECT key FROM mesh_shared_flags');
+          expect(flags.rowCount).toBeGreaterThan(0);
+        } else {
+          expect(table.rows[0]?.t).toBeNull();
+        }
+      });
+    },
+  );
+}
+
+describe.skipIf(!postgresUrl)('auth startup checks', () => {
+  let database: TestDatabase;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(postgresUrl!, 'auth');
+    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await database?.drop();
+  });
+
+  const base = {
+    demoMode: false,
+    tokenTtlSeconds: 60,
+    loginMaxFailures: 3,
+    loginWindowMs: 1000,
+    scrypt: FAST,
+  };
+
+  it('refuses to start without a secret or with a short one outside demo mode', async () => {
+    await expect(createAuthStack({ ...base, pool, jwtSecret: undefined })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+    await expect(createAuthStack({ ...base, pool, jwtSecret: 'too-short' })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+  });
+
+  it('starts with a long secret and seeds nothing outside demo mode', async () => {
+    const stack = await createAuthStack({ ...base, pool, jwtSecret: 'k'.repeat(40) });
+    try {
+      expect(stack.seed).toBeUndefined();
+      expect(await codeOf(stack.auth.login({ username: 'user-1', password: 'demo' }))).toBe('UNAUTHORIZED');
+    } finally {
+      await stack.close();
+    }
+  });
+});

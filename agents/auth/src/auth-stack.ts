@@ -1,0 +1,84 @@
+import type pg from 'pg';
+import { createSharedStore, runMigrations, type SharedStore } from '@mesh/backends';
+import { silentLogger, type Logger } from '@mesh/common';
+import { createAuthService, type AuthService } from './auth-service.js';
+import { PgCredentialStore } from './credential-store.js';
+import { demoAccounts, seedDemoCredentials, type SeedResult } from './demo-seed.js';
+import { resolveJwtSecret } from './jwt-secret.js';
+import { createLoginLimiter } from './login-limiter.js';
+import { authMigrations } from './migrations.js';
+import type { ScryptParams } from './password-hash.js';
+import { createTokenService } from './token-service.js';
+
+export interface AuthStackOptions {
+  /** auth_db; migrated here. Not closed by the stack. */
+  readonly pool: pg.Pool;
+  /** Redis for revocations and rate-limit counters; without it they live in auth_db (still shared). */
+  readonly redisUrl?: string | undefined;
+  /** Key prefix in the shared store; replicas must agree on it. */
+  readonly sharedPrefix?: string;
+  readonly jwtSecret: string | undefined;
+  readonly demoMode: boolean;
+  /** How many demo users (user-0..user-N-1) to seed in demo mode. */
+  readonly demoUsers?: number;
+  readonly tokenTtlSeconds: number;
+  readonly loginMaxFailures: number;
+  readonly loginWindowMs: number;
+  readonly scrypt?: ScryptParams;
+  readonly logger?: Logger;
+}
+
+export interface AuthStack {
+  readonly auth: AuthService;
+  /** Present when demo credentials were checked at startup. */
+  readonly seed: SeedResult | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything auth-agent serves, built from one pool: migrations, signing key, shared store, credentials and
+ * (in demo mode) the demo accounts. main.ts and the multi-replica tests build replicas the same way.
+ */
+export async function createAuthStack(options: AuthStackOptions): Promise<AuthStack> {
+  const logger = options.logger ?? silentLogger();
+  await runMigrations(options.pool, authMigrations, { name: 'auth', logger });
+  const secret = await resolveJwtSecret({
+    configured: options.jwtSecret,
+    demoMode: options.demoMode,
+    pool: options.pool,
+    logger,
+  });
+  const shared: SharedStore = createSharedStore({
+    redisUrl: options.redisUrl,
+    pool: options.pool,
+    prefix: options.sharedPrefix ?? 'auth:',
+    logger,
+  });
+  try {
+    const credentials = new PgCredentialStore(options.pool);
+    const seed = options.demoMode
+      ? await seedDemoCredentials({
+          pool: options.pool,
+          store: credentials,
+          accounts: demoAccounts(options.demoUsers ?? 100),
+          logger,
+          ...(options.scrypt ? { scrypt: options.scrypt } : {}),
+        })
+      : undefined;
+    const auth = createAuthService({
+      credentials,
+      tokens: createTokenService({ secret, ttlSeconds: options.tokenTtlSeconds, revocations: shared }),
+      limiter: createLoginLimiter({
+        state: shared,
+        maxFailures: options.loginMaxFailures,
+        windowMs: options.loginWindowMs,
+      }),
+      logger,
+      ...(options.scrypt ? { scrypt: options.scrypt } : {}),
+    });
+    return { auth, seed, close: () => shared.close() };
+  } catch (error: unknown) {
+    await shared.close();
+    throw error;
+  }
+}
