@@ -1,0 +1,304 @@
+import type http from 'node:http';
+import { createLogger } from '@mesh/common';
+import type { Logger } from '@mesh/common';
+import type { MeshConfig } from './config.js';
+import { newAgentId } from './config.js';
+import { DependencyClient, RetryBudget } from './dependency-proxy.js';
+import type { CallEnvironment } from './dependency-proxy.js';
+import { createHttpServer, listen } from './http-server.js';
+import type { HealthState, ReadinessState } from './http-server.js';
+import { McpHttpClient } from './mcp-client.js';
+import { RuntimeMetrics } from './metrics.js';
+import { DependencySlot, ProviderPool } from './provider-pool.js';
+import type { ResolvedProvider } from './provider-pool.js';
+import { RegistryClient } from './registry-client.js';
+import { registrationBody } from './registration.js';
+import type { DependenciesResolved, DependencyGroup, ResolvedDependencyEntry } from './registration.js';
+import { CircuitState } from './resilience.js';
+import { ToolInvoker } from './tool-invoker.js';
+import type { ServedTool } from './tool-invoker.js';
+import type { RegisteredTool } from './tool-registry.js';
+import { Tracing, setupOtlpExport } from './tracing.js';
+import type { TraceExport } from './tracing.js';
+
+/** What the declaration hands the runtime. */
+export interface AgentDeclaration {
+  name: string;
+  version: string;
+  description: string;
+  tools: readonly RegisteredTool[];
+  consumerGroups: readonly DependencyGroup[];
+}
+
+export interface RuntimeStartOptions {
+  app: unknown;
+  config: MeshConfig;
+  logger?: Logger;
+  healthCheck?: () => Promise<boolean> | boolean;
+}
+
+const HEALTH_CHECK_TIMEOUT_MS = 5000;
+
+/** One running agent process (or in-process instance in tests): server, registry link, dependency clients. */
+export class AgentRuntime {
+  readonly agentId: string;
+  readonly logger: Logger;
+  readonly metrics: RuntimeMetrics;
+  port = 0;
+  private readonly config: MeshConfig;
+  private readonly pool: ProviderPool;
+  private readonly client = new McpHttpClient();
+  private readonly groups = new Map<string, { slots: DependencySlot[]; clients: DependencyClient[] }>();
+  private readonly served = new Map<string, ServedTool>();
+  private readonly invoker: ToolInvoker;
+  private readonly registry: RegistryClient | undefined;
+  private server: http.Server | undefined;
+  private draining = false;
+  private topologyArrived = false;
+  private resolveFirstTopology!: () => void;
+  private healthState: HealthState = { status: 'starting' };
+  private traceExport: TraceExport | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly declaration: AgentDeclaration,
+    private readonly options: RuntimeStartOptions,
+  ) {
+    this.config = options.config;
+    this.agentId = this.config.agentId ?? newAgentId(declaration.name);
+    const base = options.logger ?? createLogger({ name: declaration.name, level: this.config.logLevel });
+    this.logger = base.child({ agent_id: this.agentId });
+    this.metrics = new RuntimeMetrics(declaration.name, this.agentId);
+    this.pool = new ProviderPool(this.config.circuitBreakerThreshold, this.config.circuitHalfOpenAfterMs);
+    this.pool.onProvider((state) => {
+      const gauge = this.metrics.breakerState.labels({ provider: state.agentId });
+      gauge.set(0);
+      state.breaker.onStateChange((breakerState) => {
+        gauge.set(breakerState === CircuitState.Closed ? 0 : breakerState === CircuitState.HalfOpen ? 2 : 1);
+        if (breakerState === CircuitState.Open)
+          this.logger.warn({ provider: state.agentId }, 'circuit breaker opened');
+        if (breakerState === CircuitState.Closed)
+          this.logger.info({ provider: state.agentId }, 'circuit breaker closed');
+      });
+    });
+    const tracing = new Tracing(this.config.otlpEndpoint !== undefined);
+    const firstTopology = new Promise<void>((resolve) => (this.resolveFirstTopology = resolve));
+    const env: CallEnvironment = {
+      agentId: this.agentId,
+      config: this.config,
+      client: this.client,
+      budget: new RetryBudget(),
+      metrics: this.metrics,
+      tracing,
+      logger: this.logger,
+      firstTopology,
+      topologyKnown: () => this.topologyArrived,
+    };
+    const groups: DependencyGroup[] = [
+      ...declaration.tools.map((tool) => ({ functionName: tool.name, dependencies: tool.dependencies })),
+      ...declaration.consumerGroups,
+    ];
+    for (const group of groups) {
+      const slots = group.dependencies.map(() => new DependencySlot());
+      const clients = group.dependencies.map(
+        (dependency, index) => new DependencyClient(dependency, slots[index]!, env),
+      );
+      this.groups.set(group.functionName, { slots, clients });
+    }
+    this.invoker = new ToolInvoker(
+      options.app,
+      this.logger,
+      this.metrics,
+      tracing,
+      this.config.dependencyTimeoutMs,
+    );
+    for (const tool of declaration.tools) {
+      this.served.set(tool.name, { tool, dependencies: this.groups.get(tool.name)?.clients ?? [] });
+    }
+    if (this.config.registryUrl !== null) {
+      this.registry = new RegistryClient({
+        registryUrl: this.config.registryUrl,
+        agentId: this.agentId,
+        body: () => this.registrationBody(),
+        healthIntervalMs: this.config.healthIntervalMs,
+        retryDelayMs: this.config.retryDelayMs,
+        logger: this.logger,
+        metrics: this.metrics,
+        onTopology: (resolved) => this.applyTopology(resolved),
+        healthy: () => this.runHealthCheck(),
+      });
+    }
+  }
+
+  get url(): string {
+    return `http://${this.config.httpHost}:${this.port}`;
+  }
+
+  /** The dependency clients of one consumer group (or tool), by declared key. */
+  clients(functionName: string): readonly DependencyClient[] {
+    return this.groups.get(functionName)?.clients ?? [];
+  }
+
+  async start(): Promise<void> {
+    if (this.config.otlpEndpoint)
+      this.traceExport = await setupOtlpExport(this.config.otlpEndpoint, this.declaration.name);
+    this.server = createHttpServer({
+      agentName: this.declaration.name,
+      agentId: this.agentId,
+      metrics: this.metrics,
+      logger: this.logger,
+      mcp: {
+        serverInfo: { name: this.declaration.name, version: this.declaration.version },
+        instructions: this.declaration.description,
+        tools: this.served,
+        invoker: this.invoker,
+        draining: () => this.draining,
+      },
+      readiness: () => this.readiness(),
+      health: () => this.healthState,
+    });
+    this.port = await listen(this.server, this.config.bindHost, this.config.httpPort);
+    this.logger.info({ url: this.url, tools: [...this.served.keys()] }, 'agent listening');
+    if (this.registry) await this.registry.start();
+    else await this.runHealthCheck();
+  }
+
+  /** Graceful stop: refuse new work, deregister first, drain in-flight calls within the deadline, close. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    this.draining = true;
+    this.logger.info({ inFlight: this.invoker.inFlight }, 'stopping: deregistering, then draining');
+    await this.registry?.stop();
+    const drained = await Promise.race([
+      this.invoker.idle().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.config.drainTimeoutMs).unref()),
+    ]);
+    if (!drained)
+      this.logger.warn(
+        { inFlight: this.invoker.inFlight },
+        'drain deadline passed; closing with calls in flight',
+      );
+    const server = this.server;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), 1000);
+      forced.unref();
+      await closed;
+      clearTimeout(forced);
+    }
+    this.client.close();
+    await this.traceExport?.shutdown().catch(() => undefined);
+    this.logger.info('stopped');
+  }
+
+  private registrationBody(): Record<string, unknown> {
+    return registrationBody({
+      agentId: this.agentId,
+      name: this.declaration.name,
+      version: this.declaration.version,
+      description: this.declaration.description,
+      httpHost: this.config.httpHost,
+      httpPort: this.port,
+      namespace: this.config.namespace,
+      tools: this.declaration.tools,
+      consumerGroups: this.declaration.consumerGroups,
+    });
+  }
+
+  /** Replaces every slot's providers from a registry answer (positional per function name). */
+  applyTopology(resolved: DependenciesResolved): void {
+    const seen = new Set<string>();
+    for (const [functionName, group] of this.groups) {
+      const entries = resolved[functionName] ?? [];
+      group.slots.forEach((slot, index) => {
+        const providers = providersOf(entries[index]);
+        slot.replace(providers, this.pool);
+        for (const provider of providers) seen.add(provider.agentId);
+        const dependency = group.clients[index]!.dependency;
+        this.metrics.dependencyProviders.set(
+          { dependency: dependency.name, capability: dependency.capability },
+          providers.length,
+        );
+      });
+    }
+    this.pool.retain(seen);
+    if (!this.topologyArrived) {
+      this.topologyArrived = true;
+      this.resolveFirstTopology();
+    }
+    this.logger.debug({ providers: seen.size }, 'topology updated');
+  }
+
+  private readiness(): ReadinessState {
+    if (this.draining) return { ready: false, runtime: 'shutting_down', reason: 'draining' };
+    if (!this.registry) return { ready: true, runtime: 'standalone' };
+    if (!this.registry.registered) return { ready: false, runtime: 'starting', reason: 'not registered yet' };
+    for (const group of this.groups.values()) {
+      for (const client of group.clients) {
+        if (client.dependency.required && client.providers === 0) {
+          return {
+            ready: false,
+            runtime: 'up',
+            reason: `required dependency ${client.dependency.capability} unresolved`,
+          };
+        }
+      }
+    }
+    return { ready: true, runtime: 'up' };
+  }
+
+  private async runHealthCheck(): Promise<boolean> {
+    const check = this.options.healthCheck;
+    if (!check) {
+      this.healthState = { status: 'healthy', checkedAt: new Date().toISOString() };
+      return true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const verdict = await Promise.race([
+        Promise.resolve(check()),
+        new Promise<boolean>(
+          (resolve) => (timer = setTimeout(() => resolve(false), HEALTH_CHECK_TIMEOUT_MS)),
+        ),
+      ]);
+      this.healthState = { status: verdict ? 'healthy' : 'unhealthy', checkedAt: new Date().toISOString() };
+      return verdict;
+    } catch (error: unknown) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.healthState = { status: 'unhealthy', message, checkedAt: new Date().toISOString() };
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function providersOf(entry: ResolvedDependencyEntry | undefined): ResolvedProvider[] {
+  if (!entry || entry.status === 'unresolved') return [];
+  if (Array.isArray(entry.providers) && entry.providers.length > 0) {
+    return entry.providers
+      .filter(
+        (provider) =>
+          provider.status === undefined || provider.status === 'available' || provider.status === 'healthy',
+      )
+      .map((provider) => ({
+        agentId: provider.agent_id,
+        endpoint: provider.endpoint,
+        functionName: provider.function_name,
+      }));
+  }
+  if (
+    entry.agent_id &&
+    entry.endpoint &&
+    entry.function_name &&
+    (entry.status === undefined || entry.status === 'available')
+  ) {
+    return [{ agentId: entry.agent_id, endpoint: entry.endpoint, functionName: entry.function_name }];
+  }
+  return [];
+}

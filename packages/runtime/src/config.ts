@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { envDurationMs, envInt, envUrl, parseLogLevel } from '@mesh/common';
+import type { LogLevel } from '@mesh/common';
+
+const AGENT_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/**
+ * The mesh's environment variables (MCP Mesh names), as a zod object schema. Apps extend it with their own
+ * variables (`meshEnvSchema.extend({...})`) and parse once with `parseEnvConfig`, so startup lists every problem.
+ */
+export const meshEnvSchema = z.object({
+  MCP_MESH_REGISTRY_URL: envUrl(['http', 'https']).default('http://localhost:8000'),
+  /** Advertised host; default 127.0.0.1 (or the agent's declared host). */
+  MCP_MESH_HTTP_HOST: z.string().min(1).optional(),
+  MCP_MESH_BIND_HOST: z.string().min(1).optional(),
+  /** Default 0 = any free port (or the agent's declared port). */
+  MCP_MESH_HTTP_PORT: envInt(0, 0, 65535).optional(),
+  MCP_MESH_AGENT_ID: z
+    .string()
+    .regex(AGENT_ID_PATTERN, 'expected 1-64 letters, digits, "_" or "-"')
+    .optional(),
+  MCP_MESH_NAMESPACE: z.string().min(1).optional(),
+  MCP_MESH_HEALTH_INTERVAL: envDurationMs('5s'),
+  MCP_MESH_LOG_LEVEL: z
+    .string()
+    .default('INFO')
+    .transform((value, ctx): LogLevel => {
+      const level = parseLogLevel(value);
+      if (level === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected DEBUG, INFO, WARNING, ERROR or CRITICAL; got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return level;
+    }),
+  MCP_MESH_RETRY_ATTEMPTS: envInt(2, 0, 10),
+  MCP_MESH_RETRY_DELAY: envDurationMs('100ms'),
+  MCP_MESH_DISCOVERY_TIMEOUT: envDurationMs('30s'),
+  DEPENDENCY_TIMEOUT: envDurationMs('30s'),
+  CIRCUIT_BREAKER_THRESHOLD: envInt(5, 1, 1000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: envUrl(['http', 'https']).optional(),
+});
+
+/** What `meshEnvSchema` parses to (apps usually hold a wider object that includes it). */
+export type MeshEnv = z.output<typeof meshEnvSchema>;
+
+/** Runtime settings in plain units. Every field has a default, so tests pass only what they care about. */
+export interface MeshConfig {
+  /** Registry base URL; `null` runs without a registry (standalone). */
+  registryUrl: string | null;
+  /** Host advertised to the registry (what other agents dial). */
+  httpHost: string;
+  /** Interface the HTTP server binds. */
+  bindHost: string;
+  /** 0 = any free port. */
+  httpPort: number;
+  /** Fixed agent id; otherwise `${name}-${8 hex}`. */
+  agentId?: string;
+  namespace: string;
+  healthIntervalMs: number;
+  logLevel: LogLevel;
+  /** Retries per dependency call, used only where a retry is safe (idempotent tool or idempotency key). */
+  retryAttempts: number;
+  /** Base delay of exponential backoff with full jitter (calls and registry reconnects). */
+  retryDelayMs: number;
+  /** How long a call waits for the first topology at startup before failing with DEPENDENCY_UNAVAILABLE. */
+  discoveryTimeoutMs: number;
+  /** Default per-call timeout of dependency calls. */
+  dependencyTimeoutMs: number;
+  /** Consecutive transport failures that open a provider's circuit breaker. */
+  circuitBreakerThreshold: number;
+  /** How long an open breaker waits before letting one trial call through. */
+  circuitHalfOpenAfterMs: number;
+  /** How long a provider that refused or reset a connection is skipped. */
+  ejectionMs: number;
+  /** How long shutdown waits for in-flight calls. */
+  drainTimeoutMs: number;
+  otlpEndpoint?: string;
+}
+
+/** Defaults for every MeshConfig field (the same as the env schema's). */
+export const defaultMeshConfig: Readonly<MeshConfig> = Object.freeze({
+  registryUrl: 'http://localhost:8000',
+  httpHost: '127.0.0.1',
+  bindHost: '127.0.0.1',
+  httpPort: 0,
+  namespace: 'default',
+  healthIntervalMs: 5000,
+  logLevel: 'info',
+  retryAttempts: 2,
+  retryDelayMs: 100,
+  discoveryTimeoutMs: 30_000,
+  dependencyTimeoutMs: 30_000,
+  circuitBreakerThreshold: 5,
+  circuitHalfOpenAfterMs: 5000,
+  ejectionMs: 2000,
+  drainTimeoutMs: 10_000,
+});
+
+/**
+ * Maps parsed env (from `meshEnvSchema` or an extension of it) to the runtime's config. Host, port and
+ * namespace are left out when unset, so the agent's declaration (then the defaults) applies.
+ */
+export function toMeshConfig(env: MeshEnv): Partial<MeshConfig> {
+  const config: Partial<MeshConfig> = {
+    registryUrl: env.MCP_MESH_REGISTRY_URL.replace(/\/+$/, ''),
+    healthIntervalMs: env.MCP_MESH_HEALTH_INTERVAL,
+    logLevel: env.MCP_MESH_LOG_LEVEL,
+    retryAttempts: env.MCP_MESH_RETRY_ATTEMPTS,
+    retryDelayMs: env.MCP_MESH_RETRY_DELAY,
+    discoveryTimeoutMs: env.MCP_MESH_DISCOVERY_TIMEOUT,
+    dependencyTimeoutMs: env.DEPENDENCY_TIMEOUT,
+    circuitBreakerThreshold: env.CIRCUIT_BREAKER_THRESHOLD,
+  };
+  if (env.MCP_MESH_HTTP_HOST !== undefined) config.httpHost = env.MCP_MESH_HTTP_HOST;
+  if (env.MCP_MESH_BIND_HOST !== undefined) config.bindHost = env.MCP_MESH_BIND_HOST;
+  if (env.MCP_MESH_HTTP_PORT !== undefined) config.httpPort = env.MCP_MESH_HTTP_PORT;
+  if (env.MCP_MESH_NAMESPACE !== undefined) config.namespace = env.MCP_MESH_NAMESPACE;
+  if (env.MCP_MESH_AGENT_ID !== undefined) config.agentId = env.MCP_MESH_AGENT_ID;
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined) config.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return config;
+}
+
+/** Layers config: defaults, then the agent's declaration, then what the caller gave (env or test). */
+export function resolveMeshConfig(
+  declared: Partial<MeshConfig>,
+  given: Partial<MeshConfig> = {},
+): MeshConfig {
+  const merged: MeshConfig = { ...defaultMeshConfig };
+  for (const layer of [declared, given]) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  if (given.bindHost === undefined && declared.bindHost === undefined) merged.bindHost = merged.httpHost;
+  return merged;
+}
+
+/** `${name}-${8 hex}`: unique per process, so every replica registers separately. */
+export function newAgentId(name: string): string {
+  return `${name.slice(0, 55)}-${randomBytes(4).toString('hex')}`;
+}

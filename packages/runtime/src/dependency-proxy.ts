@@ -1,0 +1,302 @@
+import { MeshError, formatTraceparent } from '@mesh/common';
+import type { Logger, TraceContext } from '@mesh/common';
+import type { MeshConfig } from './config.js';
+import type { NormalizedDependency } from './tool-registry.js';
+import type { DependencySlot } from './provider-pool.js';
+import type { McpHttpClient } from './mcp-client.js';
+import type { RuntimeMetrics } from './metrics.js';
+import type { Tracing } from './tracing.js';
+import { pickProvider } from './balancer.js';
+import {
+  RetryBudget,
+  fullJitterDelay,
+  isBreakerRejection,
+  isConnectionFailure,
+  isTransportFailure,
+  neverReachedProvider,
+  sleep,
+} from './resilience.js';
+
+/** Per-call options of a dependency call. */
+export interface CallOptions {
+  /** Overrides the dependency's timeout; the caller's deadline still caps it. */
+  timeoutMs?: number;
+  /** Makes a non-idempotent call safe to retry; sent as `x-mesh-idempotency-key`. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+  /** Parent span (outside tool handlers, e.g. the gateway's request span). */
+  trace?: TraceContext;
+}
+
+/**
+ * A callable handle on a dependency. `available` is false while no healthy provider is known, so a handler
+ * can degrade instead of failing. `call` throws MeshError: the remote tool's own code for business errors,
+ * or DEPENDENCY_UNAVAILABLE, CIRCUIT_OPEN, TIMEOUT, CONNECTION_FAILED, REMOTE_ERROR for transport failures.
+ */
+export interface DependencyProxy {
+  readonly available: boolean;
+  /** Healthy providers (replicas) known right now. */
+  readonly providers: number;
+  readonly capability: string;
+  call<T = unknown>(args: Record<string, unknown>, opts?: CallOptions): Promise<T>;
+}
+
+/** What a handler's call inherits: its trace, deadline and abort signal. */
+export interface CallerContext {
+  trace?: TraceContext;
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+/** Shared machinery for every dependency of one agent. */
+export interface CallEnvironment {
+  readonly agentId: string;
+  readonly config: MeshConfig;
+  readonly client: McpHttpClient;
+  readonly budget: RetryBudget;
+  readonly metrics: RuntimeMetrics;
+  readonly tracing: Tracing;
+  readonly logger: Logger;
+  /** Resolves once the first topology arrived (or never, if the registry was never reached). */
+  readonly firstTopology: Promise<void>;
+  topologyKnown(): boolean;
+}
+
+const NOTHING_TRIED: ReadonlySet<string> = new Set();
+const MAX_BACKOFF_MS = 2000;
+
+/** Calls one declared dependency: balancing, failover, retries where safe, breakers, deadline, trace. */
+export class DependencyClient {
+  private readonly outcomes = new Map<string, { inc(): void }>();
+  private readonly duration;
+  private readonly inFlight;
+
+  constructor(
+    readonly dependency: NormalizedDependency,
+    readonly slot: DependencySlot,
+    private readonly env: CallEnvironment,
+  ) {
+    const labels = { dependency: dependency.name, capability: dependency.capability };
+    this.duration = env.metrics.dependencyDuration.labels(labels);
+    this.inFlight = env.metrics.dependencyInFlight.labels(labels);
+  }
+
+  get providers(): number {
+    return this.slot.candidates.length;
+  }
+
+  get available(): boolean {
+    const now = Date.now();
+    return this.slot.candidates.some((candidate) => candidate.state.usable(now));
+  }
+
+  async call<T>(args: Record<string, unknown>, options: CallOptions, caller: CallerContext): Promise<T> {
+    const started = performance.now();
+    this.inFlight.inc();
+    try {
+      const result = (await this.execute(args, options, caller)) as T;
+      this.count('ok');
+      return result;
+    } catch (error: unknown) {
+      this.count(error instanceof MeshError ? error.code : 'INTERNAL');
+      throw error;
+    } finally {
+      this.inFlight.dec();
+      this.duration.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  private count(outcome: string): void {
+    let counter = this.outcomes.get(outcome);
+    if (!counter) {
+      counter = this.env.metrics.dependencyCalls.labels({
+        dependency: this.dependency.name,
+        capability: this.dependency.capability,
+        outcome,
+      });
+      this.outcomes.set(outcome, counter);
+    }
+    counter.inc();
+  }
+
+  private async execute(
+    args: Record<string, unknown>,
+    options: CallOptions,
+    caller: CallerContext,
+  ): Promise<unknown> {
+    const { config, budget } = this.env;
+    const dependency = this.dependency;
+    const timeoutMs = options.timeoutMs ?? dependency.timeoutMs ?? config.dependencyTimeoutMs;
+    const now = Date.now();
+    const deadline =
+      caller.deadline === undefined ? now + timeoutMs : Math.min(now + timeoutMs, caller.deadline);
+    const signal = options.signal ?? caller.signal;
+    const parent = options.trace ?? caller.trace;
+    const safe = dependency.idempotent || options.idempotencyKey !== undefined;
+    const maxRetries = safe ? (dependency.retries ?? config.retryAttempts) : 0;
+    budget.recordCall();
+
+    if (this.slot.candidates.length === 0 && !this.env.topologyKnown())
+      await this.awaitDiscovery(deadline, signal);
+
+    const tried = new Set<string>();
+    let retries = 0;
+    let failovers = 0;
+    let lastError: MeshError | undefined;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw lastError ?? this.timeoutError(timeoutMs);
+      const candidates = this.slot.candidates;
+      const candidate =
+        pickProvider(candidates, tried, Date.now()) ?? pickProvider(candidates, NOTHING_TRIED, Date.now());
+      if (!candidate) throw this.noProviderError(lastError);
+      const state = candidate.state;
+      tried.add(state.agentId);
+      const span = this.env.tracing.start(`call ${dependency.capability}`, 'client', parent, {
+        'mesh.capability': dependency.capability,
+        'mesh.provider': state.agentId,
+      });
+      const headers: Record<string, string> = {
+        traceparent: formatTraceparent(span.trace),
+        'x-mesh-deadline': String(deadline),
+        'x-mesh-caller': this.env.agentId,
+      };
+      if (options.idempotencyKey !== undefined) headers['x-mesh-idempotency-key'] = options.idempotencyKey;
+      state.inFlight += 1;
+      try {
+        const result = await state.breaker.execute(() =>
+          this.env.client.callTool({
+            endpoint: state.endpoint,
+            functionName: candidate.functionName,
+            args,
+            timeoutMs: remaining,
+            headers,
+            signal,
+            providerId: state.agentId,
+          }),
+        );
+        span.end();
+        return result;
+      } catch (raw: unknown) {
+        const error = this.toError(raw, state.agentId);
+        span.end(error);
+        lastError = error;
+        if (isConnectionFailure(error)) state.eject(config.ejectionMs);
+        if (signal?.aborted) throw error;
+        if (isBreakerRejection(raw) || neverReachedProvider(error)) {
+          // Nothing ran on that provider: try another one at once (bounded by the number of providers).
+          if (failovers < candidates.length + 1) {
+            failovers += 1;
+            this.retried('failover');
+            continue;
+          }
+          throw error;
+        }
+        if (safe && isTransportFailure(error) && retries < maxRetries && budget.tryRetry()) {
+          retries += 1;
+          this.retried(error.code);
+          const delay = fullJitterDelay(retries - 1, config.retryDelayMs, MAX_BACKOFF_MS);
+          if (Date.now() + delay >= deadline) throw error;
+          await sleep(delay, signal);
+          continue;
+        }
+        throw error;
+      } finally {
+        state.inFlight -= 1;
+      }
+    }
+  }
+
+  private retried(reason: string): void {
+    this.env.metrics.dependencyRetries.inc({
+      dependency: this.dependency.name,
+      capability: this.dependency.capability,
+      reason,
+    });
+  }
+
+  private async awaitDiscovery(deadline: number, signal: AbortSignal | undefined): Promise<void> {
+    const waitMs = Math.min(this.env.config.discoveryTimeoutMs, deadline - Date.now());
+    if (waitMs <= 0) return;
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([
+        this.slot.whenResolved(),
+        this.env.firstTopology,
+        sleep(waitMs, controller.signal).catch(() => undefined),
+      ]);
+    } finally {
+      controller.abort();
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private toError(raw: unknown, providerId: string): MeshError {
+    if (raw instanceof MeshError) return raw;
+    if (isBreakerRejection(raw)) {
+      return new MeshError('CIRCUIT_OPEN', `circuit open for ${providerId} (${this.dependency.capability})`, {
+        data: { provider: providerId, capability: this.dependency.capability },
+      });
+    }
+    return new MeshError('INTERNAL', raw instanceof Error ? raw.message : String(raw), { cause: raw });
+  }
+
+  private timeoutError(timeoutMs: number): MeshError {
+    return new MeshError(
+      'TIMEOUT',
+      `${this.dependency.capability}: deadline passed before a provider answered`,
+      {
+        data: { capability: this.dependency.capability, timeoutMs },
+      },
+    );
+  }
+
+  private noProviderError(lastError: MeshError | undefined): MeshError {
+    const candidates = this.slot.candidates;
+    const capability = this.dependency.capability;
+    if (candidates.length > 0 && candidates.every((candidate) => candidate.state.breakerOpen())) {
+      return new MeshError('CIRCUIT_OPEN', `${capability}: circuit open for every provider`, {
+        data: { capability, providers: candidates.length },
+      });
+    }
+    if (lastError) return lastError;
+    return new MeshError('DEPENDENCY_UNAVAILABLE', `no provider of ${capability} is available`, {
+      data: { capability, providers: candidates.length },
+    });
+  }
+
+  /** A proxy bound to a handler's call (inherits its trace, deadline and signal). */
+  bind(caller: CallerContext): DependencyProxy {
+    return new BoundProxy(this, caller);
+  }
+}
+
+class BoundProxy implements DependencyProxy {
+  constructor(
+    private readonly client: DependencyClient,
+    private readonly caller: CallerContext,
+  ) {}
+
+  get available(): boolean {
+    return this.client.available;
+  }
+
+  get providers(): number {
+    return this.client.providers;
+  }
+
+  get capability(): string {
+    return this.client.dependency.capability;
+  }
+
+  call<T = unknown>(args: Record<string, unknown>, opts: CallOptions = {}): Promise<T> {
+    return this.client.call<T>(args, opts, this.caller);
+  }
+}
+
+/** The shared `{}` caller for proxies used outside any handler (consumer-only agents). */
+export const NO_CALLER: CallerContext = Object.freeze({});
+
+export { RetryBudget };

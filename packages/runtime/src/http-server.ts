@@ -1,0 +1,118 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@mesh/common';
+import { handleMcp } from './mcp-handler.js';
+import type { McpEndpoint } from './mcp-handler.js';
+import type { RuntimeMetrics } from './metrics.js';
+
+/** Readiness as /ready reports it. */
+export interface ReadinessState {
+  ready: boolean;
+  runtime: 'up' | 'starting' | 'shutting_down' | 'standalone';
+  reason?: string;
+}
+
+/** The verdict of the user's health check, as /health reports it. */
+export interface HealthState {
+  status: 'healthy' | 'unhealthy' | 'degraded' | 'starting';
+  message?: string;
+  checkedAt?: string;
+}
+
+export interface HttpServerOptions {
+  agentName: string;
+  agentId: string;
+  mcp: McpEndpoint;
+  metrics: RuntimeMetrics;
+  logger: Logger;
+  readiness(): ReadinessState;
+  health(): HealthState;
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown, head: boolean): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  res.end(head ? undefined : payload);
+}
+
+/**
+ * The agent's HTTP server on raw node:http: /mcp, /livez, /ready, /health, /metrics. Keep-alive idles longer
+ * than clients' pools so pooled connections are not cut under them.
+ */
+export function createHttpServer(options: HttpServerOptions): http.Server {
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
+    const head = req.method === 'HEAD';
+    if (path === '/mcp' || path === '/mcp/') {
+      handleMcp(req, res, options.mcp).catch((error: unknown) => {
+        options.logger.error({ err: error }, 'unexpected error serving /mcp');
+        if (!res.headersSent)
+          json(
+            res,
+            500,
+            { jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } },
+            false,
+          );
+        else res.destroy();
+      });
+      return;
+    }
+    const timestamp = new Date().toISOString();
+    switch (path) {
+      case '/livez':
+        json(res, 200, { alive: true, agent: options.agentName, timestamp }, head);
+        return;
+      case '/ready': {
+        const state = options.readiness();
+        json(
+          res,
+          state.ready ? 200 : 503,
+          { ...state, agent: options.agentName, agent_id: options.agentId, timestamp },
+          head,
+        );
+        return;
+      }
+      case '/health': {
+        const state = options.health();
+        json(
+          res,
+          state.status === 'healthy' ? 200 : 503,
+          { ...state, agent: options.agentName, timestamp },
+          head,
+        );
+        return;
+      }
+      case '/metrics':
+        options.metrics.render().then(
+          ({ contentType, body }) => {
+            res.writeHead(200, { 'content-type': contentType });
+            res.end(head ? undefined : body);
+          },
+          (error: unknown) => {
+            options.logger.error({ err: error }, 'metrics failed');
+            json(res, 500, { error: { code: 'INTERNAL', message: 'metrics failed' } }, head);
+          },
+        );
+        return;
+      default:
+        json(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${path}` } }, head);
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
+}
+
+/** Listens and resolves with the bound port. */
+export function listen(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

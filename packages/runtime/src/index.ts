@@ -1,0 +1,20 @@
+/** Public API of @mesh/runtime. Anything exported here is public; nothing else is. */
+export { z } from 'zod';
+export { MeshError, isMeshError } from '@mesh/common';
+export type { MeshErrorCode, TraceContext, Logger } from '@mesh/common';
+export { defineAgent } from './define-agent.js';
+export type { Agent, AgentOptions, AgentManifest, RunningAgent, StartOptions } from './define-agent.js';
+export { runAgent } from './run-agent.js';
+export type { RunAgentOptions } from './run-agent.js';
+export { meshEnvSchema, toMeshConfig, defaultMeshConfig } from './config.js';
+export type { MeshConfig, MeshEnv } from './config.js';
+export type { CallOptions, DependencyProxy } from './dependency-proxy.js';
+export type {
+  DependencyDecl,
+  DependencyDecls,
+  DependencyProxies,
+  DependencySpec,
+  TagSpec,
+  ToolContext,
+  ToolDefinition,
+} from './tool-registry.js';

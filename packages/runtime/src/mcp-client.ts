@@ -1,0 +1,249 @@
+import http from 'node:http';
+import https from 'node:https';
+import { MeshError } from '@mesh/common';
+
+/** One `tools/call` to send to one provider. */
+export interface ToolCallRequest {
+  endpoint: string;
+  functionName: string;
+  args: Record<string, unknown>;
+  timeoutMs: number;
+  headers: Record<string, string>;
+  signal?: AbortSignal;
+  /** For error data (`provider`). */
+  providerId: string;
+}
+
+interface JsonRpcResponse {
+  id?: unknown;
+  result?: {
+    isError?: boolean;
+    structuredContent?: unknown;
+    content?: { type?: string; text?: string }[];
+  };
+  error?: { code?: number; message?: string; data?: unknown };
+}
+
+const ACCEPT = 'application/json, text/event-stream';
+
+/**
+ * The runtime's MCP client: `tools/call` over pooled keep-alive HTTP, no `initialize` (stateless, as mesh
+ * agents call each other). Maps every failure to a MeshError whose data says whether the provider can have
+ * run the call (`notProcessed`), so the caller knows when failing over is safe.
+ */
+export class McpHttpClient {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private nextId = 1;
+
+  constructor(maxSockets = 256) {
+    this.httpAgent = new http.Agent({
+      keepAlive: true,
+      maxSockets,
+      maxFreeSockets: maxSockets,
+      scheduling: 'lifo',
+    });
+    this.httpsAgent = new https.Agent({
+      keepAlive: true,
+      maxSockets,
+      maxFreeSockets: maxSockets,
+      scheduling: 'lifo',
+    });
+  }
+
+  callTool(request: ToolCallRequest): Promise<unknown> {
+    const id = this.nextId++;
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: request.functionName, arguments: request.args },
+    });
+    const url = new URL(`${request.endpoint.replace(/\/+$/, '')}/mcp`);
+    const isHttps = url.protocol === 'https:';
+    return new Promise<unknown>((resolve, reject) => {
+      let settled = false;
+      const finish = (error: MeshError | undefined, value?: unknown): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(value);
+      };
+      const req = (isHttps ? https : http).request(
+        {
+          host: url.hostname,
+          port: url.port || (isHttps ? 443 : 80),
+          path: url.pathname,
+          method: 'POST',
+          agent: isHttps ? this.httpsAgent : this.httpAgent,
+          headers: {
+            'content-type': 'application/json',
+            accept: ACCEPT,
+            'content-length': Buffer.byteLength(body),
+            ...request.headers,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', (error) => finish(transportError(error, false, request)));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            try {
+              finish(
+                undefined,
+                parseResponse(res.statusCode ?? 0, res.headers['content-type'], text, id, request),
+              );
+            } catch (error: unknown) {
+              finish(error instanceof MeshError ? error : new MeshError('REMOTE_ERROR', String(error)));
+            }
+          });
+        },
+      );
+      const timer = setTimeout(() => {
+        finish(
+          new MeshError(
+            'TIMEOUT',
+            `${request.functionName} on ${request.providerId} timed out after ${request.timeoutMs} ms`,
+            {
+              data: { provider: request.providerId, timeoutMs: request.timeoutMs },
+            },
+          ),
+        );
+        req.destroy();
+      }, request.timeoutMs);
+      const onAbort = (): void => {
+        finish(
+          new MeshError(
+            'TIMEOUT',
+            `${request.functionName} on ${request.providerId} cancelled by the caller`,
+            {
+              data: { provider: request.providerId, cancelled: true },
+            },
+          ),
+        );
+        req.destroy();
+      };
+      if (request.signal) {
+        if (request.signal.aborted) {
+          onAbort();
+          return;
+        }
+        request.signal.addEventListener('abort', onAbort, { once: true });
+      }
+      req.on('error', (error) => finish(transportError(error, req.reusedSocket, request)));
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+function transportError(error: Error, reusedSocket: boolean, request: ToolCallRequest): MeshError {
+  const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+  const refused = code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND';
+  // A reset on a reused keep-alive socket is the server closing an idle connection: the request never ran.
+  const staleSocket = reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
+  return new MeshError('CONNECTION_FAILED', `${request.providerId} (${request.endpoint}): ${error.message}`, {
+    cause: error,
+    data: { provider: request.providerId, errno: code, notProcessed: refused || staleSocket },
+  });
+}
+
+function parseResponse(
+  status: number,
+  contentType: string | undefined,
+  text: string,
+  id: number,
+  request: ToolCallRequest,
+): unknown {
+  const provider = request.providerId;
+  let message: JsonRpcResponse | undefined;
+  try {
+    message = contentType?.includes('text/event-stream')
+      ? fromEventStream(text, id)
+      : (JSON.parse(text) as JsonRpcResponse);
+  } catch {
+    message = undefined;
+  }
+  if (status === 503 && isDraining(text)) {
+    throw new MeshError('CONNECTION_FAILED', `${provider} is shutting down`, {
+      data: { provider, status, notProcessed: true, draining: true },
+    });
+  }
+  if (!message || (status >= 300 && !message.error)) {
+    throw new MeshError('REMOTE_ERROR', `${provider} answered HTTP ${status}`, {
+      data: { provider, status, body: text.slice(0, 500) },
+    });
+  }
+  if (message.error) {
+    const rpcCode = message.error.code;
+    const code = rpcCode === -32602 ? 'VALIDATION_FAILED' : rpcCode === -32601 ? 'NOT_FOUND' : 'REMOTE_ERROR';
+    throw new MeshError(code, message.error.message ?? `JSON-RPC error ${rpcCode}`, {
+      data: { remote: true, provider, rpcCode, details: message.error.data },
+    });
+  }
+  const result = message.result ?? {};
+  if (result.isError) {
+    const fallbackText = result.content?.find((item) => item.type === 'text')?.text ?? 'remote tool failed';
+    const remote = (asErrorBody(result.structuredContent) ?? asErrorBody(tryParse(fallbackText)))?.error;
+    const data =
+      remote?.data && typeof remote.data === 'object' ? (remote.data as Record<string, unknown>) : {};
+    throw new MeshError(remote?.code ?? 'REMOTE_ERROR', remote?.message ?? fallbackText, {
+      data: { ...data, remote: true, provider },
+    });
+  }
+  if (result.structuredContent !== undefined) return result.structuredContent;
+  const textItem = result.content?.find((item) => item.type === 'text')?.text;
+  if (textItem === undefined) return result.content;
+  try {
+    return JSON.parse(textItem) as unknown;
+  } catch {
+    return textItem;
+  }
+}
+
+function isDraining(text: string): boolean {
+  return text.includes('"SHUTTING_DOWN"');
+}
+
+/** Picks our response out of an SSE body (official agents may answer tools/call as an event stream). */
+function fromEventStream(text: string, id: number): JsonRpcResponse | undefined {
+  let found: JsonRpcResponse | undefined;
+  for (const event of text.split(/\r?\n\r?\n/)) {
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).trimStart())
+      .join('\n');
+    if (!data) continue;
+    const parsed = JSON.parse(data) as JsonRpcResponse;
+    if (parsed.id === id || (found === undefined && (parsed.result || parsed.error))) found = parsed;
+  }
+  return found;
+}
+
+interface RemoteErrorBody {
+  error?: { code?: string; message?: string; data?: unknown };
+}
+
+function asErrorBody(value: unknown): RemoteErrorBody | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const error = (value as RemoteErrorBody).error;
+  return typeof error === 'object' && error !== null && typeof error.code === 'string'
+    ? (value as RemoteErrorBody)
+    : undefined;
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

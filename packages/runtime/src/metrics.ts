@@ -1,0 +1,92 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * The runtime's Prometheus metrics, in a registry of its own (several agents may share a process in
+ * tests). Label children are cached by the callers' label values, so the hot path does no allocation.
+ */
+export class RuntimeMetrics {
+  readonly registry = new Registry();
+  readonly toolCalls: Counter<'tool' | 'outcome'>;
+  readonly toolDuration: Histogram<'tool'>;
+  readonly toolInFlight: Gauge<'tool'>;
+  readonly dependencyCalls: Counter<'dependency' | 'capability' | 'outcome'>;
+  readonly dependencyDuration: Histogram<'dependency' | 'capability'>;
+  readonly dependencyInFlight: Gauge<'dependency' | 'capability'>;
+  readonly dependencyRetries: Counter<'dependency' | 'capability' | 'reason'>;
+  readonly dependencyProviders: Gauge<'dependency' | 'capability'>;
+  readonly breakerState: Gauge<'provider'>;
+  readonly registryUp: Gauge;
+
+  constructor(agentName: string, agentId: string, collectDefaults = true) {
+    this.registry.setDefaultLabels({ agent: agentName, agent_id: agentId });
+    if (collectDefaults) collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
+    this.toolCalls = new Counter({
+      name: 'mesh_tool_calls_total',
+      help: 'Tool calls served, by tool and outcome (ok or the error code).',
+      labelNames: ['tool', 'outcome'],
+      registers,
+    });
+    this.toolDuration = new Histogram({
+      name: 'mesh_tool_duration_seconds',
+      help: 'Time to serve a tool call.',
+      labelNames: ['tool'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.toolInFlight = new Gauge({
+      name: 'mesh_tool_in_flight',
+      help: 'Tool calls being served.',
+      labelNames: ['tool'],
+      registers,
+    });
+    this.dependencyCalls = new Counter({
+      name: 'mesh_dependency_calls_total',
+      help: 'Calls made to dependencies, by dependency, capability and outcome.',
+      labelNames: ['dependency', 'capability', 'outcome'],
+      registers,
+    });
+    this.dependencyDuration = new Histogram({
+      name: 'mesh_dependency_duration_seconds',
+      help: 'Latency of dependency calls, retries and failovers included.',
+      labelNames: ['dependency', 'capability'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.dependencyInFlight = new Gauge({
+      name: 'mesh_dependency_in_flight',
+      help: 'Dependency calls in flight.',
+      labelNames: ['dependency', 'capability'],
+      registers,
+    });
+    this.dependencyRetries = new Counter({
+      name: 'mesh_dependency_retries_total',
+      help: 'Retries and failovers of dependency calls, by reason.',
+      labelNames: ['dependency', 'capability', 'reason'],
+      registers,
+    });
+    this.dependencyProviders = new Gauge({
+      name: 'mesh_dependency_providers',
+      help: 'Providers currently resolved per dependency (0 = unavailable).',
+      labelNames: ['dependency', 'capability'],
+      registers,
+    });
+    this.breakerState = new Gauge({
+      name: 'mesh_circuit_breaker_state',
+      help: 'Circuit breaker state per provider: 0 closed, 1 open, 2 half-open.',
+      labelNames: ['provider'],
+      registers,
+    });
+    this.registryUp = new Gauge({
+      name: 'mesh_registry_connected',
+      help: '1 while the last registry exchange succeeded.',
+      registers,
+    });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,114 @@
+import type { CircuitBreakerPolicy } from 'cockatiel';
+import { CircuitState, createProviderBreaker } from './resilience.js';
+
+/** One resolved provider of a dependency, as the registry reports it. */
+export interface ResolvedProvider {
+  agentId: string;
+  endpoint: string;
+  functionName: string;
+}
+
+/** Live state of one provider process (shared by every dependency it serves): load, breaker, ejection. */
+export class ProviderState {
+  inFlight = 0;
+  ejectedUntil = 0;
+  openedAt = 0;
+  readonly breaker: CircuitBreakerPolicy;
+
+  constructor(
+    readonly agentId: string,
+    public endpoint: string,
+    threshold: number,
+    private readonly halfOpenAfterMs: number,
+  ) {
+    this.breaker = createProviderBreaker(threshold, halfOpenAfterMs);
+    this.breaker.onBreak(() => {
+      this.openedAt = Date.now();
+    });
+  }
+
+  /** Worth trying now: not ejected, and its breaker is closed or due for a trial call. */
+  usable(now: number): boolean {
+    if (now < this.ejectedUntil) return false;
+    const state = this.breaker.state;
+    if (state === CircuitState.Closed) return true;
+    if (state === CircuitState.Open) return now - this.openedAt >= this.halfOpenAfterMs;
+    return false;
+  }
+
+  breakerOpen(): boolean {
+    return this.breaker.state !== CircuitState.Closed;
+  }
+
+  eject(durationMs: number): void {
+    this.ejectedUntil = Date.now() + durationMs;
+  }
+}
+
+/** A provider of one dependency slot: the shared provider state plus the function to call there. */
+export interface Candidate {
+  readonly state: ProviderState;
+  readonly functionName: string;
+}
+
+/** Every provider this agent knows, by agent id, so breakers and load survive topology refreshes. */
+export class ProviderPool {
+  private readonly byId = new Map<string, ProviderState>();
+  private readonly listeners = new Set<(state: ProviderState) => void>();
+
+  constructor(
+    private readonly threshold: number,
+    private readonly halfOpenAfterMs: number,
+  ) {}
+
+  get(provider: ResolvedProvider): ProviderState {
+    let state = this.byId.get(provider.agentId);
+    if (!state) {
+      state = new ProviderState(provider.agentId, provider.endpoint, this.threshold, this.halfOpenAfterMs);
+      this.byId.set(provider.agentId, state);
+      for (const listener of this.listeners) listener(state);
+    } else if (state.endpoint !== provider.endpoint) {
+      state.endpoint = provider.endpoint;
+      state.ejectedUntil = 0;
+    }
+    return state;
+  }
+
+  /** Called for each new provider (metrics attach to breaker events here). */
+  onProvider(listener: (state: ProviderState) => void): void {
+    this.listeners.add(listener);
+  }
+
+  all(): ProviderState[] {
+    return [...this.byId.values()];
+  }
+
+  /** Forgets providers no slot references any more. */
+  retain(agentIds: ReadonlySet<string>): void {
+    for (const id of this.byId.keys()) if (!agentIds.has(id)) this.byId.delete(id);
+  }
+}
+
+/** The providers currently resolved for one declared dependency. */
+export class DependencySlot {
+  candidates: readonly Candidate[] = [];
+  private waiters: (() => void)[] = [];
+
+  replace(providers: readonly ResolvedProvider[], pool: ProviderPool): void {
+    this.candidates = providers.map((provider) => ({
+      state: pool.get(provider),
+      functionName: provider.functionName,
+    }));
+    if (this.candidates.length > 0 && this.waiters.length > 0) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Resolves when the slot gets a provider (or at once when it has one). */
+  whenResolved(): Promise<void> {
+    if (this.candidates.length > 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}

@@ -1,0 +1,84 @@
+import type { NormalizedDependency, RegisteredTool } from './tool-registry.js';
+
+/** One entry of `dependencies_resolved[function_name]` (positional, one per declared dependency). */
+export interface ResolvedDependencyEntry {
+  agent_id?: string;
+  function_name?: string;
+  endpoint?: string;
+  capability?: string;
+  status?: string;
+  /** Our registry's extension: every healthy replica of the winner, the winner first. */
+  providers?: { agent_id: string; function_name: string; endpoint: string; status?: string }[];
+}
+
+export type DependenciesResolved = Record<string, ResolvedDependencyEntry[]>;
+
+/** A group of dependencies registered under one function name (a tool, or a consumer group). */
+export interface DependencyGroup {
+  functionName: string;
+  dependencies: readonly NormalizedDependency[];
+}
+
+export interface RegistrationInput {
+  agentId: string;
+  name: string;
+  version: string;
+  description: string;
+  httpHost: string;
+  httpPort: number;
+  namespace: string;
+  tools: readonly RegisteredTool[];
+  /** Consumer-only dependency groups (registered as pseudo tools; agent_type `api` when there are no tools). */
+  consumerGroups: readonly DependencyGroup[];
+}
+
+function dependencyBody(dependency: NormalizedDependency, namespace: string): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    capability: dependency.capability,
+    tags: dependency.tags,
+    version: dependency.version,
+    namespace: dependency.namespace ?? namespace,
+  };
+  return body;
+}
+
+/** The POST /heartbeat body, in the official MeshAgentRegistration shape. */
+export function registrationBody(input: RegistrationInput): Record<string, unknown> {
+  const tools: Record<string, unknown>[] = input.tools.map((tool) => {
+    const entry: Record<string, unknown> = {
+      function_name: tool.name,
+      capability: tool.capability,
+      version: tool.version,
+      tags: tool.tags,
+      description: tool.description,
+      dependencies: tool.dependencies.map((dependency) => dependencyBody(dependency, input.namespace)),
+      inputSchema: tool.inputJsonSchema,
+    };
+    if (tool.outputJsonSchema) entry['outputSchema'] = tool.outputJsonSchema;
+    if (tool.idempotent) entry['kwargs'] = { idempotent: true };
+    return entry;
+  });
+  for (const group of input.consumerGroups) {
+    tools.push({
+      function_name: group.functionName,
+      capability: group.functionName,
+      version: input.version,
+      tags: [],
+      description: `Dependencies used by ${input.name} outside tool handlers`,
+      dependencies: group.dependencies.map((dependency) => dependencyBody(dependency, input.namespace)),
+    });
+  }
+  return {
+    agent_id: input.agentId,
+    agent_type: input.tools.length > 0 ? 'mcp_agent' : 'api',
+    runtime: 'typescript',
+    name: input.name,
+    version: input.version,
+    description: input.description,
+    http_host: input.httpHost,
+    http_port: input.httpPort,
+    timestamp: new Date().toISOString(),
+    namespace: input.namespace,
+    tools,
+  };
+}

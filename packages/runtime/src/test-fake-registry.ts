@@ -1,0 +1,104 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface Registration {
+  agent_id: string;
+  name: string;
+  version: string;
+  http_host: string;
+  http_port: number;
+  tools: { function_name: string; capability: string; dependencies?: { capability: string }[] }[];
+}
+
+/**
+ * A tiny in-test registry: POST /heartbeat resolves dependencies by exact capability (every provider listed
+ * in `providers`, as our registry does), HEAD answers 202 after a change, DELETE removes. No /watch.
+ */
+export class FakeRegistry {
+  readonly agents = new Map<string, Registration>();
+  readonly requests: string[] = [];
+  private readonly stale = new Set<string>();
+  private server: http.Server | undefined;
+  url = '';
+
+  async start(): Promise<string> {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private changed(): void {
+    for (const id of this.agents.keys()) this.stale.add(id);
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.requests.push(`${req.method} ${req.url}`);
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/heartbeat') {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Registration;
+        const known = this.agents.has(body.agent_id);
+        this.agents.set(body.agent_id, body);
+        if (!known) this.changed();
+        this.stale.delete(body.agent_id);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            status: 'success',
+            agent_id: body.agent_id,
+            dependencies_resolved: this.resolve(body),
+          }),
+        );
+        return;
+      }
+      const head = /^\/heartbeat\/(.+)$/.exec(req.url ?? '');
+      if (req.method === 'HEAD' && head) {
+        const id = decodeURIComponent(head[1]!);
+        res.writeHead(!this.agents.has(id) ? 410 : this.stale.has(id) ? 202 : 200);
+        res.end();
+        return;
+      }
+      const del = /^\/agents\/(.+)$/.exec(req.url ?? '');
+      if (req.method === 'DELETE' && del) {
+        this.agents.delete(decodeURIComponent(del[1]!));
+        this.changed();
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"error":"not found"}');
+    });
+  }
+
+  private resolve(agent: Registration): Record<string, unknown[]> {
+    const resolved: Record<string, unknown[]> = {};
+    for (const tool of agent.tools) {
+      resolved[tool.function_name] = (tool.dependencies ?? []).map((dependency) => {
+        const providers = [...this.agents.values()].flatMap((candidate) =>
+          candidate.tools
+            .filter((provided) => provided.capability === dependency.capability)
+            .map((provided) => ({
+              agent_id: candidate.agent_id,
+              function_name: provided.function_name,
+              endpoint: `http://${candidate.http_host}:${candidate.http_port}`,
+              status: 'available',
+            })),
+        );
+        const winner = providers[0];
+        if (!winner) return { capability: dependency.capability, status: 'unresolved' };
+        return { ...winner, capability: dependency.capability, providers };
+      });
+    }
+    return resolved;
+  }
+}

@@ -1,0 +1,208 @@
+import { MeshError, parseTraceparent } from '@mesh/common';
+import type { Logger, TraceContext } from '@mesh/common';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { DependencyClient, DependencyProxy } from './dependency-proxy.js';
+import type { RegisteredTool, ToolContext, DependencyDecls } from './tool-registry.js';
+import type { RuntimeMetrics } from './metrics.js';
+import type { Tracing } from './tracing.js';
+
+/** The MCP `tools/call` result shape. */
+export interface ToolCallResult {
+  content: { type: 'text'; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+/** A tool ready to serve: its declaration plus its dependency clients (by key). */
+export interface ServedTool {
+  readonly tool: RegisteredTool;
+  readonly dependencies: readonly DependencyClient[];
+}
+
+interface ToolMetrics {
+  duration: { observe(value: number): void };
+  inFlight: { inc(): void; dec(): void };
+  outcomes: Map<string, { inc(): void }>;
+}
+
+/**
+ * Runs tool handlers with their context: validated input, bound dependency proxies, server span, deadline
+ * and abort signal. Turns results and errors into MCP results. Counts in-flight calls for draining.
+ */
+export class ToolInvoker {
+  private readonly toolMetrics = new Map<string, ToolMetrics>();
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly app: unknown,
+    private readonly logger: Logger,
+    private readonly metrics: RuntimeMetrics,
+    private readonly tracing: Tracing,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Resolves when no call is in flight. */
+  idle(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  async invoke(
+    served: ServedTool,
+    input: unknown,
+    headers: IncomingHttpHeaders,
+    closed: AbortSignal,
+  ): Promise<ToolCallResult> {
+    const tool = served.tool;
+    const metrics = this.metricsFor(tool.name);
+    const started = performance.now();
+    const span = this.tracing.start(
+      `tool ${tool.name}`,
+      'server',
+      parseTraceparent(headerValue(headers.traceparent)),
+      {
+        'mesh.tool': tool.name,
+      },
+    );
+    const deadline =
+      parseDeadline(headerValue(headers['x-mesh-deadline'])) ?? Date.now() + this.defaultTimeoutMs;
+    const controller = new AbortController();
+    const onClosed = (): void => controller.abort(new MeshError('TIMEOUT', 'caller went away'));
+    closed.addEventListener('abort', onClosed, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new MeshError('TIMEOUT', `deadline passed in ${tool.name}`)),
+      Math.max(0, deadline - Date.now()),
+    );
+    this.active += 1;
+    metrics.inFlight.inc();
+    let outcome = 'ok';
+    try {
+      const ctx = this.context(
+        served,
+        span.trace,
+        deadline,
+        controller.signal,
+        headerValue(headers['x-mesh-idempotency-key']),
+      );
+      const value = await tool.handler(input, ctx);
+      span.end();
+      return toResult(value);
+    } catch (error: unknown) {
+      const meshError = this.toMeshError(error, tool.name, span.trace);
+      outcome = meshError.code;
+      span.end(meshError);
+      return errorResult(meshError, tool.outputJsonSchema !== undefined);
+    } finally {
+      clearTimeout(timer);
+      closed.removeEventListener('abort', onClosed);
+      metrics.inFlight.dec();
+      metrics.duration.observe((performance.now() - started) / 1000);
+      this.outcome(metrics, tool.name, outcome);
+      this.active -= 1;
+      if (this.active === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    }
+  }
+
+  private context(
+    served: ServedTool,
+    trace: TraceContext,
+    deadline: number,
+    signal: AbortSignal,
+    idempotencyKey: string | undefined,
+  ): ToolContext<unknown, DependencyDecls> {
+    const caller = { trace, deadline, signal };
+    const deps: Record<string, DependencyProxy> = {};
+    for (const client of served.dependencies) deps[client.dependency.name] = client.bind(caller);
+    const baseLogger = this.logger;
+    let logger: Logger | undefined;
+    return {
+      app: this.app,
+      deps,
+      trace,
+      deadline,
+      signal,
+      idempotencyKey,
+      get logger(): Logger {
+        logger ??= baseLogger.child({
+          trace_id: trace.traceId,
+          span_id: trace.spanId,
+          tool: served.tool.name,
+        });
+        return logger;
+      },
+    };
+  }
+
+  private toMeshError(error: unknown, toolName: string, trace: TraceContext): MeshError {
+    if (error instanceof MeshError) {
+      this.logger.debug({ trace_id: trace.traceId, tool: toolName, code: error.code }, 'tool failed');
+      return error;
+    }
+    this.logger.error(
+      { trace_id: trace.traceId, tool: toolName, err: error },
+      'tool handler threw an unexpected error',
+    );
+    return new MeshError('INTERNAL', `${toolName} failed unexpectedly`);
+  }
+
+  private metricsFor(tool: string): ToolMetrics {
+    let metrics = this.toolMetrics.get(tool);
+    if (!metrics) {
+      metrics = {
+        duration: this.metrics.toolDuration.labels({ tool }),
+        inFlight: this.metrics.toolInFlight.labels({ tool }),
+        outcomes: new Map(),
+      };
+      this.toolMetrics.set(tool, metrics);
+    }
+    return metrics;
+  }
+
+  private outcome(metrics: ToolMetrics, tool: string, outcome: string): void {
+    let counter = metrics.outcomes.get(outcome);
+    if (!counter) {
+      counter = this.metrics.toolCalls.labels({ tool, outcome });
+      metrics.outcomes.set(outcome, counter);
+    }
+    counter.inc();
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseDeadline(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const deadline = Number(value);
+  return Number.isFinite(deadline) && deadline > 0 ? deadline : undefined;
+}
+
+/** A handler's return value as an MCP result: objects become structuredContent, everything is JSON text. */
+export function toResult(value: unknown): ToolCallResult {
+  const text = value === undefined ? 'null' : JSON.stringify(value);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return { content: [{ type: 'text', text }], structuredContent: value as Record<string, unknown> };
+  }
+  return { content: [{ type: 'text', text }] };
+}
+
+/**
+ * A MeshError as an MCP error result. Tools with an outputSchema carry the error in the text only, since
+ * MCP clients validate any structuredContent against the output schema.
+ */
+export function errorResult(error: MeshError, hasOutputSchema: boolean): ToolCallResult {
+  const body = { error: error.toJSON() };
+  const result: ToolCallResult = { content: [{ type: 'text', text: JSON.stringify(body) }], isError: true };
+  if (!hasOutputSchema) result.structuredContent = body;
+  return result;
+}

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import type { Logger, TraceContext } from '@mesh/common';
+import type { DependencyProxy } from './dependency-proxy.js';
+
+/**
+ * A tag filter in MCP Mesh syntax: `"tag"` required, `"+tag"` preferred, `"-tag"` excluded,
+ * a nested array is an OR group (`["addition", ["python", "typescript"]]`).
+ */
+export type TagSpec = string | readonly string[];
+
+/** A dependency declared in full; only `capability` is required. */
+export interface DependencySpec {
+  capability: string;
+  tags?: readonly TagSpec[];
+  /** Semver range, e.g. `>=1.0.0`. */
+  version?: string;
+  namespace?: string;
+  /** Per-call timeout (defaults to DEPENDENCY_TIMEOUT). */
+  timeoutMs?: number;
+  /** Retries on transport failures, only when the call is safe to repeat. */
+  retries?: number;
+  /** The remote tool may run twice without harm, so transport failures may be retried. */
+  idempotent?: boolean;
+  /** `/ready` stays 503 until this dependency has a provider. */
+  required?: boolean;
+}
+
+/** A capability name, or a full spec. */
+export type DependencyDecl = string | DependencySpec;
+
+export type DependencyDecls = Record<string, DependencyDecl>;
+
+/** The typed proxies a handler receives: one per declared dependency, by the declared key. */
+export type DependencyProxies<D extends DependencyDecls> = { readonly [K in keyof D]: DependencyProxy };
+
+/** What a tool handler receives besides its validated input. */
+export interface ToolContext<App, D extends DependencyDecls = DependencyDecls> {
+  /** The services main.ts built (pool, cache…). */
+  readonly app: App;
+  readonly deps: DependencyProxies<D>;
+  /** This call's span; dependency calls made through `deps` become its children. */
+  readonly trace: TraceContext;
+  /** Epoch ms after which the caller has given up. */
+  readonly deadline: number;
+  /** Aborts when the deadline passes or the caller disconnects. */
+  readonly signal: AbortSignal;
+  /** A child logger carrying trace_id and tool. */
+  readonly logger: Logger;
+  /** The caller's idempotency key, when it sent one. */
+  readonly idempotencyKey: string | undefined;
+}
+
+type OutputOf<O> = O extends z.ZodType ? z.input<O> : unknown;
+
+/** A tool declaration: MCP tool name, mesh capability, schemas, dependencies and the handler. */
+export interface ToolDefinition<
+  App,
+  I extends z.ZodType,
+  O extends z.ZodType | undefined,
+  D extends DependencyDecls,
+> {
+  /** MCP tool name (= registry function_name). */
+  name: string;
+  /** Capability it provides (defaults to the name). */
+  capability?: string;
+  version?: string;
+  tags?: readonly string[];
+  description?: string;
+  /** Validated before the handler runs; becomes the MCP inputSchema. */
+  input: I;
+  /** Optional; becomes the MCP outputSchema (must describe an object). */
+  output?: O;
+  dependencies?: D;
+  /** Tells callers the tool may run twice without harm (advertised in registry kwargs). */
+  idempotent?: boolean;
+  handler: (input: z.output<I>, ctx: ToolContext<App, D>) => Promise<OutputOf<O>> | OutputOf<O>;
+}
+
+/** A dependency after normalisation. */
+export interface NormalizedDependency {
+  /** Key in ctx.deps. */
+  name: string;
+  capability: string;
+  tags: TagSpec[];
+  version: string;
+  /** Undefined = the agent's namespace. */
+  namespace: string | undefined;
+  timeoutMs: number | undefined;
+  retries: number | undefined;
+  idempotent: boolean;
+  required: boolean;
+}
+
+/** A tool after normalisation: what the MCP handler and registry client work from. */
+export interface RegisteredTool {
+  name: string;
+  capability: string;
+  version: string;
+  tags: string[];
+  description: string;
+  idempotent: boolean;
+  input: z.ZodType;
+  output: z.ZodType | undefined;
+  inputJsonSchema: Record<string, unknown>;
+  outputJsonSchema: Record<string, unknown> | undefined;
+  dependencies: NormalizedDependency[];
+  handler: (input: unknown, ctx: ToolContext<unknown, DependencyDecls>) => unknown;
+}
+
+const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_.-]{1,128}$/;
+
+/** Normalises one dependency declaration. */
+export function normalizeDependency(name: string, decl: DependencyDecl): NormalizedDependency {
+  const spec: DependencySpec = typeof decl === 'string' ? { capability: decl } : decl;
+  if (!spec.capability) throw new Error(`dependency "${name}": capability is required`);
+  return {
+    name,
+    capability: spec.capability,
+    tags: [...(spec.tags ?? [])].map((tag) => (typeof tag === 'string' ? tag : [...tag])),
+    version: spec.version ?? '',
+    namespace: spec.namespace,
+    timeoutMs: spec.timeoutMs,
+    retries: spec.retries,
+    idempotent: spec.idempotent ?? false,
+    required: spec.required ?? false,
+  };
+}
+
+function toJsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json['$schema'];
+  return json;
+}
+
+/** Validates and normalises a tool definition; throws on mistakes a developer must fix. */
+export function normalizeTool(
+  definition: ToolDefinition<unknown, z.ZodType, z.ZodType | undefined, DependencyDecls>,
+): RegisteredTool {
+  if (!TOOL_NAME_PATTERN.test(definition.name)) {
+    throw new Error(`tool name "${definition.name}" must be 1-128 letters, digits, "_", "-" or "."`);
+  }
+  const inputJsonSchema = toJsonSchema(definition.input, 'input');
+  if (inputJsonSchema['type'] !== 'object') {
+    throw new Error(`tool "${definition.name}": input must be a z.object (MCP inputSchema is an object)`);
+  }
+  const outputJsonSchema = definition.output ? toJsonSchema(definition.output, 'output') : undefined;
+  const dependencies = Object.entries(definition.dependencies ?? {}).map(([name, decl]) =>
+    normalizeDependency(name, decl),
+  );
+  return {
+    name: definition.name,
+    capability: definition.capability ?? definition.name,
+    version: definition.version ?? '1.0.0',
+    tags: [...(definition.tags ?? [])],
+    description: definition.description ?? '',
+    idempotent: definition.idempotent ?? false,
+    input: definition.input,
+    output: definition.output,
+    inputJsonSchema,
+    outputJsonSchema: outputJsonSchema?.['type'] === 'object' ? outputJsonSchema : undefined,
+    dependencies,
+    handler: definition.handler as RegisteredTool['handler'],
+  };
+}
