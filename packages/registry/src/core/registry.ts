@@ -1,0 +1,397 @@
+import type { Logger } from '@mesh/common';
+import { silentLogger } from '@mesh/common';
+import type { RegistryStore } from '../store/registry-store.js';
+import { registrationSignature, toAgentRecord, topologyDiffers } from './agent-record.js';
+import { CapabilityIndex } from './capability-index.js';
+import type { Clock } from './clock.js';
+import { resolveAgent } from './resolver.js';
+import type {
+  AgentRecord,
+  AgentRegistration,
+  DependenciesResolved,
+  EventFilter,
+  RegistryEvent,
+} from './types.js';
+
+/** An agent as the registry keeps it in memory, with its cached resolution. */
+export interface AgentState {
+  record: AgentRecord;
+  /** Distinct capabilities this agent depends on (what makes a change relevant to it). */
+  depCaps: readonly string[];
+  /** Topology sequence at which `resolved` was computed; -1 when never. */
+  resolvedSeq: number;
+  resolved: DependenciesResolved | undefined;
+  resolvedJson: string | undefined;
+  /** The resolution JSON this agent was last given by a full heartbeat on this replica. */
+  sentJson: string | undefined;
+  /** Sequence up to which HEAD already confirmed nothing relevant changed since `sentJson`. */
+  checkedSeq: number;
+  /** The resolution JSON the watch feed last signalled (or the one sent). */
+  notifiedJson: string | undefined;
+}
+
+export interface HeartbeatResult {
+  readonly created: boolean;
+  readonly agentId: string;
+  /** `dependencies_resolved` already serialised (the response is assembled around it). */
+  readonly resolvedJson: string;
+}
+
+export type HeadResult = 200 | 202 | 410;
+
+export interface RegistryOptions {
+  readonly store: RegistryStore;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+}
+
+/** Someone interested in an agent's topology (the SSE feed). */
+export type TopologyListener = (version: number) => void;
+
+function distinctDepCaps(record: AgentRecord): string[] {
+  const caps = new Set<string>();
+  for (const tool of record.tools) for (const dep of tool.dependencies) caps.add(dep.capability);
+  return [...caps];
+}
+
+/**
+ * The registry's state machine: agents, the capability index, per-agent resolution caches and change
+ * tracking. Every topology change bumps a sequence number on the capabilities it touched, so an agent's
+ * cached resolution is recomputed (and a HEAD answers 202, and the watch feed fires) only when something
+ * it depends on changed.
+ */
+export class Registry {
+  private readonly agents = new Map<string, AgentState>();
+  private readonly index = new CapabilityIndex();
+  private readonly capSeq = new Map<string, number>();
+  private readonly dependents = new Map<string, Set<string>>();
+  private readonly listeners = new Map<string, Set<TopologyListener>>();
+  private readonly pendingNotify = new Set<string>();
+  private notifyScheduled = false;
+  private seq = 0;
+  private reloading: Promise<void> | undefined;
+  private reloadAgain = false;
+  readonly store: RegistryStore;
+  readonly clock: Clock;
+  private readonly logger: Logger;
+  /** Bumped on any change `GET /agents` shows except heartbeat times. */
+  listVersion = 0;
+
+  constructor(options: RegistryOptions) {
+    this.store = options.store;
+    this.clock = options.clock;
+    this.logger = options.logger ?? silentLogger();
+  }
+
+  /** Loads agents from the store and follows other replicas' changes. */
+  async start(): Promise<void> {
+    await this.store.init();
+    this.applySnapshot(await this.store.loadAgents());
+    this.store.onRemoteChange(() => void this.reload());
+  }
+
+  get topologyVersion(): number {
+    return this.seq;
+  }
+
+  get size(): number {
+    return this.agents.size;
+  }
+
+  agentStates(): IterableIterator<AgentState> {
+    return this.agents.values();
+  }
+
+  getAgent(agentId: string): AgentState | undefined {
+    return this.agents.get(agentId);
+  }
+
+  /** Registration and full heartbeat in one: stores what changed, returns the agent's resolution. */
+  async heartbeat(registration: AgentRegistration): Promise<HeartbeatResult> {
+    const now = this.clock.now();
+    const id = registration.agent_id;
+    let state = this.agents.get(id);
+    const signature = registrationSignature(registration);
+    let created = false;
+    if (state !== undefined && state.record.signature === signature && state.record.status === 'healthy') {
+      state.record.last_seen = now;
+      this.store.touch(id, now);
+    } else {
+      const previous = state?.record;
+      const record = toAgentRecord(registration, now, previous, signature);
+      const { inserted } = await this.store.saveAgent(record);
+      created = inserted;
+      state = this.put(record);
+      await this.store.appendEvents([this.changeEvent(record, previous, inserted, now)]);
+    }
+    const resolvedJson = this.resolvedJsonOf(state);
+    state.sentJson = resolvedJson;
+    state.notifiedJson = resolvedJson;
+    state.checkedSeq = this.seq;
+    return { created, agentId: id, resolvedJson };
+  }
+
+  /** The fast heartbeat: 200 nothing relevant changed, 202 re-POST, 410 unknown or unhealthy. */
+  async headHeartbeat(agentId: string): Promise<HeadResult> {
+    let state = this.agents.get(agentId);
+    if (state === undefined && this.store.kind !== 'memory') {
+      // Another replica may have registered it a moment ago; its change notice may not have arrived yet.
+      const record = await this.store.getAgent(agentId);
+      if (record !== undefined) state = this.put(record);
+    }
+    if (state === undefined || state.record.status !== 'healthy') return 410;
+    const now = this.clock.now();
+    state.record.last_seen = now;
+    this.store.touch(agentId, now);
+    if (state.sentJson === undefined) return 202;
+    if (this.maxDepSeq(state) <= state.checkedSeq) return 200;
+    if (this.resolvedJsonOf(state) !== state.sentJson) return 202;
+    state.checkedSeq = this.seq;
+    return 200;
+  }
+
+  /** Graceful unregistration; true when the agent existed. */
+  async unregister(agentId: string): Promise<boolean> {
+    const removed = await this.store.deleteAgent(agentId);
+    const state = this.agents.get(agentId);
+    if (state !== undefined) this.drop(state);
+    const known = removed ?? state?.record;
+    if (known === undefined) return false;
+    await this.store.appendEvents([
+      { event_type: 'unregister', agent_id: agentId, agent_name: known.name, timestamp: this.clock.now() },
+    ]);
+    return true;
+  }
+
+  /** The current resolution of an agent (cached until something it depends on changes). */
+  resolutionOf(state: AgentState): { resolved: DependenciesResolved; json: string } {
+    const json = this.resolvedJsonOf(state);
+    return { resolved: state.resolved ?? {}, json };
+  }
+
+  /** Marks silent agents unhealthy and evicts long-dead ones; returns the transitions made by this replica. */
+  async checkHealth(
+    timeoutMs: number,
+    evictAfterMs: number,
+  ): Promise<{ unhealthy: string[]; evicted: string[] }> {
+    await this.store.flushTouches();
+    const now = this.clock.now();
+    const unhealthy = await this.store.markStaleUnhealthy(now - timeoutMs, now);
+    const events: RegistryEvent[] = [];
+    for (const id of unhealthy) {
+      const state = this.agents.get(id);
+      if (state !== undefined) this.put({ ...state.record, status: 'unhealthy', status_changed_at: now });
+      events.push({
+        event_type: 'unhealthy',
+        agent_id: id,
+        ...(state === undefined ? {} : { agent_name: state.record.name }),
+        timestamp: now,
+        data: { reason: 'heartbeat_timeout', old_status: 'healthy', new_status: 'unhealthy' },
+      });
+    }
+    const evicted = await this.store.evictUnhealthy(now - evictAfterMs);
+    for (const id of evicted) {
+      const state = this.agents.get(id);
+      if (state !== undefined) this.drop(state);
+      events.push({
+        event_type: 'expire',
+        agent_id: id,
+        ...(state === undefined ? {} : { agent_name: state.record.name }),
+        timestamp: now,
+        data: { reason: 'evicted_after_unhealthy' },
+      });
+    }
+    if (events.length > 0) await this.store.appendEvents(events);
+    return { unhealthy, evicted };
+  }
+
+  listEvents(filter: EventFilter): Promise<RegistryEvent[]> {
+    return this.store.listEvents(filter);
+  }
+
+  /** Subscribes to relevant topology changes of one agent; returns the unsubscribe function. */
+  watch(agentId: string, listener: TopologyListener): () => void {
+    let set = this.listeners.get(agentId);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(agentId, set);
+    }
+    set.add(listener);
+    const state = this.agents.get(agentId);
+    if (state !== undefined && state.notifiedJson === undefined)
+      state.notifiedJson = this.resolvedJsonOf(state);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(agentId) === set) this.listeners.delete(agentId);
+    };
+  }
+
+  /** Re-reads agents from the store (another replica changed something); coalesces overlapping calls. */
+  async reload(): Promise<void> {
+    if (this.reloading !== undefined) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      do {
+        this.reloadAgain = false;
+        try {
+          this.applySnapshot(await this.store.loadAgents());
+        } catch (error: unknown) {
+          this.logger.warn({ err: error }, 'could not reload agents from the store');
+        }
+      } while (this.reloadAgain);
+    })();
+    try {
+      await this.reloading;
+    } finally {
+      this.reloading = undefined;
+    }
+  }
+
+  private applySnapshot(records: readonly AgentRecord[]): void {
+    const seen = new Set<string>();
+    for (const record of records) {
+      seen.add(record.agent_id);
+      const state = this.agents.get(record.agent_id);
+      if (state === undefined || topologyDiffers(state.record, record)) this.put(record);
+      else if (record.last_seen > state.record.last_seen) state.record.last_seen = record.last_seen;
+    }
+    for (const state of [...this.agents.values()]) if (!seen.has(state.record.agent_id)) this.drop(state);
+  }
+
+  private changeEvent(
+    record: AgentRecord,
+    previous: AgentRecord | undefined,
+    inserted: boolean,
+    now: number,
+  ): RegistryEvent {
+    const base = { agent_id: record.agent_id, agent_name: record.name, timestamp: now };
+    if (previous === undefined && inserted) {
+      return {
+        ...base,
+        event_type: 'register',
+        data: { endpoint: record.endpoint, tools: record.tools.length },
+      };
+    }
+    if (previous !== undefined && previous.status !== 'healthy') {
+      return {
+        ...base,
+        event_type: 'update',
+        data: { reason: 'status_change', old_status: previous.status, new_status: 'healthy' },
+      };
+    }
+    return {
+      ...base,
+      event_type: 'update',
+      data: { reason: 'registration_changed', endpoint: record.endpoint },
+    };
+  }
+
+  /** Installs a record in memory, updating the index and bumping the capabilities that changed. */
+  private put(record: AgentRecord): AgentState {
+    const existing = this.agents.get(record.agent_id);
+    const touched: string[] = [];
+    if (existing !== undefined) {
+      if (existing.record.status === 'healthy') touched.push(...this.index.remove(existing.record));
+      this.unlinkDependents(existing);
+    }
+    if (record.status === 'healthy') touched.push(...this.index.add(record));
+    const state: AgentState = existing ?? {
+      record,
+      depCaps: [],
+      resolvedSeq: -1,
+      resolved: undefined,
+      resolvedJson: undefined,
+      sentJson: undefined,
+      checkedSeq: -1,
+      notifiedJson: undefined,
+    };
+    state.record = record;
+    state.depCaps = distinctDepCaps(record);
+    state.resolvedSeq = -1;
+    this.agents.set(record.agent_id, state);
+    for (const cap of state.depCaps) {
+      let set = this.dependents.get(cap);
+      if (set === undefined) {
+        set = new Set();
+        this.dependents.set(cap, set);
+      }
+      set.add(record.agent_id);
+    }
+    this.bump(touched);
+    if (existing !== undefined) this.scheduleNotify(record.agent_id);
+    return state;
+  }
+
+  private drop(state: AgentState): void {
+    this.agents.delete(state.record.agent_id);
+    this.unlinkDependents(state);
+    this.bump(state.record.status === 'healthy' ? this.index.remove(state.record) : []);
+  }
+
+  private unlinkDependents(state: AgentState): void {
+    for (const cap of state.depCaps) {
+      const set = this.dependents.get(cap);
+      set?.delete(state.record.agent_id);
+      if (set !== undefined && set.size === 0) this.dependents.delete(cap);
+    }
+  }
+
+  private bump(capabilities: readonly string[]): void {
+    this.listVersion += 1;
+    if (capabilities.length === 0) return;
+    this.seq += 1;
+    for (const cap of capabilities) {
+      this.capSeq.set(cap, this.seq);
+      const dependents = this.dependents.get(cap);
+      if (dependents !== undefined) for (const id of dependents) this.scheduleNotify(id);
+    }
+  }
+
+  private maxDepSeq(state: AgentState): number {
+    let max = 0;
+    for (const cap of state.depCaps) {
+      const seq = this.capSeq.get(cap);
+      if (seq !== undefined && seq > max) max = seq;
+    }
+    return max;
+  }
+
+  private resolvedJsonOf(state: AgentState): string {
+    if (
+      state.resolvedJson !== undefined &&
+      state.resolvedSeq >= 0 &&
+      this.maxDepSeq(state) <= state.resolvedSeq
+    ) {
+      return state.resolvedJson;
+    }
+    state.resolved = resolveAgent(state.record.tools, this.index);
+    state.resolvedJson = JSON.stringify(state.resolved);
+    state.resolvedSeq = this.seq;
+    return state.resolvedJson;
+  }
+
+  private scheduleNotify(agentId: string): void {
+    if (!this.listeners.has(agentId)) return;
+    this.pendingNotify.add(agentId);
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    setImmediate(() => this.flushNotify());
+  }
+
+  private flushNotify(): void {
+    this.notifyScheduled = false;
+    const ids = [...this.pendingNotify];
+    this.pendingNotify.clear();
+    for (const id of ids) {
+      const listeners = this.listeners.get(id);
+      const state = this.agents.get(id);
+      if (listeners === undefined || state === undefined) continue;
+      const json = this.resolvedJsonOf(state);
+      if (json === state.notifiedJson) continue;
+      state.notifiedJson = json;
+      for (const listener of listeners) listener(this.seq);
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@mesh/common';
+import type { RegistryConfig } from '../config.js';
+import type { Registry } from '../core/registry.js';
+import type { RegistryMetrics } from '../metrics.js';
+import type { WatchFeed } from '../watch-feed.js';
+
+/** What every route handler gets besides the request: the registry and its surroundings. */
+export interface HandlerContext {
+  readonly registry: Registry;
+  readonly config: RegistryConfig;
+  readonly metrics: RegistryMetrics;
+  readonly logger: Logger;
+  readonly watchFeed: WatchFeed;
+  readonly startedAt: number;
+}
+
+/** A route handler; `param` is the path remainder after the route prefix (an id or proxy target). */
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: HandlerContext,
+  param: string,
+  requestId: string,
+) => Promise<void> | void;

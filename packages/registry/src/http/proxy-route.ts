@@ -1,0 +1,96 @@
+import { request } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { MeshError } from '@mesh/common';
+import type { Handler } from './context.js';
+
+/** Headers passed through to the agent and back; nothing else (no cookies, no hop-by-hop headers). */
+const FORWARD_REQUEST = [
+  'content-type',
+  'accept',
+  'mcp-session-id',
+  'mcp-protocol-version',
+  'last-event-id',
+  'traceparent',
+  'tracestate',
+  'x-trace-id',
+  'x-parent-span',
+  'x-mesh-timeout',
+  'x-request-id',
+];
+const FORWARD_RESPONSE = ['content-type', 'mcp-session-id', 'cache-control', 'traceparent'];
+const PROXY_TIMEOUT_MS = 60_000;
+
+function pick(headers: IncomingHttpHeaders, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = headers[name];
+    if (typeof value === 'string') out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * `GET|POST /proxy/{host}:{port}/mcp…` (the official form): forwards to a registered agent's MCP
+ * endpoint only. The target must equal a registered agent's endpoint and the path must be `/mcp` or
+ * below it, so the registry can never be used to reach anything else on the network.
+ */
+export const proxyToAgent: Handler = (req, res, ctx, target) => {
+  const slash = target.indexOf('/');
+  if (slash <= 0) {
+    throw new MeshError('BAD_REQUEST', 'proxy target must be {host}:{port}/mcp[/...]', {
+      data: { field: 'target' },
+    });
+  }
+  const hostPort = target.slice(0, slash);
+  const path = target.slice(slash);
+  if (!(path === '/mcp' || path.startsWith('/mcp/') || path.startsWith('/mcp?'))) {
+    throw new MeshError('FORBIDDEN', 'only an agent MCP endpoint (/mcp) can be proxied', {
+      data: { field: 'target' },
+    });
+  }
+  const endpoint = `http://${hostPort}`;
+  let known = false;
+  for (const state of ctx.registry.agentStates()) {
+    if (state.record.endpoint === endpoint) {
+      known = true;
+      break;
+    }
+  }
+  if (!known) {
+    throw new MeshError('NOT_FOUND', `no registered agent at ${hostPort}`, { data: { field: 'target' } });
+  }
+  const url = new URL(path, endpoint);
+  return new Promise<void>((resolve) => {
+    const upstream = request(
+      url,
+      { method: req.method, headers: pick(req.headers, FORWARD_REQUEST), timeout: PROXY_TIMEOUT_MS },
+      (response) => {
+        res.writeHead(response.statusCode ?? 502, pick(response.headers, FORWARD_RESPONSE));
+        response.pipe(res);
+        response.on('end', resolve);
+        response.on('error', () => {
+          res.destroy();
+          resolve();
+        });
+      },
+    );
+    upstream.on('timeout', () => upstream.destroy(new Error('proxy timeout')));
+    upstream.on('error', (error) => {
+      ctx.logger.warn({ err: error, target: endpoint }, 'proxy to agent failed');
+      if (!res.headersSent) {
+        const body = JSON.stringify({
+          error: `agent at ${hostPort} unreachable`,
+          timestamp: new Date().toISOString(),
+          details: { code: 'CONNECTION_FAILED' },
+        });
+        res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      } else {
+        res.destroy();
+      }
+      resolve();
+    });
+    res.on('close', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+};

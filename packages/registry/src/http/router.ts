@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MeshError, isMeshError } from '@mesh/common';
+import { deleteAgent, listAgents, methodNotAllowed } from './agent-routes.js';
+import type { Handler, HandlerContext } from './context.js';
+import { listEvents } from './event-routes.js';
+import { getHealth, getMetrics, getRoot } from './health-routes.js';
+import { headHeartbeat, postHeartbeat } from './heartbeat-routes.js';
+import { proxyToAgent } from './proxy-route.js';
+import { sendSpecError } from './respond.js';
+import { watchAgent } from './watch-route.js';
+
+interface Route {
+  /** Route template, used as the metrics label. */
+  readonly name: string;
+  readonly methods: Readonly<Record<string, Handler>>;
+}
+
+const EXACT: ReadonlyMap<string, Route> = new Map<string, Route>([
+  ['/health', { name: '/health', methods: { GET: getHealth, HEAD: getHealth } }],
+  ['/', { name: '/', methods: { GET: getRoot } }],
+  ['/heartbeat', { name: '/heartbeat', methods: { POST: postHeartbeat } }],
+  ['/agents', { name: '/agents', methods: { GET: listAgents } }],
+  ['/events', { name: '/events', methods: { GET: listEvents } }],
+  ['/metrics', { name: '/metrics', methods: { GET: getMetrics } }],
+]);
+
+/** Routes whose last segment (or, for the proxy, the whole remainder) is a parameter. */
+const PREFIXED: readonly (readonly [string, Route, boolean])[] = [
+  ['/heartbeat/', { name: '/heartbeat/{agent_id}', methods: { HEAD: headHeartbeat } }, false],
+  ['/agents/', { name: '/agents/{agent_id}', methods: { DELETE: deleteAgent } }, false],
+  ['/watch/', { name: '/watch/{agent_id}', methods: { GET: watchAgent } }, false],
+  ['/proxy/', { name: '/proxy/{target}', methods: { GET: proxyToAgent, POST: proxyToAgent } }, true],
+];
+
+let requestCounter = 0;
+
+function match(path: string): { route: Route; param: string } | undefined {
+  const exact = EXACT.get(path);
+  if (exact !== undefined) return { route: exact, param: '' };
+  for (const [prefix, route, rest] of PREFIXED) {
+    if (!path.startsWith(prefix)) continue;
+    const param = path.slice(prefix.length);
+    if (param === '' || (!rest && param.includes('/'))) return undefined;
+    return { route, param: rest ? param : decodeURIComponent(param) };
+  }
+  return undefined;
+}
+
+/** Dispatches one request without a framework: a map lookup, then a few prefix checks. */
+export function createRequestListener(ctx: HandlerContext) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const started = process.hrtime.bigint();
+    const method = req.method ?? 'GET';
+    const rawUrl = req.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const path = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    const header = req.headers['x-request-id'];
+    const requestId =
+      typeof header === 'string' && header.length <= 128 ? header : `r${(requestCounter += 1)}`;
+    let routeName = 'unmatched';
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      ctx.metrics.observe(routeName, method, res.statusCode, seconds);
+    });
+    const fail = (error: unknown): void => {
+      if (isMeshError(error)) {
+        sendSpecError(res, error, requestId);
+        return;
+      }
+      ctx.logger.error({ err: error, requestId, path, method }, 'request failed');
+      sendSpecError(res, new MeshError('INTERNAL', 'internal error'), requestId, 500);
+    };
+    try {
+      const found = match(path);
+      if (found === undefined) throw new MeshError('NOT_FOUND', `no route for ${path}`);
+      routeName = found.route.name;
+      const handler = found.route.methods[method];
+      if (handler === undefined) throw methodNotAllowed(method, found.route.name);
+      const result = handler(req, res, ctx, found.param, requestId);
+      if (result !== undefined) result.catch(fail);
+    } catch (error: unknown) {
+      fail(error);
+    }
+  };
+}

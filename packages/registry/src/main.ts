@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+import { createLogger, isMeshError } from '@mesh/common';
+import { loadConfig } from './config.js';
+import { createRegistryServer } from './server.js';
+import { MemoryStore } from './store/memory-store.js';
+import { PostgresStore } from './store/postgres-store.js';
+import type { RegistryStore } from './store/registry-store.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error: unknown) {
+    process.stderr.write(`${isMeshError(error) ? error.message : String(error)}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger({ name: 'mesh-registry', level: config.logLevel });
+  const store: RegistryStore =
+    config.databaseUrl === undefined
+      ? new MemoryStore()
+      : new PostgresStore({ connectionString: config.databaseUrl, poolMax: config.dbPoolMax, logger });
+  const registry = await createRegistryServer({ config, store, logger, defaultMetrics: true });
+  const { url } = await registry.listen();
+  logger.info({ url, host: config.host, port: config.port, store: store.kind }, 'registry listening');
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    registry.close().then(
+      () => {
+        logger.info('registry stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `mesh-registry failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

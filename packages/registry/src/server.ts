@@ -1,0 +1,108 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { silentLogger } from '@mesh/common';
+import type { Logger } from '@mesh/common';
+import { defaultRegistryConfig } from './config.js';
+import type { RegistryConfig } from './config.js';
+import { systemClock } from './core/clock.js';
+import type { Clock } from './core/clock.js';
+import { Registry } from './core/registry.js';
+import { HealthMonitor } from './health-monitor.js';
+import { createRequestListener } from './http/router.js';
+import { RegistryMetrics } from './metrics.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { RegistryStore } from './store/registry-store.js';
+import { WatchFeed } from './watch-feed.js';
+
+export interface CreateRegistryServerOptions {
+  /** Overrides of the defaults (loopback, port 0, memory store, 20 s timeout…). */
+  readonly config?: Partial<RegistryConfig>;
+  /** Defaults to a MemoryStore. */
+  readonly store?: RegistryStore;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Start the periodic health monitor on listen (default true; tests drive `healthMonitor.runOnce()`). */
+  readonly healthMonitor?: boolean;
+  /** Include Node process metrics in /metrics (main.ts turns this on). */
+  readonly defaultMetrics?: boolean;
+}
+
+/** A registry that is built but not yet listening, so tests can run it in-process. */
+export interface RegistryServer {
+  readonly registry: Registry;
+  readonly server: Server;
+  readonly healthMonitor: HealthMonitor;
+  readonly watchFeed: WatchFeed;
+  readonly metrics: RegistryMetrics;
+  readonly config: RegistryConfig;
+  /** Loads state from the store and starts listening; resolves with the base URL. */
+  listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
+  /** Stops accepting, closes watch streams and connections, stops the monitor and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Builds the registry with its HTTP server (raw node:http) around a store. */
+export async function createRegistryServer(
+  options: CreateRegistryServerOptions = {},
+): Promise<RegistryServer> {
+  const config: RegistryConfig = Object.freeze({ ...defaultRegistryConfig, ...options.config });
+  const logger = options.logger ?? silentLogger();
+  const store = options.store ?? new MemoryStore();
+  const registry = new Registry({ store, clock: options.clock ?? systemClock, logger });
+  const metrics = new RegistryMetrics(registry, { defaultMetrics: options.defaultMetrics ?? false });
+  const watchFeed = new WatchFeed(registry, config.watchPingIntervalMs);
+  const healthMonitor = new HealthMonitor(registry, {
+    timeoutMs: config.timeoutThresholdMs,
+    intervalMs: config.healthCheckIntervalMs,
+    evictAfterMs: config.evictionThresholdMs,
+    logger,
+  });
+  const server = createServer(
+    { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 10_000 },
+    createRequestListener({ registry, config, metrics, logger, watchFeed, startedAt: Date.now() }),
+  );
+  let closed: Promise<void> | undefined;
+  return {
+    registry,
+    server,
+    healthMonitor,
+    watchFeed,
+    metrics,
+    config,
+    async listen(port = config.port, host = config.host) {
+      await registry.start();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      if (options.healthMonitor !== false) healthMonitor.start();
+      const address = server.address() as AddressInfo;
+      const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      return {
+        url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
+        port: address.port,
+      };
+    },
+    close() {
+      closed ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        watchFeed.closeAll();
+        server.closeIdleConnections();
+        await healthMonitor.stop();
+        const forceTimer = setTimeout(() => server.closeAllConnections(), 5000);
+        forceTimer.unref();
+        if (server.listening) await stopped;
+        clearTimeout(forceTimer);
+        await store
+          .flushTouches()
+          .catch((error: unknown) => logger.warn({ err: error }, 'could not flush heartbeats'));
+        await store.close();
+      })();
+      return closed;
+    },
+  };
+}

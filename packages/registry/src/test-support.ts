@@ -1,0 +1,76 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRegistryServer } from './server.js';
+import type { CreateRegistryServerOptions, RegistryServer } from './server.js';
+
+/** The reference fixtures, read in place from the shared checkout beside the repository. */
+export const FIXTURES_DIR = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '../../../../shared/reference/mcp-mesh/testdata',
+);
+
+export function fixtureNames(): string[] {
+  return readdirSync(FIXTURES_DIR).filter((name) => name.endsWith('.json'));
+}
+
+export function fixture<T = Record<string, unknown>>(name: string): T {
+  return JSON.parse(readFileSync(join(FIXTURES_DIR, name), 'utf8')) as T;
+}
+
+export interface RunningRegistry extends RegistryServer {
+  readonly url: string;
+}
+
+/** Starts an in-process registry on a free loopback port (health monitor off unless asked). */
+export async function startRegistry(options: CreateRegistryServerOptions = {}): Promise<RunningRegistry> {
+  const server = await createRegistryServer({ healthMonitor: false, ...options });
+  const { url } = await server.listen(0, '127.0.0.1');
+  return Object.assign(server, { url });
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+}
+
+export async function head(url: string): Promise<number> {
+  const response = await fetch(url, { method: 'HEAD' });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** A registration body for tests: one tool per entry of `tools`. */
+export function agentBody(
+  agentId: string,
+  tools: readonly {
+    function_name?: string;
+    capability: string;
+    version?: string;
+    tags?: readonly string[];
+    dependencies?: readonly Record<string, unknown>[];
+  }[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    agent_id: agentId,
+    name: agentId,
+    version: '1.0.0',
+    http_host: '127.0.0.1',
+    http_port: 9000,
+    ...extra,
+    tools: tools.map((tool) => ({
+      function_name: tool.function_name ?? tool.capability,
+      dependencies: [],
+      ...tool,
+    })),
+  };
+}
