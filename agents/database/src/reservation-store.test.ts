@@ -1,0 +1,199 @@
+import { isMeshError, type MeshError } from '@mesh/common';
+import { realServerUrl } from '@mesh/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storageOperationSchema, type StorageOperation } from './operations.js';
+import { createTestBusinessDb, type TestBusinessDb } from './test-support.js';
+
+const postgresUrl = realServerUrl('postgres');
+
+describe.skipIf(!postgresUrl)('reservations (real PostgreSQL)', () => {
+  let db: TestBusinessDb;
+  let counter = 0;
+  const store = (input: Record<string, unknown>) =>
+    db.service.store(storageOperationSchema.parse(input) as StorageOperation);
+  const newSku = async (quantity: number): Promise<string> => {
+    counter += 1;
+    const sku = `SKU-${counter}`;
+    await store({ op: 'stock.restock', sku, quantity, price: 2.5 });
+    return sku;
+  };
+  const level = async (sku: string) => {
+    const result = await db.pool.query<{ available: string; reserved: string; sold: string }>(
+      'SELECT available, reserved, sold FROM stock WHERE sku = $1',
+      [sku],
+    );
+    const row = result.rows[0]!;
+    return { available: Number(row.available), reserved: Number(row.reserved), sold: Number(row.sold) };
+  };
+  const failure = async (work: Promise<unknown>): Promise<MeshError> => {
+    const error = await work.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!isMeshError(error)) throw new Error(`expected a MeshError, got ${String(error)}`);
+    return error;
+  };
+
+  beforeAll(async () => {
+    db = await createTestBusinessDb(postgresUrl!, { poolMax: 20 });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('lets exactly 10 of 50 concurrent single-unit reservations through for 10 units, never below zero', async () => {
+    const sku = await newSku(10);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        store({ op: 'stock.reserve', order_id: `race-${i}`, items: [{ sku, quantity: 1 }] }),
+      ),
+    );
+    const succeeded = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(succeeded).toHaveLength(10);
+    expect(failed.every((outcome) => isMeshError(outcome.reason, 'OUT_OF_STOCK'))).toBe(true);
+    expect(await level(sku)).toEqual({ available: 0, reserved: 10, sold: 0 });
+  });
+
+  it('reserves all items or none', async () => {
+    const plenty = await newSku(100);
+    const scarce = await newSku(1);
+    const error = await failure(
+      store({
+        op: 'stock.reserve',
+        order_id: 'all-or-nothing',
+        items: [
+          { sku: plenty, quantity: 5 },
+          { sku: scarce, quantity: 2 },
+        ],
+      }),
+    );
+    expect(error.code).toBe('OUT_OF_STOCK');
+    expect(error.data).toMatchObject({ sku: scarce, requested: 2, available: 1 });
+    expect(await level(plenty)).toEqual({ available: 100, reserved: 0, sold: 0 });
+    const none = await db.pool.query("SELECT 1 FROM reservations WHERE order_id = 'all-or-nothing'");
+    expect(none.rowCount).toBe(0);
+  });
+
+  it('reports an unknown SKU as out of stock with nothing available', async () => {
+    const error = await failure(
+      store({ op: 'stock.reserve', order_id: 'unknown', items: [{ sku: 'NO-SUCH-SKU', quantity: 1 }] }),
+    );
+    expect(error.code).toBe('OUT_OF_STOCK');
+    expect(error.data).toMatchObject({ sku: 'NO-SUCH-SKU', available: 0, unknown_skus: ['NO-SUCH-SKU'] });
+  });
+
+  it('returns the first reservation when the same order reserves again, also concurrently', async () => {
+    const sku = await newSku(10);
+    const [a, b] = await Promise.all([
+      store({ op: 'stock.reserve', order_id: 'order-idem', items: [{ sku, quantity: 3 }] }),
+      store({ op: 'stock.reserve', order_id: 'order-idem', items: [{ sku, quantity: 3 }] }),
+    ]);
+    expect(a['reservation_id']).toBe(b['reservation_id']);
+    expect([a['replayed'], b['replayed']].sort()).toEqual([false, true]);
+    expect(await level(sku)).toEqual({ available: 7, reserved: 3, sold: 0 });
+  });
+
+  it('merges repeated SKUs within one reservation', async () => {
+    const sku = await newSku(10);
+    const reservation = await store({
+      op: 'stock.reserve',
+      order_id: 'merge',
+      items: [
+        { sku, quantity: 2 },
+        { sku, quantity: 3 },
+      ],
+    });
+    expect(reservation['items']).toEqual([{ sku, quantity: 5 }]);
+    expect(await level(sku)).toMatchObject({ available: 5, reserved: 5 });
+  });
+
+  it('commits once, refuses release after commit, and moves stock to sold', async () => {
+    const sku = await newSku(10);
+    const { reservation_id } = await store({
+      op: 'stock.reserve',
+      order_id: 'commit',
+      items: [{ sku, quantity: 4 }],
+    });
+    expect((await store({ op: 'stock.commit', reservation_id }))['status']).toBe('committed');
+    expect((await store({ op: 'stock.commit', reservation_id }))['status']).toBe('committed');
+    expect(await level(sku)).toEqual({ available: 6, reserved: 0, sold: 4 });
+    const error = await failure(store({ op: 'stock.release', reservation_id }));
+    expect(error.code).toBe('CONFLICT');
+    expect(error.data).toMatchObject({ status: 'committed' });
+    expect(await level(sku)).toEqual({ available: 6, reserved: 0, sold: 4 });
+  });
+
+  it('returns stock on release, releases idempotently, and refuses to commit a released reservation', async () => {
+    const sku = await newSku(10);
+    const { reservation_id } = await store({
+      op: 'stock.reserve',
+      order_id: 'release',
+      items: [{ sku, quantity: 4 }],
+    });
+    expect((await store({ op: 'stock.release', reservation_id }))['status']).toBe('released');
+    expect((await store({ op: 'stock.release', reservation_id }))['status']).toBe('released');
+    expect(await level(sku)).toEqual({ available: 10, reserved: 0, sold: 0 });
+    const error = await failure(store({ op: 'stock.commit', reservation_id }));
+    expect(error.code).toBe('CONFLICT');
+    expect(error.data).toMatchObject({ status: 'released' });
+  });
+
+  it('answers NOT_FOUND for an unknown reservation', async () => {
+    const error = await failure(store({ op: 'stock.commit', reservation_id: 'res-missing' }));
+    expect(error.code).toBe('NOT_FOUND');
+  });
+
+  it('expires due reservations, returning their stock, and leaves others alone', async () => {
+    const sku = await newSku(10);
+    const due = await store({ op: 'stock.reserve', order_id: 'exp-due', items: [{ sku, quantity: 3 }] });
+    const later = await store({ op: 'stock.reserve', order_id: 'exp-later', items: [{ sku, quantity: 2 }] });
+    // Backdate one reservation instead of waiting for its TTL.
+    await db.pool.query("UPDATE reservations SET expires_at = now() - interval '1 second' WHERE id = $1", [
+      due['reservation_id'],
+    ]);
+    const swept = await store({ op: 'stock.expire_reservations' });
+    expect(swept['reservation_ids']).toContain(due['reservation_id']);
+    expect(swept['reservation_ids']).not.toContain(later['reservation_id']);
+    expect(await level(sku)).toEqual({ available: 8, reserved: 2, sold: 0 });
+    expect((await store({ op: 'stock.expire_reservations' }))['reservation_ids']).not.toContain(
+      due['reservation_id'],
+    );
+    const commitExpired = await failure(store({ op: 'stock.commit', reservation_id: due['reservation_id'] }));
+    expect(commitExpired.data).toMatchObject({ status: 'expired' });
+    expect((await store({ op: 'stock.release', reservation_id: due['reservation_id'] }))['status']).toBe(
+      'expired',
+    );
+    expect(await level(sku)).toEqual({ available: 8, reserved: 2, sold: 0 });
+  });
+
+  it('conserves stock across concurrent reserve, release, commit and expiry of multi-SKU orders', async () => {
+    const a = await newSku(30);
+    const b = await newSku(30);
+    const work = Array.from({ length: 40 }, async (_, i) => {
+      const items =
+        i % 2 === 0
+          ? [
+              { sku: a, quantity: 2 },
+              { sku: b, quantity: 1 },
+            ]
+          : [
+              { sku: b, quantity: 2 },
+              { sku: a, quantity: 1 },
+            ];
+      try {
+        const r = await store({ op: 'stock.reserve', order_id: `mix-${i}`, items });
+        if (i % 3 === 0) await store({ op: 'stock.release', reservation_id: r['reservation_id'] });
+        else if (i % 3 === 1) await store({ op: 'stock.commit', reservation_id: r['reservation_id'] });
+      } catch (error: unknown) {
+        if (!isMeshError(error, 'OUT_OF_STOCK')) throw error;
+      }
+    });
+    await Promise.all(work);
+    for (const sku of [a, b]) {
+      const { available, reserved, sold } = await level(sku);
+      expect(available).toBeGreaterThanOrEqual(0);
+      expect(available + reserved + sold).toBe(30);
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import type { Cache } from '@mesh/backends';
+import type pg from 'pg';
+import type { StockLevel, StorageOperation } from './operations.js';
+
+type Restock = Extract<StorageOperation, { op: 'stock.restock' }>;
+
+interface StockRow {
+  sku: string;
+  name: string;
+  price: string;
+  available: string;
+  reserved: string;
+}
+
+export function toStockLevel(row: StockRow): StockLevel {
+  return {
+    sku: row.sku,
+    name: row.name,
+    price: Number(row.price),
+    available: Number(row.available),
+    reserved: Number(row.reserved),
+  };
+}
+
+export const stockCacheKey = (sku: string): string => `stock:${sku}`;
+export const STOCK_COLUMNS = 'sku, name, price, available, reserved';
+
+/**
+ * Locks the given SKUs' rows in sku order. Every transaction touching several stock rows calls this first,
+ * so concurrent multi-SKU reservations, releases and commits can never deadlock each other.
+ */
+export async function lockStockRows(client: pg.PoolClient, skus: readonly string[]): Promise<Set<string>> {
+  const sorted = [...new Set(skus)].sort();
+  const result = await client.query<{ sku: string }>(
+    'SELECT sku FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE',
+    [sorted],
+  );
+  return new Set(result.rows.map((row) => row.sku));
+}
+
+/** Stock levels with a short read-through cache per SKU; every write path invalidates what it touched. */
+export class StockStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly cache: Cache,
+    private readonly ttlMs: number,
+  ) {}
+
+  async get(skus: readonly string[]): Promise<{ items: StockLevel[]; missing: string[] }> {
+    const unique = [...new Set(skus)];
+    const found = new Map<string, StockLevel>();
+    const cached = await Promise.all(unique.map((sku) => this.cache.get<StockLevel>(stockCacheKey(sku))));
+    const toLoad: string[] = [];
+    unique.forEach((sku, index) => {
+      const hit = cached[index];
+      if (hit === undefined) toLoad.push(sku);
+      else found.set(sku, hit);
+    });
+    if (toLoad.length > 0) {
+      const result = await this.pool.query<StockRow>(
+        `SELECT ${STOCK_COLUMNS} FROM stock WHERE sku = ANY($1::text[])`,
+        [toLoad],
+      );
+      for (const row of result.rows) {
+        const level = toStockLevel(row);
+        found.set(level.sku, level);
+        await this.cache.set(stockCacheKey(level.sku), level, this.ttlMs);
+      }
+    }
+    const items: StockLevel[] = [];
+    const missing: string[] = [];
+    for (const sku of unique) {
+      const level = found.get(sku);
+      if (level === undefined) missing.push(sku);
+      else items.push(level);
+    }
+    return { items, missing };
+  }
+
+  /** Adds units to a SKU, creating it (named after itself, price 0 unless given) when new. */
+  async restock(input: Restock): Promise<StockLevel> {
+    const result = await this.pool.query<StockRow>(
+      `INSERT INTO stock (sku, name, price, available) VALUES ($1, coalesce($3::text, $1), coalesce($4::numeric, 0), $2)
+       ON CONFLICT (sku) DO UPDATE SET
+         available = stock.available + EXCLUDED.available,
+         name = coalesce($3::text, stock.name),
+         price = coalesce($4::numeric, stock.price),
+         updated_at = now()
+       RETURNING ${STOCK_COLUMNS}`,
+      [input.sku, input.quantity, input.name ?? null, input.price ?? null],
+    );
+    await this.invalidate([input.sku]);
+    return toStockLevel(result.rows[0]!);
+  }
+
+  async invalidate(skus: readonly string[]): Promise<void> {
+    if (skus.length > 0) await this.cache.delete(...skus.map(stockCacheKey));
+  }
+}
