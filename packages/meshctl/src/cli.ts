@@ -11,6 +11,7 @@ import { readEnvFile } from './env-file.js';
 import { compareGraphs, liveEdges, toDot, toMermaid } from './graph/render.js';
 import { formatAgentList, formatSummary, summarizeAgents } from './commands/list.js';
 import { restartAgent, showLogs, startAgentsCommand } from './commands/local-commands.js';
+import { runChaos } from './chaos/chaos.js';
 import { callTool, resolveTool } from './mcp-call.js';
 import { RegistryClient, type AgentInfo } from './registry-client.js';
 import { ensureDatabases } from './local/databases.js';
@@ -35,6 +36,8 @@ Usage: meshctl <command> [options]
   logs <agent> [-n N] [-f]       tail an agent's logs (every replica)
   graph [--format mermaid|dot]   dependency graph: declared (architecture.yml) beside live (registry)
   check [--json]                 architecture.yml against what the agents declare; non-zero on problems
+  chaos [--orders N] [--concurrency C] [--victims a,b]
+                                 kill a random replica under a stream of orders, restart it, check invariants
   init-db --url URL [db…]        create databases (default mcp_mesh auth_db business_db) if missing
 
 Common options: --root DIR (repo root), --file architecture.yml, --registry-url URL
@@ -54,6 +57,9 @@ const OPTIONS = {
   follow: { type: 'boolean', short: 'f' },
   proxy: { type: 'boolean' },
   url: { type: 'string' },
+  orders: { type: 'string' },
+  concurrency: { type: 'string' },
+  victims: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -183,6 +189,27 @@ async function main(argv: readonly string[]): Promise<number> {
           : formatCheckReport(report),
       );
       return report.ok ? 0 : 1;
+    }
+    case 'chaos': {
+      const bounded = (value: string | undefined, fallback: number, max: number): number =>
+        Math.min(max, Math.max(1, Number(value ?? fallback) || fallback));
+      const violations = await runChaos({
+        home,
+        root,
+        env,
+        orders: bounded(values.orders, 60, 1000),
+        concurrency: bounded(values.concurrency, 4, 32),
+        deadlineMs: 180_000,
+        victims: (values.victims ?? 'auth-agent,user-agent,inventory-agent,payment-agent,order-agent').split(
+          ',',
+        ),
+        log: print,
+      });
+      for (const v of violations) print(`VIOLATION ${v}`);
+      print(
+        violations.length === 0 ? 'chaos: all invariants hold' : `chaos: ${violations.length} violation(s)`,
+      );
+      return violations.length === 0 ? 0 : 1;
     }
     case 'init-db': {
       const url = values.url ?? env['DATABASE_URL'];

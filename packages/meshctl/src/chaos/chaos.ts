@@ -1,0 +1,234 @@
+import { MeshError } from '@mesh/common';
+import { restartAgent } from '../commands/local-commands.js';
+import { callTool, resolveTool } from '../mcp-call.js';
+import { RegistryClient } from '../registry-client.js';
+import { isAlive, readState, type MeshState, type ProcessRecord } from '../local/state.js';
+import { orderInvariants, type OrderOutcome, type StockSnapshot } from './invariants.js';
+
+export interface ChaosOptions {
+  home: string;
+  root: string;
+  env: NodeJS.ProcessEnv;
+  orders: number;
+  concurrency: number;
+  /** Whole run, including the wait for every order to settle. */
+  deadlineMs: number;
+  /** Agent names a victim is drawn from. */
+  victims: readonly string[];
+  random?: () => number;
+  log: (line: string) => void;
+}
+
+const SKUS = ['ITEM-11', 'ITEM-12', 'ITEM-13', 'ITEM-14', 'ITEM-15'];
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function requireLoopback(url: string): void {
+  if (!LOOPBACK.has(new URL(url).hostname)) {
+    throw new MeshError('FORBIDDEN', `chaos only runs against loopback; refusing ${url}`);
+  }
+}
+
+async function json(response: Response): Promise<Record<string, unknown>> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return { raw: text };
+  }
+}
+
+async function login(gateway: string): Promise<string> {
+  const response = await fetch(`${gateway}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'user-1', password: 'demo' }),
+    signal: AbortSignal.timeout(5000),
+  });
+  const body = await json(response);
+  if (!response.ok || typeof body['access_token'] !== 'string') {
+    throw new MeshError('UNAUTHORIZED', `login through the gateway failed: HTTP ${response.status}`);
+  }
+  return body['access_token'];
+}
+
+async function stock(registry: RegistryClient): Promise<StockSnapshot> {
+  const target = resolveTool(await registry.agents(), 'inventory_check_stock');
+  const result = await callTool(target.endpoint, target.toolName, {
+    items: SKUS.map((sku) => ({ sku, quantity: 1 })),
+  });
+  const items = (result['structuredContent'] as { items?: { sku: string; available: number }[] } | undefined)
+    ?.items;
+  if (!items) throw new MeshError('REMOTE_ERROR', 'inventory_check_stock returned no items');
+  return Object.fromEntries(items.map((i) => [i.sku, i.available]));
+}
+
+async function postOrder(
+  gateway: string,
+  token: string,
+  index: number,
+  runId: string,
+): Promise<OrderOutcome> {
+  const sku = SKUS[index % SKUS.length]!;
+  const order = {
+    order_id: `chaos-${runId}-${index}`,
+    user_id: 'user-1',
+    items: [{ sku, quantity: 1 }],
+    total: 9.99,
+  };
+  try {
+    const response = await fetch(`${gateway}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(order),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = await json(response);
+    return {
+      orderId: order.order_id,
+      sku,
+      quantity: 1,
+      httpStatus: response.status,
+      accepted: response.status < 300,
+      status: String(body['status'] ?? ''),
+    };
+  } catch (error: unknown) {
+    return {
+      orderId: order.order_id,
+      sku,
+      quantity: 1,
+      httpStatus: 0,
+      accepted: false,
+      status: `transport: ${String(error)}`,
+    };
+  }
+}
+
+/** Polls GET /orders/:id until the order is completed or failed (or 404 for one never accepted). */
+async function settle(
+  gateway: string,
+  token: string,
+  outcome: OrderOutcome,
+  deadline: number,
+): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${gateway}/orders/${encodeURIComponent(outcome.orderId)}`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      const body = await json(response);
+      if (response.status === 404 && !outcome.accepted) {
+        outcome.final = 'absent';
+        return;
+      }
+      const status = String(body['status'] ?? '');
+      if (status === 'completed' || status === 'failed') {
+        outcome.final = status;
+        return;
+      }
+    } catch {
+      // the gateway may be restarting; try again
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  outcome.final = 'unsettled';
+}
+
+async function charges(
+  paymentUrl: string,
+  apiKey: string,
+  orderId: string,
+): Promise<{ succeeded: number; refunded: number }> {
+  const query = new URLSearchParams({ 'metadata[order_id]': orderId, limit: '100' });
+  const response = await fetch(`${paymentUrl}/v1/charges?${query}`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+    signal: AbortSignal.timeout(5000),
+  });
+  const body = (await response.json()) as { data?: { status: string; refunded: boolean }[] };
+  const list = body.data ?? [];
+  return {
+    succeeded: list.filter((c) => c.status === 'succeeded' && !c.refunded).length,
+    refunded: list.filter((c) => c.refunded).length,
+  };
+}
+
+function pickVictim(state: MeshState, victims: readonly string[], random: () => number): ProcessRecord {
+  const candidates = state.processes.filter(
+    (p) => p.kind === 'agent' && victims.includes(p.name) && isAlive(p.pid),
+  );
+  if (candidates.length === 0)
+    throw new MeshError('NOT_FOUND', `no running replica of ${victims.join(', ')}`);
+  return candidates[Math.floor(random() * candidates.length)]!;
+}
+
+/**
+ * Kills one random agent replica (SIGKILL by pid) while a bounded stream of orders goes through the gateway,
+ * restarts it, waits for every order to settle and checks the invariants: no lost order, no double charge,
+ * stock conserved. Resolves with the list of violations (empty = pass).
+ */
+export async function runChaos(options: ChaosOptions): Promise<string[]> {
+  const state = readState(options.home);
+  if (!state?.gatewayUrl)
+    throw new MeshError('NOT_FOUND', 'the mesh is not running: ./scripts/start-multi-agent.sh first');
+  const gateway = state.gatewayUrl;
+  const paymentUrl =
+    options.env['PAYMENT_GATEWAY_URL'] ?? state.processes.find((p) => p.name === 'payment-sandbox')?.url;
+  for (const url of [gateway, state.registryUrl, paymentUrl]) if (url) requireLoopback(url);
+  const random = options.random ?? Math.random;
+  const deadline = Date.now() + options.deadlineMs;
+  const registry = new RegistryClient(state.registryUrl);
+  const runId = Date.now().toString(36);
+
+  const token = await login(gateway);
+  const before = await stock(registry);
+  options.log(`stock before: ${JSON.stringify(before)}`);
+
+  const outcomes: OrderOutcome[] = [];
+  let next = 0;
+  const killAt = Math.max(1, Math.floor(options.orders / 3));
+  let chaos: Promise<void> | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < options.orders && Date.now() < deadline) {
+      const index = next++;
+      if (index === killAt) chaos = killAndRestart(options, state, random);
+      outcomes.push(await postOrder(gateway, token, index, runId));
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  await chaos;
+  options.log(`sent ${outcomes.length} orders; waiting for each to settle`);
+  await Promise.all(outcomes.map((o) => settle(gateway, token, o, deadline)));
+
+  const charged = new Map<string, { succeeded: number; refunded: number }>();
+  if (paymentUrl) {
+    const apiKey = options.env['PAYMENT_API_KEY'] ?? 'sk_test_mesh_sandbox_4eC39HqLyjWDarjtT1zdp7dc';
+    for (const o of outcomes) charged.set(o.orderId, await charges(paymentUrl, apiKey, o.orderId));
+  }
+  // Reservations of failed orders are released at once or expire; give stock a bounded moment to converge.
+  let after = await stock(registry);
+  let violations = orderInvariants(outcomes, charged, before, after);
+  while (violations.some((v) => v.startsWith('stock')) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    after = await stock(registry);
+    violations = orderInvariants(outcomes, charged, before, after);
+  }
+  const count = (s: string): number => outcomes.filter((o) => o.final === s).length;
+  options.log(`stock after:  ${JSON.stringify(after)}`);
+  options.log(
+    `orders: ${count('completed')} completed, ${count('failed')} failed, ${count('absent')} never accepted, ${count('unsettled')} unsettled`,
+  );
+  return violations;
+}
+
+async function killAndRestart(options: ChaosOptions, state: MeshState, random: () => number): Promise<void> {
+  const victim = pickVictim(state, options.victims, random);
+  options.log(`killing ${victim.name} #${victim.replica} (pid ${victim.pid}) with SIGKILL`);
+  process.kill(victim.pid, 'SIGKILL');
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const { DEPENDENCY_TIMEOUT: _ignored, ...env } = options.env;
+  await restartAgent(
+    { home: options.home, root: options.root, env, timeoutMs: 30_000, log: options.log },
+    victim.name,
+    victim.replica,
+  );
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Chaos test against the running local mesh (start it first with ./scripts/start-multi-agent.sh).
+#
+# Sends a bounded stream of orders through the gateway (loopback only), kills one random agent replica with
+# SIGKILL by pid a third of the way in, restarts it, waits for every order to settle, then verifies:
+#   - no lost order: every accepted order ends completed or failed
+#   - no double charge: each completed order has exactly one standing charge at the payment sandbox
+#   - stock conserved: units gone per SKU equal the units of completed orders
+# Exits non-zero on any violation.
+#
+#   ./scripts/chaos-test.sh [--orders 60] [--concurrency 4] [--victims user-agent,order-agent]
+set -euo pipefail
+source "$(dirname "$0")/lib/common.sh"
+require_build
+exec "$MESHCTL" chaos "$@"
