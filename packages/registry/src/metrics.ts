@@ -35,6 +35,7 @@ export class RegistryMetrics {
       buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.01, 0.05],
       registers: [this.prom],
     });
+    registry.onResolution = (seconds) => this.resolution.observe(seconds);
     new Gauge({
       name: 'mesh_registry_agents',
       help: 'Registered agents by status',

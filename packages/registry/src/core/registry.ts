@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '@mesh/common';
 import { silentLogger } from '@mesh/common';
 import type { RegistryStore } from '../store/registry-store.js';
@@ -74,8 +75,8 @@ export class Registry {
   readonly store: RegistryStore;
   readonly clock: Clock;
   private readonly logger: Logger;
-  /** Bumped on any change `GET /agents` shows except heartbeat times. */
-  listVersion = 0;
+  /** Told how long each (uncached) resolution took; metrics attach here. */
+  onResolution: ((seconds: number) => void) | undefined;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -339,7 +340,6 @@ export class Registry {
   }
 
   private bump(capabilities: readonly string[]): void {
-    this.listVersion += 1;
     if (capabilities.length === 0) return;
     this.seq += 1;
     for (const cap of capabilities) {
@@ -366,8 +366,10 @@ export class Registry {
     ) {
       return state.resolvedJson;
     }
+    const started = performance.now();
     state.resolved = resolveAgent(state.record.tools, this.index);
     state.resolvedJson = JSON.stringify(state.resolved);
+    this.onResolution?.((performance.now() - started) / 1000);
     state.resolvedSeq = this.seq;
     return state.resolvedJson;
   }
