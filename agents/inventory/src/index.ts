@@ -1,0 +1,30 @@
+/** Public API of @mesh/agent-inventory: the agent declaration and its domain logic. */
+export { agent, sweeperDeps } from './agent.js';
+export type { InventoryServices } from './agent.js';
+export { loadConfig } from './config.js';
+export type { InventoryAgentConfig } from './config.js';
+export {
+  checkStock,
+  reserveItems,
+  releaseReservation,
+  commitReservation,
+  restock,
+} from './inventory-service.js';
+export type { DataCaller } from './inventory-service.js';
+export { startReservationSweeper } from './reservation-sweeper.js';
+export type { Sweeper, SweeperOptions } from './reservation-sweeper.js';
+export {
+  itemSchema,
+  checkStockInput,
+  reserveInput,
+  reservationOutput,
+  transitionOutput,
+  restockInput,
+} from './schemas.js';
+export type {
+  Item,
+  CheckStockResult,
+  ReservationResult,
+  TransitionResult,
+  RestockResult,
+} from './schemas.js';

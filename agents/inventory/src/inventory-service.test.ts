@@ -1,0 +1,112 @@
+import { isMeshError, MeshError } from '@mesh/common';
+import { describe, expect, it } from 'vitest';
+import { checkStock, releaseReservation, reserveItems, type DataCaller } from './inventory-service.js';
+import { reserveInput } from './schemas.js';
+
+interface Recorded {
+  args: Record<string, unknown>;
+  idempotencyKey: string | undefined;
+}
+
+/** A scripted stand-in for the database agent's proxy (unit tests only; the wire test uses the real one). */
+function fakeCaller(answer: (args: Record<string, unknown>) => unknown): DataCaller & { calls: Recorded[] } {
+  const calls: Recorded[] = [];
+  return {
+    calls,
+    async call<T>(args: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<T> {
+      calls.push({ args, idempotencyKey: opts?.idempotencyKey });
+      return answer(args) as T;
+    },
+  };
+}
+
+describe('checkStock', () => {
+  it('sums repeated SKUs and reports unknown SKUs as unavailable', async () => {
+    const query = fakeCaller(() => ({ items: [{ sku: 'A', available: 5 }] }));
+    const result = await checkStock(query, [
+      { sku: 'A', quantity: 3 },
+      { sku: 'A', quantity: 3 },
+      { sku: 'B', quantity: 1 },
+    ]);
+    expect(query.calls[0]?.args).toEqual({ op: 'stock.get', skus: ['A', 'B'] });
+    expect(result).toEqual({
+      available: false,
+      items: [
+        { sku: 'A', requested: 6, available: 5 },
+        { sku: 'B', requested: 1, available: 0 },
+      ],
+    });
+  });
+
+  it('says available when every SKU has enough', async () => {
+    const query = fakeCaller(() => ({ items: [{ sku: 'A', available: 5 }] }));
+    expect((await checkStock(query, [{ sku: 'A', quantity: 5 }])).available).toBe(true);
+  });
+});
+
+describe('reserveItems', () => {
+  it('applies the default TTL and keys the call by order id', async () => {
+    const storage = fakeCaller((args) => ({ reservation_id: args['reservation_id'], status: 'reserved' }));
+    await reserveItems(storage, { order_id: 'o-1', items: [{ sku: 'A', quantity: 1 }] }, 300);
+    expect(storage.calls[0]?.args).toMatchObject({ op: 'stock.reserve', order_id: 'o-1', ttl_seconds: 300 });
+    expect(storage.calls[0]?.args['reservation_id']).toMatch(/^res-/);
+    expect(storage.calls[0]?.idempotencyKey).toBe('reserve:o-1');
+    await reserveItems(storage, { order_id: 'o-2', items: [{ sku: 'A', quantity: 1 }], ttl_seconds: 5 }, 300);
+    expect(storage.calls[1]?.args['ttl_seconds']).toBe(5);
+  });
+
+  it('rethrows OUT_OF_STOCK with the SKU, requested and available, without the remote wrapping', async () => {
+    const storage = fakeCaller(() => {
+      throw new MeshError('OUT_OF_STOCK', 'not enough stock for A', {
+        data: { sku: 'A', requested: 3, available: 1, items: [], remote: true, provider: 'database-agent-1' },
+      });
+    });
+    const error = await reserveItems(
+      storage,
+      { order_id: 'o-3', items: [{ sku: 'A', quantity: 3 }] },
+      300,
+    ).catch((e: unknown) => e);
+    expect(isMeshError(error, 'OUT_OF_STOCK')).toBe(true);
+    expect((error as MeshError).data).toEqual({
+      order_id: 'o-3',
+      sku: 'A',
+      requested: 3,
+      available: 1,
+      items: [],
+    });
+  });
+
+  it('passes other failures through unchanged', async () => {
+    const storage = fakeCaller(() => {
+      throw new MeshError('DEPENDENCY_UNAVAILABLE', 'no provider of data_storage is available');
+    });
+    await expect(
+      reserveItems(storage, { order_id: 'o-4', items: [{ sku: 'A', quantity: 1 }] }, 300),
+    ).rejects.toSatisfy((e) => isMeshError(e, 'DEPENDENCY_UNAVAILABLE'));
+  });
+});
+
+describe('reserve input validation', () => {
+  it('accepts positive integer quantities and bounded item lists only', () => {
+    const parse = (items: unknown) => reserveInput.safeParse({ order_id: 'o', items }).success;
+    expect(parse([{ sku: 'A', quantity: 1 }])).toBe(true);
+    expect(parse([{ sku: 'A', quantity: 0 }])).toBe(false);
+    expect(parse([{ sku: 'A', quantity: -2 }])).toBe(false);
+    expect(parse([{ sku: 'A', quantity: 1.5 }])).toBe(false);
+    expect(parse([])).toBe(false);
+    expect(parse(Array.from({ length: 101 }, (_, i) => ({ sku: `S${i}`, quantity: 1 })))).toBe(false);
+  });
+});
+
+describe('releaseReservation', () => {
+  it('returns only the reservation id and status', async () => {
+    const storage = fakeCaller(() => ({
+      reservation_id: 'r-1',
+      status: 'released',
+      items: [],
+      order_id: 'o',
+    }));
+    expect(await releaseReservation(storage, 'r-1')).toEqual({ reservation_id: 'r-1', status: 'released' });
+    expect(storage.calls[0]?.args).toEqual({ op: 'stock.release', reservation_id: 'r-1' });
+  });
+});

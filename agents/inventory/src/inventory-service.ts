@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { isMeshError, MeshError } from '@mesh/common';
+import type {
+  CheckStockResult,
+  Item,
+  ReservationResult,
+  ReserveInput,
+  RestockResult,
+  TransitionResult,
+} from './schemas.js';
+
+/** The slice of a mesh dependency proxy the inventory logic needs (a DependencyProxy fits). */
+export interface DataCaller {
+  call<T = unknown>(args: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<T>;
+}
+
+interface StockLevel {
+  sku: string;
+  available: number;
+}
+
+/** Sums repeated SKUs so a check answers for the order's total per SKU. */
+function totals(items: readonly Item[]): Map<string, number> {
+  const bySku = new Map<string, number>();
+  for (const item of items) bySku.set(item.sku, (bySku.get(item.sku) ?? 0) + item.quantity);
+  return bySku;
+}
+
+/** Advisory: a concurrent order may take the stock before this caller reserves (reserve is the atomic step). */
+export async function checkStock(query: DataCaller, items: readonly Item[]): Promise<CheckStockResult> {
+  const requested = totals(items);
+  const result = await query.call<{ items: StockLevel[] }>({ op: 'stock.get', skus: [...requested.keys()] });
+  const levels = new Map(result.items.map((level) => [level.sku, level.available]));
+  const lines = [...requested].map(([sku, quantity]) => ({
+    sku,
+    requested: quantity,
+    available: levels.get(sku) ?? 0,
+  }));
+  return { available: lines.every((line) => line.available >= line.requested), items: lines };
+}
+
+/**
+ * Reserves every item or none. The order id makes it idempotent end to end: a retried call (even with a new
+ * reservation id) gets the order's first reservation back.
+ */
+export async function reserveItems(
+  storage: DataCaller,
+  input: ReserveInput,
+  defaultTtlSeconds: number,
+): Promise<ReservationResult> {
+  try {
+    return await storage.call<ReservationResult>(
+      {
+        op: 'stock.reserve',
+        reservation_id: `res-${randomUUID()}`,
+        order_id: input.order_id,
+        items: input.items,
+        ttl_seconds: input.ttl_seconds ?? defaultTtlSeconds,
+      },
+      { idempotencyKey: `reserve:${input.order_id}` },
+    );
+  } catch (error: unknown) {
+    if (isMeshError(error, 'OUT_OF_STOCK')) {
+      const data = error.data ?? {};
+      throw new MeshError('OUT_OF_STOCK', error.message, {
+        data: {
+          order_id: input.order_id,
+          sku: data['sku'],
+          requested: data['requested'],
+          available: data['available'],
+          items: data['items'],
+        },
+      });
+    }
+    throw error;
+  }
+}
+
+export async function releaseReservation(
+  storage: DataCaller,
+  reservationId: string,
+): Promise<TransitionResult> {
+  const result = await storage.call<TransitionResult>(
+    { op: 'stock.release', reservation_id: reservationId },
+    { idempotencyKey: `release:${reservationId}` },
+  );
+  return { reservation_id: result.reservation_id, status: result.status };
+}
+
+export async function commitReservation(
+  storage: DataCaller,
+  reservationId: string,
+): Promise<TransitionResult> {
+  const result = await storage.call<TransitionResult>(
+    { op: 'stock.commit', reservation_id: reservationId },
+    { idempotencyKey: `commit:${reservationId}` },
+  );
+  return { reservation_id: result.reservation_id, status: result.status };
+}
+
+/** Not idempotent (each call adds stock): never retried on transport failures. */
+export async function restock(storage: DataCaller, sku: string, quantity: number): Promise<RestockResult> {
+  const result = await storage.call<{ sku: string; available: number }>({
+    op: 'stock.restock',
+    sku,
+    quantity,
+  });
+  return { sku: result.sku, available: result.available };
+}
