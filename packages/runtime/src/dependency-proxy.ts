@@ -147,8 +147,11 @@ export class DependencyClient {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw lastError ?? this.timeoutError(timeoutMs);
       const candidates = this.slot.candidates;
+      const now = Date.now();
       const candidate =
-        pickProvider(candidates, tried, Date.now()) ?? pickProvider(candidates, NOTHING_TRIED, Date.now());
+        pickProvider(candidates, tried, now) ??
+        pickProvider(candidates, NOTHING_TRIED, now) ??
+        pickProvider(candidates, NOTHING_TRIED, now, Math.random, true);
       if (!candidate) throw this.noProviderError(lastError);
       const state = candidate.state;
       tried.add(state.agentId);

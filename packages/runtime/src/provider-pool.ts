@@ -27,9 +27,9 @@ export class ProviderState {
     });
   }
 
-  /** Worth trying now: not ejected, and its breaker is closed or due for a trial call. */
-  usable(now: number): boolean {
-    if (now < this.ejectedUntil) return false;
+  /** Worth trying now: not ejected (unless told to ignore it), breaker closed or due for a trial call. */
+  usable(now: number, ignoreEjection = false): boolean {
+    if (!ignoreEjection && now < this.ejectedUntil) return false;
     const state = this.breaker.state;
     if (state === CircuitState.Closed) return true;
     if (state === CircuitState.Open) return now - this.openedAt >= this.halfOpenAfterMs;

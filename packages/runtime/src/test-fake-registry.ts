@@ -18,12 +18,19 @@ export class FakeRegistry {
   readonly agents = new Map<string, Registration>();
   readonly requests: string[] = [];
   private readonly stale = new Set<string>();
+  private readonly statics: {
+    agent_id: string;
+    capability: string;
+    function_name: string;
+    endpoint: string;
+  }[] = [];
   private server: http.Server | undefined;
   url = '';
 
-  async start(): Promise<string> {
+  /** Starts (or restarts, on the same port) the registry. */
+  async start(port = 0): Promise<string> {
     this.server = http.createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this.url;
   }
@@ -33,6 +40,17 @@ export class FakeRegistry {
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Adds a provider that never registers (a raw server, or a dead endpoint). */
+  addStatic(agentId: string, capability: string, endpoint: string, functionName = capability): void {
+    this.statics.push({ agent_id: agentId, capability, function_name: functionName, endpoint });
+    this.changed();
+  }
+
+  /** Forgets every agent, as a restarted in-memory registry would. */
+  forgetAll(): void {
+    this.agents.clear();
   }
 
   private changed(): void {
@@ -94,6 +112,15 @@ export class FakeRegistry {
               status: 'available',
             })),
         );
+        for (const extra of this.statics) {
+          if (extra.capability !== dependency.capability) continue;
+          providers.push({
+            agent_id: extra.agent_id,
+            function_name: extra.function_name,
+            endpoint: extra.endpoint,
+            status: 'available',
+          });
+        }
         const winner = providers[0];
         if (!winner) return { capability: dependency.capability, status: 'unresolved' };
         return { ...winner, capability: dependency.capability, providers };

@@ -1,6 +1,7 @@
-// A provider for the README example: `time_now`.
-import { defineAgent, runAgent, z } from '../index.js';
+import { parseEnvConfig } from '@mesh/common';
+import { defineAgent, meshEnvSchema, runAgent, toMeshConfig, z } from '../index.js';
 
+/** The provider of the README example's dependency (`time_now`). */
 export const agent = defineAgent({ name: 'clock', description: 'Tells the time' });
 
 agent.tool({
@@ -10,4 +11,9 @@ agent.tool({
   handler: () => ({ iso: new Date().toISOString() }),
 });
 
-if (process.argv[1]?.endsWith('clock-agent.js')) await runAgent(agent, { app: undefined });
+if (process.argv[1]?.endsWith('clock-agent.js')) {
+  await runAgent(agent, {
+    app: undefined,
+    mesh: toMeshConfig(parseEnvConfig(meshEnvSchema, process.env, 'clock')),
+  });
+}

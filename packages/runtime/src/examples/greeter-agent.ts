@@ -1,5 +1,4 @@
-// The README example: one tool, one dependency, degrading when the dependency is missing.
-import { defineAgent, runAgent, z } from '../index.js';
+import { defineAgent, z } from '../index.js';
 
 export const agent = defineAgent({ name: 'greeter', version: '1.0.0', description: 'Greets people' });
 
@@ -16,5 +15,3 @@ agent.tool({
     return { message: `Hello, ${name}! It is ${iso}.` };
   },
 });
-
-if (process.argv[1]?.endsWith('greeter-agent.js')) await runAgent(agent, { app: undefined });

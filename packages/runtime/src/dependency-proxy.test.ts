@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '@mesh/testkit';
+import { silentLogger, newTraceContext } from '@mesh/common';
+import { MeshError, defineAgent } from './index.js';
+import type { DependencySpec, MeshConfig, RunningAgent } from './index.js';
+import { FakeRegistry } from './test-fake-registry.js';
+import { RawProvider, ok, toolError } from './test-raw-provider.js';
+import type { RawReply, RawCall } from './test-raw-provider.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function provider(script: (call: RawCall, index: number) => RawReply): Promise<RawProvider> {
+  const raw = new RawProvider(script);
+  await raw.start();
+  cleanups.push(() => raw.stop());
+  return raw;
+}
+
+async function consumerOf(
+  providers: { id: string; endpoint: string }[],
+  spec: Omit<DependencySpec, 'capability'> = {},
+  mesh: Partial<MeshConfig> = {},
+) {
+  const registry = new FakeRegistry();
+  const registryUrl = await registry.start();
+  for (const entry of providers) registry.addStatic(entry.id, 'thing', entry.endpoint);
+  const agent = defineAgent({ name: 'proxy-test' });
+  const deps = agent.consumer({ thing: { capability: 'thing', ...spec } });
+  const running: RunningAgent = await agent.start({
+    app: undefined,
+    mesh: { registryUrl, healthIntervalMs: 60_000, retryDelayMs: 5, ...mesh },
+    logger: silentLogger(),
+  });
+  cleanups.push(async () => {
+    await running.stop();
+    await registry.stop();
+  });
+  return deps.thing;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (error: unknown) {
+    return error instanceof MeshError ? error.code : `not a MeshError: ${String(error)}`;
+  }
+}
+
+describe('DependencyProxy', () => {
+  it('fails with DEPENDENCY_UNAVAILABLE and reports unavailable when nothing provides the capability', async () => {
+    const thing = await consumerOf([]);
+    expect(thing.available).toBe(false);
+    expect(thing.providers).toBe(0);
+    expect(await codeOf(thing.call({}))).toBe('DEPENDENCY_UNAVAILABLE');
+  });
+
+  it('fails over at once to a live replica when another refuses connections, even for unsafe calls', async () => {
+    const live = await provider((call) => ok(call, { from: 'live' }));
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const thing = await consumerOf([
+      { id: 'dead', endpoint: dead },
+      { id: 'live', endpoint: live.endpoint },
+    ]);
+    for (let i = 0; i < 10; i += 1) await expect(thing.call({ i })).resolves.toEqual({ from: 'live' });
+    expect(live.calls).toHaveLength(10);
+  });
+
+  it('rethrows a remote business error with the same code and never retries it', async () => {
+    const raw = await provider((call) => toolError(call, 'OUT_OF_STOCK', 'none left'));
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }], { idempotent: true, retries: 3 });
+    const error = await thing.call({}).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MeshError);
+    expect((error as MeshError).code).toBe('OUT_OF_STOCK');
+    expect((error as MeshError).data).toMatchObject({ remote: true, provider: 'p1' });
+    expect(raw.calls).toHaveLength(1);
+  });
+
+  it('retries an idempotent dependency on a transport failure and succeeds', async () => {
+    const raw = await provider((call, index) =>
+      index === 0 ? { status: 500, body: 'boom' } : ok(call, { attempt: index }),
+    );
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }], { idempotent: true, retries: 2 });
+    await expect(thing.call({})).resolves.toEqual({ attempt: 1 });
+    expect(raw.calls).toHaveLength(2);
+  });
+
+  it('does not retry a non-idempotent call without an idempotency key', async () => {
+    const raw = await provider((call, index) => (index === 0 ? { status: 500, body: 'boom' } : ok(call, {})));
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }]);
+    expect(await codeOf(thing.call({}))).toBe('REMOTE_ERROR');
+    expect(raw.calls).toHaveLength(1);
+  });
+
+  it('retries a call with an idempotency key and sends the key downstream', async () => {
+    const raw = await provider((call, index) => (index === 0 ? 'reset' : ok(call, { done: true })));
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }]);
+    await expect(thing.call({}, { idempotencyKey: 'order-1' })).resolves.toEqual({ done: true });
+    expect(raw.calls).toHaveLength(2);
+    expect(raw.calls[1]!.headers['x-mesh-idempotency-key']).toBe('order-1');
+  });
+
+  it('fails with TIMEOUT when the provider does not answer within the timeout', async () => {
+    const raw = await provider(() => 'hang');
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }], { timeoutMs: 100 });
+    expect(await codeOf(thing.call({}))).toBe('TIMEOUT');
+  });
+
+  it('opens the breaker after the threshold of timeouts and then fails fast with CIRCUIT_OPEN', async () => {
+    const raw = await provider(() => 'hang');
+    const thing = await consumerOf(
+      [{ id: 'p1', endpoint: raw.endpoint }],
+      { timeoutMs: 50 },
+      { circuitBreakerThreshold: 3, circuitHalfOpenAfterMs: 60_000 },
+    );
+    for (let i = 0; i < 3; i += 1) expect(await codeOf(thing.call({}))).toBe('TIMEOUT');
+    expect(await codeOf(thing.call({}))).toBe('CIRCUIT_OPEN');
+    expect(thing.available).toBe(false);
+    expect(raw.calls).toHaveLength(3);
+  });
+
+  it('lets a trial call through after the half-open delay and closes the breaker when it succeeds', async () => {
+    let hang = true;
+    const raw = await provider((call) => (hang ? 'hang' : ok(call, { back: true })));
+    const thing = await consumerOf(
+      [{ id: 'p1', endpoint: raw.endpoint }],
+      { timeoutMs: 50 },
+      { circuitBreakerThreshold: 2, circuitHalfOpenAfterMs: 200 },
+    );
+    for (let i = 0; i < 2; i += 1) await codeOf(thing.call({}));
+    expect(await codeOf(thing.call({}))).toBe('CIRCUIT_OPEN');
+    hang = false;
+    await expect.poll(() => codeOf(thing.call({})), { timeout: 3000, interval: 50 }).toBe('ok');
+    expect(thing.available).toBe(true);
+  });
+
+  it('propagates the trace id and a deadline no later than the timeout', async () => {
+    const raw = await provider((call) => ok(call, {}));
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }], { timeoutMs: 1500 });
+    const trace = newTraceContext();
+    const before = Date.now();
+    await thing.call({}, { trace });
+    const headers = raw.calls[0]!.headers;
+    expect(headers['traceparent']).toMatch(new RegExp(`^00-${trace.traceId}-[0-9a-f]{16}-01$`));
+    const deadline = Number(headers['x-mesh-deadline']);
+    expect(deadline).toBeGreaterThanOrEqual(before + 1500);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 1500);
+  });
+});

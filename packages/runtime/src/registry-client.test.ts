@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '@mesh/common';
+import { waitFor } from '@mesh/testkit';
+import { defineAgent, z } from './index.js';
+import type { Agent, RunningAgent } from './index.js';
+import { FakeRegistry } from './test-fake-registry.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+function providerAgent(name: string) {
+  const agent = defineAgent({ name });
+  agent.tool({
+    name: `${name}_ping`,
+    capability: 'ping',
+    input: z.object({}),
+    handler: () => ({ from: name }),
+  });
+  return agent;
+}
+
+async function startAgent(agent: Agent<undefined>, registryUrl: string, healthCheck?: () => boolean) {
+  const options: Parameters<typeof agent.start>[0] = {
+    app: undefined,
+    mesh: { registryUrl, healthIntervalMs: 50, retryDelayMs: 10 },
+    logger: silentLogger(),
+  };
+  if (healthCheck) options.healthCheck = healthCheck;
+  const running: RunningAgent = await agent.start(options);
+  cleanups.push(() => running.stop());
+  return running;
+}
+
+function posts(registry: FakeRegistry): number {
+  return registry.requests.filter((line) => line === 'POST /heartbeat').length;
+}
+
+describe('registry client', () => {
+  it('registers with the official body shape and deregisters on stop', async () => {
+    const registry = new FakeRegistry();
+    const url = await registry.start();
+    cleanups.push(() => registry.stop());
+    const running = await startAgent(providerAgent('shape'), url);
+    const body = registry.agents.get(running.agentId) as unknown as Record<string, unknown>;
+    expect(body).toMatchObject({
+      agent_id: running.agentId,
+      agent_type: 'mcp_agent',
+      runtime: 'typescript',
+      name: 'shape',
+      version: '1.0.0',
+      http_host: '127.0.0.1',
+      http_port: running.port,
+      namespace: 'default',
+      tools: [
+        { function_name: 'shape_ping', capability: 'ping', version: '1.0.0', tags: [], dependencies: [] },
+      ],
+    });
+    await running.stop();
+    expect(registry.requests).toContain(`DELETE /agents/${running.agentId}`);
+    expect(registry.agents.has(running.agentId)).toBe(false);
+  });
+
+  it('re-POSTs when HEAD answers 202 and picks up a new provider', async () => {
+    const registry = new FakeRegistry();
+    const url = await registry.start();
+    cleanups.push(() => registry.stop());
+    const consumer = defineAgent({ name: 'watcher' });
+    const deps = consumer.consumer({ ping: 'ping' });
+    await startAgent(consumer, url);
+    expect(deps.ping.providers).toBe(0);
+    await startAgent(providerAgent('late'), url);
+    await waitFor(async () => (deps.ping.providers === 1 ? true : undefined), { timeoutMs: 3000 });
+    await expect(deps.ping.call({})).resolves.toEqual({ from: 'late' });
+  });
+
+  it('keeps calling with the last topology while the registry is down and re-registers when it returns', async () => {
+    const registry = new FakeRegistry();
+    const url = await registry.start();
+    const port = Number(new URL(url).port);
+    const provider = await startAgent(providerAgent('steady'), url);
+    const consumer = defineAgent({ name: 'outage' });
+    const deps = consumer.consumer({ ping: 'ping' });
+    const running = await startAgent(consumer, url);
+    await registry.stop();
+    for (let i = 0; i < 5; i += 1) await expect(deps.ping.call({})).resolves.toEqual({ from: 'steady' });
+    registry.forgetAll();
+    await registry.start(port);
+    cleanups.push(() => registry.stop());
+    await waitFor(
+      async () =>
+        registry.agents.has(running.agentId) && registry.agents.has(provider.agentId) ? true : undefined,
+      {
+        timeoutMs: 5000,
+      },
+    );
+    await expect(deps.ping.call({})).resolves.toEqual({ from: 'steady' });
+  });
+
+  it('pauses heartbeats while the health check fails', async () => {
+    const registry = new FakeRegistry();
+    const url = await registry.start();
+    cleanups.push(() => registry.stop());
+    let healthy = true;
+    const running = await startAgent(providerAgent('sick'), url, () => healthy);
+    healthy = false;
+    await waitFor(async () => ((await fetch(`${running.url}/health`)).status === 503 ? true : undefined));
+    const before = registry.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(registry.requests.length).toBe(before);
+    healthy = true;
+    await waitFor(async () => (registry.requests.length > before ? true : undefined));
+    expect(posts(registry)).toBeGreaterThanOrEqual(2);
+  });
+});
