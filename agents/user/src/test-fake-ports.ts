@@ -36,9 +36,10 @@ export function fakePorts() {
       calls.push({ port: 'storage', args, ...(options ? { options } : {}) });
       if (args['op'] === 'user.create') {
         const username = String(args['username']);
-        const id = String(args['id']);
-        if (rows.has(id) || [...rows.values()].some((r) => r.username === username)) {
-          throw new MeshError('CONFLICT', 'duplicate user');
+        const id = String(args['user_id']);
+        if (rows.has(id)) throw new MeshError('CONFLICT', 'duplicate id', { data: { field: 'user_id' } });
+        if ([...rows.values()].some((r) => r.username === username)) {
+          throw new MeshError('CONFLICT', 'duplicate username', { data: { field: 'username' } });
         }
         const row: Row = {
           id,

@@ -103,25 +103,24 @@ export class UserService {
    */
   async create(ports: UserPorts, input: CreateUserInput): Promise<User> {
     const id = input.user_id ?? `user-${randomUUID()}`;
+    const phone = input.phone === undefined ? {} : { phone: input.phone };
     const profile = {
-      id,
+      user_id: id,
       username: input.username,
       email: input.email,
       name: input.name,
-      ...(input.phone === undefined ? {} : { phone: input.phone }),
+      ...phone,
     };
     let user: User | undefined;
     try {
       user = toUser(await ports.storage({ op: 'user.create', ...profile }, { idempotencyKey: id }));
     } catch (error: unknown) {
       if (!isMeshError(error, 'CONFLICT')) throw error;
+      // Our own earlier attempt (same id, same username) is a replay to finish; anything else is a real clash,
+      // reported as the database agent worded it (data.field says which column).
       const existing = await this.#fetch(ports, id);
-      if (existing === undefined || existing.username.toLowerCase() !== input.username.toLowerCase()) {
-        throw new MeshError('CONFLICT', `username ${input.username} is taken`, {
-          data: { field: 'username' },
-          cause: error,
-        });
-      }
+      if (existing === undefined || existing.username.toLowerCase() !== input.username.toLowerCase())
+        throw error;
       user = existing;
     }
     await ports.registerCredentials(
@@ -130,7 +129,7 @@ export class UserService {
     );
     await this.#cache.delete(cacheKey(id));
     this.#logger.info({ user_id: id }, 'user created');
-    return user ?? profile;
+    return user ?? { id, username: input.username, email: input.email, name: input.name, ...phone };
   }
 
   async update(ports: UserPorts, input: UpdateUserInput): Promise<User> {
