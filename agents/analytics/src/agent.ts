@@ -1,0 +1,57 @@
+import { defineAgent, z } from '@mesh/runtime';
+import type { AnalyticsService } from './analytics-service.js';
+
+/** What main.ts builds for the handlers. */
+export interface AnalyticsServices {
+  analytics: AnalyticsService;
+}
+
+/** analytics-agent: order events in, order rate, revenue, failure and compensation rates out. */
+export const agent = defineAgent<AnalyticsServices>({
+  name: 'analytics-agent',
+  version: '1.0.0',
+  description:
+    'Records order events in batches and reports orders per minute, revenue, failure and compensation rates.',
+});
+
+agent.tool({
+  name: 'analytics_record_event',
+  capability: 'analytics_record_event',
+  version: '1.0.0',
+  tags: ['analytics', 'metrics'],
+  description:
+    'Record an order event (type such as order_completed, order_failed, order_compensated; amount in major units). Buffered and written in batches; duplicates are ignored.',
+  idempotent: true,
+  input: z.object({
+    type: z.string().min(1).max(100),
+    order_id: z.string().min(1).max(200),
+    amount: z.number().nonnegative().optional(),
+    occurred_at: z.iso.datetime({ offset: true }).optional(),
+  }),
+  output: z.object({ accepted: z.literal(true), duplicate: z.boolean() }),
+  handler: (input, ctx) => ctx.app.analytics.record(input),
+});
+
+agent.tool({
+  name: 'analytics_report',
+  capability: 'analytics_report',
+  version: '1.0.0',
+  tags: ['analytics', 'reporting'],
+  description:
+    'Orders per minute, revenue, completed/failed/compensated counts and rates over the last window_minutes (default 60).',
+  idempotent: true,
+  input: z.object({ window_minutes: z.number().int().min(1).max(10_080).optional() }),
+  output: z.object({
+    window_minutes: z.number(),
+    orders_per_minute: z.number(),
+    revenue: z.number(),
+    completed: z.number(),
+    failed: z.number(),
+    compensated: z.number(),
+    failure_rate: z.number(),
+    compensation_rate: z.number(),
+    unflushed: z.number(),
+    generated_at: z.string(),
+  }),
+  handler: (input, ctx) => ctx.app.analytics.report(input.window_minutes),
+});

@@ -1,0 +1,115 @@
+import { silentLogger, type Logger } from '@mesh/common';
+import type { EventBus } from '@mesh/backends';
+import type { EventBatcher } from './event-batcher.js';
+import { addToTotals, type OrderEventStore } from './event-store.js';
+import { eventKey, normalizeEvent, type RawOrderEvent } from './order-event.js';
+
+/** The report `analytics_report` returns (revenue in major units). */
+export interface AnalyticsReport {
+  window_minutes: number;
+  orders_per_minute: number;
+  revenue: number;
+  completed: number;
+  failed: number;
+  compensated: number;
+  /** failed / (completed + failed) */
+  failure_rate: number;
+  /** compensated / (completed + failed) */
+  compensation_rate: number;
+  /** Events counted from the in-memory buffer (not yet written). */
+  unflushed: number;
+  generated_at: string;
+}
+
+export interface AnalyticsServiceOptions {
+  store: OrderEventStore;
+  batcher: EventBatcher;
+  logger?: Logger;
+  now?: () => Date;
+  onEvent?: (source: 'call' | 'bus', accepted: boolean) => void;
+}
+
+const round = (value: number, digits: number): number => Number(value.toFixed(digits));
+
+/** Records order events and reports on them, from the table plus what is still buffered. */
+export class AnalyticsService {
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: AnalyticsServiceOptions) {
+    this.logger = options.logger ?? silentLogger();
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Buffers an event; a duplicate (same order and type) is accepted and ignored. */
+  record(raw: RawOrderEvent, source: 'call' | 'bus' = 'call'): { accepted: true; duplicate: boolean } {
+    const added = this.options.batcher.add(normalizeEvent(raw, this.now()));
+    this.options.onEvent?.(source, added);
+    return { accepted: true, duplicate: !added };
+  }
+
+  async report(windowMinutes = 60): Promise<AnalyticsReport> {
+    const now = this.now();
+    const since = new Date(now.getTime() - windowMinutes * 60_000);
+    const pending = this.options.batcher.pending().filter((event) => event.occurredAt >= since);
+    const [totals, stored] = await Promise.all([
+      this.options.store.totals(since),
+      this.options.store.existing(pending),
+    ]);
+    let unflushed = 0;
+    for (const event of pending) {
+      if (stored.has(eventKey(event))) continue;
+      addToTotals(totals, event);
+      unflushed += 1;
+    }
+    const completed = totals.completed.count;
+    const failed = totals.failed.count;
+    const compensated = totals.compensated.count;
+    const finished = completed + failed;
+    return {
+      window_minutes: windowMinutes,
+      orders_per_minute: round(finished / windowMinutes, 3),
+      revenue: round(totals.completed.amountCents / 100, 2),
+      completed,
+      failed,
+      compensated,
+      failure_rate: finished === 0 ? 0 : round(failed / finished, 4),
+      compensation_rate: finished === 0 ? 0 : round(compensated / finished, 4),
+      unflushed,
+      generated_at: now.toISOString(),
+    };
+  }
+
+  /**
+   * Consumes order events from the bus (`orders.*` on `mesh.events`), so the event-driven deployment feeds
+   * analytics without direct calls. The type comes from the payload, else from the routing key.
+   */
+  async consume(bus: EventBus, queue: string, topic = 'orders.*'): Promise<void> {
+    await bus.subscribe(topic, queue, async (payload, meta) => {
+      const body = (payload ?? {}) as Record<string, unknown>;
+      const orderId = body['order_id'];
+      if (typeof orderId !== 'string' || orderId === '') {
+        this.logger.warn({ topic: meta.topic }, 'order event without order_id ignored');
+        return;
+      }
+      const amount =
+        typeof body['amount'] === 'number'
+          ? body['amount']
+          : typeof body['total'] === 'number'
+            ? body['total']
+            : undefined;
+      const occurredAt = typeof body['occurred_at'] === 'string' ? body['occurred_at'] : undefined;
+      const type = typeof body['type'] === 'string' ? body['type'] : meta.topic;
+      try {
+        this.record({ type, order_id: orderId, amount, occurred_at: occurredAt }, 'bus');
+      } catch (error: unknown) {
+        // A malformed event is dropped, not redelivered forever.
+        this.logger.warn(
+          { err: error, topic: meta.topic, order_id: orderId },
+          'malformed order event ignored',
+        );
+      }
+    });
+    this.logger.info({ topic, queue }, 'consuming order events from the event bus');
+  }
+}

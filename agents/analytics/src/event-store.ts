@@ -1,0 +1,67 @@
+import { eventKey, type EventKind, type OrderEvent } from './order-event.js';
+
+/** Counts and completed revenue per kind for a time window. */
+export interface KindTotals {
+  count: number;
+  amountCents: number;
+}
+export type WindowTotals = Record<Exclude<EventKind, 'other'>, KindTotals>;
+
+export function emptyTotals(): WindowTotals {
+  return {
+    created: { count: 0, amountCents: 0 },
+    completed: { count: 0, amountCents: 0 },
+    failed: { count: 0, amountCents: 0 },
+    compensated: { count: 0, amountCents: 0 },
+  };
+}
+
+/** Adds one event to running totals (events of kind `other` are not counted). */
+export function addToTotals(totals: WindowTotals, event: OrderEvent): void {
+  if (event.kind === 'other') return;
+  totals[event.kind].count += 1;
+  totals[event.kind].amountCents += event.amountCents ?? 0;
+}
+
+/** Where flushed events live; the batcher writes in batches, the report reads totals. */
+export interface OrderEventStore {
+  /** Stores events, ignoring ones already stored (same order and type); returns how many were new. */
+  insertBatch(events: readonly OrderEvent[]): Promise<number>;
+  /** Totals of events that occurred at or after `since`. */
+  totals(since: Date): Promise<WindowTotals>;
+  /** Which of these keys (see eventKey) are already stored. */
+  existing(events: readonly OrderEvent[]): Promise<Set<string>>;
+}
+
+/** In-process store for unit tests and for running without PostgreSQL. */
+export class MemoryOrderEventStore implements OrderEventStore {
+  private readonly events = new Map<string, OrderEvent>();
+  /** Batches written, for tests that check batching. */
+  readonly batches: number[] = [];
+
+  async insertBatch(events: readonly OrderEvent[]): Promise<number> {
+    let added = 0;
+    for (const event of events) {
+      const key = eventKey(event);
+      if (this.events.has(key)) continue;
+      this.events.set(key, event);
+      added += 1;
+    }
+    this.batches.push(events.length);
+    return added;
+  }
+
+  async totals(since: Date): Promise<WindowTotals> {
+    const totals = emptyTotals();
+    for (const event of this.events.values()) if (event.occurredAt >= since) addToTotals(totals, event);
+    return totals;
+  }
+
+  async existing(events: readonly OrderEvent[]): Promise<Set<string>> {
+    return new Set(events.map(eventKey).filter((key) => this.events.has(key)));
+  }
+
+  get size(): number {
+    return this.events.size;
+  }
+}

@@ -1,0 +1,73 @@
+import type pg from 'pg';
+import type { Migration } from '@mesh/backends';
+import { emptyTotals, type OrderEventStore, type WindowTotals } from './event-store.js';
+import { eventKey, type OrderEvent } from './order-event.js';
+
+/** The analytics agent's table in business_db. Never edit an applied migration; add one. */
+export const ANALYTICS_MIGRATIONS: readonly Migration[] = [
+  {
+    id: '001-order-events',
+    sql: `CREATE TABLE IF NOT EXISTS order_events (
+      id bigserial PRIMARY KEY,
+      order_id text NOT NULL,
+      type text NOT NULL,
+      kind text NOT NULL CHECK (kind IN ('created', 'completed', 'failed', 'compensated', 'other')),
+      amount_cents bigint,
+      occurred_at timestamptz NOT NULL,
+      recorded_at timestamptz NOT NULL DEFAULT now(),
+      UNIQUE (order_id, type)
+    );
+    CREATE INDEX IF NOT EXISTS order_events_occurred_at_idx ON order_events (occurred_at);`,
+  },
+];
+
+const COLUMNS_PER_ROW = 5;
+/** Rows per INSERT statement, well under PostgreSQL's 65535 bind parameters. */
+const ROWS_PER_STATEMENT = 5000;
+
+/** Order events in PostgreSQL, written with multi-row INSERTs that skip duplicates. */
+export class PgOrderEventStore implements OrderEventStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async insertBatch(events: readonly OrderEvent[]): Promise<number> {
+    let added = 0;
+    for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) {
+      const chunk = events.slice(start, start + ROWS_PER_STATEMENT);
+      const values: unknown[] = [];
+      const rows = chunk.map((event, index) => {
+        values.push(event.orderId, event.type, event.kind, event.amountCents, event.occurredAt);
+        const base = index * COLUMNS_PER_ROW;
+        return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
+      });
+      const result = await this.pool.query(
+        `INSERT INTO order_events (order_id, type, kind, amount_cents, occurred_at)
+         VALUES ${rows.join(', ')} ON CONFLICT (order_id, type) DO NOTHING`,
+        values,
+      );
+      added += result.rowCount ?? 0;
+    }
+    return added;
+  }
+
+  async totals(since: Date): Promise<WindowTotals> {
+    const result = await this.pool.query<{ kind: keyof WindowTotals; n: string; cents: string }>(
+      `SELECT kind, count(*) AS n, coalesce(sum(amount_cents), 0) AS cents
+       FROM order_events WHERE occurred_at >= $1 AND kind <> 'other' GROUP BY kind`,
+      [since],
+    );
+    const totals = emptyTotals();
+    for (const row of result.rows)
+      totals[row.kind] = { count: Number(row.n), amountCents: Number(row.cents) };
+    return totals;
+  }
+
+  async existing(events: readonly OrderEvent[]): Promise<Set<string>> {
+    if (events.length === 0) return new Set();
+    const result = await this.pool.query<{ order_id: string; type: string }>(
+      `SELECT e.order_id, e.type FROM order_events e
+       JOIN unnest($1::text[], $2::text[]) AS k(order_id, type) ON e.order_id = k.order_id AND e.type = k.type`,
+      [events.map((e) => e.orderId), events.map((e) => e.type)],
+    );
+    return new Set(result.rows.map((row) => eventKey({ orderId: row.order_id, type: row.type })));
+  }
+}

@@ -1,0 +1,96 @@
+import {
+  createEventBus,
+  createPgPool,
+  ensureDatabase,
+  pgConfigToUrl,
+  redactUrl,
+  runMigrations,
+  toPgConfig,
+  type EventBus,
+} from '@mesh/backends';
+import type { Logger } from '@mesh/common';
+import type pg from 'pg';
+import type { AnalyticsServices } from './agent.js';
+import { AnalyticsService } from './analytics-service.js';
+import type { AnalyticsAgentConfig } from './config.js';
+import { EventBatcher } from './event-batcher.js';
+import { MemoryOrderEventStore, type OrderEventStore } from './event-store.js';
+import { AnalyticsMetrics } from './metrics.js';
+import { ANALYTICS_MIGRATIONS, PgOrderEventStore } from './pg-event-store.js';
+
+export interface BuiltAnalyticsServices {
+  services: AnalyticsServices;
+  metrics: AnalyticsMetrics;
+  healthCheck: () => Promise<boolean>;
+  /** Stops consuming, flushes the buffer, closes the bus and the pool, in that order. */
+  close: () => Promise<void>;
+}
+
+/** Builds the store (business_db, or memory without a database), the batcher and, with RABBITMQ_URL, the consumer. */
+export async function buildAnalyticsServices(
+  config: AnalyticsAgentConfig,
+  logger: Logger,
+  /** Tests isolate themselves on their own exchange; production uses `mesh.events`. */
+  options: { exchange?: string } = {},
+): Promise<BuiltAnalyticsServices> {
+  const metrics = new AnalyticsMetrics();
+  const pgConfig = toPgConfig(config, { defaultDatabase: 'business_db' });
+  let pool: pg.Pool | undefined;
+  let store: OrderEventStore;
+  if (pgConfig !== undefined) {
+    await ensureDatabase(pgConfig, { logger });
+    pool = createPgPool(pgConfig, { logger, applicationName: 'analytics-agent' });
+    await runMigrations(pool, ANALYTICS_MIGRATIONS, { name: 'analytics-agent', logger });
+    store = new PgOrderEventStore(pool);
+    logger.info({ database: pgConfigToUrl(pgConfig) }, 'order events in PostgreSQL');
+  } else {
+    store = new MemoryOrderEventStore();
+    logger.warn('no DATABASE_URL or DB_HOST: order events are kept in memory and a restart forgets them');
+  }
+  const batcher = new EventBatcher({
+    store,
+    batchSize: config.BATCH_SIZE,
+    intervalMs: config.PROCESSING_INTERVAL,
+    maxBuffered: config.ANALYTICS_MAX_BUFFERED,
+    logger,
+    onFlush: (reason, written) => {
+      metrics.flushes.inc({ reason });
+      metrics.written.inc(written);
+    },
+    onDrop: (count) => metrics.dropped.inc(count),
+  });
+  batcher.start();
+  const analytics = new AnalyticsService({
+    store,
+    batcher,
+    logger,
+    onEvent: (source, accepted) =>
+      metrics.events.inc({ source, outcome: accepted ? 'buffered' : 'duplicate' }),
+  });
+  let bus: EventBus | undefined;
+  if (config.RABBITMQ_URL !== undefined) {
+    bus = createEventBus({ rabbitmqUrl: config.RABBITMQ_URL, logger, exchange: options.exchange });
+    await analytics.consume(bus, config.ANALYTICS_QUEUE);
+    logger.info({ broker: redactUrl(config.RABBITMQ_URL) }, 'event bus connected');
+  }
+  logger.info(
+    { batch_size: config.BATCH_SIZE, interval_ms: config.PROCESSING_INTERVAL },
+    'analytics batching configured',
+  );
+  return {
+    services: { analytics },
+    metrics,
+    healthCheck: async () => {
+      if (pool !== undefined) await pool.query('SELECT 1');
+      return true;
+    },
+    close: async () => {
+      await bus?.close();
+      try {
+        await batcher.stop();
+      } finally {
+        await pool?.end();
+      }
+    },
+  };
+}

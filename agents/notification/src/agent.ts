@@ -1,0 +1,74 @@
+import { defineAgent, z } from '@mesh/runtime';
+import type { NotificationService } from './notification-service.js';
+
+/** What main.ts builds for the handlers. */
+export interface NotificationServices {
+  notifications: NotificationService;
+}
+
+/** notification-agent: email, SMS and push. Non-critical: it accepts every valid message and never blocks. */
+export const agent = defineAgent<NotificationServices>({
+  name: 'notification-agent',
+  version: '1.0.0',
+  description:
+    'Sends email (SMTP), SMS and push notifications with bounded retries; accepts and answers fast.',
+});
+
+const receipt = z.object({
+  accepted: z.literal(true),
+  message_id: z.string(),
+  delivered: z.boolean(),
+  pending: z.boolean().optional(),
+  disabled: z.boolean().optional(),
+  error: z.string().optional(),
+});
+
+/** The caller's remaining time, less a margin for the reply, caps how long we wait for delivery. */
+function remainingMs(deadline: number): number {
+  return Math.max(0, deadline - Date.now() - 100);
+}
+
+agent.tool({
+  name: 'notification_send_email',
+  capability: 'notification_send_email',
+  version: '1.0.0',
+  tags: ['notification', 'email'],
+  description: 'Send an email. Always accepted; delivered tells whether it went out within the short budget.',
+  input: z.object({
+    to: z.email(),
+    subject: z.string().min(1).max(500),
+    body: z.string().max(100_000),
+    order_id: z.string().min(1).max(200).optional(),
+  }),
+  output: receipt,
+  handler: (input, ctx) => ctx.app.notifications.sendEmail(input, remainingMs(ctx.deadline), ctx.logger),
+});
+
+agent.tool({
+  name: 'notification_send_sms',
+  capability: 'notification_send_sms',
+  version: '1.0.0',
+  tags: ['notification', 'sms'],
+  description: 'Send an SMS through SMS_PROVIDER_URL (accepted and logged when none is configured).',
+  input: z.object({
+    to: z.string().regex(/^\+?[0-9][0-9 ()-]{3,24}$/, 'expected a phone number'),
+    body: z.string().min(1).max(1600),
+  }),
+  output: receipt,
+  handler: (input, ctx) => ctx.app.notifications.sendSms(input, remainingMs(ctx.deadline), ctx.logger),
+});
+
+agent.tool({
+  name: 'notification_send_push',
+  capability: 'notification_send_push',
+  version: '1.0.0',
+  tags: ['notification', 'push'],
+  description: 'Send a push notification through PUSH_PROVIDER_URL (logged only when none is configured).',
+  input: z.object({
+    user_id: z.string().min(1).max(200),
+    title: z.string().min(1).max(200),
+    body: z.string().max(4000),
+  }),
+  output: receipt,
+  handler: (input, ctx) => ctx.app.notifications.sendPush(input, remainingMs(ctx.deadline), ctx.logger),
+});

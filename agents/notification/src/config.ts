@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import {
+  envBool,
+  envDurationMs,
+  envInt,
+  envUrl,
+  parseEnvConfig,
+  resolveSecretFiles,
+  type Env,
+} from '@mesh/common';
+import { meshEnvSchema } from '@mesh/runtime';
+
+const schema = meshEnvSchema.extend({
+  /** The local SMTP sink by default. */
+  SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  SMTP_PORT: envInt(2525, 1, 65535),
+  SMTP_SECURE: envBool(false),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().optional(),
+  SMTP_FROM: z.string().min(3).default('Agent Mesh <no-reply@mesh.local>'),
+  SMTP_POOL_SIZE: envInt(5, 1, 100),
+  /** Bound on connecting to and hearing from the SMTP server per attempt. */
+  SMTP_TIMEOUT: envDurationMs('5s'),
+  /** POST {to, body} here; unset = SMS accepted and logged, never sent. */
+  SMS_PROVIDER_URL: envUrl(['http', 'https']).optional(),
+  SMS_API_KEY: z.string().min(1).optional(),
+  /** POST {user_id, title, body} here; unset = push accepted and logged only. */
+  PUSH_PROVIDER_URL: envUrl(['http', 'https']).optional(),
+  PUSH_API_KEY: z.string().min(1).optional(),
+  /** How long a send tool waits for delivery before answering delivered:false (delivery goes on). */
+  NOTIFICATION_SEND_BUDGET: envDurationMs('2s'),
+  NOTIFICATION_RETRY_ATTEMPTS: envInt(3, 1, 10),
+  NOTIFICATION_RETRY_DELAY: envDurationMs('200ms'),
+  /** Bound on one SMS/push HTTP attempt. */
+  NOTIFICATION_HTTP_TIMEOUT: envDurationMs('3s'),
+});
+
+export type NotificationAgentConfig = Readonly<z.output<typeof schema>>;
+
+/** The notification agent's settings; passwords and keys may come from `*_FILE` (Docker secrets). */
+export function loadConfig(env: Env = process.env): NotificationAgentConfig {
+  const resolved = resolveSecretFiles(env, ['SMTP_PASSWORD', 'SMS_API_KEY', 'PUSH_API_KEY']);
+  return parseEnvConfig(schema, resolved, 'notification-agent');
+}

@@ -1,0 +1,10 @@
+import { createLogger } from '@mesh/common';
+import { runAgent, toMeshConfig } from '@mesh/runtime';
+import { agent } from './agent.js';
+import { loadConfig } from './config.js';
+import { buildNotificationServices } from './services.js';
+
+const config = loadConfig();
+const logger = createLogger({ name: agent.name, level: config.MCP_MESH_LOG_LEVEL });
+const built = buildNotificationServices(config, logger);
+await runAgent(agent, { app: built.services, mesh: toMeshConfig(config), logger, onShutdown: built.close });

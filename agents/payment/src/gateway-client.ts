@@ -1,0 +1,198 @@
+import { MeshError, silentLogger, type Logger } from '@mesh/common';
+
+export interface GatewayClientOptions {
+  /** Base URL of the Stripe-like gateway (the local sandbox by default). */
+  baseUrl: string;
+  apiKey: string;
+  /** Longest wait for one gateway call. */
+  timeoutMs: number;
+  logger?: Logger;
+  /** Waits between retries of a 409 "key in progress" answer. */
+  inProgressRetryMs?: number;
+}
+
+export interface ChargeRequest {
+  orderId: string;
+  userId: string;
+  amountCents: number;
+  currency: string;
+  token: string;
+  idempotencyKey: string;
+}
+
+export type GatewayCharge =
+  | { status: 'succeeded'; chargeId: string }
+  | { status: 'declined'; chargeId: string | undefined; declineCode: string; message: string };
+
+export interface CallOptions {
+  /** The caller's cancellation (its deadline); the client adds its own timeout on top. */
+  signal?: AbortSignal | undefined;
+  /** A shorter timeout than the configured one, e.g. what is left of the caller's deadline. */
+  timeoutMs?: number | undefined;
+}
+
+interface StripeErrorBody {
+  error?: { type?: string; code?: string; decline_code?: string; message?: string; charge?: string };
+}
+
+/**
+ * A client for a Stripe-like gateway. It maps the gateway's answers onto the mesh's vocabulary: a decline is
+ * a result (a business outcome), a gateway that does not answer in time is TIMEOUT, a 5xx or an unreachable
+ * gateway is REMOTE_ERROR, a refused request is a business error the caller must not retry.
+ */
+export class GatewayClient {
+  private readonly baseUrl: string;
+  private readonly logger: Logger;
+  private readonly inProgressRetryMs: number;
+
+  constructor(private readonly options: GatewayClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.logger = options.logger ?? silentLogger();
+    this.inProgressRetryMs = options.inProgressRetryMs ?? 200;
+  }
+
+  /** Charges once per idempotency key: a retry with the same key gets the first answer replayed. */
+  async charge(request: ChargeRequest, options: CallOptions = {}): Promise<GatewayCharge> {
+    const form = new URLSearchParams({
+      amount: String(request.amountCents),
+      currency: request.currency,
+      source: request.token,
+      description: `order ${request.orderId}`,
+      'metadata[order_id]': request.orderId,
+      'metadata[user_id]': request.userId,
+    });
+    const reply = await this.send('POST', '/v1/charges', form, request.idempotencyKey, options);
+    if (reply.status === 200) {
+      const body = reply.body as { id?: unknown; status?: unknown };
+      if (typeof body.id !== 'string') throw this.malformed('charge', reply.status);
+      return { status: 'succeeded', chargeId: body.id };
+    }
+    const error = (reply.body as StripeErrorBody).error;
+    if (reply.status === 402 && error?.type === 'card_error') {
+      return {
+        status: 'declined',
+        chargeId: error.charge,
+        declineCode: error.decline_code ?? error.code ?? 'card_declined',
+        message: error.message ?? 'card declined',
+      };
+    }
+    throw this.refused(reply.status, error, 'charge');
+  }
+
+  /** Refunds a charge (all that is left of it when `amountCents` is undefined). */
+  async refund(
+    chargeId: string,
+    amountCents: number | undefined,
+    idempotencyKey: string,
+    options: CallOptions = {},
+  ): Promise<{ refundId: string; amountCents: number }> {
+    const form = new URLSearchParams({ charge: chargeId });
+    if (amountCents !== undefined) form.set('amount', String(amountCents));
+    const reply = await this.send('POST', '/v1/refunds', form, idempotencyKey, options);
+    if (reply.status === 200) {
+      const body = reply.body as { id?: unknown; amount?: unknown };
+      if (typeof body.id !== 'string' || typeof body.amount !== 'number') throw this.malformed('refund', 200);
+      return { refundId: body.id, amountCents: body.amount };
+    }
+    throw this.refused(reply.status, (reply.body as StripeErrorBody).error, 'refund');
+  }
+
+  /** The succeeded charge for an order, found by its metadata, or undefined when there is none. */
+  async findSucceededCharge(orderId: string, options: CallOptions = {}): Promise<string | undefined> {
+    const query = `metadata['order_id']:'${orderId.replace(/'/g, "\\'")}' AND status:'succeeded'`;
+    const reply = await this.send(
+      'GET',
+      `/v1/charges/search?query=${encodeURIComponent(query)}`,
+      undefined,
+      undefined,
+      options,
+    );
+    if (reply.status !== 200)
+      throw this.refused(reply.status, (reply.body as StripeErrorBody).error, 'search');
+    const data = (reply.body as { data?: Array<{ id?: unknown }> }).data ?? [];
+    const id = data[0]?.id;
+    return typeof id === 'string' ? id : undefined;
+  }
+
+  private async send(
+    method: string,
+    path: string,
+    form: URLSearchParams | undefined,
+    idempotencyKey: string | undefined,
+    options: CallOptions,
+  ): Promise<{ status: number; body: unknown }> {
+    const timeoutMs = Math.max(
+      1,
+      Math.min(this.options.timeoutMs, options.timeoutMs ?? Number.POSITIVE_INFINITY),
+    );
+    const deadline = Date.now() + timeoutMs;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}` };
+    if (form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+    for (let attempt = 1; ; attempt += 1) {
+      let response: Response;
+      try {
+        response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: form?.toString(), signal });
+      } catch (error: unknown) {
+        throw this.transportError(error, signal, timeoutMs, path);
+      }
+      let body: unknown;
+      try {
+        body = await response.json();
+      } catch (error: unknown) {
+        if (signal.aborted) throw this.transportError(error, signal, timeoutMs, path);
+        body = undefined;
+      }
+      // 409: another request with this key is still running (a concurrent retry); wait for it to finish.
+      const retryIn = this.inProgressRetryMs * attempt;
+      if (response.status === 409 && Date.now() + retryIn < deadline) {
+        this.logger.debug(
+          { path, idempotencyKey, attempt },
+          'gateway request with this key in progress; waiting',
+        );
+        await new Promise((resolve) => setTimeout(resolve, retryIn));
+        continue;
+      }
+      return { status: response.status, body };
+    }
+  }
+
+  private transportError(error: unknown, signal: AbortSignal, timeoutMs: number, path: string): MeshError {
+    if (signal.aborted) {
+      return new MeshError('TIMEOUT', `payment gateway did not answer ${path} within ${timeoutMs} ms`, {
+        cause: error,
+        data: { gateway_path: path, timeout_ms: timeoutMs },
+      });
+    }
+    return new MeshError(
+      'REMOTE_ERROR',
+      `payment gateway unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+        data: { gateway_path: path, reason: 'unreachable' },
+      },
+    );
+  }
+
+  private refused(status: number, error: StripeErrorBody['error'], what: string): MeshError {
+    const data = { gateway_status: status, gateway_type: error?.type, gateway_code: error?.code };
+    const message = `payment gateway refused the ${what} (${status}${error?.code ? ` ${error.code}` : ''}): ${error?.message ?? 'no message'}`;
+    if (status >= 500 || status === 429) return new MeshError('REMOTE_ERROR', message, { data });
+    if (status === 401 || status === 403) {
+      this.logger.error({ status }, 'payment gateway rejected the API key; check PAYMENT_API_KEY');
+      return new MeshError('REMOTE_ERROR', message, { data });
+    }
+    if (status === 409) return new MeshError('TIMEOUT', `${message} (still in progress)`, { data });
+    if (error?.type === 'idempotency_error') return new MeshError('CONFLICT', message, { data });
+    if (status === 404) return new MeshError('NOT_FOUND', message, { data });
+    return new MeshError('PAYMENT_REJECTED', message, { data });
+  }
+
+  private malformed(what: string, status: number): MeshError {
+    return new MeshError('REMOTE_ERROR', `payment gateway sent a malformed ${what} answer`, {
+      data: { gateway_status: status },
+    });
+  }
+}

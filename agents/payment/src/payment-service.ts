@@ -1,0 +1,219 @@
+import { MeshError, silentLogger, type Logger } from '@mesh/common';
+import type { CallOptions, GatewayClient } from './gateway-client.js';
+import { fromCents, toCents } from './money.js';
+import type { PaymentRecord, PaymentStore } from './payment-store.js';
+
+export interface ProcessPaymentInput {
+  order_id: string;
+  user_id: string;
+  /** Major units (e.g. 99.99), as the order's total. */
+  amount: number;
+  currency?: string | undefined;
+  /** A gateway token; `tok_visa` when absent. */
+  payment_method?: string | undefined;
+}
+
+export interface PaymentResult {
+  status: 'succeeded' | 'declined';
+  payment_id: string;
+  amount: number;
+  currency: string;
+  decline_code?: string;
+}
+
+export interface RefundResult {
+  status: 'refunded';
+  /** null when nothing had been charged, so there was nothing to give back. */
+  refund_id: string | null;
+  amount: number;
+}
+
+export interface PaymentServiceOptions {
+  store: PaymentStore;
+  gateway: GatewayClient;
+  defaultCurrency?: string;
+  logger?: Logger;
+}
+
+const DEFAULT_TOKEN = 'tok_visa';
+
+/** The refund idempotency key for an order: one refund per order, however often compensation retries. */
+export function refundKey(orderId: string): string {
+  return `refund-${orderId}`;
+}
+
+/**
+ * Charges and refunds per order. The record in the store decides: a final outcome is returned as it was
+ * first decided; a pending one (a crash or a timeout mid-charge) is retried with the same idempotency key,
+ * so the gateway replays rather than charging twice.
+ */
+export class PaymentService {
+  private readonly logger: Logger;
+  private readonly defaultCurrency: string;
+
+  constructor(private readonly options: PaymentServiceOptions) {
+    this.logger = options.logger ?? silentLogger();
+    this.defaultCurrency = options.defaultCurrency ?? 'usd';
+  }
+
+  async process(
+    input: ProcessPaymentInput,
+    call: CallOptions = {},
+    logger = this.logger,
+  ): Promise<PaymentResult> {
+    const amountCents = toCents(input.amount);
+    const currency = (input.currency ?? this.defaultCurrency).toLowerCase();
+    const record = await this.options.store.begin({
+      orderId: input.order_id,
+      userId: input.user_id,
+      amountCents,
+      currency,
+      paymentMethod: input.payment_method ?? DEFAULT_TOKEN,
+    });
+    if (record.status === 'voided') {
+      throw new MeshError(
+        'CONFLICT',
+        `payment for order ${input.order_id} was voided by a refund; it will not be charged`,
+        {
+          data: { order_id: input.order_id, reason: 'voided' },
+        },
+      );
+    }
+    if (record.amountCents !== amountCents || record.currency !== currency) {
+      throw new MeshError(
+        'CONFLICT',
+        `order ${input.order_id} already has a payment of ${fromCents(record.amountCents)} ${record.currency}`,
+        {
+          data: {
+            order_id: input.order_id,
+            amount: fromCents(record.amountCents),
+            currency: record.currency,
+          },
+        },
+      );
+    }
+    if (record.status !== 'pending') {
+      logger.debug({ order_id: input.order_id, status: record.status }, 'payment already decided; replaying');
+      return resultOf(record);
+    }
+    const charged = await this.options.gateway.charge(
+      {
+        orderId: record.orderId,
+        userId: record.userId,
+        amountCents: record.amountCents,
+        currency: record.currency,
+        token: record.paymentMethod,
+        idempotencyKey: record.orderId,
+      },
+      call,
+    );
+    const outcome =
+      charged.status === 'succeeded'
+        ? ({ status: 'succeeded', paymentId: charged.chargeId } as const)
+        : ({
+            status: 'declined',
+            paymentId: charged.chargeId ?? `declined-${record.orderId}`,
+            declineCode: charged.declineCode,
+          } as const);
+    const completed = await this.options.store.complete(record.orderId, outcome);
+    if (completed !== undefined) {
+      logger.info(
+        { order_id: record.orderId, status: outcome.status, payment_id: outcome.paymentId },
+        'payment decided',
+      );
+      return resultOf(completed);
+    }
+    return this.settleRace(
+      record.orderId,
+      outcome.status === 'succeeded' ? outcome.paymentId : undefined,
+      call,
+      logger,
+    );
+  }
+
+  async refund(
+    orderId: string,
+    amount: number | undefined,
+    call: CallOptions = {},
+    logger = this.logger,
+  ): Promise<RefundResult> {
+    const requestedCents = amount === undefined ? undefined : toCents(amount);
+    let record = await this.options.store.get(orderId);
+    if (record === undefined || record.status === 'pending') {
+      // Unknown or undecided: a charge may exist at the gateway without our record knowing it.
+      const chargeId =
+        record === undefined ? undefined : await this.options.gateway.findSucceededCharge(orderId, call);
+      if (chargeId === undefined) {
+        record = await this.options.store.void(orderId);
+        if (record.status === 'voided') {
+          logger.info({ order_id: orderId }, 'nothing charged for order; voided so it is never charged');
+          return { status: 'refunded', refund_id: null, amount: 0 };
+        }
+      } else {
+        record =
+          (await this.options.store.complete(orderId, { status: 'succeeded', paymentId: chargeId })) ??
+          (await this.options.store.get(orderId));
+      }
+    }
+    if (record === undefined) throw new MeshError('INTERNAL', `payment record for ${orderId} vanished`);
+    if (record.status === 'refunded')
+      return { status: 'refunded', refund_id: record.refundId, amount: fromCents(record.refundedCents) };
+    if (record.status !== 'succeeded' || record.paymentId === null) {
+      return { status: 'refunded', refund_id: null, amount: 0 };
+    }
+    const refund = await this.options.gateway.refund(
+      record.paymentId,
+      requestedCents,
+      refundKey(orderId),
+      call,
+    );
+    const updated = await this.options.store.markRefunded(orderId, refund.refundId, refund.amountCents);
+    logger.info(
+      { order_id: orderId, refund_id: refund.refundId, amount_cents: refund.amountCents },
+      'payment refunded',
+    );
+    const final = updated ?? record;
+    return {
+      status: 'refunded',
+      refund_id: final.refundId ?? refund.refundId,
+      amount: fromCents(refund.amountCents),
+    };
+  }
+
+  /**
+   * The record was no longer `pending` when the charge returned: either another replica decided it first
+   * (same idempotency key, so the same charge) or a refund voided it meanwhile. Money taken after a void
+   * goes straight back, and the caller learns the order will not be charged.
+   */
+  private async settleRace(
+    orderId: string,
+    chargeId: string | undefined,
+    call: CallOptions,
+    logger: Logger,
+  ): Promise<PaymentResult> {
+    const current = await this.options.store.get(orderId);
+    if (current !== undefined && current.status !== 'voided' && current.status !== 'pending')
+      return resultOf(current);
+    if (chargeId !== undefined) {
+      logger.warn(
+        { order_id: orderId, payment_id: chargeId },
+        'charge landed after the order was voided; refunding it',
+      );
+      await this.options.gateway.refund(chargeId, undefined, refundKey(orderId), call);
+    }
+    throw new MeshError('CONFLICT', `payment for order ${orderId} was voided while charging`, {
+      data: { order_id: orderId, reason: 'voided' },
+    });
+  }
+}
+
+function resultOf(record: PaymentRecord): PaymentResult {
+  const result: PaymentResult = {
+    status: record.status === 'declined' ? 'declined' : 'succeeded',
+    payment_id: record.paymentId ?? `declined-${record.orderId}`,
+    amount: fromCents(record.amountCents),
+    currency: record.currency,
+  };
+  if (record.status === 'declined') result.decline_code = record.declineCode ?? 'card_declined';
+  return result;
+}

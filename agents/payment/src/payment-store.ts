@@ -1,0 +1,121 @@
+/** Where a payment stands. Only `pending` moves on; every other status is final for payment_process. */
+export type PaymentStatus = 'pending' | 'succeeded' | 'declined' | 'refunded' | 'voided';
+
+/** One order's payment as the agent remembers it (amounts in integer cents). */
+export interface PaymentRecord {
+  orderId: string;
+  userId: string;
+  amountCents: number;
+  currency: string;
+  paymentMethod: string;
+  status: PaymentStatus;
+  paymentId: string | null;
+  declineCode: string | null;
+  refundId: string | null;
+  refundedCents: number;
+  attempts: number;
+}
+
+export interface NewPayment {
+  orderId: string;
+  userId: string;
+  amountCents: number;
+  currency: string;
+  paymentMethod: string;
+}
+
+export type ChargeOutcome =
+  { status: 'succeeded'; paymentId: string } | { status: 'declined'; paymentId: string; declineCode: string };
+
+/**
+ * The payment record per order. It makes `payment_process` idempotent across retries, replicas and
+ * restarts: the first final outcome wins and is returned to every later call for the same order.
+ */
+export interface PaymentStore {
+  /** Inserts a pending record unless one exists; counts an attempt while pending; returns the record. */
+  begin(payment: NewPayment): Promise<PaymentRecord>;
+  get(orderId: string): Promise<PaymentRecord | undefined>;
+  /** Moves a pending record to its outcome; undefined when it was no longer pending (e.g. voided meanwhile). */
+  complete(orderId: string, outcome: ChargeOutcome): Promise<PaymentRecord | undefined>;
+  /** Marks a succeeded payment refunded; undefined when it was not in `succeeded`. */
+  markRefunded(orderId: string, refundId: string, refundedCents: number): Promise<PaymentRecord | undefined>;
+  /**
+   * Voids an order that has no charge: a tombstone when no record exists, or a pending record moved to
+   * `voided`. A later payment_process for the order is then refused instead of charging. Returns the record.
+   */
+  void(orderId: string): Promise<PaymentRecord>;
+}
+
+/** In-process store for unit tests and for running without PostgreSQL (nothing survives a restart). */
+export class MemoryPaymentStore implements PaymentStore {
+  private readonly records = new Map<string, PaymentRecord>();
+
+  async begin(payment: NewPayment): Promise<PaymentRecord> {
+    const existing = this.records.get(payment.orderId);
+    if (existing !== undefined) {
+      if (existing.status === 'pending') existing.attempts += 1;
+      return { ...existing };
+    }
+    const record: PaymentRecord = {
+      ...payment,
+      status: 'pending',
+      paymentId: null,
+      declineCode: null,
+      refundId: null,
+      refundedCents: 0,
+      attempts: 1,
+    };
+    this.records.set(payment.orderId, record);
+    return { ...record };
+  }
+
+  async get(orderId: string): Promise<PaymentRecord | undefined> {
+    const record = this.records.get(orderId);
+    return record === undefined ? undefined : { ...record };
+  }
+
+  async complete(orderId: string, outcome: ChargeOutcome): Promise<PaymentRecord | undefined> {
+    const record = this.records.get(orderId);
+    if (record?.status !== 'pending') return undefined;
+    record.status = outcome.status;
+    record.paymentId = outcome.paymentId;
+    record.declineCode = outcome.status === 'declined' ? outcome.declineCode : null;
+    return { ...record };
+  }
+
+  async markRefunded(
+    orderId: string,
+    refundId: string,
+    refundedCents: number,
+  ): Promise<PaymentRecord | undefined> {
+    const record = this.records.get(orderId);
+    if (record?.status !== 'succeeded') return undefined;
+    record.status = 'refunded';
+    record.refundId = refundId;
+    record.refundedCents = refundedCents;
+    return { ...record };
+  }
+
+  async void(orderId: string): Promise<PaymentRecord> {
+    const record = this.records.get(orderId);
+    if (record === undefined) {
+      const tombstone: PaymentRecord = {
+        orderId,
+        userId: '',
+        amountCents: 0,
+        currency: '',
+        paymentMethod: '',
+        status: 'voided',
+        paymentId: null,
+        declineCode: null,
+        refundId: null,
+        refundedCents: 0,
+        attempts: 0,
+      };
+      this.records.set(orderId, tombstone);
+      return { ...tombstone };
+    }
+    if (record.status === 'pending') record.status = 'voided';
+    return { ...record };
+  }
+}

@@ -1,0 +1,63 @@
+import type pg from 'pg';
+import type { Logger } from '@mesh/common';
+import { createPgPool, ensureDatabase, pgConfigToUrl, runMigrations, toPgConfig } from '@mesh/backends';
+import type { PaymentServices } from './agent.js';
+import type { PaymentAgentConfig } from './config.js';
+import { GatewayClient } from './gateway-client.js';
+import { PaymentService } from './payment-service.js';
+import { MemoryPaymentStore, type PaymentStore } from './payment-store.js';
+import { PAYMENT_MIGRATIONS, PgPaymentStore } from './pg-payment-store.js';
+
+export interface BuiltPaymentServices {
+  services: PaymentServices;
+  healthCheck: () => Promise<boolean>;
+  close: () => Promise<void>;
+}
+
+/**
+ * Builds what the handlers need from config: the payments table in business_db (created and migrated on
+ * start), or memory when no database is configured, and the gateway client.
+ */
+export async function buildPaymentServices(
+  config: PaymentAgentConfig,
+  logger: Logger,
+): Promise<BuiltPaymentServices> {
+  const pgConfig = toPgConfig(config, { defaultDatabase: 'business_db' });
+  let pool: pg.Pool | undefined;
+  let store: PaymentStore;
+  if (pgConfig !== undefined) {
+    await ensureDatabase(pgConfig, { logger });
+    pool = createPgPool(pgConfig, { logger, applicationName: 'payment-agent' });
+    await runMigrations(pool, PAYMENT_MIGRATIONS, { name: 'payment-agent', logger });
+    store = new PgPaymentStore(pool);
+    logger.info({ database: pgConfigToUrl(pgConfig) }, 'payment records in PostgreSQL');
+  } else {
+    store = new MemoryPaymentStore();
+    logger.warn('no DATABASE_URL or DB_HOST: payment records are kept in memory and a restart forgets them');
+  }
+  const gateway = new GatewayClient({
+    baseUrl: config.PAYMENT_GATEWAY_URL,
+    apiKey: config.apiKey,
+    timeoutMs: config.PAYMENT_TIMEOUT,
+    logger,
+  });
+  logger.info(
+    {
+      gateway: config.PAYMENT_GATEWAY_URL,
+      api_key_source: config.apiKeySource,
+      timeout_ms: config.PAYMENT_TIMEOUT,
+    },
+    'payment gateway configured',
+  );
+  const payments = new PaymentService({ store, gateway, defaultCurrency: config.PAYMENT_CURRENCY, logger });
+  return {
+    services: { payments },
+    healthCheck: async () => {
+      if (pool !== undefined) await pool.query('SELECT 1');
+      return true;
+    },
+    close: async () => {
+      await pool?.end();
+    },
+  };
+}
