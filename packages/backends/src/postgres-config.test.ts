@@ -63,3 +63,12 @@ describe('toRedisUrl', () => {
     expect(toRedisUrl(parse({}))).toBeUndefined();
   });
 });
+
+describe('empty env values', () => {
+  it('treats empty DATABASE_URL, REDIS_URL and RABBITMQ_URL as unset', () => {
+    const parsed = parse({ DATABASE_URL: '', REDIS_URL: '', REDIS_HOST: '', RABBITMQ_URL: '' });
+    expect(toPgConfig(parsed, { defaultDatabase: 'd' })).toBeUndefined();
+    expect(toRedisUrl(parsed)).toBeUndefined();
+    expect(parsed.RABBITMQ_URL).toBeUndefined();
+  });
+});

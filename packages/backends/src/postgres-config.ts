@@ -1,5 +1,6 @@
 import { envInt, envUrl } from '@mesh/common';
 import { z } from 'zod';
+import { unsetWhenEmpty } from './env-optional.js';
 
 /**
  * Env vars naming a PostgreSQL server, to spread into an app's config schema
@@ -7,11 +8,11 @@ import { z } from 'zod';
  * DB_PASSWORD or DB_PASSWORD_FILE, DB_NAME). Resolve `*_FILE` secrets with `resolveSecretFiles` first.
  */
 export const postgresEnvShape = {
-  DATABASE_URL: envUrl(['postgres', 'postgresql']).optional(),
-  DB_HOST: z.string().min(1).optional(),
+  DATABASE_URL: unsetWhenEmpty(envUrl(['postgres', 'postgresql'])),
+  DB_HOST: unsetWhenEmpty(z.string().min(1)),
   DB_PORT: envInt(5432, 1, 65535),
-  DB_NAME: z.string().min(1).optional(),
-  DB_USER: z.string().min(1).optional(),
+  DB_NAME: unsetWhenEmpty(z.string().min(1)),
+  DB_USER: unsetWhenEmpty(z.string().min(1)),
   DB_PASSWORD: z.string().optional(),
   DB_POOL_MAX: envInt(10, 1, 1000),
 };

@@ -1,14 +1,15 @@
 import { envInt, envUrl } from '@mesh/common';
 import { z } from 'zod';
+import { unsetWhenEmpty } from './env-optional.js';
 
 /**
  * Env vars naming a Redis server: REDIS_URL, or REDIS_HOST (CACHE_HOST as the seed's alias) + REDIS_PORT,
  * REDIS_PASSWORD (or REDIS_PASSWORD_FILE via resolveSecretFiles).
  */
 export const redisEnvShape = {
-  REDIS_URL: envUrl(['redis', 'rediss']).optional(),
-  REDIS_HOST: z.string().min(1).optional(),
-  CACHE_HOST: z.string().min(1).optional(),
+  REDIS_URL: unsetWhenEmpty(envUrl(['redis', 'rediss'])),
+  REDIS_HOST: unsetWhenEmpty(z.string().min(1)),
+  CACHE_HOST: unsetWhenEmpty(z.string().min(1)),
   REDIS_PORT: envInt(6379, 1, 65535),
   REDIS_PASSWORD: z.string().optional(),
 };
@@ -36,7 +37,7 @@ export function toRedisUrl(parsed: RedisEnv): string | undefined {
 
 /** Env var naming a RabbitMQ broker (RABBITMQ_URL, or RABBITMQ_URL_FILE via resolveSecretFiles). */
 export const rabbitmqEnvShape = {
-  RABBITMQ_URL: envUrl(['amqp', 'amqps']).optional(),
+  RABBITMQ_URL: unsetWhenEmpty(envUrl(['amqp', 'amqps'])),
 };
 
 /** A URL with its password masked, for logs. */
