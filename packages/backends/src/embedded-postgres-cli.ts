@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { initialiseEmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
 
 /**
  * `embedded-postgres-cli.js start --data-dir <dir> --port <p>`: initialises once, starts, prints one JSON line
@@ -32,29 +32,40 @@ async function main(): Promise<number> {
     progress(USAGE);
     return 2;
   }
+  const onLog = values.quiet ? undefined : (line: string) => progress(`[postgres] ${line}`);
   const startedAt = Date.now();
+  if (command === 'init') {
+    const initialised = await initialiseEmbeddedPostgres({
+      dataDir,
+      port,
+      user: values.user,
+      password: values.password,
+      onLog,
+    });
+    const ms = Date.now() - startedAt;
+    process.stdout.write(`${JSON.stringify({ event: 'initialised', dataDir, initialised, ms })}\n`);
+    return 0;
+  }
   const server = await startEmbeddedPostgres({
     dataDir,
     port,
     user: values.user,
     password: values.password,
-    onLog: values.quiet ? undefined : (line) => progress(`[postgres] ${line}`),
+    onLog,
   });
-  const readyMs = Date.now() - startedAt;
-  if (command === 'init') {
-    await server.stop();
-    process.stdout.write(
-      `${JSON.stringify({ event: 'initialised', dataDir, initialised: server.initialised, ms: readyMs })}\n`,
-    );
-    return 0;
-  }
+  const ms = Date.now() - startedAt;
   process.stdout.write(
-    `${JSON.stringify({ event: 'ready', url: server.url, port, pid: process.pid, initialised: server.initialised, ms: readyMs })}\n`,
+    `${JSON.stringify({ event: 'ready', url: server.url, port, pid: process.pid, initialised: server.initialised, ms })}\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
+  const reason = await new Promise<'signal' | 'crashed'>((resolve) => {
+    process.once('SIGTERM', () => resolve('signal'));
+    process.once('SIGINT', () => resolve('signal'));
+    void server.exited.then(() => resolve('crashed'));
   });
+  if (reason === 'crashed') {
+    progress('PostgreSQL exited unexpectedly');
+    return 1;
+  }
   progress('stopping PostgreSQL');
   await server.stop();
   progress('PostgreSQL stopped');

