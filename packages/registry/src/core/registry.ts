@@ -29,6 +29,8 @@ export interface AgentState {
   checkedSeq: number;
   /** The resolution JSON the watch feed last signalled (or the one sent). */
   notifiedJson: string | undefined;
+  /** The last accepted heartbeat body (timestamps blanked): an identical body needs no parsing. */
+  lastBodyKey: string | undefined;
 }
 
 export interface HeartbeatResult {
@@ -75,6 +77,8 @@ export class Registry {
   readonly store: RegistryStore;
   readonly clock: Clock;
   private readonly logger: Logger;
+  /** Bumped on every change `GET /agents` shows except heartbeat times (so the listing can be cached). */
+  listVersion = 0;
   /** Told how long each (uncached) resolution took; metrics attach here. */
   onResolution: ((seconds: number) => void) | undefined;
 
@@ -107,8 +111,22 @@ export class Registry {
     return this.agents.get(agentId);
   }
 
+  /**
+   * The full heartbeat of an agent that sends the very body it sent last time (the common case): no
+   * parsing, validation or comparison needed. Undefined when the body is new or the agent is not healthy.
+   */
+  repeatHeartbeat(agentId: string, bodyKey: string): HeartbeatResult | undefined {
+    const state = this.agents.get(agentId);
+    if (state === undefined || state.lastBodyKey !== bodyKey || state.record.status !== 'healthy')
+      return undefined;
+    const now = this.clock.now();
+    state.record.last_seen = now;
+    this.store.touch(agentId, now);
+    return this.answer(state, false);
+  }
+
   /** Registration and full heartbeat in one: stores what changed, returns the agent's resolution. */
-  async heartbeat(registration: AgentRegistration): Promise<HeartbeatResult> {
+  async heartbeat(registration: AgentRegistration, bodyKey?: string): Promise<HeartbeatResult> {
     const now = this.clock.now();
     const id = registration.agent_id;
     let state = this.agents.get(id);
@@ -125,11 +143,16 @@ export class Registry {
       state = this.put(record);
       await this.store.appendEvents([this.changeEvent(record, previous, inserted, now)]);
     }
+    state.lastBodyKey = bodyKey;
+    return this.answer(state, created);
+  }
+
+  private answer(state: AgentState, created: boolean): HeartbeatResult {
     const resolvedJson = this.resolvedJsonOf(state);
     state.sentJson = resolvedJson;
     state.notifiedJson = resolvedJson;
     state.checkedSeq = this.seq;
-    return { created, agentId: id, resolvedJson };
+    return { created, agentId: state.record.agent_id, resolvedJson };
   }
 
   /** The fast heartbeat: 200 nothing relevant changed, 202 re-POST, 410 unknown or unhealthy. */
@@ -307,8 +330,10 @@ export class Registry {
       sentJson: undefined,
       checkedSeq: -1,
       notifiedJson: undefined,
+      lastBodyKey: undefined,
     };
     state.record = record;
+    state.lastBodyKey = undefined;
     state.depCaps = distinctDepCaps(record);
     state.resolvedSeq = -1;
     this.agents.set(record.agent_id, state);
@@ -340,6 +365,7 @@ export class Registry {
   }
 
   private bump(capabilities: readonly string[]): void {
+    this.listVersion += 1;
     if (capabilities.length === 0) return;
     this.seq += 1;
     for (const cap of capabilities) {

@@ -2,21 +2,48 @@ import { MeshError } from '@mesh/common';
 import { agentInfoJson } from '../core/agent-info.js';
 import { AGENT_ID_PATTERN, invalidField } from '../core/validate-registration.js';
 import type { Handler } from './context.js';
-import { sendJsonText } from './respond.js';
+import type { Registry } from '../core/registry.js';
 
-/** `GET /agents`: every registered agent as the spec's AgentInfo (status, capabilities, dependency counts). */
-export const listAgents: Handler = (_req, res, ctx) => {
-  const registry = ctx.registry;
+/**
+ * How long a built listing may be served again while nothing but heartbeat times changed: `last_seen` is
+ * then at most this stale, while any registration, health or resolution change rebuilds it at once.
+ */
+const LIST_CACHE_MS = 1000;
+
+interface CachedList {
+  readonly version: number;
+  readonly builtAt: number;
+  readonly body: Buffer;
+}
+
+const cachedLists = new WeakMap<Registry, CachedList>();
+
+function buildList(registry: Registry): Buffer {
   const parts: string[] = [];
   for (const state of registry.agentStates()) {
     const { resolved, json } = registry.resolutionOf(state);
     parts.push(agentInfoJson(state, resolved, json));
   }
-  sendJsonText(
-    res,
-    200,
+  return Buffer.from(
     `{"agents":[${parts.join(',')}],"count":${parts.length},"timestamp":"${new Date().toISOString()}"}`,
   );
+}
+
+/** `GET /agents`: every registered agent as the spec's AgentInfo (status, capabilities, dependency counts). */
+export const listAgents: Handler = (_req, res, ctx) => {
+  const registry = ctx.registry;
+  const now = Date.now();
+  let cached = cachedLists.get(registry);
+  if (
+    cached === undefined ||
+    cached.version !== registry.listVersion ||
+    now - cached.builtAt >= LIST_CACHE_MS
+  ) {
+    cached = { version: registry.listVersion, builtAt: now, body: buildList(registry) };
+    cachedLists.set(registry, cached);
+  }
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': cached.body.length });
+  res.end(cached.body);
 };
 
 /** `DELETE /agents/{agent_id}`: graceful unregistration; 204 whether or not it was registered. */

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../core/clock.js';
 import { agentBody, head, postJson, startRegistry } from '../test-support.js';
 import type { RunningRegistry } from '../test-support.js';
 
@@ -95,5 +96,58 @@ describe('registry HTTP API', () => {
     expect(first.body['message']).toBe('Agent registered via heartbeat');
     expect(second.body['message']).toBe('Agent updated via heartbeat');
     expect(second.body['dependencies_resolved']).toEqual(first.body['dependencies_resolved']);
+  });
+
+  it('applies a changed registration even when only a tool changed', async () => {
+    await postJson(`${registry.url}/heartbeat`, agentBody('c1', [{ capability: 'old' }]));
+    await postJson(`${registry.url}/heartbeat`, agentBody('c1', [{ capability: 'new' }]));
+    const body = (await (await fetch(`${registry.url}/agents`)).json()) as {
+      agents: { capabilities: { name: string }[] }[];
+    };
+    expect(body.agents[0]!.capabilities.map((c) => c.name)).toEqual(['new']);
+  });
+
+  it('never lets a nested agent_id make a body pass for another agent', async () => {
+    const victim = agentBody('victim', [{ capability: 'v' }]);
+    await postJson(`${registry.url}/heartbeat`, victim);
+    const sneaky = `{"tools":[{"function_name":"f","capability":"c","kwargs":{"agent_id":"victim"}}],"agent_id":"other"}`;
+    const { status, body } = await postJson(`${registry.url}/heartbeat`, sneaky);
+    expect(status).toBe(200);
+    expect(body['agent_id']).toBe('other');
+    expect(body['message']).toBe('Agent registered via heartbeat');
+  });
+
+  it('treats a body that differs only in its timestamp as a plain heartbeat', async () => {
+    const first = { ...agentBody('t1', [{ capability: 'x' }]), timestamp: '2026-01-01T00:00:00Z' };
+    await postJson(`${registry.url}/heartbeat`, first);
+    const { body } = await postJson(`${registry.url}/heartbeat`, {
+      ...first,
+      timestamp: '2026-01-01T00:00:05Z',
+    });
+    expect(body['message']).toBe('Agent updated via heartbeat');
+    const events = (await (await fetch(`${registry.url}/events?agent_id=t1`)).json()) as { count: number };
+    expect(events.count).toBe(1);
+  });
+});
+
+describe('registry HTTP API with a fake clock', () => {
+  it('brings an unhealthy agent back with a repeated identical heartbeat', async () => {
+    const clock = new FakeClock();
+    const registry = await startRegistry({ clock });
+    try {
+      const body = agentBody('sleepy', [{ capability: 'x' }]);
+      await postJson(`${registry.url}/heartbeat`, body);
+      clock.advance(25_000);
+      await registry.healthMonitor.runOnce();
+      expect(await head(`${registry.url}/heartbeat/sleepy`)).toBe(410);
+      await postJson(`${registry.url}/heartbeat`, body);
+      expect(await head(`${registry.url}/heartbeat/sleepy`)).toBe(200);
+      const agents = (await (await fetch(`${registry.url}/agents`)).json()) as {
+        agents: { status: string }[];
+      };
+      expect(agents.agents[0]!.status).toBe('healthy');
+    } finally {
+      await registry.close();
+    }
   });
 });

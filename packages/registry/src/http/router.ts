@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MeshError, isMeshError } from '@mesh/common';
+import { MeshError, isMeshError, parseTraceparent } from '@mesh/common';
 import { deleteAgent, listAgents, methodNotAllowed } from './agent-routes.js';
 import type { Handler, HandlerContext } from './context.js';
 import { listEvents } from './event-routes.js';
@@ -46,8 +46,14 @@ function match(path: string): { route: Route; param: string } | undefined {
   return undefined;
 }
 
+function traceIdOf(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  return parseTraceparent(header)?.traceId;
+}
+
 /** Dispatches one request without a framework: a map lookup, then a few prefix checks. */
 export function createRequestListener(ctx: HandlerContext) {
+  const debug = ctx.logger.isLevelEnabled('debug');
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     const method = req.method ?? 'GET';
@@ -61,13 +67,28 @@ export function createRequestListener(ctx: HandlerContext) {
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       ctx.metrics.observe(routeName, method, res.statusCode, seconds);
+      if (debug) {
+        const traceId = traceIdOf(req.headers['traceparent']);
+        ctx.logger.debug(
+          {
+            requestId,
+            ...(traceId === undefined ? {} : { trace_id: traceId }),
+            method,
+            route: routeName,
+            status: res.statusCode,
+            ms: seconds * 1000,
+          },
+          'request',
+        );
+      }
     });
     const fail = (error: unknown): void => {
       if (isMeshError(error)) {
         sendSpecError(res, error, requestId);
         return;
       }
-      ctx.logger.error({ err: error, requestId, path, method }, 'request failed');
+      const traceId = traceIdOf(req.headers['traceparent']);
+      ctx.logger.error({ err: error, requestId, trace_id: traceId, path, method }, 'request failed');
       sendSpecError(res, new MeshError('INTERNAL', 'internal error'), requestId, 500);
     };
     try {

@@ -1,0 +1,106 @@
+import { Agent, request } from 'node:http';
+
+/** Latency and throughput of one load phase. */
+export interface LoadResult {
+  readonly requests: number;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+export interface LoadOptions {
+  readonly url: string;
+  readonly method: 'HEAD' | 'GET' | 'POST';
+  /** Path (and body) of the n-th request. */
+  readonly next: (n: number) => { path: string; body?: string };
+  readonly connections: number;
+  readonly durationMs: number;
+  /** Fixed arrival rate (requests/s, open loop); omitted = as fast as the connections allow. */
+  readonly rate?: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * A bounded load loop on node:http (which, unlike autocannon, knows a HEAD response has no body).
+ * With `rate`, latency counts from the scheduled send time, so queueing behind a slow server is not hidden.
+ */
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
+  const target = new URL(options.url);
+  const latencies: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  const started = performance.now();
+  const deadline = started + options.durationMs;
+
+  const once = (n: number, scheduledAt: number): Promise<void> =>
+    new Promise((resolve) => {
+      const { path, body } = options.next(n);
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: options.method,
+          path,
+          agent,
+          headers:
+            body === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => {
+            if ((res.statusCode ?? 500) >= 300) errors += 1;
+            latencies.push(performance.now() - scheduledAt);
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        errors += 1;
+        resolve();
+      });
+      req.end(body);
+    });
+
+  if (options.rate === undefined) {
+    const worker = async (): Promise<void> => {
+      while (performance.now() < deadline) {
+        const n = sent;
+        sent += 1;
+        await once(n, performance.now());
+      }
+    };
+    await Promise.all(Array.from({ length: options.connections }, worker));
+  } else {
+    const interval = 1000 / options.rate;
+    const inflight = new Set<Promise<void>>();
+    while (performance.now() < deadline) {
+      const due = Math.floor((performance.now() - started) / interval);
+      while (sent <= due) {
+        const pending = once(sent, started + sent * interval);
+        inflight.add(pending);
+        void pending.then(() => inflight.delete(pending));
+        sent += 1;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await Promise.all(inflight);
+  }
+  const elapsedS = (performance.now() - started) / 1000;
+  agent.destroy();
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    requests: latencies.length,
+    rps: latencies.length / elapsedS,
+    p50: Number(percentile(sorted, 50).toFixed(2)),
+    p99: Number(percentile(sorted, 99).toFixed(2)),
+    errors,
+  };
+}
