@@ -1,0 +1,92 @@
+import { defineAgent } from '@mesh/runtime';
+import type { DependencySpec } from '@mesh/runtime';
+import type { OrderSaga } from './order-saga.js';
+import { getOrderInput, orderInput, orderResultSchema, orderViewSchema } from './schemas.js';
+
+/** What main.ts builds and handlers receive as `ctx.app`. */
+export interface OrderServices {
+  saga: OrderSaga;
+}
+
+const required = { version: '>=1.0.0', required: true } as const;
+
+/**
+ * The saga's dependencies. Safe-to-repeat calls (reads, per-order idempotent reserve/commit/release/charge/
+ * refund) are retried by the runtime with jittered backoff; each provider sits behind a circuit breaker.
+ * Notifications and analytics are optional: the order never waits for them to exist.
+ */
+export const orderDependencies = {
+  user: { capability: 'user_get', ...required, timeoutMs: 3_000, retries: 3, idempotent: true },
+  stock: { capability: 'inventory_check_stock', ...required, timeoutMs: 3_000, retries: 2, idempotent: true },
+  reserve: {
+    capability: 'inventory_reserve_items',
+    ...required,
+    timeoutMs: 5_000,
+    retries: 2,
+    idempotent: true,
+  },
+  release: {
+    capability: 'inventory_release_reservation',
+    ...required,
+    timeoutMs: 5_000,
+    retries: 2,
+    idempotent: true,
+  },
+  commit: {
+    capability: 'inventory_commit_reservation',
+    ...required,
+    timeoutMs: 5_000,
+    retries: 2,
+    idempotent: true,
+  },
+  pay: { capability: 'payment_process', ...required, retries: 1, idempotent: true },
+  refund: { capability: 'payment_refund', ...required, timeoutMs: 10_000, retries: 2, idempotent: true },
+  email: { capability: 'notification_send_email', version: '>=1.0.0', retries: 0 },
+  sms: { capability: 'notification_send_sms', version: '>=1.0.0', retries: 0 },
+  analytics: { capability: 'analytics_record_event', version: '>=1.0.0', retries: 0 },
+} satisfies Record<string, DependencySpec>;
+
+/**
+ * order-agent: runs the order saga. Importing this module has no side effects.
+ */
+export const agent = defineAgent<OrderServices>({
+  name: 'order-agent',
+  version: '1.0.0',
+  description:
+    'Processes orders as a persisted saga: validate user, reserve stock, charge, commit, confirm; compensates on failure',
+});
+
+/**
+ * The proxies the saga calls through. They are not bound to one tool call, so a compensation (refund,
+ * release) still runs after the caller has given up, and recovery can use them outside any handler. The tool
+ * below declares the same dependencies, which gates /ready and documents the contract (meshctl check).
+ */
+export const sagaDeps = agent.consumer(orderDependencies);
+
+agent.tool({
+  name: 'process_order',
+  capability: 'order_processing',
+  version: '1.0.0',
+  tags: ['orders'],
+  description:
+    'Processes an order end to end. Same order_id = same outcome (a concurrent duplicate waits for it); ' +
+    '{status:"completed", order_id, payment_id} or {status:"failed", order_id, error:{code,message}}.',
+  input: orderInput,
+  output: orderResultSchema,
+  idempotent: true,
+  dependencies: orderDependencies,
+  handler: (input, ctx) => ctx.app.saga.process(input, { trace: ctx.trace, logger: ctx.logger }),
+});
+
+agent.tool({
+  name: 'get_order',
+  capability: 'order_get',
+  version: '1.0.0',
+  tags: ['orders'],
+  description:
+    'An order with its status (processing, completed, failed) and saga state. NOT_FOUND when unknown.',
+  input: getOrderInput,
+  output: orderViewSchema,
+  idempotent: true,
+  handler: (input, ctx) => ctx.app.saga.view(input.order_id),
+});

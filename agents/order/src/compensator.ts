@@ -1,0 +1,115 @@
+import { isMeshError, toMeshError } from '@mesh/common';
+import type { Logger } from '@mesh/common';
+import type { OrderRecord, OrderStore } from './order-store.js';
+import type { CallContext, SagaSettings } from './order-saga.js';
+import type { SagaPorts, StepOptions } from './saga-ports.js';
+import type { OrderError } from './schemas.js';
+
+/** How soon recovery retries a compensation that could not finish (a dependency was down). */
+const RETRY_COMPENSATION_MS = 2_000;
+
+/**
+ * Undoes an order's side effects: refunds (or voids) the charge, then returns the reservation to stock. The
+ * decision to fail is persisted first (`compensating`), so a crash in between is finished by recovery, and
+ * every step is safe to repeat.
+ */
+export class Compensator {
+  constructor(
+    private readonly store: OrderStore,
+    private readonly ports: SagaPorts,
+    private readonly owner: string,
+    private readonly settings: SagaSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Moves the order to `compensating` (recording why) and undoes what may have happened. Returns the order as
+   * far as it got: `compensated`, or still `compensating` with its lease handed back for recovery to retry.
+   */
+  async run(
+    order: OrderRecord,
+    failure: OrderError,
+    call: CallContext,
+    payment?: 'declined',
+  ): Promise<OrderRecord> {
+    const id = order.orderId;
+    const logger = (call.logger ?? this.logger).child({ order_id: id });
+    let current =
+      order.state === 'compensating'
+        ? order
+        : await this.store.transition(id, this.owner, 'compensating', {
+            error: failure,
+            ...(payment === 'declined' ? { paymentStatus: 'declined' as const } : {}),
+          });
+    const deadline = Date.now() + this.settings.compensationTimeoutMs;
+    const options = (): StepOptions => ({
+      timeoutMs: Math.max(1, Math.min(this.settings.stepTimeoutMs * 2, deadline - Date.now())),
+      trace: call.trace,
+    });
+    try {
+      if (current.paymentStatus === 'pending' || current.paymentStatus === 'succeeded') {
+        await this.ports.refund(id, options());
+        current = await this.store.transition(id, this.owner, 'compensating', { paymentStatus: 'refunded' });
+      }
+      const reservationId = current.reservationId ?? (await this.findReservation(current, options()));
+      if (reservationId) {
+        await this.ports.release(reservationId, options()).catch((e: unknown) => {
+          // Released or expired already is fine; committed would mean stock was sold for a refunded order.
+          if (!isMeshError(e, 'CONFLICT')) throw e;
+          logger.error(
+            { reservation_id: reservationId, err: e.message },
+            'reservation could not be released',
+          );
+        });
+      }
+      current = await this.store.transition(id, this.owner, 'compensated');
+      logger.info({ code: failure.code }, 'order compensated');
+      this.announce(current, call);
+    } catch (raw: unknown) {
+      const error = toMeshError(raw);
+      if (error.code === 'LEASE_LOST' || error.code === 'STORAGE_ERROR') throw error;
+      logger.warn({ code: error.code, err: error.message }, 'compensation incomplete; recovery will retry');
+      await this.store.release(id, this.owner, RETRY_COMPENSATION_MS).catch(() => undefined);
+    }
+    return current;
+  }
+
+  /**
+   * A reserve call that timed out may still have reserved. Reserving is idempotent per order id, so asking
+   * again returns that reservation (or makes one, released right after): either way nothing stays held.
+   */
+  private async findReservation(order: OrderRecord, options: StepOptions): Promise<string | null> {
+    try {
+      const reservation = await this.ports.reserve(
+        order.orderId,
+        order.items,
+        this.settings.reservationTtlSeconds,
+        options,
+      );
+      return reservation.reservation_id;
+    } catch (error: unknown) {
+      if (isMeshError(error, 'OUT_OF_STOCK')) return null;
+      throw error;
+    }
+  }
+
+  /** Fire-and-forget failure event for analytics (non-critical). */
+  announce(order: OrderRecord, call: CallContext): void {
+    const type = order.state === 'compensated' ? 'orders.compensated' : 'orders.failed';
+    void this.event(order, type, { timeoutMs: this.settings.notifyTimeoutMs, trace: call.trace }).catch(
+      (error: unknown) =>
+        this.logger.debug(
+          { order_id: order.orderId, err: toMeshError(error).message },
+          'order event not recorded',
+        ),
+    );
+  }
+
+  /** Records an order event (bus or analytics agent). */
+  event(order: OrderRecord, type: string, options: StepOptions): Promise<boolean> {
+    return this.ports.recordEvent(
+      { type, order_id: order.orderId, amount: order.total, occurred_at: new Date().toISOString() },
+      options,
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import { postgresEnvShape, rabbitmqEnvShape, toPgConfig, type PgConfig } from '@mesh/backends';
+import { envBool, envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import { meshEnvSchema, toMeshConfig, z, type MeshConfig } from '@mesh/runtime';
+import type { SagaSettings } from './order-saga.js';
+
+const schema = meshEnvSchema
+  .extend({
+    ...postgresEnvShape,
+    ...rabbitmqEnvShape,
+    /** The whole forward path of one order; past it the order is compensated (seed default 30 s). */
+    ORDER_PROCESSING_TIMEOUT: envDurationMs('30s'),
+    /** Claim on an order while a process drives it; a crashed process's orders are recovered after it. */
+    ORDER_LEASE: envDurationMs('10s'),
+    /** How often stuck orders (lease expired, not finished) are looked for. */
+    ORDER_RECOVERY_INTERVAL: envDurationMs('5s'),
+    /** Orders recovered per pass. */
+    ORDER_RECOVERY_BATCH: envInt(20, 1, 1000),
+    /** Reservation lifetime; must outlast ORDER_PROCESSING_TIMEOUT so a slow charge can still commit. */
+    RESERVATION_TTL: envDurationMs('120s'),
+    /** Bound on the confirmation email/SMS and analytics event (non-critical steps). */
+    NOTIFY_TIMEOUT: envDurationMs('2s'),
+    /** Cap of each ordinary step (user, stock, reserve, commit); the order deadline caps it further. */
+    ORDER_STEP_TIMEOUT: envDurationMs('5s'),
+    /** Also send an SMS confirmation when the user has a phone number. */
+    ORDER_SMS: envBool(false),
+    ORDER_CURRENCY: z
+      .string()
+      .regex(/^[a-zA-Z]{3}$/, 'expected a 3-letter currency code')
+      .default('usd'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL === undefined && env.DB_HOST === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'DATABASE_URL or DB_HOST is required: orders are persisted so a crash never loses one',
+      });
+    }
+    if (env.RESERVATION_TTL <= env.ORDER_PROCESSING_TIMEOUT) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RESERVATION_TTL'],
+        message: 'must be longer than ORDER_PROCESSING_TIMEOUT (a reservation must outlive its order)',
+      });
+    }
+    if (env.ORDER_LEASE < 1000) {
+      ctx.addIssue({ code: 'custom', path: ['ORDER_LEASE'], message: 'must be at least 1s' });
+    }
+  });
+
+export type OrderEnv = z.output<typeof schema>;
+
+/** order-agent's settings in plain units, parsed once at startup. */
+export interface OrderAgentConfig {
+  readonly env: OrderEnv;
+  readonly mesh: Partial<MeshConfig>;
+  readonly postgres: PgConfig;
+  readonly rabbitmqUrl: string | undefined;
+  readonly saga: SagaSettings;
+  readonly recoveryIntervalMs: number;
+  readonly recoveryBatch: number;
+}
+
+/** Reads the environment (DB_PASSWORD also from DB_PASSWORD_FILE); throws CONFIG_INVALID listing every problem. */
+export function loadConfig(env: Env = process.env): OrderAgentConfig {
+  const parsed = parseEnvConfig(schema, resolveSecretFiles(env, ['DB_PASSWORD']), 'order-agent');
+  const postgres = toPgConfig(parsed, { defaultDatabase: 'business_db' });
+  if (postgres === undefined) throw new Error('unreachable: PostgreSQL config missing after validation');
+  return Object.freeze({
+    env: parsed,
+    mesh: toMeshConfig(parsed),
+    postgres,
+    rabbitmqUrl: parsed.RABBITMQ_URL,
+    saga: {
+      processingTimeoutMs: parsed.ORDER_PROCESSING_TIMEOUT,
+      leaseMs: parsed.ORDER_LEASE,
+      compensationTimeoutMs: Math.max(5_000, parsed.ORDER_STEP_TIMEOUT * 3),
+      reservationTtlSeconds: Math.ceil(parsed.RESERVATION_TTL / 1000),
+      notifyTimeoutMs: parsed.NOTIFY_TIMEOUT,
+      currency: parsed.ORDER_CURRENCY.toLowerCase(),
+      sendSms: parsed.ORDER_SMS,
+      stepTimeoutMs: parsed.ORDER_STEP_TIMEOUT,
+      duplicatePollMs: 250,
+    },
+    recoveryIntervalMs: parsed.ORDER_RECOVERY_INTERVAL,
+    recoveryBatch: parsed.ORDER_RECOVERY_BATCH,
+  });
+}

@@ -1,0 +1,21 @@
+/** Public API of @mesh/agent-order: the agent declaration and the saga's building blocks. */
+export { agent, sagaDeps, orderDependencies } from './agent.js';
+export type { OrderServices } from './agent.js';
+export { loadConfig } from './config.js';
+export type { OrderAgentConfig } from './config.js';
+export { OrderSaga, defaultSagaSettings, requestHash, toResult, toView } from './order-saga.js';
+export type { SagaSettings, CallContext } from './order-saga.js';
+export { ORDER_STATES, TERMINAL_STATES, isTerminal, isDecided, publicStatus } from './order-state.js';
+export type { OrderState, PaymentStatus } from './order-state.js';
+export type { OrderStore, OrderRecord, NewOrder, OrderPatch } from './order-store.js';
+export { PgOrderStore } from './pg-order-store.js';
+export { MemoryOrderStore } from './memory-order-store.js';
+export { ORDER_MIGRATIONS } from './migrations.js';
+export { portsFromProxies } from './saga-ports.js';
+export type { SagaPorts, StepOptions, UserInfo } from './saga-ports.js';
+export { startRecovery } from './recovery.js';
+export type { Recovery, RecoveryOptions } from './recovery.js';
+export { buildOrderStack } from './services.js';
+export type { OrderStack } from './services.js';
+export { orderInput, orderResultSchema, orderViewSchema, getOrderInput } from './schemas.js';
+export type { OrderInput, OrderResult, OrderView, OrderItem, OrderError } from './schemas.js';

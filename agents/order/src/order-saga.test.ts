@@ -1,0 +1,217 @@
+import { MeshError } from '@mesh/common';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryOrderStore } from './memory-order-store.js';
+import { OrderSaga, requestHash } from './order-saga.js';
+import type { OrderInput } from './schemas.js';
+import { FakeAgents } from './test-fake-ports.js';
+
+function order(id: string, overrides: Partial<OrderInput> = {}): OrderInput {
+  return {
+    order_id: id,
+    user_id: 'user-1',
+    items: [{ sku: 'ITEM-1', quantity: 2 }],
+    total: 19.98,
+    ...overrides,
+  };
+}
+
+describe('OrderSaga', () => {
+  let store: MemoryOrderStore;
+  let agents: FakeAgents;
+  let saga: OrderSaga;
+
+  beforeEach(() => {
+    store = new MemoryOrderStore();
+    agents = new FakeAgents({ 'ITEM-1': 10 });
+    saga = new OrderSaga(store, agents, 'owner-a', { processingTimeoutMs: 2_000, notifyTimeoutMs: 500 });
+  });
+
+  it('completes an order: reserves, charges, commits, mails and records the event', async () => {
+    const result = await saga.process(order('o-1'));
+    expect(result).toMatchObject({
+      status: 'completed',
+      order_id: 'o-1',
+      payment_id: 'pay-o-1',
+      replayed: false,
+    });
+    expect(agents.stock.get('ITEM-1')).toBe(8);
+    expect([...agents.reservations.values()].map((r) => r.status)).toEqual(['committed']);
+    expect(agents.standingCharges()).toEqual(['o-1']);
+    expect(agents.emails).toEqual([
+      { to: 'user-1@example.com', subject: 'Order o-1 confirmed', order_id: 'o-1' },
+    ]);
+    expect(agents.events.map((e) => e.type)).toEqual(['orders.completed']);
+    expect((await store.get('o-1'))?.state).toBe('completed');
+  });
+
+  it('fails without side effects when the user does not exist', async () => {
+    const result = await saga.process(order('o-2', { user_id: 'nobody' }));
+    expect(result).toMatchObject({ status: 'failed', state: 'failed', error: { code: 'USER_NOT_FOUND' } });
+    expect(agents.calls).not.toContain('reserve');
+    expect(agents.charges.size).toBe(0);
+  });
+
+  it('fails with OUT_OF_STOCK and charges nothing when stock is short', async () => {
+    const result = await saga.process(order('o-3', { items: [{ sku: 'ITEM-1', quantity: 11 }] }));
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'OUT_OF_STOCK' } });
+    expect(agents.charges.size).toBe(0);
+    expect(agents.stock.get('ITEM-1')).toBe(10);
+  });
+
+  it('releases the reservation and charges nothing when the card is declined', async () => {
+    agents.declinePayments = true;
+    const result = await saga.process(order('o-4'));
+    expect(result).toMatchObject({
+      status: 'failed',
+      state: 'compensated',
+      error: { code: 'PAYMENT_DECLINED' },
+    });
+    expect(agents.stock.get('ITEM-1')).toBe(10);
+    expect(agents.standingCharges()).toEqual([]);
+    expect(agents.calls).not.toContain('refund');
+  });
+
+  it('voids the payment and releases stock when the charge outlives the processing timeout', async () => {
+    agents.hangPayment = true;
+    saga = new OrderSaga(store, agents, 'owner-a', { processingTimeoutMs: 200 });
+    const result = await saga.process(order('o-5'));
+    expect(result).toMatchObject({ status: 'failed', state: 'compensated', error: { code: 'TIMEOUT' } });
+    expect(agents.calls).toContain('refund');
+    expect(agents.stock.get('ITEM-1')).toBe(10);
+    expect(agents.reservedUnits('ITEM-1')).toBe(0);
+  });
+
+  it('completes the order when the confirmation email fails', async () => {
+    agents.failEmail = true;
+    const result = await saga.process(order('o-6'));
+    expect(result.status).toBe('completed');
+    expect(agents.emails).toEqual([]);
+  });
+
+  it('replays the first outcome for a repeated order_id and never charges twice', async () => {
+    const first = await saga.process(order('o-7'));
+    const second = await saga.process(order('o-7'));
+    expect(second).toEqual({ ...first, replayed: true });
+    expect(agents.calls.filter((c) => c === 'charge')).toHaveLength(1);
+    agents.declinePayments = true;
+    const failed = await saga.process(order('o-8'));
+    agents.declinePayments = false;
+    expect(await saga.process(order('o-8'))).toEqual({ ...failed, replayed: true });
+  });
+
+  it('gives concurrent duplicates the same outcome with one charge', async () => {
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => saga.process(order('o-9'))));
+    expect(new Set(results.map((r) => r.payment_id))).toEqual(new Set(['pay-o-9']));
+    expect(results.filter((r) => !r.replayed)).toHaveLength(1);
+    expect(agents.calls.filter((c) => c === 'charge')).toHaveLength(1);
+  });
+
+  it('refuses an order_id reused with a different payload', async () => {
+    await saga.process(order('o-10'));
+    await expect(saga.process(order('o-10', { total: 1 }))).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('releases a reservation whose reply was lost', async () => {
+    agents.loseReplyOnce.set('reserve', new MeshError('TIMEOUT', 'reply lost'));
+    const result = await saga.process(order('o-11'));
+    expect(result).toMatchObject({ status: 'failed', state: 'compensated', error: { code: 'TIMEOUT' } });
+    expect(agents.stock.get('ITEM-1')).toBe(10);
+    expect(agents.reservedUnits('ITEM-1')).toBe(0);
+  });
+
+  it('leaves an order compensating when the refund fails, and recovery finishes it', async () => {
+    agents.hangPayment = true;
+    agents.failOnce.set('refund', new MeshError('DEPENDENCY_UNAVAILABLE', 'payment agent down'));
+    saga = new OrderSaga(store, agents, 'owner-a', { processingTimeoutMs: 100 });
+    const result = await saga.process(order('o-12'));
+    expect(result).toMatchObject({ status: 'failed', state: 'compensating' });
+    store.expireLease('o-12');
+    const [claimed] = await store.claimStale('owner-b', 5_000, 10);
+    expect(claimed?.orderId).toBe('o-12');
+    const recovered = await new OrderSaga(store, agents, 'owner-b').resume(claimed!);
+    expect(recovered).toMatchObject({ status: 'failed', state: 'compensated', error: { code: 'TIMEOUT' } });
+    expect(agents.stock.get('ITEM-1')).toBe(10);
+  });
+
+  it('keeps a charged order going forward when the commit reply is lost, and recovery completes it', async () => {
+    agents.failOnce.set('commit', new MeshError('CONNECTION_FAILED', 'inventory restarting'));
+    await expect(saga.process(order('o-13'))).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    expect((await store.get('o-13'))?.state).toBe('charged');
+    const [claimed] = await store.claimStale('owner-b', 5_000, 10);
+    const recovered = await new OrderSaga(store, agents, 'owner-b').resume(claimed!);
+    expect(recovered).toMatchObject({ status: 'completed', payment_id: 'pay-o-13' });
+    expect(agents.standingCharges()).toEqual(['o-13']);
+    expect(agents.stock.get('ITEM-1')).toBe(8);
+  });
+
+  it('compensates an order a crashed run left reserved with the payment in flight', async () => {
+    const { order: record } = await store.create(
+      {
+        orderId: 'o-14',
+        requestHash: 'h',
+        userId: 'user-1',
+        items: [{ sku: 'ITEM-1', quantity: 1 }],
+        total: 5,
+        currency: 'usd',
+        paymentMethod: null,
+        traceId: null,
+      },
+      'crashed',
+      1_000,
+    );
+    await store.transition(record.orderId, 'crashed', 'user_validated', { userEmail: 'u@example.com' });
+    const { reservation_id } = await agents.reserve('o-14', [{ sku: 'ITEM-1', quantity: 1 }]);
+    await agents.charge({ order_id: 'o-14', user_id: 'user-1', amount: 5 }, { timeoutMs: 1 });
+    await store.transition('o-14', 'crashed', 'reserved', {
+      reservationId: reservation_id,
+      paymentStatus: 'pending',
+    });
+    store.expireLease('o-14');
+    const [claimed] = await store.claimStale('owner-b', 5_000, 10);
+    const recovered = await new OrderSaga(store, agents, 'owner-b').resume(claimed!);
+    expect(recovered).toMatchObject({
+      status: 'failed',
+      state: 'compensated',
+      error: { code: 'INTERRUPTED' },
+    });
+    expect(agents.standingCharges()).toEqual([]);
+    expect(agents.stock.get('ITEM-1')).toBe(10);
+  });
+
+  it('takes over a duplicate whose first run died instead of waiting forever', async () => {
+    const input = order('o-15', { items: [{ sku: 'ITEM-1', quantity: 1 }], total: 5 });
+    await store.create(
+      {
+        orderId: 'o-15',
+        requestHash: requestHash(input, 'usd'),
+        userId: 'user-1',
+        items: input.items,
+        total: 5,
+        currency: 'usd',
+        paymentMethod: null,
+        traceId: null,
+      },
+      'crashed',
+      1_000,
+    );
+    store.expireLease('o-15');
+    const result = await saga.process(input);
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' }, replayed: true });
+  });
+
+  it('completes a free order without charging', async () => {
+    const result = await saga.process(order('o-16', { total: 0 }));
+    expect(result).toMatchObject({ status: 'completed', payment_id: null });
+    expect(agents.calls).not.toContain('charge');
+  });
+
+  it('answers get_order views and NOT_FOUND for unknown orders', async () => {
+    await saga.process(order('o-17'));
+    expect(await saga.view('o-17')).toMatchObject({
+      order_id: 'o-17',
+      status: 'completed',
+      state: 'completed',
+    });
+    await expect(saga.view('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});

@@ -1,0 +1,441 @@
+import { createHash } from 'node:crypto';
+import { MeshError, isMeshError, silentLogger, toMeshError } from '@mesh/common';
+import type { Logger, TraceContext } from '@mesh/common';
+import { Compensator } from './compensator.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { isDecided, publicStatus } from './order-state.js';
+import type { OrderRecord, OrderStore } from './order-store.js';
+import type { SagaPorts, StepOptions } from './saga-ports.js';
+import type { OrderError, OrderInput, OrderResult, OrderView } from './schemas.js';
+
+/** Tunables of the saga (config.ts maps env to these). */
+export interface SagaSettings {
+  /** ORDER_PROCESSING_TIMEOUT: the forward path must finish within it, or the order is compensated. */
+  processingTimeoutMs: number;
+  /** Lease on an order while a process drives it; renewed every third of it. */
+  leaseMs: number;
+  /** Budget of one compensation attempt (refund + release); a failed attempt is retried by recovery. */
+  compensationTimeoutMs: number;
+  /** Lifetime of a reservation; longer than the processing timeout so a slow charge still commits. */
+  reservationTtlSeconds: number;
+  /** Bound on the non-critical confirmation email/SMS and analytics event. */
+  notifyTimeoutMs: number;
+  /** Default currency for charges (lowercase ISO code). */
+  currency: string;
+  /** Also text the customer when the user has a phone number. */
+  sendSms: boolean;
+  /** Per-step caps (the saga deadline caps them further). */
+  stepTimeoutMs: number;
+  /** How often a duplicate request checks whether the first one finished (upper bound of its backoff). */
+  duplicatePollMs: number;
+}
+
+export const defaultSagaSettings: Readonly<SagaSettings> = Object.freeze({
+  processingTimeoutMs: 30_000,
+  leaseMs: 10_000,
+  compensationTimeoutMs: 15_000,
+  reservationTtlSeconds: 120,
+  notifyTimeoutMs: 2_000,
+  currency: 'usd',
+  sendSms: false,
+  stepTimeoutMs: 5_000,
+  duplicatePollMs: 250,
+});
+
+/** Per-request context from the tool handler. */
+export interface CallContext {
+  trace?: TraceContext | undefined;
+  logger?: Logger | undefined;
+}
+
+/** A business failure: the order fails with this code, no matter how often it is retried. */
+function business(code: string, message: string, data?: Record<string, unknown>): MeshError {
+  return new MeshError(code, message, { data: { ...data, business: true } });
+}
+
+/** Canonical hash of what the client asked for, so an order_id reused with another body is refused. */
+export function requestHash(input: OrderInput, currency: string): string {
+  const canonical = JSON.stringify([
+    input.user_id,
+    input.items.map((item) => [item.sku, item.quantity]),
+    input.total.toFixed(2),
+    (input.currency ?? currency).toLowerCase(),
+    input.payment_method ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** The answer for a decided order (also what every replay returns). */
+export function toResult(order: OrderRecord, replayed: boolean): OrderResult {
+  const status = publicStatus(order.state);
+  if (status === 'completed') {
+    return { status, order_id: order.orderId, payment_id: order.paymentId, state: order.state, replayed };
+  }
+  return {
+    status: 'failed',
+    order_id: order.orderId,
+    error: order.error ?? { code: 'INTERNAL', message: 'order failed' },
+    state: order.state,
+    replayed,
+  };
+}
+
+export function toView(order: OrderRecord): OrderView {
+  return {
+    order_id: order.orderId,
+    user_id: order.userId,
+    status: publicStatus(order.state),
+    state: order.state,
+    items: order.items,
+    total: order.total,
+    currency: order.currency,
+    payment_id: order.paymentId,
+    reservation_id: order.reservationId,
+    error: order.error,
+    created_at: order.createdAt.toISOString(),
+    updated_at: order.updatedAt.toISOString(),
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The order saga: drives an order through the persisted state machine, one durable step at a time, and
+ * compensates (refund, release) on any failure after a side effect. Each process has one saga, identified by
+ * `owner` in order leases.
+ */
+export class OrderSaga {
+  readonly leases: LeaseKeeper;
+  private readonly settings: SagaSettings;
+  private readonly logger: Logger;
+  private readonly inflight = new Map<string, Promise<OrderResult>>();
+  private readonly compensator: Compensator;
+
+  constructor(
+    private readonly store: OrderStore,
+    private readonly ports: SagaPorts,
+    private readonly owner: string,
+    settings: Partial<SagaSettings> = {},
+    logger?: Logger,
+  ) {
+    this.settings = { ...defaultSagaSettings, ...settings };
+    this.logger = logger ?? silentLogger();
+    this.leases = new LeaseKeeper(store, owner, this.settings.leaseMs, this.logger);
+    this.compensator = new Compensator(store, ports, owner, this.settings, this.logger);
+  }
+
+  /** Orders this process is driving right now. */
+  get active(): number {
+    return this.inflight.size;
+  }
+
+  /** Processes a new order, or returns (waiting if need be) the outcome of an earlier one with the same id. */
+  async process(input: OrderInput, call: CallContext = {}): Promise<OrderResult> {
+    const deadline = Date.now() + this.settings.processingTimeoutMs;
+    const hash = requestHash(input, this.settings.currency);
+    const { created, order } = await this.store.create(
+      {
+        orderId: input.order_id,
+        requestHash: hash,
+        userId: input.user_id,
+        items: input.items,
+        total: input.total,
+        currency: (input.currency ?? this.settings.currency).toLowerCase(),
+        paymentMethod: input.payment_method ?? null,
+        traceId: call.trace?.traceId ?? null,
+      },
+      this.owner,
+      this.settings.leaseMs,
+    );
+    if (created) return this.track(order, () => this.forward(order, deadline, call, false));
+    if (order.requestHash !== hash) {
+      throw new MeshError('CONFLICT', `order_id ${input.order_id} was already used for a different order`, {
+        data: { order_id: input.order_id, field: 'order_id' },
+      });
+    }
+    return this.awaitOutcome(order.orderId, deadline, call);
+  }
+
+  /** The stored order, for get_order. */
+  async view(orderId: string): Promise<OrderView> {
+    const order = await this.store.get(orderId);
+    if (!order)
+      throw new MeshError('NOT_FOUND', `order ${orderId} not found`, { data: { order_id: orderId } });
+    return toView(order);
+  }
+
+  /**
+   * Finishes an order a crashed (or stalled) run left behind; the caller has claimed it. Orders that were
+   * charged go forward (commit, notify, complete); earlier ones are compensated: nobody is waiting for them
+   * and the payment may be in an unknown state, which only a refund/void settles.
+   */
+  resume(order: OrderRecord, call: CallContext = {}): Promise<OrderResult> {
+    const existing = this.inflight.get(order.orderId);
+    if (existing) return existing;
+    return this.track(order, async () => {
+      const logger = this.loggerFor(order, call);
+      logger.info({ state: order.state, attempts: order.attempts }, 'resuming interrupted order');
+      switch (order.state) {
+        case 'received':
+          return toResult(
+            await this.store.transition(order.orderId, this.owner, 'failed', {
+              error: {
+                code: 'INTERRUPTED',
+                message: 'order processing was interrupted before any side effect',
+              },
+            }),
+            true,
+          );
+        case 'user_validated':
+        case 'reserved':
+        case 'compensating':
+          return toResult(
+            await this.compensator.run(
+              order,
+              order.error ?? {
+                code: 'INTERRUPTED',
+                message: 'order processing was interrupted; compensated',
+              },
+              call,
+            ),
+            true,
+          );
+        case 'charged':
+        case 'committed':
+          return {
+            ...(await this.forward(order, Date.now() + this.settings.processingTimeoutMs, call, true)),
+          };
+        default:
+          return toResult(order, true);
+      }
+    });
+  }
+
+  private track(order: OrderRecord, run: () => Promise<OrderResult>): Promise<OrderResult> {
+    this.leases.track(order.orderId);
+    const promise = run().finally(() => {
+      this.leases.untrack(order.orderId);
+      this.inflight.delete(order.orderId);
+    });
+    this.inflight.set(order.orderId, promise);
+    return promise;
+  }
+
+  /** A duplicate request: wait for the first one's outcome, or take the order over if its run died. */
+  private async awaitOutcome(orderId: string, deadline: number, call: CallContext): Promise<OrderResult> {
+    let pollMs = 20;
+    for (;;) {
+      const local = this.inflight.get(orderId);
+      if (local) return { ...(await local), replayed: true };
+      const order = await this.store.get(orderId);
+      if (!order) throw new MeshError('STORAGE_ERROR', `order ${orderId} vanished`);
+      if (isDecided(order.state)) return toResult(order, true);
+      const claimed = await this.store.claim(orderId, this.owner, this.settings.leaseMs);
+      if (claimed) return { ...(await this.resume(claimed, call)), replayed: true };
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new MeshError('TIMEOUT', `order ${orderId} is still being processed; ask again later`, {
+          data: { order_id: orderId, state: order.state },
+        });
+      }
+      await sleep(Math.min(pollMs, left));
+      pollMs = Math.min(pollMs * 2, this.settings.duplicatePollMs);
+    }
+  }
+
+  private loggerFor(order: OrderRecord, call: CallContext): Logger {
+    return (call.logger ?? this.logger).child({ order_id: order.orderId });
+  }
+
+  private step(deadline: number, call: CallContext, capMs = this.settings.stepTimeoutMs): StepOptions {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new MeshError('TIMEOUT', `order processing exceeded ${this.settings.processingTimeoutMs} ms`);
+    }
+    return { timeoutMs: Math.min(capMs, left), trace: call.trace };
+  }
+
+  /** The forward path from wherever the order stands; any failure fails or compensates it. */
+  private async forward(
+    start: OrderRecord,
+    deadline: number,
+    call: CallContext,
+    replayed: boolean,
+  ): Promise<OrderResult> {
+    const logger = this.loggerFor(start, call);
+    const id = start.orderId;
+    let order = start;
+    let reserveAttempted = false;
+    try {
+      while (!isDecided(order.state)) {
+        switch (order.state) {
+          case 'received': {
+            const user = await this.ports
+              .getUser(order.userId, this.step(deadline, call))
+              .catch((e: unknown) => {
+                throw isMeshError(e, 'NOT_FOUND')
+                  ? business('USER_NOT_FOUND', `user ${order.userId} not found`)
+                  : e;
+              });
+            order = await this.store.transition(id, this.owner, 'user_validated', {
+              userEmail: user.email,
+              userPhone: user.phone,
+            });
+            break;
+          }
+          case 'user_validated': {
+            const check = await this.ports.checkStock(order.items, this.step(deadline, call));
+            const short = check.items.filter((line) => line.available < line.requested);
+            if (!check.available) {
+              throw business('OUT_OF_STOCK', `not enough stock for ${short.map((l) => l.sku).join(', ')}`, {
+                items: short,
+              });
+            }
+            reserveAttempted = true;
+            const reservation = await this.ports
+              .reserve(id, order.items, this.settings.reservationTtlSeconds, this.step(deadline, call))
+              .catch((e: unknown) => {
+                if (!isMeshError(e, 'OUT_OF_STOCK')) throw e;
+                reserveAttempted = false;
+                throw business('OUT_OF_STOCK', e.message, { sku: e.data?.['sku'] });
+              });
+            order = await this.store.transition(id, this.owner, 'reserved', {
+              reservationId: reservation.reservation_id,
+              paymentStatus: order.total > 0 ? 'pending' : 'none',
+            });
+            break;
+          }
+          case 'reserved': {
+            if (order.total === 0) {
+              order = await this.store.transition(id, this.owner, 'charged', { paymentStatus: 'none' });
+              break;
+            }
+            const options = this.step(deadline, call, this.settings.processingTimeoutMs);
+            const charge = await this.ports.charge(
+              {
+                order_id: id,
+                user_id: order.userId,
+                amount: order.total,
+                currency: order.currency,
+                payment_method: order.paymentMethod ?? undefined,
+              },
+              options,
+            );
+            if (charge.status !== 'succeeded') {
+              order = await this.compensator.run(
+                order,
+                {
+                  code: 'PAYMENT_DECLINED',
+                  message: `payment declined${charge.decline_code ? ` (${charge.decline_code})` : ''}`,
+                },
+                call,
+                'declined',
+              );
+              break;
+            }
+            order = await this.store.transition(id, this.owner, 'charged', {
+              paymentId: charge.payment_id,
+              paymentStatus: 'succeeded',
+            });
+            break;
+          }
+          case 'charged': {
+            if (!order.reservationId)
+              throw new MeshError('INTERNAL', `order ${id} was charged without a reservation`);
+            await this.ports.commit(order.reservationId, this.step(deadline, call)).catch((e: unknown) => {
+              throw isMeshError(e, 'CONFLICT')
+                ? business('RESERVATION_EXPIRED', `reservation ${order.reservationId} expired before commit`)
+                : e;
+            });
+            order = await this.store.transition(id, this.owner, 'committed');
+            break;
+          }
+          case 'committed': {
+            await this.notify(order, call, logger);
+            order = await this.store.transition(id, this.owner, 'completed');
+            logger.info({ payment_id: order.paymentId }, 'order completed');
+            break;
+          }
+          default:
+            throw new MeshError('INTERNAL', `order ${id} is in unexpected state ${order.state}`);
+        }
+      }
+      return toResult(order, replayed);
+    } catch (raw: unknown) {
+      const error = toMeshError(raw);
+      if (error.code === 'LEASE_LOST') {
+        logger.warn('lost the order lease to another process; waiting for its outcome');
+        this.leases.untrack(id);
+        return this.awaitOutcome(id, Date.now() + this.settings.processingTimeoutMs, call);
+      }
+      if (error.code === 'STORAGE_ERROR') throw error;
+      if ((order.state === 'charged' || order.state === 'committed') && error.data?.['business'] !== true) {
+        // Money was taken: go forward, not back. Commit is idempotent, so recovery retries it shortly; only an
+        // expired reservation (a business failure) turns a charged order into a refund.
+        logger.warn(
+          { state: order.state, code: error.code, err: error.message },
+          'order stalled after charge',
+        );
+        this.leases.untrack(id);
+        await this.store.release(id, this.owner, 0).catch(() => undefined);
+        throw error;
+      }
+      const failure: OrderError = { code: error.code, message: error.message };
+      logger.warn({ state: order.state, code: error.code, err: error.message }, 'order failed');
+      // No side effect yet: the order simply fails. Otherwise compensate what may have happened.
+      if (order.state === 'received' || (order.state === 'user_validated' && !reserveAttempted)) {
+        order = await this.store.transition(id, this.owner, 'failed', { error: failure });
+        this.compensator.announce(order, call);
+        return toResult(order, replayed);
+      }
+      return toResult(await this.compensator.run(order, failure, call), replayed);
+    }
+  }
+
+  /** Confirmation email (and SMS) plus the analytics event, in parallel, bounded, never failing the order. */
+  private async notify(order: OrderRecord, call: CallContext, logger: Logger): Promise<void> {
+    const options: StepOptions = { timeoutMs: this.settings.notifyTimeoutMs, trace: call.trace };
+    const tasks: Promise<unknown>[] = [this.compensator.event(order, 'orders.completed', options)];
+    if (order.userEmail) {
+      tasks.push(
+        this.ports.sendEmail(
+          {
+            to: order.userEmail,
+            subject: `Order ${order.orderId} confirmed`,
+            body: confirmationBody(order),
+            order_id: order.orderId,
+          },
+          options,
+        ),
+      );
+    }
+    if (this.settings.sendSms && order.userPhone) {
+      tasks.push(
+        this.ports.sendSms({ to: order.userPhone, body: `Order ${order.orderId} confirmed.` }, options),
+      );
+    }
+    const results = await Promise.allSettled(tasks);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        logger.warn(
+          { err: toMeshError(result.reason).message },
+          'order notification failed (order still completes)',
+        );
+      }
+    }
+  }
+}
+
+function confirmationBody(order: OrderRecord): string {
+  const lines = order.items.map((item) => `  ${item.quantity} x ${item.sku}`);
+  return [
+    'Your order has been processed successfully.',
+    '',
+    `Order: ${order.orderId}`,
+    ...lines,
+    `Total: ${order.total.toFixed(2)} ${order.currency.toUpperCase()}`,
+    order.paymentId ? `Payment: ${order.paymentId}` : 'Payment: none (free order)',
+  ].join('\n');
+}

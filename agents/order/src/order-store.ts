@@ -1,0 +1,65 @@
+import type { OrderItem, OrderError } from './schemas.js';
+import type { OrderState, PaymentStatus } from './order-state.js';
+
+/** One order as persisted: the request, where the saga stands, and who holds it. */
+export interface OrderRecord {
+  orderId: string;
+  /** Hash of the request body, so a reused order_id with another payload is refused. */
+  requestHash: string;
+  userId: string;
+  items: OrderItem[];
+  total: number;
+  currency: string;
+  paymentMethod: string | null;
+  state: OrderState;
+  userEmail: string | null;
+  userPhone: string | null;
+  reservationId: string | null;
+  paymentId: string | null;
+  paymentStatus: PaymentStatus;
+  error: OrderError | null;
+  /** The process currently driving the order, and until when its claim holds. */
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  /** How many times a saga run (first or recovery) picked the order up. */
+  attempts: number;
+  traceId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewOrder = Pick<
+  OrderRecord,
+  'orderId' | 'requestHash' | 'userId' | 'items' | 'total' | 'currency' | 'paymentMethod' | 'traceId'
+>;
+
+/** Fields a transition may set besides the state. */
+export type OrderPatch = Partial<
+  Pick<OrderRecord, 'userEmail' | 'userPhone' | 'reservationId' | 'paymentId' | 'paymentStatus' | 'error'>
+>;
+
+/**
+ * Where orders live. Every write after `create` is fenced by the lease: it only applies while `owner` still
+ * holds the order, so a replica that lost its claim (paused, partitioned) can never overwrite the new owner.
+ */
+export interface OrderStore {
+  /** Inserts the order in `received`, leased to `owner`; an existing order is returned untouched. */
+  create(order: NewOrder, owner: string, leaseMs: number): Promise<{ created: boolean; order: OrderRecord }>;
+  get(orderId: string): Promise<OrderRecord | undefined>;
+  /**
+   * Moves the order to `state` (and applies `patch`) while `owner` holds it; terminal states drop the lease.
+   * Throws MeshError LEASE_LOST when the owner no longer holds it, CONFLICT for a forbidden transition.
+   */
+  transition(orderId: string, owner: string, state: OrderState, patch?: OrderPatch): Promise<OrderRecord>;
+  /** Takes over one undecided order whose lease has expired (a crashed run); undefined when someone holds it. */
+  claim(orderId: string, owner: string, leaseMs: number): Promise<OrderRecord | undefined>;
+  /**
+   * Takes over up to `limit` non-terminal orders whose lease expired, oldest first. Concurrent callers never
+   * get the same order (row locks skipped, lease set in the same statement).
+   */
+  claimStale(owner: string, leaseMs: number, limit: number): Promise<OrderRecord[]>;
+  /** Extends the owner's lease on the orders it is driving; returns how many it still holds. */
+  renew(owner: string, orderIds: readonly string[], leaseMs: number): Promise<number>;
+  /** Gives the order up (lease expires now) so recovery retries it later; used when cleanup must wait. */
+  release(orderId: string, owner: string, retryAfterMs: number): Promise<void>;
+}

@@ -1,0 +1,126 @@
+import { createPgPool, runMigrations, toPgConfig } from '@mesh/backends';
+import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ORDER_MIGRATIONS } from './migrations.js';
+import { OrderSaga, requestHash } from './order-saga.js';
+import type { NewOrder } from './order-store.js';
+import { PgOrderStore } from './pg-order-store.js';
+import type { OrderInput } from './schemas.js';
+import { FakeAgents } from './test-fake-ports.js';
+
+const adminUrl = realServerUrl('postgres');
+
+function newOrder(orderId: string): NewOrder {
+  return {
+    orderId,
+    requestHash: 'h',
+    userId: 'user-1',
+    items: [{ sku: 'ITEM-1', quantity: 1 }],
+    total: 9.99,
+    currency: 'usd',
+    paymentMethod: null,
+    traceId: null,
+  };
+}
+
+describe.skipIf(!adminUrl)('PgOrderStore on a real PostgreSQL', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let store: PgOrderStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(adminUrl!, 'orders');
+    const config = toPgConfig(
+      { DATABASE_URL: db.url, DB_PORT: 5432, DB_POOL_MAX: 20 },
+      { defaultDatabase: 'x' },
+    );
+    pool = createPgPool(config!);
+    await runMigrations(pool, ORDER_MIGRATIONS, { name: 'order-agent' });
+    // A second run (another replica starting) applies nothing.
+    expect(await runMigrations(pool, ORDER_MIGRATIONS, { name: 'order-agent' })).toEqual([]);
+    store = new PgOrderStore(pool);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('creates an order once and returns the existing one to a second create', async () => {
+    const first = await store.create(newOrder('pg-1'), 'a', 5_000);
+    const second = await store.create({ ...newOrder('pg-1'), total: 1 }, 'b', 5_000);
+    expect(first.created).toBe(true);
+    expect(second).toMatchObject({
+      created: false,
+      order: { leaseOwner: 'a', total: 9.99, state: 'received' },
+    });
+  });
+
+  it('fences transitions on the lease owner and refuses forbidden transitions', async () => {
+    await store.create(newOrder('pg-2'), 'a', 5_000);
+    const moved = await store.transition('pg-2', 'a', 'user_validated', { userEmail: 'x@example.com' });
+    expect(moved).toMatchObject({ state: 'user_validated', userEmail: 'x@example.com' });
+    await expect(store.transition('pg-2', 'b', 'reserved')).rejects.toMatchObject({ code: 'LEASE_LOST' });
+    await expect(store.transition('pg-2', 'a', 'completed')).rejects.toMatchObject({ code: 'CONFLICT' });
+    const failed = await store.transition('pg-2', 'a', 'failed', { error: { code: 'X', message: 'y' } });
+    expect(failed).toMatchObject({ state: 'failed', leaseOwner: null, error: { code: 'X', message: 'y' } });
+  });
+
+  it('lets exactly one of several concurrent recoverers claim each stuck order', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `pg-stuck-${i}`);
+    for (const id of ids) await store.create(newOrder(id), 'crashed', 1);
+    await pool.query(`UPDATE orders SET lease_until = now() - interval '1 second' WHERE order_id = ANY($1)`, [
+      ids,
+    ]);
+    const claims = await Promise.all(
+      ['r1', 'r2', 'r3', 'r4'].map((owner) => store.claimStale(owner, 5_000, 5)),
+    );
+    const claimed = claims.flat().map((order) => order.orderId);
+    expect(new Set(claimed).size).toBe(claimed.length);
+    const rest = await store.claimStale('r5', 5_000, 100);
+    expect(new Set([...claimed, ...rest.map((o) => o.orderId)])).toEqual(new Set(ids));
+    expect(await store.claimStale('r6', 5_000, 100)).toEqual([]);
+  });
+
+  it('renews only the leases the owner still holds', async () => {
+    await store.create(newOrder('pg-3'), 'a', 5_000);
+    await store.create(newOrder('pg-4'), 'b', 5_000);
+    expect(await store.renew('a', ['pg-3', 'pg-4'], 5_000)).toBe(1);
+  });
+
+  it('runs concurrent duplicates on two replicas into one outcome and one charge', async () => {
+    const agents = new FakeAgents({ 'ITEM-1': 10 });
+    const replicas = [new OrderSaga(store, agents, 'replica-1'), new OrderSaga(store, agents, 'replica-2')];
+    const input: OrderInput = {
+      order_id: 'pg-dup',
+      user_id: 'user-1',
+      items: [{ sku: 'ITEM-1', quantity: 1 }],
+      total: 5,
+    };
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => replicas[i % 2]!.process(input)));
+    expect(new Set(results.map((r) => `${r.status}/${r.payment_id}`))).toEqual(
+      new Set(['completed/pay-pg-dup']),
+    );
+    expect(agents.calls.filter((c) => c === 'charge')).toHaveLength(1);
+    expect((await store.get('pg-dup'))?.requestHash).toBe(requestHash(input, 'usd'));
+  });
+
+  it('never oversells: 30 orders for 10 units leave exactly 10 completed', async () => {
+    const agents = new FakeAgents({ 'SKU-RACE': 10 });
+    const saga = new OrderSaga(store, agents, 'racer');
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        saga.process({
+          order_id: `race-${i}`,
+          user_id: 'user-1',
+          items: [{ sku: 'SKU-RACE', quantity: 1 }],
+          total: 1,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'completed')).toHaveLength(10);
+    expect(agents.stock.get('SKU-RACE')).toBe(0);
+    expect(agents.standingCharges()).toHaveLength(10);
+  });
+});

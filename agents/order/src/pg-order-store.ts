@@ -1,0 +1,234 @@
+import { MeshError } from '@mesh/common';
+import type pg from 'pg';
+import {
+  ORDER_STATES,
+  canTransition,
+  isTerminal,
+  type OrderState,
+  type PaymentStatus,
+} from './order-state.js';
+import type { NewOrder, OrderPatch, OrderRecord, OrderStore } from './order-store.js';
+import type { OrderItem } from './schemas.js';
+
+interface OrderRow {
+  order_id: string;
+  request_hash: string;
+  user_id: string;
+  items: OrderItem[];
+  total: string;
+  currency: string;
+  payment_method: string | null;
+  state: OrderState;
+  user_email: string | null;
+  user_phone: string | null;
+  reservation_id: string | null;
+  payment_id: string | null;
+  payment_status: PaymentStatus;
+  error_code: string | null;
+  error_message: string | null;
+  lease_owner: string | null;
+  lease_until: Date | null;
+  attempts: number;
+  trace_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = `order_id, request_hash, user_id, items, total, currency, payment_method, state, user_email,
+  user_phone, reservation_id, payment_id, payment_status, error_code, error_message, lease_owner, lease_until,
+  attempts, trace_id, created_at, updated_at`;
+
+const OPEN = `state NOT IN ('completed', 'failed', 'compensated')`;
+
+function toRecord(row: OrderRow): OrderRecord {
+  return {
+    orderId: row.order_id,
+    requestHash: row.request_hash,
+    userId: row.user_id,
+    items: row.items,
+    total: Number(row.total),
+    currency: row.currency,
+    paymentMethod: row.payment_method,
+    state: row.state,
+    userEmail: row.user_email,
+    userPhone: row.user_phone,
+    reservationId: row.reservation_id,
+    paymentId: row.payment_id,
+    paymentStatus: row.payment_status,
+    error:
+      row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? row.error_code },
+    leaseOwner: row.lease_owner,
+    leaseUntil: row.lease_until,
+    attempts: row.attempts,
+    traceId: row.trace_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Storage failures are never the client's fault: they surface as STORAGE_ERROR (HTTP 500/503 upstream). */
+async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error: unknown) {
+    if (error instanceof MeshError) throw error;
+    throw new MeshError('STORAGE_ERROR', `order store: ${what} failed`, { cause: error });
+  }
+}
+
+/**
+ * Orders in PostgreSQL. Leases use the database clock (`now()`), so replicas with skewed clocks still agree
+ * on who holds an order; every write after `create` is one conditional UPDATE fenced on the lease owner.
+ */
+export class PgOrderStore implements OrderStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  create(order: NewOrder, owner: string, leaseMs: number): Promise<{ created: boolean; order: OrderRecord }> {
+    return guarded('create', async () => {
+      const inserted = await this.pool.query<OrderRow>(
+        `INSERT INTO orders (order_id, request_hash, user_id, items, total, currency, payment_method, state,
+           lease_owner, lease_until, trace_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, now() + make_interval(secs => $9 / 1000.0), $10)
+         ON CONFLICT (order_id) DO NOTHING
+         RETURNING ${COLUMNS}`,
+        [
+          order.orderId,
+          order.requestHash,
+          order.userId,
+          JSON.stringify(order.items),
+          order.total.toFixed(2),
+          order.currency,
+          order.paymentMethod,
+          owner,
+          leaseMs,
+          order.traceId,
+        ],
+      );
+      const row = inserted.rows[0];
+      if (row) return { created: true, order: toRecord(row) };
+      const existing = await this.get(order.orderId);
+      if (!existing) {
+        throw new MeshError('STORAGE_ERROR', `order ${order.orderId} neither inserted nor found`);
+      }
+      return { created: false, order: existing };
+    });
+  }
+
+  get(orderId: string): Promise<OrderRecord | undefined> {
+    return guarded('get', async () => {
+      const result = await this.pool.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE order_id = $1`, [
+        orderId,
+      ]);
+      const row = result.rows[0];
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
+  transition(
+    orderId: string,
+    owner: string,
+    state: OrderState,
+    patch: OrderPatch = {},
+  ): Promise<OrderRecord> {
+    return guarded('transition', async () => {
+      const sets: string[] = ['state = $3', 'updated_at = now()'];
+      const values: unknown[] = [orderId, owner, state];
+      const add = (column: string, value: unknown): void => {
+        values.push(value);
+        sets.push(`${column} = $${values.length}`);
+      };
+      if (patch.userEmail !== undefined) add('user_email', patch.userEmail);
+      if (patch.userPhone !== undefined) add('user_phone', patch.userPhone);
+      if (patch.reservationId !== undefined) add('reservation_id', patch.reservationId);
+      if (patch.paymentId !== undefined) add('payment_id', patch.paymentId);
+      if (patch.paymentStatus !== undefined) add('payment_status', patch.paymentStatus);
+      if (patch.error !== undefined) {
+        add('error_code', patch.error?.code ?? null);
+        add('error_message', patch.error?.message ?? null);
+      }
+      if (isTerminal(state)) sets.push('lease_owner = NULL', 'lease_until = NULL');
+      const allowedFrom = fromStates(state);
+      values.push(allowedFrom);
+      const result = await this.pool.query<OrderRow>(
+        `UPDATE orders SET ${sets.join(', ')}
+         WHERE order_id = $1 AND lease_owner = $2 AND lease_until > now() AND state = ANY($${values.length})
+         RETURNING ${COLUMNS}`,
+        values,
+      );
+      const row = result.rows[0];
+      if (row) return toRecord(row);
+      const current = await this.get(orderId);
+      if (!current) throw new MeshError('NOT_FOUND', `order ${orderId} does not exist`);
+      if (!canTransition(current.state, state)) {
+        throw new MeshError('CONFLICT', `order ${orderId} cannot go from ${current.state} to ${state}`, {
+          data: { order_id: orderId, from: current.state, to: state },
+        });
+      }
+      throw new MeshError('LEASE_LOST', `order ${orderId} is no longer held by ${owner}`, {
+        data: { order_id: orderId, owner, holder: current.leaseOwner },
+      });
+    });
+  }
+
+  claim(orderId: string, owner: string, leaseMs: number): Promise<OrderRecord | undefined> {
+    return guarded('claim', async () => {
+      const result = await this.pool.query<OrderRow>(
+        `UPDATE orders SET lease_owner = $2, lease_until = now() + make_interval(secs => $3 / 1000.0),
+           attempts = attempts + 1, updated_at = now()
+         WHERE order_id = $1 AND ${OPEN} AND (lease_until IS NULL OR lease_until <= now())
+         RETURNING ${COLUMNS}`,
+        [orderId, owner, leaseMs],
+      );
+      const row = result.rows[0];
+      return row ? toRecord(row) : undefined;
+    });
+  }
+
+  claimStale(owner: string, leaseMs: number, limit: number): Promise<OrderRecord[]> {
+    return guarded('claimStale', async () => {
+      const result = await this.pool.query<OrderRow>(
+        `WITH due AS (
+           SELECT order_id FROM orders
+           WHERE ${OPEN} AND (lease_until IS NULL OR lease_until <= now())
+           ORDER BY lease_until NULLS FIRST
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED)
+         UPDATE orders o SET lease_owner = $1, lease_until = now() + make_interval(secs => $2 / 1000.0),
+           attempts = o.attempts + 1, updated_at = now()
+         FROM due WHERE o.order_id = due.order_id
+         RETURNING ${COLUMNS.split(',')
+           .map((column) => `o.${column.trim()}`)
+           .join(', ')}`,
+        [owner, leaseMs, limit],
+      );
+      return result.rows.map(toRecord);
+    });
+  }
+
+  renew(owner: string, orderIds: readonly string[], leaseMs: number): Promise<number> {
+    if (orderIds.length === 0) return Promise.resolve(0);
+    return guarded('renew', async () => {
+      const result = await this.pool.query(
+        `UPDATE orders SET lease_until = now() + make_interval(secs => $3 / 1000.0)
+         WHERE order_id = ANY($2) AND lease_owner = $1 AND ${OPEN}`,
+        [owner, orderIds, leaseMs],
+      );
+      return result.rowCount ?? 0;
+    });
+  }
+
+  release(orderId: string, owner: string, retryAfterMs: number): Promise<void> {
+    return guarded('release', async () => {
+      await this.pool.query(
+        `UPDATE orders SET lease_until = now() + make_interval(secs => $3 / 1000.0), lease_owner = NULL
+         WHERE order_id = $1 AND lease_owner = $2 AND ${OPEN}`,
+        [orderId, owner, retryAfterMs],
+      );
+    });
+  }
+}
+
+/** The states from which `to` may be entered (the same state counts, so a repeated write is harmless). */
+export function fromStates(to: OrderState): OrderState[] {
+  return ORDER_STATES.filter((from) => canTransition(from, to));
+}

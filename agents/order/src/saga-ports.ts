@@ -1,0 +1,181 @@
+import { isMeshError } from '@mesh/common';
+import type { TraceContext } from '@mesh/common';
+import type { OrderItem } from './schemas.js';
+
+/** Per-step call options: the saga computes each step's timeout from its own deadline. */
+export interface StepOptions {
+  timeoutMs: number;
+  trace?: TraceContext | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface UserInfo {
+  id: string;
+  email: string | null;
+  phone: string | null;
+  name: string | null;
+}
+
+export interface StockCheck {
+  available: boolean;
+  items: { sku: string; requested: number; available: number }[];
+}
+
+export interface ChargeRequest {
+  order_id: string;
+  user_id: string;
+  amount: number;
+  currency?: string | undefined;
+  payment_method?: string | undefined;
+}
+
+export interface ChargeResult {
+  status: 'succeeded' | 'declined';
+  payment_id: string;
+  decline_code?: string | undefined;
+}
+
+export interface OrderEventPayload {
+  type: string;
+  order_id: string;
+  amount?: number | undefined;
+  occurred_at: string;
+}
+
+/**
+ * Everything the saga asks of other agents, as plain functions. Remote business errors arrive as MeshError with
+ * the remote code (NOT_FOUND, OUT_OF_STOCK, CONFLICT); transport failures as TIMEOUT, DEPENDENCY_UNAVAILABLE,
+ * CIRCUIT_OPEN, CONNECTION_FAILED. Tests pass fakes; main.ts passes `portsFromProxies`.
+ */
+export interface SagaPorts {
+  getUser(userId: string, options: StepOptions): Promise<UserInfo>;
+  checkStock(items: readonly OrderItem[], options: StepOptions): Promise<StockCheck>;
+  reserve(
+    orderId: string,
+    items: readonly OrderItem[],
+    ttlSeconds: number,
+    options: StepOptions,
+  ): Promise<{ reservation_id: string; status: string }>;
+  release(reservationId: string, options: StepOptions): Promise<void>;
+  commit(reservationId: string, options: StepOptions): Promise<void>;
+  charge(request: ChargeRequest, options: StepOptions): Promise<ChargeResult>;
+  /** Refunds a charge, or voids an order never charged so a late charge cannot happen. Safe to repeat. */
+  refund(orderId: string, options: StepOptions): Promise<void>;
+  sendEmail(
+    message: { to: string; subject: string; body: string; order_id: string },
+    options: StepOptions,
+  ): Promise<void>;
+  sendSms(message: { to: string; body: string }, options: StepOptions): Promise<void>;
+  /** Publishes an order event (event bus or analytics agent); false when no channel is available. */
+  recordEvent(event: OrderEventPayload, options: StepOptions): Promise<boolean>;
+}
+
+/** The slice of a runtime DependencyProxy the ports use. */
+export interface ProxyLike {
+  readonly available: boolean;
+  call<T = unknown>(
+    args: Record<string, unknown>,
+    opts?: {
+      timeoutMs?: number;
+      idempotencyKey?: string;
+      signal?: AbortSignal;
+      trace?: TraceContext;
+    },
+  ): Promise<T>;
+}
+
+/** The order agent's dependencies, by role. */
+export interface SagaProxies {
+  user: ProxyLike;
+  stock: ProxyLike;
+  reserve: ProxyLike;
+  release: ProxyLike;
+  commit: ProxyLike;
+  pay: ProxyLike;
+  refund: ProxyLike;
+  email: ProxyLike;
+  sms: ProxyLike;
+  analytics: ProxyLike;
+}
+
+/** Publishes to the event bus (RabbitMQ) when one is configured; resolves false when there is none. */
+export interface EventPublisher {
+  publish(topic: string, payload: unknown, options?: { traceparent?: string }): Promise<boolean>;
+}
+
+function callOptions(options: StepOptions, idempotencyKey?: string) {
+  const opts: { timeoutMs: number; signal?: AbortSignal; trace?: TraceContext; idempotencyKey?: string } = {
+    timeoutMs: Math.max(1, options.timeoutMs),
+  };
+  if (options.signal) opts.signal = options.signal;
+  if (options.trace) opts.trace = options.trace;
+  if (idempotencyKey !== undefined) opts.idempotencyKey = idempotencyKey;
+  return opts;
+}
+
+/** Ports over the runtime's dependency proxies (and the event bus for order events when there is one). */
+export function portsFromProxies(
+  deps: SagaProxies,
+  events?: { bus: EventPublisher; traceparent?: (trace: TraceContext) => string },
+): SagaPorts {
+  return {
+    async getUser(userId, options) {
+      const user = await deps.user.call<Record<string, unknown>>({ user_id: userId }, callOptions(options));
+      const text = (key: string): string | null => {
+        const value = user[key];
+        return typeof value === 'string' && value !== '' ? value : null;
+      };
+      return { id: text('id') ?? userId, email: text('email'), phone: text('phone'), name: text('name') };
+    },
+    checkStock(items, options) {
+      return deps.stock.call<StockCheck>({ items }, callOptions(options));
+    },
+    reserve(orderId, items, ttlSeconds, options) {
+      return deps.reserve.call(
+        { order_id: orderId, items, ttl_seconds: ttlSeconds },
+        callOptions(options, `reserve:${orderId}`),
+      );
+    },
+    async release(reservationId, options) {
+      await deps.release.call({ reservation_id: reservationId }, callOptions(options));
+    },
+    async commit(reservationId, options) {
+      await deps.commit.call({ reservation_id: reservationId }, callOptions(options));
+    },
+    charge(request, options) {
+      const args: Record<string, unknown> = {
+        order_id: request.order_id,
+        user_id: request.user_id,
+        amount: request.amount,
+      };
+      if (request.currency !== undefined) args['currency'] = request.currency;
+      if (request.payment_method !== undefined) args['payment_method'] = request.payment_method;
+      return deps.pay.call<ChargeResult>(args, callOptions(options, `charge:${request.order_id}`));
+    },
+    async refund(orderId, options) {
+      await deps.refund.call({ order_id: orderId }, callOptions(options, `refund:${orderId}`));
+    },
+    async sendEmail(message, options) {
+      await deps.email.call(message, callOptions(options, `email:${message.order_id}`));
+    },
+    async sendSms(message, options) {
+      await deps.sms.call(message, callOptions(options));
+    },
+    async recordEvent(event, options) {
+      if (events) {
+        const publishOptions: { traceparent?: string } = {};
+        if (options.trace && events.traceparent)
+          publishOptions.traceparent = events.traceparent(options.trace);
+        if (await events.bus.publish(event.type, event, publishOptions)) return true;
+      }
+      if (!deps.analytics.available) return false;
+      await deps.analytics.call({ ...event }, callOptions(options));
+      return true;
+    },
+  };
+}
+
+/** Whether a remote error means "the thing does not exist" rather than "could not ask". */
+export function isRemoteNotFound(error: unknown): boolean {
+  return isMeshError(error, 'NOT_FOUND');
+}

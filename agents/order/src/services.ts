@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { createEventBus, createPgPool, ensureDatabase, pgConfigToUrl, runMigrations } from '@mesh/backends';
+import type { EventBus } from '@mesh/backends';
+import { formatTraceparent } from '@mesh/common';
+import type { Logger } from '@mesh/common';
+import type pg from 'pg';
+import { sagaDeps } from './agent.js';
+import type { OrderAgentConfig } from './config.js';
+import { ORDER_MIGRATIONS } from './migrations.js';
+import { OrderSaga } from './order-saga.js';
+import { PgOrderStore } from './pg-order-store.js';
+import { startRecovery, type Recovery } from './recovery.js';
+import { portsFromProxies } from './saga-ports.js';
+
+/** Everything main.ts starts, with one way to stop it all in order. */
+export interface OrderStack {
+  saga: OrderSaga;
+  recovery: Recovery;
+  owner: string;
+  close(): Promise<void>;
+}
+
+/** Builds the order agent's services: pool + migrations, event bus, saga with lease renewal, recovery loop. */
+export async function buildOrderStack(config: OrderAgentConfig, logger: Logger): Promise<OrderStack> {
+  await ensureDatabase(config.postgres, { logger });
+  const pool: pg.Pool = createPgPool(config.postgres, { logger, applicationName: 'order-agent' });
+  let bus: EventBus | undefined;
+  try {
+    await runMigrations(pool, ORDER_MIGRATIONS, { name: 'order-agent', logger });
+    logger.info({ database: pgConfigToUrl(config.postgres) }, 'order store ready');
+    bus = createEventBus({ rabbitmqUrl: config.rabbitmqUrl, logger });
+    const owner =
+      config.env.MCP_MESH_AGENT_ID ?? `order-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const store = new PgOrderStore(pool);
+    const ports = portsFromProxies(sagaDeps, { bus, traceparent: formatTraceparent });
+    const saga = new OrderSaga(store, ports, owner, config.saga, logger);
+    saga.leases.start();
+    const recovery = startRecovery({
+      saga,
+      store,
+      owner,
+      leaseMs: config.saga.leaseMs,
+      intervalMs: config.recoveryIntervalMs,
+      batch: config.recoveryBatch,
+      logger,
+      // Compensation needs the payment and inventory agents; wait until the mesh has resolved them.
+      ready: () => sagaDeps.refund.available && sagaDeps.release.available && sagaDeps.commit.available,
+    });
+    const openBus = bus;
+    return {
+      saga,
+      recovery,
+      owner,
+      async close() {
+        await recovery.stop();
+        saga.leases.stop();
+        await openBus.close().catch(() => undefined);
+        await pool.end();
+      },
+    };
+  } catch (error: unknown) {
+    await bus?.close().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,173 @@
+import { MeshError } from '@mesh/common';
+import type {
+  ChargeRequest,
+  ChargeResult,
+  OrderEventPayload,
+  SagaPorts,
+  StepOptions,
+  UserInfo,
+} from './saga-ports.js';
+import type { OrderItem } from './schemas.js';
+
+interface FakeReservation {
+  id: string;
+  orderId: string;
+  items: OrderItem[];
+  status: 'reserved' | 'committed' | 'released';
+}
+
+/**
+ * In-memory stand-ins for the other agents, keeping the books the tests assert on: stock per SKU, reservations,
+ * charges with refunds, mail and events. Behaviour switches (`declineFor`, `hangPayment`, `failEmail`…) drive
+ * the error paths.
+ */
+export class FakeAgents implements SagaPorts {
+  readonly stock = new Map<string, number>();
+  readonly reservations = new Map<string, FakeReservation>();
+  readonly charges = new Map<string, { amount: number; refunded: boolean; voided: boolean }>();
+  readonly emails: { to: string; subject: string; order_id: string }[] = [];
+  readonly events: OrderEventPayload[] = [];
+  readonly calls: string[] = [];
+  users = new Map<string, UserInfo>([
+    ['user-1', { id: 'user-1', email: 'user-1@example.com', phone: '+15550001', name: 'User One' }],
+  ]);
+  declinePayments = false;
+  /** Charges never answer (like tok_timeout) until the step's timeout. */
+  hangPayment = false;
+  failEmail = false;
+  /** Errors to throw, once each, from a named port before it acts. */
+  readonly failOnce = new Map<string, MeshError>();
+  /** Errors to throw from a named port after it acted (a lost reply). */
+  readonly loseReplyOnce = new Map<string, MeshError>();
+  private nextId = 1;
+
+  constructor(stock: Record<string, number> = { 'ITEM-1': 100 }) {
+    for (const [sku, units] of Object.entries(stock)) this.stock.set(sku, units);
+  }
+
+  private enter(port: string): void {
+    this.calls.push(port);
+    const error = this.failOnce.get(port);
+    if (error) {
+      this.failOnce.delete(port);
+      throw error;
+    }
+  }
+
+  private leave(port: string): void {
+    const error = this.loseReplyOnce.get(port);
+    if (error) {
+      this.loseReplyOnce.delete(port);
+      throw error;
+    }
+  }
+
+  async getUser(userId: string): Promise<UserInfo> {
+    this.enter('getUser');
+    const user = this.users.get(userId);
+    if (!user) throw new MeshError('NOT_FOUND', `user ${userId} not found`);
+    return user;
+  }
+
+  async checkStock(items: readonly OrderItem[]) {
+    this.enter('checkStock');
+    const lines = items.map((item) => ({
+      sku: item.sku,
+      requested: item.quantity,
+      available: this.stock.get(item.sku) ?? 0,
+    }));
+    return { available: lines.every((line) => line.available >= line.requested), items: lines };
+  }
+
+  async reserve(orderId: string, items: readonly OrderItem[]) {
+    this.enter('reserve');
+    const existing = [...this.reservations.values()].find((r) => r.orderId === orderId);
+    if (existing) return { reservation_id: existing.id, status: existing.status };
+    for (const item of items) {
+      if ((this.stock.get(item.sku) ?? 0) < item.quantity) {
+        throw new MeshError('OUT_OF_STOCK', `not enough ${item.sku}`, { data: { sku: item.sku } });
+      }
+    }
+    for (const item of items) this.stock.set(item.sku, (this.stock.get(item.sku) ?? 0) - item.quantity);
+    const id = `res-${this.nextId++}`;
+    this.reservations.set(id, { id, orderId, items: [...items], status: 'reserved' });
+    this.leave('reserve');
+    return { reservation_id: id, status: 'reserved' };
+  }
+
+  async release(reservationId: string): Promise<void> {
+    this.enter('release');
+    const reservation = this.reservations.get(reservationId);
+    if (!reservation) throw new MeshError('NOT_FOUND', `no reservation ${reservationId}`);
+    if (reservation.status === 'committed') throw new MeshError('CONFLICT', 'already committed');
+    if (reservation.status === 'reserved') {
+      for (const item of reservation.items) {
+        this.stock.set(item.sku, (this.stock.get(item.sku) ?? 0) + item.quantity);
+      }
+      reservation.status = 'released';
+    }
+  }
+
+  async commit(reservationId: string): Promise<void> {
+    this.enter('commit');
+    const reservation = this.reservations.get(reservationId);
+    if (!reservation) throw new MeshError('NOT_FOUND', `no reservation ${reservationId}`);
+    if (reservation.status === 'released') throw new MeshError('CONFLICT', 'already released');
+    reservation.status = 'committed';
+    this.leave('commit');
+  }
+
+  async charge(request: ChargeRequest, options: StepOptions): Promise<ChargeResult> {
+    this.enter('charge');
+    if (this.hangPayment) {
+      await new Promise((resolve) => setTimeout(resolve, options.timeoutMs));
+      throw new MeshError('TIMEOUT', 'payment_process timed out');
+    }
+    if (this.declinePayments) {
+      return { status: 'declined', payment_id: `pay-${request.order_id}`, decline_code: 'card_declined' };
+    }
+    const existing = this.charges.get(request.order_id);
+    if (!existing)
+      this.charges.set(request.order_id, { amount: request.amount, refunded: false, voided: false });
+    this.leave('charge');
+    return { status: 'succeeded', payment_id: `pay-${request.order_id}` };
+  }
+
+  async refund(orderId: string): Promise<void> {
+    this.enter('refund');
+    const charge = this.charges.get(orderId);
+    if (charge) charge.refunded = true;
+    else this.charges.set(orderId, { amount: 0, refunded: false, voided: true });
+  }
+
+  async sendEmail(message: { to: string; subject: string; body: string; order_id: string }): Promise<void> {
+    this.enter('sendEmail');
+    if (this.failEmail) throw new MeshError('CONNECTION_FAILED', 'smtp down');
+    this.emails.push({ to: message.to, subject: message.subject, order_id: message.order_id });
+  }
+
+  async sendSms(): Promise<void> {
+    this.enter('sendSms');
+  }
+
+  async recordEvent(event: OrderEventPayload): Promise<boolean> {
+    this.enter('recordEvent');
+    this.events.push(event);
+    return true;
+  }
+
+  /** Charged and not refunded, per order. */
+  standingCharges(): string[] {
+    return [...this.charges].filter(([, c]) => c.amount > 0 && !c.refunded).map(([id]) => id);
+  }
+
+  /** Units per SKU held by open reservations. */
+  reservedUnits(sku: string): number {
+    let units = 0;
+    for (const r of this.reservations.values()) {
+      if (r.status !== 'reserved') continue;
+      for (const item of r.items) if (item.sku === sku) units += item.quantity;
+    }
+    return units;
+  }
+}
