@@ -12,6 +12,12 @@ function age(iso: string | undefined, now: number): string {
       : `${Math.round(ms / 60_000)}m ago`;
 }
 
+/** At most three tool names, then a count, so the table stays readable; --json has them all. */
+function tools(names: readonly string[]): string {
+  if (names.length === 0) return '-';
+  return names.length <= 3 ? names.join(',') : `${names.slice(0, 3).join(',')} +${names.length - 3}`;
+}
+
 /** `meshctl list`: one row per registered agent instance (replicas are separate rows). */
 export function formatAgentList(agents: readonly AgentInfo[], now = Date.now()): string {
   if (agents.length === 0) return 'No agents registered.';
@@ -22,7 +28,7 @@ export function formatAgentList(agents: readonly AgentInfo[], now = Date.now()):
       a.id,
       a.status,
       a.endpoint,
-      a.capabilities.map((c) => c.function_name).join(',') || '-',
+      tools(a.capabilities.map((c) => c.function_name)),
       `${a.dependencies_resolved}/${a.total_dependencies}`,
       age(a.last_seen, now),
     ]);

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, login, startSystem, type StartedSystem } from './harness.js';
+
+/** The README's run command from a fresh state: everything up, healthy, and an order goes through. */
+describe('scripts/start-multi-agent.sh (local processes, embedded defaults)', () => {
+  let system: StartedSystem;
+
+  beforeAll(async () => {
+    system = await startSystem();
+    process.stdout.write(`cold start to all-ready: ${system.coldStartMs} ms\n`);
+  });
+
+  afterAll(async () => {
+    if (!system) return;
+    const pids = system.state.processes.map((p) => p.pid);
+    await system.stop();
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+
+  it('starts registry, sandboxes, Postgres and every agent replica, and prints the table and the time', () => {
+    const agents = system.state.processes.filter((p) => p.kind === 'agent');
+    const count = (name: string): number => agents.filter((p) => p.name === name).length;
+    expect(count('auth-agent')).toBe(2);
+    expect(count('user-agent')).toBe(3);
+    for (const name of [
+      'database-agent',
+      'inventory-agent',
+      'payment-agent',
+      'order-agent',
+      'notification-agent',
+      'analytics-agent',
+      'api-gateway',
+    ]) {
+      expect(count(name), name).toBe(1);
+    }
+    const infra = system.state.processes
+      .filter((p) => p.kind !== 'agent')
+      .map((p) => p.name)
+      .sort();
+    expect(infra).toEqual(['payment-sandbox', 'postgres', 'registry', 'smtp-sink']);
+    expect(system.output).toMatch(/KIND\s+NAME\s+REPLICA\s+PID\s+URL\s+LOG/);
+    expect(system.output).toContain('./scripts/stop-multi-agent.sh');
+    expect(system.coldStartMs).toBeGreaterThan(0);
+  });
+
+  it('shows every instance healthy in meshctl list and status', () => {
+    const list = system.meshctl('list', '--json');
+    expect(list.code, list.stderr).toBe(0);
+    const instances = JSON.parse(list.stdout) as { name: string; status: string }[];
+    const expected = system.state.processes.filter((p) => p.kind === 'agent').length;
+    expect(instances.length).toBeGreaterThanOrEqual(expected);
+    expect(instances.filter((i) => i.status !== 'healthy')).toEqual([]);
+    const status = system.meshctl('status', '--json');
+    expect(status.code, status.stdout).toBe(0);
+    expect((JSON.parse(status.stdout) as { ok: boolean }).ok).toBe(true);
+  });
+
+  it('logs in through the gateway and completes an order', async () => {
+    const token = await login(system.gatewayUrl);
+    const order = {
+      order_id: `system-${Date.now()}`,
+      user_id: 'user-1',
+      items: [{ sku: 'ITEM-1', quantity: 1 }],
+      total: 99.99,
+    };
+    const response = await fetch(`${system.gatewayUrl}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(order),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = (await response.json()) as { status?: string; order_id?: string };
+    expect(response.status, JSON.stringify(body)).toBeLessThan(300);
+    expect(body).toMatchObject({ status: 'completed', order_id: order.order_id });
+  });
+
+  it('says it is already running when started a second time', async () => {
+    const again = await system.startAgain();
+    expect(again.code).toBe(0);
+    expect(again.output).toContain('already running');
+  });
+});
