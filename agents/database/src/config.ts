@@ -7,7 +7,7 @@ import {
   resolveSecretFiles,
   type Env,
 } from '@mesh/common';
-import { meshEnvSchema, type MeshEnv } from '@mesh/runtime';
+import { meshEnvSchema, z, type MeshEnv } from '@mesh/runtime';
 
 const schema = meshEnvSchema.extend({
   ...postgresEnvShape,
@@ -16,6 +16,8 @@ const schema = meshEnvSchema.extend({
   DEMO_DATA: envBool(true),
   USER_CACHE_TTL: envDurationMs('60s'),
   STOCK_CACHE_TTL: envDurationMs('5s'),
+  /** Key prefix in a shared Redis, so several deployments (or test runs) can share one server. */
+  CACHE_PREFIX: z.string().min(1).max(100).default('database-agent:'),
   /** How long startup keeps retrying while PostgreSQL is not reachable yet. */
   DB_STARTUP_TIMEOUT: envDurationMs('30s'),
 });
@@ -23,6 +25,7 @@ const schema = meshEnvSchema.extend({
 export interface DatabaseAgentConfig extends MeshEnv {
   pg: PgConfig;
   redisUrl: string | undefined;
+  cachePrefix: string;
   demoData: boolean;
   userCacheTtlMs: number;
   stockCacheTtlMs: number;
@@ -45,6 +48,7 @@ export function loadConfig(env: Env = process.env): Readonly<DatabaseAgentConfig
     ...parsed,
     pg,
     redisUrl: toRedisUrl(parsed),
+    cachePrefix: parsed.CACHE_PREFIX,
     demoData: parsed.DEMO_DATA,
     userCacheTtlMs: parsed.USER_CACHE_TTL,
     stockCacheTtlMs: parsed.STOCK_CACHE_TTL,

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     logger.fatal({ err: error }, 'business database unavailable');
     process.exit(1);
   });
-  const cache = createCache({ redisUrl: config.redisUrl, prefix: 'database-agent:', logger });
+  const cache = createCache({ redisUrl: config.redisUrl, prefix: config.cachePrefix, logger });
   logger.info({ cache: config.redisUrl === undefined ? 'memory' : 'redis' }, 'cache configured');
   const data = createDataService({
     pool,

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  freePort,
+  realServerUrl,
+  startNode,
+  stopAllProcesses,
+  waitForHttp,
+  type StartedProcess,
+} from '@mesh/testkit';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Two database-agent processes started together on a server without business_db: one creates it, migrations
+ * and demo data apply once, and (with Redis) a write through one replica invalidates the other's cache.
+ */
+const postgresUrl = realServerUrl('postgres');
+const redisUrl = realServerUrl('redis');
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+async function callTool(
+  baseUrl: string,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const response = await fetch(`${baseUrl}/mcp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await response.json()) as { result?: { isError?: boolean; content: { text: string }[] } };
+  const parsed = JSON.parse(body.result?.content[0]?.text ?? 'null') as Record<string, unknown>;
+  if (body.result?.isError !== false && body.result?.isError !== undefined)
+    throw new Error(JSON.stringify(parsed));
+  return parsed;
+}
+
+describe.skipIf(!postgresUrl)('database-agent processes (real PostgreSQL)', () => {
+  const databaseName = `business_${randomBytes(5).toString('hex')}`;
+  const replicas: { process: StartedProcess; url: string }[] = [];
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    if (!existsSync(main)) throw new Error(`${main} is missing: build @mesh/agent-database first`);
+    admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    const serverUrl = new URL(postgresUrl!);
+    serverUrl.pathname = '';
+    const unusedRegistry = `http://127.0.0.1:${await freePort()}`;
+    for (let i = 0; i < 2; i += 1) {
+      const port = await freePort();
+      const env: NodeJS.ProcessEnv = {
+        DATABASE_URL: serverUrl.toString(),
+        DB_NAME: databaseName,
+        MCP_MESH_REGISTRY_URL: unusedRegistry,
+        MCP_MESH_HTTP_PORT: String(port),
+        MCP_MESH_LOG_LEVEL: 'ERROR',
+        REDIS_URL: redisUrl,
+        CACHE_PREFIX: `test:${databaseName}:`,
+      };
+      replicas.push({ process: startNode(main, [], { env }), url: `http://127.0.0.1:${port}` });
+    }
+    for (const replica of replicas) {
+      await waitForHttp(`${replica.url}/health`, { timeoutMs: 30_000, status: 200 }).catch(
+        (error: unknown) => {
+          throw new Error(`${String(error)}\n${replica.process.output()}`);
+        },
+      );
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopAllProcesses();
+    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await admin?.end();
+  }, 30_000);
+
+  it('creates business_db once and seeds demo data exactly once', async () => {
+    const client = new pg.Client({ connectionString: postgresUrl!.replace(/\/[^/]*$/, `/${databaseName}`) });
+    await client.connect();
+    try {
+      const counts = await client.query<{ users: string; skus: string; seeds: string }>(
+        `SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM stock) AS skus,
+                (SELECT count(*) FROM mesh_schema_migrations WHERE migration_set = 'database-agent-demo-data') AS seeds`,
+      );
+      expect(counts.rows[0]).toEqual({ users: '100', skus: '20', seeds: '1' });
+    } finally {
+      await client.end();
+    }
+  });
+
+  it.skipIf(!redisUrl)('invalidates a cached user on every replica after a write through one', async () => {
+    const [a, b] = replicas;
+    expect(await callTool(a!.url, 'data_query', { op: 'user.get', user_id: 'user-5' })).toMatchObject({
+      name: 'Demo User 5',
+    });
+    await callTool(b!.url, 'data_storage', { op: 'user.update', user_id: 'user-5', name: 'Renamed Five' });
+    expect(await callTool(a!.url, 'data_query', { op: 'user.get', user_id: 'user-5' })).toMatchObject({
+      name: 'Renamed Five',
+    });
+  });
+
+  it('stops with exit code 0 on SIGTERM', async () => {
+    for (const replica of replicas) expect(await replica.process.stop()).toBe(0);
+  });
+});
