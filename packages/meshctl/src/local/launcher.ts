@@ -144,11 +144,15 @@ export class Launcher {
     let json: Record<string, unknown> | undefined;
     const ready = entry.ready;
     if (ready !== undefined && 'log_json' in ready) {
-      json = await awaitReady(entry.name, async () => jsonLineWith(child.logFile, ready.log_json), {
-        timeoutMs: this.options.timeoutMs,
-        exited: child.exited,
-        logFile: child.logFile,
-      });
+      json = await awaitReady(
+        entry.name,
+        async () => jsonLineWith(child.logFile, ready.log_json, child.logStart),
+        {
+          timeoutMs: this.options.timeoutMs,
+          exited: child.exited,
+          logFile: child.logFile,
+        },
+      );
     } else if (ready !== undefined) {
       const port = ports[ready.port] ?? scope.port;
       await awaitReady(

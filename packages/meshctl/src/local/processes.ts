@@ -1,11 +1,13 @@
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isAlive } from './state.js';
 
 /** A process started in its own process group, writing to a log file, outliving meshctl. */
 export interface SpawnedProcess {
   readonly pid: number;
+  /** Size of the log before this process wrote to it (earlier runs' lines come before). */
+  readonly logStart: number;
   /** Resolves with the exit code or signal if the process ends while meshctl still runs. */
   readonly exited: Promise<string>;
 }
@@ -17,6 +19,7 @@ export function spawnDetached(
 ): SpawnedProcess {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const fd = openSync(options.logFile, 'a');
+  const logStart = fstatSync(fd).size;
   try {
     const child = spawn(process.execPath, [...args], {
       cwd: options.cwd,
@@ -30,7 +33,7 @@ export function spawnDetached(
       child.on('error', (error) => resolve(error.message));
     });
     child.unref();
-    return { pid: child.pid, exited };
+    return { pid: child.pid, logStart, exited };
   } finally {
     closeSync(fd);
   }

@@ -11,11 +11,18 @@ export async function httpReady(url: string): Promise<boolean> {
   }
 }
 
-/** The first JSON object line of a log that has `key`, or undefined. */
-export function jsonLineWith(logFile: string, key: string): Record<string, unknown> | undefined {
+/**
+ * The first JSON object line of a log that has `key`, or undefined. Only bytes from `fromByte` on count:
+ * logs are appended across runs, and a ready line of the previous run must not pass for this one.
+ */
+export function jsonLineWith(
+  logFile: string,
+  key: string,
+  fromByte = 0,
+): Record<string, unknown> | undefined {
   let text: string;
   try {
-    text = readFileSync(logFile, 'utf8');
+    text = readFileSync(logFile).subarray(fromByte).toString('utf8');
   } catch {
     return undefined;
   }
