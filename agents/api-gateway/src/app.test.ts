@@ -1,0 +1,244 @@
+import { MemorySharedStore } from '@mesh/backends';
+import { MeshError } from '@mesh/common';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createGateway } from './app.js';
+import { GatewayMetrics } from './metrics.js';
+import { RateLimiter } from './rate-limiter.js';
+import { listen, type ListeningServer } from './server.js';
+import { FakeMesh } from './test-fake-mesh.js';
+import { TokenCache } from './token-cache.js';
+
+/** Loose JSON for assertions on response bodies. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
+const servers: ListeningServer[] = [];
+
+async function gateway(mesh: FakeMesh, rateLimit = 1000): Promise<string> {
+  const handler = createGateway({
+    mesh,
+    limiter: new RateLimiter(new MemorySharedStore({ prefix: 't' }), rateLimit, 60_000),
+    tokens: new TokenCache(5_000),
+    metrics: new GatewayMetrics(false),
+    bodyLimitBytes: 4_096,
+    orderTimeoutMs: 45_000,
+    requestTimeoutMs: 5_000,
+    trustProxy: false,
+    started: () => true,
+  });
+  const server = await listen(handler, 0, '127.0.0.1', 10_000);
+  servers.push(server);
+  return server.url;
+}
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.close()));
+});
+
+const seedOrder = (id: string, userId = 'user-1') => ({
+  order_id: id,
+  user_id: userId,
+  items: [{ sku: 'ITEM-1', quantity: 1 }],
+  total: 99.99,
+});
+
+async function post(
+  url: string,
+  body: unknown,
+  token: string | null = 'tok-user-1',
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Json,
+  };
+}
+
+async function get(url: string, token: string | null = 'tok-user-1') {
+  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Json,
+  };
+}
+
+describe('api-gateway HTTP app', () => {
+  let mesh: FakeMesh;
+  let base: string;
+
+  beforeEach(async () => {
+    mesh = new FakeMesh();
+    base = await gateway(mesh);
+  });
+
+  it('answers 200 with status, order_id and payment_id for a completed order', async () => {
+    const response = await post(`${base}/orders`, seedOrder('g-1'), 'tok-user-1', {
+      'x-request-id': 'req-123',
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      status: 'completed',
+      order_id: 'g-1',
+      payment_id: 'pay-g-1',
+      replayed: false,
+    });
+    expect(response.headers.get('x-request-id')).toBe('req-123');
+    const call = mesh.calls.find((c) => c.op === 'processOrder');
+    expect(call?.options.trace.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(call?.options.timeoutMs).toBe(45_000);
+  });
+
+  it('answers 401 with the error shape when the token is missing or bad', async () => {
+    const missing = await post(`${base}/orders`, seedOrder('g-2'), null);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    expect(missing.body).toEqual({
+      error: {
+        code: 'UNAUTHORIZED',
+        message: expect.stringContaining('bearer'),
+        requestId: expect.any(String),
+      },
+    });
+    const bad = await post(`${base}/orders`, seedOrder('g-2'), 'tok-forged');
+    expect(bad.status).toBe(401);
+    expect(mesh.count('processOrder')).toBe(0);
+  });
+
+  it.each([
+    ['order_id', { ...seedOrder('x'), order_id: undefined }],
+    ['user_id', { ...seedOrder('x'), user_id: 42 }],
+    ['items', { ...seedOrder('x'), items: [] }],
+    ['items[0].quantity', { ...seedOrder('x'), items: [{ sku: 'ITEM-1', quantity: 0 }] }],
+    ['items[0].quantity', { ...seedOrder('x'), items: [{ sku: 'ITEM-1', quantity: 1.5 }] }],
+    ['items[0].sku', { ...seedOrder('x'), items: [{ quantity: 1 }] }],
+    ['total', { ...seedOrder('x'), total: -1 }],
+    ['total', { ...seedOrder('x'), total: '99.99' }],
+    ['body', [1, 2, 3]],
+  ])('answers 400 naming %s for a bad payload', async (field, body) => {
+    const response = await post(`${base}/orders`, body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    expect(response.body.error.field).toBe(field);
+    expect(response.body.error.message.startsWith(`${field}:`)).toBe(true);
+    expect(mesh.count('processOrder')).toBe(0);
+  });
+
+  it('answers 400 for malformed JSON and 413 for an oversized body, and keeps serving', async () => {
+    expect((await post(`${base}/orders`, '{"order_id": ')).status).toBe(400);
+    const huge = { ...seedOrder('big'), pad: 'x'.repeat(10_000) };
+    expect((await post(`${base}/orders`, huge)).status).toBe(413);
+    expect((await post(`${base}/orders`, seedOrder('after'))).status).toBe(200);
+  });
+
+  it('answers 402 for a declined card and 409 when out of stock, with status failed', async () => {
+    mesh.outcome = { code: 'PAYMENT_DECLINED', message: 'payment declined (card_declined)' };
+    const declined = await post(`${base}/orders`, seedOrder('g-3'));
+    expect(declined.status).toBe(402);
+    expect(declined.body).toMatchObject({
+      status: 'failed',
+      order_id: 'g-3',
+      error: { code: 'PAYMENT_DECLINED', requestId: expect.any(String) },
+    });
+    mesh.outcome = { code: 'OUT_OF_STOCK', message: 'not enough stock' };
+    expect((await post(`${base}/orders`, seedOrder('g-4'))).status).toBe(409);
+  });
+
+  it('answers 503 when the mesh dependency is down and 504 when it times out', async () => {
+    mesh.orderError = new MeshError('DEPENDENCY_UNAVAILABLE', 'no provider of order_processing');
+    const down = await post(`${base}/orders`, seedOrder('g-5'));
+    expect(down.status).toBe(503);
+    expect(down.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    mesh.orderError = new MeshError('TIMEOUT', 'deadline passed');
+    expect((await post(`${base}/orders`, seedOrder('g-6'))).status).toBe(504);
+    mesh.orderError = new MeshError('STORAGE_ERROR', 'db down');
+    expect((await post(`${base}/orders`, seedOrder('g-7'))).status).toBe(503);
+  });
+
+  it('answers 403 when the body names another user', async () => {
+    const response = await post(`${base}/orders`, seedOrder('g-8', 'user-2'));
+    expect(response.status).toBe(403);
+    expect((await post(`${base}/orders`, seedOrder('g-9', 'user-2'), 'tok-admin')).status).toBe(200);
+    expect((await post(`${base}/orders`, seedOrder('g-10', 'user-3'), 'tok-readonly')).status).toBe(403);
+  });
+
+  it('shows an order to its owner and 404 to anyone else or for an unknown id', async () => {
+    await post(`${base}/orders`, seedOrder('g-11'));
+    expect(await get(`${base}/orders/g-11`)).toMatchObject({ status: 200, body: { order_id: 'g-11' } });
+    expect((await get(`${base}/orders/g-11`, 'tok-user-2')).status).toBe(404);
+    const unknown = await get(`${base}/orders/nope`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('verifies a token once for a burst of requests (positive verifications are cached)', async () => {
+    for (let i = 0; i < 5; i += 1) await post(`${base}/orders`, seedOrder(`burst-${i}`));
+    expect(mesh.count('verifyToken')).toBe(1);
+  });
+
+  it('answers 429 with Retry-After past the per-client limit, per token subject', async () => {
+    const limited = await gateway(mesh, 3);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1)
+      statuses.push((await post(`${limited}/orders`, seedOrder(`rl-${i}`))).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const refused = await post(`${limited}/orders`, seedOrder('rl-x'));
+    expect(refused.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await post(`${limited}/orders`, seedOrder('rl-other', 'user-2'), 'tok-user-2')).status).toBe(200);
+  });
+
+  it('passes logins through and answers 401 for bad credentials', async () => {
+    const ok = await post(`${base}/auth/login`, { username: 'user-1', password: 'demo' }, null);
+    expect(ok).toMatchObject({ status: 200, body: { access_token: 'tok-user-1', token_type: 'Bearer' } });
+    expect((await post(`${base}/auth/login`, { username: 'user-1', password: 'nope' }, null)).status).toBe(
+      401,
+    );
+    expect((await post(`${base}/auth/login`, { username: 'user-1' }, null)).body.error.field).toBe(
+      'password',
+    );
+  });
+
+  it('serves a user their own profile only', async () => {
+    expect((await get(`${base}/users/user-1`)).body).toMatchObject({ id: 'user-1' });
+    expect((await get(`${base}/users/user-2`)).status).toBe(403);
+    expect((await get(`${base}/users/ghost`, 'tok-admin')).status).toBe(404);
+  });
+
+  it('reports health with dependency availability and 503 when a required one is missing', async () => {
+    const healthy = await get(`${base}/health`, null);
+    expect(healthy).toMatchObject({
+      status: 200,
+      body: { status: 'ok', dependencies: { order_processing: { available: true, providers: 1 } } },
+    });
+    mesh.available = { ...mesh.available, order_processing: 0 };
+    const degraded = await get(`${base}/health`, null);
+    expect(degraded).toMatchObject({ status: 503, body: { status: 'degraded' } });
+    expect((await get(`${base}/ready`, null)).status).toBe(503);
+  });
+
+  it('answers 404 for unknown routes, 405 for wrong methods, 400 for broken paths', async () => {
+    expect((await get(`${base}/nowhere`)).status).toBe(404);
+    const wrong = await fetch(`${base}/orders`, { method: 'GET' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('POST');
+    expect((await get(`${base}/orders/%E0%A4%A`)).status).toBe(400);
+    const text = await fetch(`${base}/orders`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer tok-user-1', 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(text.status).toBe(415);
+  });
+});

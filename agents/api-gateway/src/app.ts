@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  MeshError,
+  childTraceContext,
+  formatTraceparent,
+  httpStatusForCode,
+  parseTraceparent,
+  readJsonBody,
+  sendJson,
+  silentLogger,
+  toMeshError,
+} from '@mesh/common';
+import type { Logger, TraceContext } from '@mesh/common';
+import type { GatewayMetrics } from './metrics.js';
+import type { MeshPorts, VerifiedToken } from './mesh-ports.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { TokenCache } from './token-cache.js';
+import { loginBody, orderBody, pathId, validate } from './validation.js';
+
+/** What the gateway needs; main.ts wires the real ones, tests pass fakes. */
+export interface GatewayOptions {
+  mesh: MeshPorts;
+  limiter: RateLimiter;
+  tokens: TokenCache;
+  logger?: Logger;
+  metrics?: GatewayMetrics;
+  /** Largest accepted request body. */
+  bodyLimitBytes: number;
+  /** How long POST /orders waits for the saga (ORDER_PROCESSING_TIMEOUT plus room for compensation). */
+  orderTimeoutMs: number;
+  /** How long other mesh calls may take. */
+  requestTimeoutMs: number;
+  /** Take the client address from X-Forwarded-For (behind nginx). */
+  trustProxy: boolean;
+  /** Whether the mesh runtime has started (for /ready). */
+  started: () => boolean;
+}
+
+/** Capabilities without which the gateway cannot take orders (/ready, /health). */
+export const REQUIRED_CAPABILITIES = ['order_processing', 'auth_verify_token'] as const;
+
+/**
+ * HTTP status of a failed order, so clients (and the load test's `status == 200` count) can tell outcomes
+ * apart: a declined card is 402, a stock shortage or reused id 409, an unknown user 422, a saga timeout 504,
+ * a dependency failure 503. Completed orders are 200.
+ */
+export function statusForFailedOrder(code: string): number {
+  switch (code) {
+    case 'PAYMENT_DECLINED':
+      return 402;
+    case 'OUT_OF_STOCK':
+    case 'RESERVATION_EXPIRED':
+    case 'CONFLICT':
+      return 409;
+    case 'USER_NOT_FOUND':
+      return 422;
+    case 'TIMEOUT':
+      return 504;
+    default:
+      return 503;
+  }
+}
+
+/** HTTP status of an error raised while serving a request. Storage trouble is never the client's fault. */
+export function statusForError(error: MeshError): number {
+  if (error.code === 'STORAGE_ERROR' || error.code === 'LEASE_LOST') return 503;
+  return httpStatusForCode(error.code);
+}
+
+interface RequestScope {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  trace: TraceContext;
+  logger: Logger;
+  route: string;
+  orderId?: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+function scopeAllows(granted: readonly string[], required: string): boolean {
+  if (granted.includes('admin') || granted.includes(required)) return true;
+  const resource = required.split(':')[0];
+  return resource !== undefined && granted.includes(`${resource}:*`);
+}
+
+/** Creates the gateway's request handler (no listening: server.ts or a test mounts it). */
+export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const baseLogger = options.logger ?? silentLogger();
+  const { mesh, metrics } = options;
+
+  const clientAddress = (req: IncomingMessage): string => {
+    if (options.trustProxy) {
+      const forwarded = req.headers['x-forwarded-for'];
+      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+      if (first) return first;
+    }
+    return req.socket.remoteAddress ?? 'unknown';
+  };
+
+  const limit = async (scope: RequestScope, client: string): Promise<void> => {
+    try {
+      await options.limiter.check(client);
+    } catch (raw: unknown) {
+      const error = toMeshError(raw);
+      if (error.code === 'RATE_LIMITED') throw error;
+      // The shared counter store is down: serve rather than refuse everyone (the limit is protection, not
+      // correctness), and say so.
+      scope.logger.warn({ err: error.message }, 'rate limit store unavailable; request not counted');
+    }
+  };
+
+  const call = (scope: RequestScope, timeoutMs = options.requestTimeoutMs) => ({
+    trace: scope.trace,
+    timeoutMs,
+  });
+
+  const authenticate = async (scope: RequestScope, requiredScope: string): Promise<VerifiedToken> => {
+    const header = scope.req.headers.authorization;
+    const token = header === undefined ? undefined : BEARER.exec(header)?.[1];
+    if (token === undefined) {
+      await limit(scope, `ip:${clientAddress(scope.req)}`);
+      throw new MeshError('UNAUTHORIZED', 'missing bearer token (Authorization: Bearer <token>)');
+    }
+    let verified = options.tokens.get(token);
+    if (!verified) {
+      try {
+        verified = await mesh.verifyToken(token, call(scope));
+      } catch (raw: unknown) {
+        const error = toMeshError(raw);
+        if (['UNAUTHORIZED', 'FORBIDDEN', 'VALIDATION_FAILED', 'BAD_REQUEST'].includes(error.code)) {
+          await limit(scope, `ip:${clientAddress(scope.req)}`);
+          throw new MeshError('UNAUTHORIZED', 'invalid or expired token');
+        }
+        throw error;
+      }
+      options.tokens.set(token, verified);
+    }
+    await limit(scope, `sub:${verified.user_id}`);
+    if (!scopeAllows(verified.scopes, requiredScope)) {
+      throw new MeshError('FORBIDDEN', `token lacks scope ${requiredScope}`);
+    }
+    return verified;
+  };
+
+  const readJson = async (scope: RequestScope): Promise<unknown> => {
+    const type = scope.req.headers['content-type'];
+    if (type !== undefined && !/json/i.test(type)) {
+      throw new MeshError('UNSUPPORTED_MEDIA_TYPE', `expected application/json, got ${type}`);
+    }
+    return readJsonBody(scope.req, { limitBytes: options.bodyLimitBytes });
+  };
+
+  const postOrder = async (scope: RequestScope): Promise<void> => {
+    const auth = await authenticate(scope, 'orders:write');
+    const body = validate(orderBody, await readJson(scope));
+    scope.orderId = body.order_id;
+    if (body.user_id !== auth.user_id && !auth.scopes.includes('admin')) {
+      throw new MeshError('FORBIDDEN', 'user_id must be the authenticated user');
+    }
+    const result = await mesh.processOrder(body, call(scope, options.orderTimeoutMs));
+    if (result['status'] === 'completed') {
+      metrics?.orders.inc({ status: 'completed', code: '' });
+      sendJson(scope.res, 200, {
+        status: 'completed',
+        order_id: body.order_id,
+        payment_id: result['payment_id'] ?? null,
+        replayed: result['replayed'] === true,
+      });
+      return;
+    }
+    const error = (result['error'] ?? {}) as { code?: string; message?: string };
+    const code = error.code ?? 'ORDER_FAILED';
+    metrics?.orders.inc({ status: 'failed', code });
+    scope.logger.info({ order_id: body.order_id, code }, 'order failed');
+    sendJson(scope.res, statusForFailedOrder(code), {
+      status: 'failed',
+      order_id: body.order_id,
+      error: { code, message: error.message ?? 'order failed', requestId: scope.requestId },
+      state: result['state'],
+      replayed: result['replayed'] === true,
+    });
+  };
+
+  const getOrder = async (scope: RequestScope, rawId: string): Promise<void> => {
+    const auth = await authenticate(scope, 'orders:read');
+    const orderId = validate(pathId, rawId, 'order id');
+    scope.orderId = orderId;
+    const notFound = new MeshError('NOT_FOUND', `order ${orderId} not found`);
+    const view = await mesh.getOrder(orderId, call(scope)).catch((raw: unknown) => {
+      throw toMeshError(raw).code === 'NOT_FOUND' ? notFound : raw;
+    });
+    // Another user's order is reported as missing rather than forbidden: ids are not an oracle.
+    if (view['user_id'] !== auth.user_id && !auth.scopes.includes('admin')) throw notFound;
+    sendJson(scope.res, 200, view);
+  };
+
+  const getUser = async (scope: RequestScope, rawId: string): Promise<void> => {
+    const auth = await authenticate(scope, 'users:read');
+    const userId = validate(pathId, rawId, 'user id');
+    if (userId !== auth.user_id && !auth.scopes.includes('admin')) {
+      throw new MeshError('FORBIDDEN', 'a user may only read their own profile');
+    }
+    const user = await mesh.getUser(userId, call(scope)).catch((raw: unknown) => {
+      throw toMeshError(raw).code === 'NOT_FOUND'
+        ? new MeshError('NOT_FOUND', `user ${userId} not found`)
+        : raw;
+    });
+    sendJson(scope.res, 200, user);
+  };
+
+  const login = async (scope: RequestScope): Promise<void> => {
+    await limit(scope, `ip:${clientAddress(scope.req)}`);
+    const credentials = validate(loginBody, await readJson(scope));
+    const result = await mesh.login(credentials, call(scope));
+    sendJson(scope.res, 200, result);
+  };
+
+  const health = (scope: RequestScope, probe: 'health' | 'ready'): void => {
+    const dependencies = mesh.dependencies();
+    const up = options.started() && REQUIRED_CAPABILITIES.every((c) => (dependencies[c] ?? 0) > 0);
+    if (probe === 'ready') {
+      sendJson(scope.res, up ? 200 : 503, { ready: up });
+      return;
+    }
+    sendJson(scope.res, up ? 200 : 503, {
+      status: up ? 'ok' : 'degraded',
+      service: 'api-gateway',
+      dependencies: Object.fromEntries(
+        Object.entries(dependencies).map(([capability, providers]) => [
+          capability,
+          { available: providers > 0, providers },
+        ]),
+      ),
+    });
+  };
+
+  const dispatch = async (scope: RequestScope, method: string, path: string): Promise<void> => {
+    let segments: string[];
+    try {
+      segments = path.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      throw new MeshError('BAD_REQUEST', 'malformed percent-encoding in the path');
+    }
+    const [first, second, third] = segments;
+    const allow = (methods: string, route: string): boolean => {
+      scope.route = route;
+      if (methods.split(',').includes(method)) return true;
+      scope.res.setHeader('allow', methods);
+      throw new MeshError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${route}`);
+    };
+    if (segments.length === 1 && (first === 'health' || first === 'ready' || first === 'livez')) {
+      allow('GET,HEAD', `/${first}`);
+      if (first === 'livez') sendJson(scope.res, 200, { status: 'alive' });
+      else health(scope, first === 'ready' ? 'ready' : 'health');
+      return;
+    }
+    if (segments.length === 1 && first === 'metrics' && metrics) {
+      allow('GET', '/metrics');
+      const text = await metrics.registry.metrics();
+      scope.res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      scope.res.end(text);
+      return;
+    }
+    if (first === 'orders' && segments.length === 1 && allow('POST', '/orders')) return postOrder(scope);
+    if (first === 'orders' && segments.length === 2 && allow('GET', '/orders/:id'))
+      return getOrder(scope, second!);
+    if (first === 'users' && segments.length === 2 && allow('GET', '/users/:id'))
+      return getUser(scope, second!);
+    if (first === 'auth' && second === 'login' && third === undefined && allow('POST', '/auth/login')) {
+      return login(scope);
+    }
+    scope.route = 'unknown';
+    throw new MeshError('NOT_FOUND', `no route for ${method} ${path}`);
+  };
+
+  const fail = (scope: RequestScope, raw: unknown): void => {
+    const error = toMeshError(raw);
+    let status = statusForError(error);
+    if (error.code === 'METHOD_NOT_ALLOWED') status = 405;
+    if (error.code === 'UNSUPPORTED_MEDIA_TYPE') status = 415;
+    const headers: Record<string, string> = {};
+    if (status === 401) headers['www-authenticate'] = 'Bearer';
+    if (status === 429) {
+      headers['retry-after'] = String(error.data?.['retryAfterSeconds'] ?? 60);
+      metrics?.rateLimited.inc();
+    }
+    const body: { error: Record<string, unknown> } = {
+      error: {
+        code: error.code,
+        message: status >= 500 && status !== 503 && status !== 504 ? 'internal error' : error.message,
+        requestId: scope.requestId,
+      },
+    };
+    if (status === 400 && error.data?.['field'] !== undefined) {
+      body.error['field'] = error.data['field'];
+      body.error['details'] = error.data['details'];
+    }
+    if (status >= 500) {
+      scope.logger[status === 500 ? 'error' : 'warn'](
+        { err: error.message, code: error.code, route: scope.route, order_id: scope.orderId },
+        'request failed',
+      );
+    }
+    if (scope.res.headersSent) {
+      scope.res.destroy();
+      return;
+    }
+    sendJson(scope.res, status, body, headers);
+  };
+
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const trace = childTraceContext(parseTraceparent(req.headers.traceparent as string | undefined));
+    const scope: RequestScope = {
+      req,
+      res,
+      requestId,
+      trace,
+      route: 'unknown',
+      logger: baseLogger.child({ requestId, trace_id: trace.traceId }),
+    };
+    res.setHeader('x-request-id', requestId);
+    res.setHeader('traceparent', formatTraceparent(trace));
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics?.requests.inc({ route: scope.route, method: req.method ?? '', status: String(res.statusCode) });
+      metrics?.duration.observe({ route: scope.route }, seconds);
+      scope.logger.debug(
+        {
+          method: req.method,
+          route: scope.route,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+          order_id: scope.orderId,
+        },
+        'request',
+      );
+    });
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://gateway').pathname;
+    } catch {
+      fail(scope, new MeshError('BAD_REQUEST', 'malformed request URL'));
+      return;
+    }
+    dispatch(scope, (req.method ?? 'GET').toUpperCase(), path).catch((error: unknown) => fail(scope, error));
+  };
+}

@@ -1,0 +1,77 @@
+import { postgresEnvShape, redisEnvShape, toPgConfig, toRedisUrl, type PgConfig } from '@mesh/backends';
+import { envBool, envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import { meshEnvSchema, toMeshConfig, z, type MeshConfig } from '@mesh/runtime';
+
+const schema = meshEnvSchema.extend({
+  ...postgresEnvShape,
+  ...redisEnvShape,
+  /** Public port (GATEWAY_PORT, else PORT, else MCP_MESH_HTTP_PORT, else 8080). */
+  GATEWAY_PORT: envInt(0, 0, 65535).optional(),
+  PORT: envInt(0, 0, 65535).optional(),
+  /** Interface to listen on (0.0.0.0 in containers). */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Requests per client per minute; a client is the token's subject, else the address. */
+  RATE_LIMIT: envInt(1000, 1, 100_000_000),
+  RATE_LIMIT_WINDOW: envDurationMs('60s'),
+  /** How long a positive token verification is reused (0 = ask the auth agent every time). */
+  AUTH_CACHE_TTL: envDurationMs('5s'),
+  /** Largest request body in bytes. */
+  BODY_LIMIT: envInt(65_536, 256, 10_485_760),
+  /** The saga's own timeout; POST /orders waits this plus room for compensation. */
+  ORDER_PROCESSING_TIMEOUT: envDurationMs('30s'),
+  /** Timeout of the other upstream calls. */
+  GATEWAY_REQUEST_TIMEOUT: envDurationMs('10s'),
+  /** Read the client address from X-Forwarded-For (only behind a proxy you control, e.g. nginx). */
+  TRUST_PROXY: envBool(false),
+});
+
+export type GatewayEnv = z.output<typeof schema>;
+
+/** api-gateway's settings in plain units. */
+export interface GatewayConfig {
+  readonly env: GatewayEnv;
+  /** Mesh runtime config; its own HTTP port is moved off the public one. */
+  readonly mesh: Partial<MeshConfig>;
+  readonly host: string;
+  readonly port: number;
+  /** For the shared rate-limit counters when there is no Redis. */
+  readonly postgres: PgConfig | undefined;
+  readonly redisUrl: string | undefined;
+  readonly rateLimit: number;
+  readonly rateLimitWindowMs: number;
+  readonly authCacheTtlMs: number;
+  readonly bodyLimitBytes: number;
+  readonly orderTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly trustProxy: boolean;
+}
+
+/**
+ * Reads the environment. The orchestrator hands every agent MCP_MESH_HTTP_PORT; for the gateway that is its
+ * public port, so the mesh runtime's own endpoint (which serves no tools here) moves to a free port.
+ */
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const parsed = parseEnvConfig(
+    schema,
+    resolveSecretFiles(env, ['DB_PASSWORD', 'REDIS_PASSWORD']),
+    'api-gateway',
+  );
+  const port = parsed.GATEWAY_PORT ?? parsed.PORT ?? parsed.MCP_MESH_HTTP_PORT ?? 8080;
+  const mesh = toMeshConfig(parsed);
+  if (mesh.httpPort === port) mesh.httpPort = 0;
+  return Object.freeze({
+    env: parsed,
+    mesh,
+    host: parsed.HOST,
+    port,
+    postgres: toPgConfig(parsed, { defaultDatabase: 'mcp_mesh' }),
+    redisUrl: toRedisUrl(parsed),
+    rateLimit: parsed.RATE_LIMIT,
+    rateLimitWindowMs: parsed.RATE_LIMIT_WINDOW,
+    authCacheTtlMs: parsed.AUTH_CACHE_TTL,
+    bodyLimitBytes: parsed.BODY_LIMIT,
+    orderTimeoutMs: parsed.ORDER_PROCESSING_TIMEOUT + 15_000,
+    requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT,
+    trustProxy: parsed.TRUST_PROXY,
+  });
+}

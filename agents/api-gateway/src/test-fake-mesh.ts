@@ -1,0 +1,92 @@
+import { MeshError } from '@mesh/common';
+import type { MeshCallOptions, MeshPorts, VerifiedToken } from './mesh-ports.js';
+
+/** A scripted mesh for gateway tests: two users with tokens, an order book and switchable failures. */
+export class FakeMesh implements MeshPorts {
+  readonly tokens = new Map<string, VerifiedToken>([
+    [
+      'tok-user-1',
+      { user_id: 'user-1', scopes: ['orders:write', 'orders:read', 'users:read'], expires_at: future() },
+    ],
+    [
+      'tok-user-2',
+      { user_id: 'user-2', scopes: ['orders:write', 'orders:read', 'users:read'], expires_at: future() },
+    ],
+    ['tok-admin', { user_id: 'admin', scopes: ['admin'], expires_at: future() }],
+    ['tok-readonly', { user_id: 'user-3', scopes: ['orders:read'], expires_at: future() }],
+  ]);
+  readonly orders = new Map<string, Record<string, unknown>>();
+  readonly calls: { op: string; options: MeshCallOptions }[] = [];
+  available: Record<string, number> = {
+    order_processing: 1,
+    order_get: 1,
+    auth_login: 1,
+    auth_verify_token: 2,
+    user_get: 3,
+  };
+  /** Thrown by processOrder when set. */
+  orderError: MeshError | undefined;
+  /** Outcome processOrder returns for the next orders (default completed). */
+  outcome: 'completed' | { code: string; message: string } = 'completed';
+
+  async processOrder(order: Record<string, unknown>, options: MeshCallOptions) {
+    this.calls.push({ op: 'processOrder', options });
+    if (this.orderError) throw this.orderError;
+    const id = String(order['order_id']);
+    const result =
+      this.outcome === 'completed'
+        ? { status: 'completed', order_id: id, payment_id: `pay-${id}`, state: 'completed', replayed: false }
+        : { status: 'failed', order_id: id, error: this.outcome, state: 'compensated', replayed: false };
+    this.orders.set(id, {
+      order_id: id,
+      user_id: order['user_id'],
+      status: result.status,
+      state: result.state,
+    });
+    return result;
+  }
+
+  async getOrder(orderId: string, options: MeshCallOptions) {
+    this.calls.push({ op: 'getOrder', options });
+    const order = this.orders.get(orderId);
+    if (!order) throw new MeshError('NOT_FOUND', `order ${orderId} not found`);
+    return order;
+  }
+
+  async login(credentials: { username: string; password: string }, options: MeshCallOptions) {
+    this.calls.push({ op: 'login', options });
+    if (credentials.password !== 'demo') throw new MeshError('UNAUTHORIZED', 'bad credentials');
+    return {
+      access_token: `tok-${credentials.username}`,
+      token_type: 'Bearer',
+      expires_in: 3600,
+      user_id: credentials.username,
+      scopes: [],
+    };
+  }
+
+  async verifyToken(token: string, options: MeshCallOptions) {
+    this.calls.push({ op: 'verifyToken', options });
+    const verified = this.tokens.get(token);
+    if (!verified) throw new MeshError('UNAUTHORIZED', 'invalid token');
+    return verified;
+  }
+
+  async getUser(userId: string, options: MeshCallOptions) {
+    this.calls.push({ op: 'getUser', options });
+    if (userId === 'ghost') throw new MeshError('NOT_FOUND', 'no such user');
+    return { id: userId, username: userId, email: `${userId}@example.com`, name: userId };
+  }
+
+  dependencies() {
+    return { ...this.available };
+  }
+
+  count(op: string): number {
+    return this.calls.filter((call) => call.op === op).length;
+  }
+}
+
+function future(): string {
+  return new Date(Date.now() + 3_600_000).toISOString();
+}
