@@ -226,6 +226,8 @@ export class Registry {
       });
     }
     if (events.length > 0) await this.store.appendEvents(events);
+    // A shared store may have changed behind a lost notification: resynchronise on every check.
+    if (this.store.kind !== 'memory') await this.reload();
     return { unhealthy, evicted };
   }
 

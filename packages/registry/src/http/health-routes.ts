@@ -13,6 +13,7 @@ export const getHealth: Handler = (req, res, ctx) => {
       'x-health-status': 'healthy',
       'x-service-version': VERSION,
       'x-uptime-seconds': String(uptime),
+      'content-length': '0',
     });
     res.end();
     return;

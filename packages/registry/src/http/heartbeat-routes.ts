@@ -68,10 +68,13 @@ export const postHeartbeat: Handler = async (req, res, ctx) => {
   sendHeartbeatResponse(res, result, warnings);
 };
 
+/** An explicit zero length keeps the connection alive (without it Node closes after a bodiless HEAD answer). */
+const EMPTY = { 'content-length': '0' } as const;
+
 /** `HEAD /heartbeat/{agent_id}`: 200 nothing relevant changed, 202 re-POST, 410 unknown or unhealthy. */
 export const headHeartbeat: Handler = async (_req, res, ctx, agentId) => {
   if (!AGENT_ID_PATTERN.test(agentId)) {
-    res.writeHead(400);
+    res.writeHead(400, EMPTY);
     res.end();
     return;
   }
@@ -82,6 +85,6 @@ export const headHeartbeat: Handler = async (_req, res, ctx, agentId) => {
     ctx.logger.warn({ err: error, agent_id: agentId }, 'fast heartbeat failed');
     status = 503;
   }
-  res.writeHead(status);
+  res.writeHead(status, EMPTY);
   res.end();
 };

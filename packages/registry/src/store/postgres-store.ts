@@ -15,6 +15,7 @@ export interface PostgresStoreOptions {
 }
 
 const CHANNEL = 'mesh_registry_changes';
+const EVENT_RETENTION = 100_000;
 
 interface AgentRow {
   record: Omit<AgentRecord, 'status' | 'created_at' | 'last_seen' | 'status_changed_at'>;
@@ -234,6 +235,11 @@ export class PostgresStore implements RegistryStore {
         `WITH d AS (DELETE FROM registry_agents WHERE status = 'unhealthy' AND last_seen < $1 RETURNING agent_id)
          SELECT agent_id, pg_notify('${CHANNEL}', $2) FROM d`,
         [cutoff, this.replicaId],
+      );
+      // The event log is recent history: keep the newest EVENT_RETENTION rows (an index-only range delete).
+      await this.pool.query(
+        'DELETE FROM registry_events WHERE id < (SELECT max(id) FROM registry_events) - $1',
+        [EVENT_RETENTION],
       );
       return result.rows.map((row) => row.agent_id);
     } catch (error: unknown) {
