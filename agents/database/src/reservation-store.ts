@@ -26,6 +26,9 @@ export function mergeItems(items: readonly LineItem[]): LineItem[] {
 
 class InsufficientStock extends Error {}
 
+/** reservation_items.sku references stock: an unknown SKU fails the insert. */
+const FOREIGN_KEY_VIOLATION = '23503';
+
 /**
  * Reservations: stock moves `available → reserved` on reserve (all items or none, never below zero, one
  * reservation per order), `reserved → available` on release or expiry, and `reserved → sold` on commit.
@@ -54,6 +57,13 @@ export class ReservationStore {
         );
         const row = inserted.rows[0];
         if (row === undefined) return undefined;
+        // Everything that takes no stock row lock comes first, so the hot rows stay locked only for the
+        // conditional UPDATE and the COMMIT.
+        await client.query(
+          `INSERT INTO reservation_items (reservation_id, sku, quantity)
+           SELECT $1, sku, quantity FROM unnest($2::text[], $3::int[]) AS r(sku, quantity)`,
+          [row.id, skus, items.map((item) => item.quantity)],
+        );
         await lockStockRows(client, skus);
         const updated = await client.query(
           `UPDATE stock s SET available = s.available - r.quantity, reserved = s.reserved + r.quantity,
@@ -63,15 +73,11 @@ export class ReservationStore {
           [skus, items.map((item) => item.quantity)],
         );
         if (updated.rowCount !== items.length) throw new InsufficientStock();
-        await client.query(
-          `INSERT INTO reservation_items (reservation_id, sku, quantity)
-           SELECT $1, sku, quantity FROM unnest($2::text[], $3::int[]) AS r(sku, quantity)`,
-          [row.id, skus, items.map((item) => item.quantity)],
-        );
         return row;
       });
     } catch (error: unknown) {
-      if (error instanceof InsufficientStock) throw await this.#outOfStock(items);
+      const unknownSku = (error as { code?: string }).code === FOREIGN_KEY_VIOLATION;
+      if (error instanceof InsufficientStock || unknownSku) throw await this.#outOfStock(items);
       throw error;
     }
     if (created === undefined) return this.#existing(input.order_id, reservationId);
@@ -151,6 +157,11 @@ export class ReservationStore {
           data: { reservation_id: reservationId, status: row.status },
         });
       }
+      // Status first: stock rows stay locked only for their UPDATE and the COMMIT.
+      await client.query('UPDATE reservations SET status = $2, updated_at = now() WHERE id = $1', [
+        row.id,
+        target,
+      ]);
       const skus = items.map((item) => item.sku);
       await lockStockRows(client, skus);
       await client.query(
@@ -162,10 +173,6 @@ export class ReservationStore {
              FROM unnest($1::text[], $2::bigint[]) AS r(sku, quantity) WHERE s.sku = r.sku`,
         [skus, items.map((item) => item.quantity)],
       );
-      await client.query('UPDATE reservations SET status = $2, updated_at = now() WHERE id = $1', [
-        row.id,
-        target,
-      ]);
       return { row: { ...row, status: target }, items, changed: true };
     });
     if (outcome.changed) await this.stock.invalidate(outcome.items.map((item) => item.sku));

@@ -26,16 +26,17 @@ export const stockCacheKey = (sku: string): string => `stock:${sku}`;
 export const STOCK_COLUMNS = 'sku, name, price, available, reserved';
 
 /**
- * Locks the given SKUs' rows in sku order. Every transaction touching several stock rows calls this first,
- * so concurrent multi-SKU reservations, releases and commits can never deadlock each other.
+ * Locks several SKUs' rows in sku order before a multi-row stock UPDATE, so concurrent multi-SKU reservations,
+ * releases, commits and expiries can never deadlock each other. A single row needs no pre-lock (saving a round
+ * trip on the hot path). FOR NO KEY UPDATE, like the UPDATE itself, does not block foreign-key checks of
+ * concurrent reservation_items inserts.
  */
-export async function lockStockRows(client: pg.PoolClient, skus: readonly string[]): Promise<Set<string>> {
+export async function lockStockRows(client: pg.PoolClient, skus: readonly string[]): Promise<void> {
   const sorted = [...new Set(skus)].sort();
-  const result = await client.query<{ sku: string }>(
-    'SELECT sku FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE',
-    [sorted],
-  );
-  return new Set(result.rows.map((row) => row.sku));
+  if (sorted.length < 2) return;
+  await client.query('SELECT sku FROM stock WHERE sku = ANY($1::text[]) ORDER BY sku FOR NO KEY UPDATE', [
+    sorted,
+  ]);
 }
 
 /** Stock levels with a short read-through cache per SKU; every write path invalidates what it touched. */
