@@ -20,6 +20,11 @@ export type AnalyticsAgentConfig = Readonly<z.output<typeof schema>>;
 
 /** The analytics agent's settings. */
 export function loadConfig(env: Env = process.env): AnalyticsAgentConfig {
-  const resolved = resolveSecretFiles(env, ['DB_PASSWORD', 'RABBITMQ_URL']);
+  const resolved = resolveSecretFiles(withoutEmpty(env), ['DB_PASSWORD', 'RABBITMQ_URL']);
   return parseEnvConfig(schema, resolved, 'analytics-agent');
+}
+
+/** Compose passes unset variables as empty strings (`${SMS_PROVIDER_URL:-}`): treat those as unset. */
+function withoutEmpty(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
 }

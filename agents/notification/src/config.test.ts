@@ -29,4 +29,8 @@ describe('notification agent config', () => {
       /SMTP_PORT[\s\S]*SMS_PROVIDER_URL/,
     );
   });
+
+  it('treats empty variables as unset, as compose passes them', () => {
+    expect(loadConfig({ SMS_PROVIDER_URL: '', PUSH_PROVIDER_URL: '' }).SMS_PROVIDER_URL).toBeUndefined();
+  });
 });

@@ -39,6 +39,11 @@ export type NotificationAgentConfig = Readonly<z.output<typeof schema>>;
 
 /** The notification agent's settings; passwords and keys may come from `*_FILE` (Docker secrets). */
 export function loadConfig(env: Env = process.env): NotificationAgentConfig {
-  const resolved = resolveSecretFiles(env, ['SMTP_PASSWORD', 'SMS_API_KEY', 'PUSH_API_KEY']);
+  const resolved = resolveSecretFiles(withoutEmpty(env), ['SMTP_PASSWORD', 'SMS_API_KEY', 'PUSH_API_KEY']);
   return parseEnvConfig(schema, resolved, 'notification-agent');
+}
+
+/** Compose passes unset variables as empty strings (`${SMS_PROVIDER_URL:-}`): treat those as unset. */
+function withoutEmpty(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
 }

@@ -56,4 +56,11 @@ describe('payment agent config', () => {
       /PAYMENT_API_KEY_FILE/,
     );
   });
+
+  it('treats an empty PAYMENT_API_KEY as unset and reads the file instead', () => {
+    const { path } = secretFile('key', 'sk_file_key');
+    expect(loadConfig({ PAYMENT_API_KEY: '', PAYMENT_API_KEY_FILE: path }, noSecrets).apiKey).toBe(
+      'sk_file_key',
+    );
+  });
 });

@@ -39,11 +39,11 @@ export interface LoadConfigOptions {
  * Docker secret `/run/secrets/payment_api_key` when mounted, else the sandbox's demo key.
  */
 export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): PaymentAgentConfig {
-  const withDefaults: Record<string, string | undefined> = { ...env };
+  const withDefaults: Record<string, string | undefined> = withoutEmpty(env);
   const dockerSecret = join(options.secretsDir ?? '/run/secrets', 'payment_api_key');
   if (
-    env['PAYMENT_API_KEY'] === undefined &&
-    env['PAYMENT_API_KEY_FILE'] === undefined &&
+    withDefaults['PAYMENT_API_KEY'] === undefined &&
+    withDefaults['PAYMENT_API_KEY_FILE'] === undefined &&
     existsSync(dockerSecret)
   ) {
     withDefaults['PAYMENT_API_KEY_FILE'] = dockerSecret;
@@ -51,11 +51,20 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const resolved = resolveSecretFiles(withDefaults, ['PAYMENT_API_KEY', 'DB_PASSWORD']);
   const parsed = parseEnvConfig(schema, resolved, 'payment-agent');
   const apiKeySource =
-    env['PAYMENT_API_KEY'] !== undefined ? 'env' : parsed.PAYMENT_API_KEY !== undefined ? 'file' : 'demo';
+    withDefaults['PAYMENT_API_KEY'] !== undefined
+      ? 'env'
+      : parsed.PAYMENT_API_KEY !== undefined
+        ? 'file'
+        : 'demo';
   return Object.freeze({
     ...parsed,
     PAYMENT_CURRENCY: parsed.PAYMENT_CURRENCY.toLowerCase(),
     apiKey: parsed.PAYMENT_API_KEY ?? SANDBOX_DEMO_API_KEY,
     apiKeySource,
   });
+}
+
+/** Compose passes unset variables as empty strings (`${SMS_PROVIDER_URL:-}`): treat those as unset. */
+function withoutEmpty(env: Env): Env {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
 }
