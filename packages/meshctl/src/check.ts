@@ -37,7 +37,7 @@ export interface CheckReport {
 /** The manifest dependencies of an agent (tools' and consumer-only ones), as capability names. */
 export function manifestCapabilitiesNeeded(manifest: AgentManifest): string[] {
   const fromTools = manifest.tools.flatMap((tool) => tool.dependencies.map((dep) => dep.capability));
-  const consumer = (manifest as { dependencies?: { capability: string }[] }).dependencies ?? [];
+  const consumer = manifest.dependencies ?? [];
   return [...new Set([...fromTools, ...consumer.map((dep) => dep.capability)])].sort();
 }
 
