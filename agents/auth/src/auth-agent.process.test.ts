@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
 import { defineAgent, isMeshError, type RunningAgent } from '@mesh/runtime';
+import { agentUrl } from './test-agent-process.js';
 import {
   createTestDatabase,
   freePort,
@@ -44,116 +45,111 @@ function errorCode(result: ToolResult): string | undefined {
   return parsed.error?.code;
 }
 
-describe.skipIf(!postgresUrl)('auth-agent: registry and two replicas as processes on loopback', () => {
-  let database: TestDatabase;
-  let registryUrl: string;
-  const replicas: { url: string; process: StartedProcess }[] = [];
-  let client: RunningAgent | undefined;
-  const consumer = defineAgent({ name: 'auth-test-client' });
-  const deps = consumer.consumer({
-    login: { capability: 'auth_login', timeoutMs: 5000 },
-    verify: { capability: 'auth_verify_token', timeoutMs: 5000, idempotent: true },
-  });
-
-  beforeAll(async () => {
-    for (const script of [authMain, registryMain]) {
-      if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
-    }
-    database = await createTestDatabase(postgresUrl!, 'auth');
-    const registryPort = await freePort();
-    registryUrl = `http://127.0.0.1:${registryPort}`;
-    startNode(registryMain, [], {
-      env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
+describe.skipIf(!postgresUrl)(
+  'auth-agent: registry and two replicas as processes on loopback',
+  { timeout: 20_000 },
+  () => {
+    let database: TestDatabase;
+    let registryUrl: string;
+    const replicas: { url: string; process: StartedProcess }[] = [];
+    let client: RunningAgent | undefined;
+    const consumer = defineAgent({ name: 'auth-test-client' });
+    const deps = consumer.consumer({
+      login: { capability: 'auth_login', timeoutMs: 5000 },
+      verify: { capability: 'auth_verify_token', timeoutMs: 5000, idempotent: true },
     });
-    await waitForHttp(`${registryUrl}/health`, { status: 200 });
-    // Both replicas start at once on an empty auth_db: migrations, the demo secret and seeding must not race.
-    for (let i = 0; i < 2; i += 1) {
-      const port = await freePort();
-      const process = startNode(authMain, [], {
-        env: {
-          DATABASE_URL: database.url,
-          REDIS_URL: undefined,
-          REDIS_HOST: undefined,
-          MCP_MESH_REGISTRY_URL: registryUrl,
-          MCP_MESH_HTTP_PORT: String(port),
-          MCP_MESH_HEALTH_INTERVAL: '1s',
-          MCP_MESH_LOG_LEVEL: 'INFO',
-        },
+
+    beforeAll(async () => {
+      for (const script of [authMain, registryMain]) {
+        if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
+      }
+      database = await createTestDatabase(postgresUrl!, 'auth');
+      const registryPort = await freePort();
+      registryUrl = `http://127.0.0.1:${registryPort}`;
+      startNode(registryMain, [], {
+        env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
       });
-      replicas.push({ url: `http://127.0.0.1:${port}`, process });
-    }
-    for (const replica of replicas) {
-      const exited = replica.process.exited.then((code) => Promise.reject(new Error(`exited with ${code}`)));
-      await Promise.race([
-        waitForHttp(`${replica.url}/ready`, { status: 200, timeoutMs: 45_000 }),
-        exited,
-      ]).catch((error: unknown) => {
-        throw new Error(`replica did not become ready: ${String(error)}\n${replica.process.output()}`);
+      await waitForHttp(`${registryUrl}/health`, { status: 200 });
+      // Both replicas start at once on an empty auth_db: migrations, the demo secret and seeding must not race.
+      // Seeding hashes 101 passwords (~3 s idle on 2 cores, 20+ s on a loaded machine), hence the long waits.
+      const processes = [0, 1].map(() =>
+        startNode(authMain, [], {
+          env: {
+            DATABASE_URL: database.url,
+            REDIS_URL: undefined,
+            REDIS_HOST: undefined,
+            MCP_MESH_REGISTRY_URL: registryUrl,
+            MCP_MESH_HTTP_PORT: '0',
+            MCP_MESH_HEALTH_INTERVAL: '1s',
+            MCP_MESH_LOG_LEVEL: 'INFO',
+          },
+        }),
+      );
+      for (const process of processes) replicas.push({ url: await agentUrl(process, 80_000), process });
+      client = await consumer.start({
+        app: undefined,
+        mesh: { registryUrl, healthIntervalMs: 500 },
+        logger: silentLogger(),
       });
-    }
-    client = await consumer.start({
-      app: undefined,
-      mesh: { registryUrl, healthIntervalMs: 500 },
-      logger: silentLogger(),
+    }, 100_000);
+
+    afterAll(async () => {
+      await client?.stop();
+      await stopAllProcesses();
+      await database?.drop();
     });
-  }, 60_000);
 
-  afterAll(async () => {
-    await client?.stop();
-    await stopAllProcesses();
-    await database?.drop();
-  });
-
-  it('seeds the demo credentials once between the two replicas', () => {
-    const seeded = replicas.map((replica) => {
-      const line = replica.process
-        .output()
-        .split('\n')
-        .find((text) => text.includes('"demo credentials'));
-      return JSON.parse(line ?? '{}') as { created?: number; durationMs?: number };
-    });
-    expect(seeded.map((s) => s.created).sort()).toEqual([0, 101]);
-  });
-
-  it('logs in on one replica and verifies the token on the other', async () => {
-    const [a, b] = [replicas[0]!.url, replicas[1]!.url];
-    const login = await callTool(a, 'auth_login', { username: 'user-42', password: 'demo' });
-    expect(login.structuredContent).toMatchObject({ token_type: 'Bearer', user_id: 'user-42' });
-    const token = login.structuredContent?.['access_token'] as string;
-    const verified = await callTool(b, 'auth_verify_token', { token, scope: 'orders:write' });
-    expect(verified.structuredContent).toMatchObject({ valid: true, user_id: 'user-42' });
-    expect(errorCode(await callTool(b, 'auth_verify_token', { token, scope: 'users:write' }))).toBe(
-      'FORBIDDEN',
-    );
-  });
-
-  it('honours a revocation made on the other replica', async () => {
-    const [a, b] = [replicas[0]!.url, replicas[1]!.url];
-    const login = await callTool(b, 'auth_login', { username: 'user-7', password: 'demo' });
-    const token = login.structuredContent?.['access_token'] as string;
-    expect((await callTool(a, 'auth_revoke_token', { token })).structuredContent).toMatchObject({
-      revoked: true,
-    });
-    expect(errorCode(await callTool(b, 'auth_verify_token', { token }))).toBe('UNAUTHORIZED');
-  });
-
-  it('rejects a wrong password with UNAUTHORIZED', async () => {
-    const result = await callTool(replicas[1]!.url, 'auth_login', { username: 'user-1', password: 'nope' });
-    expect(errorCode(result)).toBe('UNAUTHORIZED');
-  });
-
-  it('is reachable through the mesh by capability, across both replicas', async () => {
-    await waitFor(async () => (deps.verify.providers === 2 && deps.login.available ? true : undefined), {
-      timeoutMs: 15_000,
-      description: 'both auth replicas resolved',
-    });
-    const login = await deps.login.call<{ access_token: string }>({ username: 'user-9', password: 'demo' });
-    for (let i = 0; i < 4; i += 1) {
-      await expect(deps.verify.call({ token: login.access_token })).resolves.toMatchObject({
-        user_id: 'user-9',
+    it('seeds the demo credentials once between the two replicas', () => {
+      const seeded = replicas.map((replica) => {
+        const line = replica.process
+          .output()
+          .split('\n')
+          .find((text) => text.includes('"demo credentials'));
+        return JSON.parse(line ?? '{}') as { created?: number; durationMs?: number };
       });
-    }
-    const failure = await deps.verify.call({ token: 'x'.repeat(20) }).catch((error: unknown) => error);
-    expect(isMeshError(failure, 'UNAUTHORIZED')).toBe(true);
-  });
-});
+      expect(seeded.map((s) => s.created).sort()).toEqual([0, 101]);
+    });
+
+    it('logs in on one replica and verifies the token on the other', async () => {
+      const [a, b] = [replicas[0]!.url, replicas[1]!.url];
+      const login = await callTool(a, 'auth_login', { username: 'user-42', password: 'demo' });
+      expect(login.structuredContent).toMatchObject({ token_type: 'Bearer', user_id: 'user-42' });
+      const token = login.structuredContent?.['access_token'] as string;
+      const verified = await callTool(b, 'auth_verify_token', { token, scope: 'orders:write' });
+      expect(verified.structuredContent).toMatchObject({ valid: true, user_id: 'user-42' });
+      expect(errorCode(await callTool(b, 'auth_verify_token', { token, scope: 'users:write' }))).toBe(
+        'FORBIDDEN',
+      );
+    });
+
+    it('honours a revocation made on the other replica', async () => {
+      const [a, b] = [replicas[0]!.url, replicas[1]!.url];
+      const login = await callTool(b, 'auth_login', { username: 'user-7', password: 'demo' });
+      const token = login.structuredContent?.['access_token'] as string;
+      expect((await callTool(a, 'auth_revoke_token', { token })).structuredContent).toMatchObject({
+        revoked: true,
+      });
+      expect(errorCode(await callTool(b, 'auth_verify_token', { token }))).toBe('UNAUTHORIZED');
+    });
+
+    it('rejects a wrong password with UNAUTHORIZED', async () => {
+      const result = await callTool(replicas[1]!.url, 'auth_login', { username: 'user-1', password: 'nope' });
+      expect(errorCode(result)).toBe('UNAUTHORIZED');
+    });
+
+    it('is reachable through the mesh by capability, across both replicas', async () => {
+      await waitFor(async () => (deps.verify.providers === 2 && deps.login.available ? true : undefined), {
+        timeoutMs: 15_000,
+        description: 'both auth replicas resolved',
+      });
+      const login = await deps.login.call<{ access_token: string }>({ username: 'user-9', password: 'demo' });
+      for (let i = 0; i < 4; i += 1) {
+        await expect(deps.verify.call({ token: login.access_token })).resolves.toMatchObject({
+          user_id: 'user-9',
+        });
+      }
+      const failure = await deps.verify.call({ token: 'x'.repeat(20) }).catch((error: unknown) => error);
+      expect(isMeshError(failure, 'UNAUTHORIZED')).toBe(true);
+    }, 30_000);
+  },
+);

@@ -11,6 +11,7 @@ import {
   waitForHttp,
   type StartedProcess,
 } from '@mesh/testkit';
+import { agentUrl } from './test-agent-process.js';
 import { fakePorts } from './test-fake-ports.js';
 
 const userMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -28,7 +29,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
  * user-agent as a real process between a real registry process and, in this test process, stand-in
  * providers of data_query/data_storage (database-agent) and auth_register_credentials (auth-agent).
  */
-describe('user-agent: registry, user-agent and fake providers on loopback', () => {
+describe('user-agent: registry, user-agent and fake providers on loopback', { timeout: 20_000 }, () => {
   const fake = fakePorts();
   const operation = z.looseObject({ op: z.string() });
   const provider = defineAgent({ name: 'fake-database-agent' });
@@ -70,11 +71,10 @@ describe('user-agent: registry, user-agent and fake providers on loopback', () =
     const mesh = { registryUrl, healthIntervalMs: 500 };
     running.push(await provider.start({ app: undefined, mesh, logger }));
     running.push(await auth.start({ app: undefined, mesh, logger }));
-    const port = await freePort();
     userAgent = startNode(userMain, [], {
       env: {
         MCP_MESH_REGISTRY_URL: registryUrl,
-        MCP_MESH_HTTP_PORT: String(port),
+        MCP_MESH_HTTP_PORT: '0',
         MCP_MESH_HEALTH_INTERVAL: '1s',
         USER_CACHE_TTL: '60s',
         REDIS_URL: undefined,
@@ -82,14 +82,8 @@ describe('user-agent: registry, user-agent and fake providers on loopback', () =
         CACHE_HOST: undefined,
       },
     });
-    const exited = userAgent.exited.then((code) => Promise.reject(new Error(`exited with ${code}`)));
-    // /ready turns 200 once every required dependency has a provider.
-    await Promise.race([
-      waitForHttp(`http://127.0.0.1:${port}/ready`, { status: 200, timeoutMs: 20_000 }),
-      exited,
-    ]).catch((error: unknown) => {
-      throw new Error(`user-agent not ready: ${String(error)}\n${userAgent.output()}`);
-    });
+    // Ready only once every required dependency (the fake providers above) has a provider.
+    await agentUrl(userAgent, 20_000);
     running.push(await client.start({ app: undefined, mesh, logger }));
     await waitFor(async () => (users.get.available && users.create.available ? true : undefined), {
       timeoutMs: 15_000,
