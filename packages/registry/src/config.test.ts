@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { isMeshError } from '@mesh/common';
+import { loadConfig } from './config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error: unknown) {
+    if (isMeshError(error, 'CONFIG_INVALID')) return error.data?.['problems'] as string[];
+    throw error;
+  }
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 8000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      dbPoolMax: 10,
+      timeoutThresholdMs: 20_000,
+      healthCheckIntervalMs: 10_000,
+      evictionThresholdMs: 300_000,
+      watchPingIntervalMs: 15_000,
+      maxBodyBytes: 1024 * 1024,
+      logLevel: 'info',
+    });
+  });
+
+  it('takes PORT when MCP_MESH_REGISTRY_PORT is unset, and the specific name over it', () => {
+    expect(loadConfig({ PORT: '9000' }).port).toBe(9000);
+    expect(loadConfig({ PORT: '9000', MCP_MESH_REGISTRY_PORT: '9100' }).port).toBe(9100);
+  });
+
+  it('reads durations in seconds or with units and MCP Mesh log level names', () => {
+    const config = loadConfig({
+      DEFAULT_TIMEOUT_THRESHOLD: '30',
+      HEALTH_CHECK_INTERVAL: '500ms',
+      MCP_MESH_LOG_LEVEL: 'WARNING',
+    });
+    expect(config.timeoutThresholdMs).toBe(30_000);
+    expect(config.healthCheckIntervalMs).toBe(500);
+    expect(config.logLevel).toBe('warn');
+  });
+
+  it('lists every problem by variable name', () => {
+    const found = problems({
+      MCP_MESH_REGISTRY_PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      HEALTH_CHECK_INTERVAL: 'soon',
+      MCP_MESH_LOG_LEVEL: 'loud',
+    });
+    expect(found.join('\n')).toMatch(/DATABASE_URL/);
+    expect(found.join('\n')).toMatch(/HEALTH_CHECK_INTERVAL/);
+    expect(found.join('\n')).toMatch(/MCP_MESH_LOG_LEVEL/);
+  });
+
+  it('rejects a bad port and an eviction threshold not above the health timeout', () => {
+    expect(problems({ PORT: '70000' }).join()).toMatch(/PORT/);
+    expect(problems({ EVICTION_THRESHOLD: '10s' }).join()).toMatch(/EVICTION_THRESHOLD/);
+  });
+});

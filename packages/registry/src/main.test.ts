@@ -1,0 +1,49 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startNode, waitForHttp } from '@mesh/testkit';
+import { describe, expect, it } from 'vitest';
+import { agentBody, postJson } from './test-support.js';
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
+
+describe('node dist/main.js', () => {
+  it('serves, then on SIGTERM ends watch streams, stops and exits 0', async () => {
+    const port = await freePort();
+    const child = startNode(MAIN, [], {
+      env: {
+        MCP_MESH_REGISTRY_HOST: '127.0.0.1',
+        MCP_MESH_REGISTRY_PORT: String(port),
+        MCP_MESH_LOG_LEVEL: 'info',
+      },
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitForHttp(`${url}/health`, { status: 200, timeoutMs: 15_000 });
+      await postJson(`${url}/heartbeat`, agentBody('w1', [{ capability: 'x' }]));
+      const watch = await fetch(`${url}/watch/w1`);
+      const reader = watch.body!.getReader();
+      await reader.read();
+      child.child.kill('SIGTERM');
+      expect(await child.exited).toBe(0);
+      let ended = false;
+      for (let i = 0; i < 10 && !ended; i += 1) ended = (await reader.read()).done;
+      expect(ended).toBe(true);
+      const lines = child
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string });
+      expect(lines.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['registry listening', 'shutting down', 'registry stopped']),
+      );
+    } finally {
+      await child.stop();
+    }
+  });
+
+  it('refuses to start with invalid configuration, naming the variable', async () => {
+    const child = startNode(MAIN, [], { env: { MCP_MESH_REGISTRY_PORT: 'eighty' } });
+    expect(await child.exited).toBe(2);
+    expect(child.output()).toContain('MCP_MESH_REGISTRY_PORT');
+  });
+});
