@@ -108,6 +108,10 @@ export class AmqpEventBus implements EventBus {
     channel.on('error', (error: Error) => {
       this.#options.logger.warn({ err: error.message }, 'amqp channel error');
     });
+    // A channel can die alone (a protocol error); closing the connection then reconnects everything.
+    channel.on('close', () => {
+      if (!this.#closed) connection.close().catch(() => undefined);
+    });
     await channel.assertExchange(this.#options.exchange, 'topic', { durable: true });
     await channel.prefetch(16);
     this.#options.logger.info(
