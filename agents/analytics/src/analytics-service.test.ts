@@ -47,6 +47,28 @@ describe('analytics service', () => {
     expect((await service.report(60)).revenue).toBe(1150);
   });
 
+  it('counts a compensated order as one failure, whether reported as failed, compensated or both', async () => {
+    const { batcher, service } = setup();
+    service.record({ type: 'order_completed', order_id: 'ok', amount: 1, occurred_at: minutesAgo(1) });
+    service.record({ type: 'orders.compensated', order_id: 'only-comp', occurred_at: minutesAgo(1) });
+    service.record({ type: 'orders.failed', order_id: 'both-stored', occurred_at: minutesAgo(1) });
+    service.record({ type: 'orders.compensated', order_id: 'both-stored', occurred_at: minutesAgo(1) });
+    service.record({ type: 'orders.failed', order_id: 'split', occurred_at: minutesAgo(1) });
+    await batcher.flush();
+    service.record({ type: 'orders.compensated', order_id: 'split', occurred_at: minutesAgo(1) });
+    service.record({ type: 'orders.failed', order_id: 'both-buffered', occurred_at: minutesAgo(1) });
+    service.record({ type: 'orders.compensated', order_id: 'both-buffered', occurred_at: minutesAgo(1) });
+    service.record({ type: 'orders.failed', order_id: 'only-failed', occurred_at: minutesAgo(1) });
+    const report = await service.report(10);
+    expect(report).toMatchObject({
+      completed: 1,
+      failed: 5,
+      compensated: 4,
+      failure_rate: 0.8333,
+      compensation_rate: 0.6667,
+    });
+  });
+
   it('counts an event once when it is both stored and buffered again', async () => {
     const { batcher, service } = setup();
     service.record({ type: 'order_completed', order_id: 'o-1', amount: 5, occurred_at: minutesAgo(1) });

@@ -10,11 +10,12 @@ export interface AnalyticsReport {
   orders_per_minute: number;
   revenue: number;
   completed: number;
+  /** Orders that failed, compensated ones included (each order once). */
   failed: number;
   compensated: number;
   /** failed / (completed + failed) */
   failure_rate: number;
-  /** compensated / (completed + failed) */
+  /** compensated / (completed + failed): the share of finished orders whose side effects were undone. */
   compensation_rate: number;
   /** Events counted from the in-memory buffer (not yet written). */
   unflushed: number;
@@ -52,19 +53,40 @@ export class AnalyticsService {
     const now = this.now();
     const since = new Date(now.getTime() - windowMinutes * 60_000);
     const pending = this.options.batcher.pending().filter((event) => event.occurredAt >= since);
-    const [totals, stored] = await Promise.all([
+    const failures = pending.filter((event) => event.kind === 'failed' || event.kind === 'compensated');
+    // The partner of a buffered failure: the same order's other kind, stored or buffered.
+    const partners = failures.map((event) => {
+      const type = event.kind === 'failed' ? 'compensated' : 'failed';
+      return { ...event, type, kind: type } as const;
+    });
+    const [totals, stored, storedPartners, storedBoth] = await Promise.all([
       this.options.store.totals(since),
       this.options.store.existing(pending),
+      this.options.store.existing(partners),
+      this.options.store.failedAndCompensated(since),
     ]);
-    let unflushed = 0;
+    const unflushedKeys = new Set<string>();
     for (const event of pending) {
       if (stored.has(eventKey(event))) continue;
       addToTotals(totals, event);
-      unflushed += 1;
+      unflushedKeys.add(eventKey(event));
     }
+    let both = storedBoth;
+    for (const partner of partners) {
+      const own = eventKey({
+        orderId: partner.orderId,
+        type: partner.kind === 'failed' ? 'compensated' : 'failed',
+      });
+      if (!unflushedKeys.has(own)) continue;
+      const key = eventKey(partner);
+      // Count a pair once: when both halves are buffered, only from the compensated side.
+      if (storedPartners.has(key) || (unflushedKeys.has(key) && partner.kind === 'failed')) both += 1;
+    }
+    const unflushed = unflushedKeys.size;
     const completed = totals.completed.count;
-    const failed = totals.failed.count;
     const compensated = totals.compensated.count;
+    // A compensated order failed too; an order reported both ways counts once.
+    const failed = totals.failed.count + compensated - both;
     const finished = completed + failed;
     return {
       window_minutes: windowMinutes,

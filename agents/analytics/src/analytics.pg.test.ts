@@ -47,18 +47,29 @@ describe.skipIf(!pgUrl)('analytics with PostgreSQL', () => {
     expect(await analytics.report(5)).toMatchObject({ completed: 2, failed: 1, revenue: 30.5, unflushed: 1 });
     await first.close();
     expect(await storedCount(db.url)).toBe(3);
+    const reopened = await build({ BATCH_SIZE: '2' });
+    reopened.services.analytics.record({ type: 'order_compensated', order_id: 'b-3', amount: 7 });
+    expect(await reopened.services.analytics.report(5)).toMatchObject({
+      failed: 1,
+      compensated: 1,
+      unflushed: 1,
+    });
+    await reopened.close();
+    expect(await storedCount(db.url)).toBe(4);
 
     const second = await build({ BATCH_SIZE: '2' });
     expect(await second.services.analytics.report(5)).toMatchObject({
       completed: 2,
       failed: 1,
+      compensated: 1,
+      compensation_rate: 0.3333,
       revenue: 30.5,
       failure_rate: 0.3333,
       unflushed: 0,
     });
     second.services.analytics.record({ type: 'order.completed', order_id: 'b-1', amount: 10 });
     await second.close();
-    expect(await storedCount(db.url)).toBe(3);
+    expect(await storedCount(db.url)).toBe(4);
   });
 
   it('writes buffered events when the processing interval passes', async () => {

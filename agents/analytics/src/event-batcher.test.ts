@@ -70,6 +70,7 @@ describe('event batcher', () => {
         failing ? Promise.reject(new Error('database down')) : memory.insertBatch(events),
       totals: (since) => memory.totals(since),
       existing: (events) => memory.existing(events),
+      failedAndCompensated: (since) => memory.failedAndCompensated(since),
     };
     const dropped: number[] = [];
     const batcher = new EventBatcher({

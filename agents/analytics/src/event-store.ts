@@ -31,6 +31,8 @@ export interface OrderEventStore {
   totals(since: Date): Promise<WindowTotals>;
   /** Which of these keys (see eventKey) are already stored. */
   existing(events: readonly OrderEvent[]): Promise<Set<string>>;
+  /** Orders with both a `failed` and a `compensated` event at or after `since` (so they count as one failure). */
+  failedAndCompensated(since: Date): Promise<number>;
 }
 
 /** In-process store for unit tests and for running without PostgreSQL. */
@@ -59,6 +61,17 @@ export class MemoryOrderEventStore implements OrderEventStore {
 
   async existing(events: readonly OrderEvent[]): Promise<Set<string>> {
     return new Set(events.map(eventKey).filter((key) => this.events.has(key)));
+  }
+
+  async failedAndCompensated(since: Date): Promise<number> {
+    const kinds = new Map<string, Set<string>>();
+    for (const event of this.events.values()) {
+      if (event.occurredAt < since || (event.kind !== 'failed' && event.kind !== 'compensated')) continue;
+      const seen = kinds.get(event.orderId) ?? new Set<string>();
+      seen.add(event.kind);
+      kinds.set(event.orderId, seen);
+    }
+    return [...kinds.values()].filter((seen) => seen.size === 2).length;
   }
 
   get size(): number {

@@ -61,6 +61,17 @@ export class PgOrderEventStore implements OrderEventStore {
     return totals;
   }
 
+  async failedAndCompensated(since: Date): Promise<number> {
+    const result = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM (
+         SELECT order_id FROM order_events
+         WHERE occurred_at >= $1 AND kind IN ('failed', 'compensated')
+         GROUP BY order_id HAVING count(DISTINCT kind) = 2) AS both_kinds`,
+      [since],
+    );
+    return Number(result.rows[0]?.n ?? 0);
+  }
+
   async existing(events: readonly OrderEvent[]): Promise<Set<string>> {
     if (events.length === 0) return new Set();
     const result = await this.pool.query<{ order_id: string; type: string }>(
