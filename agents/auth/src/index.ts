@@ -13,4 +13,6 @@ export { resolveJwtSecret, loadOrCreateSharedSecret } from './jwt-secret.js';
 export { seedDemoCredentials, demoAccounts, DEMO_PASSWORD } from './demo-seed.js';
 export type { DemoAccount, SeedResult } from './demo-seed.js';
 export { authMigrations } from './migrations.js';
+export { createAuthStack } from './auth-stack.js';
+export type { AuthStack, AuthStackOptions } from './auth-stack.js';
 export { scopeAllows, ADMIN_SCOPE, DEFAULT_USER_SCOPES } from './scopes.js';

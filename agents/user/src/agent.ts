@@ -94,12 +94,13 @@ agent.tool({
   name: 'user_create',
   version: '1.0.0',
   tags: ['users'],
-  description: 'Creates the profile and the login credentials. CONFLICT (data.field), VALIDATION_FAILED.',
+  description:
+    'Creates the profile and the login credentials. Retry-safe with user_id or an idempotency key. ' +
+    'CONFLICT (data.field), VALIDATION_FAILED.',
   input: createUserInput,
   output: userSchema,
-  idempotent: true,
   dependencies: { storage: dataStorage, query: dataQuery, auth: registerCredentials },
-  handler: (input, ctx) => ctx.app.users.create(bindPorts(ctx.deps), input),
+  handler: (input, ctx) => ctx.app.users.create(bindPorts(ctx.deps), input, ctx.idempotencyKey),
 });
 
 agent.tool({

@@ -120,6 +120,18 @@ describe('user service', () => {
     expect(fake.credentials.get('user-500')).toEqual({ username: 'retry', password: 'pw-1234' });
   });
 
+  it('derives the new user id from the idempotency key, so a retry without user_id finishes the same user', async () => {
+    const input = { username: 'keyed', email: 'k@example.com', name: 'K', password: 'pw-1234' };
+    const flaky = { ...fake.ports, registerCredentials: async () => Promise.reject(new Error('auth down')) };
+    await expect(service.create(flaky, input, 'order-form-1')).rejects.toThrow('auth down');
+    const user = await service.create(fake.ports, input, 'order-form-1');
+    expect(fake.rows.size).toBe(2);
+    expect(fake.credentials.get(user.id)).toMatchObject({ username: 'keyed' });
+    await expect(
+      service.create(fake.ports, { ...input, username: 'other' }, 'order-form-2'),
+    ).resolves.not.toEqual(expect.objectContaining({ id: user.id }));
+  });
+
   it('lists users with paging and the total', async () => {
     fake.rows.set('user-2', {
       id: 'user-2',

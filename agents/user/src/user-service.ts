@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Cache } from '@mesh/backends';
 import { MeshError, isMeshError, silentLogger, type Logger } from '@mesh/common';
 import {
@@ -58,6 +58,11 @@ function toUser(raw: unknown): User | undefined {
   return parsed.data;
 }
 
+/** The same caller key always names the same new user, so a retried user_create finishes instead of clashing. */
+function idFromKey(key: string): string {
+  return `user-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+}
+
 function notFound(userId: string): MeshError {
   return new MeshError('NOT_FOUND', `user ${userId} not found`, { data: { user_id: userId } });
 }
@@ -99,10 +104,12 @@ export class UserService {
 
   /**
    * Profile first (business_db decides username uniqueness), then credentials. A retry with the same
-   * user_id finds its own profile and completes the credentials, so a half-done creation can be finished.
+   * user_id (or the same idempotency key, from which the id is derived) finds its own profile and completes
+   * the credentials, so a half-done creation can be finished.
    */
-  async create(ports: UserPorts, input: CreateUserInput): Promise<User> {
-    const id = input.user_id ?? `user-${randomUUID()}`;
+  async create(ports: UserPorts, input: CreateUserInput, idempotencyKey?: string): Promise<User> {
+    const id =
+      input.user_id ?? (idempotencyKey === undefined ? `user-${randomUUID()}` : idFromKey(idempotencyKey));
     const phone = input.phone === undefined ? {} : { phone: input.phone };
     const profile = {
       user_id: id,
