@@ -7,7 +7,7 @@ import { ensureDatabases, withDatabase } from './databases.js';
 import { freePort, portIsFree } from './ports.js';
 import { spawnDetached } from './processes.js';
 import { awaitReady, httpReady, jsonLineWith, ReadinessError } from './readiness.js';
-import { writeState, type MeshState, type ProcessRecord } from './state.js';
+import { isAlive, writeState, type MeshState, type ProcessRecord } from './state.js';
 import { expand, expandAll } from './template.js';
 
 export interface LauncherOptions {
@@ -46,6 +46,7 @@ export class Launcher {
       registryUrl: `http://127.0.0.1:${registryPort}`,
       processes: [],
     };
+    Object.assign(this.exports, this.state.exports ?? {});
   }
 
   private record(p: ProcessRecord): void {
@@ -117,6 +118,8 @@ export class Launcher {
       return `${entry.url_env} (real server)`;
     }
     if (entry.command === undefined) return 'in-process fallback';
+    const running = this.state.processes.find((p) => p.name === entry.name && isAlive(p.pid));
+    if (running) return `already running (pid ${running.pid})`;
     const ports: Record<string, number> = {};
     for (const [key, port] of Object.entries(entry.ports)) {
       ports[key] = port + this.options.portOffset;
@@ -167,6 +170,8 @@ export class Launcher {
     }
     const exported = expandAll(entry.exports, { ...scope, ...(json ? { json } : {}) });
     Object.assign(this.exports, exported);
+    this.state.exports = { ...this.exports };
+    writeState(this.options.home, this.state);
     const adminUrl = exported[entry.url_env];
     if (entry.databases.length > 0 && adminUrl !== undefined)
       await ensureDatabases(adminUrl, entry.databases);

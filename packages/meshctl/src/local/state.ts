@@ -28,6 +28,8 @@ export interface MeshState {
   readyMs?: number;
   registryUrl: string;
   gatewayUrl?: string;
+  /** Variables the running infrastructure hands to agents (so a later `start <agent>` gets them too). */
+  exports?: Record<string, string>;
   processes: ProcessRecord[];
 }
 

@@ -78,6 +78,22 @@ describe('up (local processes)', () => {
     expect(readState(home)).toBeUndefined();
   });
 
+  it('starts a single agent later without starting the infrastructure twice', async () => {
+    const arch = loadArchitecture(join(root, 'architecture.yml'));
+    const { opts, lines, home } = await options();
+    expect((await up(arch, opts)).status, lines.join('\n')).toBe('started');
+    await stopMesh(home, { graceMs: 2000, names: ['shop-agent'], log: () => undefined });
+    const later: string[] = [];
+    const result = await up(arch, { ...opts, agents: ['shop-agent'], log: (l) => later.push(l) });
+    expect(result.status, later.join('\n')).toBe('started');
+    expect(later.some((l) => l.includes('fakedb ready: already running'))).toBe(true);
+    const state = readState(home)!;
+    expect(state.processes.filter((p) => p.name === 'fakedb')).toHaveLength(1);
+    const shop = state.processes.find((p) => p.name === 'shop-agent')!;
+    expect(isAlive(shop.pid)).toBe(true);
+    expect(shop.env['DATABASE_URL']).toMatch(/^postgres:\/\/u:p@127\.0\.0\.1:\d+\/postgres$/);
+  });
+
   it('stops the start with the tail of the log when an agent never becomes ready', async () => {
     const arch = loadArchitecture(join(root, 'architecture.yml'));
     const { opts, lines, home } = await options({ FAKE_NEVER_READY: '1' }, 1500);
