@@ -79,3 +79,18 @@ describe.skipIf(!postgresUrl)('ensureDatabase (real PostgreSQL)', () => {
     }
   });
 });
+
+describe.skipIf(!postgresUrl)('ensureDatabase with an existing database', () => {
+  it('returns false without touching the maintenance database', async () => {
+    const database = await createTestDatabase(postgresUrl!);
+    try {
+      const config = toPgConfig(
+        { DATABASE_URL: database.url, DB_PORT: 5432, DB_POOL_MAX: 1 },
+        { defaultDatabase: 'unused' },
+      )!;
+      expect(await ensureDatabase(config, { maintenanceDatabase: 'no_such_maintenance_db' })).toBe(false);
+    } finally {
+      await database.drop();
+    }
+  });
+});

@@ -33,6 +33,7 @@ export function createPgPool(config: PgConfig, options: CreatePgPoolOptions = {}
 
 const DUPLICATE_DATABASE = '42P04';
 const UNIQUE_VIOLATION = '23505';
+const INVALID_CATALOG_NAME = '3D000';
 
 export interface EnsureDatabaseOptions {
   logger?: Logger;
@@ -50,18 +51,28 @@ export async function ensureDatabase(
   options: EnsureDatabaseOptions = {},
 ): Promise<boolean> {
   const logger = options.logger ?? silentLogger();
-  const client = new pg.Client({
-    host: config.host,
-    port: config.port,
-    database: options.maintenanceDatabase ?? 'postgres',
-    user: config.user,
-    password: config.password,
-    connectionTimeoutMillis: 5_000,
-  });
-  await client.connect();
+  const connect = async (database: string): Promise<pg.Client> => {
+    const client = new pg.Client({
+      host: config.host,
+      port: config.port,
+      database,
+      user: config.user,
+      password: config.password,
+      connectionTimeoutMillis: 5_000,
+    });
+    await client.connect();
+    return client;
+  };
+  // Connecting to the database itself first means a role without CREATEDB (or without access to the
+  // maintenance database) works whenever the database already exists.
   try {
-    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [config.database]);
-    if (existing.rowCount !== null && existing.rowCount > 0) return false;
+    await (await connect(config.database)).end();
+    return false;
+  } catch (error: unknown) {
+    if ((error as { code?: string }).code !== INVALID_CATALOG_NAME) throw error;
+  }
+  const client = await connect(options.maintenanceDatabase ?? 'postgres');
+  try {
     try {
       await client.query(`CREATE DATABASE ${client.escapeIdentifier(config.database)}`);
     } catch (error: unknown) {
