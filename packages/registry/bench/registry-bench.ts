@@ -29,6 +29,21 @@ interface Figures {
   errors: number;
 }
 
+const EMPTY_FIGURES: Figures = {
+  postRps: 0,
+  postP50: 0,
+  postP99: 0,
+  headRps: 0,
+  headP50: 0,
+  headP99: 0,
+  fixedP99: 0,
+  fixedRps: 0,
+  agentsP50: 0,
+  agentsP99: 0,
+  agentsRps: 0,
+  errors: 0,
+};
+
 function run(options: autocannon.Options): Promise<Result> {
   return new Promise((resolve, reject) => {
     autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options }, (error, result) =>
@@ -41,22 +56,10 @@ function failures(result: Result): number {
   return result.errors + result.timeouts + result.non2xx;
 }
 
-async function measure(target: Target, bodies: readonly string[]): Promise<Figures> {
-  process.stderr.write(`${target.label}: registering ${bodies.length} agents\n`);
-  await registerAll(target.url, bodies);
-  let postIndex = 0;
-  process.stderr.write(`${target.label}: full heartbeats\n`);
-  const post = await run({
-    url: target.url,
-    requests: [
-      {
-        method: 'POST',
-        path: '/heartbeat',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: bodies[(postIndex += 1) % bodies.length]! }),
-      },
-    ],
-  });
+type Phase = 'post' | 'head' | 'fixed' | 'agents';
+
+async function runPhase(phase: Phase, target: Target, bodies: readonly string[]): Promise<Partial<Figures>> {
+  process.stderr.write(`${target.label}: ${phase}\n`);
   const head = (rate?: number) =>
     runLoad({
       url: target.url,
@@ -66,26 +69,45 @@ async function measure(target: Target, bodies: readonly string[]): Promise<Figur
       durationMs: SECONDS * 1000,
       ...(rate === undefined ? {} : { rate }),
     });
-  process.stderr.write(`${target.label}: HEAD heartbeats\n`);
-  const headResult = await head();
-  process.stderr.write(`${target.label}: HEAD at ${FIXED_RATE}/s\n`);
-  const fixed = await head(FIXED_RATE);
-  process.stderr.write(`${target.label}: GET /agents\n`);
-  const agents = await run({ url: `${target.url}/agents` });
-  return {
-    postRps: post.requests.average,
-    postP50: post.latency.p50,
-    postP99: post.latency.p99,
-    headRps: headResult.rps,
-    headP50: headResult.p50,
-    headP99: headResult.p99,
-    fixedP99: fixed.p99,
-    fixedRps: fixed.rps,
-    agentsP50: agents.latency.p50,
-    agentsP99: agents.latency.p99,
-    agentsRps: agents.requests.average,
-    errors: failures(post) + headResult.errors + fixed.errors + failures(agents),
-  };
+  switch (phase) {
+    case 'post': {
+      let postIndex = 0;
+      const post = await run({
+        url: target.url,
+        requests: [
+          {
+            method: 'POST',
+            path: '/heartbeat',
+            headers: { 'content-type': 'application/json' },
+            setupRequest: (request) => ({ ...request, body: bodies[(postIndex += 1) % bodies.length]! }),
+          },
+        ],
+      });
+      return {
+        postRps: post.requests.average,
+        postP50: post.latency.p50,
+        postP99: post.latency.p99,
+        errors: failures(post),
+      };
+    }
+    case 'head': {
+      const result = await head();
+      return { headRps: result.rps, headP50: result.p50, headP99: result.p99, errors: result.errors };
+    }
+    case 'fixed': {
+      const result = await head(FIXED_RATE);
+      return { fixedP99: result.p99, fixedRps: result.rps, errors: result.errors };
+    }
+    case 'agents': {
+      const agents = await run({ url: `${target.url}/agents` });
+      return {
+        agentsP50: agents.latency.p50,
+        agentsP99: agents.latency.p99,
+        agentsRps: agents.requests.average,
+        errors: failures(agents),
+      };
+    }
+  }
 }
 
 function ratio(ours: number, official: number | undefined, lowerIsBetter = false): string {
@@ -117,28 +139,36 @@ function table(results: { label: string; figures: Figures }[]): string {
 async function main(): Promise<void> {
   const bodies = agentBodies(AGENTS);
   const postgresUrl = process.env['MESH_TEST_POSTGRES_URL'];
-  const starters: [string, () => Promise<Target | undefined>][] = [
-    ['official', startOfficial],
-    ['memory', () => startOurs()],
-    ['postgres', () => (postgresUrl ? startOurs(postgresUrl) : Promise.resolve(undefined))],
-  ];
-  const results: { label: string; figures: Figures }[] = [];
-  for (const [name, start] of starters) {
-    const target = await start();
-    if (target === undefined) {
-      process.stderr.write(`skipping ${name}: not available here\n`);
-      continue;
+  const targets: Target[] = [];
+  try {
+    const official = await startOfficial();
+    if (official === undefined)
+      process.stderr.write('skipping the official registry: binary not available here\n');
+    else targets.push(official);
+    targets.push(await startOurs());
+    if (postgresUrl) targets.push(await startOurs(postgresUrl));
+    else process.stderr.write('skipping PostgreSQL: MESH_TEST_POSTGRES_URL is not set\n');
+    for (const target of targets) {
+      process.stderr.write(`${target.label}: registering ${bodies.length} agents\n`);
+      await registerAll(target.url, bodies);
     }
-    try {
-      results.push({ label: target.label, figures: await measure(target, bodies) });
-    } finally {
-      await target.stop();
+    // Phases interleave the registries so each phase sees all of them under similar machine load.
+    const figures = new Map<Target, Figures>(targets.map((t) => [t, { ...EMPTY_FIGURES }]));
+    for (const phase of ['post', 'head', 'fixed', 'agents'] as const) {
+      for (const target of targets) {
+        const current = figures.get(target)!;
+        const measured = await runPhase(phase, target, bodies);
+        figures.set(target, { ...current, ...measured, errors: current.errors + (measured.errors ?? 0) });
+      }
     }
+    const results = targets.map((target) => ({ label: target.label, figures: figures.get(target)! }));
+    process.stdout.write(
+      `\n${AGENTS} agents registered, ${CONNECTIONS} connections, ${SECONDS} s per phase, ratios ours/official ` +
+        `(for latency: official/ours, higher is better).\n\n${table(results)}\n`,
+    );
+  } finally {
+    for (const target of targets) await target.stop();
   }
-  process.stdout.write(
-    `\n${AGENTS} agents registered, ${CONNECTIONS} connections, ${SECONDS} s per phase, ratios ours/official ` +
-      `(for latency: official/ours, higher is better).\n\n${table(results)}\n`,
-  );
 }
 
 main().catch((error: unknown) => {

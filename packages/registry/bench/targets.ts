@@ -54,6 +54,9 @@ export async function startOurs(postgresAdminUrl?: string): Promise<Target> {
       MCP_MESH_REGISTRY_HOST: '127.0.0.1',
       MCP_MESH_REGISTRY_PORT: String(port),
       MCP_MESH_LOG_LEVEL: 'warn',
+      // Health expiry is not what is measured: keep agents healthy however slowly a phase cycles through them.
+      DEFAULT_TIMEOUT_THRESHOLD: '300s',
+      EVICTION_THRESHOLD: '600s',
       ...(db === undefined ? {} : { DATABASE_URL: db.url, DB_POOL_MAX: '10' }),
     },
   });

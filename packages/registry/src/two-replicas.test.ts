@@ -20,7 +20,7 @@ async function startReplica(databaseUrl: string): Promise<Replica> {
       DATABASE_URL: databaseUrl,
       MCP_MESH_REGISTRY_HOST: '127.0.0.1',
       MCP_MESH_REGISTRY_PORT: String(port),
-      DEFAULT_TIMEOUT_THRESHOLD: '1s',
+      DEFAULT_TIMEOUT_THRESHOLD: '3s',
       HEALTH_CHECK_INTERVAL: '100ms',
       EVICTION_THRESHOLD: '60s',
       MCP_MESH_LOG_LEVEL: 'warn',
@@ -79,6 +79,11 @@ describe.skipIf(!adminUrl)('two registry processes sharing one PostgreSQL databa
   });
 
   it('tells a consumer on one replica about a provider change made on the other', async () => {
+    const consumer = agentBody('orders-1', [
+      { capability: 'orders', dependencies: [{ capability: 'stock' }] },
+    ]);
+    await postJson(`${b.url}/heartbeat`, consumer);
+    expect(await head(`${b.url}/heartbeat/orders-1`)).toBe(200);
     await postJson(
       `${a.url}/heartbeat`,
       agentBody('stock-2', [{ capability: 'stock' }], { name: 'stock-1', http_port: 9001 }),
@@ -93,6 +98,31 @@ describe.skipIf(!adminUrl)('two registry processes sharing one PostgreSQL databa
     expect(status).toBe(202);
   });
 
+  it('streams a topology event on one replica for a provider registered on the other', async () => {
+    const consumer = agentBody('watcher-1', [
+      { capability: 'billing', dependencies: [{ capability: 'ledger' }] },
+    ]);
+    await postJson(`${b.url}/heartbeat`, consumer);
+    const controller = new AbortController();
+    const watch = await fetch(`${b.url}/watch/watcher-1`, { signal: controller.signal });
+    const reader = watch.body!.getReader();
+    await reader.read();
+    try {
+      await postJson(`${a.url}/heartbeat`, agentBody('ledger-1', [{ capability: 'ledger' }]));
+      const decoder = new TextDecoder();
+      let text = '';
+      const deadline = Date.now() + 5000;
+      while (!text.includes('event: topology') && Date.now() < deadline) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += decoder.decode(chunk.value);
+      }
+      expect(text).toContain('event: topology');
+    } finally {
+      controller.abort();
+    }
+  });
+
   it('marks a silent agent unhealthy once, whichever replica sees it first', async () => {
     await postJson(`${a.url}/heartbeat`, agentBody('silent-1', [{ capability: 'quiet' }]));
     for (const url of [a.url, b.url]) {
@@ -101,7 +131,7 @@ describe.skipIf(!adminUrl)('two registry processes sharing one PostgreSQL databa
           (await agentsOf(url)).find((agent) => agent.id === 'silent-1')?.status === 'unhealthy'
             ? true
             : undefined,
-        { timeoutMs: 10_000, description: `silent-1 unhealthy on ${url}` },
+        { timeoutMs: 20_000, description: `silent-1 unhealthy on ${url}` },
       );
     }
     // Both replicas run the health check every 100 ms; give them several rounds to double it if they would.
