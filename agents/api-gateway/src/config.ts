@@ -2,12 +2,20 @@ import { postgresEnvShape, redisEnvShape, toPgConfig, toRedisUrl, type PgConfig 
 import { envBool, envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
 import { meshEnvSchema, toMeshConfig, z, type MeshConfig } from '@mesh/runtime';
 
+/** An optional port: unset stays undefined (so the next source in line applies). */
+const optionalPort = z
+  .string()
+  .regex(/^\d{1,5}$/, 'expected a port number')
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(65535))
+  .optional();
+
 const schema = meshEnvSchema.extend({
   ...postgresEnvShape,
   ...redisEnvShape,
   /** Public port (GATEWAY_PORT, else PORT, else MCP_MESH_HTTP_PORT, else 8080). */
-  GATEWAY_PORT: envInt(0, 0, 65535).optional(),
-  PORT: envInt(0, 0, 65535).optional(),
+  GATEWAY_PORT: optionalPort,
+  PORT: optionalPort,
   /** Interface to listen on (0.0.0.0 in containers). */
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Requests per client per minute; a client is the token's subject, else the address. */
@@ -56,7 +64,9 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     resolveSecretFiles(env, ['DB_PASSWORD', 'REDIS_PASSWORD']),
     'api-gateway',
   );
-  const port = parsed.GATEWAY_PORT ?? parsed.PORT ?? parsed.MCP_MESH_HTTP_PORT ?? 8080;
+  // MCP_MESH_HTTP_PORT parses to 0 when unset (0 = any free port), so only a real port counts here.
+  const orchestratorPort = parsed.MCP_MESH_HTTP_PORT ? parsed.MCP_MESH_HTTP_PORT : undefined;
+  const port = parsed.GATEWAY_PORT ?? parsed.PORT ?? orchestratorPort ?? 8080;
   const mesh = toMeshConfig(parsed);
   if (mesh.httpPort === port) mesh.httpPort = 0;
   return Object.freeze({

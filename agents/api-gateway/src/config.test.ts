@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('api-gateway loadConfig', () => {
+  it('defaults to port 8080, RATE_LIMIT 1000 per minute and a 45 s order wait', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      rateLimit: 1000,
+      rateLimitWindowMs: 60_000,
+    });
+    expect(config.orderTimeoutMs).toBe(45_000);
+    expect(config.postgres).toBeUndefined();
+  });
+
+  it('takes GATEWAY_PORT, then PORT, then the orchestrator port, moving the mesh endpoint off it', () => {
+    expect(loadConfig({ GATEWAY_PORT: '9000', PORT: '9001' }).port).toBe(9000);
+    expect(loadConfig({ PORT: '9001' }).port).toBe(9001);
+    const fromMesh = loadConfig({ MCP_MESH_HTTP_PORT: '28080' });
+    expect(fromMesh.port).toBe(28080);
+    expect(fromMesh.mesh.httpPort).toBe(0);
+    expect(loadConfig({ GATEWAY_PORT: '9000', MCP_MESH_HTTP_PORT: '9100' }).mesh.httpPort).toBe(9100);
+  });
+
+  it('refuses a bad RATE_LIMIT or port, listing the variable', () => {
+    expect(() => loadConfig({ RATE_LIMIT: '0' })).toThrow(/RATE_LIMIT/);
+    expect(() => loadConfig({ GATEWAY_PORT: 'eighty' })).toThrow(/GATEWAY_PORT/);
+  });
+});
