@@ -51,7 +51,7 @@ for (const mode of modes) {
         };
         // Started together, as replicas are: migrations, secret and seeding must not race.
         [a, b] = await Promise.all([build(), build()]);
-      });
+      }, 30_000);
 
       afterAll(async () => {
         await Promise.all([a?.close(), b?.close()]);
@@ -118,7 +118,7 @@ describe.skipIf(!postgresUrl)('auth startup checks', () => {
   beforeAll(async () => {
     database = await createTestDatabase(postgresUrl!, 'auth');
     pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await pool?.end();

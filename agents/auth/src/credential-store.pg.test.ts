@@ -17,7 +17,7 @@ describe.skipIf(!postgresUrl)('PgCredentialStore on real PostgreSQL', () => {
     pool = new pg.Pool({ connectionString: database.url, max: 4 });
     await runMigrations(pool, authMigrations, { name: 'auth' });
     store = new PgCredentialStore(pool);
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await pool?.end();

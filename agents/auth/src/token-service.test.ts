@@ -75,6 +75,26 @@ describe('token service', () => {
     await expect(service.verify(second.token)).resolves.toBeDefined();
   });
 
+  it('accepts revoking an expired token without storing anything', async () => {
+    let flags = 0;
+    const store = new MemorySharedStore({ prefix: 't:' });
+    const counting = {
+      ...store,
+      hit: store.hit.bind(store),
+      hasFlag: store.hasFlag.bind(store),
+      close: store.close.bind(store),
+      setFlag: async (key: string, ttl: number) => {
+        flags += 1;
+        await store.setFlag(key, ttl);
+      },
+    };
+    const { service, advance } = setup({ revocations: counting });
+    const { token, tokenId } = await service.issue({ userId: 'u', scopes: [] });
+    advance(2 * 3600_000);
+    await expect(service.revoke(token)).resolves.toMatchObject({ tokenId });
+    expect(flags).toBe(0);
+  });
+
   it('rejects tampered tokens and tokens signed with another secret', async () => {
     const { service } = setup();
     const other = setup({ secret: new TextEncoder().encode('x'.repeat(40)) }).service;
