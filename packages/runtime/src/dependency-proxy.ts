@@ -142,16 +142,18 @@ export class DependencyClient {
     const tried = new Set<string>();
     let retries = 0;
     let failovers = 0;
+    let mayRepeat = true;
     let lastError: MeshError | undefined;
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw lastError ?? this.timeoutError(timeoutMs);
       const candidates = this.slot.candidates;
       const now = Date.now();
+      // A failover goes to a provider not tried yet; a retry (after backoff) may go back to one.
       const candidate =
         pickProvider(candidates, tried, now) ??
-        pickProvider(candidates, NOTHING_TRIED, now) ??
-        pickProvider(candidates, NOTHING_TRIED, now, Math.random, true);
+        (mayRepeat ? pickProvider(candidates, NOTHING_TRIED, now) : undefined) ??
+        pickProvider(candidates, mayRepeat ? NOTHING_TRIED : tried, now, Math.random, true);
       if (!candidate) throw this.noProviderError(lastError);
       const state = candidate.state;
       tried.add(state.agentId);
@@ -188,8 +190,9 @@ export class DependencyClient {
         if (signal?.aborted) throw error;
         if (isBreakerRejection(raw) || neverReachedProvider(error)) {
           // Nothing ran on that provider: try another one at once (bounded by the number of providers).
-          if (failovers < candidates.length + 1) {
+          if (failovers < candidates.length) {
             failovers += 1;
+            mayRepeat = false;
             this.retried('failover');
             continue;
           }
@@ -197,6 +200,7 @@ export class DependencyClient {
         }
         if (safe && isTransportFailure(error) && retries < maxRetries && budget.tryRetry()) {
           retries += 1;
+          mayRepeat = true;
           this.retried(error.code);
           const delay = fullJitterDelay(retries - 1, config.retryDelayMs, MAX_BACKOFF_MS);
           if (Date.now() + delay >= deadline) throw error;
