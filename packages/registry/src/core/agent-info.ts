@@ -1,4 +1,4 @@
-import type { AgentState } from './registry.js';
+import type { AgentState } from './agent-state.js';
 import type { DependenciesResolved } from './types.js';
 
 /** The part of an `AgentInfo` that only changes with topology; cached as JSON text per agent. */

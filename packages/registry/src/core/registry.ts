@@ -3,8 +3,14 @@ import type { Logger } from '@mesh/common';
 import { silentLogger } from '@mesh/common';
 import type { RegistryStore } from '../store/registry-store.js';
 import { registrationSignature, toAgentRecord, topologyDiffers } from './agent-record.js';
+import { distinctDepCaps, newAgentState } from './agent-state.js';
+import type { AgentState } from './agent-state.js';
 import { CapabilityIndex } from './capability-index.js';
+import { ChangeTracker } from './change-tracker.js';
 import type { Clock } from './clock.js';
+import { changeEvent, healthEvent } from './registry-events.js';
+import { TopologyWatchers } from './topology-watchers.js';
+import type { TopologyListener } from './topology-watchers.js';
 import { resolveAgent } from './resolver.js';
 import type {
   AgentRecord,
@@ -13,25 +19,6 @@ import type {
   EventFilter,
   RegistryEvent,
 } from './types.js';
-
-/** An agent as the registry keeps it in memory, with its cached resolution. */
-export interface AgentState {
-  record: AgentRecord;
-  /** Distinct capabilities this agent depends on (what makes a change relevant to it). */
-  depCaps: readonly string[];
-  /** Topology sequence at which `resolved` was computed; -1 when never. */
-  resolvedSeq: number;
-  resolved: DependenciesResolved | undefined;
-  resolvedJson: string | undefined;
-  /** The resolution JSON this agent was last given by a full heartbeat on this replica. */
-  sentJson: string | undefined;
-  /** Sequence up to which HEAD already confirmed nothing relevant changed since `sentJson`. */
-  checkedSeq: number;
-  /** The resolution JSON the watch feed last signalled (or the one sent). */
-  notifiedJson: string | undefined;
-  /** The last accepted heartbeat body (timestamps blanked): an identical body needs no parsing. */
-  lastBodyKey: string | undefined;
-}
 
 export interface HeartbeatResult {
   readonly created: boolean;
@@ -48,15 +35,6 @@ export interface RegistryOptions {
   readonly logger?: Logger;
 }
 
-/** Someone interested in an agent's topology (the SSE feed). */
-export type TopologyListener = (version: number) => void;
-
-function distinctDepCaps(record: AgentRecord): string[] {
-  const caps = new Set<string>();
-  for (const tool of record.tools) for (const dep of tool.dependencies) caps.add(dep.capability);
-  return [...caps];
-}
-
 /**
  * The registry's state machine: agents, the capability index, per-agent resolution caches and change
  * tracking. Every topology change bumps a sequence number on the capabilities it touched, so an agent's
@@ -66,12 +44,8 @@ function distinctDepCaps(record: AgentRecord): string[] {
 export class Registry {
   private readonly agents = new Map<string, AgentState>();
   private readonly index = new CapabilityIndex();
-  private readonly capSeq = new Map<string, number>();
-  private readonly dependents = new Map<string, Set<string>>();
-  private readonly listeners = new Map<string, Set<TopologyListener>>();
-  private readonly pendingNotify = new Set<string>();
-  private notifyScheduled = false;
-  private seq = 0;
+  private readonly changes = new ChangeTracker();
+  private readonly watchers = new TopologyWatchers((agentId) => this.checkWatched(agentId));
   private reloading: Promise<void> | undefined;
   private reloadAgain = false;
   readonly store: RegistryStore;
@@ -96,7 +70,7 @@ export class Registry {
   }
 
   get topologyVersion(): number {
-    return this.seq;
+    return this.changes.version;
   }
 
   get size(): number {
@@ -141,7 +115,7 @@ export class Registry {
       const { inserted } = await this.store.saveAgent(record);
       created = inserted;
       state = this.put(record);
-      await this.store.appendEvents([this.changeEvent(record, previous, inserted, now)]);
+      await this.store.appendEvents([changeEvent(record, previous, inserted, now)]);
     }
     state.lastBodyKey = bodyKey;
     return this.answer(state, created);
@@ -151,7 +125,7 @@ export class Registry {
     const resolvedJson = this.resolvedJsonOf(state);
     state.sentJson = resolvedJson;
     state.notifiedJson = resolvedJson;
-    state.checkedSeq = this.seq;
+    state.checkedSeq = this.changes.version;
     return { created, agentId: state.record.agent_id, resolvedJson };
   }
 
@@ -168,9 +142,9 @@ export class Registry {
     state.record.last_seen = now;
     this.store.touch(agentId, now);
     if (state.sentJson === undefined) return 202;
-    if (this.maxDepSeq(state) <= state.checkedSeq) return 200;
+    if (this.changes.latest(state.depCaps) <= state.checkedSeq) return 200;
     if (this.resolvedJsonOf(state) !== state.sentJson) return 202;
-    state.checkedSeq = this.seq;
+    state.checkedSeq = this.changes.version;
     return 200;
   }
 
@@ -205,25 +179,13 @@ export class Registry {
     for (const id of unhealthy) {
       const state = this.agents.get(id);
       if (state !== undefined) this.put({ ...state.record, status: 'unhealthy', status_changed_at: now });
-      events.push({
-        event_type: 'unhealthy',
-        agent_id: id,
-        ...(state === undefined ? {} : { agent_name: state.record.name }),
-        timestamp: now,
-        data: { reason: 'heartbeat_timeout', old_status: 'healthy', new_status: 'unhealthy' },
-      });
+      events.push(healthEvent('unhealthy', id, state?.record.name, now));
     }
     const evicted = await this.store.evictUnhealthy(now - evictAfterMs);
     for (const id of evicted) {
       const state = this.agents.get(id);
       if (state !== undefined) this.drop(state);
-      events.push({
-        event_type: 'expire',
-        agent_id: id,
-        ...(state === undefined ? {} : { agent_name: state.record.name }),
-        timestamp: now,
-        data: { reason: 'evicted_after_unhealthy' },
-      });
+      events.push(healthEvent('expire', id, state?.record.name, now));
     }
     if (events.length > 0) await this.store.appendEvents(events);
     // A shared store may have changed behind a lost notification: resynchronise on every check.
@@ -237,19 +199,10 @@ export class Registry {
 
   /** Subscribes to relevant topology changes of one agent; returns the unsubscribe function. */
   watch(agentId: string, listener: TopologyListener): () => void {
-    let set = this.listeners.get(agentId);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(agentId, set);
-    }
-    set.add(listener);
     const state = this.agents.get(agentId);
     if (state !== undefined && state.notifiedJson === undefined)
       state.notifiedJson = this.resolvedJsonOf(state);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(agentId) === set) this.listeners.delete(agentId);
-    };
+    return this.watchers.add(agentId, listener);
   }
 
   /** Re-reads agents from the store (another replica changed something); coalesces overlapping calls. */
@@ -286,111 +239,53 @@ export class Registry {
     for (const state of [...this.agents.values()]) if (!seen.has(state.record.agent_id)) this.drop(state);
   }
 
-  private changeEvent(
-    record: AgentRecord,
-    previous: AgentRecord | undefined,
-    inserted: boolean,
-    now: number,
-  ): RegistryEvent {
-    const base = { agent_id: record.agent_id, agent_name: record.name, timestamp: now };
-    if (previous === undefined && inserted) {
-      return {
-        ...base,
-        event_type: 'register',
-        data: { endpoint: record.endpoint, tools: record.tools.length },
-      };
-    }
-    if (previous !== undefined && previous.status !== 'healthy') {
-      return {
-        ...base,
-        event_type: 'update',
-        data: { reason: 'status_change', old_status: previous.status, new_status: 'healthy' },
-      };
-    }
-    return {
-      ...base,
-      event_type: 'update',
-      data: { reason: 'registration_changed', endpoint: record.endpoint },
-    };
-  }
-
   /** Installs a record in memory, updating the index and bumping the capabilities that changed. */
   private put(record: AgentRecord): AgentState {
     const existing = this.agents.get(record.agent_id);
     const touched: string[] = [];
     if (existing !== undefined) {
       if (existing.record.status === 'healthy') touched.push(...this.index.remove(existing.record));
-      this.unlinkDependents(existing);
+      this.changes.unlink(existing.record.agent_id, existing.depCaps);
     }
     if (record.status === 'healthy') touched.push(...this.index.add(record));
-    const state: AgentState = existing ?? {
-      record,
-      depCaps: [],
-      resolvedSeq: -1,
-      resolved: undefined,
-      resolvedJson: undefined,
-      sentJson: undefined,
-      checkedSeq: -1,
-      notifiedJson: undefined,
-      lastBodyKey: undefined,
-    };
+    const state = existing ?? newAgentState(record);
     state.record = record;
     state.lastBodyKey = undefined;
     state.depCaps = distinctDepCaps(record);
     state.resolvedSeq = -1;
     this.agents.set(record.agent_id, state);
-    for (const cap of state.depCaps) {
-      let set = this.dependents.get(cap);
-      if (set === undefined) {
-        set = new Set();
-        this.dependents.set(cap, set);
-      }
-      set.add(record.agent_id);
-    }
+    this.changes.link(record.agent_id, state.depCaps);
     this.bump(touched);
-    if (existing !== undefined) this.scheduleNotify(record.agent_id);
+    if (existing !== undefined) this.watchers.schedule(record.agent_id);
     return state;
   }
 
   private drop(state: AgentState): void {
     this.agents.delete(state.record.agent_id);
-    this.unlinkDependents(state);
+    this.changes.unlink(state.record.agent_id, state.depCaps);
     this.bump(state.record.status === 'healthy' ? this.index.remove(state.record) : []);
-  }
-
-  private unlinkDependents(state: AgentState): void {
-    for (const cap of state.depCaps) {
-      const set = this.dependents.get(cap);
-      set?.delete(state.record.agent_id);
-      if (set !== undefined && set.size === 0) this.dependents.delete(cap);
-    }
   }
 
   private bump(capabilities: readonly string[]): void {
     this.listVersion += 1;
-    if (capabilities.length === 0) return;
-    this.seq += 1;
-    for (const cap of capabilities) {
-      this.capSeq.set(cap, this.seq);
-      const dependents = this.dependents.get(cap);
-      if (dependents !== undefined) for (const id of dependents) this.scheduleNotify(id);
-    }
+    this.changes.bump(capabilities, (agentId) => this.watchers.schedule(agentId));
   }
 
-  private maxDepSeq(state: AgentState): number {
-    let max = 0;
-    for (const cap of state.depCaps) {
-      const seq = this.capSeq.get(cap);
-      if (seq !== undefined && seq > max) max = seq;
-    }
-    return max;
+  /** The watch feed's test: did this agent's resolution change since it was last told? */
+  private checkWatched(agentId: string): number | undefined {
+    const state = this.agents.get(agentId);
+    if (state === undefined) return undefined;
+    const json = this.resolvedJsonOf(state);
+    if (json === state.notifiedJson) return undefined;
+    state.notifiedJson = json;
+    return this.changes.version;
   }
 
   private resolvedJsonOf(state: AgentState): string {
     if (
       state.resolvedJson !== undefined &&
       state.resolvedSeq >= 0 &&
-      this.maxDepSeq(state) <= state.resolvedSeq
+      this.changes.latest(state.depCaps) <= state.resolvedSeq
     ) {
       return state.resolvedJson;
     }
@@ -398,30 +293,7 @@ export class Registry {
     state.resolved = resolveAgent(state.record.tools, this.index);
     state.resolvedJson = JSON.stringify(state.resolved);
     this.onResolution?.((performance.now() - started) / 1000);
-    state.resolvedSeq = this.seq;
+    state.resolvedSeq = this.changes.version;
     return state.resolvedJson;
-  }
-
-  private scheduleNotify(agentId: string): void {
-    if (!this.listeners.has(agentId)) return;
-    this.pendingNotify.add(agentId);
-    if (this.notifyScheduled) return;
-    this.notifyScheduled = true;
-    setImmediate(() => this.flushNotify());
-  }
-
-  private flushNotify(): void {
-    this.notifyScheduled = false;
-    const ids = [...this.pendingNotify];
-    this.pendingNotify.clear();
-    for (const id of ids) {
-      const listeners = this.listeners.get(id);
-      const state = this.agents.get(id);
-      if (listeners === undefined || state === undefined) continue;
-      const json = this.resolvedJsonOf(state);
-      if (json === state.notifiedJson) continue;
-      state.notifiedJson = json;
-      for (const listener of listeners) listener(this.seq);
-    }
   }
 }
