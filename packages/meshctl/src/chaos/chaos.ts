@@ -16,6 +16,8 @@ export interface ChaosOptions {
   /** Agent names a victim is drawn from. */
   victims: readonly string[];
   random?: () => number;
+  /** How long the killed replica stays down before the restart (default 1.5 s). */
+  downtimeMs?: number;
   log: (line: string) => void;
 }
 
@@ -224,11 +226,21 @@ async function killAndRestart(options: ChaosOptions, state: MeshState, random: (
   const victim = pickVictim(state, options.victims, random);
   options.log(`killing ${victim.name} #${victim.replica} (pid ${victim.pid}) with SIGKILL`);
   process.kill(victim.pid, 'SIGKILL');
-  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const gone = Date.now() + 5000;
+  while (isAlive(victim.pid) && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 20));
+  if (isAlive(victim.pid)) throw new MeshError('INTERNAL', `pid ${victim.pid} survived SIGKILL`);
+  // The chaos itself: the replica stays down for a while under traffic before it comes back.
+  await new Promise((resolve) => setTimeout(resolve, options.downtimeMs ?? 1500));
   const { DEPENDENCY_TIMEOUT: _ignored, ...env } = options.env;
   await restartAgent(
     { home: options.home, root: options.root, env, timeoutMs: 30_000, log: options.log },
     victim.name,
     victim.replica,
   );
+  const back = readState(options.home)?.processes.find(
+    (p) => p.name === victim.name && p.replica === victim.replica,
+  );
+  if (!back || back.pid === victim.pid || !isAlive(back.pid)) {
+    throw new MeshError('INTERNAL', `${victim.name} #${victim.replica} did not come back`);
+  }
 }

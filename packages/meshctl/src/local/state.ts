@@ -61,13 +61,21 @@ export function writeState(home: string, state: MeshState): void {
   renameSync(tmp, file);
 }
 
-/** True while a process with this pid exists (signal 0 probes without touching it). */
+/**
+ * True while a process with this pid runs (signal 0 probes without touching it). A zombie (exited, not yet
+ * reaped by its parent) counts as gone: it serves nothing and only waits for a wait() that may come late.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error: unknown) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): signal 0 is all we know
   }
 }
 
