@@ -1,0 +1,124 @@
+// k6 load test of the order flow through the gateway: the seed's burst of 1,000 concurrent orders, then a
+// constant arrival rate. Thresholds fail the run (exit code 99) when orders fail or get slow.
+//
+//   k6 run loadtest/orders.js                               # burst of 1,000, then 300 orders/s for 60 s
+//   PROFILE=short k6 run loadtest/orders.js                 # CI: burst of 100, then 20 orders/s for 10 s
+//   SCENARIOS=sustained RATE=150 DURATION=2m k6 run loadtest/orders.js
+//
+// Env: BASE_URL (default http://localhost:8080), USERS (demo users user-0..user-N-1 logging in, default 100),
+// PASSWORD (default demo), BURST (concurrent orders), RATE (orders/s), DURATION, SCENARIOS (burst,sustained),
+// SKU (default ITEM-1), TOTAL (default 99.99), P95_MS (sustained p95 bound, default 250),
+// BURST_P95_MS (default 30000), RUN_ID (order id prefix; default time-based, so reruns never replay).
+import http from 'k6/http';
+import exec from 'k6/execution';
+import { check, fail } from 'k6';
+
+const env = (name, fallback) => (__ENV[name] !== undefined && __ENV[name] !== '' ? __ENV[name] : fallback);
+
+const PROFILE = env('PROFILE', 'full');
+const SHORT = PROFILE === 'short';
+const BASE_URL = env('BASE_URL', 'http://localhost:8080').replace(/\/+$/, '');
+const USERS = Number(env('USERS', SHORT ? '20' : '100'));
+const PASSWORD = env('PASSWORD', 'demo');
+const BURST = Number(env('BURST', SHORT ? '100' : '1000'));
+const RATE = Number(env('RATE', SHORT ? '20' : '300'));
+const DURATION = env('DURATION', SHORT ? '10s' : '60s');
+const SKU = env('SKU', 'ITEM-1');
+const TOTAL = Number(env('TOTAL', '99.99'));
+const P95_MS = Number(env('P95_MS', '250'));
+const BURST_P95_MS = Number(env('BURST_P95_MS', '30000'));
+const SCENARIOS = env('SCENARIOS', 'burst,sustained').split(',');
+// The sustained phase starts after the burst's window (k6 scenarios start on a schedule, not on completion).
+const BURST_WINDOW = env('BURST_WINDOW', SHORT ? '20s' : '60s');
+
+const scenarios = {};
+const thresholds = {
+  // Any failed order (non-2xx: declined 402, out of stock 409, 5xx, timeouts) counts.
+  http_req_failed: ['rate<0.01'],
+  checks: ['rate>0.99'],
+};
+if (SCENARIOS.includes('burst')) {
+  scenarios.burst = {
+    executor: 'per-vu-iterations',
+    vus: BURST,
+    iterations: 1,
+    maxDuration: BURST_WINDOW,
+    gracefulStop: '30s',
+    tags: { phase: 'burst' },
+  };
+  thresholds['http_req_duration{scenario:burst}'] = [`p(95)<${BURST_P95_MS}`];
+  thresholds['checks{scenario:burst}'] = ['rate==1'];
+}
+if (SCENARIOS.includes('sustained')) {
+  scenarios.sustained = {
+    executor: 'constant-arrival-rate',
+    rate: RATE,
+    timeUnit: '1s',
+    duration: DURATION,
+    preAllocatedVUs: Math.min(1000, Math.max(50, RATE)),
+    maxVUs: Math.min(2000, Math.max(200, RATE * 4)),
+    startTime: SCENARIOS.includes('burst') ? BURST_WINDOW : '0s',
+    gracefulStop: '30s',
+    tags: { phase: 'sustained' },
+  };
+  thresholds['http_req_duration{scenario:sustained}'] = [`p(95)<${P95_MS}`];
+  // Arrivals k6 could not start (too few VUs, i.e. the system fell behind) also fail the run.
+  thresholds['dropped_iterations'] = ['count<' + Math.max(1, Math.ceil(RATE * 0.01))];
+}
+
+export const options = {
+  scenarios,
+  thresholds,
+  setupTimeout: '120s',
+  discardResponseBodies: false,
+  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+};
+
+/** Logs in USERS demo users (user-0..), in batches, and returns one token per user. */
+export function setup() {
+  const health = http.get(`${BASE_URL}/health`, { tags: { name: 'setup' } });
+  if (health.status !== 200) fail(`gateway not healthy at ${BASE_URL}/health: HTTP ${health.status}`);
+  const tokens = [];
+  const batchSize = 10;
+  for (let start = 0; start < USERS; start += batchSize) {
+    const requests = [];
+    for (let i = start; i < Math.min(USERS, start + batchSize); i += 1) {
+      requests.push({
+        method: 'POST',
+        url: `${BASE_URL}/auth/login`,
+        body: JSON.stringify({ username: `user-${i}`, password: PASSWORD }),
+        params: { headers: { 'content-type': 'application/json' }, tags: { name: 'login' } },
+      });
+    }
+    for (const [offset, response] of http.batch(requests).entries()) {
+      if (response.status !== 200) fail(`login of user-${start + offset} failed: HTTP ${response.status}`);
+      tokens.push({ user: `user-${start + offset}`, token: response.json('access_token') });
+    }
+  }
+  const runId = env(
+    'RUN_ID',
+    `k6-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`,
+  );
+  return { tokens, runId };
+}
+
+export default function (data) {
+  const n = exec.scenario.iterationInTest;
+  // Rotate through the users (and their tokens), so each stays far below the per-client rate limit.
+  const { user, token } = data.tokens[n % data.tokens.length];
+  const order = {
+    order_id: `${data.runId}-${exec.scenario.name}-${n}`,
+    user_id: user,
+    items: [{ sku: SKU, quantity: 1 }],
+    total: TOTAL,
+  };
+  const response = http.post(`${BASE_URL}/orders`, JSON.stringify(order), {
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    tags: { name: 'POST /orders' },
+    timeout: '60s',
+  });
+  check(response, {
+    'order completed (200)': (r) => r.status === 200,
+    'body says completed': (r) => r.status === 200 && r.json('status') === 'completed',
+  });
+}

@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { freePort, startNode, stopAllProcesses, waitFor, waitForHttp } from '@mesh/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, login, postJson, postOrder, waitForOrderFinal, type SeedOrder } from './support/api.js';
+import { conservationViolations } from './support/conservation.js';
+import { processEnv, pidsOf, readEndpoints, type SystemEndpoints } from './support/environment.js';
+import { BusinessDb, chargeCount, netCharges } from './support/ledgers.js';
+import { bootSystem, type BootedSystem } from './support/boot.js';
+import { REPO_ROOT } from './system/harness.js';
+
+/**
+ * The order flow through the gateway of a system started as users start it (scripts/start-multi-agent.sh,
+ * embedded PostgreSQL, payment sandbox, SMTP sink). Orders use SKUs only this run creates, so the books can
+ * be checked exactly at the end: every completed order charged once, every other order charged nothing (net),
+ * and stock conserved.
+ */
+describe('order flow end to end', () => {
+  const run = randomBytes(3).toString('hex');
+  const SKU = `E2E-${run}`;
+  const RACE_SKU = `E2E-${run}-RACE`;
+  const initialStock = new Map([
+    [SKU, 1_000],
+    [RACE_SKU, 10],
+  ]);
+  const orderIds: string[] = [];
+  let system: BootedSystem;
+  let endpoints: SystemEndpoints;
+  let db: BusinessDb;
+  let token: string;
+  let gateway: string;
+
+  const order = (suffix: string, overrides: Partial<SeedOrder> = {}): SeedOrder => {
+    const id = `e2e-${run}-${suffix}`;
+    orderIds.push(id);
+    return {
+      order_id: id,
+      user_id: 'user-11',
+      items: [{ sku: SKU, quantity: 1 }],
+      total: 12.5,
+      ...overrides,
+    };
+  };
+
+  beforeAll(async () => {
+    const env: Record<string, string> = {
+      // Fast recovery after the kill test: a dead process's orders are claimable after 3 s.
+      ORDER_LEASE: '3s',
+      ORDER_RECOVERY_INTERVAL: '1s',
+      PAYMENT_SANDBOX_HANG: '20s',
+    };
+    if (process.env['MESH_TEST_REDIS_URL']) env['REDIS_URL'] = process.env['MESH_TEST_REDIS_URL'];
+    system = await bootSystem(env);
+    endpoints = readEndpoints(system.home, system.gatewayUrl);
+    gateway = endpoints.gatewayUrl;
+    db = new BusinessDb(endpoints.businessDbUrl);
+    for (const [sku, units] of initialStock) await db.createSku(sku, units);
+    token = await login(gateway, 'user-11');
+  });
+
+  afterAll(async () => {
+    await stopAllProcesses();
+    await db?.close();
+    await system?.stop();
+  });
+
+  it('completes an order and the confirmation email reaches the SMTP sink', async () => {
+    const placed = order('happy');
+    const response = await postOrder(gateway, token, placed);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ status: 'completed', order_id: placed.order_id });
+    expect(response.body['payment_id']).toMatch(/^ch_/);
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+    const view = await getJson(`${gateway}/orders/${placed.order_id}`, token);
+    expect(view.body).toMatchObject({ status: 'completed', state: 'completed', user_id: 'user-11' });
+    const mail = await waitFor(
+      async () => {
+        const inbox = await getJson(`${endpoints.smtpUrl}/messages?to=user-11@example.com`);
+        const messages = (Array.isArray(inbox.body) ? inbox.body : []) as { subject: string }[];
+        return messages.find((m) => m.subject.includes(placed.order_id));
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
+    expect(mail?.subject).toBe(`Order ${placed.order_id} confirmed`);
+  });
+
+  it('fails a declined card with 402, charges nothing and restores the stock', async () => {
+    const before = await db.stock(SKU);
+    const placed = order('declined', { payment_method: 'tok_chargeDeclined' });
+    const response = await postOrder(gateway, token, placed);
+    expect(response.status).toBe(402);
+    expect(response.body).toMatchObject({ status: 'failed', error: { code: 'PAYMENT_DECLINED' } });
+    expect((await netCharges(endpoints.paymentUrl, [placed.order_id])).get(placed.order_id)).toBe(0);
+    expect((await db.stock(SKU)).available).toBe(before.available);
+  });
+
+  it('replays the first outcome for a duplicate order_id and charges once, even concurrently', async () => {
+    const placed = order('dup');
+    const answers = await Promise.all(Array.from({ length: 5 }, () => postOrder(gateway, token, placed)));
+    const again = await postOrder(gateway, token, placed);
+    for (const answer of [...answers, again]) {
+      expect(answer.status).toBe(200);
+      expect(answer.body['payment_id']).toBe(answers[0]!.body['payment_id']);
+    }
+    expect(again.body['replayed']).toBe(true);
+    expect(await chargeCount(endpoints.paymentUrl, placed.order_id)).toBe(1);
+    const changed = await postOrder(gateway, token, { ...placed, total: 99 });
+    expect(changed.status).toBe(409);
+  });
+
+  it('sells exactly 10 of 10 units to 50 concurrent orders and never goes negative', async () => {
+    const users = await Promise.all([21, 22, 23, 24, 25].map((n) => login(gateway, `user-${n}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        postOrder(
+          gateway,
+          users[i % users.length]!,
+          order(`race-${i}`, {
+            user_id: `user-${21 + (i % users.length)}`,
+            items: [{ sku: RACE_SKU, quantity: 1 }],
+          }),
+        ),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(40);
+    const stock = await db.stock(RACE_SKU);
+    expect(stock).toMatchObject({ available: 0, sold: 10, reserved: 0 });
+  });
+
+  it('answers 400 naming the field for bad payloads and 401 without a valid token', async () => {
+    const bad = await postJson(
+      `${gateway}/orders`,
+      { ...order('bad'), items: [{ sku: SKU, quantity: -1 }] },
+      token,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body['error']).toMatchObject({ code: 'VALIDATION_FAILED', field: 'items[0].quantity' });
+    const missing = await postJson(`${gateway}/orders`, { user_id: 'user-11', items: [], total: 1 }, token);
+    expect(missing.status).toBe(400);
+    expect(missing.body['error']['field']).toBe('order_id');
+    expect((await postJson(`${gateway}/orders`, '{"order_id":', token)).status).toBe(400);
+    const anonymous = await postJson(`${gateway}/orders`, order('anon'));
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body['error']).toMatchObject({ code: 'UNAUTHORIZED', requestId: expect.any(String) });
+    expect((await postJson(`${gateway}/orders`, order('forged'), 'not-a-real-token-at-all')).status).toBe(
+      401,
+    );
+  });
+
+  it('completes orders while the SMTP server does not answer', async () => {
+    const [sink] = pidsOf(endpoints, 'smtp-sink');
+    process.kill(sink!, 'SIGSTOP');
+    try {
+      const response = await postOrder(gateway, token, order('smtp-down'));
+      expect(response.status).toBe(200);
+      expect(response.body['status']).toBe('completed');
+    } finally {
+      process.kill(sink!, 'SIGCONT');
+    }
+  });
+
+  it('answers 429 with Retry-After past RATE_LIMIT at a gateway configured with a small one', async () => {
+    const [gatewayPid] = pidsOf(endpoints, 'api-gateway');
+    const port = await freePort();
+    const limited = startNode(join(REPO_ROOT, 'agents/api-gateway/dist/main.js'), [], {
+      env: {
+        ...processEnv(gatewayPid!),
+        GATEWAY_PORT: String(port),
+        MCP_MESH_HTTP_PORT: '0',
+        RATE_LIMIT: '3',
+      },
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/ready`, { timeoutMs: 60_000 });
+    const limitedToken = await login(gateway, 'user-77');
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i += 1) {
+      const answer = await getJson(`${url}/users/user-77`, limitedToken);
+      statuses.push(answer.status);
+      if (answer.status === 429) retryAfter = answer.headers.get('retry-after');
+    }
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    await limited.stop();
+  });
+
+  it('finishes an order whose agent was SIGKILLed mid-payment, after a restart', async () => {
+    const [orderPid] = pidsOf(endpoints, 'order-agent');
+    const env = processEnv(orderPid!);
+    const placed = order('killed', { payment_method: 'tok_timeout' });
+    const pending = postOrder(gateway, token, placed).catch((error: unknown) => error);
+    await waitFor(async () => ((await db.orderState(placed.order_id)) === 'reserved' ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+    process.kill(orderPid!, 'SIGKILL');
+    await pending;
+    const restarted = startNode(join(REPO_ROOT, 'agents/order/dist/main.js'), [], { env });
+    const state = await waitFor(
+      async () => {
+        const current = await db.orderState(placed.order_id);
+        return current === 'completed' || current === 'compensated' ? current : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\norder-agent output:\n${restarted.output().slice(-4000)}`);
+    });
+    expect(['completed', 'compensated']).toContain(state);
+    const final = await waitForOrderFinal(gateway, token, placed.order_id);
+    expect(final.body['status']).toBe(state === 'completed' ? 'completed' : 'failed');
+  });
+
+  it('conserves money and stock over the whole run', async () => {
+    // Compensations may still be finishing (a reservation released by recovery): wait until nothing is held.
+    await waitFor(
+      async () => {
+        for (const sku of initialStock.keys()) if ((await db.stock(sku)).reserved !== 0) return undefined;
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const states = await db.orderStates(orderIds);
+    const completed = new Set([...states].filter(([, state]) => state === 'completed').map(([id]) => id));
+    const stock = await Promise.all(
+      [...initialStock].map(async ([sku, initial]) => {
+        const row = await db.stock(sku);
+        return { sku, initial, available: row.available, committed: row.sold, reserved: row.reserved };
+      }),
+    );
+    const violations = conservationViolations({
+      netChargesByOrder: await netCharges(endpoints.paymentUrl, orderIds),
+      completedOrders: completed,
+      stock,
+    });
+    expect(violations).toEqual([]);
+    // Units sold match the units of completed orders, per SKU.
+    const raceCompleted = [...completed].filter((id) => id.includes('-race-')).length;
+    expect(stock.find((row) => row.sku === RACE_SKU)?.committed).toBe(raceCompleted);
+    expect(stock.find((row) => row.sku === SKU)?.committed).toBe(completed.size - raceCompleted);
+    expect(completed.size).toBeGreaterThanOrEqual(13);
+  });
+});

@@ -1,0 +1,96 @@
+import pg from 'pg';
+
+/** The payment sandbox's default demo key (packages/sandboxes). */
+const SANDBOX_KEY = 'sk_test_mesh_sandbox_4eC39HqLyjWDarjtT1zdp7dc';
+
+interface SandboxCharge {
+  amount: number;
+  amount_refunded: number;
+  status: string;
+  metadata?: Record<string, string>;
+}
+
+/** Net charged cents per order id at the payment sandbox (succeeded charges minus refunds). */
+export async function netCharges(
+  paymentUrl: string,
+  orderIds: readonly string[],
+): Promise<Map<string, number>> {
+  const result = new Map<string, number>();
+  for (const orderId of orderIds) {
+    const query = new URLSearchParams({ 'metadata[order_id]': orderId, limit: '100' });
+    const response = await fetch(`${paymentUrl}/v1/charges?${query}`, {
+      headers: { authorization: `Bearer ${SANDBOX_KEY}` },
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!response.ok) throw new Error(`sandbox charges for ${orderId}: HTTP ${response.status}`);
+    const body = (await response.json()) as { data: SandboxCharge[] };
+    const net = body.data
+      .filter((charge) => charge.status === 'succeeded')
+      .reduce((sum, charge) => sum + charge.amount - charge.amount_refunded, 0);
+    result.set(orderId, net);
+  }
+  return result;
+}
+
+/** Number of succeeded charges per order (refunded or not): a second charge is a double charge. */
+export async function chargeCount(paymentUrl: string, orderId: string): Promise<number> {
+  const query = new URLSearchParams({ 'metadata[order_id]': orderId, limit: '100' });
+  const response = await fetch(`${paymentUrl}/v1/charges?${query}`, {
+    headers: { authorization: `Bearer ${SANDBOX_KEY}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const body = (await response.json()) as { data: SandboxCharge[] };
+  return body.data.filter((charge) => charge.status === 'succeeded').length;
+}
+
+export interface StockRow {
+  sku: string;
+  available: number;
+  reserved: number;
+  sold: number;
+}
+
+/** Direct access to business_db for test setup (dedicated SKUs) and for reading the books. */
+export class BusinessDb {
+  private readonly pool: pg.Pool;
+
+  constructor(url: string) {
+    this.pool = new pg.Pool({ connectionString: url, max: 3 });
+  }
+
+  /** Creates (or resets) a SKU only this test run uses. */
+  async createSku(sku: string, units: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO stock (sku, name, price, available) VALUES ($1, $1, 1.00, $2)
+       ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available, reserved = 0, sold = 0`,
+      [sku, units],
+    );
+  }
+
+  async stock(sku: string): Promise<StockRow> {
+    const result = await this.pool.query<{ sku: string; available: string; reserved: string; sold: string }>(
+      'SELECT sku, available, reserved, sold FROM stock WHERE sku = $1',
+      [sku],
+    );
+    const row = result.rows[0];
+    if (!row) throw new Error(`no stock row for ${sku}`);
+    return { sku, available: Number(row.available), reserved: Number(row.reserved), sold: Number(row.sold) };
+  }
+
+  /** Saga state per order id (from the order agent's table). */
+  async orderStates(orderIds: readonly string[]): Promise<Map<string, string>> {
+    const result = await this.pool.query<{ order_id: string; state: string }>(
+      'SELECT order_id, state FROM orders WHERE order_id = ANY($1)',
+      [orderIds],
+    );
+    return new Map(result.rows.map((row) => [row.order_id, row.state]));
+  }
+
+  async orderState(orderId: string): Promise<string | undefined> {
+    return (await this.orderStates([orderId])).get(orderId);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
