@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,6 +107,8 @@ export async function startSystem(
   options: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<StartedSystem> {
   const home = mkdtempSync(join(tmpdir(), 'mesh-system-'));
+  // As root, embedded PostgreSQL runs as another user, which must be able to enter the data directory's parents.
+  chmodSync(home, 0o755);
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of REAL_SERVER_VARS) delete env[name];
   Object.assign(env, {
