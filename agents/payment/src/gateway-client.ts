@@ -166,14 +166,13 @@ export class GatewayClient {
         data: { gateway_path: path, timeout_ms: timeoutMs },
       });
     }
-    return new MeshError(
-      'REMOTE_ERROR',
-      `payment gateway unreachable: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-        data: { gateway_path: path, reason: 'unreachable' },
-      },
-    );
+    // Refused, reset or closed without an answer: the charge may or may not have happened; a retry with
+    // the same idempotency key finds out without charging twice.
+    const detail = error instanceof Error ? `${error.message}${causeText(error)}` : String(error);
+    return new MeshError('REMOTE_ERROR', `payment gateway gave no answer: ${detail}`, {
+      cause: error,
+      data: { gateway_path: path, reason: 'no_answer' },
+    });
   }
 
   private refused(status: number, error: StripeErrorBody['error'], what: string): MeshError {
@@ -195,4 +194,9 @@ export class GatewayClient {
       data: { gateway_status: status },
     });
   }
+}
+
+function causeText(error: Error): string {
+  const cause = error.cause;
+  return cause instanceof Error ? ` (${cause.message})` : '';
 }

@@ -137,6 +137,33 @@ describe.each(stores)('payment service with the %s store', (_name, makeFactory, 
   });
 
   it.skipIf(skip)(
+    'charges once when the gateway charged but its answer was lost, and the call is retried',
+    async () => {
+      const setDrop = (rate: number) =>
+        fetch(`${base}/v1/sandbox/faults`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ drop_rate: rate }),
+        });
+      const orderId = nextOrder();
+      const input = { order_id: orderId, user_id: 'user-9', amount: 15 };
+      await setDrop(1);
+      try {
+        const lost = await expectMeshError(service().process(input), 'REMOTE_ERROR');
+        expect(lost.data).toMatchObject({ reason: 'no_answer' });
+      } finally {
+        await setDrop(0);
+      }
+      expect(await chargesAt(orderId)).toHaveLength(1);
+      const retried = await service().process(input);
+      expect(retried.status).toBe('succeeded');
+      const charges = await chargesAt(orderId);
+      expect(charges).toHaveLength(1);
+      expect(charges[0]?.id).toBe(retried.payment_id);
+    },
+  );
+
+  it.skipIf(skip)(
     'reports a declined card as status declined and replays it without a second attempt',
     async () => {
       const orderId = nextOrder();

@@ -1,6 +1,6 @@
 /** Public API of @mesh/sandboxes: local stand-ins for the payment gateway and the mail server. */
 export { createPaymentSandbox } from './payment/server.js';
-export type { PaymentSandbox, PaymentSandboxOptions } from './payment/server.js';
+export type { Faults, PaymentSandbox, PaymentSandboxOptions } from './payment/server.js';
 export { DEMO_PAYMENT_API_KEY, loadPaymentSandboxConfig } from './payment/config.js';
 export type { PaymentSandboxConfig } from './payment/config.js';
 export { TEST_TOKENS } from './payment/operations.js';

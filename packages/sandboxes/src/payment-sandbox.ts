@@ -9,6 +9,7 @@ const sandbox = createPaymentSandbox({
   apiKey: config.PAYMENT_SANDBOX_API_KEY,
   hangMs: config.PAYMENT_SANDBOX_HANG,
   maxRecords: config.PAYMENT_SANDBOX_MAX_RECORDS,
+  faults: { error_rate: config.PAYMENT_SANDBOX_ERROR_RATE, drop_rate: config.PAYMENT_SANDBOX_DROP_RATE },
   logger,
 });
 const { url } = await sandbox.listen(config.PORT, config.HOST);

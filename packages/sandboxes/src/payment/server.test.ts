@@ -279,4 +279,35 @@ describe('payment sandbox', () => {
     const summary = await call('GET', '/v1/sandbox/summary');
     expect(summary.body['orders_charged_more_than_once']).toEqual(['o-twice']);
   });
+
+  it('answers 500 without charging when an error fault is injected, and charges on the retry', async () => {
+    const set = await call('POST', '/v1/sandbox/faults', { form: { error_rate: '1' } });
+    expect(set.body).toEqual({ error_rate: 1, drop_rate: 0 });
+    const failed = await call('POST', '/v1/charges', { form: charge('o-fault'), idempotencyKey: 'o-fault' });
+    expect(failed.status).toBe(500);
+    expect(await chargesFor('o-fault')).toHaveLength(0);
+    await call('POST', '/v1/sandbox/faults', { form: { error_rate: '0' } });
+    const retried = await call('POST', '/v1/charges', { form: charge('o-fault'), idempotencyKey: 'o-fault' });
+    expect(retried.status).toBe(200);
+    expect(await chargesFor('o-fault')).toHaveLength(1);
+  });
+
+  it('charges but drops the answer when a drop fault is injected; the retry with the key gets the saved charge', async () => {
+    await call('POST', '/v1/sandbox/faults', { json: { drop_rate: 1 } });
+    await expect(
+      call('POST', '/v1/charges', { form: charge('o-drop'), idempotencyKey: 'o-drop' }),
+    ).rejects.toThrow();
+    await call('POST', '/v1/sandbox/faults', { json: { drop_rate: 0 } });
+    const retried = await call('POST', '/v1/charges', { form: charge('o-drop'), idempotencyKey: 'o-drop' });
+    expect(retried.headers.get('idempotent-replayed')).toBe('true');
+    const charges = await chargesFor('o-drop');
+    expect(charges).toHaveLength(1);
+    expect(charges[0]?.['id']).toBe(retried.body['id']);
+  });
+
+  it('refuses a fault rate outside 0..1', async () => {
+    const reply = await call('POST', '/v1/sandbox/faults', { form: { error_rate: '2' } });
+    expect(reply.status).toBe(400);
+    expect((await call('GET', '/v1/sandbox/faults')).body).toEqual({ error_rate: 0, drop_rate: 0 });
+  });
 });

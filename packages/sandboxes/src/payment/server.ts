@@ -15,7 +15,21 @@ export interface PaymentSandboxOptions {
   hangMs?: number;
   /** Bound on charges and refunds kept for listing. */
   maxRecords?: number;
+  /** Injected faults on charges and refunds, for chaos tests; also settable at POST /v1/sandbox/faults. */
+  faults?: Partial<Faults>;
+  /** Source of randomness for faults (tests pass a fixed sequence). */
+  random?: () => number;
   logger?: Logger;
+}
+
+/**
+ * Fault injection: `error_rate` answers 500 before anything executes (nothing saved, a retry may succeed);
+ * `drop_rate` executes and saves the result but drops the connection unanswered, the case idempotency keys
+ * exist for (a retry with the same key gets the saved answer; without a key it charges again).
+ */
+export interface Faults {
+  error_rate: number;
+  drop_rate: number;
 }
 
 export interface PaymentSandbox {
@@ -31,6 +45,8 @@ interface Route {
   readonly method: string;
   readonly pattern: RegExp;
   readonly mutating: boolean;
+  /** Subject to injected faults (charges and refunds). */
+  readonly faultable?: boolean;
   readonly handle: (ctx: RouteContext) => Outcome;
 }
 
@@ -54,12 +70,15 @@ export function createPaymentSandbox(options: PaymentSandboxOptions): PaymentSan
   const held = new Set<{ timer: NodeJS.Timeout; res: ServerResponse }>();
   const expectedKey = Buffer.from(options.apiKey);
   const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+  const faults: Faults = { error_rate: 0, drop_rate: 0, ...options.faults };
+  const random = options.random ?? Math.random;
 
   const routes: Route[] = [
     {
       method: 'POST',
       pattern: /^\/v1\/charges$/,
       mutating: true,
+      faultable: true,
       handle: ({ params }) => executeCharge(validateCharge(params), ledger, nowSeconds()),
     },
     {
@@ -84,6 +103,7 @@ export function createPaymentSandbox(options: PaymentSandboxOptions): PaymentSan
       method: 'POST',
       pattern: /^\/v1\/refunds$/,
       mutating: true,
+      faultable: true,
       handle: ({ params }) => executeRefund(validateRefund(params, ledger), ledger, nowSeconds()),
     },
     {
@@ -104,6 +124,22 @@ export function createPaymentSandbox(options: PaymentSandboxOptions): PaymentSan
       pattern: /^\/v1\/refunds\/([^/]+)$/,
       mutating: false,
       handle: ({ match }) => found(ledger.getRefund(match[1]!), 'refund', match[1]!),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/v1\/sandbox\/faults$/,
+      mutating: false,
+      handle: () => ({ kind: 'respond', status: 200, body: { ...faults } }),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v1\/sandbox\/faults$/,
+      mutating: true,
+      handle: ({ params }) => {
+        Object.assign(faults, parseFaults(params));
+        logger.warn({ faults }, 'fault injection changed');
+        return { kind: 'respond', status: 200, body: { ...faults } };
+      },
     },
     {
       method: 'GET',
@@ -179,9 +215,21 @@ export function createPaymentSandbox(options: PaymentSandboxOptions): PaymentSan
     const params = matched.route.mutating ? await readParams(req) : {};
     const idempotencyKey = matched.route.mutating ? headerValue(req, 'idempotency-key') : undefined;
     const ctx: RouteContext = { params, match: matched.match, query: url.searchParams };
+    const faultable = matched.route.faultable === true;
+    if (faultable && faults.error_rate > 0 && random() < faults.error_rate) {
+      const injected = new StripeError(
+        500,
+        'api_error',
+        undefined,
+        'An unknown error occurred (injected fault).',
+      );
+      sendStripeError(res, injected, requestId);
+      return;
+    }
+    const dropAnswer = faultable && faults.drop_rate > 0 && random() < faults.drop_rate;
 
     if (idempotencyKey === undefined) {
-      respond(res, requestId, run(matched.route, ctx), () => undefined);
+      respond(res, requestId, run(matched.route, ctx), () => undefined, dropAnswer);
       return;
     }
     const decision = idempotency.begin(idempotencyKey, fingerprint(method, url.pathname, params));
@@ -226,10 +274,21 @@ export function createPaymentSandbox(options: PaymentSandboxOptions): PaymentSan
     } else if (outcome.kind === 'respond') {
       idempotency.abandon(idempotencyKey);
     }
-    respond(res, requestId, outcome, () => idempotency.abandon(idempotencyKey));
+    respond(res, requestId, outcome, () => idempotency.abandon(idempotencyKey), dropAnswer);
   }
 
-  function respond(res: ServerResponse, requestId: string, outcome: Outcome, onRelease: () => void): void {
+  function respond(
+    res: ServerResponse,
+    requestId: string,
+    outcome: Outcome,
+    onRelease: () => void,
+    drop = false,
+  ): void {
+    if (drop && outcome.kind === 'respond') {
+      logger.info({ requestId, status: outcome.status }, 'answer dropped (injected fault)');
+      res.destroy();
+      return;
+    }
     if (outcome.kind === 'hang') {
       logger.info({ requestId, hangMs }, 'holding request unanswered (tok_timeout)');
       hold(res, onRelease);
@@ -402,6 +461,28 @@ function searchCharges(ledger: Ledger, query: URLSearchParams): Outcome {
       total_count: data.length,
     },
   };
+}
+
+function parseFaults(params: Params): Partial<Faults> {
+  const parsed: Partial<Faults> = {};
+  for (const name of ['error_rate', 'drop_rate'] as const) {
+    const raw = params[name];
+    if (raw === undefined) continue;
+    const value = typeof raw === 'string' ? Number(raw) : Number.NaN;
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      throw new StripeError(
+        400,
+        'invalid_request_error',
+        'parameter_invalid_number',
+        `${name} must be from 0 to 1`,
+        {
+          param: name,
+        },
+      );
+    }
+    parsed[name] = value;
+  }
+  return parsed;
 }
 
 function newRequestId(): string {
