@@ -28,6 +28,7 @@ describe('OrderSaga', () => {
 
   it('completes an order: reserves, charges, commits, mails and records the event', async () => {
     const result = await saga.process(order('o-1'));
+    await saga.idle();
     expect(result).toMatchObject({
       status: 'completed',
       order_id: 'o-1',
@@ -197,6 +198,16 @@ describe('OrderSaga', () => {
     store.expireLease('o-15');
     const result = await saga.process(input);
     expect(result).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' }, replayed: true });
+  });
+
+  it('fails without side effects when the stock check cannot be answered', async () => {
+    agents.failOnce.set('checkStock', new MeshError('CIRCUIT_OPEN', 'inventory breaker open'));
+    const result = await saga.process(order('o-18'));
+    expect(result).toMatchObject({ status: 'failed', state: 'failed', error: { code: 'CIRCUIT_OPEN' } });
+    expect(agents.calls).not.toContain('reserve');
+    agents.failOnce.set('checkStock', new MeshError('CIRCUIT_OPEN', 'inventory breaker open'));
+    const unknownUser = await saga.process(order('o-19', { user_id: 'nobody' }));
+    expect(unknownUser.error?.code).toBe('USER_NOT_FOUND');
   });
 
   it('completes a free order without charging', async () => {

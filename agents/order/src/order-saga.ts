@@ -5,7 +5,7 @@ import { Compensator } from './compensator.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { isDecided, publicStatus } from './order-state.js';
 import type { OrderRecord, OrderStore } from './order-store.js';
-import type { SagaPorts, StepOptions } from './saga-ports.js';
+import type { SagaPorts, StepOptions, StockCheck } from './saga-ports.js';
 import type { OrderError, OrderInput, OrderResult, OrderView } from './schemas.js';
 
 /** Tunables of the saga (config.ts maps env to these). */
@@ -111,6 +111,7 @@ export class OrderSaga {
   private readonly settings: SagaSettings;
   private readonly logger: Logger;
   private readonly inflight = new Map<string, Promise<OrderResult>>();
+  private readonly pending = new Set<Promise<void>>();
   private readonly compensator: Compensator;
 
   constructor(
@@ -124,6 +125,16 @@ export class OrderSaga {
     this.logger = logger ?? silentLogger();
     this.leases = new LeaseKeeper(store, owner, this.settings.leaseMs, this.logger);
     this.compensator = new Compensator(store, ports, owner, this.settings, this.logger);
+  }
+
+  /** Resolves once every background notification has finished (tests, graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private background(task: Promise<void>): void {
+    const tracked = task.catch(() => undefined).finally(() => this.pending.delete(tracked));
+    this.pending.add(tracked);
   }
 
   /** Orders this process is driving right now. */
@@ -268,10 +279,16 @@ export class OrderSaga {
     const id = start.orderId;
     let order = start;
     let reserveAttempted = false;
+    // The stock check is a read: it runs alongside the user lookup (one round trip less per order).
+    let earlyCheck: Promise<{ ok: true; value: StockCheck } | { ok: false; error: unknown }> | undefined;
     try {
       while (!isDecided(order.state)) {
         switch (order.state) {
           case 'received': {
+            earlyCheck = this.ports.checkStock(order.items, this.step(deadline, call)).then(
+              (value) => ({ ok: true as const, value }),
+              (error: unknown) => ({ ok: false as const, error }),
+            );
             const user = await this.ports
               .getUser(order.userId, this.step(deadline, call))
               .catch((e: unknown) => {
@@ -286,7 +303,12 @@ export class OrderSaga {
             break;
           }
           case 'user_validated': {
-            const check = await this.ports.checkStock(order.items, this.step(deadline, call));
+            const early = await earlyCheck;
+            earlyCheck = undefined;
+            if (early && !early.ok) throw early.error;
+            const check = early?.ok
+              ? early.value
+              : await this.ports.checkStock(order.items, this.step(deadline, call));
             const short = check.items.filter((line) => line.available < line.requested);
             if (!check.available) {
               throw business('OUT_OF_STOCK', `not enough stock for ${short.map((l) => l.sku).join(', ')}`, {
@@ -353,9 +375,10 @@ export class OrderSaga {
             break;
           }
           case 'committed': {
-            await this.notify(order, call, logger);
             order = await this.store.transition(id, this.owner, 'completed');
             logger.info({ payment_id: order.paymentId }, 'order completed');
+            // Confirmation and analytics are non-critical: they run after the answer, bounded in time.
+            this.background(this.notify(order, call, logger));
             break;
           }
           default:

@@ -54,6 +54,8 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       owner,
       async close() {
         await recovery.stop();
+        // Let confirmations already under way finish (each is bounded by NOTIFY_TIMEOUT).
+        await saga.idle();
         saga.leases.stop();
         await openBus.close().catch(() => undefined);
         await pool.end();
