@@ -3,6 +3,7 @@ import type { Logger } from '@mesh/common';
 import type { DependenciesResolved } from './registration.js';
 import type { RuntimeMetrics } from './metrics.js';
 import { WatchFeed } from './watch-feed.js';
+import { simpleRequest } from './http-request.js';
 import { sleep } from './resilience.js';
 
 export interface RegistryClientOptions {
@@ -73,14 +74,10 @@ export class RegistryClient {
     await this.loopDone;
     if (!this.everRegistered) return;
     try {
-      const response = await fetch(
+      const response = await simpleRequest(
         `${this.options.registryUrl}/agents/${encodeURIComponent(this.options.agentId)}`,
-        {
-          method: 'DELETE',
-          signal: AbortSignal.timeout(2000),
-        },
+        { method: 'DELETE', timeoutMs: 2000 },
       );
-      await response.arrayBuffer();
       this.options.logger.info({ status: response.status }, 'deregistered from registry');
     } catch (error: unknown) {
       this.options.logger.warn({ err: error }, 'could not deregister; the registry will expire this agent');
@@ -147,14 +144,13 @@ export class RegistryClient {
   }
 
   private async fullHeartbeat(): Promise<void> {
-    const response = await fetch(`${this.options.registryUrl}/heartbeat`, {
+    const response = await simpleRequest(`${this.options.registryUrl}/heartbeat`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
       body: JSON.stringify(this.options.body()),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      timeoutMs: REQUEST_TIMEOUT_MS,
     });
-    const text = await response.text();
-    if (!response.ok) {
+    const text = response.text;
+    if (response.status < 200 || response.status >= 300) {
       throw new MeshError(
         'REMOTE_ERROR',
         `registry refused heartbeat: HTTP ${response.status} ${text.slice(0, 300)}`,
@@ -170,14 +166,10 @@ export class RegistryClient {
   }
 
   private async fastHeartbeat(): Promise<number> {
-    const response = await fetch(
+    const response = await simpleRequest(
       `${this.options.registryUrl}/heartbeat/${encodeURIComponent(this.options.agentId)}`,
-      {
-        method: 'HEAD',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      },
+      { method: 'HEAD', timeoutMs: REQUEST_TIMEOUT_MS },
     );
-    await response.arrayBuffer();
     if (response.status >= 500)
       throw new MeshError('REMOTE_ERROR', `registry answered HTTP ${response.status}`);
     if (!this.watch?.active) this.ensureWatch();
