@@ -14,6 +14,8 @@ const AGENTS = Number(process.env['BENCH_AGENTS'] ?? '1000');
 const CONNECTIONS = 20;
 const FIXED_RATE = 2000;
 
+type Phase = 'post' | 'head' | 'fixed' | 'agents';
+
 interface Figures {
   postRps: number;
   postP50: number;
@@ -26,7 +28,8 @@ interface Figures {
   agentsP50: number;
   agentsP99: number;
   agentsRps: number;
-  errors: number;
+  /** Failed requests (transport errors, timeouts, non-2xx) per phase. */
+  errors: Record<Phase, number>;
 }
 
 const EMPTY_FIGURES: Figures = {
@@ -41,7 +44,7 @@ const EMPTY_FIGURES: Figures = {
   agentsP50: 0,
   agentsP99: 0,
   agentsRps: 0,
-  errors: 0,
+  errors: { post: 0, head: 0, fixed: 0, agents: 0 },
 };
 
 function run(options: autocannon.Options): Promise<Result> {
@@ -56,9 +59,9 @@ function failures(result: Result): number {
   return result.errors + result.timeouts + result.non2xx;
 }
 
-type Phase = 'post' | 'head' | 'fixed' | 'agents';
+type Measured = Partial<Omit<Figures, 'errors'>> & { errors: number };
 
-async function runPhase(phase: Phase, target: Target, bodies: readonly string[]): Promise<Partial<Figures>> {
+async function runPhase(phase: Phase, target: Target, bodies: readonly string[]): Promise<Measured> {
   process.stderr.write(`${target.label}: ${phase}\n`);
   const head = (rate?: number) =>
     runLoad({
@@ -126,11 +129,12 @@ function table(results: { label: string; figures: Figures }[]): string {
       `| ${label} | ${f.postRps.toFixed(0)}${r(f.postRps, official?.postRps)} | ${f.postP50} / ${f.postP99} ms ` +
       `| ${f.headRps.toFixed(0)}${r(f.headRps, official?.headRps)} | ${f.headP50} / ${f.headP99} ms ` +
       `| ${f.fixedP99} ms (${f.fixedRps.toFixed(0)}/s) | ${f.agentsP50} / ${f.agentsP99} ms${r(f.agentsP50, official?.agentsP50, true)} ` +
-      `| ${f.agentsRps.toFixed(0)}${r(f.agentsRps, official?.agentsRps)} | ${f.errors} |`
+      `| ${f.agentsRps.toFixed(0)}${r(f.agentsRps, official?.agentsRps)} ` +
+      `| ${f.errors.post} / ${f.errors.head} / ${f.errors.fixed} / ${f.errors.agents} |`
     );
   });
   return [
-    '| Registry | Full heartbeats/s | POST p50 / p99 | HEAD/s | HEAD p50 / p99 | HEAD p99 at 2,000/s | GET /agents p50 / p99 | GET /agents/s | Errors |',
+    '| Registry | Full heartbeats/s | POST p50 / p99 | HEAD/s | HEAD p50 / p99 | HEAD p99 at 2,000/s | GET /agents p50 / p99 | GET /agents/s | Failed requests (POST / HEAD / fixed / agents) |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
@@ -141,13 +145,16 @@ async function main(): Promise<void> {
   const postgresUrl = process.env['MESH_TEST_POSTGRES_URL'];
   const targets: Target[] = [];
   try {
-    const official = await startOfficial();
-    if (official === undefined)
+    const wanted = new Set((process.env['BENCH_TARGETS'] ?? 'official,memory,postgres').split(','));
+    const official = wanted.has('official') ? await startOfficial() : undefined;
+    if (wanted.has('official') && official === undefined) {
       process.stderr.write('skipping the official registry: binary not available here\n');
-    else targets.push(official);
-    targets.push(await startOurs());
-    if (postgresUrl) targets.push(await startOurs(postgresUrl));
-    else process.stderr.write('skipping PostgreSQL: MESH_TEST_POSTGRES_URL is not set\n');
+    }
+    if (official !== undefined) targets.push(official);
+    if (wanted.has('memory')) targets.push(await startOurs());
+    if (wanted.has('postgres') && postgresUrl) targets.push(await startOurs(postgresUrl));
+    else if (wanted.has('postgres'))
+      process.stderr.write('skipping PostgreSQL: MESH_TEST_POSTGRES_URL is not set\n');
     for (const target of targets) {
       process.stderr.write(`${target.label}: registering ${bodies.length} agents\n`);
       await registerAll(target.url, bodies);
@@ -158,7 +165,11 @@ async function main(): Promise<void> {
       for (const target of targets) {
         const current = figures.get(target)!;
         const measured = await runPhase(phase, target, bodies);
-        figures.set(target, { ...current, ...measured, errors: current.errors + (measured.errors ?? 0) });
+        figures.set(target, {
+          ...current,
+          ...measured,
+          errors: { ...current.errors, [phase]: measured.errors },
+        });
       }
     }
     const results = targets.map((target) => ({ label: target.label, figures: figures.get(target)! }));
