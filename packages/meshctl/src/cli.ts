@@ -24,7 +24,8 @@ const USAGE = `meshctl — run and inspect a mesh of MCP agents
 
 Usage: meshctl <command> [options]
 
-  up [--env-file F]              start registry, infrastructure and every agent of architecture.yml
+  up [--env-file F] [--parallel] start registry, infrastructure and every agent of architecture.yml
+                                 (in dependency order; --parallel starts all agents at once)
   down                           stop everything "up" or "start --detach" started
   start <agent…> [--detach] [--env-file F]
                                  start agents (a registry first when none answers)
@@ -61,6 +62,7 @@ const OPTIONS = {
   concurrency: { type: 'string' },
   victims: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  parallel: { type: 'boolean' },
 } as const;
 
 function findRoot(explicit: string | undefined): string {
@@ -109,7 +111,7 @@ async function main(argv: readonly string[]): Promise<number> {
       if (config.MESH_MODE === 'docker' || (config.MESH_MODE === 'auto' && (await dockerAvailable(root)))) {
         return dockerUp(arch(), { root, log: print, env });
       }
-      const result = await up(arch(), localOptions);
+      const result = await up(arch(), { ...localOptions, parallel: values.parallel ?? false });
       return result.status === 'failed' ? 1 : 0;
     }
     case 'down': {

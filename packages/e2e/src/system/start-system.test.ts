@@ -74,6 +74,21 @@ describe('scripts/start-multi-agent.sh (local processes, embedded defaults)', ()
     expect(body).toMatchObject({ status: 'completed', order_id: order.order_id });
   });
 
+  it('draws the live graph with every declared edge, calls a tool directly and through /proxy, and checks', () => {
+    const graph = system.meshctl('graph');
+    expect(graph.code, graph.stderr).toBe(0);
+    expect(graph.stdout).toContain('subgraph live["live (registry)"]');
+    expect(graph.stdout).toContain('l_order_agent --> l_payment_agent');
+    expect(graph.stdout).not.toMatch(/ missing | undeclared |not running/);
+    for (const via of [[], ['--proxy']]) {
+      const call = system.meshctl('call', 'user_get', '{"user_id":"user-3"}', ...via);
+      expect(call.code, call.stderr).toBe(0);
+      expect(JSON.parse(call.stdout)).toMatchObject({ id: 'user-3', email: 'user-3@example.com' });
+    }
+    const check = system.meshctl('check');
+    expect(check.stdout.trim(), check.stdout).toBe('ok: 9 agents match architecture.yml');
+  });
+
   it('says it is already running when started a second time', async () => {
     const again = await system.startAgain();
     expect(again.code).toBe(0);

@@ -94,14 +94,23 @@ describe('up (local processes)', () => {
     expect(shop.env['DATABASE_URL']).toMatch(/^postgres:\/\/u:p@127\.0\.0\.1:\d+\/postgres$/);
   });
 
+  it('starts every agent at once with parallel, still waiting for each to be ready', async () => {
+    const arch = loadArchitecture(join(root, 'architecture.yml'));
+    const { opts, lines, home } = await options();
+    const result = await up(arch, { ...opts, parallel: true });
+    expect(result.status, lines.join('\n')).toBe('started');
+    expect(lines.some((l) => l.includes('all agents at once'))).toBe(true);
+    expect(readState(home)!.processes.filter((p) => p.kind === 'agent')).toHaveLength(4);
+  });
+
   it('stops the start with the tail of the log when an agent never becomes ready', async () => {
     const arch = loadArchitecture(join(root, 'architecture.yml'));
-    const { opts, lines, home } = await options({ FAKE_NEVER_READY: '1' }, 1500);
+    const { opts, lines, home } = await options({ FAKE_NEVER_READY: '1' }, 6000);
     const result = await up(arch, opts);
     expect(result.status).toBe('failed');
     const text = lines.join('\n');
     expect(text).toMatch(
-      /START FAILED: store-agent #\d did not become ready within 1500 ms \(DEPENDENCY_TIMEOUT\)/,
+      /START FAILED: store-agent #\d did not become ready within 6000 ms \(DEPENDENCY_TIMEOUT\)/,
     );
     expect(text).toContain('"msg":"listening"');
     expect(readState(home)).toBeUndefined();

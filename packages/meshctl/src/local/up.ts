@@ -16,6 +16,12 @@ export interface UpOptions {
   timeoutMs: number;
   /** Agents to start (default: all); their dependencies are not added automatically. */
   agents?: readonly string[];
+  /**
+   * Start every agent at once instead of in dependency order (the runtime resolves dependencies as providers
+   * appear); readiness of each is still awaited. Faster on a busy machine, but a failing agent is then
+   * reported amid its dependants.
+   */
+  parallel?: boolean;
   log: (line: string) => void;
 }
 
@@ -65,7 +71,11 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   const names = new Set(selected.map((a) => a.name));
   const graph = buildGraph(selected.map((a) => [a.name, a.depends_on.filter((d) => names.has(d))]));
   const waves = startWaves(graph);
-  say(`start order: ${waves.map((wave) => wave.join(' + ')).join(' -> ')}`);
+  say(
+    options.parallel
+      ? `start order: all agents at once (--parallel)`
+      : `start order: ${waves.map((wave) => wave.join(' + ')).join(' -> ')}`,
+  );
 
   const launcher = new Launcher(arch, options, readState(options.home));
   const before = new Set(launcher.state.processes.map((p) => p.pid));
@@ -80,7 +90,8 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
       }),
     );
     await Promise.all([registry, infrastructure]);
-    await startAgentsInOrder(launcher, selected, graph, say);
+    const order = options.parallel ? buildGraph(selected.map((a) => [a.name, []])) : graph;
+    await startAgentsInOrder(launcher, selected, order, say);
   } catch (error: unknown) {
     reportFailure(error, options.log);
     options.log('Stopping what was started…');
