@@ -115,7 +115,7 @@ export default function (data) {
   const response = http.post(`${BASE_URL}/orders`, JSON.stringify(order), {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     tags: { name: 'POST /orders' },
-    timeout: '60s',
+    timeout: '120s',
   });
   check(response, {
     'order completed (200)': (r) => r.status === 200,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 
 describe('api-gateway loadConfig', () => {
-  it('defaults to port 8080, RATE_LIMIT 1000 per minute and a 45 s order wait', () => {
+  it('defaults to port 8080, RATE_LIMIT 1000 per minute and a 75 s order wait', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 8080,
@@ -10,7 +10,8 @@ describe('api-gateway loadConfig', () => {
       rateLimit: 1000,
       rateLimitWindowMs: 60_000,
     });
-    expect(config.orderTimeoutMs).toBe(45_000);
+    expect(config.orderTimeoutMs).toBe(75_000);
+    expect(loadConfig({ GATEWAY_ORDER_TIMEOUT: '20s' }).orderTimeoutMs).toBe(20_000);
     expect(config.postgres).toBeUndefined();
   });
 

@@ -27,6 +27,12 @@ const schema = meshEnvSchema.extend({
   BODY_LIMIT: envInt(65_536, 256, 10_485_760),
   /** The saga's own timeout; POST /orders waits this plus room for compensation. */
   ORDER_PROCESSING_TIMEOUT: envDurationMs('30s'),
+  /**
+   * How long POST /orders waits for the order agent. Default: twice ORDER_PROCESSING_TIMEOUT plus 15 s, because
+   * under a burst an order may queue before its saga clock starts; a client that gives up earlier sees 504
+   * while the order still settles (GET /orders/:id tells how).
+   */
+  GATEWAY_ORDER_TIMEOUT: envDurationMs('0s'),
   /** Timeout of the other upstream calls. */
   GATEWAY_REQUEST_TIMEOUT: envDurationMs('10s'),
   /** Read the client address from X-Forwarded-For (only behind a proxy you control, e.g. nginx). */
@@ -80,7 +86,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     rateLimitWindowMs: parsed.RATE_LIMIT_WINDOW,
     authCacheTtlMs: parsed.AUTH_CACHE_TTL,
     bodyLimitBytes: parsed.BODY_LIMIT,
-    orderTimeoutMs: parsed.ORDER_PROCESSING_TIMEOUT + 15_000,
+    orderTimeoutMs: parsed.GATEWAY_ORDER_TIMEOUT || parsed.ORDER_PROCESSING_TIMEOUT * 2 + 15_000,
     requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT,
     trustProxy: parsed.TRUST_PROXY,
   });
