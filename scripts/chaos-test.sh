@@ -12,4 +12,4 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 require_build
-exec "$MESHCTL" chaos "$@"
+exec "$MESHCTL" chaos --root "$MESH_ROOT" "$@"

@@ -26,5 +26,5 @@ if command -v psql >/dev/null 2>&1; then
   done
 else
   require_build
-  "$MESHCTL" init-db --url "$url" "${dbs[@]}"
+  "$MESHCTL" init-db --root "$MESH_ROOT" --url "$url" "${dbs[@]}"
 fi

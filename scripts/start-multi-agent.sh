@@ -13,4 +13,4 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 require_build
-exec "$MESHCTL" up "$@"
+exec "$MESHCTL" up --root "$MESH_ROOT" "$@"

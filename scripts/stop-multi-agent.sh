@@ -5,4 +5,4 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 require_build
-exec "$MESHCTL" down "$@"
+exec "$MESHCTL" down --root "$MESH_ROOT" "$@"
