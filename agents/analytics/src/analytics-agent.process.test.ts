@@ -35,71 +35,75 @@ async function callTool(baseUrl: string, name: string, args: Record<string, unkn
   return body.result;
 }
 
-describe.skipIf(!postgresUrl)('analytics-agent: registry and agent as processes on loopback', () => {
-  let database: TestDatabase;
-  let agentUrl: string;
-  let agent: StartedProcess;
+describe.skipIf(!postgresUrl)(
+  'analytics-agent: registry and agent as processes on loopback',
+  { timeout: 30_000 },
+  () => {
+    let database: TestDatabase;
+    let agentUrl: string;
+    let agent: StartedProcess;
 
-  beforeAll(async () => {
-    for (const script of [analyticsMain, registryMain]) {
-      if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
-    }
-    database = await createTestDatabase(postgresUrl!, 'analytics');
-    const [registryPort, agentPort] = [await freePort(), await freePort()];
-    startNode(registryMain, [], {
-      env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
-    });
-    await waitForHttp(`http://127.0.0.1:${registryPort}/health`, { status: 200 });
-    agent = startNode(analyticsMain, [], {
-      env: {
-        DATABASE_URL: database.url,
-        RABBITMQ_URL: undefined,
-        BATCH_SIZE: '1000',
-        PROCESSING_INTERVAL: '60',
-        MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
-        MCP_MESH_HTTP_PORT: String(agentPort),
-        MCP_MESH_LOG_LEVEL: 'INFO',
-      },
-    });
-    agentUrl = `http://127.0.0.1:${agentPort}`;
-    await waitForHttp(`${agentUrl}/ready`, { status: 200, timeoutMs: 30_000 }).catch((error: unknown) => {
-      throw new Error(`analytics-agent did not become ready: ${String(error)}\n${agent.output()}`);
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await stopAllProcesses();
-    await database?.drop();
-  });
-
-  it('records events, reports them before any flush, and writes them on SIGTERM before exiting', async () => {
-    for (const [type, orderId, amount] of [
-      ['order_completed', 'w-1', 19.99],
-      ['order_completed', 'w-2', 5.01],
-      ['order_failed', 'w-3', 3],
-    ] as const) {
-      const recorded = await callTool(agentUrl, 'analytics_record_event', {
-        type,
-        order_id: orderId,
-        amount,
+    beforeAll(async () => {
+      for (const script of [analyticsMain, registryMain]) {
+        if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
+      }
+      database = await createTestDatabase(postgresUrl!, 'analytics');
+      const [registryPort, agentPort] = [await freePort(), await freePort()];
+      startNode(registryMain, [], {
+        env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
       });
-      expect(recorded.structuredContent).toEqual({ accepted: true, duplicate: false });
-    }
-    const report = await callTool(agentUrl, 'analytics_report', { window_minutes: 10 });
-    expect(report.structuredContent).toMatchObject({
-      completed: 2,
-      failed: 1,
-      revenue: 25,
-      unflushed: 3,
-      failure_rate: 0.3333,
+      await waitForHttp(`http://127.0.0.1:${registryPort}/health`, { status: 200 });
+      agent = startNode(analyticsMain, [], {
+        env: {
+          DATABASE_URL: database.url,
+          RABBITMQ_URL: undefined,
+          BATCH_SIZE: '1000',
+          PROCESSING_INTERVAL: '60',
+          MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
+          MCP_MESH_HTTP_PORT: String(agentPort),
+          MCP_MESH_LOG_LEVEL: 'INFO',
+        },
+      });
+      agentUrl = `http://127.0.0.1:${agentPort}`;
+      await waitForHttp(`${agentUrl}/ready`, { status: 200, timeoutMs: 30_000 }).catch((error: unknown) => {
+        throw new Error(`analytics-agent did not become ready: ${String(error)}\n${agent.output()}`);
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await stopAllProcesses();
+      await database?.drop();
     });
-    expect(await agent.stop()).toBe(0);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const rows = await client.query<{ order_id: string }>(
-      'SELECT order_id FROM order_events ORDER BY order_id',
-    );
-    await client.end();
-    expect(rows.rows.map((row) => row.order_id)).toEqual(['w-1', 'w-2', 'w-3']);
-  });
-});
+
+    it('records events, reports them before any flush, and writes them on SIGTERM before exiting', async () => {
+      for (const [type, orderId, amount] of [
+        ['order_completed', 'w-1', 19.99],
+        ['order_completed', 'w-2', 5.01],
+        ['order_failed', 'w-3', 3],
+      ] as const) {
+        const recorded = await callTool(agentUrl, 'analytics_record_event', {
+          type,
+          order_id: orderId,
+          amount,
+        });
+        expect(recorded.structuredContent).toEqual({ accepted: true, duplicate: false });
+      }
+      const report = await callTool(agentUrl, 'analytics_report', { window_minutes: 10 });
+      expect(report.structuredContent).toMatchObject({
+        completed: 2,
+        failed: 1,
+        revenue: 25,
+        unflushed: 3,
+        failure_rate: 0.3333,
+      });
+      expect(await agent.stop()).toBe(0);
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      const rows = await client.query<{ order_id: string }>(
+        'SELECT order_id FROM order_events ORDER BY order_id',
+      );
+      await client.end();
+      expect(rows.rows.map((row) => row.order_id)).toEqual(['w-1', 'w-2', 'w-3']);
+    });
+  },
+);

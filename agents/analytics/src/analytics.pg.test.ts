@@ -22,7 +22,7 @@ async function storedCount(url: string): Promise<number> {
   }
 }
 
-describe.skipIf(!pgUrl)('analytics with PostgreSQL', () => {
+describe.skipIf(!pgUrl)('analytics with PostgreSQL', { timeout: 30_000 }, () => {
   let db: TestDatabase;
 
   beforeAll(async () => {
@@ -83,57 +83,63 @@ describe.skipIf(!pgUrl)('analytics with PostgreSQL', () => {
   });
 });
 
-describe.skipIf(!pgUrl || !rabbitmqUrl)('analytics consuming order events from RabbitMQ', () => {
-  const suffix = randomBytes(4).toString('hex');
-  const exchange = `mesh.events.test.${suffix}`;
-  const queue = `analytics.test.${suffix}`;
-  let db: TestDatabase;
+describe.skipIf(!pgUrl || !rabbitmqUrl)(
+  'analytics consuming order events from RabbitMQ',
+  { timeout: 30_000 },
+  () => {
+    const suffix = randomBytes(4).toString('hex');
+    const exchange = `mesh.events.test.${suffix}`;
+    const queue = `analytics.test.${suffix}`;
+    let db: TestDatabase;
 
-  beforeAll(async () => {
-    db = await createTestDatabase(pgUrl!, 'analytics_bus');
-  });
-
-  afterAll(async () => {
-    const connection = await amqp.connect(rabbitmqUrl!);
-    const channel = await connection.createChannel();
-    await channel.deleteQueue(queue);
-    await channel.deleteExchange(exchange);
-    await connection.close();
-    await db.drop();
-  });
-
-  it('counts orders.* events published on the bus', async () => {
-    const config = loadConfig({
-      DATABASE_URL: db.url,
-      RABBITMQ_URL: rabbitmqUrl!,
-      ANALYTICS_QUEUE: queue,
-      BATCH_SIZE: '1',
+    beforeAll(async () => {
+      db = await createTestDatabase(pgUrl!, 'analytics_bus');
     });
-    const built = await buildAnalyticsServices(config, silentLogger(), { exchange });
-    const publisher = createEventBus({ rabbitmqUrl: rabbitmqUrl!, exchange });
-    try {
-      expect(await publisher.publish('orders.completed', { order_id: 'bus-1', total: 12.5 })).toBe(true);
-      expect(await publisher.publish('orders.failed', { order_id: 'bus-2', total: 3 })).toBe(true);
-      expect(await publisher.publish('orders.compensated', { order_id: 'bus-2' })).toBe(true);
-      expect(await publisher.publish('inventory.restocked', { order_id: 'not-an-order' })).toBe(true);
-      const report = await waitFor(
-        async () => {
-          const current = await built.services.analytics.report(5);
-          return current.completed + current.failed + current.compensated === 3 ? current : undefined;
-        },
-        { timeoutMs: 10_000, description: 'bus events in the report' },
-      );
-      expect(report).toMatchObject({
-        completed: 1,
-        failed: 1,
-        compensated: 1,
-        revenue: 12.5,
-        failure_rate: 0.5,
+
+    afterAll(async () => {
+      const connection = await amqp.connect(rabbitmqUrl!);
+      const channel = await connection.createChannel();
+      await channel.deleteQueue(queue);
+      await channel.deleteExchange(exchange);
+      await connection.close();
+      await db.drop();
+    });
+
+    it('counts orders.* events published on the bus', async () => {
+      const config = loadConfig({
+        DATABASE_URL: db.url,
+        RABBITMQ_URL: rabbitmqUrl!,
+        ANALYTICS_QUEUE: queue,
+        BATCH_SIZE: '1',
       });
-      await waitFor(async () => ((await storedCount(db.url)) === 3 ? true : undefined), { timeoutMs: 5000 });
-    } finally {
-      await publisher.close();
-      await built.close();
-    }
-  });
-});
+      const built = await buildAnalyticsServices(config, silentLogger(), { exchange });
+      const publisher = createEventBus({ rabbitmqUrl: rabbitmqUrl!, exchange });
+      try {
+        expect(await publisher.publish('orders.completed', { order_id: 'bus-1', total: 12.5 })).toBe(true);
+        expect(await publisher.publish('orders.failed', { order_id: 'bus-2', total: 3 })).toBe(true);
+        expect(await publisher.publish('orders.compensated', { order_id: 'bus-2' })).toBe(true);
+        expect(await publisher.publish('inventory.restocked', { order_id: 'not-an-order' })).toBe(true);
+        const report = await waitFor(
+          async () => {
+            const current = await built.services.analytics.report(5);
+            return current.completed + current.failed + current.compensated === 3 ? current : undefined;
+          },
+          { timeoutMs: 10_000, description: 'bus events in the report' },
+        );
+        expect(report).toMatchObject({
+          completed: 1,
+          failed: 1,
+          compensated: 1,
+          revenue: 12.5,
+          failure_rate: 0.5,
+        });
+        await waitFor(async () => ((await storedCount(db.url)) === 3 ? true : undefined), {
+          timeoutMs: 5000,
+        });
+      } finally {
+        await publisher.close();
+        await built.close();
+      }
+    });
+  },
+);

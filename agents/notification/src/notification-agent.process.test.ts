@@ -32,81 +32,85 @@ async function callTool(baseUrl: string, name: string, args: Record<string, unkn
   return body.result;
 }
 
-describe('notification-agent: registry, SMTP sink and agent as processes on loopback', () => {
-  let agentUrl: string;
-  let inbox: string;
-  let agent: StartedProcess;
+describe(
+  'notification-agent: registry, SMTP sink and agent as processes on loopback',
+  { timeout: 30_000 },
+  () => {
+    let agentUrl: string;
+    let inbox: string;
+    let agent: StartedProcess;
 
-  beforeAll(async () => {
-    for (const script of [notificationMain, registryMain, sinkMain]) {
-      if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
-    }
-    const [registryPort, smtpPort, inboxPort, agentPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    startNode(registryMain, [], {
-      env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
-    });
-    startNode(sinkMain, [], {
-      env: { SMTP_PORT: String(smtpPort), HTTP_PORT: String(inboxPort), LOG_LEVEL: 'warn' },
-    });
-    inbox = `http://127.0.0.1:${inboxPort}/messages`;
-    await waitForHttp(`http://127.0.0.1:${registryPort}/health`, { status: 200 });
-    await waitForHttp(inbox, { status: 200 });
-    agent = startNode(notificationMain, [], {
-      env: {
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(smtpPort),
-        SMS_PROVIDER_URL: undefined,
-        MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
-        MCP_MESH_HTTP_PORT: String(agentPort),
-        MCP_MESH_LOG_LEVEL: 'INFO',
-      },
-    });
-    agentUrl = `http://127.0.0.1:${agentPort}`;
-    await waitForHttp(`${agentUrl}/ready`, { status: 200, timeoutMs: 30_000 }).catch((error: unknown) => {
-      throw new Error(`notification-agent did not become ready: ${String(error)}\n${agent.output()}`);
-    });
-  }, 60_000);
+    beforeAll(async () => {
+      for (const script of [notificationMain, registryMain, sinkMain]) {
+        if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
+      }
+      const [registryPort, smtpPort, inboxPort, agentPort] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ];
+      startNode(registryMain, [], {
+        env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
+      });
+      startNode(sinkMain, [], {
+        env: { SMTP_PORT: String(smtpPort), HTTP_PORT: String(inboxPort), LOG_LEVEL: 'warn' },
+      });
+      inbox = `http://127.0.0.1:${inboxPort}/messages`;
+      await waitForHttp(`http://127.0.0.1:${registryPort}/health`, { status: 200 });
+      await waitForHttp(inbox, { status: 200 });
+      agent = startNode(notificationMain, [], {
+        env: {
+          SMTP_HOST: '127.0.0.1',
+          SMTP_PORT: String(smtpPort),
+          SMS_PROVIDER_URL: undefined,
+          MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
+          MCP_MESH_HTTP_PORT: String(agentPort),
+          MCP_MESH_LOG_LEVEL: 'INFO',
+        },
+      });
+      agentUrl = `http://127.0.0.1:${agentPort}`;
+      await waitForHttp(`${agentUrl}/ready`, { status: 200, timeoutMs: 30_000 }).catch((error: unknown) => {
+        throw new Error(`notification-agent did not become ready: ${String(error)}\n${agent.output()}`);
+      });
+    }, 60_000);
 
-  afterAll(async () => {
-    await stopAllProcesses();
-  });
-
-  it('delivers notification_send_email to the SMTP sink', async () => {
-    const result = await callTool(agentUrl, 'notification_send_email', {
-      to: 'user-12@example.com',
-      subject: 'Order wire-1 confirmed',
-      body: 'Thanks!',
-      order_id: 'wire-1',
+    afterAll(async () => {
+      await stopAllProcesses();
     });
-    expect(result.isError).toBeFalsy();
-    expect(result.structuredContent).toMatchObject({ accepted: true, delivered: true });
-    const messages = await waitFor(async () => {
-      const list = (await (await fetch(inbox)).json()) as Array<{ to: string[]; subject: string }>;
-      return list.length > 0 ? list : undefined;
+
+    it('delivers notification_send_email to the SMTP sink', async () => {
+      const result = await callTool(agentUrl, 'notification_send_email', {
+        to: 'user-12@example.com',
+        subject: 'Order wire-1 confirmed',
+        body: 'Thanks!',
+        order_id: 'wire-1',
+      });
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({ accepted: true, delivered: true });
+      const messages = await waitFor(async () => {
+        const list = (await (await fetch(inbox)).json()) as Array<{ to: string[]; subject: string }>;
+        return list.length > 0 ? list : undefined;
+      });
+      expect(messages[0]).toMatchObject({ to: ['user-12@example.com'], subject: 'Order wire-1 confirmed' });
     });
-    expect(messages[0]).toMatchObject({ to: ['user-12@example.com'], subject: 'Order wire-1 confirmed' });
-  });
 
-  it('accepts an SMS with no provider configured and says it was not sent', async () => {
-    const result = await callTool(agentUrl, 'notification_send_sms', { to: '+15550100', body: 'hello' });
-    expect(result.structuredContent).toMatchObject({ accepted: true, delivered: false, disabled: true });
-    await waitFor(async () =>
-      agent.output().includes('sms accepted but not sent: no provider configured') ? true : undefined,
-    );
-  });
+    it('accepts an SMS with no provider configured and says it was not sent', async () => {
+      const result = await callTool(agentUrl, 'notification_send_sms', { to: '+15550100', body: 'hello' });
+      expect(result.structuredContent).toMatchObject({ accepted: true, delivered: false, disabled: true });
+      await waitFor(async () =>
+        agent.output().includes('sms accepted but not sent: no provider configured') ? true : undefined,
+      );
+    });
 
-  it('refuses an invalid address with JSON-RPC invalid params', async () => {
-    await expect(
-      callTool(agentUrl, 'notification_send_email', { to: 'not-an-address', subject: 's', body: 'b' }),
-    ).rejects.toThrow(/-32602[\s\S]*Invalid email address/);
-  });
+    it('refuses an invalid address with JSON-RPC invalid params', async () => {
+      await expect(
+        callTool(agentUrl, 'notification_send_email', { to: 'not-an-address', subject: 's', body: 'b' }),
+      ).rejects.toThrow(/-32602[\s\S]*Invalid email address/);
+    });
 
-  it('stops on SIGTERM with exit code 0', async () => {
-    expect(await agent.stop()).toBe(0);
-  });
-});
+    it('stops on SIGTERM with exit code 0', async () => {
+      expect(await agent.stop()).toBe(0);
+    });
+  },
+);

@@ -6,7 +6,7 @@ import { DEMO_PAYMENT_API_KEY } from './payment/config.js';
 
 const dist = (name: string): string => fileURLToPath(new URL(`../dist/${name}`, import.meta.url));
 
-describe('sandbox executables', () => {
+describe('sandbox executables', { timeout: 30_000 }, () => {
   afterAll(async () => {
     await stopAllProcesses();
   });

@@ -41,6 +41,8 @@ export function createSmtpSink(options: SmtpSinkOptions = {}): SmtpSink {
     authOptional: true,
     allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
+    // A reverse DNS lookup per connection only slows a local sink down (and stalls without a resolver).
+    disableReverseLookup: true,
     size: maxBytes,
     logger: false,
     onAuth(auth, _session, callback) {
