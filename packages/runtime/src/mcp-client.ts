@@ -35,6 +35,7 @@ export class McpHttpClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private nextId = 1;
+  private readonly urls = new Map<string, URL>();
 
   constructor(maxSockets = 256) {
     this.httpAgent = new http.Agent({
@@ -59,7 +60,7 @@ export class McpHttpClient {
       method: 'tools/call',
       params: { name: request.functionName, arguments: request.args },
     });
-    const url = new URL(`${request.endpoint.replace(/\/+$/, '')}/mcp`);
+    const url = this.mcpUrl(request.endpoint);
     const isHttps = url.protocol === 'https:';
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
@@ -136,6 +137,17 @@ export class McpHttpClient {
       req.on('error', (error) => finish(transportError(error, req.reusedSocket, request)));
       req.end(body);
     });
+  }
+
+  /** Parsed `/mcp` URLs by endpoint (parsing a URL per call costs more than the lookup). */
+  private mcpUrl(endpoint: string): URL {
+    let url = this.urls.get(endpoint);
+    if (!url) {
+      url = new URL(`${endpoint.replace(/\/+$/, '')}/mcp`);
+      if (this.urls.size > 1000) this.urls.clear();
+      this.urls.set(endpoint, url);
+    }
+    return url;
   }
 
   close(): void {

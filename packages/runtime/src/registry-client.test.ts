@@ -114,3 +114,40 @@ describe('registry client', () => {
     expect(posts(registry)).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('registry change feed', () => {
+  it('re-POSTs on a topology event at once, without waiting for the heartbeat interval', async () => {
+    const registry = new FakeRegistry();
+    registry.watchEnabled = true;
+    const url = await registry.start();
+    cleanups.push(() => registry.stop());
+    const consumer = defineAgent({ name: 'feed-watcher' });
+    const deps = consumer.consumer({ ping: 'ping' });
+    const running = await consumer.start({
+      app: undefined,
+      mesh: { registryUrl: url, healthIntervalMs: 60_000 },
+      logger: silentLogger(),
+    });
+    cleanups.push(() => running.stop());
+    await waitFor(async () =>
+      registry.requests.includes(`GET /watch/${running.agentId}`) ? true : undefined,
+    );
+    await startAgent(providerAgent('pushed'), url);
+    await waitFor(async () => (deps.ping.providers === 1 ? true : undefined), { timeoutMs: 2000 });
+    expect(registry.requests.filter((line) => line.startsWith(`HEAD /heartbeat/${running.agentId}`))).toEqual(
+      [],
+    );
+  });
+
+  it('falls back to heartbeats when the registry has no change feed (404)', async () => {
+    const registry = new FakeRegistry();
+    const url = await registry.start();
+    cleanups.push(() => registry.stop());
+    const consumer = defineAgent({ name: 'no-feed' });
+    const deps = consumer.consumer({ ping: 'ping' });
+    await startAgent(consumer, url);
+    await startAgent(providerAgent('polled'), url);
+    await waitFor(async () => (deps.ping.providers === 1 ? true : undefined), { timeoutMs: 3000 });
+    expect(registry.requests.filter((line) => line.startsWith('GET /watch/')).length).toBeLessThanOrEqual(2);
+  });
+});

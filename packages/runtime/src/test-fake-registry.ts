@@ -26,6 +26,10 @@ export class FakeRegistry {
   }[] = [];
   private server: http.Server | undefined;
   url = '';
+  /** Serve GET /watch/{id} (off: 404, as the official registry answers). */
+  watchEnabled = false;
+  private readonly watchers = new Map<string, http.ServerResponse>();
+  private topologyVersion = 0;
 
   /** Starts (or restarts, on the same port) the registry. */
   async start(port = 0): Promise<string> {
@@ -54,11 +58,24 @@ export class FakeRegistry {
   }
 
   private changed(): void {
+    this.topologyVersion += 1;
     for (const id of this.agents.keys()) this.stale.add(id);
+    for (const [id, res] of this.watchers) {
+      if (this.agents.has(id)) res.write(`event: topology\ndata: {"version":${this.topologyVersion}}\n\n`);
+    }
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.requests.push(`${req.method} ${req.url}`);
+    const watch = /^\/watch\/(.+)$/.exec(req.url ?? '');
+    if (req.method === 'GET' && watch && this.watchEnabled) {
+      const id = decodeURIComponent(watch[1]!);
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write(': connected\n\n');
+      this.watchers.set(id, res);
+      res.on('close', () => this.watchers.delete(id));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {

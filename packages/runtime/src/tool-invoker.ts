@@ -33,6 +33,7 @@ export class ToolInvoker {
   private readonly toolMetrics = new Map<string, ToolMetrics>();
   private active = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly debug: boolean;
 
   constructor(
     private readonly app: unknown,
@@ -40,7 +41,9 @@ export class ToolInvoker {
     private readonly metrics: RuntimeMetrics,
     private readonly tracing: Tracing,
     private readonly defaultTimeoutMs: number,
-  ) {}
+  ) {
+    this.debug = logger.isLevelEnabled('debug');
+  }
 
   get inFlight(): number {
     return this.active;
@@ -103,6 +106,13 @@ export class ToolInvoker {
       metrics.inFlight.dec();
       metrics.duration.observe((performance.now() - started) / 1000);
       this.outcome(metrics, tool.name, outcome);
+      if (this.debug) {
+        const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+        this.logger.debug(
+          { trace_id: span.trace.traceId, tool: tool.name, outcome, durationMs },
+          'tool call',
+        );
+      }
       this.active -= 1;
       if (this.active === 0 && this.idleWaiters.length > 0) {
         const waiters = this.idleWaiters;

@@ -53,7 +53,7 @@ describe('a hanging provider', { timeout: 30_000 }, () => {
       logger: silentLogger(),
     });
     await waitFor(async () => (deps.slow.providers === 1 ? true : undefined), { timeoutMs: 10_000 });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await consumer?.stop();

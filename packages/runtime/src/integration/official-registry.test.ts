@@ -50,7 +50,7 @@ describe.skipIf(!binary)('interop with the official mcp-mesh-registry', { timeou
     const mesh = { registryUrl, healthIntervalMs: 1000 };
     running.push(await reporter.start({ app: undefined, mesh, logger: silentLogger() }));
     running.push(await gateway.start({ app: undefined, mesh, logger: silentLogger() }));
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     for (const agent of running) await agent.stop();

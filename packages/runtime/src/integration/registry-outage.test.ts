@@ -24,7 +24,7 @@ describe('a registry outage', () => {
       logger: silentLogger(),
     });
     await waitFor(async () => (deps.echo.providers === 2 ? true : undefined), { timeoutMs: 10_000 });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await consumer?.stop();

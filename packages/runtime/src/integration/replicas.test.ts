@@ -34,7 +34,7 @@ describe(
         logger: silentLogger(),
       });
       await waitFor(async () => (deps.echo.providers === 3 ? true : undefined), { timeoutMs: 10_000 });
-    }, 60_000);
+    }, 120_000);
 
     let stopLoad = false;
     afterEach(() => {

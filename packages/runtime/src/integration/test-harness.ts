@@ -30,7 +30,7 @@ export async function startRegistry(port?: number): Promise<RegistryProcess> {
     },
   });
   const url = `http://127.0.0.1:${chosen}`;
-  await waitForHttp(`${url}/health`, { status: 200, timeoutMs: 15_000 });
+  await waitForHttp(`${url}/health`, { status: 200, timeoutMs: 45_000 });
   return { url, port: chosen, process };
 }
 
@@ -59,7 +59,7 @@ export async function startEchoProvider(
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/ready`, { status: 200, timeoutMs: 15_000 });
+    await waitForHttp(`${url}/ready`, { status: 200, timeoutMs: 45_000 });
   } catch (error: unknown) {
     throw new Error(`${agentId} never became ready: ${String(error)}\n${process.output()}`);
   }
