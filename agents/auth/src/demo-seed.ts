@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { silentLogger, type Logger } from '@mesh/common';
 import type { Credential, CredentialStore } from './credential-store.js';
-import { DEFAULT_SCRYPT_PARAMS, hashPassword, type ScryptParams } from './password-hash.js';
+import { DEMO_SCRYPT_PARAMS, hashPassword, type ScryptParams } from './password-hash.js';
 import { ADMIN_SCOPE, DEFAULT_USER_SCOPES } from './scopes.js';
 
 export interface DemoAccount {
@@ -65,7 +65,7 @@ export async function seedDemoCredentials(options: SeedOptions): Promise<SeedRes
           scopes: [...account.scopes],
           passwordHash: await hashPassword(
             options.password ?? DEMO_PASSWORD,
-            options.scrypt ?? DEFAULT_SCRYPT_PARAMS,
+            options.scrypt ?? DEMO_SCRYPT_PARAMS,
           ),
         })),
       );

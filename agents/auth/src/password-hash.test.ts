@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCRYPT_PARAMS, hashPassword, parsePasswordHash, verifyPassword } from './password-hash.js';
+import {
+  DEFAULT_SCRYPT_PARAMS,
+  DEMO_SCRYPT_PARAMS,
+  hashPassword,
+  parsePasswordHash,
+  verifyPassword,
+} from './password-hash.js';
 
 const FAST = { ...DEFAULT_SCRYPT_PARAMS, N: 1024 };
 
@@ -24,6 +30,13 @@ describe('password hashing', () => {
     const hash = await hashPassword('demo', { ...FAST, N: 2048, r: 4 });
     expect(hash.startsWith('scrypt$2048$4$1$')).toBe(true);
     expect(await verifyPassword('demo', hash)).toBe(true);
+  });
+
+  it('hashes demo accounts cheaper than real ones, and both verify', async () => {
+    const demo = await hashPassword('demo', DEMO_SCRYPT_PARAMS);
+    expect(parsePasswordHash(demo)?.N).toBeLessThan(DEFAULT_SCRYPT_PARAMS.N);
+    expect(await verifyPassword('demo', demo)).toBe(true);
+    expect(await verifyPassword('Demo', demo)).toBe(false);
   });
 
   it('uses a fresh salt per hash, so equal passwords hash differently', async () => {

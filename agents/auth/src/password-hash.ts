@@ -19,6 +19,13 @@ export const DEFAULT_SCRYPT_PARAMS: ScryptParams = Object.freeze({
   saltLength: 16,
 });
 
+/**
+ * For the demo accounts only: their password ("demo") is published in the README, so a costly hash protects
+ * nothing, while 101 costly hashes would hold the first start back by seconds. The parameters travel with each
+ * hash, so these accounts still verify, and real accounts keep DEFAULT_SCRYPT_PARAMS.
+ */
+export const DEMO_SCRYPT_PARAMS: ScryptParams = Object.freeze({ ...DEFAULT_SCRYPT_PARAMS, N: 1024 });
+
 const PREFIX = 'scrypt';
 /** Upper bounds on parameters read back from storage, so a corrupt row cannot exhaust memory. */
 const MAX_N = 1 << 20;
