@@ -94,3 +94,73 @@ describe('an agent calling another through the registry', () => {
     await expect.poll(() => registry.requests.some((line) => line.startsWith('HEAD /heartbeat/'))).toBe(true);
   });
 });
+
+describe('declaration types and manifest', () => {
+  it('types handler input, dependencies and output from the declaration (checked by tsc)', () => {
+    const agent = defineAgent<{ pool: string }>({ name: 'typed' });
+    agent.tool({
+      name: 'typed_tool',
+      input: z.object({ id: z.string(), count: z.number().default(1) }),
+      output: z.object({ total: z.number() }),
+      dependencies: {
+        data: { capability: 'data_query', tags: ['+fast', ['pg', 'sqlite']], idempotent: true },
+      },
+      handler: (input, ctx) => {
+        const id: string = input.id;
+        const count: number = input.count;
+        const pool: string = ctx.app.pool;
+        // @ts-expect-error: only declared dependencies exist on ctx.deps
+        void ctx.deps.missing;
+        void [id, pool, ctx.deps.data.available];
+        return { total: count };
+      },
+    });
+    agent.tool({
+      name: 'wrong_output',
+      input: z.object({}),
+      output: z.object({ total: z.number() }),
+      // @ts-expect-error: the handler must return what the output schema describes
+      handler: () => ({ total: 'many' }),
+    });
+    expect(agent.manifest().tools.map((tool) => tool.name)).toEqual(['typed_tool', 'wrong_output']);
+  });
+
+  it('describes tools and dependencies in the manifest without starting anything', () => {
+    const agent = defineAgent({ name: 'manifested', version: '2.0.0', description: 'd' });
+    agent.tool({
+      name: 'm_tool',
+      capability: 'm_cap',
+      version: '1.2.0',
+      tags: ['x'],
+      description: 'does m',
+      input: z.object({}),
+      dependencies: { a: 'cap_a', b: { capability: 'cap_b', tags: ['t'], version: '>=1.0.0' } },
+      handler: () => ({}),
+    });
+    expect(agent.manifest()).toEqual({
+      name: 'manifested',
+      version: '2.0.0',
+      description: 'd',
+      tools: [
+        {
+          name: 'm_tool',
+          capability: 'm_cap',
+          version: '1.2.0',
+          tags: ['x'],
+          description: 'does m',
+          dependencies: [
+            { name: 'a', capability: 'cap_a', tags: [], version: '' },
+            { name: 'b', capability: 'cap_b', tags: ['t'], version: '>=1.0.0' },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('rejects a tool whose input is not an object schema, and duplicate tool names', () => {
+    const agent = defineAgent({ name: 'strict' });
+    expect(() => agent.tool({ name: 'bad', input: z.string(), handler: () => ({}) })).toThrow(/z.object/);
+    agent.tool({ name: 'dup', input: z.object({}), handler: () => ({}) });
+    expect(() => agent.tool({ name: 'dup', input: z.object({}), handler: () => ({}) })).toThrow(/twice/);
+  });
+});

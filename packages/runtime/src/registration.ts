@@ -39,6 +39,8 @@ function dependencyBody(dependency: NormalizedDependency, namespace: string): Re
     version: dependency.version,
     namespace: dependency.namespace ?? namespace,
   };
+  // Only when set: a required edge makes the declaring tool unavailable until the dependency resolves.
+  if (dependency.required) body['required'] = true;
   return body;
 }
 

@@ -29,7 +29,7 @@ describe.skipIf(!binary)('interop with the official mcp-mesh-registry', { timeou
     name: 'report',
     capability: 'interop_report',
     input: z.object({ n: z.number() }),
-    dependencies: { echo: { capability: 'echo', version: '>=1.0.0' } },
+    dependencies: { echo: { capability: 'echo', version: '>=1.0.0', required: true } },
     handler: async ({ n }, ctx) => ({
       echoed: await ctx.deps.echo.call<{ n: number; agent: string }>({ n }),
     }),
