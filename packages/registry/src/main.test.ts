@@ -6,7 +6,7 @@ import { agentBody, postJson } from './test-support.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 
-describe('node dist/main.js', () => {
+describe('node dist/main.js', { timeout: 30_000 }, () => {
   it('serves, then on SIGTERM ends watch streams, stops and exits 0', async () => {
     const port = await freePort();
     const child = startNode(MAIN, [], {

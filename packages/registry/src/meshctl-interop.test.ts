@@ -19,7 +19,7 @@ function plain(text: string): string {
   return text.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
 }
 
-describe.skipIf(meshctl === undefined)('official meshctl against our registry', () => {
+describe.skipIf(meshctl === undefined)('official meshctl against our registry', { timeout: 30_000 }, () => {
   let registry: RunningRegistry;
   let home: string;
 

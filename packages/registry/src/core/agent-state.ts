@@ -9,9 +9,11 @@ export interface AgentState {
   resolvedSeq: number;
   resolved: DependenciesResolved | undefined;
   resolvedJson: string | undefined;
-  /** The resolution JSON this agent was last given by a full heartbeat on this replica. */
-  sentJson: string | undefined;
-  /** Sequence up to which HEAD already confirmed nothing relevant changed since `sentJson`. */
+  /** Hash of the resolution this agent was last given by a full heartbeat (on any replica). */
+  sentHash: string | undefined;
+  /** Hash of `resolvedJson` (what replicas compare: the full text is not shared through the store). */
+  resolvedHash: string | undefined;
+  /** Sequence up to which HEAD already confirmed nothing relevant changed since `sentHash`. */
   checkedSeq: number;
   /** The resolution JSON the watch feed last signalled (or the one sent). */
   notifiedJson: string | undefined;
@@ -27,7 +29,8 @@ export function newAgentState(record: AgentRecord): AgentState {
     resolvedSeq: -1,
     resolved: undefined,
     resolvedJson: undefined,
-    sentJson: undefined,
+    sentHash: undefined,
+    resolvedHash: undefined,
     checkedSeq: -1,
     notifiedJson: undefined,
     lastBodyKey: undefined,

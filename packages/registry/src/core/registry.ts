@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '@mesh/common';
 import { silentLogger } from '@mesh/common';
@@ -89,7 +90,7 @@ export class Registry {
    * The full heartbeat of an agent that sends the very body it sent last time (the common case): no
    * parsing, validation or comparison needed. Undefined when the body is new or the agent is not healthy.
    */
-  repeatHeartbeat(agentId: string, bodyKey: string): HeartbeatResult | undefined {
+  repeatHeartbeat(agentId: string, bodyKey: string): Promise<HeartbeatResult> | undefined {
     const state = this.agents.get(agentId);
     if (state === undefined || state.lastBodyKey !== bodyKey || state.record.status !== 'healthy')
       return undefined;
@@ -121,9 +122,14 @@ export class Registry {
     return this.answer(state, created);
   }
 
-  private answer(state: AgentState, created: boolean): HeartbeatResult {
+  private async answer(state: AgentState, created: boolean): Promise<HeartbeatResult> {
     const resolvedJson = this.resolvedJsonOf(state);
-    state.sentJson = resolvedJson;
+    const hash = state.resolvedHash!;
+    if (state.sentHash !== hash) {
+      state.sentHash = hash;
+      // Replicas answering this agent's HEAD compare against what it was actually sent (rarely changes).
+      await this.store.recordSent(state.record.agent_id, hash);
+    }
     state.notifiedJson = resolvedJson;
     state.checkedSeq = this.changes.version;
     return { created, agentId: state.record.agent_id, resolvedJson };
@@ -141,9 +147,16 @@ export class Registry {
     const now = this.clock.now();
     state.record.last_seen = now;
     this.store.touch(agentId, now);
-    if (state.sentJson === undefined) return 202;
+    const shared = this.store.kind !== 'memory';
+    if (state.sentHash === undefined && shared) state.sentHash = await this.store.sentHash(agentId);
+    if (state.sentHash === undefined) return 202;
     if (this.changes.latest(state.depCaps) <= state.checkedSeq) return 200;
-    if (this.resolvedJsonOf(state) !== state.sentJson) return 202;
+    this.resolvedJsonOf(state);
+    if (state.resolvedHash !== state.sentHash && shared) {
+      // The agent may have been answered by another replica since this one last looked.
+      state.sentHash = (await this.store.sentHash(agentId)) ?? state.sentHash;
+    }
+    if (state.resolvedHash !== state.sentHash) return 202;
     state.checkedSeq = this.changes.version;
     return 200;
   }
@@ -292,6 +305,7 @@ export class Registry {
     const started = performance.now();
     state.resolved = resolveAgent(state.record.tools, this.index);
     state.resolvedJson = JSON.stringify(state.resolved);
+    state.resolvedHash = createHash('sha1').update(state.resolvedJson).digest('base64');
     this.onResolution?.((performance.now() - started) / 1000);
     state.resolvedSeq = this.changes.version;
     return state.resolvedJson;

@@ -79,7 +79,7 @@ describe('bad input over HTTP', () => {
     expect((await fetch(`${registry.url}/agents`, { method: 'PUT' })).status).toBe(405);
   });
 
-  it('answers 200 or 400, never a server error, to a few hundred mangled fixtures', async () => {
+  it('answers 200 or 400, never a server error, to two hundred mangled fixtures', async () => {
     const weird: unknown[] = [null, 0, -1, 1.5, '', 'x'.repeat(300), [], {}, [[]], { a: 1 }, true, 'bad id!'];
     let seed = 42;
     const random = (n: number): number => {
@@ -98,13 +98,13 @@ describe('bad input over HTTP', () => {
       .filter((name) => !name.includes('response'))
       .map((name) => fixture(name));
     const statuses = new Set<number>();
-    for (let i = 0; i < 300; i += 1) {
+    for (let i = 0; i < 200; i += 1) {
       const { status } = await postJson(`${registry.url}/heartbeat`, mutate(bodies[i % bodies.length], 0));
       statuses.add(status);
     }
     expect([...statuses].every((status) => status === 200 || status === 400)).toBe(true);
     expect(statuses.has(400)).toBe(true);
-  });
+  }, 30_000);
 
   it('still has the agent registered before the bad requests', async () => {
     const response = await fetch(`${registry.url}/agents`);

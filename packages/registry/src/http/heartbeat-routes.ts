@@ -60,7 +60,7 @@ export const postHeartbeat: Handler = async (req, res, ctx) => {
   const candidate = AGENT_ID_FIELD.exec(text)?.[1];
   const repeated = candidate === undefined ? undefined : ctx.registry.repeatHeartbeat(candidate, bodyKey);
   if (repeated !== undefined) {
-    sendHeartbeatResponse(res, repeated, []);
+    sendHeartbeatResponse(res, await repeated, []);
     return;
   }
   const { registration, warnings } = parseRegistration(parseJson(text));

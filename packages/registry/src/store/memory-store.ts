@@ -35,6 +35,13 @@ export class MemoryStore implements RegistryStore {
     if (record !== undefined && lastSeen > record.last_seen) record.last_seen = lastSeen;
   }
 
+  /** A single replica keeps the sent hash on its agent state; nothing to share. */
+  async recordSent(): Promise<void> {}
+
+  async sentHash(): Promise<string | undefined> {
+    return undefined;
+  }
+
   async flushTouches(): Promise<void> {}
 
   async deleteAgent(agentId: string): Promise<AgentRecord | undefined> {

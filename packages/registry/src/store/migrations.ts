@@ -29,6 +29,10 @@ export const REGISTRY_MIGRATIONS: readonly { readonly id: string; readonly sql: 
       CREATE INDEX IF NOT EXISTS registry_events_type ON registry_events (event_type, id DESC);
     `,
   },
+  {
+    id: '002_sent_resolution_hash',
+    sql: `ALTER TABLE registry_agents ADD COLUMN IF NOT EXISTS sent_hash text;`,
+  },
 ];
 
 /** Arbitrary but fixed: the advisory lock that serialises migrations across replicas. */

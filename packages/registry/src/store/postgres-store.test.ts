@@ -19,7 +19,7 @@ function record(agentId: string, capability: string, now: number, deps: string[]
   return { registration, record: toAgentRecord(registration, now, undefined) };
 }
 
-describe.skipIf(!adminUrl)('PostgresStore on a real PostgreSQL', () => {
+describe.skipIf(!adminUrl)('PostgresStore on a real PostgreSQL', { timeout: 30_000 }, () => {
   let db: TestDatabase;
   let first: PostgresStore;
   let second: PostgresStore;

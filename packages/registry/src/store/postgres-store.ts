@@ -170,6 +170,29 @@ export class PostgresStore implements RegistryStore {
     if (pending === undefined || pending < lastSeen) this.pendingTouches.set(agentId, lastSeen);
   }
 
+  async recordSent(agentId: string, hash: string): Promise<void> {
+    try {
+      await this.pool.query(
+        'UPDATE registry_agents SET sent_hash = $2 WHERE agent_id = $1 AND sent_hash IS DISTINCT FROM $2',
+        [agentId, hash],
+      );
+    } catch (error: unknown) {
+      throw storageError(error, 'record the sent resolution');
+    }
+  }
+
+  async sentHash(agentId: string): Promise<string | undefined> {
+    try {
+      const result = await this.pool.query<{ sent_hash: string | null }>(
+        'SELECT sent_hash FROM registry_agents WHERE agent_id = $1',
+        [agentId],
+      );
+      return result.rows[0]?.sent_hash ?? undefined;
+    } catch (error: unknown) {
+      throw storageError(error, 'read the sent resolution');
+    }
+  }
+
   flushTouches(): Promise<void> {
     if (this.flushing !== undefined) return this.flushing.then(() => this.flushTouches());
     if (this.pendingTouches.size === 0) return Promise.resolve();

@@ -21,6 +21,10 @@ export interface RegistryStore {
   saveAgent(record: AgentRecord): Promise<SaveResult>;
   /** Records a heartbeat time; may be batched (health thresholds are seconds, so a short delay is safe). */
   touch(agentId: string, lastSeen: number): void;
+  /** Remembers the hash of the resolution an agent was last sent (so any replica can answer its HEAD). */
+  recordSent(agentId: string, hash: string): Promise<void>;
+  /** The hash recorded by `recordSent`, from whichever replica wrote it. */
+  sentHash(agentId: string): Promise<string | undefined>;
   /** Writes batched heartbeat times now. */
   flushTouches(): Promise<void>;
   /** Removes an agent; the removed record, or undefined when there was none. */
