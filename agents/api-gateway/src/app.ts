@@ -175,7 +175,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     const error = (result['error'] ?? {}) as { code?: string; message?: string };
     const code = error.code ?? 'ORDER_FAILED';
     metrics?.orders.inc({ status: 'failed', code });
-    scope.logger.info({ order_id: body.order_id, code }, 'order failed');
+    scope.logger.debug({ order_id: body.order_id, code }, 'order failed');
     sendJson(scope.res, statusForFailedOrder(code), {
       status: 'failed',
       order_id: body.order_id,

@@ -376,7 +376,7 @@ export class OrderSaga {
           }
           case 'committed': {
             order = await this.store.transition(id, this.owner, 'completed');
-            logger.info({ payment_id: order.paymentId }, 'order completed');
+            logger.debug({ payment_id: order.paymentId }, 'order completed');
             // Confirmation and analytics are non-critical: they run after the answer, bounded in time.
             this.background(this.notify(order, call, logger));
             break;
@@ -406,7 +406,7 @@ export class OrderSaga {
         throw error;
       }
       const failure: OrderError = { code: error.code, message: error.message };
-      logger.warn({ state: order.state, code: error.code, err: error.message }, 'order failed');
+      logger.info({ state: order.state, code: error.code, err: error.message }, 'order failed');
       // No side effect yet: the order simply fails. Otherwise compensate what may have happened.
       if (order.state === 'received' || (order.state === 'user_validated' && !reserveAttempted)) {
         order = await this.store.transition(id, this.owner, 'failed', { error: failure });
