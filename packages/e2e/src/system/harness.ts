@@ -38,6 +38,8 @@ export interface StartedSystem {
   meshctl(...args: string[]): { code: number | null; stdout: string; stderr: string };
   /** Runs the start script again (to see it refuse a second start). */
   startAgain(): Promise<{ code: number; output: string }>;
+  /** Runs a repository script (e.g. scripts/chaos-test.sh) against this system. */
+  script(path: string, args: string[], timeoutMs?: number): Promise<{ code: number; output: string }>;
   /** Runs scripts/stop-multi-agent.sh; resolves with its output. */
   stop(): Promise<string>;
 }
@@ -77,9 +79,10 @@ function run(
   script: string,
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
+  args: string[] = [],
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(REPO_ROOT, script), [], {
+    const child = spawn(join(REPO_ROOT, script), args, {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -152,6 +155,7 @@ export async function startSystem(
       return { code: result.status, stdout: result.stdout, stderr: result.stderr };
     },
     startAgain: () => run('scripts/start-multi-agent.sh', env, 60_000),
+    script: (path, args, timeoutMs = 240_000) => run(path, env, timeoutMs, args),
     stop,
   };
 }

@@ -79,7 +79,10 @@ describe('scripts/start-multi-agent.sh (local processes, embedded defaults)', ()
     expect(graph.code, graph.stderr).toBe(0);
     expect(graph.stdout).toContain('subgraph live["live (registry)"]');
     expect(graph.stdout).toContain('l_order_agent --> l_payment_agent');
-    expect(graph.stdout).not.toMatch(/ missing | undeclared |not running/);
+    const marked = graph.stdout
+      .split('\n')
+      .filter((line) => /-\. missing \.->|== undeclared ==>|not running/.test(line));
+    expect(marked).toEqual([]);
     for (const via of [[], ['--proxy']]) {
       const call = system.meshctl('call', 'user_get', '{"user_id":"user-3"}', ...via);
       expect(call.code, call.stderr).toBe(0);
@@ -87,6 +90,19 @@ describe('scripts/start-multi-agent.sh (local processes, embedded defaults)', ()
     }
     const check = system.meshctl('check');
     expect(check.stdout.trim(), check.stdout).toBe('ok: 9 agents match architecture.yml');
+  });
+
+  it('keeps every invariant when the order agent is killed under a stream of orders (chaos-test.sh)', async () => {
+    const chaos = await system.script('scripts/chaos-test.sh', [
+      '--orders',
+      '30',
+      '--victims',
+      'order-agent',
+    ]);
+    expect(chaos.output).toMatch(/killing order-agent #1 \(pid \d+\) with SIGKILL/);
+    expect(chaos.output).toMatch(/order-agent #1 ready again/);
+    expect(chaos.output).toContain('chaos: all invariants hold');
+    expect(chaos.code, chaos.output).toBe(0);
   });
 
   it('says it is already running when started a second time', async () => {
