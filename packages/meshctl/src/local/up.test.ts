@@ -7,6 +7,7 @@ import { freePort } from '@mesh/testkit';
 import { loadArchitecture } from '../architecture/load.js';
 import { stopMesh } from './down.js';
 import { isAlive, readState } from './state.js';
+import { portIsFree } from './ports.js';
 import { up } from './up.js';
 
 const root = fileURLToPath(new URL('../../test-fixtures/valid', import.meta.url));
@@ -16,8 +17,12 @@ async function options(env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000) {
   const home = mkdtempSync(join(tmpdir(), 'meshctl-up-'));
   homes.push(home);
   const lines: string[] = [];
-  // The fixture's fixed ports (18000, 15433) move by a random offset so parallel runs never collide.
-  const portOffset = (await freePort()) % 20_000;
+  // The fixture's fixed ports (18000, 15433) move by a random offset under which both are free now.
+  let portOffset = 0;
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    portOffset = (await freePort()) % 20_000;
+    if ((await portIsFree(18_000 + portOffset)) && (await portIsFree(15_433 + portOffset))) break;
+  }
   return {
     lines,
     home,
