@@ -2,7 +2,7 @@
 // constant arrival rate. Thresholds fail the run (exit code 99) when orders fail or get slow.
 //
 //   k6 run loadtest/orders.js                               # burst of 1,000, then 300 orders/s for 60 s
-//   PROFILE=short k6 run loadtest/orders.js                 # CI: burst of 100, then 20 orders/s for 10 s
+//   PROFILE=short k6 run loadtest/orders.js                 # CI: burst of 100, then 10 orders/s for 10 s
 //   SCENARIOS=sustained RATE=150 DURATION=2m k6 run loadtest/orders.js
 //
 // Env: BASE_URL (default http://localhost:8080), USERS (demo users user-0..user-N-1 logging in, default 100),
@@ -21,7 +21,7 @@ const BASE_URL = env('BASE_URL', 'http://localhost:8080').replace(/\/+$/, '');
 const USERS = Number(env('USERS', SHORT ? '20' : '100'));
 const PASSWORD = env('PASSWORD', 'demo');
 const BURST = Number(env('BURST', SHORT ? '100' : '1000'));
-const RATE = Number(env('RATE', SHORT ? '20' : '300'));
+const RATE = Number(env('RATE', SHORT ? '10' : '300'));
 const DURATION = env('DURATION', SHORT ? '10s' : '60s');
 const SKU = env('SKU', 'ITEM-1');
 const TOTAL = Number(env('TOTAL', '99.99'));
