@@ -31,6 +31,7 @@ export class Launcher {
   /** Variables every agent gets from the infrastructure (DATABASE_URL, PAYMENT_GATEWAY_URL…). */
   private readonly exports: Record<string, string> = {};
   private packages: AgentPackage[] | undefined;
+  private aborted = false;
 
   constructor(
     readonly arch: Architecture,
@@ -47,6 +48,11 @@ export class Launcher {
       processes: [],
     };
     Object.assign(this.exports, this.state.exports ?? {});
+  }
+
+  /** After a failure: no further process is started, so a cleanup sees every process there is. */
+  abort(): void {
+    this.aborted = true;
   }
 
   private record(p: ProcessRecord): void {
@@ -68,6 +74,7 @@ export class Launcher {
       'logs',
       replica > 1 || kind === 'agent' ? `${name}-${replica}.log` : `${name}.log`,
     );
+    if (this.aborted) throw new ReadinessError(`${name}: not started, the start was aborted`);
     const argv = [script, ...args];
     const child = spawnDetached(argv, {
       env: { ...this.options.env, ...env },

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,6 +120,27 @@ describe('up (local processes)', () => {
     );
     expect(text).toContain('"msg":"listening"');
     expect(readState(home)).toBeUndefined();
+  });
+
+  it('leaves nothing behind when infrastructure fails while the registry is still starting', async () => {
+    const arch = loadArchitecture(join(root, 'architecture.yml'));
+    const { opts, lines, home } = await options();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(15_433 + opts.portOffset, '127.0.0.1', resolve));
+    try {
+      const result = await up(arch, opts);
+      expect(result.status).toBe('failed');
+      expect(lines.join('\n')).toContain(`fakedb: port ${15_433 + opts.portOffset} is already in use`);
+      // A process the start had under way must not appear after the cleanup: watch for a bounded moment.
+      const until = Date.now() + 1500;
+      while (Date.now() < until && !existsSync(join(home, 'logs', 'registry.log'))) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(existsSync(join(home, 'logs', 'registry.log'))).toBe(false);
+      expect(readState(home)).toBeUndefined();
+    } finally {
+      blocker.close();
+    }
   });
 
   it('fails fast with the log when an agent exits during start', async () => {

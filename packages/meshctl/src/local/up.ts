@@ -93,6 +93,7 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
     const order = options.parallel ? buildGraph(selected.map((a) => [a.name, []])) : graph;
     await startAgentsInOrder(launcher, selected, order, say);
   } catch (error: unknown) {
+    launcher.abort();
     reportFailure(error, options.log);
     options.log('Stopping what was started…');
     const pids = launcher.state.processes.filter((p) => !before.has(p.pid)).map((p) => p.pid);
