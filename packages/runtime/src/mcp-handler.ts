@@ -185,12 +185,6 @@ async function callTool(
     send(res, 200, rpcError(id, -32602, `Invalid arguments for tool ${served.tool.name}`, { issues }));
     return;
   }
-  const closed = new AbortController();
-  const onClose = (): void => {
-    if (!res.writableFinished) closed.abort();
-  };
-  res.once('close', onClose);
-  const result = await endpoint.invoker.invoke(served, parsed.data, req.headers, closed.signal);
-  res.off('close', onClose);
+  const result = await endpoint.invoker.invoke(served, parsed.data, req.headers, res);
   if (!res.destroyed) send(res, 200, { jsonrpc: '2.0', id, result });
 }

@@ -1,6 +1,6 @@
 import { MeshError, parseTraceparent } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { DependencyClient, DependencyProxy } from './dependency-proxy.js';
 import type { RegisteredTool, ToolContext, DependencyDecls } from './tool-registry.js';
 import type { RuntimeMetrics } from './metrics.js';
@@ -55,11 +55,15 @@ export class ToolInvoker {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /**
+   * Runs one call. The abort signal (and its deadline timer) is created only when the handler or a
+   * dependency call asks for it, so simple tools pay nothing for it.
+   */
   async invoke(
     served: ServedTool,
     input: unknown,
     headers: IncomingHttpHeaders,
-    closed: AbortSignal,
+    res: ServerResponse,
   ): Promise<ToolCallResult> {
     const tool = served.tool;
     const metrics = this.metricsFor(tool.name);
@@ -74,13 +78,23 @@ export class ToolInvoker {
     );
     const deadline =
       parseDeadline(headerValue(headers['x-mesh-deadline'])) ?? Date.now() + this.defaultTimeoutMs;
-    const controller = new AbortController();
-    const onClosed = (): void => controller.abort(new MeshError('TIMEOUT', 'caller went away'));
-    closed.addEventListener('abort', onClosed, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new MeshError('TIMEOUT', `deadline passed in ${tool.name}`)),
-      Math.max(0, deadline - Date.now()),
-    );
+    let controller: AbortController | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const onClose = (): void => {
+      if (!res.writableFinished) controller?.abort(new MeshError('TIMEOUT', 'caller went away'));
+    };
+    const signal = (): AbortSignal => {
+      if (!controller) {
+        controller = new AbortController();
+        const abort = controller;
+        timer = setTimeout(
+          () => abort.abort(new MeshError('TIMEOUT', `deadline passed in ${tool.name}`)),
+          Math.max(0, deadline - Date.now()),
+        );
+        res.once('close', onClose);
+      }
+      return controller.signal;
+    };
     this.active += 1;
     metrics.inFlight.inc();
     let outcome = 'ok';
@@ -89,7 +103,7 @@ export class ToolInvoker {
         served,
         span.trace,
         deadline,
-        controller.signal,
+        signal,
         headerValue(headers['x-mesh-idempotency-key']),
       );
       const value = await tool.handler(input, ctx);
@@ -101,8 +115,10 @@ export class ToolInvoker {
       span.end(meshError);
       return errorResult(meshError, tool.outputJsonSchema !== undefined);
     } finally {
-      clearTimeout(timer);
-      closed.removeEventListener('abort', onClosed);
+      if (controller) {
+        clearTimeout(timer);
+        res.off('close', onClose);
+      }
       metrics.inFlight.dec();
       metrics.duration.observe((performance.now() - started) / 1000);
       this.outcome(metrics, tool.name, outcome);
@@ -126,10 +142,16 @@ export class ToolInvoker {
     served: ServedTool,
     trace: TraceContext,
     deadline: number,
-    signal: AbortSignal,
+    signal: () => AbortSignal,
     idempotencyKey: string | undefined,
   ): ToolContext<unknown, DependencyDecls> {
-    const caller = { trace, deadline, signal };
+    const caller = {
+      trace,
+      deadline,
+      get signal(): AbortSignal {
+        return signal();
+      },
+    };
     const deps: Record<string, DependencyProxy> = {};
     for (const client of served.dependencies) deps[client.dependency.name] = client.bind(caller);
     const baseLogger = this.logger;
@@ -139,7 +161,9 @@ export class ToolInvoker {
       deps,
       trace,
       deadline,
-      signal,
+      get signal(): AbortSignal {
+        return signal();
+      },
       idempotencyKey,
       get logger(): Logger {
         logger ??= baseLogger.child({

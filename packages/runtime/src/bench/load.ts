@@ -9,15 +9,19 @@ export interface LatencyResult {
   errors: number;
   p50Ms: number;
   p99Ms: number;
+  /** Every latency, sorted (so slices can be merged). */
+  latencies: number[];
 }
 
 export interface ThroughputResult {
   concurrency: number;
   callsPerSec: number;
+  calls: number;
+  seconds: number;
   errors: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -60,6 +64,7 @@ export async function measureLatency(
     errors,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
+    latencies,
   };
 }
 
@@ -86,7 +91,7 @@ export async function measureThroughput(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsed = (performance.now() - started) / 1000;
-  return { concurrency, callsPerSec: done / elapsed, errors };
+  return { concurrency, callsPerSec: done / elapsed, calls: done, seconds: elapsed, errors };
 }
 
 /** A plain keep-alive JSON-RPC tools/call client (used for the baselines). */

@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@mesh/common';
 import { freePort, waitForHttp } from '@mesh/testkit';
 import { defineAgent } from '../index.js';
-import { measureLatency, measureThroughput, rawToolCaller } from './load.js';
+import { measureLatency, measureThroughput, percentile, rawToolCaller } from './load.js';
 import type { CallFn, LatencyResult, ThroughputResult } from './load.js';
 
-const RATE = Number(process.env['BENCH_RATE'] ?? 1000);
+const RATE = Number(process.env['BENCH_RATE'] ?? 500);
 const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 5000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -77,46 +77,43 @@ interface SystemResult {
   loadedRssMb: number;
 }
 
-async function measure(name: string, call: CallFn, pid: number): Promise<SystemResult> {
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const idleRssMb = rssMb(pid);
-  await measureThroughput(call, CONCURRENCY, 1000); // warm-up: JIT, pools, sockets
-  const latency = await measureLatency(call, RATE, DURATION_MS);
-  let loadedRssMb = rssMb(pid);
-  const sampler = setInterval(() => (loadedRssMb = Math.max(loadedRssMb, rssMb(pid))), 100);
-  const throughput = await measureThroughput(call, CONCURRENCY, DURATION_MS);
-  clearInterval(sampler);
-  process.stdout.write(
-    `${name}: p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms at ${RATE}/s; ` +
-      `${throughput.callsPerSec.toFixed(0)} calls/s at concurrency ${CONCURRENCY}; RSS idle ${idleRssMb.toFixed(1)} MB, loaded ${loadedRssMb.toFixed(1)} MB` +
-      `${latency.errors + throughput.errors > 0 ? `; ERRORS ${latency.errors + throughput.errors}` : ''}\n`,
-  );
-  return { name, latency, throughput, idleRssMb, loadedRssMb };
+/** A started system under test: how to call it, the server pid to watch, how to stop it. */
+interface System {
+  name: string;
+  call: CallFn;
+  pid: number;
+  stop(): Promise<void>;
 }
 
-async function benchRaw(): Promise<SystemResult> {
+async function rawSystem(): Promise<System> {
   const child = await startChild(join(here, 'raw-echo-server.js'), {});
   const caller = rawToolCaller(child.port, 'echo');
-  try {
-    return await measure('(a) raw node:http JSON-RPC', caller.call, child.process.pid!);
-  } finally {
-    caller.close();
-    await stopChild(child);
-  }
+  return {
+    name: '(a) raw node:http JSON-RPC',
+    call: caller.call,
+    pid: child.process.pid!,
+    stop: async () => {
+      caller.close();
+      await stopChild(child);
+    },
+  };
 }
 
-async function benchSdk(): Promise<SystemResult> {
+async function sdkSystem(): Promise<System> {
   const child = await startChild(join(here, 'sdk-echo-server.js'), {});
   const caller = rawToolCaller(child.port, 'echo');
-  try {
-    return await measure('(b) MCP SDK stateless server', caller.call, child.process.pid!);
-  } finally {
-    caller.close();
-    await stopChild(child);
-  }
+  return {
+    name: '(b) MCP SDK stateless server',
+    call: caller.call,
+    pid: child.process.pid!,
+    stop: async () => {
+      caller.close();
+      await stopChild(child);
+    },
+  };
 }
 
-async function benchRuntime(): Promise<SystemResult> {
+async function runtimeSystem(): Promise<System> {
   const require = createRequire(import.meta.url);
   const registryMain = join(dirname(require.resolve('@mesh/registry')), 'main.js');
   const registryPort = await freePort();
@@ -144,21 +141,80 @@ async function benchRuntime(): Promise<SystemResult> {
   const consumer = defineAgent({ name: 'bench-consumer' });
   const deps = consumer.consumer({ echo: 'echo' });
   const running = await consumer.start({ app: undefined, mesh: { registryUrl }, logger: silentLogger() });
-  try {
-    if (!deps.echo.available) throw new Error('the consumer did not resolve the provider');
-    return await measure(
-      '(c) mesh runtime consumer -> provider',
-      (n) => deps.echo.call({ n }),
-      provider.process.pid!,
-    );
-  } finally {
-    await running.stop();
-    await stopChild(provider);
-    await stopChild(registry);
-  }
+  if (!deps.echo.available) throw new Error('the consumer did not resolve the provider');
+  return {
+    name: '(c) mesh runtime consumer -> provider',
+    call: (n) => deps.echo.call({ n }),
+    pid: provider.process.pid!,
+    stop: async () => {
+      await running.stop();
+      await stopChild(provider);
+      await stopChild(registry);
+    },
+  };
 }
 
-function markdown(results: SystemResult[]): string {
+/**
+ * Measures the systems in interleaved one-second slices (a, b, c, a, b, c…) rather than one after the other,
+ * so a noisy neighbour on a shared machine weighs on all three alike.
+ */
+async function measureAll(systems: System[]): Promise<SystemResult[]> {
+  const rounds = Math.max(1, Math.round(DURATION_MS / 1000));
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const idle = systems.map((system) => rssMb(system.pid));
+  for (const system of systems) await measureThroughput(system.call, CONCURRENCY, 1000); // warm-up
+  const latencies = systems.map(() => ({ values: [] as number[], errors: 0, calls: 0 }));
+  const throughput = systems.map(() => ({ calls: 0, seconds: 0, errors: 0 }));
+  const loaded = systems.map((system) => rssMb(system.pid));
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [index, system] of systems.entries()) {
+      const slice = await measureLatency(system.call, RATE, 1000);
+      latencies[index]!.values.push(...slice.latencies);
+      latencies[index]!.errors += slice.errors;
+      latencies[index]!.calls += slice.calls;
+    }
+    for (const [index, system] of systems.entries()) {
+      const sampler = setInterval(() => (loaded[index] = Math.max(loaded[index]!, rssMb(system.pid))), 100);
+      const slice = await measureThroughput(system.call, CONCURRENCY, 1000);
+      clearInterval(sampler);
+      throughput[index]!.calls += slice.calls;
+      throughput[index]!.seconds += slice.seconds;
+      throughput[index]!.errors += slice.errors;
+    }
+  }
+  return systems.map((system, index) => {
+    const values = latencies[index]!.values.sort((a, b) => a - b);
+    const result: SystemResult = {
+      name: system.name,
+      latency: {
+        ratePerSec: RATE,
+        calls: latencies[index]!.calls,
+        errors: latencies[index]!.errors,
+        p50Ms: percentile(values, 50),
+        p99Ms: percentile(values, 99),
+        latencies: values,
+      },
+      throughput: {
+        concurrency: CONCURRENCY,
+        callsPerSec: throughput[index]!.calls / throughput[index]!.seconds,
+        calls: throughput[index]!.calls,
+        seconds: throughput[index]!.seconds,
+        errors: throughput[index]!.errors,
+      },
+      idleRssMb: idle[index]!,
+      loadedRssMb: loaded[index]!,
+    };
+    const errors = result.latency.errors + result.throughput.errors;
+    process.stdout.write(
+      `${result.name}: p50 ${result.latency.p50Ms.toFixed(3)} ms, p99 ${result.latency.p99Ms.toFixed(3)} ms at ${RATE}/s; ` +
+        `${result.throughput.callsPerSec.toFixed(0)} calls/s at concurrency ${CONCURRENCY}; ` +
+        `RSS idle ${result.idleRssMb.toFixed(1)} MB, loaded ${result.loadedRssMb.toFixed(1)} MB${errors > 0 ? `; ERRORS ${errors}` : ''}\n`,
+    );
+    return result;
+  });
+}
+
+function markdown(results: SystemResult[], loadAtStart: number): string {
   const [raw, sdk, ours] = results as [SystemResult, SystemResult, SystemResult];
   const row = (result: SystemResult): string =>
     `| ${result.name} | ${result.latency.p50Ms.toFixed(3)} | ${result.latency.p99Ms.toFixed(3)} | ${result.throughput.callsPerSec.toFixed(0)} | ${result.idleRssMb.toFixed(0)} | ${result.loadedRssMb.toFixed(0)} |`;
@@ -169,8 +225,8 @@ function markdown(results: SystemResult[]): string {
   return [
     '## Runtime: per-hop latency and throughput',
     '',
-    `Command: \`pnpm bench:runtime\` (= \`pnpm --filter @mesh/runtime bench\` after a build). One run, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, loopback; load average at start ${os.loadavg()[0]!.toFixed(1)}.`,
-    `Latency: open loop at ${RATE} calls/s for ${DURATION_MS / 1000} s (p50/p99 of one hop, client to server and back). Throughput: ${CONCURRENCY} concurrent callers for ${DURATION_MS / 1000} s. RSS of the server process (for (c): the provider agent).`,
+    `Command: \`pnpm bench:runtime\` (= \`pnpm --filter @mesh/runtime bench\` after a build). One run, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, loopback; load average at start ${loadAtStart.toFixed(1)}.`,
+    `Latency: open loop at ${RATE} calls/s, ${DURATION_MS / 1000} s per system (p50/p99 of one hop, client to server and back). Throughput: ${CONCURRENCY} concurrent callers, ${DURATION_MS / 1000} s per system. Systems measured in interleaved 1 s slices. RSS of the server process (for (c): the provider agent).`,
     '',
     '| System | p50 ms | p99 ms | calls/s | idle RSS MB | loaded RSS MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -188,5 +244,11 @@ function markdown(results: SystemResult[]): string {
   ].join('\n');
 }
 
-const results = [await benchRaw(), await benchSdk(), await benchRuntime()];
-process.stdout.write(`\n${markdown(results)}\n`);
+const loadAtStart = os.loadavg()[0]!;
+const systems = [await rawSystem(), await sdkSystem(), await runtimeSystem()];
+try {
+  const results = await measureAll(systems);
+  process.stdout.write(`\n${markdown(results, loadAtStart)}\n`);
+} finally {
+  for (const system of systems) await system.stop();
+}
