@@ -167,13 +167,17 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
   const throughput = systems.map(() => ({ calls: 0, seconds: 0, errors: 0 }));
   const loaded = systems.map((system) => rssMb(system.pid));
   for (let round = 0; round < rounds; round += 1) {
-    for (const [index, system] of systems.entries()) {
+    // Rotate the order each round so no system always runs right after another one's load.
+    const order = systems.map((_, index) => (index + round) % systems.length);
+    for (const index of order) {
+      const system = systems[index]!;
       const slice = await measureLatency(system.call, RATE, 1000);
       latencies[index]!.values.push(...slice.latencies);
       latencies[index]!.errors += slice.errors;
       latencies[index]!.calls += slice.calls;
     }
-    for (const [index, system] of systems.entries()) {
+    for (const index of order) {
+      const system = systems[index]!;
       const sampler = setInterval(() => (loaded[index] = Math.max(loaded[index]!, rssMb(system.pid))), 100);
       const slice = await measureThroughput(system.call, CONCURRENCY, 1000);
       clearInterval(sampler);
@@ -226,7 +230,7 @@ function markdown(results: SystemResult[], loadAtStart: number): string {
     '## Runtime: per-hop latency and throughput',
     '',
     `Command: \`pnpm bench:runtime\` (= \`pnpm --filter @mesh/runtime bench\` after a build). One run, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, loopback; load average at start ${loadAtStart.toFixed(1)}.`,
-    `Latency: open loop at ${RATE} calls/s, ${DURATION_MS / 1000} s per system (p50/p99 of one hop, client to server and back). Throughput: ${CONCURRENCY} concurrent callers, ${DURATION_MS / 1000} s per system. Systems measured in interleaved 1 s slices. RSS of the server process (for (c): the provider agent).`,
+    `Latency: open loop at ${RATE} calls/s, ${DURATION_MS / 1000} s per system (p50/p99 of one hop, client to server and back). Throughput: ${CONCURRENCY} concurrent callers, ${DURATION_MS / 1000} s per system. Systems measured in interleaved 1 s slices, order rotated each round. RSS of the server process (for (c): the provider agent).`,
     '',
     '| System | p50 ms | p99 ms | calls/s | idle RSS MB | loaded RSS MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
