@@ -7,6 +7,8 @@ export interface LoadResult {
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
+  /** Failures by kind: an HTTP status (`410`) or a transport error code (`ECONNRESET`). */
+  readonly failures: Readonly<Record<string, number>>;
 }
 
 export interface LoadOptions {
@@ -35,6 +37,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   let sent = 0;
+  const failures: Record<string, number> = {};
+  const fail = (kind: string): void => {
+    errors += 1;
+    failures[kind] = (failures[kind] ?? 0) + 1;
+  };
   const started = performance.now();
   const deadline = started + options.durationMs;
 
@@ -56,14 +63,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         (res) => {
           res.on('data', () => undefined);
           res.on('end', () => {
-            if ((res.statusCode ?? 500) >= 300) errors += 1;
+            if ((res.statusCode ?? 500) >= 300) fail(String(res.statusCode));
             latencies.push(performance.now() - scheduledAt);
             resolve();
           });
         },
       );
-      req.on('error', () => {
-        errors += 1;
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        fail(error.code ?? 'ERROR');
         resolve();
       });
       req.end(body);
@@ -102,5 +109,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p50: Number(percentile(sorted, 50).toFixed(2)),
     p99: Number(percentile(sorted, 99).toFixed(2)),
     errors,
+    failures,
   };
 }

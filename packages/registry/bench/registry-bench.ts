@@ -95,10 +95,14 @@ async function runPhase(phase: Phase, target: Target, bodies: readonly string[])
     }
     case 'head': {
       const result = await head();
+      if (result.errors > 0)
+        process.stderr.write(`${target.label}: HEAD failures ${JSON.stringify(result.failures)}\n`);
       return { headRps: result.rps, headP50: result.p50, headP99: result.p99, errors: result.errors };
     }
     case 'fixed': {
       const result = await head(FIXED_RATE);
+      if (result.errors > 0)
+        process.stderr.write(`${target.label}: fixed-rate failures ${JSON.stringify(result.failures)}\n`);
       return { fixedP99: result.p99, fixedRps: result.rps, errors: result.errors };
     }
     case 'agents': {

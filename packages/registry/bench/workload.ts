@@ -7,7 +7,7 @@ export function agentBodies(count: number): string[] {
       JSON.stringify({
         agent_id: `bench-agent-${i}`,
         agent_type: 'mcp_agent',
-        name: `bench-agent-${i % 100}`,
+        name: `bench-agent-${i}`,
         version: '1.0.0',
         http_host: '127.0.0.1',
         http_port: 20_000 + i,
