@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isMeshError } from '@mesh/common';
+import { isMeshError, validateInput } from '@mesh/common';
 import { createAuthService } from './auth-service.js';
 import { MemoryCredentialStore } from './credential-store.js';
 import { createLoginLimiter } from './login-limiter.js';
 import { DEFAULT_SCRYPT_PARAMS } from './password-hash.js';
-import { loginInput, registerCredentialsInput, validateInput, verifyTokenInput } from './schemas.js';
+import { loginInput, registerCredentialsInput, verifyTokenInput } from './schemas.js';
 import { MemorySharedStore } from '@mesh/backends';
 import { createTokenService } from './token-service.js';
 

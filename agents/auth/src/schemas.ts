@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { MeshError } from '@mesh/common';
 import { SCOPE_PATTERN } from './scopes.js';
 
 /** Letters, digits, `.`, `_`, `-`; 3-64 characters, so usernames are safe in logs and URLs. */
@@ -57,17 +56,3 @@ export type RevokeTokenInput = z.infer<typeof revokeTokenInput>;
 export type RevokeTokenOutput = z.infer<typeof revokeTokenOutput>;
 export type RegisterCredentialsInput = z.infer<typeof registerCredentialsInput>;
 export type RegisterCredentialsOutput = z.infer<typeof registerCredentialsOutput>;
-
-/** Parses input with a schema, turning zod issues into one VALIDATION_FAILED error that names each field. */
-export function validateInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  throw new MeshError(
-    'VALIDATION_FAILED',
-    issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; '),
-    {
-      data: { issues },
-    },
-  );
-}

@@ -8,8 +8,9 @@ export {
   createUserInput,
   updateUserInput,
   listUsersInput,
-  validateInput,
 } from './schemas.js';
+/** Kept here for existing importers; the implementation lives in @mesh/common. */
+export { validateInput } from '@mesh/common';
 export type {
   User,
   UserList,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { MeshError } from '@mesh/common';
 
 export const userIdSchema = z.string().min(1).max(128);
 /** Same rule as auth-agent's usernames, so a profile never holds a name auth would refuse. */
@@ -57,17 +56,3 @@ export type CreateUserInput = z.infer<typeof createUserInput>;
 export type UpdateUserInput = z.infer<typeof updateUserInput>;
 export type ListUsersInput = z.input<typeof listUsersInput>;
 export type UserList = z.infer<typeof userListSchema>;
-
-/** Parses input with a schema, turning zod issues into one VALIDATION_FAILED error that names each field. */
-export function validateInput<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  throw new MeshError(
-    'VALIDATION_FAILED',
-    issues.map((i) => `${i.path || '(input)'}: ${i.message}`).join('; '),
-    {
-      data: { issues },
-    },
-  );
-}

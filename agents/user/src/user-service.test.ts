@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCache } from '@mesh/backends';
-import { isMeshError } from '@mesh/common';
-import { createUserInput, listUsersInput, updateUserInput, validateInput } from './schemas.js';
+import { isMeshError, validateInput } from '@mesh/common';
+import { createUserInput, listUsersInput, updateUserInput } from './schemas.js';
 import { fakePorts } from './test-fake-ports.js';
 import { UserService } from './user-service.js';
 
