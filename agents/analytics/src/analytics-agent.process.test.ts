@@ -7,6 +7,7 @@ import {
   freePort,
   realServerUrl,
   startNode,
+  startRegistryProcess,
   stopAllProcesses,
   waitForHttp,
   type StartedProcess,
@@ -16,7 +17,6 @@ import {
 const postgresUrl = realServerUrl('postgres');
 const dist = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const analyticsMain = dist('../dist/main.js');
-const registryMain = dist('../../../packages/registry/dist/main.js');
 
 interface ToolResult {
   structuredContent?: Record<string, unknown>;
@@ -44,22 +44,19 @@ describe.skipIf(!postgresUrl)(
     let agent: StartedProcess;
 
     beforeAll(async () => {
-      for (const script of [analyticsMain, registryMain]) {
-        if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
+      if (!existsSync(analyticsMain)) {
+        throw new Error(`${analyticsMain} is missing: build first (pnpm turbo run build)`);
       }
       database = await createTestDatabase(postgresUrl!, 'analytics');
-      const [registryPort, agentPort] = [await freePort(), await freePort()];
-      startNode(registryMain, [], {
-        env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
-      });
-      await waitForHttp(`http://127.0.0.1:${registryPort}/health`, { status: 200 });
+      const registry = await startRegistryProcess();
+      const agentPort = await freePort();
       agent = startNode(analyticsMain, [], {
         env: {
           DATABASE_URL: database.url,
           RABBITMQ_URL: undefined,
           BATCH_SIZE: '1000',
           PROCESSING_INTERVAL: '60',
-          MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
+          MCP_MESH_REGISTRY_URL: registry.url,
           MCP_MESH_HTTP_PORT: String(agentPort),
           MCP_MESH_LOG_LEVEL: 'INFO',
         },

@@ -3,22 +3,20 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
 import { defineAgent, isMeshError, type RunningAgent } from '@mesh/runtime';
-import { agentUrl } from './test-agent-process.js';
 import {
   createTestDatabase,
-  freePort,
   realServerUrl,
   startNode,
+  startRegistryProcess,
   stopAllProcesses,
   waitFor,
-  waitForHttp,
+  waitForAgentUrl,
   type StartedProcess,
   type TestDatabase,
 } from '@mesh/testkit';
 
 const postgresUrl = realServerUrl('postgres');
 const authMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const registryMain = fileURLToPath(new URL('../../../packages/registry/dist/main.js', import.meta.url));
 
 interface ToolResult {
   structuredContent?: Record<string, unknown>;
@@ -60,16 +58,10 @@ describe.skipIf(!postgresUrl)(
     });
 
     beforeAll(async () => {
-      for (const script of [authMain, registryMain]) {
-        if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
-      }
+      if (!existsSync(authMain))
+        throw new Error(`${authMain} is missing: build first (pnpm turbo run build)`);
       database = await createTestDatabase(postgresUrl!, 'auth');
-      const registryPort = await freePort();
-      registryUrl = `http://127.0.0.1:${registryPort}`;
-      startNode(registryMain, [], {
-        env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
-      });
-      await waitForHttp(`${registryUrl}/health`, { status: 200 });
+      registryUrl = (await startRegistryProcess()).url;
       // Both replicas start at once on an empty auth_db: migrations, the demo secret and seeding must not race.
       // Seeding hashes 101 passwords (~3 s idle on 2 cores, 20+ s on a loaded machine), hence the long waits.
       const processes = [0, 1].map(() =>
@@ -85,7 +77,8 @@ describe.skipIf(!postgresUrl)(
           },
         }),
       );
-      for (const process of processes) replicas.push({ url: await agentUrl(process, 80_000), process });
+      for (const process of processes)
+        replicas.push({ url: await waitForAgentUrl(process, 80_000), process });
       client = await consumer.start({
         app: undefined,
         mesh: { registryUrl, healthIntervalMs: 500 },

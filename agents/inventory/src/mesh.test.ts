@@ -5,6 +5,7 @@ import {
   freePort,
   realServerUrl,
   startNode,
+  startRegistryProcess,
   stopAllProcesses,
   waitFor,
   waitForHttp,
@@ -76,29 +77,15 @@ describe.skipIf(!postgresUrl)('inventory over the mesh (registry + database-agen
   beforeAll(async () => {
     database = await createTestDatabase(postgresUrl!, 'business');
     pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    const [registryPort, databasePort, inventoryPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ];
-    const registryUrl = `http://127.0.0.1:${registryPort}`;
+    const registry = await startRegistryProcess({ env: { DATABASE_URL: undefined }, timeoutMs: 15_000 });
+    processes.push(registry.process);
+    const [databasePort, inventoryPort] = [await freePort(), await freePort()];
+    const registryUrl = registry.url;
     const common = {
       MCP_MESH_REGISTRY_URL: registryUrl,
       MCP_MESH_HEALTH_INTERVAL: '1s',
       MCP_MESH_LOG_LEVEL: 'WARNING',
     };
-    processes.push(
-      startNode(entry('packages/registry/dist/main.js'), [], {
-        env: {
-          MCP_MESH_REGISTRY_HOST: '127.0.0.1',
-          MCP_MESH_REGISTRY_PORT: String(registryPort),
-          DATABASE_URL: undefined,
-        },
-      }),
-    );
-    await waitForHttp(`${registryUrl}/health`, { timeoutMs: 15_000, status: 200 }).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${processes[0]?.output() ?? ''}`);
-    });
     processes.push(
       startNode(entry('agents/database/dist/main.js'), [], {
         env: { ...common, DATABASE_URL: database.url, MCP_MESH_HTTP_PORT: String(databasePort) },

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePort,
   startNode,
+  startRegistryProcess,
   stopAllProcesses,
   waitFor,
   waitForHttp,
@@ -12,7 +13,6 @@ import {
 
 const dist = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const notificationMain = dist('../dist/main.js');
-const registryMain = dist('../../../packages/registry/dist/main.js');
 const sinkMain = dist('../../../packages/sandboxes/dist/smtp-sink.js');
 
 interface ToolResult {
@@ -41,30 +41,22 @@ describe(
     let agent: StartedProcess;
 
     beforeAll(async () => {
-      for (const script of [notificationMain, registryMain, sinkMain]) {
+      for (const script of [notificationMain, sinkMain]) {
         if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
       }
-      const [registryPort, smtpPort, inboxPort, agentPort] = [
-        await freePort(),
-        await freePort(),
-        await freePort(),
-        await freePort(),
-      ];
-      startNode(registryMain, [], {
-        env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
-      });
+      const registry = await startRegistryProcess();
+      const [smtpPort, inboxPort, agentPort] = [await freePort(), await freePort(), await freePort()];
       startNode(sinkMain, [], {
         env: { SMTP_PORT: String(smtpPort), HTTP_PORT: String(inboxPort), LOG_LEVEL: 'warn' },
       });
       inbox = `http://127.0.0.1:${inboxPort}/messages`;
-      await waitForHttp(`http://127.0.0.1:${registryPort}/health`, { status: 200 });
       await waitForHttp(inbox, { status: 200 });
       agent = startNode(notificationMain, [], {
         env: {
           SMTP_HOST: '127.0.0.1',
           SMTP_PORT: String(smtpPort),
           SMS_PROVIDER_URL: undefined,
-          MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
+          MCP_MESH_REGISTRY_URL: registry.url,
           MCP_MESH_HTTP_PORT: String(agentPort),
           MCP_MESH_LOG_LEVEL: 'INFO',
         },

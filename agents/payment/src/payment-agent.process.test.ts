@@ -10,6 +10,7 @@ import {
   freePort,
   realServerUrl,
   startNode,
+  startRegistryProcess,
   stopAllProcesses,
   waitFor,
   waitForHttp,
@@ -20,7 +21,6 @@ import {
 const postgresUrl = realServerUrl('postgres');
 const dist = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const paymentMain = dist('../dist/main.js');
-const registryMain = dist('../../../packages/registry/dist/main.js');
 const sandboxMain = dist('../../../packages/sandboxes/dist/payment-sandbox.js');
 const API_KEY = 'sk_test_process_suite_key';
 
@@ -68,16 +68,13 @@ describe.skipIf(!postgresUrl)(
     }
 
     beforeAll(async () => {
-      for (const script of [paymentMain, registryMain, sandboxMain]) {
+      for (const script of [paymentMain, sandboxMain]) {
         if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
       }
       database = await createTestDatabase(postgresUrl!, 'payment');
-      const [registryPort, sandboxPort] = [await freePort(), await freePort()];
-      registryUrl = `http://127.0.0.1:${registryPort}`;
+      registryUrl = (await startRegistryProcess()).url;
+      const sandboxPort = await freePort();
       sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
-      startNode(registryMain, [], {
-        env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
-      });
       startNode(sandboxMain, [], {
         env: {
           PORT: String(sandboxPort),
@@ -86,7 +83,6 @@ describe.skipIf(!postgresUrl)(
           LOG_LEVEL: 'warn',
         },
       });
-      await waitForHttp(`${registryUrl}/health`, { status: 200 });
       await waitForHttp(`${sandboxUrl}/health`, { status: 200 });
       const keyFile = join(mkdtempSync(join(tmpdir(), 'payment-key-')), 'payment_api_key');
       writeFileSync(keyFile, `${API_KEY}\n`);

@@ -4,18 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
 import { defineAgent, isMeshError, z, type RunningAgent } from '@mesh/runtime';
 import {
-  freePort,
   startNode,
+  startRegistryProcess,
   stopAllProcesses,
   waitFor,
-  waitForHttp,
+  waitForAgentUrl,
   type StartedProcess,
 } from '@mesh/testkit';
-import { agentUrl } from './test-agent-process.js';
 import { fakePorts } from './test-fake-ports.js';
 
 const userMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const registryMain = fileURLToPath(new URL('../../../packages/registry/dist/main.js', import.meta.url));
 const logger = silentLogger();
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -52,9 +50,7 @@ describe('user-agent: registry, user-agent and fake providers on loopback', { ti
   let userAgent: StartedProcess;
 
   beforeAll(async () => {
-    for (const script of [userMain, registryMain]) {
-      if (!existsSync(script)) throw new Error(`${script} is missing: build first (pnpm turbo run build)`);
-    }
+    if (!existsSync(userMain)) throw new Error(`${userMain} is missing: build first (pnpm turbo run build)`);
     fake.rows.set('user-1', {
       id: 'user-1',
       username: 'user-1',
@@ -62,12 +58,7 @@ describe('user-agent: registry, user-agent and fake providers on loopback', { ti
       name: 'One',
       phone: null,
     });
-    const registryPort = await freePort();
-    const registryUrl = `http://127.0.0.1:${registryPort}`;
-    startNode(registryMain, [], {
-      env: { MCP_MESH_REGISTRY_PORT: String(registryPort), MCP_MESH_REGISTRY_HOST: '127.0.0.1' },
-    });
-    await waitForHttp(`${registryUrl}/health`, { status: 200 });
+    const { url: registryUrl } = await startRegistryProcess();
     const mesh = { registryUrl, healthIntervalMs: 500 };
     running.push(await provider.start({ app: undefined, mesh, logger }));
     running.push(await auth.start({ app: undefined, mesh, logger }));
@@ -83,7 +74,7 @@ describe('user-agent: registry, user-agent and fake providers on loopback', { ti
       },
     });
     // Ready only once every required dependency (the fake providers above) has a provider.
-    await agentUrl(userAgent, 20_000);
+    await waitForAgentUrl(userAgent, 20_000);
     running.push(await client.start({ app: undefined, mesh, logger }));
     await waitFor(async () => (users.get.available && users.create.available ? true : undefined), {
       timeoutMs: 15_000,

@@ -1,10 +1,12 @@
-import { waitFor, waitForHttp, type StartedProcess } from '@mesh/testkit';
+import type { StartedProcess } from './child-process.js';
+import { waitFor, waitForHttp } from './wait-for.js';
 
 /**
- * The URL an agent process announced in its "agent listening" log line. Agents under test listen on port 0
- * (the OS picks), so two replicas can never race for a port chosen in advance. Fails fast if it exits.
+ * The URL an agent process announced in its "agent listening" JSON log line, once its /ready answers 200.
+ * Agents under test listen on port 0 (the OS picks), so two replicas never race for a port chosen in advance.
+ * Fails fast, with the process output, if the process exits before it is ready.
  */
-export async function agentUrl(process: StartedProcess, timeoutMs = 45_000): Promise<string> {
+export async function waitForAgentUrl(process: StartedProcess, timeoutMs = 45_000): Promise<string> {
   const exited = process.exited.then((code) => Promise.reject(new Error(`exited with ${code}`)));
   const announced = waitFor(
     async () => {
