@@ -18,5 +18,6 @@ await runAgent(agent, {
   mesh: toMeshConfig(config),
   logger,
   healthCheck: built.healthCheck,
+  metrics: [built.metrics.registry],
   onShutdown: built.close,
 });

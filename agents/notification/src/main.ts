@@ -7,4 +7,10 @@ import { buildNotificationServices } from './services.js';
 const config = loadConfig();
 const logger = createLogger({ name: agent.name, level: config.MCP_MESH_LOG_LEVEL });
 const built = buildNotificationServices(config, logger);
-await runAgent(agent, { app: built.services, mesh: toMeshConfig(config), logger, onShutdown: built.close });
+await runAgent(agent, {
+  app: built.services,
+  mesh: toMeshConfig(config),
+  logger,
+  metrics: [built.metrics.registry],
+  onShutdown: built.close,
+});

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { createLogger } from '@mesh/common';
 import type { Logger } from '@mesh/common';
+import type { Registry } from 'prom-client';
 import type { MeshConfig } from './config.js';
 import { newAgentId } from './config.js';
 import { DependencyClient, RetryBudget } from './dependency-proxy.js';
@@ -35,6 +36,7 @@ export interface RuntimeStartOptions {
   config: MeshConfig;
   logger?: Logger;
   healthCheck?: () => Promise<boolean> | boolean;
+  metrics?: readonly Registry[];
 }
 
 const HEALTH_CHECK_TIMEOUT_MS = 5000;
@@ -146,6 +148,7 @@ export class AgentRuntime {
       agentName: this.declaration.name,
       agentId: this.agentId,
       metrics: this.metrics,
+      extraMetrics: this.options.metrics ?? [],
       logger: this.logger,
       mcp: {
         serverInfo: { name: this.declaration.name, version: this.declaration.version },

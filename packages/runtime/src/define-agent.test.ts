@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
+import { Counter, Registry } from 'prom-client';
 import { MeshError, defineAgent, z } from './index.js';
 import type { RunningAgent } from './index.js';
 import { FakeRegistry } from './test-fake-registry.js';
 
 const logger = silentLogger();
+const ownRegistry = new Registry();
+const ownCounter = new Counter({
+  name: 'stock_lookups_total',
+  help: 'Lookups the provider answered.',
+  registers: [ownRegistry],
+});
 
 describe('an agent calling another through the registry', () => {
   const registry = new FakeRegistry();
@@ -35,7 +42,7 @@ describe('an agent calling another through the registry', () => {
   beforeAll(async () => {
     const registryUrl = await registry.start();
     const mesh = { registryUrl, healthIntervalMs: 200 };
-    running.push(await provider.start({ app: undefined, mesh, logger }));
+    running.push(await provider.start({ app: undefined, mesh, logger, metrics: [ownRegistry] }));
     running.push(await consumer.start({ app: { prefix: '#' }, mesh, logger }));
   });
 
@@ -87,6 +94,14 @@ describe('an agent calling another through the registry', () => {
   it('answers -32602 for an unknown tool', async () => {
     const body = await callTool(running[0]!.url, 'no_such_tool', {});
     expect((body['error'] as { code: number }).code).toBe(-32602);
+  });
+
+  it('serves the agent registries at /metrics after the runtime metrics, default metrics once', async () => {
+    ownCounter.inc(3);
+    const body = await (await fetch(`${running[0]?.url ?? ''}/metrics`)).text();
+    expect(body).toMatch(/^stock_lookups_total 3$/m);
+    expect(body).toMatch(/^mesh_tool_calls_total/m);
+    expect(body.match(/^# TYPE process_cpu_seconds_total /gm)).toHaveLength(1);
   });
 
   it('registers with POST /heartbeat and keeps heartbeating with HEAD', async () => {

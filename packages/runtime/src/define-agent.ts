@@ -1,5 +1,6 @@
 import { MeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
+import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { AgentRuntime } from './agent-runtime.js';
 import { resolveMeshConfig } from './config.js';
@@ -37,6 +38,8 @@ export interface StartOptions<App> {
   logger?: Logger;
   /** The user's health check; false (or a throw) pauses heartbeats so the registry withdraws the agent. */
   healthCheck?: () => Promise<boolean> | boolean;
+  /** The agent's own prom-client registries, served at /metrics after the runtime's (no default metrics in them). */
+  metrics?: readonly Registry[];
 }
 
 /** A started agent (tests use it directly; `runAgent` wraps it with signal handling). */
@@ -178,6 +181,7 @@ class DeclaredAgent<App> implements Agent<App> {
     const startOptions: ConstructorParameters<typeof AgentRuntime>[1] = { app: options.app, config };
     if (options.logger) startOptions.logger = options.logger;
     if (options.healthCheck) startOptions.healthCheck = options.healthCheck;
+    if (options.metrics) startOptions.metrics = options.metrics;
     const runtime = new AgentRuntime(
       {
         name: this.name,

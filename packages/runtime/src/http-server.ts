@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@mesh/common';
+import type { Registry } from 'prom-client';
 import { handleMcp } from './mcp-handler.js';
 import type { McpEndpoint } from './mcp-handler.js';
 import type { RuntimeMetrics } from './metrics.js';
@@ -24,6 +25,8 @@ export interface HttpServerOptions {
   agentId: string;
   mcp: McpEndpoint;
   metrics: RuntimeMetrics;
+  /** The agent's own registries, rendered after the runtime's. */
+  extraMetrics?: readonly Registry[];
   logger: Logger;
   readiness(): ReadinessState;
   health(): HealthState;
@@ -85,7 +88,7 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
         return;
       }
       case '/metrics':
-        options.metrics.render().then(
+        options.metrics.render(options.extraMetrics).then(
           ({ contentType, body }) => {
             res.writeHead(200, { 'content-type': contentType });
             res.end(head ? undefined : body);

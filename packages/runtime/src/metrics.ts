@@ -86,7 +86,14 @@ export class RuntimeMetrics {
     });
   }
 
-  async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  /**
+   * The runtime's metrics followed by those of the agent's own registries. Their outputs are concatenated
+   * rather than merged so each keeps its own default labels; agent registries should not collect default
+   * metrics (the runtime already does), or the names would appear twice.
+   */
+  async render(extra: readonly Registry[] = []): Promise<{ contentType: string; body: string }> {
+    const parts = await Promise.all([this.registry, ...extra].map((r) => r.metrics()));
+    const body = parts.map((p) => (p.endsWith('\n') || p === '' ? p : `${p}\n`)).join('');
+    return { contentType: this.registry.contentType, body };
   }
 }
