@@ -20,8 +20,13 @@ agentPackage(
   'edge',
   { agent: './agent.js', main: './main.js' },
   `export const agent = {
-    consumerGroups: [{ functionName: 'edge_consumer_1', dependencies: [{ name: 'order', capability: 'order_processing' }] }],
-    manifest: () => ({ name: 'edge', version: '1.0.0', tools: [] }),
+    consumerGroups: [{ functionName: 'edge_consumer_1', dependencies: [{ name: 'ignored', capability: 'ignored' }] }],
+    manifest: () => ({
+      name: 'edge',
+      version: '1.0.0',
+      tools: [],
+      dependencies: [{ name: 'order', capability: 'order_processing', tags: [], version: '' }],
+    }),
   };`,
 );
 agentPackage('not-an-agent', undefined, 'export const x = 1;');
@@ -36,10 +41,12 @@ describe('agent manifests', () => {
     expect(discoverAgentPackages(root).map((p) => p.packageName)).toEqual(['@x/broken', '@x/edge']);
   });
 
-  it('reads consumer-only dependencies from the declared consumer groups when the manifest lacks them', async () => {
+  it('reads consumer-only dependencies from the manifest, not from runtime internals', async () => {
     const pkg = discoverAgentPackages(root).find((p) => p.packageName === '@x/edge')!;
     const manifest = await loadManifest(pkg);
-    expect(manifest.dependencies).toEqual([{ name: 'order', capability: 'order_processing' }]);
+    expect(manifest.dependencies).toEqual([
+      { name: 'order', capability: 'order_processing', tags: [], version: '' },
+    ]);
   });
 
   it('rejects a declaration module whose manifest() is not a manifest', async () => {

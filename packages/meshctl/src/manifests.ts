@@ -16,8 +16,8 @@ export interface AgentManifest {
     description?: string;
     dependencies: { name: string; capability: string; tags?: string[]; version?: string }[];
   }[];
-  /** Dependencies used outside tools (`agent.consumer(...)`, e.g. the HTTP gateway's). */
-  dependencies?: { name: string; capability: string }[];
+  /** Dependencies used outside tools (`agent.consumer(...)`, e.g. the HTTP gateway's); older runtimes omit it. */
+  dependencies?: { name: string; capability: string; tags?: string[]; version?: string }[];
 }
 
 /** An agent package found on disk through the `mesh` field of its package.json. */
@@ -76,7 +76,7 @@ export async function loadManifest(pkg: AgentPackage): Promise<AgentManifest> {
     throw new MeshError('NOT_FOUND', `${pkg.agentModule} does not exist: build ${pkg.packageName} first`);
   }
   const mod = (await import(pathToFileURL(pkg.agentModule).href)) as {
-    agent?: { manifest?: () => unknown; consumerGroups?: unknown };
+    agent?: { manifest?: () => unknown };
   };
   const manifest = mod.agent?.manifest?.();
   if (!isManifest(manifest)) {
@@ -88,29 +88,6 @@ export async function loadManifest(pkg: AgentPackage): Promise<AgentManifest> {
   return {
     ...manifest,
     tools: manifest.tools.map((tool) => ({ ...tool, dependencies: tool.dependencies ?? [] })),
-    dependencies: consumerDependencies(manifest, mod.agent?.consumerGroups),
+    dependencies: manifest.dependencies ?? [],
   };
-}
-
-type Dependency = { name: string; capability: string };
-
-function isDependencyList(value: unknown): value is Dependency[] {
-  return Array.isArray(value) && value.every((d) => typeof (d as Dependency)?.capability === 'string');
-}
-
-/**
- * Consumer-only dependencies: from the manifest (`dependencies` or `consumers`) when it reports them; until the
- * runtime's manifest() does, from the declared consumer groups the agent object carries, so an HTTP edge that
- * provides no tool is still checked.
- */
-function consumerDependencies(manifest: AgentManifest, groups: unknown): Dependency[] {
-  const declared = manifest as { dependencies?: unknown; consumers?: unknown };
-  if (isDependencyList(declared.dependencies)) return declared.dependencies;
-  if (isDependencyList(declared.consumers)) return declared.consumers;
-  if (!Array.isArray(groups)) return [];
-  return groups.flatMap((group: { dependencies?: unknown }) =>
-    isDependencyList(group?.dependencies)
-      ? group.dependencies.map((d) => ({ name: d.name, capability: d.capability }))
-      : [],
-  );
 }

@@ -152,6 +152,7 @@ describe('declaration types and manifest', () => {
       dependencies: { a: 'cap_a', b: { capability: 'cap_b', tags: ['t'], version: '>=1.0.0' } },
       handler: () => ({}),
     });
+    agent.consumer({ edge: { capability: 'edge_cap', tags: ['e'], version: '>=2.0.0' } });
     expect(agent.manifest()).toEqual({
       name: 'manifested',
       version: '2.0.0',
@@ -169,6 +170,7 @@ describe('declaration types and manifest', () => {
           ],
         },
       ],
+      dependencies: [{ name: 'edge', capability: 'edge_cap', tags: ['e'], version: '>=2.0.0' }],
     });
   });
 

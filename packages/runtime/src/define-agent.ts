@@ -53,6 +53,14 @@ export interface RunningAgent {
 }
 
 /** The declaration `meshctl check` reads: no side effects. */
+/** One declared dependency as `manifest()` lists it. */
+export interface ManifestDependency {
+  name: string;
+  capability: string;
+  tags: TagSpec[];
+  version: string;
+}
+
 export interface AgentManifest {
   name: string;
   version: string;
@@ -63,8 +71,10 @@ export interface AgentManifest {
     version: string;
     tags: string[];
     description: string;
-    dependencies: { name: string; capability: string; tags: TagSpec[]; version: string }[];
+    dependencies: ManifestDependency[];
   }[];
+  /** Dependencies declared with `agent.consumer()`, used outside any tool (an HTTP edge's), so checks see them. */
+  dependencies: ManifestDependency[];
 }
 
 /** A declared agent: add tools and consumer dependencies, then start it. */
@@ -169,6 +179,14 @@ class DeclaredAgent<App> implements Agent<App> {
           version: dependency.version,
         })),
       })),
+      dependencies: this.consumerGroups.flatMap((group) =>
+        group.dependencies.map((dependency) => ({
+          name: dependency.name,
+          capability: dependency.capability,
+          tags: dependency.tags,
+          version: dependency.version,
+        })),
+      ),
     };
   }
 

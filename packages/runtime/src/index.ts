@@ -3,7 +3,14 @@ export { z } from 'zod';
 export { MeshError, isMeshError } from '@mesh/common';
 export type { MeshErrorCode, TraceContext, Logger } from '@mesh/common';
 export { defineAgent } from './define-agent.js';
-export type { Agent, AgentOptions, AgentManifest, RunningAgent, StartOptions } from './define-agent.js';
+export type {
+  Agent,
+  AgentOptions,
+  AgentManifest,
+  ManifestDependency,
+  RunningAgent,
+  StartOptions,
+} from './define-agent.js';
 export { runAgent } from './run-agent.js';
 export type { RunAgentOptions } from './run-agent.js';
 export { meshEnvSchema, toMeshConfig, defaultMeshConfig } from './config.js';
