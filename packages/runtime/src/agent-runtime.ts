@@ -126,7 +126,8 @@ export class AgentRuntime {
         retryDelayMs: this.config.retryDelayMs,
         logger: this.logger,
         metrics: this.metrics,
-        onTopology: (resolved) => this.applyTopology(resolved),
+        onTopology: (resolved, afterOutage) =>
+          this.applyTopology(resolved, afterOutage ? 2 * this.config.healthIntervalMs : 0),
         healthy: () => this.runHealthCheck(),
       });
     }
@@ -214,18 +215,21 @@ export class AgentRuntime {
   }
 
   /** Replaces every slot's providers from a registry answer (positional per function name). */
-  applyTopology(resolved: DependenciesResolved): void {
+  /**
+   * Applies a resolution to every dependency slot. `holdMs` > 0 (the first resolution after a registry outage)
+   * keeps providers a slot would lose for that long, while the other agents re-register (see DependencySlot).
+   */
+  applyTopology(resolved: DependenciesResolved, holdMs = 0): void {
     const seen = new Set<string>();
     for (const [functionName, group] of this.groups) {
       const entries = resolved[functionName] ?? [];
       group.slots.forEach((slot, index) => {
-        const providers = providersOf(entries[index]);
-        slot.replace(providers, this.pool);
-        for (const provider of providers) seen.add(provider.agentId);
+        slot.replace(providersOf(entries[index]), this.pool, holdMs);
+        for (const candidate of slot.candidates) seen.add(candidate.state.agentId);
         const dependency = group.clients[index]!.dependency;
         this.metrics.dependencyProviders.set(
           { dependency: dependency.name, capability: dependency.capability },
-          providers.length,
+          slot.candidates.length,
         );
       });
     }

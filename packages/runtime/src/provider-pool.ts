@@ -94,7 +94,28 @@ export class DependencySlot {
   candidates: readonly Candidate[] = [];
   private waiters: (() => void)[] = [];
 
-  replace(providers: readonly ResolvedProvider[], pool: ProviderPool): void {
+  private holdTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Takes the providers of a new resolution. With `holdMs` > 0, a resolution that would empty a slot that has
+   * providers keeps them for that long instead: after a registry restart its state is soft and empty, and an
+   * agent that re-registers before its providers do would otherwise fail every call until they are back. A
+   * provider that really died is still skipped by connection-refused failover; the hold ends early as soon
+   * as a resolution names providers again.
+   */
+  replace(providers: readonly ResolvedProvider[], pool: ProviderPool, holdMs = 0): void {
+    if (providers.length === 0 && this.candidates.length > 0 && (holdMs > 0 || this.holdTimer)) {
+      if (!this.holdTimer) {
+        this.holdTimer = setTimeout(() => {
+          this.holdTimer = undefined;
+          this.candidates = [];
+        }, holdMs);
+        this.holdTimer.unref();
+      }
+      return;
+    }
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     this.candidates = providers.map((provider) => ({
       state: pool.get(provider),
       functionName: provider.functionName,

@@ -15,7 +15,8 @@ export interface RegistryClientOptions {
   retryDelayMs: number;
   logger: Logger;
   metrics: RuntimeMetrics;
-  onTopology(resolved: DependenciesResolved): void;
+  /** `afterOutage`: the first resolution after the registry was unreachable or forgot this agent (410). */
+  onTopology(resolved: DependenciesResolved, afterOutage: boolean): void;
   /** The user's health verdict; false pauses heartbeats so the registry withdraws the agent. */
   healthy(): Promise<boolean>;
 }
@@ -37,6 +38,8 @@ export class RegistryClient {
   private watch: WatchFeed | undefined;
   private watchSupported = true;
   private everRegistered = false;
+  /** Set while the registry is unreachable or has forgotten this agent; cleared by the next full heartbeat. */
+  private recovering = false;
   private connectedNow = false;
   private failuresLogged = false;
 
@@ -105,6 +108,7 @@ export class RegistryClient {
         } else {
           const status = await this.fastHeartbeat();
           if (status === 202 || status === 410) {
+            if (status === 410 && this.everRegistered) this.recovering = true;
             this.needFullHeartbeat = true;
             delay = 0;
           }
@@ -113,6 +117,7 @@ export class RegistryClient {
         this.setConnected(true);
       } catch (error: unknown) {
         this.failures += 1;
+        if (this.everRegistered) this.recovering = true;
         this.needFullHeartbeat = true;
         this.setConnected(false);
         const ceiling = Math.min(
@@ -161,7 +166,9 @@ export class RegistryClient {
     if (!this.everRegistered)
       this.options.logger.info({ registry: this.options.registryUrl }, 'registered with registry');
     this.everRegistered = true;
-    this.options.onTopology(body.dependencies_resolved ?? {});
+    const afterOutage = this.recovering;
+    this.recovering = false;
+    this.options.onTopology(body.dependencies_resolved ?? {}, afterOutage);
     this.ensureWatch();
   }
 
