@@ -19,3 +19,4 @@ export {
 export type { Env } from './env.js';
 export { parseTraceparent, formatTraceparent, newTraceContext, childTraceContext } from './trace-context.js';
 export type { TraceContext } from './trace-context.js';
+export { isProcessAlive } from './process-alive.js';

@@ -1,3 +1,4 @@
+import { isProcessAlive } from '@mesh/common';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -161,13 +162,9 @@ export async function startSystem(
 }
 
 /** True while a process with this pid exists. */
+/** Whether a process still runs; a stopped one waiting to be reaped (a zombie) does not count. */
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error: unknown) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessAlive(pid);
 }
 
 /** POST /auth/login through the gateway with a demo user; returns the bearer token. */

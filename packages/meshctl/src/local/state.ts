@@ -1,3 +1,4 @@
+import { isProcessAlive } from '@mesh/common';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -65,18 +66,9 @@ export function writeState(home: string, state: MeshState): void {
  * True while a process with this pid runs (signal 0 probes without touching it). A zombie (exited, not yet
  * reaped by its parent) counts as gone: it serves nothing and only waits for a wait() that may come late.
  */
+/** Whether a recorded process still runs (a zombie does not). */
 export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error: unknown) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (not Linux): signal 0 is all we know
-  }
+  return isProcessAlive(pid);
 }
 
 /** The records of the state whose processes still run. */
