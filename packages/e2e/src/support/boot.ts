@@ -33,7 +33,8 @@ function portFree(port: number): Promise<boolean> {
 
 async function freeOffset(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt += 1) {
-    const offset = 30_000 + Math.floor(Math.random() * 25) * 1000 + Math.floor(Math.random() * 900);
+    // 30,000–49,899: above the system harness's range and within meshctl's MESH_PORT_OFFSET bound (50,000).
+    const offset = 30_000 + Math.floor(Math.random() * 20) * 1000 + Math.floor(Math.random() * 900);
     if ((await Promise.all(FIXED_PORTS.map((port) => portFree(port + offset)))).every(Boolean)) return offset;
   }
   throw new Error('no free port range for the system');
