@@ -6,7 +6,7 @@ import { getJson, login, postJson, postOrder, waitForOrderFinal, type SeedOrder 
 import { conservationViolations } from './support/conservation.js';
 import { processEnv, pidsOf, readEndpoints, type SystemEndpoints } from './support/environment.js';
 import { BusinessDb, chargeCount, netCharges } from './support/ledgers.js';
-import { bootSystem, type BootedSystem } from './support/boot.js';
+import { startSystem, type StartedSystem } from './system/harness.js';
 import { REPO_ROOT } from './system/harness.js';
 
 /**
@@ -24,7 +24,7 @@ describe('order flow end to end', () => {
     [RACE_SKU, 10],
   ]);
   const orderIds: string[] = [];
-  let system: BootedSystem;
+  let system: StartedSystem;
   let endpoints: SystemEndpoints;
   let db: BusinessDb;
   let token: string;
@@ -44,13 +44,14 @@ describe('order flow end to end', () => {
 
   beforeAll(async () => {
     const env: Record<string, string> = {
+      DEPENDENCY_TIMEOUT: '120s',
       // Fast recovery after the kill test: a dead process's orders are claimable after 3 s.
       ORDER_LEASE: '3s',
       ORDER_RECOVERY_INTERVAL: '1s',
       PAYMENT_SANDBOX_HANG: '20s',
     };
     if (process.env['MESH_TEST_REDIS_URL']) env['REDIS_URL'] = process.env['MESH_TEST_REDIS_URL'];
-    system = await bootSystem(env);
+    system = await startSystem({ env, timeoutMs: 240_000 });
     endpoints = readEndpoints(system.home, system.gatewayUrl);
     gateway = endpoints.gatewayUrl;
     db = new BusinessDb(endpoints.businessDbUrl);
