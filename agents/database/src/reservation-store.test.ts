@@ -139,6 +139,16 @@ describe.skipIf(!postgresUrl)('reservations (real PostgreSQL)', () => {
     expect(error.data).toMatchObject({ status: 'released' });
   });
 
+  it('refuses a reservation id another order already uses, taking no stock', async () => {
+    const sku = await newSku(5);
+    const first = { op: 'stock.reserve', reservation_id: 'res-shared', order_id: 'order-a' };
+    await store({ ...first, items: [{ sku, quantity: 2 }] });
+    const error = await failure(store({ ...first, order_id: 'order-b', items: [{ sku, quantity: 1 }] }));
+    expect(error.code).toBe('CONFLICT');
+    expect(error.data).toMatchObject({ reservation_id: 'res-shared' });
+    expect(await level(sku)).toEqual({ available: 3, reserved: 2, sold: 0 });
+  });
+
   it('answers NOT_FOUND for an unknown reservation', async () => {
     const error = await failure(store({ op: 'stock.commit', reservation_id: 'res-missing' }));
     expect(error.code).toBe('NOT_FOUND');

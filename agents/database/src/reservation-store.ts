@@ -24,10 +24,23 @@ export function mergeItems(items: readonly LineItem[]): LineItem[] {
   return [...totals].map(([sku, quantity]) => ({ sku, quantity })).sort((a, b) => (a.sku < b.sku ? -1 : 1));
 }
 
-class InsufficientStock extends Error {}
-
 /** reservation_items.sku references stock: an unknown SKU fails the insert. */
 const FOREIGN_KEY_VIOLATION = '23503';
+/** SQLSTATEs raised by the reservation functions (migration 003). */
+const RESERVATION_ID_TAKEN = 'MS001';
+const INSUFFICIENT_STOCK = 'MS002';
+const RESERVATION_NOT_FOUND = 'MS003';
+const RESERVATION_NOT_PENDING = 'MS004';
+
+/** What mesh_reserve_stock and mesh_transition_reservation return (besides their flag). */
+interface ReservationFunctionRow extends ReservationRow {
+  skus: string[] | null;
+  quantities: string[] | null;
+}
+
+function sqlState(error: unknown): string | undefined {
+  return (error as { code?: string } | null)?.code;
+}
 
 /**
  * Reservations: stock moves `available → reserved` on reserve (all items or none, never below zero, one
@@ -45,44 +58,25 @@ export class ReservationStore {
     const items = mergeItems(input.items);
     const skus = items.map((item) => item.sku);
     const reservationId = input.reservation_id ?? `res-${randomUUID()}`;
-    let created: ReservationRow | undefined;
+    let row: ReservationFunctionRow & { replayed: boolean };
     try {
-      created = await withTransaction(this.pool, async (client) => {
-        const inserted = await client.query<ReservationRow>(
-          `INSERT INTO reservations (id, order_id, status, expires_at)
-           VALUES ($1, $2, 'reserved', now() + make_interval(secs => $3))
-           ON CONFLICT DO NOTHING
-           RETURNING id, order_id, status, expires_at`,
-          [reservationId, input.order_id, input.ttl_seconds],
-        );
-        const row = inserted.rows[0];
-        if (row === undefined) return undefined;
-        // Everything that takes no stock row lock comes first, so the hot rows stay locked only for the
-        // conditional UPDATE and the COMMIT.
-        await client.query(
-          `INSERT INTO reservation_items (reservation_id, sku, quantity)
-           SELECT $1, sku, quantity FROM unnest($2::text[], $3::int[]) AS r(sku, quantity)`,
-          [row.id, skus, items.map((item) => item.quantity)],
-        );
-        await lockStockRows(client, skus);
-        const updated = await client.query(
-          `UPDATE stock s SET available = s.available - r.quantity, reserved = s.reserved + r.quantity,
-                              updated_at = now()
-           FROM unnest($1::text[], $2::bigint[]) AS r(sku, quantity)
-           WHERE s.sku = r.sku AND s.available >= r.quantity`,
-          [skus, items.map((item) => item.quantity)],
-        );
-        if (updated.rowCount !== items.length) throw new InsufficientStock();
-        return row;
-      });
+      const result = await this.pool.query<ReservationFunctionRow & { replayed: boolean }>(
+        'SELECT * FROM mesh_reserve_stock($1, $2, $3::text[], $4::bigint[], $5)',
+        [reservationId, input.order_id, skus, items.map((item) => item.quantity), input.ttl_seconds],
+      );
+      row = result.rows[0]!;
     } catch (error: unknown) {
-      const unknownSku = (error as { code?: string }).code === FOREIGN_KEY_VIOLATION;
-      if (error instanceof InsufficientStock || unknownSku) throw await this.#outOfStock(items);
+      const code = sqlState(error);
+      if (code === INSUFFICIENT_STOCK || code === FOREIGN_KEY_VIOLATION) throw await this.#outOfStock(items);
+      if (code === RESERVATION_ID_TAKEN) {
+        throw new MeshError('CONFLICT', `reservation id ${reservationId} is already used by another order`, {
+          data: { reservation_id: reservationId },
+        });
+      }
       throw error;
     }
-    if (created === undefined) return this.#existing(input.order_id, reservationId);
-    await this.stock.invalidate(skus);
-    return { ...toReservation(created, items), replayed: false };
+    if (!row.replayed) await this.stock.invalidate(skus);
+    return { ...fromFunctionRow(row), replayed: row.replayed };
   }
 
   async release(reservationId: string): Promise<Reservation> {
@@ -135,62 +129,31 @@ export class ReservationStore {
   }
 
   async #transition(reservationId: string, target: 'released' | 'committed'): Promise<Reservation> {
-    const outcome = await withTransaction(this.pool, async (client) => {
-      const result = await client.query<ReservationRow>(
-        'SELECT id, order_id, status, expires_at FROM reservations WHERE id = $1 FOR UPDATE',
-        [reservationId],
+    let row: ReservationFunctionRow & { changed: boolean };
+    try {
+      const result = await this.pool.query<ReservationFunctionRow & { changed: boolean }>(
+        'SELECT * FROM mesh_transition_reservation($1, $2)',
+        [reservationId, target],
       );
-      const row = result.rows[0];
-      if (row === undefined) {
+      row = result.rows[0]!;
+    } catch (error: unknown) {
+      const code = sqlState(error);
+      if (code === RESERVATION_NOT_FOUND) {
         throw new MeshError('NOT_FOUND', `reservation ${reservationId} not found`, {
           data: { reservation_id: reservationId },
         });
       }
-      const items = await this.#items(client, row.id);
-      // Repeating a transition is a no-op; releasing an expired reservation is too (its stock is back).
-      if (row.status === target || (target === 'released' && row.status === 'expired')) {
-        return { row, items, changed: false };
-      }
-      if (row.status !== 'reserved') {
+      if (code === RESERVATION_NOT_PENDING) {
+        const status = (error as { detail?: string }).detail ?? 'unknown';
         const verb = target === 'released' ? 'release' : 'commit';
-        throw new MeshError('CONFLICT', `cannot ${verb} reservation ${reservationId}: it is ${row.status}`, {
-          data: { reservation_id: reservationId, status: row.status },
+        throw new MeshError('CONFLICT', `cannot ${verb} reservation ${reservationId}: it is ${status}`, {
+          data: { reservation_id: reservationId, status },
         });
       }
-      // Status first: stock rows stay locked only for their UPDATE and the COMMIT.
-      await client.query('UPDATE reservations SET status = $2, updated_at = now() WHERE id = $1', [
-        row.id,
-        target,
-      ]);
-      const skus = items.map((item) => item.sku);
-      await lockStockRows(client, skus);
-      await client.query(
-        target === 'released'
-          ? `UPDATE stock s SET available = s.available + r.quantity, reserved = s.reserved - r.quantity,
-                                updated_at = now()
-             FROM unnest($1::text[], $2::bigint[]) AS r(sku, quantity) WHERE s.sku = r.sku`
-          : `UPDATE stock s SET reserved = s.reserved - r.quantity, sold = s.sold + r.quantity, updated_at = now()
-             FROM unnest($1::text[], $2::bigint[]) AS r(sku, quantity) WHERE s.sku = r.sku`,
-        [skus, items.map((item) => item.quantity)],
-      );
-      return { row: { ...row, status: target }, items, changed: true };
-    });
-    if (outcome.changed) await this.stock.invalidate(outcome.items.map((item) => item.sku));
-    return toReservation(outcome.row, outcome.items);
-  }
-
-  async #existing(orderId: string, reservationId: string): Promise<ReserveResult> {
-    const result = await this.pool.query<ReservationRow>(
-      'SELECT id, order_id, status, expires_at FROM reservations WHERE order_id = $1',
-      [orderId],
-    );
-    const row = result.rows[0];
-    if (row === undefined) {
-      throw new MeshError('CONFLICT', `reservation id ${reservationId} is already used by another order`, {
-        data: { reservation_id: reservationId },
-      });
+      throw error;
     }
-    return { ...toReservation(row, await this.#items(this.pool, row.id)), replayed: true };
+    if (row.changed) await this.stock.invalidate(row.skus ?? []);
+    return fromFunctionRow(row);
   }
 
   async #items(client: pg.Pool | pg.PoolClient, reservationId: string): Promise<LineItem[]> {
@@ -217,6 +180,15 @@ export class ReservationStore {
       data: { ...first, items: short.length > 0 ? short : [first], unknown_skus: unknown },
     });
   }
+}
+
+function fromFunctionRow(row: ReservationFunctionRow): Reservation {
+  const skus = row.skus ?? [];
+  const quantities = row.quantities ?? [];
+  return toReservation(
+    row,
+    skus.map((sku, index) => ({ sku, quantity: Number(quantities[index]) })),
+  );
 }
 
 function toReservation(row: ReservationRow, items: LineItem[]): Reservation {

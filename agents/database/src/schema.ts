@@ -37,4 +37,95 @@ export const BUSINESS_DB_MIGRATIONS: readonly Migration[] = [
             quantity integer NOT NULL CHECK (quantity > 0),
             PRIMARY KEY (reservation_id, sku))`,
   },
+  {
+    // Reserve, commit and release as one round trip each: the statements run inside the server, so stock rows
+    // stay locked only for the UPDATE and the commit that follows it, never across client round trips.
+    id: '003-reservation-functions',
+    sql: `CREATE FUNCTION mesh_reserve_stock(p_id text, p_order_id text, p_skus text[], p_quantities bigint[],
+                                             p_ttl_seconds double precision)
+          RETURNS TABLE (id text, order_id text, status text, expires_at timestamptz, skus text[],
+                         quantities bigint[], replayed boolean)
+          LANGUAGE plpgsql AS $fn$
+          #variable_conflict use_column
+          DECLARE
+            v_row reservations%ROWTYPE;
+            v_updated integer;
+          BEGIN
+            INSERT INTO reservations AS r (id, order_id, status, expires_at)
+            VALUES (p_id, p_order_id, 'reserved', now() + make_interval(secs => p_ttl_seconds))
+            ON CONFLICT DO NOTHING
+            RETURNING r.* INTO v_row;
+            IF NOT FOUND THEN
+              SELECT r.* INTO v_row FROM reservations r WHERE r.order_id = p_order_id;
+              IF NOT FOUND THEN
+                RAISE EXCEPTION 'reservation id % is already used by another order', p_id USING ERRCODE = 'MS001';
+              END IF;
+              RETURN QUERY SELECT v_row.id, v_row.order_id, v_row.status, v_row.expires_at,
+                  array_agg(i.sku ORDER BY i.sku), array_agg(i.quantity::bigint ORDER BY i.sku), true
+                FROM reservation_items i WHERE i.reservation_id = v_row.id;
+              RETURN;
+            END IF;
+            INSERT INTO reservation_items (reservation_id, sku, quantity)
+              SELECT v_row.id, t.sku, t.quantity FROM unnest(p_skus, p_quantities) AS t(sku, quantity);
+            IF cardinality(p_skus) > 1 THEN
+              PERFORM 1 FROM stock s WHERE s.sku = ANY(p_skus) ORDER BY s.sku FOR NO KEY UPDATE;
+            END IF;
+            UPDATE stock s SET available = s.available - t.quantity, reserved = s.reserved + t.quantity,
+                               updated_at = now()
+              FROM unnest(p_skus, p_quantities) AS t(sku, quantity)
+              WHERE s.sku = t.sku AND s.available >= t.quantity;
+            GET DIAGNOSTICS v_updated = ROW_COUNT;
+            IF v_updated <> cardinality(p_skus) THEN
+              RAISE EXCEPTION 'not enough stock' USING ERRCODE = 'MS002';
+            END IF;
+            RETURN QUERY SELECT v_row.id, v_row.order_id, v_row.status, v_row.expires_at, p_skus, p_quantities,
+                                false;
+          END
+          $fn$;
+
+          CREATE FUNCTION mesh_transition_reservation(p_id text, p_target text)
+          RETURNS TABLE (id text, order_id text, status text, expires_at timestamptz, skus text[],
+                         quantities bigint[], changed boolean)
+          LANGUAGE plpgsql AS $fn$
+          #variable_conflict use_column
+          DECLARE
+            v_row reservations%ROWTYPE;
+            v_skus text[];
+            v_quantities bigint[];
+          BEGIN
+            IF p_target NOT IN ('released', 'committed') THEN
+              RAISE EXCEPTION 'unknown reservation transition %', p_target USING ERRCODE = '22023';
+            END IF;
+            SELECT r.* INTO v_row FROM reservations r WHERE r.id = p_id FOR UPDATE;
+            IF NOT FOUND THEN
+              RAISE EXCEPTION 'reservation % not found', p_id USING ERRCODE = 'MS003';
+            END IF;
+            SELECT array_agg(i.sku ORDER BY i.sku), array_agg(i.quantity::bigint ORDER BY i.sku)
+              INTO v_skus, v_quantities FROM reservation_items i WHERE i.reservation_id = p_id;
+            -- Repeating a transition is a no-op; releasing an expired reservation is too (its stock is back).
+            IF v_row.status = p_target OR (p_target = 'released' AND v_row.status = 'expired') THEN
+              RETURN QUERY SELECT v_row.id, v_row.order_id, v_row.status, v_row.expires_at, v_skus, v_quantities,
+                                  false;
+              RETURN;
+            END IF;
+            IF v_row.status <> 'reserved' THEN
+              RAISE EXCEPTION 'reservation % is %', p_id, v_row.status
+                USING ERRCODE = 'MS004', DETAIL = v_row.status;
+            END IF;
+            UPDATE reservations r SET status = p_target, updated_at = now() WHERE r.id = p_id;
+            IF cardinality(v_skus) > 1 THEN
+              PERFORM 1 FROM stock s WHERE s.sku = ANY(v_skus) ORDER BY s.sku FOR NO KEY UPDATE;
+            END IF;
+            IF p_target = 'released' THEN
+              UPDATE stock s SET available = s.available + t.quantity, reserved = s.reserved - t.quantity,
+                                 updated_at = now()
+                FROM unnest(v_skus, v_quantities) AS t(sku, quantity) WHERE s.sku = t.sku;
+            ELSE
+              UPDATE stock s SET reserved = s.reserved - t.quantity, sold = s.sold + t.quantity, updated_at = now()
+                FROM unnest(v_skus, v_quantities) AS t(sku, quantity) WHERE s.sku = t.sku;
+            END IF;
+            RETURN QUERY SELECT v_row.id, v_row.order_id, p_target, v_row.expires_at, v_skus, v_quantities, true;
+          END
+          $fn$`,
+  },
 ];
