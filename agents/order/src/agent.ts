@@ -17,7 +17,6 @@ const required = { version: '>=1.0.0', required: true } as const;
  */
 export const orderDependencies = {
   user: { capability: 'user_get', ...required, timeoutMs: 3_000, retries: 3, idempotent: true },
-  stock: { capability: 'inventory_check_stock', ...required, timeoutMs: 3_000, retries: 2, idempotent: true },
   reserve: {
     capability: 'inventory_reserve_items',
     ...required,

@@ -200,14 +200,23 @@ describe('OrderSaga', () => {
     expect(result).toMatchObject({ status: 'failed', error: { code: 'INTERRUPTED' }, replayed: true });
   });
 
-  it('fails without side effects when the stock check cannot be answered', async () => {
-    agents.failOnce.set('checkStock', new MeshError('CIRCUIT_OPEN', 'inventory breaker open'));
+  it('fails without side effects when inventory refuses the call before it is sent', async () => {
+    agents.failOnce.set('reserve', new MeshError('CIRCUIT_OPEN', 'inventory breaker open'));
     const result = await saga.process(order('o-18'));
     expect(result).toMatchObject({ status: 'failed', state: 'failed', error: { code: 'CIRCUIT_OPEN' } });
-    expect(agents.calls).not.toContain('reserve');
-    agents.failOnce.set('checkStock', new MeshError('CIRCUIT_OPEN', 'inventory breaker open'));
+    expect(agents.calls).not.toContain('charge');
+    expect(agents.calls).not.toContain('release');
     const unknownUser = await saga.process(order('o-19', { user_id: 'nobody' }));
     expect(unknownUser.error?.code).toBe('USER_NOT_FOUND');
+    expect(agents.stock.get('ITEM-1')).toBe(10);
+  });
+
+  it('releases what a reserve call with an unknown outcome may have reserved', async () => {
+    agents.failOnce.set('reserve', new MeshError('TIMEOUT', 'inventory did not answer'));
+    const result = await saga.process(order('o-20'));
+    expect(result).toMatchObject({ status: 'failed', state: 'compensated', error: { code: 'TIMEOUT' } });
+    expect(agents.calls).not.toContain('charge');
+    expect(agents.stock.get('ITEM-1')).toBe(10);
   });
 
   it('completes a free order without charging', async () => {

@@ -5,7 +5,7 @@ import { Compensator } from './compensator.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { isDecided, publicStatus } from './order-state.js';
 import type { OrderRecord, OrderStore } from './order-store.js';
-import type { SagaPorts, StepOptions, StockCheck } from './saga-ports.js';
+import type { SagaPorts, StepOptions } from './saga-ports.js';
 import type { OrderError, OrderInput, OrderResult, OrderView } from './schemas.js';
 
 /** Tunables of the saga (config.ts maps env to these). */
@@ -179,8 +179,9 @@ export class OrderSaga {
 
   /**
    * Finishes an order a crashed (or stalled) run left behind; the caller has claimed it. Orders that were
-   * charged go forward (commit, notify, complete); earlier ones are compensated: nobody is waiting for them
-   * and the payment may be in an unknown state, which only a refund/void settles.
+   * charged go forward (commit, notify, complete); earlier ones are compensated: nobody is waiting for them,
+   * a reservation may exist even for a `received` order (the crash may have come before its write), and the
+   * payment may be in an unknown state, which only a refund/void settles.
    */
   resume(order: OrderRecord, call: CallContext = {}): Promise<OrderResult> {
     const existing = this.inflight.get(order.orderId);
@@ -190,15 +191,6 @@ export class OrderSaga {
       logger.info({ state: order.state, attempts: order.attempts }, 'resuming interrupted order');
       switch (order.state) {
         case 'received':
-          return toResult(
-            await this.store.transition(order.orderId, this.owner, 'failed', {
-              error: {
-                code: 'INTERRUPTED',
-                message: 'order processing was interrupted before any side effect',
-              },
-            }),
-            true,
-          );
         case 'user_validated':
         case 'reserved':
         case 'compensating':
@@ -279,16 +271,12 @@ export class OrderSaga {
     const id = start.orderId;
     let order = start;
     let reserveAttempted = false;
-    // The stock check is a read: it runs alongside the user lookup (one round trip less per order).
-    let earlyCheck: Promise<{ ok: true; value: StockCheck } | { ok: false; error: unknown }> | undefined;
     try {
       while (!isDecided(order.state)) {
         switch (order.state) {
-          case 'received': {
-            earlyCheck = this.ports.checkStock(order.items, this.step(deadline, call)).then(
-              (value) => ({ ok: true as const, value }),
-              (error: unknown) => ({ ok: false as const, error }),
-            );
+          case 'received':
+          case 'user_validated': {
+            // Orders recorded by earlier versions may stand at user_validated; they take the same path.
             const user = await this.ports
               .getUser(order.userId, this.step(deadline, call))
               .catch((e: unknown) => {
@@ -296,34 +284,24 @@ export class OrderSaga {
                   ? business('USER_NOT_FOUND', `user ${order.userId} not found`)
                   : e;
               });
-            order = await this.store.transition(id, this.owner, 'user_validated', {
-              userEmail: user.email,
-              userPhone: user.phone,
-            });
-            break;
-          }
-          case 'user_validated': {
-            const early = await earlyCheck;
-            earlyCheck = undefined;
-            if (early && !early.ok) throw early.error;
-            const check = early?.ok
-              ? early.value
-              : await this.ports.checkStock(order.items, this.step(deadline, call));
-            const short = check.items.filter((line) => line.available < line.requested);
-            if (!check.available) {
-              throw business('OUT_OF_STOCK', `not enough stock for ${short.map((l) => l.sku).join(', ')}`, {
-                items: short,
-              });
-            }
+            // The reservation is the stock check: it takes all items or none, atomically, so a separate read
+            // first would cost a round trip and still be stale by the time of reserving.
             reserveAttempted = true;
             const reservation = await this.ports
               .reserve(id, order.items, this.settings.reservationTtlSeconds, this.step(deadline, call))
               .catch((e: unknown) => {
+                // These codes mean the request never left this process: nothing can have been reserved.
+                if (isMeshError(e, 'CIRCUIT_OPEN') || isMeshError(e, 'DEPENDENCY_UNAVAILABLE')) {
+                  reserveAttempted = false;
+                }
                 if (!isMeshError(e, 'OUT_OF_STOCK')) throw e;
                 reserveAttempted = false;
-                throw business('OUT_OF_STOCK', e.message, { sku: e.data?.['sku'] });
+                const items = Array.isArray(e.data?.['items']) ? e.data['items'] : undefined;
+                throw business('OUT_OF_STOCK', e.message, { sku: e.data?.['sku'], items });
               });
             order = await this.store.transition(id, this.owner, 'reserved', {
+              userEmail: user.email,
+              userPhone: user.phone,
               reservationId: reservation.reservation_id,
               paymentStatus: order.total > 0 ? 'pending' : 'none',
             });
@@ -363,18 +341,19 @@ export class OrderSaga {
             });
             break;
           }
-          case 'charged': {
-            if (!order.reservationId)
-              throw new MeshError('INTERNAL', `order ${id} was charged without a reservation`);
-            await this.ports.commit(order.reservationId, this.step(deadline, call)).catch((e: unknown) => {
-              throw isMeshError(e, 'CONFLICT')
-                ? business('RESERVATION_EXPIRED', `reservation ${order.reservationId} expired before commit`)
-                : e;
-            });
-            order = await this.store.transition(id, this.owner, 'committed');
-            break;
-          }
+          case 'charged':
           case 'committed': {
+            if (order.state === 'charged') {
+              if (!order.reservationId)
+                throw new MeshError('INTERNAL', `order ${id} was charged without a reservation`);
+              const reservationId = order.reservationId;
+              await this.ports.commit(reservationId, this.step(deadline, call)).catch((e: unknown) => {
+                throw isMeshError(e, 'CONFLICT')
+                  ? business('RESERVATION_EXPIRED', `reservation ${reservationId} expired before commit`)
+                  : e;
+              });
+            }
+            // Committing is idempotent, so charged -> completed is one write: a crash in between re-commits.
             order = await this.store.transition(id, this.owner, 'completed');
             logger.debug({ payment_id: order.paymentId }, 'order completed');
             // Confirmation and analytics are non-critical: they run after the answer, bounded in time.
@@ -408,7 +387,7 @@ export class OrderSaga {
       const failure: OrderError = { code: error.code, message: error.message };
       logger.info({ state: order.state, code: error.code, err: error.message }, 'order failed');
       // No side effect yet: the order simply fails. Otherwise compensate what may have happened.
-      if (order.state === 'received' || (order.state === 'user_validated' && !reserveAttempted)) {
+      if ((order.state === 'received' || order.state === 'user_validated') && !reserveAttempted) {
         order = await this.store.transition(id, this.owner, 'failed', { error: failure });
         this.compensator.announce(order, call);
         return toResult(order, replayed);

@@ -16,11 +16,6 @@ export interface UserInfo {
   name: string | null;
 }
 
-export interface StockCheck {
-  available: boolean;
-  items: { sku: string; requested: number; available: number }[];
-}
-
 export interface ChargeRequest {
   order_id: string;
   user_id: string;
@@ -49,7 +44,6 @@ export interface OrderEventPayload {
  */
 export interface SagaPorts {
   getUser(userId: string, options: StepOptions): Promise<UserInfo>;
-  checkStock(items: readonly OrderItem[], options: StepOptions): Promise<StockCheck>;
   reserve(
     orderId: string,
     items: readonly OrderItem[],
@@ -87,7 +81,6 @@ export interface ProxyLike {
 /** The order agent's dependencies, by role. */
 export interface SagaProxies {
   user: ProxyLike;
-  stock: ProxyLike;
   reserve: ProxyLike;
   release: ProxyLike;
   commit: ProxyLike;
@@ -126,9 +119,6 @@ export function portsFromProxies(
         return typeof value === 'string' && value !== '' ? value : null;
       };
       return { id: text('id') ?? userId, email: text('email'), phone: text('phone'), name: text('name') };
-    },
-    checkStock(items, options) {
-      return deps.stock.call<StockCheck>({ items }, callOptions(options));
     },
     reserve(orderId, items, ttlSeconds, options) {
       return deps.reserve.call(

@@ -69,16 +69,6 @@ export class FakeAgents implements SagaPorts {
     return user;
   }
 
-  async checkStock(items: readonly OrderItem[]) {
-    this.enter('checkStock');
-    const lines = items.map((item) => ({
-      sku: item.sku,
-      requested: item.quantity,
-      available: this.stock.get(item.sku) ?? 0,
-    }));
-    return { available: lines.every((line) => line.available >= line.requested), items: lines };
-  }
-
   async reserve(orderId: string, items: readonly OrderItem[]) {
     this.enter('reserve');
     const existing = [...this.reservations.values()].find((r) => r.orderId === orderId);
