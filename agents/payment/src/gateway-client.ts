@@ -1,4 +1,5 @@
 import { MeshError, silentLogger, type Logger } from '@mesh/common';
+import { HttpSender } from './http-send.js';
 
 export interface GatewayClientOptions {
   /** Base URL of the Stripe-like gateway (the local sandbox by default). */
@@ -44,6 +45,7 @@ export class GatewayClient {
   private readonly baseUrl: string;
   private readonly logger: Logger;
   private readonly inProgressRetryMs: number;
+  private readonly http = new HttpSender();
 
   constructor(private readonly options: GatewayClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -132,22 +134,27 @@ export class GatewayClient {
     if (form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
     for (let attempt = 1; ; attempt += 1) {
-      let response: Response;
+      let reply: { status: number; text: string };
       try {
-        response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: form?.toString(), signal });
+        reply = await this.http.send({
+          method,
+          url: new URL(`${this.baseUrl}${path}`),
+          headers,
+          body: form?.toString(),
+          signal,
+        });
       } catch (error: unknown) {
         throw this.transportError(error, signal, timeoutMs, path);
       }
       let body: unknown;
       try {
-        body = await response.json();
-      } catch (error: unknown) {
-        if (signal.aborted) throw this.transportError(error, signal, timeoutMs, path);
+        body = JSON.parse(reply.text);
+      } catch {
         body = undefined;
       }
       // 409: another request with this key is still running (a concurrent retry); wait for it to finish.
       const retryIn = this.inProgressRetryMs * attempt;
-      if (response.status === 409 && Date.now() + retryIn < deadline) {
+      if (reply.status === 409 && Date.now() + retryIn < deadline) {
         this.logger.debug(
           { path, idempotencyKey, attempt },
           'gateway request with this key in progress; waiting',
@@ -155,8 +162,13 @@ export class GatewayClient {
         await new Promise((resolve) => setTimeout(resolve, retryIn));
         continue;
       }
-      return { status: response.status, body };
+      return { status: reply.status, body };
     }
+  }
+
+  /** Closes idle keep-alive connections to the gateway (shutdown). */
+  close(): void {
+    this.http.close();
   }
 
   private transportError(error: unknown, signal: AbortSignal, timeoutMs: number, path: string): MeshError {

@@ -117,7 +117,7 @@ export class PaymentService {
           } as const);
     const completed = await this.options.store.complete(record.orderId, outcome);
     if (completed !== undefined) {
-      logger.info(
+      logger.debug(
         { order_id: record.orderId, status: outcome.status, payment_id: outcome.paymentId },
         'payment decided',
       );

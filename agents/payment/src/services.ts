@@ -57,6 +57,7 @@ export async function buildPaymentServices(
       return true;
     },
     close: async () => {
+      gateway.close();
       await pool?.end();
     },
   };
