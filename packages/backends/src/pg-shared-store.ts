@@ -1,5 +1,6 @@
 import type { Logger } from '@mesh/common';
 import type pg from 'pg';
+import { CounterBatcher } from './counter-batcher.js';
 import { runMigrations, type Migration } from './migrations.js';
 import type { SharedStore } from './shared-store.js';
 import { windowIndex } from './shared-store.js';
@@ -34,6 +35,7 @@ export class PgSharedStore implements SharedStore {
   readonly #sweepEveryMs: number;
   #ready: Promise<void> | undefined;
   #lastSweep = 0;
+  readonly #counters = new CounterBatcher((keys, by, expiresAt) => this.#increment(keys, by, expiresAt));
 
   constructor(options: PgSharedStoreOptions) {
     this.#pool = options.pool;
@@ -48,14 +50,21 @@ export class PgSharedStore implements SharedStore {
     const now = this.#now();
     const window = windowIndex(now, windowMs);
     const expiresAt = new Date((window + 1) * windowMs);
-    const result = await this.#pool.query<{ count: string }>(
-      `INSERT INTO mesh_shared_counters (key, count, expires_at) VALUES ($1, 1, $2)
-       ON CONFLICT (key) DO UPDATE SET count = mesh_shared_counters.count + 1
-       RETURNING count`,
-      [`${this.#prefix}${key}:${windowMs}:${window}`, expiresAt],
-    );
+    const count = await this.#counters.increment(`${this.#prefix}${key}:${windowMs}:${window}`, expiresAt);
     this.#maybeSweep(now);
-    return Number(result.rows[0]?.count ?? 1);
+    return count;
+  }
+
+  /** One statement for a whole batch of increments (see CounterBatcher). */
+  async #increment(keys: string[], by: number[], expiresAt: Date[]): Promise<Map<string, number>> {
+    const result = await this.#pool.query<{ key: string; count: string }>(
+      `INSERT INTO mesh_shared_counters AS c (key, count, expires_at)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])
+       ON CONFLICT (key) DO UPDATE SET count = c.count + EXCLUDED.count
+       RETURNING key, count`,
+      [keys, by, expiresAt],
+    );
+    return new Map(result.rows.map((row) => [row.key, Number(row.count)]));
   }
 
   async setFlag(key: string, ttlMs: number): Promise<void> {

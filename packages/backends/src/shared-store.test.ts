@@ -15,6 +15,15 @@ function sharesStateBetweenInstances(makePair: () => Promise<[SharedStore, Share
     expect(await b.hit(`${key}:other`, 60_000)).toBe(1);
   });
 
+  it('hands out every count exactly once under concurrent hits from both instances', async () => {
+    const [a, b] = await makePair();
+    const key = `burst:${randomBytes(4).toString('hex')}`;
+    const counts = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).hit(key, 60_000)),
+    );
+    expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+  });
+
   it('sees a flag set by the other instance until it expires', async () => {
     const [a, b] = await makePair();
     const key = `revoked:${randomBytes(4).toString('hex')}`;
