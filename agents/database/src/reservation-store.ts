@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MeshError } from '@mesh/common';
+import { prepared } from '@mesh/backends';
 import type pg from 'pg';
 import type { LineItem, Reservation, ReservationStatus, StorageOperation } from './operations.js';
 import { lockStockRows, type StockStore } from './stock-store.js';
@@ -61,8 +62,13 @@ export class ReservationStore {
     let row: ReservationFunctionRow & { replayed: boolean };
     try {
       const result = await this.pool.query<ReservationFunctionRow & { replayed: boolean }>(
-        'SELECT * FROM mesh_reserve_stock($1, $2, $3::text[], $4::bigint[], $5)',
-        [reservationId, input.order_id, skus, items.map((item) => item.quantity), input.ttl_seconds],
+        prepared('SELECT * FROM mesh_reserve_stock($1, $2, $3::text[], $4::bigint[], $5)', [
+          reservationId,
+          input.order_id,
+          skus,
+          items.map((item) => item.quantity),
+          input.ttl_seconds,
+        ]),
       );
       row = result.rows[0]!;
     } catch (error: unknown) {
@@ -132,8 +138,7 @@ export class ReservationStore {
     let row: ReservationFunctionRow & { changed: boolean };
     try {
       const result = await this.pool.query<ReservationFunctionRow & { changed: boolean }>(
-        'SELECT * FROM mesh_transition_reservation($1, $2)',
-        [reservationId, target],
+        prepared('SELECT * FROM mesh_transition_reservation($1, $2)', [reservationId, target]),
       );
       row = result.rows[0]!;
     } catch (error: unknown) {

@@ -1,4 +1,5 @@
 import { MeshError } from '@mesh/common';
+import { prepared } from '@mesh/backends';
 import type pg from 'pg';
 import {
   ORDER_STATES,
@@ -86,23 +87,25 @@ export class PgOrderStore implements OrderStore {
   create(order: NewOrder, owner: string, leaseMs: number): Promise<{ created: boolean; order: OrderRecord }> {
     return guarded('create', async () => {
       const inserted = await this.pool.query<OrderRow>(
-        `INSERT INTO orders (order_id, request_hash, user_id, items, total, currency, payment_method, state,
+        prepared(
+          `INSERT INTO orders (order_id, request_hash, user_id, items, total, currency, payment_method, state,
            lease_owner, lease_until, trace_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, now() + make_interval(secs => $9 / 1000.0), $10)
          ON CONFLICT (order_id) DO NOTHING
          RETURNING ${COLUMNS}`,
-        [
-          order.orderId,
-          order.requestHash,
-          order.userId,
-          JSON.stringify(order.items),
-          order.total.toFixed(2),
-          order.currency,
-          order.paymentMethod,
-          owner,
-          leaseMs,
-          order.traceId,
-        ],
+          [
+            order.orderId,
+            order.requestHash,
+            order.userId,
+            JSON.stringify(order.items),
+            order.total.toFixed(2),
+            order.currency,
+            order.paymentMethod,
+            owner,
+            leaseMs,
+            order.traceId,
+          ],
+        ),
       );
       const row = inserted.rows[0];
       if (row) return { created: true, order: toRecord(row) };
@@ -116,9 +119,9 @@ export class PgOrderStore implements OrderStore {
 
   get(orderId: string): Promise<OrderRecord | undefined> {
     return guarded('get', async () => {
-      const result = await this.pool.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE order_id = $1`, [
-        orderId,
-      ]);
+      const result = await this.pool.query<OrderRow>(
+        prepared(`SELECT ${COLUMNS} FROM orders WHERE order_id = $1`, [orderId]),
+      );
       const row = result.rows[0];
       return row ? toRecord(row) : undefined;
     });
@@ -150,10 +153,12 @@ export class PgOrderStore implements OrderStore {
       const allowedFrom = fromStates(state);
       values.push(allowedFrom);
       const result = await this.pool.query<OrderRow>(
-        `UPDATE orders SET ${sets.join(', ')}
-         WHERE order_id = $1 AND lease_owner = $2 AND lease_until > now() AND state = ANY($${values.length})
-         RETURNING ${COLUMNS}`,
-        values,
+        prepared(
+          `UPDATE orders SET ${sets.join(', ')}
+           WHERE order_id = $1 AND lease_owner = $2 AND lease_until > now() AND state = ANY($${values.length})
+           RETURNING ${COLUMNS}`,
+          values,
+        ),
       );
       const row = result.rows[0];
       if (row) return toRecord(row);

@@ -1,5 +1,5 @@
+import { prepared, type Migration } from '@mesh/backends';
 import type pg from 'pg';
-import type { Migration } from '@mesh/backends';
 import type {
   ChargeOutcome,
   NewPayment,
@@ -70,35 +70,39 @@ export class PgPaymentStore implements PaymentStore {
 
   async begin(payment: NewPayment): Promise<PaymentRecord> {
     const result = await this.pool.query<Row>(
-      `INSERT INTO payments (order_id, user_id, amount_cents, currency, payment_method, status, attempts)
+      prepared(
+        `INSERT INTO payments (order_id, user_id, amount_cents, currency, payment_method, status, attempts)
        VALUES ($1, $2, $3, $4, $5, 'pending', 1)
        ON CONFLICT (order_id) DO UPDATE SET
          attempts = payments.attempts + CASE WHEN payments.status = 'pending' THEN 1 ELSE 0 END,
          updated_at = CASE WHEN payments.status = 'pending' THEN now() ELSE payments.updated_at END
        RETURNING ${COLUMNS}`,
-      [payment.orderId, payment.userId, payment.amountCents, payment.currency, payment.paymentMethod],
+        [payment.orderId, payment.userId, payment.amountCents, payment.currency, payment.paymentMethod],
+      ),
     );
     return toRecord(result.rows[0]!);
   }
 
   async get(orderId: string): Promise<PaymentRecord | undefined> {
-    const result = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE order_id = $1`, [
-      orderId,
-    ]);
+    const result = await this.pool.query<Row>(
+      prepared(`SELECT ${COLUMNS} FROM payments WHERE order_id = $1`, [orderId]),
+    );
     const row = result.rows[0];
     return row === undefined ? undefined : toRecord(row);
   }
 
   async complete(orderId: string, outcome: ChargeOutcome): Promise<PaymentRecord | undefined> {
     const result = await this.pool.query<Row>(
-      `UPDATE payments SET status = $2, payment_id = $3, decline_code = $4, updated_at = now()
+      prepared(
+        `UPDATE payments SET status = $2, payment_id = $3, decline_code = $4, updated_at = now()
        WHERE order_id = $1 AND status = 'pending' RETURNING ${COLUMNS}`,
-      [
-        orderId,
-        outcome.status,
-        outcome.paymentId,
-        outcome.status === 'declined' ? outcome.declineCode : null,
-      ],
+        [
+          orderId,
+          outcome.status,
+          outcome.paymentId,
+          outcome.status === 'declined' ? outcome.declineCode : null,
+        ],
+      ),
     );
     const row = result.rows[0];
     return row === undefined ? undefined : toRecord(row);
@@ -110,9 +114,11 @@ export class PgPaymentStore implements PaymentStore {
     refundedCents: number,
   ): Promise<PaymentRecord | undefined> {
     const result = await this.pool.query<Row>(
-      `UPDATE payments SET status = 'refunded', refund_id = $2, refunded_cents = $3, updated_at = now()
+      prepared(
+        `UPDATE payments SET status = 'refunded', refund_id = $2, refunded_cents = $3, updated_at = now()
        WHERE order_id = $1 AND status = 'succeeded' RETURNING ${COLUMNS}`,
-      [orderId, refundId, refundedCents],
+        [orderId, refundId, refundedCents],
+      ),
     );
     const row = result.rows[0];
     return row === undefined ? undefined : toRecord(row);
@@ -120,13 +126,15 @@ export class PgPaymentStore implements PaymentStore {
 
   async void(orderId: string): Promise<PaymentRecord> {
     const result = await this.pool.query<Row>(
-      `INSERT INTO payments (order_id, user_id, amount_cents, currency, payment_method, status, attempts)
+      prepared(
+        `INSERT INTO payments (order_id, user_id, amount_cents, currency, payment_method, status, attempts)
        VALUES ($1, '', 0, '', '', 'voided', 0)
        ON CONFLICT (order_id) DO UPDATE SET
          status = CASE WHEN payments.status = 'pending' THEN 'voided' ELSE payments.status END,
          updated_at = now()
        RETURNING ${COLUMNS}`,
-      [orderId],
+        [orderId],
+      ),
     );
     return toRecord(result.rows[0]!);
   }

@@ -1,6 +1,7 @@
 import type { Logger } from '@mesh/common';
 import type pg from 'pg';
 import { CounterBatcher } from './counter-batcher.js';
+import { prepared } from './prepared-statement.js';
 import { runMigrations, type Migration } from './migrations.js';
 import type { SharedStore } from './shared-store.js';
 import { windowIndex } from './shared-store.js';
@@ -58,11 +59,13 @@ export class PgSharedStore implements SharedStore {
   /** One statement for a whole batch of increments (see CounterBatcher). */
   async #increment(keys: string[], by: number[], expiresAt: Date[]): Promise<Map<string, number>> {
     const result = await this.#pool.query<{ key: string; count: string }>(
-      `INSERT INTO mesh_shared_counters AS c (key, count, expires_at)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])
-       ON CONFLICT (key) DO UPDATE SET count = c.count + EXCLUDED.count
-       RETURNING key, count`,
-      [keys, by, expiresAt],
+      prepared(
+        `INSERT INTO mesh_shared_counters AS c (key, count, expires_at)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])
+         ON CONFLICT (key) DO UPDATE SET count = c.count + EXCLUDED.count
+         RETURNING key, count`,
+        [keys, by, expiresAt],
+      ),
     );
     return new Map(result.rows.map((row) => [row.key, Number(row.count)]));
   }
@@ -79,8 +82,10 @@ export class PgSharedStore implements SharedStore {
   async hasFlag(key: string): Promise<boolean> {
     await this.#ensureReady();
     const result = await this.#pool.query(
-      'SELECT 1 FROM mesh_shared_flags WHERE key = $1 AND expires_at > $2',
-      [this.#prefix + key, new Date(this.#now())],
+      prepared('SELECT 1 FROM mesh_shared_flags WHERE key = $1 AND expires_at > $2', [
+        this.#prefix + key,
+        new Date(this.#now()),
+      ]),
     );
     return (result.rowCount ?? 0) > 0;
   }
