@@ -79,7 +79,7 @@ export function createSmtpSink(options: SmtpSinkOptions = {}): SmtpSink {
               size: raw.length,
               received_at: new Date().toISOString(),
             });
-            logger.info({ id: stored.id, to, subject: stored.subject }, 'mail received');
+            logger.debug({ id: stored.id, to, subject: stored.subject }, 'mail received');
             callback(null, `queued as ${stored.id}`);
           })
           .catch((error: unknown) => {
