@@ -12,6 +12,7 @@
 import http from 'k6/http';
 import exec from 'k6/execution';
 import { check, fail } from 'k6';
+import { Counter } from 'k6/metrics';
 
 const env = (name, fallback) => (__ENV[name] !== undefined && __ENV[name] !== '' ? __ENV[name] : fallback);
 
@@ -30,6 +31,10 @@ const BURST_P95_MS = Number(env('BURST_P95_MS', '30000'));
 const SCENARIOS = env('SCENARIOS', 'burst,sustained').split(',');
 // The sustained phase starts after the burst's window (k6 scenarios start on a schedule, not on completion).
 const BURST_WINDOW = env('BURST_WINDOW', SHORT ? '20s' : '60s');
+
+// Counted per order outcome, so a summary (k6 --summary-export) tells completed from failed orders.
+const ordersCompleted = new Counter('orders_completed');
+const ordersFailed = new Counter('orders_failed');
 
 const scenarios = {};
 const thresholds = {
@@ -117,8 +122,9 @@ export default function (data) {
     tags: { name: 'POST /orders' },
     timeout: '120s',
   });
-  check(response, {
+  const completed = check(response, {
     'order completed (200)': (r) => r.status === 200,
     'body says completed': (r) => r.status === 200 && r.json('status') === 'completed',
   });
+  (completed ? ordersCompleted : ordersFailed).add(1);
 }
