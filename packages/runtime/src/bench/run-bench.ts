@@ -69,6 +69,32 @@ async function stopChild(child: Child): Promise<void> {
   clearTimeout(timer);
 }
 
+/** CPU ticks (user + system, 10 ms each) a process has used so far. */
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Starts every slice from the same state: the servers idle (a server still busy with the previous slice's
+ * backlog or a major GC would tax whichever system is measured next) and this process's heap collected (so
+ * one system's garbage is not collected during another's slice). Bounded: at most 3 s of waiting.
+ */
+async function settle(pids: readonly number[]): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  for (let attempt = 0; attempt < 15; attempt += 1) {
+    const before = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
+    if (after - before <= 1) return;
+  }
+}
+
 interface SystemResult {
   name: string;
   latency: LatencyResult;
@@ -82,6 +108,8 @@ interface System {
   name: string;
   call: CallFn;
   pid: number;
+  /** Every process of the system (settled before each slice). */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -92,6 +120,7 @@ async function rawSystem(): Promise<System> {
     name: '(a) raw node:http JSON-RPC',
     call: caller.call,
     pid: child.process.pid!,
+    pids: [child.process.pid!],
     stop: async () => {
       caller.close();
       await stopChild(child);
@@ -106,6 +135,7 @@ async function sdkSystem(): Promise<System> {
     name: '(b) MCP SDK stateless server',
     call: caller.call,
     pid: child.process.pid!,
+    pids: [child.process.pid!],
     stop: async () => {
       caller.close();
       await stopChild(child);
@@ -146,6 +176,7 @@ async function runtimeSystem(): Promise<System> {
     name: '(c) mesh runtime consumer -> provider',
     call: (n) => deps.echo.call({ n }),
     pid: provider.process.pid!,
+    pids: [provider.process.pid!, registry.process.pid!],
     stop: async () => {
       await running.stop();
       await stopChild(provider);
@@ -160,6 +191,7 @@ async function runtimeSystem(): Promise<System> {
  */
 async function measureAll(systems: System[]): Promise<SystemResult[]> {
   const rounds = Math.max(1, Math.round(DURATION_MS / 1000));
+  const pids = systems.flatMap((system) => system.pids);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const idle = systems.map((system) => rssMb(system.pid));
   for (const system of systems) await measureThroughput(system.call, CONCURRENCY, 1000); // warm-up
@@ -171,6 +203,7 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
     const order = systems.map((_, index) => (index + round) % systems.length);
     for (const index of order) {
       const system = systems[index]!;
+      await settle(pids);
       const slice = await measureLatency(system.call, RATE, 1000);
       latencies[index]!.values.push(...slice.latencies);
       latencies[index]!.errors += slice.errors;
@@ -178,6 +211,7 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
     }
     for (const index of order) {
       const system = systems[index]!;
+      await settle(pids);
       const sampler = setInterval(() => (loaded[index] = Math.max(loaded[index]!, rssMb(system.pid))), 100);
       const slice = await measureThroughput(system.call, CONCURRENCY, 1000);
       clearInterval(sampler);
@@ -230,7 +264,7 @@ function markdown(results: SystemResult[], loadAtStart: number): string {
     '## Runtime: per-hop latency and throughput',
     '',
     `Command: \`pnpm bench:runtime\` (= \`pnpm --filter @mesh/runtime bench\` after a build). One run, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, loopback; load average at start ${loadAtStart.toFixed(1)}.`,
-    `Latency: open loop at ${RATE} calls/s, ${DURATION_MS / 1000} s per system (p50/p99 of one hop, client to server and back). Throughput: ${CONCURRENCY} concurrent callers, ${DURATION_MS / 1000} s per system. Systems measured in interleaved 1 s slices, order rotated each round. RSS of the server process (for (c): the provider agent).`,
+    `Latency: open loop at ${RATE} calls/s, ${DURATION_MS / 1000} s per system (p50/p99 of one hop, client to server and back). Throughput: ${CONCURRENCY} concurrent callers, ${DURATION_MS / 1000} s per system. Systems measured in interleaved 1 s slices, order rotated each round; before each slice the servers are left to go idle and the load generator's heap is collected. RSS of the server process (for (c): the provider agent).`,
     '',
     '| System | p50 ms | p99 ms | calls/s | idle RSS MB | loaded RSS MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -249,10 +283,18 @@ function markdown(results: SystemResult[], loadAtStart: number): string {
 }
 
 const loadAtStart = os.loadavg()[0]!;
-const systems = [await rawSystem(), await sdkSystem(), await runtimeSystem()];
+// BENCH_SYSTEMS=a,c measures a subset (e.g. to study one system's tail); the summary needs all three.
+const wanted = new Set((process.env['BENCH_SYSTEMS'] ?? 'a,b,c').split(',').map((name) => name.trim()));
+const starters: [string, () => Promise<System>][] = [
+  ['a', rawSystem],
+  ['b', sdkSystem],
+  ['c', runtimeSystem],
+];
+const systems: System[] = [];
+for (const [name, start] of starters) if (wanted.has(name)) systems.push(await start());
 try {
   const results = await measureAll(systems);
-  process.stdout.write(`\n${markdown(results, loadAtStart)}\n`);
+  if (results.length === 3) process.stdout.write(`\n${markdown(results, loadAtStart)}\n`);
 } finally {
   for (const system of systems) await system.stop();
 }
