@@ -1,6 +1,17 @@
 import http from 'node:http';
 import https from 'node:https';
 
+/** A reused keep-alive connection the server had already closed: the request never got an answer. */
+class StaleConnection extends Error {
+  constructor(readonly original: Error) {
+    super(original.message);
+  }
+}
+
+function unwrap(error: unknown): unknown {
+  return error instanceof StaleConnection ? error.original : error;
+}
+
 /** One request to the payment gateway. */
 export interface HttpSendRequest {
   method: string;
@@ -24,7 +35,23 @@ export class HttpSender {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 128, scheduling: 'lifo' });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 128, scheduling: 'lifo' });
 
-  send(request: HttpSendRequest): Promise<HttpSendResponse> {
+  /**
+   * Sends once; if a reused keep-alive connection turns out to have been closed by the server (reset or hang
+   * up before any answer), sends once more on a fresh one. Every gateway request is safe to repeat: POSTs
+   * carry an Idempotency-Key, the rest are reads.
+   */
+  async send(request: HttpSendRequest): Promise<HttpSendResponse> {
+    try {
+      return await this.sendOnce(request);
+    } catch (error: unknown) {
+      if (!(error instanceof StaleConnection) || request.signal.aborted) throw unwrap(error);
+      return this.sendOnce(request).catch((retryError: unknown) => {
+        throw unwrap(retryError);
+      });
+    }
+  }
+
+  private sendOnce(request: HttpSendRequest): Promise<HttpSendResponse> {
     const { url, signal } = request;
     const isHttps = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
@@ -49,7 +76,9 @@ export class HttpSender {
       );
       function fail(error: Error): void {
         signal.removeEventListener('abort', onAbort);
-        reject(error);
+        const code = (error as NodeJS.ErrnoException).code;
+        const stale = req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
+        reject(stale ? new StaleConnection(error) : error);
       }
       function onAbort(): void {
         req.destroy();
