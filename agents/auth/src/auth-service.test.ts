@@ -68,6 +68,19 @@ describe('auth service', () => {
     });
   });
 
+  it('forgets earlier failures after a successful login', async () => {
+    const { service } = setup(3);
+    await service.registerCredentials({ user_id: 'u2', username: 'erin', password: 'secret2' });
+    for (let round = 0; round < 2; round += 1) {
+      for (let i = 0; i < 2; i += 1) {
+        expect(await codeOf(service.login({ username: 'erin', password: 'bad' }))).toBe('UNAUTHORIZED');
+      }
+      await expect(service.login({ username: 'Erin', password: 'secret2' })).resolves.toMatchObject({
+        user_id: 'u2',
+      });
+    }
+  });
+
   it('revokes a token so verify answers UNAUTHORIZED', async () => {
     const { service } = setup();
     await service.registerCredentials({ user_id: 'u1', username: 'erin', password: 'secret1' });

@@ -49,6 +49,7 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
         logger.debug({ username, failures }, 'login failed');
         throw new MeshError('UNAUTHORIZED', 'invalid username or password');
       }
+      await limiter.recordSuccess(username);
       const issued = await tokens.issue({
         userId: credential.userId,
         username: credential.username,

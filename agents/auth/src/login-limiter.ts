@@ -17,6 +17,8 @@ export interface LoginLimiter {
   assertAllowed(username: string): Promise<void>;
   /** Counts a failure; returns how many this window. */
   recordFailure(username: string): Promise<number>;
+  /** A correct password: earlier failures no longer count towards a lockout. */
+  recordSuccess(username: string): Promise<void>;
 }
 
 const FAILURES = 'login-failures:';
@@ -40,6 +42,9 @@ export function createLoginLimiter(options: LoginLimiterOptions): LoginLimiter {
       const failures = await state.hit(FAILURES + keyFor(username), windowMs);
       if (failures >= maxFailures) await state.setFlag(LOCKED + keyFor(username), windowMs);
       return failures;
+    },
+    async recordSuccess(username) {
+      await state.resetCount(FAILURES + keyFor(username), windowMs);
     },
   };
 }

@@ -81,6 +81,7 @@ describe('token service', () => {
     const counting = {
       ...store,
       hit: store.hit.bind(store),
+      resetCount: store.resetCount.bind(store),
       hasFlag: store.hasFlag.bind(store),
       close: store.close.bind(store),
       setFlag: async (key: string, ttl: number) => {

@@ -29,6 +29,10 @@ export class MemorySharedStore implements SharedStore {
     return count;
   }
 
+  async resetCount(key: string): Promise<void> {
+    this.#counters.delete(this.#prefix + key);
+  }
+
   async setFlag(key: string, ttlMs: number): Promise<void> {
     this.#flags.set(this.#prefix + key, this.#now() + ttlMs);
   }

@@ -70,6 +70,16 @@ export class PgSharedStore implements SharedStore {
     return new Map(result.rows.map((row) => [row.key, Number(row.count)]));
   }
 
+  async resetCount(key: string, windowMs: number): Promise<void> {
+    await this.#ensureReady();
+    const window = windowIndex(this.#now(), windowMs);
+    await this.#pool.query(
+      prepared('DELETE FROM mesh_shared_counters WHERE key = $1', [
+        `${this.#prefix}${key}:${windowMs}:${window}`,
+      ]),
+    );
+  }
+
   async setFlag(key: string, ttlMs: number): Promise<void> {
     await this.#ensureReady();
     await this.#pool.query(

@@ -36,6 +36,10 @@ export class RedisSharedStore implements SharedStore {
     return Number(count);
   }
 
+  async resetCount(key: string, windowMs: number): Promise<void> {
+    await this.#client.del(`${this.#prefix}hit:${key}:${windowIndex(this.#now(), windowMs)}`);
+  }
+
   async setFlag(key: string, ttlMs: number): Promise<void> {
     await this.#client.set(`${this.#prefix}flag:${key}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)));
   }

@@ -24,6 +24,16 @@ function sharesStateBetweenInstances(makePair: () => Promise<[SharedStore, Share
     expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
+  it('starts a count over for both instances after a reset', async () => {
+    const [a, b] = await makePair();
+    const key = `reset:${randomBytes(4).toString('hex')}`;
+    await a.hit(key, 60_000);
+    await b.hit(key, 60_000);
+    await b.resetCount(key, 60_000);
+    expect(await a.hit(key, 60_000)).toBe(1);
+    await a.resetCount(`${key}:never-counted`, 60_000);
+  });
+
   it('sees a flag set by the other instance until it expires', async () => {
     const [a, b] = await makePair();
     const key = `revoked:${randomBytes(4).toString('hex')}`;
@@ -50,6 +60,8 @@ describe('MemorySharedStore', () => {
     const store = new MemorySharedStore({ prefix: '', now: () => now });
     expect(await store.hit('k', 1000)).toBe(1);
     expect(await store.hit('k', 1000)).toBe(2);
+    await store.resetCount('k');
+    expect(await store.hit('k', 1000)).toBe(1);
     now = 1000;
     expect(await store.hit('k', 1000)).toBe(1);
   });

@@ -11,6 +11,8 @@ import { RedisSharedStore } from './redis-shared-store.js';
 export interface SharedStore {
   /** Counts a hit in the current fixed window of `windowMs` and returns the window's count so far. */
   hit(key: string, windowMs: number): Promise<number>;
+  /** Starts the current window's count of `key` over (e.g. failed logins after a successful one). */
+  resetCount(key: string, windowMs: number): Promise<void>;
   /** Sets a flag that disappears after `ttlMs`. */
   setFlag(key: string, ttlMs: number): Promise<void>;
   hasFlag(key: string): Promise<boolean>;
