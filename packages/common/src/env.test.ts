@@ -25,6 +25,11 @@ describe('parseEnvConfig', () => {
     TIMEOUT: envDurationMs('30'),
   });
 
+  it('treats an empty value as unset, so it gets the default', () => {
+    const config = parseEnvConfig(schema, { PORT: '', DEBUG: '', TIMEOUT: '5s' }, 'test');
+    expect(config).toEqual({ PORT: 8080, DEBUG: false, TIMEOUT: 5_000 });
+  });
+
   it('applies defaults and reads "false" as false', () => {
     const config = parseEnvConfig(schema, { DEBUG: 'false' }, 'test');
     expect(config).toEqual({ PORT: 8080, DEBUG: false, TIMEOUT: 30_000 });

@@ -112,14 +112,17 @@ export function resolveSecretFiles(env: Env, names: readonly string[]): Record<s
 
 /**
  * Parses env with a zod object schema into a frozen config; on failure throws one CONFIG_INVALID error
- * that lists every problem by variable name, so startup stops with the whole picture.
+ * that lists every problem by variable name, so startup stops with the whole picture. An empty value counts
+ * as unset everywhere (compose files pass `${X:-}` through as an empty string), so it gets the default.
  */
 export function parseEnvConfig<T extends z.ZodType>(
   schema: T,
   env: Env,
   appName: string,
 ): Readonly<z.output<T>> {
-  const result = schema.safeParse(env);
+  const set: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== '') set[name] = value;
+  const result = schema.safeParse(set);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const path = issue.path.length > 0 ? issue.path.join('.') : '(env)';
