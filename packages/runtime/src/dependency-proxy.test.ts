@@ -95,6 +95,17 @@ describe('DependencyProxy', () => {
     expect(raw.calls).toHaveLength(1);
   });
 
+  it('sends a call again when the pooled connection it took was closed by the only provider', async () => {
+    // The second call reuses the first call's keep-alive connection, which the provider drops unanswered,
+    // as a server closing an idle connection does; the call is not idempotent, yet nothing ran, so it goes again.
+    const raw = await provider((call, index) => (index === 1 ? 'reset' : ok(call, { n: index })));
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }], { retries: 0 });
+    await expect(thing.call({})).resolves.toEqual({ n: 0 });
+    await expect(thing.call({})).resolves.toEqual({ n: 2 });
+    expect(raw.calls).toHaveLength(3);
+    expect(thing.available).toBe(true);
+  });
+
   it('retries a call with an idempotency key and sends the key downstream', async () => {
     const raw = await provider((call, index) => (index === 0 ? 'reset' : ok(call, { done: true })));
     const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }]);

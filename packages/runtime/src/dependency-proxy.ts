@@ -12,6 +12,7 @@ import {
   fullJitterDelay,
   isBreakerRejection,
   isConnectionFailure,
+  isStaleConnection,
   isTransportFailure,
   neverReachedProvider,
   sleep,
@@ -64,6 +65,8 @@ export interface CallEnvironment {
 
 const NOTHING_TRIED: ReadonlySet<string> = new Set();
 const MAX_BACKOFF_MS = 2000;
+/** Resends after finding a pooled connection closed by the provider (each takes another pooled socket). */
+const MAX_STALE_RESENDS = 2;
 
 /** Calls one declared dependency: balancing, failover, retries where safe, breakers, deadline, trace. */
 export class DependencyClient {
@@ -142,6 +145,7 @@ export class DependencyClient {
     const tried = new Set<string>();
     let retries = 0;
     let failovers = 0;
+    let staleResends = 0;
     let mayRepeat = true;
     let lastError: MeshError | undefined;
     for (;;) {
@@ -186,6 +190,13 @@ export class DependencyClient {
         const error = this.toError(raw, state.agentId);
         span.end(error);
         lastError = error;
+        if (isStaleConnection(error) && staleResends < MAX_STALE_RESENDS && !signal?.aborted) {
+          // The request never reached the provider: send it again, to the same provider if need be.
+          staleResends += 1;
+          tried.delete(state.agentId);
+          this.retried('stale_connection');
+          continue;
+        }
         if (isConnectionFailure(error)) state.eject(config.ejectionMs);
         if (signal?.aborted) throw error;
         if (isBreakerRejection(raw) || neverReachedProvider(error)) {

@@ -25,6 +25,7 @@ interface JsonRpcResponse {
 }
 
 const ACCEPT = 'application/json, text/event-stream';
+const IDLE_SOCKET_MS = 30_000;
 
 /**
  * The runtime's MCP client: `tools/call` over pooled keep-alive HTTP, no `initialize` (stateless, as mesh
@@ -38,18 +39,17 @@ export class McpHttpClient {
   private readonly urls = new Map<string, URL>();
 
   constructor(maxSockets = 256) {
-    this.httpAgent = new http.Agent({
+    // Idle connections are closed after IDLE_SOCKET_MS, well before agents' servers close theirs (65 s), so
+    // this side almost never sends on a connection the server is closing at that very moment.
+    const options = {
       keepAlive: true,
       maxSockets,
       maxFreeSockets: maxSockets,
-      scheduling: 'lifo',
-    });
-    this.httpsAgent = new https.Agent({
-      keepAlive: true,
-      maxSockets,
-      maxFreeSockets: maxSockets,
-      scheduling: 'lifo',
-    });
+      scheduling: 'lifo' as const,
+      timeout: IDLE_SOCKET_MS,
+    };
+    this.httpAgent = new http.Agent(options);
+    this.httpsAgent = new https.Agent(options);
   }
 
   callTool(request: ToolCallRequest): Promise<unknown> {
@@ -163,7 +163,12 @@ function transportError(error: Error, reusedSocket: boolean, request: ToolCallRe
   const staleSocket = reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
   return new MeshError('CONNECTION_FAILED', `${request.providerId} (${request.endpoint}): ${error.message}`, {
     cause: error,
-    data: { provider: request.providerId, errno: code, notProcessed: refused || staleSocket },
+    data: {
+      provider: request.providerId,
+      errno: code,
+      notProcessed: refused || staleSocket,
+      staleConnection: staleSocket,
+    },
   });
 }
 

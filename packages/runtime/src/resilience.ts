@@ -20,13 +20,22 @@ export function isTransportFailure(error: unknown): boolean {
     error instanceof MeshError &&
     (error.code === 'TIMEOUT' || error.code === 'CONNECTION_FAILED' || error.code === 'REMOTE_ERROR') &&
     error.data?.['remote'] !== true &&
-    error.data?.['cancelled'] !== true
+    error.data?.['cancelled'] !== true &&
+    error.data?.['staleConnection'] !== true
   );
 }
 
 /** A call that never reached the provider's handler (refused, draining): failing over is always safe. */
 export function neverReachedProvider(error: unknown): boolean {
   return error instanceof MeshError && error.data?.['notProcessed'] === true;
+}
+
+/**
+ * A reused keep-alive connection the provider had already closed: the request never reached it and the
+ * provider is fine, so the call goes again on a fresh connection (no ejection, no breaker failure).
+ */
+export function isStaleConnection(error: unknown): boolean {
+  return error instanceof MeshError && error.data?.['staleConnection'] === true;
 }
 
 /** A connection refused or reset: the provider is ejected for a short time. */
