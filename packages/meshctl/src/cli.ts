@@ -43,7 +43,7 @@ Usage: meshctl <command> [options]
 
 Common options: --root DIR (repo root), --file architecture.yml, --registry-url URL
 Environment: MCP_MESH_REGISTRY_URL, DEPENDENCY_TIMEOUT (default 30s), MESH_STOP_GRACE (10s),
-             MESH_HOME (default <root>/.mesh), MESH_PORT_OFFSET, MESH_MODE (auto|local|docker)`;
+             MESH_HOME (default <root>/.mesh), MESH_PORT_OFFSET, MESH_DATABASE_PREFIX, MESH_MODE (auto|local|docker)`;
 
 const OPTIONS = {
   root: { type: 'string' },
@@ -102,6 +102,7 @@ async function main(argv: readonly string[]): Promise<number> {
     home,
     env,
     portOffset: config.MESH_PORT_OFFSET,
+    databasePrefix: config.MESH_DATABASE_PREFIX,
     timeoutMs: config.DEPENDENCY_TIMEOUT,
     log: print,
   };

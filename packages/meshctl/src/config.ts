@@ -11,6 +11,14 @@ const schema = z.object({
   MESH_HOME: z.string().optional(),
   /** Added to every fixed port (registry, gateway, Postgres, sandboxes) to run a second system beside the first. */
   MESH_PORT_OFFSET: envInt(0, 0, 50_000),
+  /**
+   * Put in front of every database name the start creates and hands to agents (auth_db -> PREFIXauth_db), so
+   * several systems (e.g. test runs) can share one PostgreSQL server without seeing each other's data.
+   */
+  MESH_DATABASE_PREFIX: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,29}$/, 'lowercase letters, digits and _ only, at most 30 characters')
+    .default(''),
   /** `local` forces local processes even where a Docker engine answers. */
   MESH_MODE: z.enum(['auto', 'local', 'docker']).default('auto'),
 });

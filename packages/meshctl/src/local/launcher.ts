@@ -17,6 +17,8 @@ export interface LauncherOptions {
   env: NodeJS.ProcessEnv;
   /** Added to every fixed port (MESH_PORT_OFFSET), so tests can run a second system beside the first. */
   portOffset: number;
+  /** MESH_DATABASE_PREFIX: put in front of every database name, so systems can share one server. */
+  databasePrefix?: string;
   timeoutMs: number;
   log: (line: string) => void;
 }
@@ -121,7 +123,7 @@ export class Launcher {
   async startInfrastructure(entry: InfrastructureEntry): Promise<string> {
     const realUrl = this.options.env[entry.url_env];
     if (realUrl !== undefined && realUrl !== '') {
-      if (entry.databases.length > 0) await ensureDatabases(realUrl, entry.databases);
+      if (entry.databases.length > 0) await ensureDatabases(realUrl, this.databaseNames(entry.databases));
       return `${entry.url_env} (real server)`;
     }
     if (entry.command === undefined) return 'in-process fallback';
@@ -181,10 +183,18 @@ export class Launcher {
     writeState(this.options.home, this.state);
     const adminUrl = exported[entry.url_env];
     if (entry.databases.length > 0 && adminUrl !== undefined)
-      await ensureDatabases(adminUrl, entry.databases);
+      await ensureDatabases(adminUrl, this.databaseNames(entry.databases));
     return Object.values(ports)
       .map((p) => `127.0.0.1:${p}`)
       .join(', ');
+  }
+
+  private databaseName(name: string): string {
+    return `${this.options.databasePrefix ?? ''}${name}`;
+  }
+
+  private databaseNames(names: readonly string[]): string[] {
+    return names.map((name) => this.databaseName(name));
   }
 
   private packageOf(agent: TieredAgent): AgentPackage {
@@ -210,7 +220,7 @@ export class Launcher {
     };
     const databaseUrl = env['DATABASE_URL'] ?? this.options.env['DATABASE_URL'];
     if (agent.database !== undefined && databaseUrl)
-      env['DATABASE_URL'] = withDatabase(databaseUrl, agent.database);
+      env['DATABASE_URL'] = withDatabase(databaseUrl, this.databaseName(agent.database));
     return {
       ...env,
       ...expandAll(agent.env, { port, replica, home: this.options.home, root: this.options.root }),

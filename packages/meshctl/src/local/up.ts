@@ -13,6 +13,8 @@ export interface UpOptions {
   home: string;
   env: NodeJS.ProcessEnv;
   portOffset: number;
+  /** MESH_DATABASE_PREFIX: put in front of every database name (default none). */
+  databasePrefix?: string;
   timeoutMs: number;
   /** Agents to start (default: all); their dependencies are not added automatically. */
   agents?: readonly string[];
