@@ -1,21 +1,73 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { freePort, startNode, stopAllProcesses, waitFor, waitForHttp } from '@mesh/testkit';
+import { freePort, realServerUrl, startNode, stopAllProcesses, waitFor, waitForHttp } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, login, postJson, postOrder, waitForOrderFinal, type SeedOrder } from './support/api.js';
 import { conservationViolations } from './support/conservation.js';
+import { dropDatabasesWithPrefix } from './support/databases.js';
+import { flushRedisDatabase } from './support/redis.js';
 import { processEnv, pidsOf, readEndpoints, type SystemEndpoints } from './support/environment.js';
 import { BusinessDb, chargeCount, netCharges } from './support/ledgers.js';
 import { startSystem, type StartedSystem } from './system/harness.js';
 import { REPO_ROOT } from './system/harness.js';
 
+/** What the system runs on: nothing installed (embedded defaults), or the real servers CI provides. */
+interface Backend {
+  name: string;
+  /** Extra environment for the start; `run` makes names unique to this run. */
+  env(run: string): Record<string, string>;
+  /** Prepares shared servers before the start. */
+  prepare(run: string): Promise<void>;
+  /** Removes what the run left on shared servers. */
+  cleanup(run: string): Promise<void>;
+  /** The business database the order agent must be using. */
+  businessDb(run: string): RegExp;
+}
+
+const postgresUrl = realServerUrl('postgres');
+const redisUrl = realServerUrl('redis');
+const databasePrefix = (run: string): string => `e2e_${run}_`;
+// A logical Redis database of its own (1-15, from the run id), emptied before and after, so counters and
+// caches of an earlier run (e.g. rate-limit windows) never leak in.
+const redisDatabase = (run: string): string =>
+  `${redisUrl?.replace(/\/\d*$/, '')}/${(parseInt(run, 16) % 15) + 1}`;
+
+const backends: Backend[] = [
+  {
+    name: 'embedded PostgreSQL, memory caches',
+    env: () => ({}),
+    prepare: async () => undefined,
+    cleanup: async () => undefined,
+    businessDb: () => /^postgres:\/\/postgres:[^@]*@127\.0\.0\.1:\d+\/business_db$/,
+  },
+];
+if (postgresUrl && redisUrl) {
+  backends.push({
+    name: 'real PostgreSQL and Redis',
+    env: (run) => ({
+      DATABASE_URL: postgresUrl,
+      REDIS_URL: redisDatabase(run),
+      // Fresh databases on the shared server, dropped afterwards.
+      MESH_DATABASE_PREFIX: databasePrefix(run),
+    }),
+    prepare: (run) => flushRedisDatabase(redisDatabase(run)),
+    cleanup: async (run) => {
+      await dropDatabasesWithPrefix(postgresUrl, databasePrefix(run));
+      await flushRedisDatabase(redisDatabase(run));
+    },
+    businessDb: (run) =>
+      new RegExp(`^${postgresUrl.replace(/\/[^/]*$/, '')}/${databasePrefix(run)}business_db$`),
+  });
+}
+
 /**
  * The order flow through the gateway of a system started as users start it (scripts/start-multi-agent.sh,
- * embedded PostgreSQL, payment sandbox, SMTP sink). Orders use SKUs only this run creates, so the books can
+ * payment sandbox, SMTP sink), once per backend: embedded PostgreSQL with memory caches, and (where their URLs
+ * are set, always in CI) real PostgreSQL and Redis. Orders use SKUs only this run creates, so the books can
  * be checked exactly at the end: every completed order charged once, every other order charged nothing (net),
  * and stock conserved.
  */
-describe('order flow end to end', () => {
+describe.each(backends)('order flow end to end on $name', (backend) => {
   const run = randomBytes(3).toString('hex');
   const SKU = `E2E-${run}`;
   const RACE_SKU = `E2E-${run}-RACE`;
@@ -49,8 +101,9 @@ describe('order flow end to end', () => {
       ORDER_LEASE: '3s',
       ORDER_RECOVERY_INTERVAL: '1s',
       PAYMENT_SANDBOX_HANG: '20s',
+      ...backend.env(run),
     };
-    if (process.env['MESH_TEST_REDIS_URL']) env['REDIS_URL'] = process.env['MESH_TEST_REDIS_URL'];
+    await backend.prepare(run);
     system = await startSystem({ env, timeoutMs: 240_000 });
     endpoints = readEndpoints(system.home, system.gatewayUrl);
     gateway = endpoints.gatewayUrl;
@@ -63,6 +116,11 @@ describe('order flow end to end', () => {
     await stopAllProcesses();
     await db?.close();
     await system?.stop();
+    await backend.cleanup(run);
+  });
+
+  it('runs on the backend it names', () => {
+    expect(endpoints.businessDbUrl).toMatch(backend.businessDb(run));
   });
 
   it('completes an order and the confirmation email reaches the SMTP sink', async () => {
