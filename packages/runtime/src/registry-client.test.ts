@@ -139,6 +139,39 @@ describe('registry change feed', () => {
     );
   });
 
+  it('asks for the change feed again after a 404, which may only mean the agent was not known yet', async () => {
+    const registry = new FakeRegistry();
+    registry.watchEnabled = true;
+    registry.refuseWatches = 1;
+    const url = await registry.start();
+    cleanups.push(() => registry.stop());
+    const consumer = defineAgent({ name: 'feed-retrier' });
+    const deps = consumer.consumer({ ping: 'ping' });
+    // Heartbeats a minute apart: only the feed can bring the new provider in time.
+    const running = await consumer.start({
+      app: undefined,
+      mesh: { registryUrl: url, healthIntervalMs: 60_000 },
+      logger: silentLogger(),
+    });
+    cleanups.push(() => running.stop());
+    await waitFor(async () => (registry.watching(running.agentId) ? true : undefined), { timeoutMs: 5000 });
+    expect(registry.requests.filter((line) => line === `GET /watch/${running.agentId}`)).toHaveLength(2);
+    await startAgent(providerAgent('after-refusal'), url);
+    await waitFor(async () => (deps.ping.providers === 1 ? true : undefined), { timeoutMs: 2000 });
+  });
+
+  it('opens the change feed again after a registry restart, once it has re-registered', async () => {
+    const registry = new FakeRegistry();
+    registry.watchEnabled = true;
+    const url = await registry.start();
+    cleanups.push(() => registry.stop());
+    const consumer = defineAgent({ name: 'feed-rewatcher' });
+    const running = await startAgent(consumer, url);
+    await waitFor(async () => (registry.watching(running.agentId) ? true : undefined));
+    registry.restart();
+    await waitFor(async () => (registry.watching(running.agentId) ? true : undefined), { timeoutMs: 3000 });
+  });
+
   it('falls back to heartbeats when the registry has no change feed (404)', async () => {
     const registry = new FakeRegistry();
     const url = await registry.start();

@@ -23,6 +23,8 @@ export interface RegistryClientOptions {
 
 const REQUEST_TIMEOUT_MS = 5000;
 const MAX_BACKOFF_MS = 5000;
+const FIRST_WATCH_RETRY_MS = 1000;
+const MAX_WATCH_RETRY_MS = 5 * 60_000;
 
 /**
  * Keeps this agent registered: POST /heartbeat at start (and whenever the registry asks: 202/410 or a change
@@ -37,6 +39,9 @@ export class RegistryClient {
   private loopDone: Promise<void> | undefined;
   private watch: WatchFeed | undefined;
   private watchSupported = true;
+  /** After a 404 from /watch: when to ask again (doubling, jittered), since a 404 may mean "not known yet". */
+  private watchRetryMs = FIRST_WATCH_RETRY_MS;
+  private watchRetry: NodeJS.Timeout | undefined;
   private everRegistered = false;
   /** Set while the registry is unreachable or has forgotten this agent; cleared by the next full heartbeat. */
   private recovering = false;
@@ -73,6 +78,7 @@ export class RegistryClient {
     if (this.stopped) return;
     this.stopped = true;
     this.wake.abort();
+    clearTimeout(this.watchRetry);
     this.watch?.close();
     await this.loopDone;
     if (!this.everRegistered) return;
@@ -179,7 +185,8 @@ export class RegistryClient {
     );
     if (response.status >= 500)
       throw new MeshError('REMOTE_ERROR', `registry answered HTTP ${response.status}`);
-    if (!this.watch?.active) this.ensureWatch();
+    // Only a registry that knows this agent can watch for it; after 202/410 the re-POST reopens the feed.
+    if (response.status === 200 && !this.watch?.active) this.ensureWatch();
     return response.status;
   }
 
@@ -192,14 +199,40 @@ export class RegistryClient {
       this.options.logger,
     );
     if (this.watch.active) return;
-    this.watch.open((why) => {
-      if (why === 'unsupported') {
-        this.watchSupported = false;
-        this.options.logger.debug('registry has no change feed; relying on heartbeats');
-      } else if (!this.stopped) {
-        // The feed dropped: events may have been missed, so refresh once the registry answers again.
-        this.needFullHeartbeat = true;
-      }
-    });
+    this.watch.open(
+      (why) => {
+        if (why === 'unsupported') {
+          // No feed at all (the official registry), or this agent not known there yet (a restarted registry,
+          // another replica behind a balancer): heartbeats carry on, and the feed is asked for again later.
+          this.watchSupported = false;
+          this.options.logger.debug(
+            { retryInMs: this.watchRetryMs },
+            'registry change feed unavailable; relying on heartbeats for now',
+          );
+          this.scheduleWatchRetry();
+        } else if (!this.stopped) {
+          // The feed dropped: events may have been missed, so refresh once the registry answers again.
+          this.needFullHeartbeat = true;
+        }
+      },
+      () => {
+        if (this.watchRetryMs > FIRST_WATCH_RETRY_MS) {
+          this.options.logger.info('registry change feed available again');
+        }
+        this.watchRetryMs = FIRST_WATCH_RETRY_MS;
+      },
+    );
+  }
+
+  private scheduleWatchRetry(): void {
+    if (this.stopped) return;
+    const delay = this.watchRetryMs / 2 + Math.random() * (this.watchRetryMs / 2);
+    this.watchRetryMs = Math.min(this.watchRetryMs * 2, MAX_WATCH_RETRY_MS);
+    clearTimeout(this.watchRetry);
+    this.watchRetry = setTimeout(() => {
+      this.watchSupported = true;
+      this.ensureWatch();
+    }, delay);
+    this.watchRetry.unref();
   }
 }

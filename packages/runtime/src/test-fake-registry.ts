@@ -28,6 +28,8 @@ export class FakeRegistry {
   url = '';
   /** Serve GET /watch/{id} (off: 404, as the official registry answers). */
   watchEnabled = false;
+  /** Answer this many watch requests 404 anyway (a replica that does not know the agent yet). */
+  refuseWatches = 0;
   private readonly watchers = new Map<string, http.ServerResponse>();
   private topologyVersion = 0;
 
@@ -57,6 +59,18 @@ export class FakeRegistry {
     this.agents.clear();
   }
 
+  /** A restart of an in-memory registry: every agent forgotten, every change feed dropped. */
+  restart(): void {
+    this.forgetAll();
+    for (const res of this.watchers.values()) res.destroy();
+    this.watchers.clear();
+  }
+
+  /** Whether the agent has a change feed open right now. */
+  watching(agentId: string): boolean {
+    return this.watchers.has(agentId);
+  }
+
   private changed(): void {
     this.topologyVersion += 1;
     for (const id of this.agents.keys()) this.stale.add(id);
@@ -70,6 +84,13 @@ export class FakeRegistry {
     const watch = /^\/watch\/(.+)$/.exec(req.url ?? '');
     if (req.method === 'GET' && watch && this.watchEnabled) {
       const id = decodeURIComponent(watch[1]!);
+      if (!this.agents.has(id) || this.refuseWatches > 0) {
+        this.refuseWatches = Math.max(0, this.refuseWatches - 1);
+        // As our registry: no feed for an agent it does not know (yet).
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end('{"error":"unknown agent"}');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.write(': connected\n\n');
       this.watchers.set(id, res);

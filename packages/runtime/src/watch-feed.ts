@@ -30,8 +30,11 @@ export class WatchFeed {
     return this.request !== undefined;
   }
 
-  /** Opens the stream; `onEnd` is called once when it ends for any reason (not after `close`). */
-  open(onEnd: (why: WatchEnd) => void): void {
+  /**
+   * Opens the stream; `onLive` is called when the registry accepted it, `onEnd` once when it ends for any
+   * reason (not after `close`).
+   */
+  open(onEnd: (why: WatchEnd) => void, onLive?: () => void): void {
     if (this.request || this.stopped) return;
     const url = new URL(`${this.registryUrl}/watch/${encodeURIComponent(this.agentId)}`);
     const transport = url.protocol === 'https:' ? https : http;
@@ -51,6 +54,7 @@ export class WatchFeed {
       }
       this.live = true;
       this.logger.debug('watching registry change feed');
+      onLive?.();
       res.setEncoding('utf8');
       let buffer = '';
       res.on('data', (chunk: string) => {
