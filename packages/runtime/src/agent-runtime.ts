@@ -6,6 +6,7 @@ import type { MeshConfig } from './config.js';
 import { newAgentId } from './config.js';
 import { DependencyClient, RetryBudget } from './dependency-proxy.js';
 import type { CallEnvironment } from './dependency-proxy.js';
+import { InFlight } from './in-flight.js';
 import { createHttpServer, listen } from './http-server.js';
 import type { HealthState, ReadinessState } from './http-server.js';
 import { McpHttpClient } from './mcp-client.js';
@@ -56,6 +57,8 @@ export class AgentRuntime {
   private readonly registry: RegistryClient | undefined;
   private server: http.Server | undefined;
   private draining = false;
+  /** Dependency calls in flight (from handlers and consumer proxies alike), drained before closing. */
+  private readonly outbound = new InFlight();
   private topologyArrived = false;
   private resolveFirstTopology!: () => void;
   private healthState: HealthState = { status: 'starting' };
@@ -90,6 +93,7 @@ export class AgentRuntime {
       config: this.config,
       client: this.client,
       budget: new RetryBudget(),
+      outbound: this.outbound,
       metrics: this.metrics,
       tracing,
       logger: this.logger,
@@ -175,15 +179,23 @@ export class AgentRuntime {
 
   private async doStop(): Promise<void> {
     this.draining = true;
-    this.logger.info({ inFlight: this.invoker.inFlight }, 'stopping: deregistering, then draining');
+    this.logger.info(
+      { inFlight: this.invoker.inFlight, outbound: this.outbound.size },
+      'stopping: deregistering, then draining',
+    );
     await this.registry?.stop();
+    // Tool calls first (they may still call dependencies), then every dependency call still out, including
+    // those a consumer-only agent (e.g. an HTTP gateway) made outside any tool.
     const drained = await Promise.race([
-      this.invoker.idle().then(() => true),
+      this.invoker
+        .idle()
+        .then(() => this.outbound.idle())
+        .then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.config.drainTimeoutMs).unref()),
     ]);
     if (!drained)
       this.logger.warn(
-        { inFlight: this.invoker.inFlight },
+        { inFlight: this.invoker.inFlight, outbound: this.outbound.size },
         'drain deadline passed; closing with calls in flight',
       );
     const server = this.server;

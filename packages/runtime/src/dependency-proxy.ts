@@ -55,6 +55,8 @@ export interface CallEnvironment {
   readonly config: MeshConfig;
   readonly client: McpHttpClient;
   readonly budget: RetryBudget;
+  /** Counts calls in flight so a stopping agent waits for them before closing connections. */
+  readonly outbound: { begin(): void; end(): void };
   readonly metrics: RuntimeMetrics;
   readonly tracing: Tracing;
   readonly logger: Logger;
@@ -96,6 +98,7 @@ export class DependencyClient {
   async call<T>(args: Record<string, unknown>, options: CallOptions, caller: CallerContext): Promise<T> {
     const started = performance.now();
     this.inFlight.inc();
+    this.env.outbound.begin();
     try {
       const result = (await this.execute(args, options, caller)) as T;
       this.count('ok');
@@ -105,6 +108,7 @@ export class DependencyClient {
       throw error;
     } finally {
       this.inFlight.dec();
+      this.env.outbound.end();
       this.duration.observe((performance.now() - started) / 1000);
     }
   }
