@@ -11,6 +11,8 @@ export interface AgentState {
   resolvedJson: string | undefined;
   /** Hash of the resolution this agent was last given by a full heartbeat (on any replica). */
   sentHash: string | undefined;
+  /** The resolution this replica last gave the agent (what dependency events are computed against). */
+  sentResolved: DependenciesResolved | undefined;
   /** Hash of `resolvedJson` (what replicas compare: the full text is not shared through the store). */
   resolvedHash: string | undefined;
   /** Sequence up to which HEAD already confirmed nothing relevant changed since `sentHash`. */
@@ -30,6 +32,7 @@ export function newAgentState(record: AgentRecord): AgentState {
     resolved: undefined,
     resolvedJson: undefined,
     sentHash: undefined,
+    sentResolved: undefined,
     resolvedHash: undefined,
     checkedSeq: -1,
     notifiedJson: undefined,

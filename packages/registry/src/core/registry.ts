@@ -9,6 +9,7 @@ import type { AgentState } from './agent-state.js';
 import { CapabilityIndex } from './capability-index.js';
 import { ChangeTracker } from './change-tracker.js';
 import type { Clock } from './clock.js';
+import { dependencyEvents } from './dependency-events.js';
 import { changeEvent, healthEvent } from './registry-events.js';
 import { TopologyWatchers } from './topology-watchers.js';
 import type { TopologyListener } from './topology-watchers.js';
@@ -126,9 +127,12 @@ export class Registry {
     const resolvedJson = this.resolvedJsonOf(state);
     const hash = state.resolvedHash!;
     if (state.sentHash !== hash) {
+      const events = dependencyEvents(state.record, state.sentResolved, state.resolved!, this.clock.now());
       state.sentHash = hash;
+      state.sentResolved = state.resolved;
       // Replicas answering this agent's HEAD compare against what it was actually sent (rarely changes).
       await this.store.recordSent(state.record.agent_id, hash);
+      if (events.length > 0) await this.store.appendEvents(events);
     }
     state.notifiedJson = resolvedJson;
     state.checkedSeq = this.changes.version;

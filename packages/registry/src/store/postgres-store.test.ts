@@ -108,5 +108,12 @@ describe.skipIf(!adminUrl)('PostgresStore on a real PostgreSQL', { timeout: 30_0
     expect(JSON.parse(result.resolvedJson)).toMatchObject({
       orders: [{ agent_id: 'shared-provider', status: 'available' }],
     });
+    // The resolution was recorded once, in the shared event log, by the replica that answered.
+    await registryB.heartbeat(record('shared-consumer', 'orders', clock.now(), ['inventory']).registration);
+    const events = await registryA.listEvents({ agent_id: 'shared-consumer', limit: 10 });
+    expect(events.map((event) => [event.event_type, event.data?.['provider_agent_id']])).toEqual([
+      ['dependency_resolved', 'shared-provider'],
+      ['register', undefined],
+    ]);
   });
 });
