@@ -10,6 +10,7 @@ export { waitForAgentUrl } from './agent-process.js';
 export { startRegistryProcess, registryMainPath } from './registry-process.js';
 export type { RegistryProcess, StartRegistryOptions } from './registry-process.js';
 export { officialMeshBinary } from './official-mesh.js';
+export { cpuTicks, pidsNamed, settleProcesses } from './settle.js';
 export type { OfficialBinary } from './official-mesh.js';
 export { createTestDatabase } from './postgres-database.js';
 export type { TestDatabase } from './postgres-database.js';

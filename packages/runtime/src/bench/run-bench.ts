@@ -9,7 +9,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '@mesh/common';
-import { freePort, waitForHttp } from '@mesh/testkit';
+import { freePort, settleProcesses, waitForHttp } from '@mesh/testkit';
 import { defineAgent } from '../index.js';
 import { measureLatency, measureThroughput, percentile, rawToolCaller } from './load.js';
 import type { CallFn, LatencyResult, ThroughputResult } from './load.js';
@@ -67,32 +67,6 @@ async function stopChild(child: Child): Promise<void> {
   const timer = setTimeout(() => child.process.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
-}
-
-/** CPU ticks (user + system, 10 ms each) a process has used so far. */
-function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * Starts every slice from the same state: the servers idle (a server still busy with the previous slice's
- * backlog or a major GC would tax whichever system is measured next) and this process's heap collected (so
- * one system's garbage is not collected during another's slice). Bounded: at most 3 s of waiting.
- */
-async function settle(pids: readonly number[]): Promise<void> {
-  (globalThis as { gc?: () => void }).gc?.();
-  for (let attempt = 0; attempt < 15; attempt += 1) {
-    const before = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const after = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
-    if (after - before <= 1) return;
-  }
 }
 
 interface SystemResult {
@@ -203,7 +177,7 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
     const order = systems.map((_, index) => (index + round) % systems.length);
     for (const index of order) {
       const system = systems[index]!;
-      await settle(pids);
+      await settleProcesses(pids);
       const slice = await measureLatency(system.call, RATE, 1000);
       latencies[index]!.values.push(...slice.latencies);
       latencies[index]!.errors += slice.errors;
@@ -211,7 +185,7 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
     }
     for (const index of order) {
       const system = systems[index]!;
-      await settle(pids);
+      await settleProcesses(pids);
       const sampler = setInterval(() => (loaded[index] = Math.max(loaded[index]!, rssMb(system.pid))), 100);
       const slice = await measureThroughput(system.call, CONCURRENCY, 1000);
       clearInterval(sampler);
