@@ -18,7 +18,13 @@ async function main(): Promise<void> {
   const store: RegistryStore =
     config.databaseUrl === undefined
       ? new MemoryStore()
-      : new PostgresStore({ connectionString: config.databaseUrl, poolMax: config.dbPoolMax, logger });
+      : new PostgresStore({
+          connectionString: config.databaseUrl,
+          poolMax: config.dbPoolMax,
+          logger,
+          // Heartbeat times in the shared table are never more than a quarter threshold behind.
+          touchMinStepMs: Math.min(5000, config.timeoutThresholdMs / 4),
+        });
   const registry = await createRegistryServer({ config, store, logger, defaultMetrics: true });
   const { url } = await registry.listen();
   logger.info({ url, host: config.host, port: config.port, store: store.kind }, 'registry listening');

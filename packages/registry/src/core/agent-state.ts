@@ -13,6 +13,8 @@ export interface AgentState {
   sentHash: string | undefined;
   /** The resolution this replica last gave the agent (what dependency events are computed against). */
   sentResolved: DependenciesResolved | undefined;
+  /** When HEAD last re-read `sentHash` from the shared store (epoch ms; 0 = never). */
+  sentHashReadAt: number;
   /** Hash of `resolvedJson` (what replicas compare: the full text is not shared through the store). */
   resolvedHash: string | undefined;
   /** Sequence up to which HEAD already confirmed nothing relevant changed since `sentHash`. */
@@ -33,6 +35,7 @@ export function newAgentState(record: AgentRecord): AgentState {
     resolvedJson: undefined,
     sentHash: undefined,
     sentResolved: undefined,
+    sentHashReadAt: 0,
     resolvedHash: undefined,
     checkedSeq: -1,
     notifiedJson: undefined,

@@ -22,6 +22,9 @@ import type {
   RegistryEvent,
 } from './types.js';
 
+/** How often HEAD may re-read from the store what another replica last sent an agent. */
+const SENT_HASH_REREAD_MS = 1000;
+
 export interface HeartbeatResult {
   readonly created: boolean;
   readonly agentId: string;
@@ -156,8 +159,14 @@ export class Registry {
     if (state.sentHash === undefined) return 202;
     if (this.changes.latest(state.depCaps) <= state.checkedSeq) return 200;
     this.resolvedJsonOf(state);
-    if (state.resolvedHash !== state.sentHash && shared) {
-      // The agent may have been answered by another replica since this one last looked.
+    if (
+      state.resolvedHash !== state.sentHash &&
+      shared &&
+      now - state.sentHashReadAt >= SENT_HASH_REREAD_MS
+    ) {
+      // The agent may have been answered by another replica since this one last looked. Asked at most once a
+      // second per agent: an agent that keeps sending HEAD without re-POSTing costs no query per HEAD.
+      state.sentHashReadAt = now;
       state.sentHash = (await this.store.sentHash(agentId)) ?? state.sentHash;
     }
     if (state.resolvedHash !== state.sentHash) return 202;

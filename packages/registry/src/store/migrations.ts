@@ -33,6 +33,17 @@ export const REGISTRY_MIGRATIONS: readonly { readonly id: string; readonly sql: 
     id: '002_sent_resolution_hash',
     sql: `ALTER TABLE registry_agents ADD COLUMN IF NOT EXISTS sent_hash text;`,
   },
+  {
+    // Heartbeat times change all the time: with no index on last_seen and room left on each page, writing
+    // one is a heap-only (HOT) update that touches no index. The health sweep reads the healthy agents by
+    // status and filters on last_seen (a few thousand rows at most).
+    id: '003_hot_heartbeat_times',
+    sql: `
+      DROP INDEX IF EXISTS registry_agents_health;
+      CREATE INDEX IF NOT EXISTS registry_agents_status ON registry_agents (status);
+      ALTER TABLE registry_agents SET (fillfactor = 50);
+    `,
+  },
 ];
 
 /** Arbitrary but fixed: the advisory lock that serialises migrations across replicas. */

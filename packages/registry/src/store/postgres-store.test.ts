@@ -57,6 +57,19 @@ describe.skipIf(!adminUrl)('PostgresStore on a real PostgreSQL', { timeout: 30_0
     expect((await second.getAgent('pg-b'))?.last_seen).toBe(5000);
   });
 
+  it('skips writing heartbeat times less than half the minimum step newer than the last one written', async () => {
+    const { record: c } = record('pg-c', 'cap-c', 1000);
+    await first.saveAgent(c);
+    first.touch('pg-c', 10_000);
+    await first.flushTouches();
+    first.touch('pg-c', 12_499);
+    await first.flushTouches();
+    expect((await second.getAgent('pg-c'))?.last_seen).toBe(10_000);
+    first.touch('pg-c', 15_000);
+    await first.flushTouches();
+    expect((await second.getAgent('pg-c'))?.last_seen).toBe(15_000);
+  });
+
   it('makes each unhealthy transition and eviction happen on exactly one replica', async () => {
     const ids = ['race-1', 'race-2', 'race-3'];
     for (const id of ids) await first.saveAgent(record(id, `cap-${id}`, 100).record);

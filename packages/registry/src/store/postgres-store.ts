@@ -12,6 +12,13 @@ export interface PostgresStoreOptions {
   readonly logger?: Logger;
   /** How often batched heartbeat times are written (default 250 ms; far below any health threshold). */
   readonly touchFlushMs?: number;
+  /**
+   * A heartbeat time is written only when it is at least this much newer (jittered down to half, so agents
+   * spread out over the flushes) than the one last written for the agent (default 5 s, a quarter of the default
+   * 20 s health threshold): an agent sending HEADs more often costs no more writes, and replicas still see it
+   * alive long before the threshold.
+   */
+  readonly touchMinStepMs?: number;
 }
 
 const CHANNEL = 'mesh_registry_changes';
@@ -59,6 +66,8 @@ export class PostgresStore implements RegistryStore {
   private readonly replicaId = randomUUID();
   private readonly logger: Logger;
   private readonly pendingTouches = new Map<string, number>();
+  /** The last heartbeat time written per agent (or already pending), to skip writes within touchMinStepMs. */
+  private readonly writtenTouches = new Map<string, number>();
   private readonly listeners: (() => void)[] = [];
   private listenClient: pg.Client | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -67,7 +76,14 @@ export class PostgresStore implements RegistryStore {
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.logger = options.logger ?? silentLogger();
-    this.pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolMax ?? 10 });
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolMax ?? 10,
+      // Registry state is soft (agents re-register, heartbeat times are rewritten every few seconds), so a
+      // commit need not wait for its WAL flush: a database crash could lose the last moment of writes, which
+      // the next heartbeats restore. The data stays consistent either way.
+      options: '-c synchronous_commit=off',
+    });
     this.pool.on('error', (error) => this.logger.warn({ err: error }, 'idle database connection failed'));
   }
 
@@ -166,6 +182,9 @@ export class PostgresStore implements RegistryStore {
   }
 
   touch(agentId: string, lastSeen: number): void {
+    const written = this.writtenTouches.get(agentId);
+    const step = (this.options.touchMinStepMs ?? 5000) * (0.5 + Math.random() * 0.5);
+    if (written !== undefined && lastSeen - written < step) return;
     const pending = this.pendingTouches.get(agentId);
     if (pending === undefined || pending < lastSeen) this.pendingTouches.set(agentId, lastSeen);
   }
@@ -199,6 +218,7 @@ export class PostgresStore implements RegistryStore {
     const ids = [...this.pendingTouches.keys()];
     const times = ids.map((id) => this.pendingTouches.get(id) ?? 0);
     this.pendingTouches.clear();
+    ids.forEach((id, i) => this.writtenTouches.set(id, times[i] ?? 0));
     this.flushing = this.pool
       .query(
         `UPDATE registry_agents AS a SET last_seen = v.ls
@@ -210,7 +230,10 @@ export class PostgresStore implements RegistryStore {
         () => undefined,
         (error: unknown) => {
           // Keep them for the next flush unless newer times arrived meanwhile.
-          ids.forEach((id, i) => this.touch(id, times[i] ?? 0));
+          ids.forEach((id, i) => {
+            this.writtenTouches.delete(id);
+            this.touch(id, times[i] ?? 0);
+          });
           this.logger.warn({ err: error }, 'could not write heartbeat times; will retry');
         },
       )
@@ -222,6 +245,7 @@ export class PostgresStore implements RegistryStore {
 
   async deleteAgent(agentId: string): Promise<AgentRecord | undefined> {
     this.pendingTouches.delete(agentId);
+    this.writtenTouches.delete(agentId);
     try {
       const result = await this.pool.query<AgentRow>(
         `WITH d AS (DELETE FROM registry_agents WHERE agent_id = $1
