@@ -16,6 +16,8 @@ import type { StartedProcess } from '@mesh/testkit';
 export interface Target {
   readonly label: string;
   readonly url: string;
+  /** The registry's process (settled before each phase). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ async function ready(
   return {
     label,
     url,
+    pid: child.pid,
     async stop() {
       await child.stop();
       await cleanup();
