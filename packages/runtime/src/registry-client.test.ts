@@ -115,20 +115,30 @@ describe('registry client', () => {
   });
 });
 
+/**
+ * A registry serving the change feed (refusing the first `refusedWatches` with 404) and a consumer of `ping`
+ * whose heartbeats are a minute apart, so only the feed can bring it a new provider in time.
+ */
+async function feedConsumer(name: string, refusedWatches = 0) {
+  const registry = new FakeRegistry();
+  registry.watchEnabled = true;
+  registry.refuseWatches = refusedWatches;
+  const url = await registry.start();
+  cleanups.push(() => registry.stop());
+  const consumer = defineAgent({ name });
+  const deps = consumer.consumer({ ping: 'ping' });
+  const running = await consumer.start({
+    app: undefined,
+    mesh: { registryUrl: url, healthIntervalMs: 60_000 },
+    logger: silentLogger(),
+  });
+  cleanups.push(() => running.stop());
+  return { registry, url, deps, running };
+}
+
 describe('registry change feed', () => {
   it('re-POSTs on a topology event at once, without waiting for the heartbeat interval', async () => {
-    const registry = new FakeRegistry();
-    registry.watchEnabled = true;
-    const url = await registry.start();
-    cleanups.push(() => registry.stop());
-    const consumer = defineAgent({ name: 'feed-watcher' });
-    const deps = consumer.consumer({ ping: 'ping' });
-    const running = await consumer.start({
-      app: undefined,
-      mesh: { registryUrl: url, healthIntervalMs: 60_000 },
-      logger: silentLogger(),
-    });
-    cleanups.push(() => running.stop());
+    const { registry, url, deps, running } = await feedConsumer('feed-watcher');
     await waitFor(async () =>
       registry.requests.includes(`GET /watch/${running.agentId}`) ? true : undefined,
     );
@@ -140,20 +150,7 @@ describe('registry change feed', () => {
   });
 
   it('asks for the change feed again after a 404, which may only mean the agent was not known yet', async () => {
-    const registry = new FakeRegistry();
-    registry.watchEnabled = true;
-    registry.refuseWatches = 1;
-    const url = await registry.start();
-    cleanups.push(() => registry.stop());
-    const consumer = defineAgent({ name: 'feed-retrier' });
-    const deps = consumer.consumer({ ping: 'ping' });
-    // Heartbeats a minute apart: only the feed can bring the new provider in time.
-    const running = await consumer.start({
-      app: undefined,
-      mesh: { registryUrl: url, healthIntervalMs: 60_000 },
-      logger: silentLogger(),
-    });
-    cleanups.push(() => running.stop());
+    const { registry, url, deps, running } = await feedConsumer('feed-retrier', 1);
     await waitFor(async () => (registry.watching(running.agentId) ? true : undefined), { timeoutMs: 5000 });
     expect(registry.requests.filter((line) => line === `GET /watch/${running.agentId}`)).toHaveLength(2);
     await startAgent(providerAgent('after-refusal'), url);
