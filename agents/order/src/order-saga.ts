@@ -290,7 +290,8 @@ export class OrderSaga {
             const reservation = await this.ports
               .reserve(id, order.items, this.settings.reservationTtlSeconds, this.step(deadline, call))
               .catch((e: unknown) => {
-                // These codes mean the request never left this process: nothing can have been reserved.
+                // No provider was reachable for the last attempt: usually nothing was reserved. Should an earlier
+                // attempt that timed out have reserved after all, that reservation expires on its own (TTL).
                 if (isMeshError(e, 'CIRCUIT_OPEN') || isMeshError(e, 'DEPENDENCY_UNAVAILABLE')) {
                   reserveAttempted = false;
                 }
