@@ -12,5 +12,5 @@ export type { RegistryProcess, StartRegistryOptions } from './registry-process.j
 export { officialMeshBinary } from './official-mesh.js';
 export { cpuTicks, pidsNamed, settleProcesses } from './settle.js';
 export type { OfficialBinary } from './official-mesh.js';
-export { createTestDatabase } from './postgres-database.js';
+export { createTestDatabase, dropDatabase } from './postgres-database.js';
 export type { TestDatabase } from './postgres-database.js';

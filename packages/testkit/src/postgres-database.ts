@@ -5,7 +5,7 @@ export interface TestDatabase {
   /** Connection URL of the new, empty database. */
   readonly url: string;
   readonly name: string;
-  /** Drops the database (terminating its connections). */
+  /** Drops the database, once the connections still closing have closed (terminating any left after 5 s). */
   drop(): Promise<void>;
 }
 
@@ -28,10 +28,30 @@ export async function createTestDatabase(adminUrl: string, prefix = 'test'): Pro
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();
       try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await dropDatabase(client, name);
       } finally {
         await client.end();
       }
     },
   };
+}
+
+/**
+ * Drops `name` once its sessions have closed, terminating any left after `waitMs`.
+ *
+ * `pool.end()` resolves once it has asked its connections to close, not once they have. Forcing a drop while one
+ * is still closing makes the server terminate it, and that error reaches the ended pool as an `error` event no
+ * one listens to any more: an uncaught exception in the test process. Hence the bounded wait.
+ */
+export async function dropDatabase(admin: pg.Client, name: string, waitMs = 5_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    const sessions = await admin.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+      [name],
+    );
+    if ((sessions.rows[0]?.n ?? 0) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }

@@ -1,8 +1,10 @@
 import pg from 'pg';
+import { dropDatabase } from '@mesh/testkit';
 
 /**
  * Drops every database whose name starts with `prefix` (the ones a system started with
- * MESH_DATABASE_PREFIX created), disconnecting whoever still uses them. For test cleanup on a test server.
+ * MESH_DATABASE_PREFIX created), once their sessions have closed (disconnecting any left after 5 s). For test
+ * cleanup on a test server.
  */
 export async function dropDatabasesWithPrefix(adminUrl: string, prefix: string): Promise<string[]> {
   if (!/^[a-z_][a-z0-9_]+$/.test(prefix)) throw new Error(`refusing to drop databases by prefix ${prefix}`);
@@ -14,7 +16,7 @@ export async function dropDatabasesWithPrefix(adminUrl: string, prefix: string):
       [prefix],
     );
     const names = found.rows.map((row) => row.datname);
-    for (const name of names) await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    for (const name of names) await dropDatabase(client, name);
     return names;
   } finally {
     await client.end();
