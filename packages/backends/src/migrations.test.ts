@@ -1,4 +1,4 @@
-import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import { createTestDatabase, dropDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations, type Migration } from './migrations.js';
@@ -74,7 +74,7 @@ describe.skipIf(!postgresUrl)('ensureDatabase (real PostgreSQL)', () => {
       await pool.end();
       const admin = new pg.Client({ connectionString: postgresUrl });
       await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await dropDatabase(admin, name);
       await admin.end();
     }
   });
