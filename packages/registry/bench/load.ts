@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { PerformanceObserver } from 'node:perf_hooks';
 
 /** Latency and throughput of one load phase. */
 export interface LoadResult {
@@ -11,6 +12,8 @@ export interface LoadResult {
   readonly lagP99?: number;
   /** Failures by kind: an HTTP status (`410`) or a transport error code (`ECONNRESET`). */
   readonly failures: Readonly<Record<string, number>>;
+  /** The longest garbage-collection pause of the generator's own process during the run, in ms. */
+  readonly generatorGcMaxMs: number;
 }
 
 export interface LoadOptions {
@@ -24,9 +27,46 @@ export interface LoadOptions {
   readonly rate?: number;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+/** Samples in a typed buffer that doubles when full: recording one allocates nothing the collector must scan. */
+class Samples {
+  #values = new Float64Array(1 << 14);
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(value: number): void {
+    if (this.#length === this.#values.length) {
+      const bigger = new Float64Array(this.#values.length * 2);
+      bigger.set(this.#values);
+      this.#values = bigger;
+    }
+    this.#values[this.#length] = value;
+    this.#length += 1;
+  }
+
+  /** The p-th percentile, rounded to 0.01. */
+  percentile(p: number): number {
+    if (this.#length === 0) return 0;
+    const sorted = this.#values.slice(0, this.#length).sort();
+    return Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2));
+  }
+}
+
+/** Watches this process's garbage-collection pauses while a run lasts. */
+function watchGcPauses(): { stop(): number } {
+  let longest = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      observer.disconnect();
+      return Number(longest.toFixed(2));
+    },
+  };
 }
 
 /**
@@ -39,8 +79,9 @@ function percentile(sorted: Float64Array, p: number): number {
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
   const target = new URL(options.url);
-  const latencies: number[] = [];
-  const lags: number[] = [];
+  const latencies = new Samples();
+  const lags = new Samples();
+  const gc = watchGcPauses();
   let errors = 0;
   let sent = 0;
   const failures: Record<string, number> = {};
@@ -110,15 +151,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
   const elapsedS = (performance.now() - started) / 1000;
   agent.destroy();
-  const sorted = Float64Array.from(latencies).sort();
-  const sortedLags = Float64Array.from(lags).sort();
   return {
     requests: latencies.length,
     rps: latencies.length / elapsedS,
-    p50: Number(percentile(sorted, 50).toFixed(2)),
-    p99: Number(percentile(sorted, 99).toFixed(2)),
+    p50: latencies.percentile(50),
+    p99: latencies.percentile(99),
     errors,
-    ...(options.rate === undefined ? {} : { lagP99: Number(percentile(sortedLags, 99).toFixed(2)) }),
+    ...(options.rate === undefined ? {} : { lagP99: lags.percentile(99) }),
     failures,
+    generatorGcMaxMs: gc.stop(),
   };
 }
