@@ -1,9 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { sendJson, silentLogger, type Logger } from '@mesh/common';
-import { Mailbox, type ReceivedMessage } from './mailbox.js';
+import { Mailbox } from './mailbox.js';
 
 export interface SmtpSinkOptions {
   /** Messages kept for the HTTP API; older ones are dropped. */
@@ -23,8 +22,6 @@ export interface SmtpSink {
   }): Promise<{ smtpPort: number; httpPort: number; httpUrl: string }>;
   close(): Promise<void>;
 }
-
-const KEPT_HEADER = /^(x-|references$|in-reply-to$)/i;
 
 /**
  * A mail sink for local runs and tests: an SMTP server that accepts every message (with or without AUTH,
@@ -61,43 +58,19 @@ export function createSmtpSink(options: SmtpSinkOptions = {}): SmtpSink {
         const raw = Buffer.concat(chunks);
         const envelopeFrom = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address);
-        simpleParser(raw)
-          .then((parsed) => {
-            const headers: Record<string, string> = {};
-            for (const [name, value] of parsed.headers) {
-              if (KEPT_HEADER.test(name) && typeof value === 'string') headers[name] = value;
-            }
-            const stored = mailbox.add({
-              from: envelopeFrom,
-              to,
-              header_from: addressText(parsed.from),
-              subject: parsed.subject ?? '',
-              text: parsed.text ?? '',
-              html: typeof parsed.html === 'string' ? parsed.html : null,
-              message_id: parsed.messageId ?? null,
-              headers,
-              size: raw.length,
-              received_at: new Date().toISOString(),
-            });
-            logger.debug({ id: stored.id, to, subject: stored.subject }, 'mail received');
-            callback(null, `queued as ${stored.id}`);
-          })
-          .catch((error: unknown) => {
-            logger.warn({ err: error }, 'received mail could not be parsed');
-            callback(error instanceof Error ? error : new Error(String(error)));
-          });
+        const id = mailbox.add({ from: envelopeFrom, to, raw, received_at: new Date().toISOString() });
+        logger.debug({ id, to, size: raw.length }, 'mail received');
+        callback(null, `queued as ${id}`);
       });
     },
   });
   smtp.on('error', (error) => logger.warn({ err: error }, 'smtp connection error'));
 
   const http: Server = createServer((req, res) => {
-    try {
-      route(req, res, mailbox);
-    } catch (error: unknown) {
+    route(req, res, mailbox).catch((error: unknown) => {
       logger.error({ err: error }, 'smtp sink http request failed');
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
-    }
+    });
   });
 
   return {
@@ -132,7 +105,7 @@ export function createSmtpSink(options: SmtpSinkOptions = {}): SmtpSink {
   };
 }
 
-function route(req: IncomingMessage, res: ServerResponse, mailbox: Mailbox): void {
+async function route(req: IncomingMessage, res: ServerResponse, mailbox: Mailbox): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sink.invalid');
   const method = req.method ?? 'GET';
   req.resume();
@@ -142,8 +115,7 @@ function route(req: IncomingMessage, res: ServerResponse, mailbox: Mailbox): voi
   }
   if (url.pathname === '/messages' && method === 'GET') {
     const to = url.searchParams.get('to') ?? undefined;
-    const messages: ReceivedMessage[] = mailbox.list(to);
-    sendJson(res, 200, messages);
+    sendJson(res, 200, await mailbox.list(to));
     return;
   }
   if (url.pathname === '/messages' && method === 'DELETE') {
@@ -151,9 +123,4 @@ function route(req: IncomingMessage, res: ServerResponse, mailbox: Mailbox): voi
     return;
   }
   sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${method} ${url.pathname}` } });
-}
-
-function addressText(address: AddressObject | AddressObject[] | undefined): string | null {
-  if (address === undefined) return null;
-  return Array.isArray(address) ? address.map((entry) => entry.text).join(', ') : address.text;
 }
