@@ -16,7 +16,7 @@ import { callTool, resolveTool } from './mcp-call.js';
 import { RegistryClient, type AgentInfo } from './registry-client.js';
 import { ensureDatabases } from './local/databases.js';
 import { dockerAvailable, dockerUp, dockerDown } from './local/docker.js';
-import { stopMesh } from './local/down.js';
+import { stopMesh, stopWaves } from './local/down.js';
 import { formatStateTable, up } from './local/up.js';
 import { liveProcesses, meshHome, readState } from './local/state.js';
 
@@ -97,6 +97,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const registry = new RegistryClient(registryUrl);
   const env = { ...process.env, ...(values['env-file'] ? readEnvFile(values['env-file']) : {}) };
   const arch = () => loadArchitecture(archFile, archFile.replace(`${root}/`, ''));
+  /** Consumers before providers; everything at once when architecture.yml cannot be read. */
+  const waves = (): string[][] | undefined => {
+    try {
+      return stopWaves(arch().agents);
+    } catch {
+      return undefined;
+    }
+  };
   const localOptions = {
     root,
     home,
@@ -118,7 +126,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'down': {
       const state = readState(home);
       if (state?.mode === 'docker') return dockerDown({ root, log: print, env });
-      await stopMesh(home, { graceMs: config.MESH_STOP_GRACE, log: print });
+      await stopMesh(home, { graceMs: config.MESH_STOP_GRACE, waves: waves(), log: print });
       return 0;
     }
     case 'start':
@@ -127,6 +135,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'stop':
       await stopMesh(home, {
         graceMs: config.MESH_STOP_GRACE,
+        waves: waves(),
         log: print,
         ...(rest.length > 0 ? { names: rest } : {}),
       });

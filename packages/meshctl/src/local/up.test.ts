@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '@mesh/testkit';
 import { loadArchitecture } from '../architecture/load.js';
-import { stopMesh } from './down.js';
+import { stopMesh, stopWaves } from './down.js';
 import { isAlive, readState } from './state.js';
 import { portIsFree } from './ports.js';
 import { up } from './up.js';
@@ -78,8 +78,19 @@ describe('up (local processes)', () => {
     expect(second.status).toBe('already-running');
     expect(again[0]).toContain('already running');
 
-    const stopped = await stopMesh(home, { graceMs: 2000, log: () => undefined });
+    const stopLines: string[] = [];
+    const waves = stopWaves(arch.agents);
+    expect(waves).toEqual([['web-gateway'], ['shop-agent'], ['store-agent']]);
+    const stopped = await stopMesh(home, { graceMs: 2000, waves, log: (l) => stopLines.push(l) });
     expect(stopped.length).toBe(state.processes.length);
+    // Consumers stop while their providers still run; infrastructure after every agent.
+    const agentsInStopOrder = stopLines
+      .map((l) => l.split(' ')[0])
+      .filter((n) => n?.endsWith('-agent') || n === 'web-gateway');
+    expect([...new Set(agentsInStopOrder)]).toEqual(['web-gateway', 'shop-agent', 'store-agent']);
+    expect(stopLines.findIndex((l) => l.startsWith('fakedb'))).toBeGreaterThan(
+      stopLines.findLastIndex((l) => l.startsWith('store-agent')),
+    );
     expect(state.processes.some((p) => isAlive(p.pid))).toBe(false);
     expect(readState(home)).toBeUndefined();
   });
