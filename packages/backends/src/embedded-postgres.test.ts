@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 describe('startEmbeddedPostgres', () => {
-  it('initialises a data dir, accepts pg connections, and reuses the dir after a restart', async () => {
+  it('initialises a data dir, accepts pg connections, and reuses the dir after a restart (commits not waiting for the flush)', async () => {
     const parent = await mkdtemp(join(tmpdir(), 'mesh-embedded-pg-'));
     // mkdtemp makes a private (0700) directory; as root the server runs as another user who must get through.
     await chmod(parent, 0o755);
@@ -30,8 +30,11 @@ describe('startEmbeddedPostgres', () => {
         const again = new pg.Client({ connectionString: second.url });
         await again.connect();
         const result = await again.query<{ n: number }>('SELECT n FROM kept');
+        const commit = await again.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
         await again.end();
         expect(result.rows).toEqual([{ n: 42 }]);
+        // A development database: commits do not wait for their WAL flush.
+        expect(commit.rows[0]?.synchronous_commit).toBe('off');
       } finally {
         await second.stop();
       }
