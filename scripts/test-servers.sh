@@ -100,7 +100,9 @@ stop_servers() {
 
 case "${1:-}" in
   install) install_servers ;;
-  start) start_postgres; start_redis; start_rabbitmq; print_env ;;
+  # Only the export lines may reach stdout (callers eval it): the servers' own messages, such as
+  # pg_ctlcluster's "Removed stale pid file.", go to stderr.
+  start) { start_postgres; start_redis; start_rabbitmq; } >&2; print_env ;;
   env) print_env ;;
   stop) stop_servers ;;
   *) echo "usage: $0 install|start|env|stop" >&2; exit 2 ;;
