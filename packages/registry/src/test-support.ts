@@ -4,11 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { createRegistryServer } from './server.js';
 import type { CreateRegistryServerOptions, RegistryServer } from './server.js';
 
-/** The reference fixtures, read in place from the shared checkout beside the repository. */
-export const FIXTURES_DIR = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../../shared/reference/mcp-mesh/testdata',
-);
+/** The official registry's golden fixtures, kept with the package (testdata/mcp-mesh, MIT). */
+export const FIXTURES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../testdata/mcp-mesh');
 
 export function fixtureNames(): string[] {
   return readdirSync(FIXTURES_DIR).filter((name) => name.endsWith('.json'));
