@@ -1,9 +1,23 @@
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBody, postJson, startRegistry } from '../test-support.js';
 import type { RunningRegistry } from '../test-support.js';
+
+/** Sends the path byte for byte (fetch would resolve its dot segments before sending). */
+function rawRequest(url: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', path, headers: { 'content-type': 'application/json' } });
+    req.on('response', (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end('{}');
+  });
+}
 
 describe('/proxy/{host}:{port}/mcp', () => {
   let registry: RunningRegistry;
@@ -69,6 +83,29 @@ describe('/proxy/{host}:{port}/mcp', () => {
       expect(response.status, path).toBeLessThan(500);
     }
     expect(seen.length).toBe(before);
+  });
+
+  it.each([
+    ['../', '/mcp/../admin'],
+    ['%2e%2e', '/mcp/%2e%2e/admin'],
+    ['%2E%2E%2F', '/mcp/%2E%2E%2Fadmin'],
+    ['double-encoded %252e%252e', '/mcp/%252e%252e/admin'],
+    ['double-encoded %252E%252E%252F', '/mcp/%252E%252E%252Fadmin'],
+    ['a protocol-relative path', '//127.0.0.1:1/mcp'],
+  ])('refuses a %s traversal with a 403 naming the path, never reaching the agent', async (_label, path) => {
+    const before = seen.length;
+    const response = await rawRequest(registry.url, `/proxy/127.0.0.1:${agentPort}${path}`);
+    expect(response.status).toBe(403);
+    const body = JSON.parse(response.body) as { error: string; details: { code: string } };
+    expect(body.details.code).toBe('FORBIDDEN');
+    expect(body.error).toContain(path);
+    expect(seen.length).toBe(before);
+  });
+
+  it('forwards the resolved path when dot segments stay under /mcp', async () => {
+    const response = await rawRequest(registry.url, `/proxy/127.0.0.1:${agentPort}/mcp/session/..`);
+    expect(response.status).toBe(200);
+    expect(seen.at(-1)).toBe('POST /mcp/');
   });
 
   it('answers 502 when the registered agent is down', async () => {

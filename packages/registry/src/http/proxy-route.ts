@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import { MeshError } from '@mesh/common';
 import type { Handler } from './context.js';
+import { proxyTargetUrl } from './proxy-target.js';
 
 /** Headers passed through to the agent and back; nothing else (no cookies, no hop-by-hop headers). */
 const FORWARD_REQUEST = [
@@ -31,8 +32,8 @@ function pick(headers: IncomingHttpHeaders, names: readonly string[]): Record<st
 
 /**
  * `GET|POST /proxy/{host}:{port}/mcp…` (the official form): forwards to a registered agent's MCP
- * endpoint only. The target must equal a registered agent's endpoint and the path must be `/mcp` or
- * below it, so the registry can never be used to reach anything else on the network.
+ * endpoint only. The target must equal a registered agent's endpoint and the path, once resolved, must be
+ * `/mcp` or below it (see proxyTargetUrl), so the registry can never be used to reach anything else.
  */
 export const proxyToAgent: Handler = (req, res, ctx, target) => {
   const slash = target.indexOf('/');
@@ -42,13 +43,8 @@ export const proxyToAgent: Handler = (req, res, ctx, target) => {
     });
   }
   const hostPort = target.slice(0, slash);
-  const path = target.slice(slash);
-  if (!(path === '/mcp' || path.startsWith('/mcp/') || path.startsWith('/mcp?'))) {
-    throw new MeshError('FORBIDDEN', 'only an agent MCP endpoint (/mcp) can be proxied', {
-      data: { field: 'target' },
-    });
-  }
   const endpoint = `http://${hostPort}`;
+  const url = proxyTargetUrl(endpoint, target.slice(slash));
   let known = false;
   for (const state of ctx.registry.agentStates()) {
     if (state.record.endpoint === endpoint) {
@@ -59,7 +55,6 @@ export const proxyToAgent: Handler = (req, res, ctx, target) => {
   if (!known) {
     throw new MeshError('NOT_FOUND', `no registered agent at ${hostPort}`, { data: { field: 'target' } });
   }
-  const url = new URL(path, endpoint);
   return new Promise<void>((resolve) => {
     const upstream = request(
       url,
