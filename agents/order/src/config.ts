@@ -36,6 +36,13 @@ const schema = meshEnvSchema
         message: 'DATABASE_URL or DB_HOST is required: orders are persisted so a crash never loses one',
       });
     }
+    if (env.ORDER_PROCESSING_TIMEOUT <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ORDER_PROCESSING_TIMEOUT'],
+        message: 'must be more than 0 (every order would time out before its first step)',
+      });
+    }
     if (env.RESERVATION_TTL <= env.ORDER_PROCESSING_TIMEOUT) {
       ctx.addIssue({
         code: 'custom',
