@@ -95,15 +95,55 @@ describe('DependencyProxy', () => {
     expect(raw.calls).toHaveLength(1);
   });
 
-  it('sends a call again when the pooled connection it took was closed by the only provider', async () => {
-    // The second call reuses the first call's keep-alive connection, which the provider drops unanswered,
-    // as a server closing an idle connection does; the call is not idempotent, yet nothing ran, so it goes again.
+  it('sends an idempotent call again when the pooled connection it took was closed by the only provider', async () => {
+    // The second call reuses the first call's keep-alive connection, which the provider drops unanswered, as
+    // a server closing an idle connection does. The call is safe to repeat, so it goes again (not a retry).
     const raw = await provider((call, index) => (index === 1 ? 'reset' : ok(call, { n: index })));
-    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }], { retries: 0 });
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }], { idempotent: true, retries: 0 });
     await expect(thing.call({})).resolves.toEqual({ n: 0 });
     await expect(thing.call({})).resolves.toEqual({ n: 2 });
     expect(raw.calls).toHaveLength(3);
     expect(thing.available).toBe(true);
+  });
+
+  it('fails with CONNECTION_FAILED and an unknown outcome, without sending again, when a pooled connection drops an unsafe call', async () => {
+    // The same reset could be a provider dying after it ran the call: a call that is not safe to repeat is
+    // never sent twice.
+    const raw = await provider((call, index) => (index === 1 ? 'reset' : ok(call, { n: index })));
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }]);
+    await expect(thing.call({})).resolves.toEqual({ n: 0 });
+    const error = await thing.call({}).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(MeshError);
+    expect((error as MeshError).code).toBe('CONNECTION_FAILED');
+    expect((error as MeshError).data).toMatchObject({
+      provider: 'p1',
+      reusedConnection: true,
+      outcomeUnknown: true,
+    });
+    expect(raw.calls).toHaveLength(2);
+  });
+
+  it('never runs a non-idempotent call twice when its provider dies mid-call, not even on another replica', async () => {
+    let armed = false;
+    const script = (call: RawCall): RawReply => {
+      if (!armed) return ok(call, {});
+      armed = false;
+      return 'crash';
+    };
+    const replicas = [await provider(script), await provider(script)];
+    const thing = await consumerOf(
+      replicas.map((raw, index) => ({ id: `p${index}`, endpoint: raw.endpoint })),
+    );
+    // Warm a pooled connection to each replica, so the fatal call goes out on a reused one.
+    for (let i = 0; i < 50 && replicas.some((raw) => raw.calls.length === 0); i += 1) await thing.call({});
+    expect(replicas.every((raw) => raw.calls.length > 0)).toBe(true);
+    const before = replicas[0]!.calls.length + replicas[1]!.calls.length;
+    armed = true;
+    const error = await thing.call({ charge: 1 }).catch((caught: unknown) => caught);
+    const executions = replicas[0]!.calls.length + replicas[1]!.calls.length - before;
+    expect(executions).toBe(1);
+    expect((error as MeshError).code).toBe('CONNECTION_FAILED');
+    expect((error as MeshError).data).toMatchObject({ reusedConnection: true, outcomeUnknown: true });
   });
 
   it('retries a call with an idempotency key and sends the key downstream', async () => {

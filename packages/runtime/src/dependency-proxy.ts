@@ -16,6 +16,7 @@ import {
   isTransportFailure,
   neverReachedProvider,
   sleep,
+  unrepeatable,
 } from './resilience.js';
 
 /** Per-call options of a dependency call. */
@@ -67,7 +68,7 @@ export interface CallEnvironment {
 
 const NOTHING_TRIED: ReadonlySet<string> = new Set();
 const MAX_BACKOFF_MS = 2000;
-/** Resends after finding a pooled connection closed by the provider (each takes another pooled socket). */
+/** Resends of a safe call after a pooled connection dropped under it (each takes another pooled socket). */
 const MAX_STALE_RESENDS = 2;
 
 /** Calls one declared dependency: balancing, failover, retries where safe, breakers, deadline, trace. */
@@ -177,8 +178,8 @@ export class DependencyClient {
       if (options.idempotencyKey !== undefined) headers['x-mesh-idempotency-key'] = options.idempotencyKey;
       state.inFlight += 1;
       try {
-        const result = await state.breaker.execute(() =>
-          this.env.client.callTool({
+        const result = await state.breaker.execute(() => {
+          const sent = this.env.client.callTool({
             endpoint: state.endpoint,
             functionName: candidate.functionName,
             args,
@@ -186,8 +187,10 @@ export class DependencyClient {
             headers,
             signal,
             providerId: state.agentId,
-          }),
-        );
+          });
+          // Classified inside the breaker, so an unsafe call's dropped connection counts as a failure.
+          return safe ? sent : sent.catch(unrepeatable);
+        });
         span.end();
         return result;
       } catch (raw: unknown) {
@@ -195,7 +198,7 @@ export class DependencyClient {
         span.end(error);
         lastError = error;
         if (isStaleConnection(error) && staleResends < MAX_STALE_RESENDS && !signal?.aborted) {
-          // The request never reached the provider: send it again, to the same provider if need be.
+          // Only safe calls get here (see `unrepeatable`): send it again, to the same provider if need be.
           staleResends += 1;
           tried.delete(state.agentId);
           this.retried('stale_connection');
@@ -213,7 +216,8 @@ export class DependencyClient {
           }
           throw error;
         }
-        if (safe && isTransportFailure(error) && retries < maxRetries && budget.tryRetry()) {
+        const retryable = isTransportFailure(error) || isStaleConnection(error);
+        if (safe && retryable && retries < maxRetries && budget.tryRetry()) {
           retries += 1;
           mayRepeat = true;
           this.retried(error.code);

@@ -29,8 +29,9 @@ const IDLE_SOCKET_MS = 30_000;
 
 /**
  * The runtime's MCP client: `tools/call` over pooled keep-alive HTTP, no `initialize` (stateless, as mesh
- * agents call each other). Maps every failure to a MeshError whose data says whether the provider can have
- * run the call (`notProcessed`), so the caller knows when failing over is safe.
+ * agents call each other). Maps every failure to a MeshError whose data says whether the provider cannot
+ * have run the call (`notProcessed`: refused, draining), may have (`outcomeUnknown`), or dropped a reused
+ * connection (`staleConnection`, usually an idle close, so worth sending again when the call is safe).
  */
 export class McpHttpClient {
   private readonly httpAgent: http.Agent;
@@ -159,15 +160,18 @@ export class McpHttpClient {
 function transportError(error: Error, reusedSocket: boolean, request: ToolCallRequest): MeshError {
   const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
   const refused = code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND';
-  // A reset on a reused keep-alive socket is the server closing an idle connection: the request never ran.
+  // A reset on a reused keep-alive socket is most often the server closing an idle connection (the request
+  // never ran), but a provider that crashed mid-call looks exactly the same: only a refusal proves nothing ran.
   const staleSocket = reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
   return new MeshError('CONNECTION_FAILED', `${request.providerId} (${request.endpoint}): ${error.message}`, {
     cause: error,
     data: {
       provider: request.providerId,
       errno: code,
-      notProcessed: refused || staleSocket,
+      notProcessed: refused,
       staleConnection: staleSocket,
+      reusedConnection: reusedSocket,
+      outcomeUnknown: !refused,
     },
   });
 }

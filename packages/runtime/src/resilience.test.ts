@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { MeshError } from '@mesh/common';
-import { RetryBudget, fullJitterDelay, isTransportFailure, neverReachedProvider } from './resilience.js';
+import {
+  RetryBudget,
+  fullJitterDelay,
+  isStaleConnection,
+  isTransportFailure,
+  neverReachedProvider,
+  unrepeatable,
+} from './resilience.js';
 
 describe('fullJitterDelay', () => {
   it('stays within zero and the capped exponential ceiling', () => {
@@ -45,5 +52,28 @@ describe('failure classification', () => {
     expect(
       neverReachedProvider(new MeshError('CONNECTION_FAILED', 'x', { data: { notProcessed: false } })),
     ).toBe(false);
+  });
+
+  it('turns a dropped pooled connection of an unsafe call into a counted failure with an unknown outcome', () => {
+    const stale = new MeshError('CONNECTION_FAILED', 'p1: socket hang up', {
+      data: { provider: 'p1', staleConnection: true, notProcessed: false },
+    });
+    let thrown: unknown;
+    try {
+      unrepeatable(stale);
+    } catch (error: unknown) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(MeshError);
+    expect((thrown as MeshError).code).toBe('CONNECTION_FAILED');
+    expect((thrown as MeshError).data).toMatchObject({ provider: 'p1', outcomeUnknown: true });
+    expect(isStaleConnection(thrown)).toBe(false);
+    expect(neverReachedProvider(thrown)).toBe(false);
+    expect(isTransportFailure(thrown)).toBe(true);
+  });
+
+  it('rethrows any other failure of an unsafe call unchanged', () => {
+    const timeout = new MeshError('TIMEOUT', 't');
+    expect(() => unrepeatable(timeout)).toThrow(timeout);
   });
 });

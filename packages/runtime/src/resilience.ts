@@ -31,11 +31,24 @@ export function neverReachedProvider(error: unknown): boolean {
 }
 
 /**
- * A reused keep-alive connection the provider had already closed: the request never reached it and the
- * provider is fine, so the call goes again on a fresh connection (no ejection, no breaker failure).
+ * A reused keep-alive connection dropped under the call. Usually the provider had closed it as idle and is
+ * fine, so a call that is safe to repeat goes again on a fresh connection (no ejection, no breaker failure).
+ * A provider crashing mid-call looks the same, so an unsafe call must not: see `unrepeatable`.
  */
 export function isStaleConnection(error: unknown): boolean {
   return error instanceof MeshError && error.data?.['staleConnection'] === true;
+}
+
+/**
+ * For a call that is not safe to repeat: a stale-connection failure becomes a plain CONNECTION_FAILED whose
+ * outcome is unknown (the provider may have run it), so it is neither sent again nor ignored by the breaker.
+ */
+export function unrepeatable(error: unknown): never {
+  if (!(error instanceof MeshError) || !isStaleConnection(error)) throw error;
+  throw new MeshError('CONNECTION_FAILED', `${error.message} (the call may have run; not sent again)`, {
+    cause: error,
+    data: { ...error.data, staleConnection: false, outcomeUnknown: true },
+  });
 }
 
 /** A connection refused or reset: the provider is ejected for a short time. */

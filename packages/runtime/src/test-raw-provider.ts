@@ -6,7 +6,11 @@ export interface RawCall {
   body: { id: number; params: { name: string; arguments: Record<string, unknown> } };
 }
 
-export type RawReply = { status: number; body: unknown } | 'hang' | 'reset';
+/**
+ * `hang`: never answer; `reset`: drop this connection unanswered; `crash`: as a process dying mid-call, stop
+ * listening and drop every connection (the call has been counted, so it ran).
+ */
+export type RawReply = { status: number; body: unknown } | 'hang' | 'reset' | 'crash';
 
 /** A hand-scripted MCP provider for tests: each call's reply comes from `script`. */
 export class RawProvider {
@@ -30,6 +34,11 @@ export class RawProvider {
         if (reply === 'hang') return;
         if (reply === 'reset') {
           req.socket.destroy();
+          return;
+        }
+        if (reply === 'crash') {
+          this.server?.close();
+          this.server?.closeAllConnections();
           return;
         }
         const payload = JSON.stringify(reply.body);
