@@ -1,6 +1,8 @@
 /** Public API of @mesh/testkit (test-only helpers). */
 export { realServerUrl } from './real-servers.js';
 export type { RealServer } from './real-servers.js';
+export { skipOrFailInCi } from './skip-or-fail.js';
+export type { MissingPrerequisite } from './skip-or-fail.js';
 export { freePort } from './ports.js';
 export { waitFor, waitForHttp } from './wait-for.js';
 export type { WaitOptions } from './wait-for.js';

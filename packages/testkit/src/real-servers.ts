@@ -1,3 +1,5 @@
+import { skipOrFailInCi } from './skip-or-fail.js';
+
 /**
  * The real servers integration tests run against. `scripts/test-servers.sh start` prints these.
  * In CI (`CI=true`) a missing URL is a failure, never a silent skip; elsewhere the test skips with a reason.
@@ -10,8 +12,6 @@ const ENV_NAMES: Readonly<Record<RealServer, string>> = {
   rabbitmq: 'MESH_TEST_RABBITMQ_URL',
 };
 
-const warned = new Set<RealServer>();
-
 /**
  * The URL of a real server for tests, or undefined (outside CI) so the caller can `describe.skipIf`.
  * Throws in CI when the URL is missing.
@@ -20,14 +20,9 @@ export function realServerUrl(server: RealServer, env: NodeJS.ProcessEnv = proce
   const name = ENV_NAMES[server];
   const value = env[name];
   if (value !== undefined && value !== '') return value;
-  if (env['CI'] === 'true') {
-    throw new Error(`${name} is not set: CI must start a real ${server} (scripts/test-servers.sh start)`);
-  }
-  if (!warned.has(server)) {
-    warned.add(server);
-    process.stderr.write(
-      `skipping ${server} tests: ${name} is not set (run scripts/test-servers.sh start)\n`,
-    );
-  }
+  skipOrFailInCi(
+    { tests: `${server} tests`, reason: `${name} is not set`, fix: 'run scripts/test-servers.sh start' },
+    env,
+  );
   return undefined;
 }
