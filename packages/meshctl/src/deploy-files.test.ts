@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { skipOrFailInCi } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadArchitecture } from './architecture/load.js';
@@ -15,12 +16,19 @@ function has(command: string, args: string[]): boolean {
 }
 const dockerCompose = has('docker-compose', ['version']);
 const promtool = has('promtool', ['--version']);
+// Missing validators fail CI (it installs them) and skip, saying why, elsewhere.
 if (!dockerCompose)
-  process.stderr.write(
-    'skipping compose validation: docker-compose is not installed (apt-get install docker-compose)\n',
-  );
+  skipOrFailInCi({
+    tests: 'compose validation',
+    reason: 'docker-compose is not installed',
+    fix: 'apt-get install docker-compose',
+  });
 if (!promtool)
-  process.stderr.write('skipping promtool check: promtool is not installed (apt-get install prometheus)\n');
+  skipOrFailInCi({
+    tests: 'the promtool check',
+    reason: 'promtool is not installed',
+    fix: 'apt-get install prometheus',
+  });
 
 const LAYERS = [
   'docker-compose.microservices.yml',

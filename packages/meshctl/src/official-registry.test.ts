@@ -6,10 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, officialMeshBinary, startProcess, stopAllProcesses, waitForHttp } from '@mesh/testkit';
 
+// Missing, this throws in CI and skips (saying why) elsewhere.
 const binary = officialMeshBinary('mcp-mesh-registry');
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
-if (binary === undefined)
-  process.stderr.write('skipping official registry tests: @mcpmesh/cli-linux-x64 is not installed\n');
 
 function meshctl(registryUrl: string, ...args: string[]) {
   const run = spawnSync(process.execPath, [cli, ...args, '--registry-url', registryUrl, '--root', tmpdir()], {

@@ -16,6 +16,7 @@ import type { RunningAgent } from '../index.js';
 import { healthyAgentIds, startEchoProvider } from './test-harness.js';
 import type { ProviderProcess } from './test-harness.js';
 
+// Missing, this throws in CI and skips (saying why) elsewhere.
 const binary = officialMeshBinary('mcp-mesh-registry');
 
 describe.skipIf(!binary)('interop with the official mcp-mesh-registry', { timeout: 30_000 }, () => {
