@@ -107,3 +107,61 @@ describe.skipIf(!postgresUrl)('database-agent processes (real PostgreSQL)', () =
     for (const replica of replicas) expect(await replica.process.stop()).toBe(0);
   });
 });
+
+describe.skipIf(!postgresUrl)('database-agent process with DEMO_DATA=false (real PostgreSQL)', () => {
+  const databaseName = `business_${randomBytes(5).toString('hex')}`;
+  let agent: { process: StartedProcess; url: string };
+  let admin: pg.Client;
+
+  beforeAll(async () => {
+    if (!existsSync(main)) throw new Error(`${main} is missing: build @mesh/agent-database first`);
+    admin = new pg.Client({ connectionString: postgresUrl });
+    await admin.connect();
+    const serverUrl = new URL(postgresUrl!);
+    serverUrl.pathname = '';
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = {
+      DATABASE_URL: serverUrl.toString(),
+      DB_NAME: databaseName,
+      DEMO_DATA: 'false',
+      MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${await freePort()}`,
+      MCP_MESH_HTTP_PORT: String(port),
+      MCP_MESH_LOG_LEVEL: 'ERROR',
+    };
+    agent = { process: startNode(main, [], { env }), url: `http://127.0.0.1:${port}` };
+    // /health answers once the database is created, migrated and (when asked for) seeded.
+    await waitForHttp(`${agent.url}/health`, { timeoutMs: 30_000, status: 200 }).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${agent.process.output()}`);
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopAllProcesses();
+    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    await admin?.end();
+  }, 30_000);
+
+  it('creates and migrates business_db but seeds no demo users or stock', async () => {
+    const client = new pg.Client({ connectionString: postgresUrl!.replace(/\/[^/]*$/, `/${databaseName}`) });
+    await client.connect();
+    try {
+      const counts = await client.query<{ users: string; skus: string; migrations: string; seeds: string }>(
+        `SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM stock) AS skus,
+                (SELECT count(*) FROM mesh_schema_migrations WHERE migration_set = 'database-agent') AS migrations,
+                (SELECT count(*) FROM mesh_schema_migrations WHERE migration_set = 'database-agent-demo-data') AS seeds`,
+      );
+      expect(counts.rows[0]).toMatchObject({ users: '0', skus: '0', seeds: '0' });
+      expect(Number(counts.rows[0]?.migrations)).toBeGreaterThan(0);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('answers NOT_FOUND for a demo user', async () => {
+    const error = await callTool(agent.url, 'data_query', { op: 'user.get', user_id: 'user-5' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(JSON.parse((error as Error).message)).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+});
