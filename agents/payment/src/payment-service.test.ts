@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeshError } from '@mesh/common';
@@ -57,6 +58,8 @@ describe.each(stores)('payment service with the %s store', (_name, makeFactory, 
   let base: string;
   let factory: StoreFactory;
   let order = 0;
+  /** What reached the sandbox, in order: method, path and the Idempotency-Key header of each request. */
+  const received: Array<{ method: string; path: string; idempotencyKey: string | undefined }> = [];
 
   const nextOrder = (): string => `order-${Date.now().toString(36)}-${(order += 1)}`;
 
@@ -82,6 +85,14 @@ describe.each(stores)('payment service with the %s store', (_name, makeFactory, 
   beforeAll(async () => {
     if (skip) return;
     sandbox = createPaymentSandbox({ apiKey: KEY, hangMs: 3000 });
+    sandbox.server.prependListener('request', (req: IncomingMessage) => {
+      const key = req.headers['idempotency-key'];
+      received.push({
+        method: req.method ?? '',
+        path: new URL(req.url ?? '/', 'http://sandbox').pathname,
+        idempotencyKey: Array.isArray(key) ? key.join(',') : key,
+      });
+    });
     base = (await sandbox.listen(0, '127.0.0.1')).url;
     factory = await makeFactory();
   });
@@ -135,6 +146,36 @@ describe.each(stores)('payment service with the %s store', (_name, makeFactory, 
     expect(charges).toHaveLength(1);
     expect(charges[0]?.id).toBe(recovered.payment_id);
   });
+
+  it.skipIf(skip)(
+    'sends the order id as the Idempotency-Key of every charge attempt, and refund-<order id> for its refund',
+    async () => {
+      const orderId = nextOrder();
+      const real = factory.open();
+      const crashing: PaymentStore = {
+        begin: (p) => real.begin(p),
+        get: (id) => real.get(id),
+        complete: async () => {
+          throw new Error('process died before recording the outcome');
+        },
+        markRefunded: (...args) => real.markRefunded(...args),
+        void: (id) => real.void(id),
+      };
+      const input = { order_id: orderId, user_id: 'user-8', amount: 25 };
+      const from = received.length;
+      await expect(service({ store: crashing }).process(input)).rejects.toThrow(/process died/);
+      await service().process(input);
+      await service().refund(orderId, undefined);
+      expect(received.slice(from)).toEqual([
+        { method: 'POST', path: '/v1/charges', idempotencyKey: orderId },
+        { method: 'POST', path: '/v1/charges', idempotencyKey: orderId },
+        { method: 'POST', path: '/v1/refunds', idempotencyKey: `refund-${orderId}` },
+      ]);
+      const charges = await chargesAt(orderId);
+      expect(charges).toHaveLength(1);
+      expect(charges[0]).toMatchObject({ amount: 2500, amount_refunded: 2500 });
+    },
+  );
 
   it.skipIf(skip)(
     'charges once when the gateway charged but its answer was lost, and the call is retried',
