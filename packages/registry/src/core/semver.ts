@@ -11,7 +11,8 @@ function remember<T>(cache: Map<string, T>, key: string, value: T): T {
 }
 
 /** The official registry's version grammar: an optional `v`, one to three numbers, prerelease, build. */
-const VERSION = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+const VERSION =
+  /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /**
  * Parses a provider version as the official registry does: "2", "1.5" and "v1.2.3" are 2.0.0, 1.5.0 and 1.2.3;
