@@ -4,6 +4,7 @@ import { silentLogger, newTraceContext } from '@mesh/common';
 import { MeshError, defineAgent } from './index.js';
 import type { DependencySpec, MeshConfig, RunningAgent } from './index.js';
 import { FakeRegistry } from './test-fake-registry.js';
+import { scrape, sampleValue } from './test-metrics.js';
 import { RawProvider, ok, toolError } from './test-raw-provider.js';
 import type { RawReply, RawCall } from './test-raw-provider.js';
 
@@ -19,7 +20,8 @@ async function provider(script: (call: RawCall, index: number) => RawReply): Pro
   return raw;
 }
 
-async function consumerOf(
+/** A consumer-only agent of `thing` (served by `providers`), and the running agent for its /metrics. */
+async function consumerAgentOf(
   providers: { id: string; endpoint: string }[],
   spec: Omit<DependencySpec, 'capability'> = {},
   mesh: Partial<MeshConfig> = {},
@@ -38,7 +40,11 @@ async function consumerOf(
     await running.stop();
     await registry.stop();
   });
-  return deps.thing;
+  return { thing: deps.thing, running };
+}
+
+async function consumerOf(...args: Parameters<typeof consumerAgentOf>) {
+  return (await consumerAgentOf(...args)).thing;
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -67,6 +73,22 @@ describe('DependencyProxy', () => {
     ]);
     for (let i = 0; i < 10; i += 1) await expect(thing.call({ i })).resolves.toEqual({ from: 'live' });
     expect(live.calls).toHaveLength(10);
+  });
+
+  it('skips a provider that refused a connection on the calls after, instead of failing over each time', async () => {
+    const live = await provider((call) => ok(call, { from: 'live' }));
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const { thing, running } = await consumerAgentOf([
+      { id: 'dead', endpoint: dead },
+      { id: 'live', endpoint: live.endpoint },
+    ]);
+    for (let i = 0; i < 20; i += 1) await expect(thing.call({ i })).resolves.toEqual({ from: 'live' });
+    // At most the first call met the dead endpoint; it was ejected from then on.
+    const failovers = sampleValue(await scrape(running.url), 'mesh_dependency_retries_total', {
+      reason: 'failover',
+    });
+    expect(failovers).toBeLessThanOrEqual(1);
+    expect(live.calls).toHaveLength(20);
   });
 
   it('rethrows a remote business error with the same code and never retries it', async () => {
@@ -152,6 +174,25 @@ describe('DependencyProxy', () => {
     await expect(thing.call({}, { idempotencyKey: 'order-1' })).resolves.toEqual({ done: true });
     expect(raw.calls).toHaveLength(2);
     expect(raw.calls[1]!.headers['x-mesh-idempotency-key']).toBe('order-1');
+  });
+
+  it('keeps retries of an always-failing idempotent provider within the retry budget', async () => {
+    const raw = await provider(() => ({ status: 500, body: 'down' }));
+    const { thing, running } = await consumerAgentOf(
+      [{ id: 'p1', endpoint: raw.endpoint }],
+      { idempotent: true, retries: 5 },
+      { retryDelayMs: 1, circuitBreakerThreshold: 1000 },
+    );
+    const calls = 20;
+    for (let i = 0; i < calls; i += 1) expect(await codeOf(thing.call({ i }))).toBe('REMOTE_ERROR');
+    // The budget: retries stay under 10 per window plus 20% of calls (100 without it: 5 per call).
+    const retries = raw.calls.length - calls;
+    expect(retries).toBeLessThanOrEqual(10 + 0.2 * calls);
+    expect(retries).toBeGreaterThanOrEqual(10);
+    const counted = sampleValue(await scrape(running.url), 'mesh_dependency_retries_total', {
+      reason: 'REMOTE_ERROR',
+    });
+    expect(counted).toBe(retries);
   });
 
   it('fails with TIMEOUT when the provider does not answer within the timeout', async () => {
