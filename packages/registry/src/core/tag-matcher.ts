@@ -27,9 +27,10 @@ export function compileTags(specs: readonly TagSpec[]): CompiledTags {
       if (spec.length > 0) anyOf.push([...spec]);
       continue;
     }
+    if (spec === '' || spec === '+' || spec === '-') continue;
     if (spec.startsWith('+')) preferred.push(spec.slice(1));
     else if (spec.startsWith('-')) excluded.push(spec.slice(1));
-    else if (spec !== '') required.push(spec);
+    else required.push(spec);
   }
   return { required, preferred, excluded, anyOf };
 }
@@ -37,7 +38,8 @@ export function compileTags(specs: readonly TagSpec[]): CompiledTags {
 /**
  * Scores a provider's tags against a dependency's: -1 when it does not qualify (a required tag missing,
  * an excluded tag present, no alternative of an OR group present), otherwise the preference score.
- * In an OR group a plain alternative counts as a required match; a `+alt` alternative scores as preferred.
+ * In an OR group a plain alternative counts as a required match and a `+alt` one scores as preferred; a `-alt`
+ * is never a match and, as in the official registry, disqualifies a provider that carries it.
  */
 export function matchTags(providerTags: readonly string[], wanted: CompiledTags): number {
   let score = 0;
@@ -49,10 +51,14 @@ export function matchTags(providerTags: readonly string[], wanted: CompiledTags)
   for (const group of wanted.anyOf) {
     let best = -1;
     for (const alternative of group) {
+      if (alternative.startsWith('-')) {
+        const excluded = alternative.slice(1);
+        if (excluded !== '' && providerTags.includes(excluded)) return -1;
+        continue;
+      }
       const preferred = alternative.startsWith('+');
-      const tag = preferred || alternative.startsWith('-') ? alternative.slice(1) : alternative;
-      if (alternative.startsWith('-')) continue;
-      if (providerTags.includes(tag))
+      const tag = preferred ? alternative.slice(1) : alternative;
+      if (tag !== '' && providerTags.includes(tag))
         best = Math.max(best, preferred ? PREFERRED_TAG_SCORE : REQUIRED_TAG_SCORE);
     }
     if (best < 0) return -1;
