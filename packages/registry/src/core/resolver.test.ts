@@ -144,6 +144,24 @@ describe('resolveDependency', () => {
     });
   });
 
+  it('lists as providers only the replicas that satisfy the dependency tags and version themselves', () => {
+    const index = indexOf(
+      provider('inv-a', { capability: 'stock', tags: ['eu'] }, { name: 'inventory', port: 1 }),
+      provider('inv-b', { capability: 'stock', tags: ['eu'] }, { name: 'inventory', port: 2 }),
+      provider('inv-c', { capability: 'stock', tags: ['us'] }, { name: 'inventory', port: 3 }),
+      provider('inv-d', { capability: 'stock', tags: ['eu', 'legacy'] }, { name: 'inventory', port: 4 }),
+      provider(
+        'inv-e',
+        { capability: 'stock', tags: ['eu'], version: '0.9.0' },
+        { name: 'inventory', port: 5 },
+      ),
+    );
+    const entry = resolveDependency(dep('stock', ['eu', '-legacy'], '>=1.0.0'), index);
+    expect(entry.status).toBe('available');
+    if (entry.status !== 'available') return;
+    expect(entry.providers.map((p) => p.agent_id)).toEqual(['inv-a', 'inv-b']);
+  });
+
   it('stops offering an agent once it is removed from the index', () => {
     const a = provider('a', { capability: 'x' });
     const index = indexOf(a, provider('b', { capability: 'x' }));

@@ -35,22 +35,24 @@ function providerRef(entry: ProviderEntry): ProviderRef {
 /**
  * Resolves one dependency against the healthy providers of its capability. Matching is exact on
  * capability, then semver on the tool version, then tags; `providers` lists the winner's replicas
- * (same agent name, agent version and function) so a runtime can spread calls across them.
+ * (same agent name, agent version and function) that satisfy the dependency themselves, so a runtime can
+ * spread calls across them without reaching one whose tags or version the dependency rules out.
  */
 export function resolveDependency(dep: DependencySpec, index: CapabilityIndex): ResolvedEntry {
-  const candidates = index.candidates(dep.capability);
   const tags = compileTags(dep.tags);
+  const qualified: ProviderEntry[] = [];
   let best: Scored | undefined;
-  for (const entry of candidates) {
+  for (const entry of index.candidates(dep.capability)) {
     if (!satisfiesVersion(entry.tool.version, dep.version)) continue;
     const score = matchTags(entry.tool.tags, tags);
     if (score < 0) continue;
+    qualified.push(entry);
     const scored = { entry, score };
     if (best === undefined || better(scored, best)) best = scored;
   }
   if (best === undefined) return { capability: dep.capability, status: 'unresolved' };
   const winner = best.entry;
-  const replicas = candidates
+  const replicas = qualified
     .filter(
       (entry) =>
         entry.agentId !== winner.agentId &&
