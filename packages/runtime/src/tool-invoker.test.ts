@@ -4,12 +4,11 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MeshError, createLogger, formatTraceparent, newTraceContext, silentLogger } from '@mesh/common';
 import { defineAgent, z } from './index.js';
-import type { RunningAgent } from './index.js';
 import { RuntimeMetrics } from './metrics.js';
-import { FakeRegistry } from './test-fake-registry.js';
 import { callTool } from './test-mcp-call.js';
-import { RawProvider, ok } from './test-raw-provider.js';
+import { ok } from './test-raw-provider.js';
 import type { RawCall, RawReply } from './test-raw-provider.js';
+import { startRelayAgent } from './test-relay-agent.js';
 import { ToolInvoker } from './tool-invoker.js';
 import { normalizeTool } from './tool-registry.js';
 import { Tracing } from './tracing.js';
@@ -20,31 +19,10 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-/** A started agent whose `relay` tool calls `thing` (served by a raw provider) and returns its answer. */
 async function relayAgent(script: (call: RawCall) => RawReply) {
-  const raw = new RawProvider(script);
-  await raw.start();
-  const registry = new FakeRegistry();
-  const registryUrl = await registry.start();
-  registry.addStatic('p1', 'thing', raw.endpoint);
-  const agent = defineAgent({ name: 'relay' });
-  agent.tool({
-    name: 'relay',
-    input: z.object({}),
-    dependencies: { thing: 'thing' },
-    handler: (_input, ctx) => ctx.deps.thing.call({}),
-  });
-  const running: RunningAgent = await agent.start({
-    app: undefined,
-    mesh: { registryUrl, healthIntervalMs: 60_000 },
-    logger: silentLogger(),
-  });
-  cleanups.push(async () => {
-    await running.stop();
-    await registry.stop();
-    await raw.stop();
-  });
-  return { raw, running };
+  const relay = await startRelayAgent(script);
+  cleanups.push(() => relay.stop());
+  return relay;
 }
 
 describe('tool context', () => {
