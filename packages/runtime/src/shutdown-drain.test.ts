@@ -2,8 +2,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
-import { defineAgent } from './index.js';
+import { waitFor } from '@mesh/testkit';
+import { defineAgent, z } from './index.js';
 import { FakeRegistry } from './test-fake-registry.js';
+import { callTool, gate } from './test-mcp-call.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -58,5 +60,49 @@ describe('graceful stop', () => {
     await expect(call).resolves.toEqual({ slow: true });
     await stopping;
     expect(stopped).toBe(true);
+  });
+
+  it('deregisters before the drain ends, while a slow tool call is still in flight', async () => {
+    const registry = new FakeRegistry();
+    const registryUrl = await registry.start();
+    cleanups.push(() => registry.stop());
+    const held = gate();
+    let started = false;
+    let finished = false;
+    const agent = defineAgent({ name: 'leaving' });
+    agent.tool({
+      name: 'slow_tool',
+      input: z.object({}),
+      handler: async () => {
+        started = true;
+        await held.opened;
+        finished = true;
+        return { finished };
+      },
+    });
+    const running = await agent.start({
+      app: undefined,
+      mesh: { registryUrl, healthIntervalMs: 60_000 },
+      logger: silentLogger(),
+    });
+    cleanups.push(async () => {
+      held.open();
+      await running.stop();
+    });
+    const call = callTool(running.url, 'slow_tool');
+    await waitFor(async () => (started ? true : undefined));
+    let stopped = false;
+    const stopping = running.stop().then(() => (stopped = true));
+    const deregistration = `DELETE /agents/${running.agentId}`;
+    await waitFor(async () => (registry.requests.includes(deregistration) ? true : undefined), {
+      timeoutMs: 5000,
+      description: 'deregistration',
+    });
+    expect(registry.agents.has(running.agentId)).toBe(false);
+    expect(finished).toBe(false);
+    expect(stopped).toBe(false);
+    held.open();
+    expect((await call).result?.structuredContent).toEqual({ finished: true });
+    await stopping;
   });
 });
