@@ -75,6 +75,23 @@ describe('registry client', () => {
     await expect(deps.ping.call({})).resolves.toEqual({ from: 'late' });
   });
 
+  it('re-POSTs after HEAD answers 410 when the registry forgot the agent while staying up', async () => {
+    const registry = new FakeRegistry();
+    const url = await registry.start();
+    cleanups.push(() => registry.stop());
+    const running = await startAgent(providerAgent('forgotten'), url);
+    const head = `HEAD /heartbeat/${running.agentId}`;
+    await waitFor(async () => (registry.requests.includes(head) ? true : undefined));
+    registry.forget(running.agentId);
+    const from = registry.requests.length;
+    await waitFor(async () => (registry.agents.has(running.agentId) ? true : undefined), { timeoutMs: 3000 });
+    const after = registry.requests.slice(from);
+    const gone = after.indexOf(head);
+    expect(gone).toBeGreaterThanOrEqual(0);
+    expect(registry.responses[from + gone]).toBe(410);
+    expect(after.slice(gone + 1)).toContain('POST /heartbeat');
+  });
+
   it('keeps calling with the last topology while the registry is down and re-registers when it returns', async () => {
     const registry = new FakeRegistry();
     const url = await registry.start();

@@ -17,6 +17,8 @@ interface Registration {
 export class FakeRegistry {
   readonly agents = new Map<string, Registration>();
   readonly requests: string[] = [];
+  /** The status answered to each of `requests` (same index) once the answer is sent; 0 until then. */
+  readonly responses: number[] = [];
   private readonly stale = new Set<string>();
   private readonly statics: {
     agent_id: string;
@@ -54,6 +56,11 @@ export class FakeRegistry {
     this.changed();
   }
 
+  /** Forgets one agent while staying up (its next HEAD gets 410). */
+  forget(agentId: string): void {
+    this.agents.delete(agentId);
+  }
+
   /** Forgets every agent, as a restarted in-memory registry would. */
   forgetAll(): void {
     this.agents.clear();
@@ -80,7 +87,9 @@ export class FakeRegistry {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    this.requests.push(`${req.method} ${req.url}`);
+    const index = this.requests.push(`${req.method} ${req.url}`) - 1;
+    this.responses[index] = 0;
+    res.on('finish', () => (this.responses[index] = res.statusCode));
     const watch = /^\/watch\/(.+)$/.exec(req.url ?? '');
     if (req.method === 'GET' && watch && this.watchEnabled) {
       const id = decodeURIComponent(watch[1]!);
