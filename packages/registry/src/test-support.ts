@@ -53,7 +53,8 @@ export function agentBody(
     capability: string;
     version?: string;
     tags?: readonly string[];
-    dependencies?: readonly Record<string, unknown>[];
+    /** Specs (objects), or arrays of specs for an OR of them. */
+    dependencies?: readonly unknown[];
   }[],
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
