@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { createLogger } from '@mesh/common';
 import type { Logger } from '@mesh/common';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import type { MeshConfig } from './config.js';
 import { newAgentId } from './config.js';
@@ -38,6 +39,7 @@ export interface RuntimeStartOptions {
   logger?: Logger;
   healthCheck?: () => Promise<boolean> | boolean;
   metrics?: readonly Registry[];
+  tracerProvider?: TracerProvider;
 }
 
 const HEALTH_CHECK_TIMEOUT_MS = 5000;
@@ -86,7 +88,9 @@ export class AgentRuntime {
           this.logger.info({ provider: state.agentId }, 'circuit breaker closed');
       });
     });
-    const tracing = new Tracing(this.config.otlpEndpoint !== undefined);
+    const tracing = options.tracerProvider
+      ? new Tracing(true, options.tracerProvider)
+      : new Tracing(this.config.otlpEndpoint !== undefined);
     const firstTopology = new Promise<void>((resolve) => (this.resolveFirstTopology = resolve));
     const env: CallEnvironment = {
       agentId: this.agentId,
@@ -147,7 +151,7 @@ export class AgentRuntime {
   }
 
   async start(): Promise<void> {
-    if (this.config.otlpEndpoint)
+    if (this.config.otlpEndpoint && !this.options.tracerProvider)
       this.traceExport = await setupOtlpExport(this.config.otlpEndpoint, this.declaration.name);
     this.server = createHttpServer({
       agentName: this.declaration.name,

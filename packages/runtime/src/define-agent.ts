@@ -1,5 +1,6 @@
 import { MeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
+import type { TracerProvider } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { AgentRuntime } from './agent-runtime.js';
@@ -40,6 +41,11 @@ export interface StartOptions<App> {
   healthCheck?: () => Promise<boolean> | boolean;
   /** The agent's own prom-client registries, served at /metrics after the runtime's (no default metrics in them). */
   metrics?: readonly Registry[];
+  /**
+   * Records spans with this OpenTelemetry provider (an app that sets up its own SDK, or a test's in-memory
+   * exporter) instead of the OTLP export that `OTEL_EXPORTER_OTLP_ENDPOINT` sets up.
+   */
+  tracerProvider?: TracerProvider;
 }
 
 /** A started agent (tests use it directly; `runAgent` wraps it with signal handling). */
@@ -200,6 +206,7 @@ class DeclaredAgent<App> implements Agent<App> {
     if (options.logger) startOptions.logger = options.logger;
     if (options.healthCheck) startOptions.healthCheck = options.healthCheck;
     if (options.metrics) startOptions.metrics = options.metrics;
+    if (options.tracerProvider) startOptions.tracerProvider = options.tracerProvider;
     const runtime = new AgentRuntime(
       {
         name: this.name,

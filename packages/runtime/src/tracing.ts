@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
-import type { Span, Tracer } from '@opentelemetry/api';
+import type { Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import { randomFillSync } from 'node:crypto';
 import type { TraceContext } from '@mesh/common';
 
@@ -36,13 +36,15 @@ export function childTrace(parent: TraceContext | undefined): TraceContext {
 /**
  * Spans for tool calls (server) and dependency calls (client). Trace ids always propagate (W3C
  * traceparent); OpenTelemetry spans are recorded only when an exporter is set up, so the hot path stays
- * allocation-light otherwise.
+ * allocation-light otherwise: without one, trace and span ids are made here and no OpenTelemetry object
+ * is created per call.
  */
 export class Tracing {
   private readonly tracer: Tracer | undefined;
 
-  constructor(enabled: boolean) {
-    this.tracer = enabled ? trace.getTracer('@mesh/runtime') : undefined;
+  /** `provider`: where spans go when enabled (default: the global one that OTLP export registers). */
+  constructor(enabled: boolean, provider: TracerProvider = trace) {
+    this.tracer = enabled ? provider.getTracer('@mesh/runtime') : undefined;
   }
 
   start(
