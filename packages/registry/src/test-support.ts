@@ -53,8 +53,7 @@ export function agentBody(
     capability: string;
     version?: string;
     tags?: readonly string[];
-    /** Specs (objects), or arrays of specs for an OR of them. */
-    dependencies?: readonly unknown[];
+    dependencies?: readonly Record<string, unknown>[];
   }[],
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {

@@ -1,11 +1,5 @@
 import type { AgentState } from './agent-state.js';
-import type { DependenciesResolved, DependencySpec, ResolvedEntry } from './types.js';
-
-/** The spec a listing shows for a dependency: for an OR of specs, the first of the resolved capability. */
-function shownSpec(dep: DependencySpec, entry: ResolvedEntry | undefined): DependencySpec {
-  if (dep.orElse === undefined || entry === undefined || entry.status !== 'available') return dep;
-  return [dep, ...dep.orElse].find((spec) => spec.capability === entry.capability) ?? dep;
-}
+import type { DependenciesResolved } from './types.js';
 
 /** The part of an `AgentInfo` that only changes with topology; cached as JSON text per agent. */
 function stableInfo(state: AgentState, resolved: DependenciesResolved): Record<string, unknown> {
@@ -15,10 +9,9 @@ function stableInfo(state: AgentState, resolved: DependenciesResolved): Record<s
   const resolutions: Record<string, unknown>[] = [];
   for (const tool of record.tools) {
     const entries = resolved[tool.function_name] ?? [];
-    tool.dependencies.forEach((declared, i) => {
+    tool.dependencies.forEach((dep, i) => {
       total += 1;
       const entry = entries[i];
-      const dep = shownSpec(declared, entry);
       const flatTags = dep.tags.flatMap((tag) => (typeof tag === 'string' ? [tag] : tag));
       if (entry !== undefined && entry.status === 'available' && 'agent_id' in entry) {
         resolvedCount += 1;

@@ -43,14 +43,9 @@ export function newAgentState(record: AgentRecord): AgentState {
   };
 }
 
-/** The distinct capabilities a record depends on (every spec of an OR of specs included). */
+/** The distinct capabilities a record depends on. */
 export function distinctDepCaps(record: AgentRecord): string[] {
   const caps = new Set<string>();
-  for (const tool of record.tools) {
-    for (const dep of tool.dependencies) {
-      caps.add(dep.capability);
-      for (const alternative of dep.orElse ?? []) caps.add(alternative.capability);
-    }
-  }
+  for (const tool of record.tools) for (const dep of tool.dependencies) caps.add(dep.capability);
   return [...caps];
 }

@@ -167,27 +167,6 @@ describe('Registry HEAD relevance', () => {
     expect(await registry.headHeartbeat('consumer')).toBe(200);
   });
 
-  it('answers 202 when a provider appears for a later spec of an OR of specs, and resolves to it', async () => {
-    const flexible = parseRegistration({
-      agent_id: 'flexible',
-      tools: [
-        {
-          function_name: 'report',
-          capability: 'report',
-          dependencies: [[{ capability: 'warehouse' }, { capability: 'archive' }]],
-        },
-      ],
-    }).registration;
-    await registry.heartbeat(flexible);
-    expect(await registry.headHeartbeat('flexible')).toBe(200);
-    await registry.heartbeat(registration('archive-1', 'archive'));
-    expect(await registry.headHeartbeat('flexible')).toBe(202);
-    const { resolvedJson } = await registry.heartbeat(flexible);
-    expect(JSON.parse(resolvedJson)).toMatchObject({
-      report: [{ agent_id: 'archive-1', capability: 'archive', status: 'available' }],
-    });
-  });
-
   it('signals watchers only for relevant changes', async () => {
     const versions: number[] = [];
     registry.watch('consumer', (version) => versions.push(version));

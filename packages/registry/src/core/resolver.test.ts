@@ -162,24 +162,6 @@ describe('resolveDependency', () => {
     expect(entry.providers.map((p) => p.agent_id)).toEqual(['inv-a', 'inv-b']);
   });
 
-  it('resolves an OR of specs to the first spec that resolves, in declared order', () => {
-    const index = indexOf(
-      provider('gpt', { capability: 'llm', tags: ['gpt'] }),
-      provider('local', { capability: 'local_llm' }),
-    );
-    const or = (...specs: DependencySpec[]): DependencySpec => ({ ...specs[0]!, orElse: specs.slice(1) });
-    expect(winner(index, or(dep('llm', ['claude']), dep('llm', ['gpt']), dep('local_llm')))).toBe('gpt');
-    expect(winner(index, or(dep('local_llm'), dep('llm', ['gpt'])))).toBe('local');
-    const fallback = resolveDependency(or(dep('llm', ['claude']), dep('local_llm')), index);
-    expect(fallback).toMatchObject({ agent_id: 'local', capability: 'local_llm', status: 'available' });
-  });
-
-  it('answers an OR of specs that all fail with a placeholder naming the first spec', () => {
-    const index = indexOf(provider('gpt', { capability: 'llm', tags: ['gpt'] }));
-    const spec = { ...dep('llm', ['claude']), orElse: [dep('other')] };
-    expect(resolveDependency(spec, index)).toEqual({ capability: 'llm', status: 'unresolved' });
-  });
-
   it('stops offering an agent once it is removed from the index', () => {
     const a = provider('a', { capability: 'x' });
     const index = indexOf(a, provider('b', { capability: 'x' }));

@@ -33,12 +33,12 @@ function providerRef(entry: ProviderEntry): ProviderRef {
 }
 
 /**
- * Resolves one spec against the healthy providers of its capability. Matching is exact on capability, then
- * semver on the tool version, then tags; `providers` lists the winner's replicas (same agent name, agent
- * version and function) that satisfy the spec themselves, so a runtime can spread calls across them without
- * reaching one whose tags or version the spec rules out.
+ * Resolves one dependency against the healthy providers of its capability. Matching is exact on
+ * capability, then semver on the tool version, then tags; `providers` lists the winner's replicas
+ * (same agent name, agent version and function) that satisfy the dependency themselves, so a runtime can
+ * spread calls across them without reaching one whose tags or version the dependency rules out.
  */
-function resolveSpec(dep: DependencySpec, index: CapabilityIndex): ResolvedEntry {
+export function resolveDependency(dep: DependencySpec, index: CapabilityIndex): ResolvedEntry {
   const tags = compileTags(dep.tags);
   const qualified: ProviderEntry[] = [];
   let best: Scored | undefined;
@@ -70,20 +70,6 @@ function resolveSpec(dep: DependencySpec, index: CapabilityIndex): ResolvedEntry
     ...(winner.tool.kwargs === undefined ? {} : { kwargs: winner.tool.kwargs }),
     providers: [providerRef(winner), ...replicas.map(providerRef)],
   };
-}
-
-/**
- * Resolves one declared dependency. An OR of specs resolves as the official registry does it: each spec in
- * order, the first that resolves wins; when none does, the placeholder names the first spec's capability.
- */
-export function resolveDependency(dep: DependencySpec, index: CapabilityIndex): ResolvedEntry {
-  const first = resolveSpec(dep, index);
-  if (first.status === 'available' || dep.orElse === undefined) return first;
-  for (const alternative of dep.orElse) {
-    const resolved = resolveSpec(alternative, index);
-    if (resolved.status === 'available') return resolved;
-  }
-  return first;
 }
 
 /**

@@ -7,11 +7,6 @@ export interface DependencySpec {
   readonly tags: readonly TagSpec[];
   readonly version: string;
   readonly namespace: string;
-  /**
-   * The further specs of an OR of specs (`[specA, specB]` in a tool's `dependencies`), tried in order
-   * after this one: the first that resolves wins.
-   */
-  readonly orElse?: readonly DependencySpec[];
 }
 
 /** A tool (function) an agent registers; `capability` is what others resolve against. */

@@ -54,19 +54,10 @@ describe('parseRegistration', () => {
       'tools[0].dependencies[0].tags[0][1]',
     ],
     [
-      'an empty OR of dependency specs',
-      { agent_id: 'a', tools: [{ ...tool, dependencies: [[]] }] },
+      // The official registry answers 400 too: its request schema allows only spec objects here.
+      'an array of dependency specs',
+      { agent_id: 'a', tools: [{ ...tool, dependencies: [[{ capability: 'x' }, { capability: 'y' }]] }] },
       'tools[0].dependencies[0]',
-    ],
-    [
-      'a nested OR of dependency specs',
-      { agent_id: 'a', tools: [{ ...tool, dependencies: [[{ capability: 'x' }, [{ capability: 'y' }]]] }] },
-      'tools[0].dependencies[0][1]',
-    ],
-    [
-      'a spec without capability inside an OR of specs',
-      { agent_id: 'a', tools: [{ ...tool, dependencies: [[{ capability: 'x' }, { tags: [] }]] }] },
-      'tools[0].dependencies[0][1].capability',
     ],
     ['a port out of range', { agent_id: 'a', http_port: 70000, tools: [tool] }, 'http_port'],
     ['a string port', { agent_id: 'a', http_port: '80', tools: [tool] }, 'http_port'],
@@ -86,37 +77,6 @@ describe('parseRegistration', () => {
       tools: [{ ...tool, dependencies: [{ capability: 'x', tags: ['db', '+fast', '-old', ['py', 'ts']] }] }],
     });
     expect(registration.tools[0]!.dependencies[0]!.tags).toEqual(['db', '+fast', '-old', ['py', 'ts']]);
-  });
-
-  it('accepts an array of specs as an OR of them, kept as the first spec with the rest to try after it', () => {
-    const { registration } = parseRegistration({
-      agent_id: 'a',
-      tools: [
-        {
-          ...tool,
-          dependencies: [
-            [
-              { capability: 'llm', tags: ['claude'], version: '>=2' },
-              { capability: 'llm', tags: ['gpt'] },
-              'fallback_llm',
-            ],
-            [{ capability: 'single' }],
-          ],
-        },
-      ],
-    });
-    const [or, single] = registration.tools[0]!.dependencies;
-    expect(or).toEqual({
-      capability: 'llm',
-      tags: ['claude'],
-      version: '>=2',
-      namespace: 'default',
-      orElse: [
-        { capability: 'llm', tags: ['gpt'], version: '', namespace: 'default' },
-        { capability: 'fallback_llm', tags: [], version: '', namespace: 'default' },
-      ],
-    });
-    expect(single).toEqual({ capability: 'single', tags: [], version: '', namespace: 'default' });
   });
 
   it('truncates an over-long description with a warning instead of failing', () => {

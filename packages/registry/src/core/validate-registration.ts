@@ -80,7 +80,7 @@ function tagSpecs(items: readonly unknown[], path: string): TagSpec[] {
   });
 }
 
-function singleSpec(value: unknown, path: string): DependencySpec {
+function dependency(value: unknown, path: string): DependencySpec {
   if (typeof value === 'string' && value.length > 0) {
     return { capability: value, tags: [], version: '', namespace: 'default' };
   }
@@ -92,22 +92,6 @@ function singleSpec(value: unknown, path: string): DependencySpec {
     version: text(value, 'version', prefix, ''),
     namespace: text(value, 'namespace', prefix, 'default'),
   };
-}
-
-/**
- * One entry of a tool's `dependencies`: a spec, or (as the official registry accepts) an array of specs that
- * is an OR of them, kept as the first spec with the rest as `orElse`.
- */
-function dependency(value: unknown, path: string): DependencySpec {
-  if (!Array.isArray(value)) return singleSpec(value, path);
-  if (value.length === 0) throw invalidField(path, 'an OR of dependency specs needs at least one spec');
-  if (value.length > MAX_DEPENDENCIES) throw invalidField(path, `more than ${MAX_DEPENDENCIES} items`);
-  const specs = value.map((item: unknown, i) => {
-    if (Array.isArray(item)) throw invalidField(`${path}[${i}]`, 'an OR of dependency specs cannot nest');
-    return singleSpec(item, `${path}[${i}]`);
-  });
-  const [first, ...rest] = specs;
-  return rest.length === 0 ? first! : { ...first!, orElse: rest };
 }
 
 function tool(value: unknown, path: string): ToolRecord {

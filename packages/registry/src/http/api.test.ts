@@ -50,35 +50,6 @@ describe('registry HTTP API', () => {
     expect(Date.parse(orders!['last_seen'] as string)).not.toBeNaN();
   });
 
-  it('accepts an OR of dependency specs and lists the spec that resolved', async () => {
-    await postJson(`${registry.url}/heartbeat`, agentBody('local-1', [{ capability: 'local_llm' }]));
-    const response = await postJson(
-      `${registry.url}/heartbeat`,
-      agentBody('chat-1', [
-        {
-          capability: 'chat',
-          dependencies: [
-            [
-              { capability: 'llm', tags: ['claude'] },
-              { capability: 'local_llm', tags: [] },
-            ],
-          ],
-        },
-      ]),
-    );
-    expect(response.status).toBe(200);
-    expect(response.body['dependencies_resolved']).toMatchObject({
-      chat: [{ agent_id: 'local-1', capability: 'local_llm', status: 'available' }],
-    });
-    const body = (await (await fetch(`${registry.url}/agents`)).json()) as {
-      agents: { id: string; dependency_resolutions: unknown[] }[];
-    };
-    const chat = body.agents.find((agent) => agent.id === 'chat-1');
-    expect(chat?.dependency_resolutions).toEqual([
-      expect.objectContaining({ capability: 'local_llm', provider_agent_id: 'local-1', status: 'available' }),
-    ]);
-  });
-
   it('unregisters with 204, idempotently, and logs the event', async () => {
     await postJson(`${registry.url}/heartbeat`, agentBody('gone', [{ capability: 'x' }]));
     expect((await fetch(`${registry.url}/agents/gone`, { method: 'DELETE' })).status).toBe(204);
