@@ -5,6 +5,8 @@ export interface StartedProcess {
   readonly child: ChildProcess;
   /** Everything the process printed so far (stdout and stderr interleaved), for failure messages. */
   output(): string;
+  /** What the process printed on stdout alone, in whole lines (for checking a log format line by line). */
+  stdout(): string;
   /** Resolves with the exit code (or signal name) once the process has exited. */
   readonly exited: Promise<number | string>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
@@ -37,11 +39,20 @@ export function startProcess(
   const pid = child.pid;
   const maxChars = options.maxOutputChars ?? 200_000;
   let output = '';
+  let stdout = '';
   const append = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
     if (output.length > maxChars) output = output.slice(output.length - maxChars);
   };
-  child.stdout?.on('data', append);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    append(chunk);
+    stdout += chunk.toString('utf8');
+    if (stdout.length > maxChars) {
+      // Trimmed at a line start, so a line-by-line check never sees half a line.
+      const cut = stdout.indexOf('\n', stdout.length - maxChars);
+      stdout = cut < 0 ? stdout.slice(stdout.length - maxChars) : stdout.slice(cut + 1);
+    }
+  });
   child.stderr?.on('data', append);
   const exited = new Promise<number | string>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
@@ -50,6 +61,7 @@ export function startProcess(
     pid,
     child,
     output: () => output,
+    stdout: () => stdout,
     exited,
     async stop(graceMs = 5000) {
       if (child.exitCode === null && child.signalCode === null) {
