@@ -7,7 +7,7 @@ import { agentBody, postJson } from './test-support.js';
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../dist/main.js');
 
 describe('node dist/main.js', { timeout: 30_000 }, () => {
-  it('serves, then on SIGTERM ends watch streams, stops and exits 0', async () => {
+  it('serves with only JSON lines on stdout, then on SIGTERM ends watch streams, stops and exits 0', async () => {
     const port = await freePort();
     const child = startNode(MAIN, [], {
       env: {
@@ -28,11 +28,18 @@ describe('node dist/main.js', { timeout: 30_000 }, () => {
       let ended = false;
       for (let i = 0; i < 10 && !ended; i += 1) ended = (await reader.read()).done;
       expect(ended).toBe(true);
+      // Every line on stdout is a JSON log record: a stray plain-text line would break log shipping.
       const lines = child
-        .output()
+        .stdout()
         .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { msg: string });
+        .filter((line) => line.trim() !== '')
+        .map((line) => {
+          try {
+            return JSON.parse(line) as { msg: string };
+          } catch {
+            throw new Error(`stdout line is not JSON: ${line}`);
+          }
+        });
       expect(lines.map((line) => line.msg)).toEqual(
         expect.arrayContaining(['registry listening', 'shutting down', 'registry stopped']),
       );
