@@ -1,3 +1,4 @@
+import { validateEach } from '@mesh/common';
 import { defineAgent, z } from '@mesh/runtime';
 import type { AnalyticsService } from './analytics-service.js';
 
@@ -14,6 +15,16 @@ export const agent = defineAgent<AnalyticsServices>({
     'Records order events in batches and reports orders per minute, revenue, failure and compensation rates.',
 });
 
+const orderEvent = z.object({
+  type: z.string().min(1).max(100),
+  order_id: z.string().min(1).max(200),
+  amount: z.number().nonnegative().optional(),
+  occurred_at: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** Most events one `analytics_record_events` call takes. */
+export const MAX_EVENTS_PER_CALL = 1000;
+
 agent.tool({
   name: 'analytics_record_event',
   capability: 'analytics_record_event',
@@ -22,14 +33,32 @@ agent.tool({
   description:
     'Record an order event (type such as order_completed, order_failed, order_compensated; amount in major units). Buffered and written in batches; duplicates are ignored.',
   idempotent: true,
-  input: z.object({
-    type: z.string().min(1).max(100),
-    order_id: z.string().min(1).max(200),
-    amount: z.number().nonnegative().optional(),
-    occurred_at: z.iso.datetime({ offset: true }).optional(),
-  }),
+  input: orderEvent,
   output: z.object({ accepted: z.literal(true), duplicate: z.boolean() }),
   handler: (input, ctx) => ctx.app.analytics.record(input),
+});
+
+agent.tool({
+  name: 'analytics_record_events',
+  capability: 'analytics_record_events',
+  version: '1.0.0',
+  tags: ['analytics', 'metrics', 'batch'],
+  description:
+    `Record up to ${MAX_EVENTS_PER_CALL} order events in one call (each as analytics_record_event takes it). ` +
+    'Each event is checked on its own: an invalid one is listed in rejected and the others are recorded.',
+  idempotent: true,
+  input: z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_CALL) }),
+  output: z.object({
+    accepted: z.number().int(),
+    duplicates: z.number().int(),
+    rejected: z.array(z.object({ index: z.number().int(), error: z.string() })),
+  }),
+  handler: (input, ctx) => {
+    const { valid, rejected } = validateEach(orderEvent, input.events);
+    let duplicates = 0;
+    for (const { value } of valid) if (ctx.app.analytics.record(value).duplicate) duplicates += 1;
+    return { accepted: valid.length, duplicates, rejected };
+  },
 });
 
 agent.tool({

@@ -72,7 +72,7 @@ describe.skipIf(!postgresUrl)(
       await database?.drop();
     });
 
-    it('records events, reports them before any flush, and writes them on SIGTERM before exiting', async () => {
+    it('records events one by one and in a batch, reports them before any flush, and writes them on SIGTERM before exiting', async () => {
       for (const [type, orderId, amount] of [
         ['order_completed', 'w-1', 19.99],
         ['order_completed', 'w-2', 5.01],
@@ -85,13 +85,24 @@ describe.skipIf(!postgresUrl)(
         });
         expect(recorded.structuredContent).toEqual({ accepted: true, duplicate: false });
       }
+      const batch = await callTool(agentUrl, 'analytics_record_events', {
+        events: [
+          { type: 'orders.completed', order_id: 'w-4', amount: 10 },
+          { type: 'orders.completed', order_id: 'w-1', amount: 19.99 },
+          { type: 'orders.completed', amount: 1 },
+        ],
+      });
+      expect(batch.structuredContent).toMatchObject({ accepted: 2, duplicates: 1 });
+      expect(batch.structuredContent?.['rejected']).toEqual([
+        { index: 2, error: expect.stringMatching(/^order_id: /) as unknown },
+      ]);
       const report = await callTool(agentUrl, 'analytics_report', { window_minutes: 10 });
       expect(report.structuredContent).toMatchObject({
-        completed: 2,
+        completed: 3,
         failed: 1,
-        revenue: 25,
-        unflushed: 3,
-        failure_rate: 0.3333,
+        revenue: 35,
+        unflushed: 4,
+        failure_rate: 0.25,
       });
       expect(await agent.stop()).toBe(0);
       const client = new pg.Client({ connectionString: database.url });
@@ -100,7 +111,7 @@ describe.skipIf(!postgresUrl)(
         'SELECT order_id FROM order_events ORDER BY order_id',
       );
       await client.end();
-      expect(rows.rows.map((row) => row.order_id)).toEqual(['w-1', 'w-2', 'w-3']);
+      expect(rows.rows.map((row) => row.order_id)).toEqual(['w-1', 'w-2', 'w-3', 'w-4']);
     });
   },
 );

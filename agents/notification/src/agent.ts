@@ -1,5 +1,6 @@
+import { validateEach } from '@mesh/common';
 import { defineAgent, z } from '@mesh/runtime';
-import type { NotificationService } from './notification-service.js';
+import type { NotificationReceipt, NotificationService } from './notification-service.js';
 
 /** What main.ts builds for the handlers. */
 export interface NotificationServices {
@@ -28,20 +29,54 @@ function remainingMs(deadline: number): number {
   return Math.max(0, deadline - Date.now() - 100);
 }
 
+const email = z.object({
+  to: z.email(),
+  subject: z.string().min(1).max(500),
+  body: z.string().max(100_000),
+  order_id: z.string().min(1).max(200).optional(),
+});
+
+/** Most messages one `notification_send_emails` call takes. */
+export const MAX_EMAILS_PER_CALL = 200;
+
 agent.tool({
   name: 'notification_send_email',
   capability: 'notification_send_email',
   version: '1.0.0',
   tags: ['notification', 'email'],
   description: 'Send an email. Always accepted; delivered tells whether it went out within the short budget.',
-  input: z.object({
-    to: z.email(),
-    subject: z.string().min(1).max(500),
-    body: z.string().max(100_000),
-    order_id: z.string().min(1).max(200).optional(),
-  }),
+  input: email,
   output: receipt,
   handler: (input, ctx) => ctx.app.notifications.sendEmail(input, remainingMs(ctx.deadline), ctx.logger),
+});
+
+agent.tool({
+  name: 'notification_send_emails',
+  capability: 'notification_send_emails',
+  version: '1.0.0',
+  tags: ['notification', 'email', 'batch'],
+  description:
+    `Send up to ${MAX_EMAILS_PER_CALL} emails in one call, each as notification_send_email takes it; ` +
+    'receipts come back in the same order. An invalid message gets accepted: false with the reason, ' +
+    'the others are sent.',
+  input: z.object({ messages: z.array(z.unknown()).min(1).max(MAX_EMAILS_PER_CALL) }),
+  output: z.object({
+    receipts: z.array(z.union([receipt, z.object({ accepted: z.literal(false), error: z.string() })])),
+  }),
+  handler: async (input, ctx) => {
+    const { valid, rejected } = validateEach(email, input.messages);
+    const waitMs = remainingMs(ctx.deadline);
+    const receipts: ({ accepted: false; error: string } | NotificationReceipt)[] = new Array(
+      input.messages.length,
+    );
+    for (const { index, error } of rejected) receipts[index] = { accepted: false, error };
+    await Promise.all(
+      valid.map(async ({ index, value }) => {
+        receipts[index] = await ctx.app.notifications.sendEmail(value, waitMs, ctx.logger);
+      }),
+    );
+    return { receipts };
+  },
 });
 
 agent.tool({

@@ -87,6 +87,49 @@ describe(
       expect(messages[0]).toMatchObject({ to: ['user-12@example.com'], subject: 'Order wire-1 confirmed' });
     });
 
+    it('sends a batch of emails in one call and refuses only the invalid message in it', async () => {
+      const before = ((await (await fetch(inbox)).json()) as unknown[]).length;
+      const result = await callTool(agentUrl, 'notification_send_emails', {
+        messages: [
+          { to: 'user-20@example.com', subject: 'Order batch-1 confirmed', body: 'One', order_id: 'batch-1' },
+          { to: 'not-an-address', subject: 'Order batch-2 confirmed', body: 'Two' },
+          {
+            to: 'user-21@example.com',
+            subject: 'Order batch-3 confirmed',
+            body: 'Three',
+            order_id: 'batch-3',
+          },
+        ],
+      });
+      expect(result.isError).toBeFalsy();
+      const receipts = result.structuredContent?.['receipts'] as Array<Record<string, unknown>>;
+      expect(receipts).toHaveLength(3);
+      expect(receipts[0]).toMatchObject({ accepted: true, delivered: true });
+      expect(receipts[1]).toMatchObject({ accepted: false });
+      expect(String(receipts[1]?.['error'])).toMatch(/^to: /);
+      expect(receipts[2]).toMatchObject({ accepted: true, delivered: true });
+      const subjects = await waitFor(async () => {
+        const list = (await (await fetch(inbox)).json()) as Array<{ subject: string }>;
+        return list.length >= before + 2
+          ? list
+              .slice(before)
+              .map((m) => m.subject)
+              .sort()
+          : undefined;
+      });
+      expect(subjects).toEqual(['Order batch-1 confirmed', 'Order batch-3 confirmed']);
+    });
+
+    it('refuses an empty or oversized batch with JSON-RPC invalid params', async () => {
+      await expect(callTool(agentUrl, 'notification_send_emails', { messages: [] })).rejects.toThrow(
+        /-32602/,
+      );
+      const tooMany = Array.from({ length: 201 }, () => ({ to: 'a@example.com', subject: 's', body: 'b' }));
+      await expect(callTool(agentUrl, 'notification_send_emails', { messages: tooMany })).rejects.toThrow(
+        /-32602/,
+      );
+    });
+
     it('accepts an SMS with no provider configured and says it was not sent', async () => {
       const result = await callTool(agentUrl, 'notification_send_sms', { to: '+15550100', body: 'hello' });
       expect(result.structuredContent).toMatchObject({ accepted: true, delivered: false, disabled: true });

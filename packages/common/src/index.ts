@@ -2,7 +2,8 @@
 export { MeshError, isMeshError, toMeshError } from './mesh-error.js';
 export type { MeshErrorCode, MeshErrorOptions } from './mesh-error.js';
 export { httpStatusForCode } from './http-status.js';
-export { validateInput } from './validate-input.js';
+export { validateEach, validateInput } from './validate-input.js';
+export type { RejectedItem } from './validate-input.js';
 export { readBody, readJsonBody, sendJson, sendError } from './http-json.js';
 export type { ErrorBody, ReadJsonOptions } from './http-json.js';
 export { createLogger, silentLogger, parseLogLevel } from './logger.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isMeshError } from './mesh-error.js';
-import { validateInput } from './validate-input.js';
+import { validateEach, validateInput } from './validate-input.js';
 
 const schema = z.object({
   name: z.string().min(3),
@@ -41,5 +41,26 @@ describe('validateInput', () => {
     const error = caught(() => validateInput(schema, 'not an object'));
     expect(isMeshError(error, 'VALIDATION_FAILED')).toBe(true);
     expect((error as Error).message).toMatch(/^\(input\): /);
+  });
+});
+
+describe('validateEach', () => {
+  it('keeps valid items with their positions and reports each invalid one by index when a batch is mixed', () => {
+    const result = validateEach(schema, [
+      { name: 'abc', items: [] },
+      { name: 'x', items: [] },
+      'not an object',
+      { name: 'defg', items: [{ quantity: 2 }], limit: 5 },
+    ]);
+    expect(result.valid).toEqual([
+      { index: 0, value: { name: 'abc', items: [], limit: 20 } },
+      { index: 3, value: { name: 'defg', items: [{ quantity: 2 }], limit: 5 } },
+    ]);
+    expect(result.rejected.map((item) => item.index)).toEqual([1, 2]);
+    expect(result.rejected[0]?.error).toContain('name:');
+  });
+
+  it('returns nothing rejected when every item is valid', () => {
+    expect(validateEach(schema, [{ name: 'abc', items: [] }]).rejected).toEqual([]);
   });
 });

@@ -17,3 +17,30 @@ export function validateInput<T extends z.ZodType>(schema: T, input: unknown): z
     },
   );
 }
+
+/** One item of a batch that failed validation, by its position in the batch. */
+export interface RejectedItem {
+  index: number;
+  error: string;
+}
+
+/**
+ * Validates every item of a batch on its own, so one bad item is reported (with the same message
+ * `validateInput` gives) instead of failing the others. `valid` keeps each item's position.
+ */
+export function validateEach<T extends z.ZodType>(
+  schema: T,
+  items: readonly unknown[],
+): { valid: { index: number; value: z.output<T> }[]; rejected: RejectedItem[] } {
+  const valid: { index: number; value: z.output<T> }[] = [];
+  const rejected: RejectedItem[] = [];
+  items.forEach((item, index) => {
+    try {
+      valid.push({ index, value: validateInput(schema, item) });
+    } catch (error: unknown) {
+      if (!(error instanceof MeshError)) throw error;
+      rejected.push({ index, error: error.message });
+    }
+  });
+  return { valid, rejected };
+}
