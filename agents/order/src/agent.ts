@@ -13,7 +13,9 @@ const required = { version: '>=1.0.0', required: true } as const;
 /**
  * The saga's dependencies. Safe-to-repeat calls (reads, per-order idempotent reserve/commit/release/charge/
  * refund) are retried by the runtime with jittered backoff; each provider sits behind a circuit breaker.
- * Notifications and analytics are optional: the order never waits for them to exist.
+ * Notifications and analytics are optional: the order never waits for them to exist. Their batch tools
+ * (`notification_send_emails`, `analytics_record_events`) carry many orders per call; the single-item tools
+ * are the fallback when a provider offers only those.
  */
 export const orderDependencies = {
   user: { capability: 'user_get', ...required, timeoutMs: 3_000, retries: 3, idempotent: true },
@@ -41,8 +43,10 @@ export const orderDependencies = {
   pay: { capability: 'payment_process', ...required, retries: 1, idempotent: true },
   refund: { capability: 'payment_refund', ...required, timeoutMs: 10_000, retries: 2, idempotent: true },
   email: { capability: 'notification_send_email', version: '>=1.0.0', retries: 0 },
+  emailBatch: { capability: 'notification_send_emails', version: '>=1.0.0', retries: 0 },
   sms: { capability: 'notification_send_sms', version: '>=1.0.0', retries: 0 },
   analytics: { capability: 'analytics_record_event', version: '>=1.0.0', retries: 0 },
+  analyticsBatch: { capability: 'analytics_record_events', version: '>=1.0.0', retries: 0 },
 } satisfies Record<string, DependencySpec>;
 
 /**

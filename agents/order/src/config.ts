@@ -1,6 +1,7 @@
 import { postgresEnvShape, rabbitmqEnvShape, toPgConfig, type PgConfig } from '@mesh/backends';
 import { envBool, envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
 import { meshEnvSchema, toMeshConfig, z, type MeshConfig } from '@mesh/runtime';
+import type { OutboundBatchSettings } from './batched-outbound.js';
 import type { SagaSettings } from './order-saga.js';
 
 const schema = meshEnvSchema
@@ -21,6 +22,12 @@ const schema = meshEnvSchema
     NOTIFY_TIMEOUT: envDurationMs('2s'),
     /** Cap of each ordinary step (user, stock, reserve, commit); the order deadline caps it further. */
     ORDER_STEP_TIMEOUT: envDurationMs('5s'),
+    /** Longest a confirmation email waits to go out in one call with others (0: with those of the same tick). */
+    NOTIFY_BATCH_WINDOW: envDurationMs('50ms'),
+    /** Longest an order event waits to go out in one call with others. */
+    EVENT_BATCH_WINDOW: envDurationMs('200ms'),
+    /** Most confirmations or events per call (1: one call each). */
+    OUTBOUND_BATCH_SIZE: envInt(100, 1, 200),
     /** Also send an SMS confirmation when the user has a phone number. */
     ORDER_SMS: envBool(false),
     ORDER_CURRENCY: z
@@ -64,6 +71,7 @@ export interface OrderAgentConfig {
   readonly postgres: PgConfig;
   readonly rabbitmqUrl: string | undefined;
   readonly saga: SagaSettings;
+  readonly outbound: OutboundBatchSettings;
   readonly recoveryIntervalMs: number;
   readonly recoveryBatch: number;
 }
@@ -88,6 +96,13 @@ export function loadConfig(env: Env = process.env): OrderAgentConfig {
       sendSms: parsed.ORDER_SMS,
       stepTimeoutMs: parsed.ORDER_STEP_TIMEOUT,
       duplicatePollMs: 250,
+    },
+    outbound: {
+      maxBatch: parsed.OUTBOUND_BATCH_SIZE,
+      emailDelayMs: parsed.NOTIFY_BATCH_WINDOW,
+      eventDelayMs: parsed.EVENT_BATCH_WINDOW,
+      timeoutMs: parsed.NOTIFY_TIMEOUT,
+      maxQueued: 10_000,
     },
     recoveryIntervalMs: parsed.ORDER_RECOVERY_INTERVAL,
     recoveryBatch: parsed.ORDER_RECOVERY_BATCH,

@@ -1,5 +1,6 @@
 import { isMeshError } from '@mesh/common';
 import type { TraceContext } from '@mesh/common';
+import type { BatchedOutbound } from './batched-outbound.js';
 import type { OrderItem } from './schemas.js';
 
 /** Per-step call options: the saga computes each step's timeout from its own deadline. */
@@ -91,6 +92,15 @@ export interface SagaProxies {
   analytics: ProxyLike;
 }
 
+/** Where order events and confirmations go besides direct calls. */
+export interface PortChannels {
+  /** Order events to the event bus (RabbitMQ) first, when one is configured. */
+  bus?: EventPublisher;
+  traceparent?: (trace: TraceContext) => string;
+  /** Confirmation emails and order events in batches instead of one call each. */
+  outbound?: BatchedOutbound;
+}
+
 /** Publishes to the event bus (RabbitMQ) when one is configured; resolves false when there is none. */
 export interface EventPublisher {
   publish(topic: string, payload: unknown, options?: { traceparent?: string }): Promise<boolean>;
@@ -106,11 +116,12 @@ function callOptions(options: StepOptions, idempotencyKey?: string) {
   return opts;
 }
 
-/** Ports over the runtime's dependency proxies (and the event bus for order events when there is one). */
-export function portsFromProxies(
-  deps: SagaProxies,
-  events?: { bus: EventPublisher; traceparent?: (trace: TraceContext) => string },
-): SagaPorts {
+/**
+ * Ports over the runtime's dependency proxies, with order events on the event bus when there is one and
+ * emails and events batched when `channels.outbound` is given.
+ */
+export function portsFromProxies(deps: SagaProxies, channels: PortChannels = {}): SagaPorts {
+  const { bus, outbound } = channels;
   return {
     async getUser(userId, options) {
       const user = await deps.user.call<Record<string, unknown>>({ user_id: userId }, callOptions(options));
@@ -146,17 +157,23 @@ export function portsFromProxies(
       await deps.refund.call({ order_id: orderId }, callOptions(options, `refund:${orderId}`));
     },
     async sendEmail(message, options) {
+      if (outbound) return outbound.sendEmail(message, options);
       await deps.email.call(message, callOptions(options, `email:${message.order_id}`));
     },
     async sendSms(message, options) {
       await deps.sms.call(message, callOptions(options));
     },
     async recordEvent(event, options) {
-      if (events) {
+      if (bus) {
         const publishOptions: { traceparent?: string } = {};
-        if (options.trace && events.traceparent)
-          publishOptions.traceparent = events.traceparent(options.trace);
-        if (await events.bus.publish(event.type, event, publishOptions)) return true;
+        if (options.trace && channels.traceparent)
+          publishOptions.traceparent = channels.traceparent(options.trace);
+        if (await bus.publish(event.type, event, publishOptions)) return true;
+      }
+      if (outbound) {
+        if (!outbound.canRecordEvents) return false;
+        await outbound.recordEvent(event, options);
+        return true;
       }
       if (!deps.analytics.available) return false;
       await deps.analytics.call({ ...event }, callOptions(options));

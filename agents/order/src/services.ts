@@ -6,6 +6,7 @@ import { formatTraceparent } from '@mesh/common';
 import type { Logger } from '@mesh/common';
 import type pg from 'pg';
 import { sagaDeps } from './agent.js';
+import { BatchedOutbound } from './batched-outbound.js';
 import type { OrderAgentConfig } from './config.js';
 import { ORDER_MIGRATIONS } from './migrations.js';
 import { OrderSaga } from './order-saga.js';
@@ -33,7 +34,8 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
     const owner =
       config.env.MCP_MESH_AGENT_ID ?? `order-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const store = new PgOrderStore(pool);
-    const ports = portsFromProxies(sagaDeps, { bus, traceparent: formatTraceparent });
+    const outbound = new BatchedOutbound(sagaDeps, config.outbound);
+    const ports = portsFromProxies(sagaDeps, { bus, traceparent: formatTraceparent, outbound });
     const saga = new OrderSaga(store, ports, owner, config.saga, logger);
     saga.leases.start();
     const recovery = startRecovery({
@@ -54,7 +56,9 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       owner,
       async close() {
         await recovery.stop();
-        // Let confirmations already under way finish (each is bounded by NOTIFY_TIMEOUT).
+        // Send the confirmations and events still waiting for a batch, and let those under way finish (each
+        // batch is bounded by NOTIFY_TIMEOUT).
+        await outbound.drain();
         await saga.idle();
         saga.leases.stop();
         await openBus.close().catch(() => undefined);

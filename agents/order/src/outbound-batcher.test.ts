@@ -1,0 +1,99 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { OutboundBatcher } from './outbound-batcher.js';
+
+function recorder(options: { maxBatch?: number; maxDelayMs?: number; maxQueued?: number } = {}) {
+  const batches: number[][] = [];
+  const batcher = new OutboundBatcher<number, string>({
+    name: 'numbers',
+    maxBatch: options.maxBatch ?? 3,
+    maxDelayMs: options.maxDelayMs ?? 50,
+    maxQueued: options.maxQueued ?? 100,
+    send: (items) => {
+      batches.push(items);
+      return Promise.resolve(items.map((item) => `sent ${item}`));
+    },
+  });
+  return { batcher, batches };
+}
+
+describe('OutboundBatcher', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('sends items that arrive within the window as one batch once the window ends', async () => {
+    const { batcher, batches } = recorder();
+    const results = [batcher.add(1), batcher.add(2)];
+    await vi.advanceTimersByTimeAsync(49);
+    expect(batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(batches).toEqual([[1, 2]]);
+    expect(await Promise.all(results)).toEqual(['sent 1', 'sent 2']);
+  });
+
+  it('sends a full batch at once without waiting for the window', async () => {
+    const { batcher, batches } = recorder({ maxBatch: 2 });
+    const results = Promise.all([batcher.add(1), batcher.add(2), batcher.add(3)]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches).toEqual([[1, 2]]);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(batches).toEqual([[1, 2], [3]]);
+    expect(await results).toEqual(['sent 1', 'sent 2', 'sent 3']);
+  });
+
+  it('rejects every item of a batch whose call failed, and sends later items normally', async () => {
+    let fail = true;
+    const batcher = new OutboundBatcher<number, number>({
+      name: 'numbers',
+      maxBatch: 10,
+      maxDelayMs: 10,
+      maxQueued: 100,
+      send: (items) => (fail ? Promise.reject(new Error('receiver down')) : Promise.resolve(items)),
+    });
+    const failed = [batcher.add(1), batcher.add(2)].map((promise) => promise.catch((e: Error) => e.message));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await Promise.all(failed)).toEqual(['receiver down', 'receiver down']);
+    fail = false;
+    const later = batcher.add(3);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await later).toBe(3);
+  });
+
+  it('rejects an item whose batch came back with fewer results than items', async () => {
+    const batcher = new OutboundBatcher<number, number>({
+      name: 'numbers',
+      maxBatch: 10,
+      maxDelayMs: 10,
+      maxQueued: 100,
+      send: (items) => Promise.resolve(items.slice(0, 1)),
+    });
+    const first = batcher.add(1);
+    const second = batcher.add(2).catch((e: Error) => e.message);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await first).toBe(1);
+    expect(await second).toMatch(/no result for item 1/);
+  });
+
+  it('refuses an item at once with OVERLOADED when maxQueued items already wait', async () => {
+    const { batcher } = recorder({ maxBatch: 10, maxQueued: 2 });
+    void batcher.add(1);
+    void batcher.add(2);
+    await expect(batcher.add(3)).rejects.toMatchObject({ code: 'OVERLOADED' });
+    expect(batcher.queued).toBe(2);
+  });
+
+  it('drain sends what waits without waiting for the window and resolves once it is sent', async () => {
+    const { batcher, batches } = recorder();
+    const result = batcher.add(7);
+    await batcher.drain();
+    expect(batches).toEqual([[7]]);
+    expect(await result).toBe('sent 7');
+  });
+
+  it('refuses a maxBatch below 1', () => {
+    expect(() => recorder({ maxBatch: 0 })).toThrow(RangeError);
+  });
+});
