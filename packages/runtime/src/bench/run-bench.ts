@@ -1,6 +1,7 @@
 // `pnpm --filter @mesh/runtime bench`: per-hop latency at a fixed rate and max calls/s for (a) a raw node:http
 // JSON-RPC echo, (b) the official MCP SDK's stateless server, (c) our runtime consumer -> provider; plus the
-// provider agent's idle and loaded RSS. Everything runs on loopback on this machine, one system at a time.
+// servers' idle and loaded RSS, and for (c) the consumer agent's too (it runs, and makes its calls, in a
+// process of its own). Everything runs on loopback on this machine, one system at a time.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -8,15 +9,24 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '@mesh/common';
 import { freePort, settleProcesses, waitForHttp } from '@mesh/testkit';
-import { defineAgent } from '../index.js';
+import { ConsumerProcess } from './consumer-process.js';
 import { measureLatency, measureThroughput, percentile, rawToolCaller } from './load.js';
 import type { CallFn, LatencyResult, ThroughputResult } from './load.js';
 
-const RATE = Number(process.env['BENCH_RATE'] ?? 500);
-const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? 5000);
-const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
+const DEFAULTS = { BENCH_RATE: 500, BENCH_DURATION_MS: 5000, BENCH_CONCURRENCY: 32 };
+const RATE = Number(process.env['BENCH_RATE'] ?? DEFAULTS.BENCH_RATE);
+const DURATION_MS = Number(process.env['BENCH_DURATION_MS'] ?? DEFAULTS.BENCH_DURATION_MS);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? DEFAULTS.BENCH_CONCURRENCY);
+
+/** The command that reproduces this run: the settings that differ from the defaults, then the script. */
+function command(): string {
+  const settings = { BENCH_RATE: RATE, BENCH_DURATION_MS: DURATION_MS, BENCH_CONCURRENCY: CONCURRENCY };
+  const changed = Object.entries(settings).filter(
+    ([name, value]) => value !== DEFAULTS[name as keyof typeof DEFAULTS],
+  );
+  return [...changed.map(([name, value]) => `${name}=${value}`), 'pnpm bench:runtime'].join(' ');
+}
 const here = dirname(fileURLToPath(import.meta.url));
 
 interface Child {
@@ -75,16 +85,30 @@ interface SystemResult {
   throughput: ThroughputResult;
   idleRssMb: number;
   loadedRssMb: number;
+  /** (c) only: the consumer agent process. */
+  consumerIdleRssMb?: number;
+  consumerLoadedRssMb?: number;
 }
 
-/** A started system under test: how to call it, the server pid to watch, how to stop it. */
+/** A started system under test: how to load it, the server pid to watch, how to stop it. */
 interface System {
   name: string;
-  call: CallFn;
+  latency(rate: number, durationMs: number): Promise<LatencyResult>;
+  throughput(concurrency: number, durationMs: number): Promise<ThroughputResult>;
   pid: number;
+  /** The calling agent's process, when it is not the bench itself (c). */
+  consumerPid?: number;
   /** Every process of the system (settled before each slice). */
   pids: number[];
   stop(): Promise<void>;
+}
+
+/** Load generated in this process, calling `call`. */
+function localLoad(call: CallFn): Pick<System, 'latency' | 'throughput'> {
+  return {
+    latency: (rate, durationMs) => measureLatency(call, rate, durationMs),
+    throughput: (concurrency, durationMs) => measureThroughput(call, concurrency, durationMs),
+  };
 }
 
 async function rawSystem(): Promise<System> {
@@ -92,7 +116,7 @@ async function rawSystem(): Promise<System> {
   const caller = rawToolCaller(child.port, 'echo');
   return {
     name: '(a) raw node:http JSON-RPC',
-    call: caller.call,
+    ...localLoad(caller.call),
     pid: child.process.pid!,
     pids: [child.process.pid!],
     stop: async () => {
@@ -107,7 +131,7 @@ async function sdkSystem(): Promise<System> {
   const caller = rawToolCaller(child.port, 'echo');
   return {
     name: '(b) MCP SDK stateless server',
-    call: caller.call,
+    ...localLoad(caller.call),
     pid: child.process.pid!,
     pids: [child.process.pid!],
     stop: async () => {
@@ -142,17 +166,16 @@ async function runtimeSystem(): Promise<System> {
     },
     () => `http://127.0.0.1:${providerPort}/ready`,
   );
-  const consumer = defineAgent({ name: 'bench-consumer' });
-  const deps = consumer.consumer({ echo: 'echo' });
-  const running = await consumer.start({ app: undefined, mesh: { registryUrl }, logger: silentLogger() });
-  if (!deps.echo.available) throw new Error('the consumer did not resolve the provider');
+  const consumer = await ConsumerProcess.start(registryUrl);
   return {
     name: '(c) mesh runtime consumer -> provider',
-    call: (n) => deps.echo.call({ n }),
+    latency: (rate, durationMs) => consumer.latency(rate, durationMs),
+    throughput: (concurrency, durationMs) => consumer.throughput(concurrency, durationMs),
     pid: provider.process.pid!,
-    pids: [provider.process.pid!, registry.process.pid!],
+    consumerPid: consumer.pid,
+    pids: [provider.process.pid!, registry.process.pid!, consumer.pid],
     stop: async () => {
-      await running.stop();
+      await consumer.stop();
       await stopChild(provider);
       await stopChild(registry);
     },
@@ -168,17 +191,21 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
   const pids = systems.flatMap((system) => system.pids);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const idle = systems.map((system) => rssMb(system.pid));
-  for (const system of systems) await measureThroughput(system.call, CONCURRENCY, 1000); // warm-up
+  const consumerRss = (system: System): number =>
+    system.consumerPid === undefined ? Number.NaN : rssMb(system.consumerPid);
+  const consumerIdle = systems.map(consumerRss);
+  for (const system of systems) await system.throughput(CONCURRENCY, 1000); // warm-up
   const latencies = systems.map(() => ({ values: [] as number[], errors: 0, calls: 0 }));
   const throughput = systems.map(() => ({ calls: 0, seconds: 0, errors: 0 }));
   const loaded = systems.map((system) => rssMb(system.pid));
+  const consumerLoaded = systems.map(consumerRss);
   for (let round = 0; round < rounds; round += 1) {
     // Rotate the order each round so no system always runs right after another one's load.
     const order = systems.map((_, index) => (index + round) % systems.length);
     for (const index of order) {
       const system = systems[index]!;
       await settleProcesses(pids);
-      const slice = await measureLatency(system.call, RATE, 1000);
+      const slice = await system.latency(RATE, 1000);
       latencies[index]!.values.push(...slice.latencies);
       latencies[index]!.errors += slice.errors;
       latencies[index]!.calls += slice.calls;
@@ -186,8 +213,11 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
     for (const index of order) {
       const system = systems[index]!;
       await settleProcesses(pids);
-      const sampler = setInterval(() => (loaded[index] = Math.max(loaded[index]!, rssMb(system.pid))), 100);
-      const slice = await measureThroughput(system.call, CONCURRENCY, 1000);
+      const sampler = setInterval(() => {
+        loaded[index] = Math.max(loaded[index]!, rssMb(system.pid));
+        consumerLoaded[index] = Math.max(consumerLoaded[index]!, consumerRss(system));
+      }, 100);
+      const slice = await system.throughput(CONCURRENCY, 1000);
       clearInterval(sampler);
       throughput[index]!.calls += slice.calls;
       throughput[index]!.seconds += slice.seconds;
@@ -216,11 +246,19 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
       idleRssMb: idle[index]!,
       loadedRssMb: loaded[index]!,
     };
+    if (system.consumerPid !== undefined) {
+      result.consumerIdleRssMb = consumerIdle[index]!;
+      result.consumerLoadedRssMb = consumerLoaded[index]!;
+    }
+    const consumer =
+      result.consumerIdleRssMb === undefined
+        ? ''
+        : `; consumer agent RSS idle ${result.consumerIdleRssMb.toFixed(1)} MB, loaded ${(result.consumerLoadedRssMb ?? Number.NaN).toFixed(1)} MB`;
     const errors = result.latency.errors + result.throughput.errors;
     process.stdout.write(
       `${result.name}: p50 ${result.latency.p50Ms.toFixed(3)} ms, p99 ${result.latency.p99Ms.toFixed(3)} ms at ${RATE}/s; ` +
         `${result.throughput.callsPerSec.toFixed(0)} calls/s at concurrency ${CONCURRENCY}; ` +
-        `RSS idle ${result.idleRssMb.toFixed(1)} MB, loaded ${result.loadedRssMb.toFixed(1)} MB${errors > 0 ? `; ERRORS ${errors}` : ''}\n`,
+        `RSS idle ${result.idleRssMb.toFixed(1)} MB, loaded ${result.loadedRssMb.toFixed(1)} MB${consumer}${errors > 0 ? `; ERRORS ${errors}` : ''}\n`,
     );
     return result;
   });
@@ -234,11 +272,13 @@ function markdown(results: SystemResult[], loadAtStart: number): string {
   const addedP99 = ours.latency.p99Ms - raw.latency.p99Ms;
   const ratio = ours.throughput.callsPerSec / sdk.throughput.callsPerSec;
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  const consumerIdle = ours.consumerIdleRssMb ?? Number.NaN;
+  const consumerLoaded = ours.consumerLoadedRssMb ?? Number.NaN;
   return [
     '## Runtime: per-hop latency and throughput',
     '',
-    `Command: \`pnpm bench:runtime\` (= \`pnpm --filter @mesh/runtime bench\` after a build). One run, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, loopback; load average at start ${loadAtStart.toFixed(1)}.`,
-    `Latency: open loop at ${RATE} calls/s, ${DURATION_MS / 1000} s per system (p50/p99 of one hop, client to server and back). Throughput: ${CONCURRENCY} concurrent callers, ${DURATION_MS / 1000} s per system. Systems measured in interleaved 1 s slices, order rotated each round; before each slice the servers are left to go idle and the load generator's heap is collected. RSS of the server process (for (c): the provider agent).`,
+    `Command: \`${command()}\` (\`pnpm bench:runtime\` = \`pnpm --filter @mesh/runtime bench\` after a build). One run, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, loopback; load average at start ${loadAtStart.toFixed(1)}.`,
+    `Latency: open loop at ${RATE} calls/s, ${DURATION_MS / 1000} s per system (p50/p99 of one hop, client to server and back). Throughput: ${CONCURRENCY} concurrent callers, ${DURATION_MS / 1000} s per system. Systems measured in interleaved 1 s slices, order rotated each round; before each slice the servers are left to go idle and the load generator's heap is collected. RSS of the server process (for (c): the provider agent). The consumer agent of (c) runs in a process of its own and makes, and times, its calls there (the bench only tells it over IPC which slice to run), so its RSS is measured apart; it includes that small load loop.`,
     '',
     '| System | p50 ms | p99 ms | calls/s | idle RSS MB | loaded RSS MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -248,7 +288,8 @@ function markdown(results: SystemResult[], loadAtStart: number): string {
     '',
     `- Added latency over (a): p50 ${addedP50.toFixed(3)} ms (goal <= 0.5: ${verdict(addedP50 <= 0.5)}), p99 ${addedP99.toFixed(3)} ms (goal <= 2: ${verdict(addedP99 <= 2)}).`,
     `- Throughput vs (b): ${ratio.toFixed(1)}x (goal >= 3x: ${verdict(ratio >= 3)}).`,
-    `- Idle RSS of an agent: ${ours.idleRssMb.toFixed(0)} MB (goal < 80: ${verdict(ours.idleRssMb < 80)}).`,
+    `- Consumer agent of (c): idle RSS ${consumerIdle.toFixed(0)} MB, loaded ${consumerLoaded.toFixed(0)} MB.`,
+    `- Idle RSS of an agent: provider ${ours.idleRssMb.toFixed(0)} MB, consumer ${consumerIdle.toFixed(0)} MB (goal < 80: ${verdict(Math.max(ours.idleRssMb, consumerIdle) < 80)}).`,
     '',
     '(a) answers tools/call with no validation; (b) is the SDK set up as documented for stateless servers (a new',
     'McpServer and transport per request, JSON responses); (c) includes everything the runtime does on a call:',

@@ -1,0 +1,41 @@
+// System (c)'s consumer agent, in a process of its own so that its RSS is measured apart from the bench's.
+// It resolves the echo provider through the registry (MCP_MESH_* env) and runs each slice of load the bench
+// asks for over IPC, so the calls are made, and timed, inside the consumer agent process itself.
+import { parseEnvConfig, silentLogger } from '@mesh/common';
+import { defineAgent, meshEnvSchema, runAgent, toMeshConfig } from '../index.js';
+import { measureLatency, measureThroughput } from './load.js';
+import type { CallFn } from './load.js';
+import type { ConsumerCommand, ConsumerMessage } from './consumer-process.js';
+
+const send = (message: ConsumerMessage): void => {
+  process.send?.(message);
+};
+
+const agent = defineAgent({ name: 'bench-consumer' });
+const deps = agent.consumer({ echo: 'echo' });
+await runAgent(agent, {
+  app: undefined,
+  mesh: toMeshConfig(parseEnvConfig(meshEnvSchema, process.env, 'bench-consumer')),
+  logger: silentLogger(),
+});
+const call: CallFn = (n) => deps.echo.call({ n });
+
+process.on('message', (command: ConsumerCommand) => {
+  // The bench collects its own heap before each slice; this process does the same for its own.
+  (globalThis as { gc?: () => void }).gc?.();
+  const run =
+    command.kind === 'latency'
+      ? measureLatency(call, command.rate, command.durationMs)
+      : measureThroughput(call, command.concurrency, command.durationMs);
+  run.then(
+    (result) => send({ id: command.id, result }),
+    (error: unknown) => send({ id: command.id, error: String(error) }),
+  );
+});
+// No IPC channel means no bench to serve: stop (runAgent's SIGTERM path deregisters and exits 0).
+process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+send(
+  deps.echo.available
+    ? { ready: true }
+    : { ready: false, error: 'the consumer did not resolve the provider' },
+);
