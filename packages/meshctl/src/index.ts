@@ -11,3 +11,5 @@ export type { AgentInfo } from './registry-client.js';
 export { callTool, resolveTool } from './mcp-call.js';
 export { readState, meshHome, isAlive, liveProcesses } from './local/state.js';
 export type { MeshState, ProcessRecord } from './local/state.js';
+export { chargeViolations, orderInvariants } from './chaos/invariants.js';
+export type { ListedCharge, OrderOutcome, StockSnapshot } from './chaos/invariants.js';

@@ -3,7 +3,7 @@ import { restartAgent } from '../commands/local-commands.js';
 import { callTool, resolveTool } from '../mcp-call.js';
 import { RegistryClient } from '../registry-client.js';
 import { isAlive, readState, type MeshState, type ProcessRecord } from '../local/state.js';
-import { orderInvariants, type OrderOutcome, type StockSnapshot } from './invariants.js';
+import { orderInvariants, type ListedCharge, type OrderOutcome, type StockSnapshot } from './invariants.js';
 
 export interface ChaosOptions {
   home: string;
@@ -22,6 +22,8 @@ export interface ChaosOptions {
 }
 
 const SKUS = ['ITEM-11', 'ITEM-12', 'ITEM-13', 'ITEM-14', 'ITEM-15'];
+/** Every chaos order costs 9.99: 999 cents at the gateway. */
+const ORDER_TOTAL_CENTS = 999;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function requireLoopback(url: string): void {
@@ -75,7 +77,7 @@ async function postOrder(
     order_id: `chaos-${runId}-${index}`,
     user_id: 'user-1',
     items: [{ sku, quantity: 1 }],
-    total: 9.99,
+    total: ORDER_TOTAL_CENTS / 100,
   };
   try {
     const response = await fetch(`${gateway}/orders`, {
@@ -89,6 +91,7 @@ async function postOrder(
       orderId: order.order_id,
       sku,
       quantity: 1,
+      totalCents: ORDER_TOTAL_CENTS,
       httpStatus: response.status,
       accepted: response.status < 300,
       status: String(body['status'] ?? ''),
@@ -98,6 +101,7 @@ async function postOrder(
       orderId: order.order_id,
       sku,
       quantity: 1,
+      totalCents: ORDER_TOTAL_CENTS,
       httpStatus: 0,
       accepted: false,
       status: `transport: ${String(error)}`,
@@ -136,22 +140,14 @@ async function settle(
   outcome.final = 'unsettled';
 }
 
-async function charges(
-  paymentUrl: string,
-  apiKey: string,
-  orderId: string,
-): Promise<{ succeeded: number; refunded: number }> {
+async function charges(paymentUrl: string, apiKey: string, orderId: string): Promise<ListedCharge[]> {
   const query = new URLSearchParams({ 'metadata[order_id]': orderId, limit: '100' });
   const response = await fetch(`${paymentUrl}/v1/charges?${query}`, {
     headers: { authorization: `Bearer ${apiKey}` },
     signal: AbortSignal.timeout(5000),
   });
-  const body = (await response.json()) as { data?: { status: string; refunded: boolean }[] };
-  const list = body.data ?? [];
-  return {
-    succeeded: list.filter((c) => c.status === 'succeeded' && !c.refunded).length,
-    refunded: list.filter((c) => c.refunded).length,
-  };
+  const body = (await response.json()) as { data?: ListedCharge[] };
+  return body.data ?? [];
 }
 
 function pickVictim(state: MeshState, victims: readonly string[], random: () => number): ProcessRecord {
@@ -201,7 +197,7 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
   options.log(`sent ${outcomes.length} orders; waiting for each to settle`);
   await Promise.all(outcomes.map((o) => settle(gateway, token, o, deadline)));
 
-  const charged = new Map<string, { succeeded: number; refunded: number }>();
+  const charged = new Map<string, ListedCharge[]>();
   if (paymentUrl) {
     const apiKey = options.env['PAYMENT_API_KEY'] ?? 'sk_test_mesh_sandbox_4eC39HqLyjWDarjtT1zdp7dc';
     for (const o of outcomes) charged.set(o.orderId, await charges(paymentUrl, apiKey, o.orderId));

@@ -11,6 +11,57 @@ export interface OrderOutcome {
   status: string;
   /** Where it ended: completed/failed, absent (never accepted and unknown), unsettled (lost). */
   final?: 'completed' | 'failed' | 'absent' | 'unsettled';
+  /** The order's total in the gateway's unit (cents); a completed order's charge must be exactly this. */
+  totalCents?: number;
+}
+
+/**
+ * One charge as a Stripe-like gateway lists it (GET /v1/charges). Amounts are integer cents, the unit of
+ * the gateway and of the payment agent's own records (`payments.amount_cents`); an order's `total` is in
+ * major units, so 12.5 is 1250 here.
+ */
+export interface ListedCharge {
+  status: string;
+  amount: number;
+  amount_refunded: number;
+}
+
+/**
+ * Where one order's money must stand at the gateway, the authority on money moved: a completed order holds
+ * exactly one succeeded charge, of its total (when `totalCents` is known) with nothing refunded; any other
+ * order holds no money, every succeeded charge refunded in full. Returns one line per violation.
+ */
+export function chargeViolations(
+  orderId: string,
+  final: string,
+  charges: readonly ListedCharge[],
+  totalCents?: number,
+): string[] {
+  const succeeded = charges.filter((c) => c.status === 'succeeded');
+  if (final !== 'completed') {
+    const standing = succeeded.filter((c) => c.amount_refunded < c.amount);
+    if (standing.length === 0) return [];
+    const held = standing.reduce((sum, c) => sum + c.amount - c.amount_refunded, 0);
+    return [
+      `charge mismatch: ${orderId} is ${final} with ${standing.length} standing charge(s) of ${held} (expected none)`,
+    ];
+  }
+  const [charge] = succeeded;
+  if (charge === undefined || succeeded.length > 1) {
+    return [
+      `charge mismatch: ${orderId} is completed with ${succeeded.length} succeeded charge(s) (expected 1)`,
+    ];
+  }
+  const violations: string[] = [];
+  if (totalCents !== undefined && charge.amount !== totalCents) {
+    violations.push(`charge mismatch: ${orderId} was charged ${charge.amount} for a total of ${totalCents}`);
+  }
+  if (charge.amount_refunded !== 0) {
+    violations.push(
+      `charge mismatch: ${orderId} is completed but ${charge.amount_refunded} of its charge was refunded`,
+    );
+  }
+  return violations;
 }
 
 /** Available units per SKU. */
@@ -19,12 +70,14 @@ export type StockSnapshot = Record<string, number>;
 /**
  * The chaos invariants. Returns one line per violation:
  * - no lost order: every accepted order ends completed or failed; none stays unsettled;
- * - no double charge: a completed order has exactly one standing (unrefunded) charge, any other none;
+ * - no double charge: a completed order has exactly one succeeded, unrefunded charge of its total, any
+ *   other order no standing charge (see `chargeViolations`);
  * - stock conserved: per SKU, units gone equal units of completed orders.
+ * `charges` lists each order's charges at the gateway; when it is empty (no gateway to ask) money is not checked.
  */
 export function orderInvariants(
   outcomes: readonly OrderOutcome[],
-  charges: ReadonlyMap<string, { succeeded: number; refunded: number }>,
+  charges: ReadonlyMap<string, readonly ListedCharge[]>,
   before: StockSnapshot,
   after: StockSnapshot,
 ): string[] {
@@ -40,13 +93,9 @@ export function orderInvariants(
   }
   if (charges.size > 0) {
     for (const o of outcomes) {
-      const c = charges.get(o.orderId) ?? { succeeded: 0, refunded: 0 };
-      const expected = o.final === 'completed' ? 1 : 0;
-      if (c.succeeded !== expected) {
-        violations.push(
-          `charge mismatch: ${o.orderId} is ${o.final ?? 'unknown'} with ${c.succeeded} standing charge(s) (expected ${expected})`,
-        );
-      }
+      violations.push(
+        ...chargeViolations(o.orderId, o.final ?? 'unknown', charges.get(o.orderId) ?? [], o.totalCents),
+      );
     }
   }
   const sold = new Map<string, number>();
