@@ -3,11 +3,34 @@ import pg from 'pg';
 /** The payment sandbox's default demo key (packages/sandboxes). */
 const SANDBOX_KEY = 'sk_test_mesh_sandbox_4eC39HqLyjWDarjtT1zdp7dc';
 
-interface SandboxCharge {
+/** A charge as the sandbox lists it (amounts in cents). */
+export interface SandboxCharge {
+  id: string;
   amount: number;
   amount_refunded: number;
   status: string;
   metadata?: Record<string, string>;
+}
+
+/** Every charge the payment sandbox holds for one order (metadata.order_id), newest first. */
+export async function chargesOf(paymentUrl: string, orderId: string): Promise<SandboxCharge[]> {
+  const query = new URLSearchParams({ 'metadata[order_id]': orderId, limit: '100' });
+  const response = await fetch(`${paymentUrl}/v1/charges?${query}`, {
+    headers: { authorization: `Bearer ${SANDBOX_KEY}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`sandbox charges for ${orderId}: HTTP ${response.status}`);
+  return ((await response.json()) as { data: SandboxCharge[] }).data;
+}
+
+/** The sandbox's charges per order id, for the conservation check. */
+export async function chargesByOrder(
+  paymentUrl: string,
+  orderIds: Iterable<string>,
+): Promise<Map<string, SandboxCharge[]>> {
+  const result = new Map<string, SandboxCharge[]>();
+  for (const orderId of orderIds) result.set(orderId, await chargesOf(paymentUrl, orderId));
+  return result;
 }
 
 /** Net charged cents per order id at the payment sandbox (succeeded charges minus refunds). */
@@ -16,15 +39,8 @@ export async function netCharges(
   orderIds: readonly string[],
 ): Promise<Map<string, number>> {
   const result = new Map<string, number>();
-  for (const orderId of orderIds) {
-    const query = new URLSearchParams({ 'metadata[order_id]': orderId, limit: '100' });
-    const response = await fetch(`${paymentUrl}/v1/charges?${query}`, {
-      headers: { authorization: `Bearer ${SANDBOX_KEY}` },
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!response.ok) throw new Error(`sandbox charges for ${orderId}: HTTP ${response.status}`);
-    const body = (await response.json()) as { data: SandboxCharge[] };
-    const net = body.data
+  for (const [orderId, charges] of await chargesByOrder(paymentUrl, orderIds)) {
+    const net = charges
       .filter((charge) => charge.status === 'succeeded')
       .reduce((sum, charge) => sum + charge.amount - charge.amount_refunded, 0);
     result.set(orderId, net);
@@ -34,13 +50,7 @@ export async function netCharges(
 
 /** Number of succeeded charges per order (refunded or not): a second charge is a double charge. */
 export async function chargeCount(paymentUrl: string, orderId: string): Promise<number> {
-  const query = new URLSearchParams({ 'metadata[order_id]': orderId, limit: '100' });
-  const response = await fetch(`${paymentUrl}/v1/charges?${query}`, {
-    headers: { authorization: `Bearer ${SANDBOX_KEY}` },
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await response.json()) as { data: SandboxCharge[] };
-  return body.data.filter((charge) => charge.status === 'succeeded').length;
+  return (await chargesOf(paymentUrl, orderId)).filter((charge) => charge.status === 'succeeded').length;
 }
 
 export interface StockRow {
