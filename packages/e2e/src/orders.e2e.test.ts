@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, login, postJson, postOrder, waitForOrderFinal, type SeedOrder } from './support/api.js';
 import { conservationViolations } from './support/conservation.js';
 import { dropDatabasesWithPrefix } from './support/databases.js';
-import { flushRedisDatabase } from './support/redis.js';
+import { flushRedisDatabase, redisDatabaseSize } from './support/redis.js';
 import { processEnv, pidsOf, readEndpoints, type SystemEndpoints } from './support/environment.js';
 import { BusinessDb, chargeCount, chargesByOrder, netCharges } from './support/ledgers.js';
 import { startSystem, type StartedSystem } from './system/harness.js';
@@ -22,13 +22,15 @@ interface Backend {
   cleanup(run: string): Promise<void>;
   /** The business database the order agent must be using. */
   businessDb(run: string): RegExp;
+  /** The Redis database handed to the system, when it runs on Redis. */
+  redisUrl?: (run: string) => string;
 }
 
 const postgresUrl = realServerUrl('postgres');
 const redisUrl = realServerUrl('redis');
 const databasePrefix = (run: string): string => `e2e_${run}_`;
 // A logical Redis database of its own (1-15, from the run id), emptied before and after, so counters and
-// caches of an earlier run (e.g. rate-limit windows) never leak in.
+// caches of an earlier run (e.g. rate-limit windows) never leak in; the system gets it as REDIS_URL.
 const redisDatabase = (run: string): string =>
   `${redisUrl?.replace(/\/\d*$/, '')}/${(parseInt(run, 16) % 15) + 1}`;
 
@@ -57,6 +59,7 @@ if (postgresUrl && redisUrl) {
     },
     businessDb: (run) =>
       new RegExp(`^${postgresUrl.replace(/\/[^/]*$/, '')}/${databasePrefix(run)}business_db$`),
+    redisUrl: redisDatabase,
   });
 }
 
@@ -123,6 +126,8 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
 
   it('runs on the backend it names', () => {
     expect(endpoints.businessDbUrl).toMatch(backend.businessDb(run));
+    const [gatewayPid] = pidsOf(endpoints, 'api-gateway');
+    expect(processEnv(gatewayPid!)['REDIS_URL']).toBe(backend.redisUrl?.(run));
   });
 
   it('completes an order and the confirmation email reaches the SMTP sink', async () => {
@@ -305,4 +310,13 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
     expect(stock.find((row) => row.sku === SKU)?.committed).toBe(completed.size - raceCompleted);
     expect(completed.size).toBeGreaterThanOrEqual(13);
   });
+
+  it.skipIf(backend.redisUrl === undefined)(
+    'kept its shared state in the Redis database it was handed',
+    async () => {
+      const url = backend.redisUrl!(run);
+      // Rate-limit windows, login limits and caches of the run live there until the cleanup empties it.
+      expect(await redisDatabaseSize(url), `keys in ${url}`).toBeGreaterThan(0);
+    },
+  );
 });
