@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { freePort, realServerUrl, startNode, stopAllProcesses, waitFor, waitForHttp } from '@mesh/testkit';
+import {
+  freePort,
+  realServerUrl,
+  startNode,
+  stopAllProcesses,
+  waitFor,
+  waitForHttp,
+  type StartedProcess,
+} from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, login, postJson, postOrder, waitForOrderFinal, type SeedOrder } from './support/api.js';
 import { conservationViolations } from './support/conservation.js';
@@ -85,6 +93,8 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
   let db: BusinessDb;
   let token: string;
   let gateway: string;
+  /** The order agent now running (tests kill and restart it) and the environment to restart it with. */
+  let orderAgent: { pid: number; env: Record<string, string> };
 
   const order = (suffix: string, overrides: Partial<SeedOrder> = {}): SeedOrder => {
     const id = `e2e-${run}-${suffix}`;
@@ -97,6 +107,23 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
     };
     totals.set(id, placed.total);
     return placed;
+  };
+
+  /** Polls the order's saga state until it is stored and no longer one of `passing`; resolves with it. */
+  const stateAfter = (orderId: string, passing: readonly string[], timeoutMs = 30_000): Promise<string> =>
+    waitFor(
+      async () => {
+        const state = await db.orderState(orderId);
+        return state === undefined || passing.includes(state) ? undefined : state;
+      },
+      { timeoutMs, intervalMs: 50, description: `order ${orderId} to leave ${passing.join('/')}` },
+    );
+
+  /** Restarts the order agent as it was started, after a kill. */
+  const restartOrderAgent = (): StartedProcess => {
+    const restarted = startNode(join(REPO_ROOT, 'agents/order/dist/main.js'), [], { env: orderAgent.env });
+    orderAgent = { pid: restarted.pid, env: orderAgent.env };
+    return restarted;
   };
 
   beforeAll(async () => {
@@ -115,6 +142,8 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
     db = new BusinessDb(endpoints.businessDbUrl);
     for (const [sku, units] of initialStock) await db.createSku(sku, units);
     token = await login(gateway, 'user-11');
+    const [orderPid] = pidsOf(endpoints, 'order-agent');
+    orderAgent = { pid: orderPid!, env: processEnv(orderPid!) };
   });
 
   afterAll(async () => {
@@ -255,17 +284,15 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
   });
 
   it('finishes an order whose agent was SIGKILLed mid-payment, after a restart', async () => {
-    const [orderPid] = pidsOf(endpoints, 'order-agent');
-    const env = processEnv(orderPid!);
     const placed = order('killed', { payment_method: 'tok_timeout' });
     const pending = postOrder(gateway, token, placed).catch((error: unknown) => error);
     await waitFor(async () => ((await db.orderState(placed.order_id)) === 'reserved' ? true : undefined), {
       timeoutMs: 30_000,
       intervalMs: 100,
     });
-    process.kill(orderPid!, 'SIGKILL');
+    process.kill(orderAgent.pid, 'SIGKILL');
     await pending;
-    const restarted = startNode(join(REPO_ROOT, 'agents/order/dist/main.js'), [], { env });
+    const restarted = restartOrderAgent();
     const state = await waitFor(
       async () => {
         const current = await db.orderState(placed.order_id);
@@ -278,6 +305,48 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
     expect(['completed', 'compensated']).toContain(state);
     const final = await waitForOrderFinal(gateway, token, placed.order_id);
     expect(final.body['status']).toBe(state === 'completed' ? 'completed' : 'failed');
+  });
+
+  it('completes an order whose agent was SIGKILLed after the charge, charging once, after a restart', async () => {
+    const [sandboxPid] = pidsOf(endpoints, 'payment-sandbox');
+    const [inventoryPid] = pidsOf(endpoints, 'inventory-agent');
+    const before = await db.stock(SKU);
+    const placed = order('killed-charged');
+    // Pin the order in `charged`: the sandbox holds the charge until the reservation is stored, then the
+    // inventory agent holds the commit (both stopped, not killed: their requests wait in the socket).
+    let pending: Promise<unknown>;
+    let charged: string;
+    process.kill(sandboxPid!, 'SIGSTOP');
+    try {
+      pending = postOrder(gateway, token, placed).catch((error: unknown) => error);
+      expect(await stateAfter(placed.order_id, ['received'])).toBe('reserved');
+      process.kill(inventoryPid!, 'SIGSTOP');
+      process.kill(sandboxPid!, 'SIGCONT');
+      charged = await stateAfter(placed.order_id, ['reserved']);
+      if (charged === 'charged') process.kill(orderAgent.pid, 'SIGKILL');
+    } finally {
+      process.kill(sandboxPid!, 'SIGCONT');
+      process.kill(inventoryPid!, 'SIGCONT');
+    }
+    expect(charged).toBe('charged');
+    const restarted = restartOrderAgent();
+    const state = await stateAfter(placed.order_id, ['charged'], 90_000).catch((error: unknown) => {
+      throw new Error(`${String(error)}\norder-agent output:\n${restarted.output().slice(-4000)}`);
+    });
+    expect(state).toBe('completed');
+    const charges = (await chargesByOrder(endpoints.paymentUrl, [placed.order_id])).get(placed.order_id);
+    expect(charges?.filter((charge) => charge.status === 'succeeded')).toEqual([
+      expect.objectContaining({ amount: 1250, amount_refunded: 0 }),
+    ]);
+    const after = await db.stock(SKU);
+    expect(after).toMatchObject({
+      available: before.available - 1,
+      sold: before.sold + 1,
+      reserved: before.reserved,
+    });
+    await pending;
+    const final = await waitForOrderFinal(gateway, token, placed.order_id);
+    expect(final.body).toMatchObject({ status: 'completed', payment_id: charges?.[0]?.id });
   });
 
   it('conserves money and stock over the whole run', async () => {
@@ -308,7 +377,7 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
     const raceCompleted = [...completed].filter((id) => id.includes('-race-')).length;
     expect(stock.find((row) => row.sku === RACE_SKU)?.committed).toBe(raceCompleted);
     expect(stock.find((row) => row.sku === SKU)?.committed).toBe(completed.size - raceCompleted);
-    expect(completed.size).toBeGreaterThanOrEqual(13);
+    expect(completed.size).toBeGreaterThanOrEqual(14);
   });
 
   it.skipIf(backend.redisUrl === undefined)(
