@@ -23,6 +23,14 @@ export interface Target {
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '../main.js');
 
+/**
+ * Health expiry is not what is measured: every registry keeps agents healthy for this long without a heartbeat,
+ * however slowly a phase cycles through them. With its default (20 s) the official registry, which takes about
+ * 30 s to register 1,000 agents at its full-heartbeat rate, had expired most of them before its HEAD phases.
+ */
+export const HEALTH_TIMEOUT_S = 900;
+const EVICTION_S = 2 * HEALTH_TIMEOUT_S;
+
 async function ready(
   label: string,
   url: string,
@@ -57,9 +65,8 @@ export async function startOurs(postgresAdminUrl?: string): Promise<Target> {
       MCP_MESH_REGISTRY_HOST: '127.0.0.1',
       MCP_MESH_REGISTRY_PORT: String(port),
       MCP_MESH_LOG_LEVEL: 'warn',
-      // Health expiry is not what is measured: keep agents healthy however slowly a phase cycles through them.
-      DEFAULT_TIMEOUT_THRESHOLD: '300s',
-      EVICTION_THRESHOLD: '600s',
+      DEFAULT_TIMEOUT_THRESHOLD: `${HEALTH_TIMEOUT_S}s`,
+      EVICTION_THRESHOLD: `${EVICTION_S}s`,
       ...(db === undefined ? {} : { DATABASE_URL: db.url, DB_POOL_MAX: '10' }),
     },
   });
@@ -69,23 +76,40 @@ export async function startOurs(postgresAdminUrl?: string): Promise<Target> {
   });
 }
 
-/** The official `mcp-mesh-registry` on loopback with SQLite in a temp dir. */
-export async function startOfficial(): Promise<Target | undefined> {
+/** A connection URL the official registry's PostgreSQL driver takes (it asks for TLS unless told not to). */
+function withoutTls(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('sslmode', 'disable');
+  return parsed.toString();
+}
+
+/**
+ * The official `mcp-mesh-registry` on loopback: SQLite in a temp dir, or a fresh PostgreSQL database (its
+ * `DATABASE_URL=postgresql://…` mode), so ours and the official compare on the same store.
+ */
+export async function startOfficial(postgresAdminUrl?: string): Promise<Target | undefined> {
   const binary = officialMeshBinary('mcp-mesh-registry');
   if (binary === undefined) return undefined;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'official-registry-'));
+  const db =
+    postgresAdminUrl === undefined ? undefined : await createTestDatabase(postgresAdminUrl, 'official_bench');
   const child = startProcess(binary, ['--host', '127.0.0.1', '--port', String(port)], {
     cwd: dir,
     env: {
-      DATABASE_URL: join(dir, 'registry.db'),
+      DATABASE_URL: db === undefined ? join(dir, 'registry.db') : withoutTls(db.url),
       MCP_MESH_LOG_LEVEL: 'ERROR',
       HOST: '127.0.0.1',
       PORT: String(port),
+      // Whole seconds: the official registry reads these as integers.
+      DEFAULT_TIMEOUT_THRESHOLD: String(HEALTH_TIMEOUT_S),
+      DEFAULT_EVICTION_THRESHOLD: String(EVICTION_S),
     },
     maxOutputChars: 20_000,
   });
-  return ready('official (SQLite)', `http://127.0.0.1:${port}`, child, async () => {
+  const label = db === undefined ? 'official (SQLite)' : 'official (PostgreSQL)';
+  return ready(label, `http://127.0.0.1:${port}`, child, async () => {
     rmSync(dir, { recursive: true, force: true });
+    await db?.drop();
   });
 }
