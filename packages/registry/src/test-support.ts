@@ -53,7 +53,8 @@ export function agentBody(
     capability: string;
     version?: string;
     tags?: readonly string[];
-    dependencies?: readonly Record<string, unknown>[];
+    /** Spec objects, or anything else a test sends to see it refused. */
+    dependencies?: readonly unknown[];
   }[],
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
