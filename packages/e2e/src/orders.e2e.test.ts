@@ -380,12 +380,13 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
     expect(completed.size).toBeGreaterThanOrEqual(14);
   });
 
-  it.skipIf(backend.redisUrl === undefined)(
-    'kept its shared state in the Redis database it was handed',
-    async () => {
-      const url = backend.redisUrl!(run);
+  // Only the backend that runs on Redis has this check (declared there, not skipped elsewhere).
+  const redisUrl = backend.redisUrl;
+  if (redisUrl !== undefined) {
+    it('kept its shared state in the Redis database it was handed', async () => {
+      const url = redisUrl(run);
       // Rate-limit windows, login limits and caches of the run live there until the cleanup empties it.
       expect(await redisDatabaseSize(url), `keys in ${url}`).toBeGreaterThan(0);
-    },
-  );
+    });
+  }
 });
