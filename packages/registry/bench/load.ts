@@ -27,6 +27,9 @@ export interface LoadOptions {
   readonly rate?: number;
 }
 
+/** How long a fixed-rate phase waits for its backlog after the last dispatch before giving up on it. */
+const DRAIN_GRACE_MS = 15_000;
+
 /** Samples in a typed buffer that doubles when full: recording one allocates nothing the collector must scan. */
 class Samples {
   #values = new Float64Array(1 << 14);
@@ -91,6 +94,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   const started = performance.now();
   const deadline = started + options.durationMs;
+  let unanswered = 0;
 
   const once = (n: number, scheduledAt: number): Promise<void> =>
     new Promise((resolve) => {
@@ -110,6 +114,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         (res) => {
           res.on('data', () => undefined);
           res.on('end', () => {
+            if (unanswered > 0) return resolve();
             if ((res.statusCode ?? 500) >= 300) fail(String(res.statusCode));
             latencies.push(performance.now() - scheduledAt);
             resolve();
@@ -117,6 +122,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         },
       );
       req.on('error', (error: NodeJS.ErrnoException) => {
+        if (unanswered > 0) return resolve();
         fail(error.code ?? 'ERROR');
         resolve();
       });
@@ -147,7 +153,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-    await Promise.all(inflight);
+    // A server slower than the rate leaves a backlog: wait for it a bounded time, then count what is still
+    // unanswered as failures (and leave it), so a slow registry cannot stall the whole bench.
+    const drained = await Promise.race([
+      Promise.all(inflight).then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), DRAIN_GRACE_MS)),
+    ]);
+    if (!drained) {
+      unanswered = inflight.size;
+      for (let i = 0; i < unanswered; i += 1) fail('unanswered');
+    }
   }
   const elapsedS = (performance.now() - started) / 1000;
   agent.destroy();
