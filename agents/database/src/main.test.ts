@@ -38,38 +38,52 @@ async function callTool(
   return parsed;
 }
 
+/** The server URL without a database name: the agent creates `DB_NAME` there. */
+function serverUrl(): string {
+  const url = new URL(postgresUrl!);
+  url.pathname = '';
+  return url.toString();
+}
+
+/** Starts one database-agent process on `databaseName` and waits until /health answers (created, migrated). */
+async function startAgent(
+  databaseName: string,
+  registryUrl: string,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ process: StartedProcess; url: string }> {
+  if (!existsSync(main)) throw new Error(`${main} is missing: build @mesh/agent-database first`);
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    DATABASE_URL: serverUrl(),
+    DB_NAME: databaseName,
+    MCP_MESH_REGISTRY_URL: registryUrl,
+    MCP_MESH_HTTP_PORT: String(port),
+    MCP_MESH_LOG_LEVEL: 'ERROR',
+    ...extraEnv,
+  };
+  return { process: startNode(main, [], { env }), url: `http://127.0.0.1:${port}` };
+}
+
+async function awaitHealthy(agent: { process: StartedProcess; url: string }): Promise<void> {
+  // /health answers once the database is created, migrated and (when asked for) seeded.
+  await waitForHttp(`${agent.url}/health`, { timeoutMs: 30_000, status: 200 }).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n${agent.process.output()}`);
+  });
+}
+
 describe.skipIf(!postgresUrl)('database-agent processes (real PostgreSQL)', () => {
   const databaseName = `business_${randomBytes(5).toString('hex')}`;
   const replicas: { process: StartedProcess; url: string }[] = [];
   let admin: pg.Client;
 
   beforeAll(async () => {
-    if (!existsSync(main)) throw new Error(`${main} is missing: build @mesh/agent-database first`);
     admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
-    const serverUrl = new URL(postgresUrl!);
-    serverUrl.pathname = '';
     const unusedRegistry = `http://127.0.0.1:${await freePort()}`;
-    for (let i = 0; i < 2; i += 1) {
-      const port = await freePort();
-      const env: NodeJS.ProcessEnv = {
-        DATABASE_URL: serverUrl.toString(),
-        DB_NAME: databaseName,
-        MCP_MESH_REGISTRY_URL: unusedRegistry,
-        MCP_MESH_HTTP_PORT: String(port),
-        MCP_MESH_LOG_LEVEL: 'ERROR',
-        REDIS_URL: redisUrl,
-        CACHE_PREFIX: `test:${databaseName}:`,
-      };
-      replicas.push({ process: startNode(main, [], { env }), url: `http://127.0.0.1:${port}` });
-    }
-    for (const replica of replicas) {
-      await waitForHttp(`${replica.url}/health`, { timeoutMs: 30_000, status: 200 }).catch(
-        (error: unknown) => {
-          throw new Error(`${String(error)}\n${replica.process.output()}`);
-        },
-      );
-    }
+    const cache = { REDIS_URL: redisUrl, CACHE_PREFIX: `test:${databaseName}:` };
+    // Both start before either is waited for, so they race to create the database and apply the migrations.
+    for (let i = 0; i < 2; i += 1) replicas.push(await startAgent(databaseName, unusedRegistry, cache));
+    for (const replica of replicas) await awaitHealthy(replica);
   }, 60_000);
 
   afterAll(async () => {
@@ -114,25 +128,10 @@ describe.skipIf(!postgresUrl)('database-agent process with DEMO_DATA=false (real
   let admin: pg.Client;
 
   beforeAll(async () => {
-    if (!existsSync(main)) throw new Error(`${main} is missing: build @mesh/agent-database first`);
     admin = new pg.Client({ connectionString: postgresUrl });
     await admin.connect();
-    const serverUrl = new URL(postgresUrl!);
-    serverUrl.pathname = '';
-    const port = await freePort();
-    const env: NodeJS.ProcessEnv = {
-      DATABASE_URL: serverUrl.toString(),
-      DB_NAME: databaseName,
-      DEMO_DATA: 'false',
-      MCP_MESH_REGISTRY_URL: `http://127.0.0.1:${await freePort()}`,
-      MCP_MESH_HTTP_PORT: String(port),
-      MCP_MESH_LOG_LEVEL: 'ERROR',
-    };
-    agent = { process: startNode(main, [], { env }), url: `http://127.0.0.1:${port}` };
-    // /health answers once the database is created, migrated and (when asked for) seeded.
-    await waitForHttp(`${agent.url}/health`, { timeoutMs: 30_000, status: 200 }).catch((error: unknown) => {
-      throw new Error(`${String(error)}\n${agent.process.output()}`);
-    });
+    agent = await startAgent(databaseName, `http://127.0.0.1:${await freePort()}`, { DEMO_DATA: 'false' });
+    await awaitHealthy(agent);
   }, 60_000);
 
   afterAll(async () => {
