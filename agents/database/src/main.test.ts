@@ -64,6 +64,18 @@ async function startAgent(
   return { process: startNode(main, [], { env }), url: `http://127.0.0.1:${port}` };
 }
 
+/** A client on the test's own database (same server as MESH_TEST_POSTGRES_URL). */
+async function connectTo(databaseName: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: postgresUrl!.replace(/\/[^/]*$/, `/${databaseName}`) });
+  await client.connect();
+  return client;
+}
+
+async function dropDatabase(admin: pg.Client | undefined, databaseName: string): Promise<void> {
+  await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+  await admin?.end();
+}
+
 async function awaitHealthy(agent: { process: StartedProcess; url: string }): Promise<void> {
   // /health answers once the database is created, migrated and (when asked for) seeded.
   await waitForHttp(`${agent.url}/health`, { timeoutMs: 30_000, status: 200 }).catch((error: unknown) => {
@@ -88,13 +100,11 @@ describe.skipIf(!postgresUrl)('database-agent processes (real PostgreSQL)', () =
 
   afterAll(async () => {
     await stopAllProcesses();
-    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin?.end();
+    await dropDatabase(admin, databaseName);
   }, 30_000);
 
   it('creates business_db once and seeds demo data exactly once', async () => {
-    const client = new pg.Client({ connectionString: postgresUrl!.replace(/\/[^/]*$/, `/${databaseName}`) });
-    await client.connect();
+    const client = await connectTo(databaseName);
     try {
       const counts = await client.query<{ users: string; skus: string; seeds: string }>(
         `SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM stock) AS skus,
@@ -136,13 +146,11 @@ describe.skipIf(!postgresUrl)('database-agent process with DEMO_DATA=false (real
 
   afterAll(async () => {
     await stopAllProcesses();
-    await admin?.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    await admin?.end();
+    await dropDatabase(admin, databaseName);
   }, 30_000);
 
   it('creates and migrates business_db but seeds no demo users or stock', async () => {
-    const client = new pg.Client({ connectionString: postgresUrl!.replace(/\/[^/]*$/, `/${databaseName}`) });
-    await client.connect();
+    const client = await connectTo(databaseName);
     try {
       const counts = await client.query<{ users: string; skus: string; migrations: string; seeds: string }>(
         `SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM stock) AS skus,

@@ -38,6 +38,19 @@ async function pgFactory(): Promise<StoreFactory> {
   };
 }
 
+/** `real` except that recording an outcome fails, as when the process dies between the charge and the write. */
+function crashingOnComplete(real: PaymentStore): PaymentStore {
+  return {
+    begin: (p) => real.begin(p),
+    get: (id) => real.get(id),
+    complete: async () => {
+      throw new Error('process died before recording the outcome');
+    },
+    markRefunded: (...args) => real.markRefunded(...args),
+    void: (id) => real.void(id),
+  };
+}
+
 const stores: Array<[string, () => Promise<StoreFactory>, boolean]> = [
   ['memory', memoryFactory, false],
   ['PostgreSQL', pgFactory, pgUrl === undefined],
@@ -128,15 +141,7 @@ describe.each(stores)('payment service with the %s store', (_name, makeFactory, 
   it.skipIf(skip)('finishes a charge left pending by a crash without charging again', async () => {
     const orderId = nextOrder();
     const real = factory.open();
-    const crashing: PaymentStore = {
-      begin: (p) => real.begin(p),
-      get: (id) => real.get(id),
-      complete: async () => {
-        throw new Error('process died before recording the outcome');
-      },
-      markRefunded: (...args) => real.markRefunded(...args),
-      void: (id) => real.void(id),
-    };
+    const crashing = crashingOnComplete(real);
     const input = { order_id: orderId, user_id: 'user-3', amount: 20 };
     await expect(service({ store: crashing }).process(input)).rejects.toThrow(/process died/);
     expect((await real.get(orderId))?.status).toBe('pending');
@@ -152,15 +157,7 @@ describe.each(stores)('payment service with the %s store', (_name, makeFactory, 
     async () => {
       const orderId = nextOrder();
       const real = factory.open();
-      const crashing: PaymentStore = {
-        begin: (p) => real.begin(p),
-        get: (id) => real.get(id),
-        complete: async () => {
-          throw new Error('process died before recording the outcome');
-        },
-        markRefunded: (...args) => real.markRefunded(...args),
-        void: (id) => real.void(id),
-      };
+      const crashing = crashingOnComplete(real);
       const input = { order_id: orderId, user_id: 'user-8', amount: 25 };
       const from = received.length;
       await expect(service({ store: crashing }).process(input)).rejects.toThrow(/process died/);
