@@ -1,0 +1,192 @@
+import https from 'node:https';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCa, initMeshTls, issueLeaf, workloadFiles } from './ca/index.js';
+import type { MeshIdentity } from './identity.js';
+import type { Decision } from './policy.js';
+import { TlsMaterialSource, loadTlsMaterial } from './tls-material.js';
+import type { TlsMaterial } from './tls-material.js';
+import { authenticatePeer, clientTlsOptions, serverTlsOptions } from './tls-peer.js';
+import { toTlsSettings, tlsEnvSchema } from './tls-settings.js';
+import type { TlsSettings } from './tls-settings.js';
+
+const TD = 'mesh.local';
+const hosts = ['localhost', '127.0.0.1'];
+const id = (name: string, kind: 'agent' | 'operator' = 'agent'): MeshIdentity => ({
+  trustDomain: TD,
+  kind,
+  name,
+});
+
+let dir: string;
+let server: https.Server;
+let port: number;
+
+function settingsFor(identity: MeshIdentity): TlsSettings {
+  const files = workloadFiles(dir, identity);
+  return toTlsSettings(
+    tlsEnvSchema.parse({
+      MCP_MESH_TLS_MODE: 'strict',
+      MCP_MESH_TLS_CERT: files.cert,
+      MCP_MESH_TLS_KEY: files.key,
+      MCP_MESH_TLS_CA: join(dir, 'ca.crt'),
+    }),
+  );
+}
+
+function call(
+  material: Pick<TlsMaterial, 'cert' | 'key' | 'ca' | 'identity'> | undefined,
+  expect?: (identity: MeshIdentity) => Decision,
+): Promise<{ status: number; body: string }> {
+  const tls = material
+    ? clientTlsOptions(material as TlsMaterial, expect)
+    : { ca: readFileSync(join(dir, 'ca.crt')) };
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path: '/', agent: false, ...tls }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mesh-tls-'));
+  await initMeshTls({
+    dir,
+    trustDomain: TD,
+    workloads: [
+      { identity: id('payment-agent'), hosts },
+      { identity: id('order-agent'), hosts },
+      { identity: id('meshctl', 'operator'), hosts: [] },
+    ],
+  });
+  const material = loadTlsMaterial(settingsFor(id('payment-agent')));
+  server = https.createServer(serverTlsOptions(material), (req, res) => {
+    const peer = authenticatePeer(req.socket);
+    res.writeHead(peer.authenticated ? 200 : 401);
+    res.end(peer.authenticated ? `${peer.identity.kind}/${peer.identity.name}` : peer.reason);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mesh TLS', () => {
+  it('writes the CA and keys 0600 in a 0700 directory', () => {
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(workloadFiles(dir, id('order-agent')).key).mode & 0o777).toBe(0o600);
+  });
+
+  it('authenticates a client by the identity in its certificate', async () => {
+    const material = loadTlsMaterial(settingsFor(id('order-agent')));
+    expect(await call(material)).toEqual({ status: 200, body: 'agent/order-agent' });
+  });
+
+  it('answers a client without a certificate 401, naming why', async () => {
+    expect(await call(undefined)).toEqual({ status: 401, body: 'no client certificate' });
+  });
+
+  it('refuses an expired client certificate', async () => {
+    const ca = {
+      certPem: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+      keyPem: readFileSync(join(dir, 'ca.key'), 'utf8'),
+    };
+    const leaf = await issueLeaf(ca, { identity: id('order-agent'), hosts, validDays: 1, expired: true });
+    const answer = await call({
+      cert: leaf.certPem,
+      key: leaf.keyPem,
+      ca: ca.certPem,
+      identity: id('order-agent'),
+    });
+    expect(answer).toEqual({ status: 401, body: 'client certificate refused: CERT_HAS_EXPIRED' });
+  });
+
+  it('refuses a certificate from a foreign CA that names a mesh identity', async () => {
+    const foreign = await createCa(TD, 1);
+    const leaf = await issueLeaf(foreign, { identity: id('order-agent'), hosts, validDays: 1 });
+    const answer = await call({
+      cert: leaf.certPem,
+      key: leaf.keyPem,
+      ca: readFileSync(join(dir, 'ca.crt'), 'utf8'),
+      identity: id('order-agent'),
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.body).toMatch(/^client certificate refused: /);
+  });
+
+  it('fails the handshake when the server names an identity the client does not expect', async () => {
+    const material = loadTlsMaterial(settingsFor(id('order-agent')));
+    const onlyUsers = (identity: MeshIdentity): Decision =>
+      identity.name === 'user-agent'
+        ? { allowed: true }
+        : { allowed: false, reason: `${identity.name} may not provide user_get` };
+    await expect(call(material, onlyUsers)).rejects.toThrow('payment-agent may not provide user_get');
+  });
+
+  it('refuses to load a certificate that does not match its key, or an expired one', async () => {
+    const settings = settingsFor(id('order-agent'));
+    const other = workloadFiles(dir, id('payment-agent'));
+    expect(() => loadTlsMaterial({ ...settings, keyFile: other.key })).toThrow(
+      /does not belong to the certificate/,
+    );
+    expect(() => loadTlsMaterial(settings, new Date(Date.now() + 400 * 86_400_000))).toThrow(/expired at/);
+  });
+
+  it('re-issues only what is due and reloads rotated files', async () => {
+    const settings = settingsFor(id('order-agent'));
+    const source = new TlsMaterialSource(settings);
+    const before = source.current.fingerprint;
+    const again = await initMeshTls({
+      dir,
+      trustDomain: TD,
+      workloads: [{ identity: id('order-agent'), hosts }],
+    });
+    expect(again.issued).toEqual([]);
+    expect(source.check()).toBe(false);
+    const rotated = await initMeshTls({
+      dir,
+      trustDomain: TD,
+      workloads: [{ identity: id('order-agent'), hosts }],
+      rotate: true,
+    });
+    expect(rotated.issued).toEqual([{ label: 'agent/order-agent', reason: 'rotate' }]);
+    // Same-second rewrites can keep the size and mtime; touch the stamp the way a slower re-issue would.
+    writeFileSync(settings.certFile!, readFileSync(settings.certFile!));
+    const seen: string[] = [];
+    source.onChange((material) => seen.push(material.fingerprint));
+    expect(source.check()).toBe(true);
+    expect(seen).toHaveLength(1);
+    expect(source.current.fingerprint).not.toBe(before);
+  });
+
+  it('re-issues a leaf whose hosts changed and refuses a CA of another trust domain', async () => {
+    const changed = await initMeshTls({
+      dir,
+      trustDomain: TD,
+      workloads: [{ identity: id('payment-agent'), hosts: [...hosts, 'payment-agent'] }],
+    });
+    expect(changed.issued).toEqual([{ label: 'agent/payment-agent', reason: 'hosts changed' }]);
+    await expect(initMeshTls({ dir, trustDomain: 'other.local', workloads: [] })).rejects.toThrow(
+      /another trust domain/,
+    );
+  });
+
+  it('asks for all three files when strict', () => {
+    expect(() => toTlsSettings(tlsEnvSchema.parse({ MCP_MESH_TLS_MODE: 'strict' }))).toThrow(
+      /MCP_MESH_TLS_CERT: required/,
+    );
+    expect(toTlsSettings(tlsEnvSchema.parse({ MCP_MESH_TLS_MODE: 'auto' })).mode).toBe('off');
+    expect(() => tlsEnvSchema.parse({ MCP_MESH_TLS_MODE: 'maybe' })).toThrow(/expected off, auto or strict/);
+  });
+});
