@@ -25,7 +25,23 @@ describe('loadConfig', () => {
       watchPingIntervalMs: 15_000,
       maxBodyBytes: 1024 * 1024,
       logLevel: 'info',
+      tls: { mode: 'off', requested: 'unset', trustDomain: 'mesh.local', reloadIntervalMs: 10_000 },
     });
+  });
+
+  it('needs all three certificate files in strict mode, and names each missing one', () => {
+    expect(problems({ MCP_MESH_TLS_MODE: 'strict', MCP_MESH_TLS_CERT: '/x.crt' })).toEqual([
+      'MCP_MESH_TLS_KEY: required when TLS is on',
+      'MCP_MESH_TLS_CA: required when TLS is on',
+    ]);
+    expect(
+      loadConfig({
+        MCP_MESH_TLS_MODE: 'STRICT',
+        MCP_MESH_TLS_CERT: 'a',
+        MCP_MESH_TLS_KEY: 'b',
+        MCP_MESH_TLS_CA: 'c',
+      }).tls.mode,
+    ).toBe('strict');
   });
 
   it('takes PORT when MCP_MESH_REGISTRY_PORT is unset, and the specific name over it', () => {

@@ -7,6 +7,8 @@ import {
   resolveSecretFiles,
 } from '@mesh/common';
 import type { Env, LogLevel } from '@mesh/common';
+import { TLS_OFF, tlsEnvSchema, toTlsSettings } from '@mesh/trust';
+import type { TlsSettings } from '@mesh/trust';
 import { z } from 'zod';
 
 const logLevel = z
@@ -36,6 +38,7 @@ const schema = z
     WATCH_PING_INTERVAL: envDurationMs('15s'),
     MAX_BODY_BYTES: envInt(1024 * 1024, 1024, 64 * 1024 * 1024),
     MCP_MESH_LOG_LEVEL: logLevel,
+    ...tlsEnvSchema.shape,
   })
   .transform((env, ctx) => {
     const rawPort = env.MCP_MESH_REGISTRY_PORT ?? env.PORT ?? '8000';
@@ -56,6 +59,17 @@ const schema = z
       });
       return z.NEVER;
     }
+    let tls: TlsSettings;
+    try {
+      tls = toTlsSettings(env);
+    } catch (error: unknown) {
+      const problems = (error as { data?: { problems?: string[] } }).data?.problems ?? [String(error)];
+      for (const problem of problems) {
+        const [variable, ...rest] = problem.split(': ');
+        ctx.addIssue({ code: 'custom', path: [variable ?? 'MCP_MESH_TLS_MODE'], message: rest.join(': ') });
+      }
+      return z.NEVER;
+    }
     return {
       port,
       host: env.MCP_MESH_REGISTRY_HOST,
@@ -67,6 +81,7 @@ const schema = z
       watchPingIntervalMs: env.WATCH_PING_INTERVAL,
       maxBodyBytes: env.MAX_BODY_BYTES,
       logLevel: env.MCP_MESH_LOG_LEVEL as LogLevel,
+      tls,
     };
   });
 
@@ -85,6 +100,7 @@ export const defaultRegistryConfig: RegistryConfig = Object.freeze({
   watchPingIntervalMs: 15_000,
   maxBodyBytes: 1024 * 1024,
   logLevel: 'info' as LogLevel,
+  tls: TLS_OFF,
 });
 
 /** Reads and validates the registry's configuration; throws one CONFIG_INVALID listing every problem. */

@@ -1,8 +1,12 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '@mesh/common';
 import type { Logger } from '@mesh/common';
+import { plainTextWarning } from '@mesh/trust';
+import type { MeshPolicy } from '@mesh/trust';
 import { defaultRegistryConfig } from './config.js';
 import type { RegistryConfig } from './config.js';
 import { systemClock } from './core/clock.js';
@@ -11,6 +15,7 @@ import { Registry } from './core/registry.js';
 import { HealthMonitor } from './health-monitor.js';
 import { createRequestListener } from './http/router.js';
 import { RegistryMetrics } from './metrics.js';
+import { RegistryTrust } from './registry-trust.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { RegistryStore } from './store/registry-store.js';
 import { WatchFeed } from './watch-feed.js';
@@ -26,12 +31,16 @@ export interface CreateRegistryServerOptions {
   readonly healthMonitor?: boolean;
   /** Include Node process metrics in /metrics (main.ts turns this on). */
   readonly defaultMetrics?: boolean;
+  /** The policy in strict mode (tests); read from `config.tls.policyFile` otherwise. */
+  readonly policy?: MeshPolicy;
 }
 
 /** A registry that is built but not yet listening, so tests can run it in-process. */
 export interface RegistryServer {
   readonly registry: Registry;
-  readonly server: Server;
+  readonly server: Server | TlsServer;
+  /** mTLS and the policy; undefined when TLS is off. */
+  readonly trust: RegistryTrust | undefined;
   readonly healthMonitor: HealthMonitor;
   readonly watchFeed: WatchFeed;
   readonly metrics: RegistryMetrics;
@@ -49,8 +58,17 @@ export async function createRegistryServer(
   const config: RegistryConfig = Object.freeze({ ...defaultRegistryConfig, ...options.config });
   const logger = options.logger ?? silentLogger();
   const store = options.store ?? new MemoryStore();
-  const registry = new Registry({ store, clock: options.clock ?? systemClock, logger });
+  const strict = config.tls.mode === 'strict';
+  const registry = new Registry({
+    store,
+    clock: options.clock ?? systemClock,
+    logger,
+    endpointScheme: strict ? 'https' : 'http',
+  });
   const metrics = new RegistryMetrics(registry, { defaultMetrics: options.defaultMetrics ?? false });
+  const trust = strict ? new RegistryTrust(config.tls, logger, metrics.prom, options.policy) : undefined;
+  const warning = plainTextWarning(config.tls, 'the registry');
+  if (warning) logger.warn(warning);
   const watchFeed = new WatchFeed(registry, config.watchPingIntervalMs);
   const healthMonitor = new HealthMonitor(registry, {
     timeoutMs: config.timeoutThresholdMs,
@@ -58,14 +76,28 @@ export async function createRegistryServer(
     evictAfterMs: config.evictionThresholdMs,
     logger,
   });
-  const server = createServer(
-    { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 10_000 },
-    createRequestListener({ registry, config, metrics, logger, watchFeed, startedAt: Date.now() }),
-  );
+  const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 10_000 };
+  const listener = createRequestListener({
+    registry,
+    config,
+    metrics,
+    logger,
+    watchFeed,
+    startedAt: Date.now(),
+    trust,
+  });
+  const server = trust
+    ? createTlsServer({ ...serverOptions, ...trust.serverOptions() }, listener)
+    : createServer(serverOptions, listener);
+  if (trust) {
+    const tlsServer = server as TlsServer;
+    trust.start(() => tlsServer.setSecureContext(trust.serverOptions()));
+  }
   let closed: Promise<void> | undefined;
   return {
     registry,
     server,
+    trust,
     healthMonitor,
     watchFeed,
     metrics,
@@ -83,7 +115,7 @@ export async function createRegistryServer(
       const address = server.address() as AddressInfo;
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       return {
-        url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
+        url: `${trust ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
         port: address.port,
       };
     },
@@ -93,6 +125,7 @@ export async function createRegistryServer(
         watchFeed.closeAll();
         server.closeIdleConnections();
         await healthMonitor.stop();
+        trust?.stop();
         const forceTimer = setTimeout(() => server.closeAllConnections(), 5000);
         forceTimer.unref();
         if (server.listening) await stopped;

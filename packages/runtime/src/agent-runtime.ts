@@ -1,5 +1,5 @@
-import type http from 'node:http';
 import { createLogger } from '@mesh/common';
+import { plainTextWarning } from '@mesh/trust';
 import type { Logger } from '@mesh/common';
 import type { TracerProvider } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
@@ -9,12 +9,13 @@ import { DependencyClient, RetryBudget } from './dependency-proxy.js';
 import type { CallEnvironment } from './dependency-proxy.js';
 import { InFlight } from './in-flight.js';
 import { createHttpServer, listen } from './http-server.js';
-import type { HealthState, ReadinessState } from './http-server.js';
+import type { AgentServer, HealthState, ReadinessState } from './http-server.js';
 import { McpHttpClient } from './mcp-client.js';
 import { RuntimeMetrics } from './metrics.js';
 import { DependencySlot, ProviderPool } from './provider-pool.js';
 import type { ResolvedProvider } from './provider-pool.js';
 import { RegistryClient } from './registry-client.js';
+import { RuntimeTrust } from './runtime-trust.js';
 import { registrationBody } from './registration.js';
 import type { DependenciesResolved, DependencyGroup, ResolvedDependencyEntry } from './registration.js';
 import { CircuitState } from './resilience.js';
@@ -52,12 +53,14 @@ export class AgentRuntime {
   port = 0;
   private readonly config: MeshConfig;
   private readonly pool: ProviderPool;
-  private readonly client = new McpHttpClient();
+  private readonly client: McpHttpClient;
+  /** mTLS and the capability policy; undefined when TLS is off. */
+  readonly trust: RuntimeTrust | undefined;
   private readonly groups = new Map<string, { slots: DependencySlot[]; clients: DependencyClient[] }>();
   private readonly served = new Map<string, ServedTool>();
   private readonly invoker: ToolInvoker;
   private readonly registry: RegistryClient | undefined;
-  private server: http.Server | undefined;
+  private server: AgentServer | undefined;
   private draining = false;
   /** Dependency calls in flight (from handlers and consumer proxies alike), drained before closing. */
   private readonly outbound = new InFlight();
@@ -76,6 +79,20 @@ export class AgentRuntime {
     const base = options.logger ?? createLogger({ name: declaration.name, level: this.config.logLevel });
     this.logger = base.child({ agent_id: this.agentId });
     this.metrics = new RuntimeMetrics(declaration.name, this.agentId);
+    if (this.config.tls.mode === 'strict') {
+      this.trust = new RuntimeTrust(
+        this.config.tls,
+        declaration.name,
+        this.logger,
+        this.metrics,
+        this.config.policy,
+      );
+    } else {
+      this.trust = undefined;
+      const warning = plainTextWarning(this.config.tls, declaration.name);
+      if (warning) this.logger.warn(warning);
+    }
+    this.client = new McpHttpClient(256, this.trust);
     this.pool = new ProviderPool(this.config.circuitBreakerThreshold, this.config.circuitHalfOpenAfterMs);
     this.pool.onProvider((state) => {
       const gauge = this.metrics.breakerState.labels({ provider: state.agentId });
@@ -137,12 +154,19 @@ export class AgentRuntime {
         onTopology: (resolved, afterOutage) =>
           this.applyTopology(resolved, afterOutage ? 2 * this.config.healthIntervalMs : 0),
         healthy: () => this.runHealthCheck(),
+        ...(this.trust
+          ? {
+              httpsAgent: () => this.trust!.registryAgent(),
+              watchTls: () => this.trust!.registryTlsOptions(),
+            }
+          : {}),
       });
     }
   }
 
   get url(): string {
-    return `http://${this.config.httpHost}:${this.port}`;
+    const host = this.config.httpHost.includes(':') ? `[${this.config.httpHost}]` : this.config.httpHost;
+    return `${this.trust ? 'https' : 'http'}://${host}:${this.port}`;
   }
 
   /** The dependency clients of one consumer group (or tool), by declared key. */
@@ -165,10 +189,22 @@ export class AgentRuntime {
         tools: this.served,
         invoker: this.invoker,
         draining: () => this.draining,
+        ...(this.trust ? { guard: this.trust } : {}),
       },
       readiness: () => this.readiness(),
       health: () => this.healthState,
+      ...(this.trust ? { tls: this.trust.serverOptions() } : {}),
     });
+    if (this.trust) {
+      const trust = this.trust;
+      const server = this.server;
+      trust.onRotate(() => {
+        // New handshakes use the new certificate at once; the registry hears from this agent again.
+        if ('setSecureContext' in server) server.setSecureContext(trust.serverOptions());
+        this.registry?.refresh();
+      });
+      trust.start();
+    }
     this.port = await listen(this.server, this.config.bindHost, this.config.httpPort);
     this.logger.info({ url: this.url, tools: [...this.served.keys()] }, 'agent listening');
     if (this.registry) await this.registry.start();
@@ -212,6 +248,7 @@ export class AgentRuntime {
       clearTimeout(forced);
     }
     this.client.close();
+    this.trust?.stop();
     await this.traceExport?.shutdown().catch(() => undefined);
     this.logger.info('stopped');
   }

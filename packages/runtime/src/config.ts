@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { envDurationMs, envInt, envUrl, parseLogLevel } from '@mesh/common';
 import type { LogLevel } from '@mesh/common';
+import { TLS_OFF, tlsEnvSchema, toTlsSettings } from '@mesh/trust';
+import type { MeshPolicy, TlsSettings } from '@mesh/trust';
 
 const AGENT_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -42,6 +44,7 @@ export const meshEnvSchema = z.object({
   DEPENDENCY_TIMEOUT: envDurationMs('30s'),
   CIRCUIT_BREAKER_THRESHOLD: envInt(5, 1, 1000),
   OTEL_EXPORTER_OTLP_ENDPOINT: envUrl(['http', 'https']).optional(),
+  ...tlsEnvSchema.shape,
 });
 
 /** What `meshEnvSchema` parses to (apps usually hold a wider object that includes it). */
@@ -79,6 +82,10 @@ export interface MeshConfig {
   /** How long shutdown waits for in-flight calls. */
   drainTimeoutMs: number;
   otlpEndpoint?: string;
+  /** mTLS: `off` (MCP Mesh's default, one loud warning) or `strict` (certificates and the policy). */
+  tls: TlsSettings;
+  /** The policy to enforce in strict mode; read from `tls.policyFile` when absent. */
+  policy?: MeshPolicy;
 }
 
 /** Defaults for every MeshConfig field (the same as the env schema's). */
@@ -98,6 +105,7 @@ export const defaultMeshConfig: Readonly<MeshConfig> = Object.freeze({
   circuitHalfOpenAfterMs: 5000,
   ejectionMs: 2000,
   drainTimeoutMs: 10_000,
+  tls: TLS_OFF,
 });
 
 /**
@@ -114,6 +122,7 @@ export function toMeshConfig(env: MeshEnv): Partial<MeshConfig> {
     discoveryTimeoutMs: env.MCP_MESH_DISCOVERY_TIMEOUT,
     dependencyTimeoutMs: env.DEPENDENCY_TIMEOUT,
     circuitBreakerThreshold: env.CIRCUIT_BREAKER_THRESHOLD,
+    tls: toTlsSettings(env),
   };
   if (env.MCP_MESH_HTTP_HOST !== undefined) config.httpHost = env.MCP_MESH_HTTP_HOST;
   if (env.MCP_MESH_BIND_HOST !== undefined) config.bindHost = env.MCP_MESH_BIND_HOST;

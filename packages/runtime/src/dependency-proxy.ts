@@ -187,6 +187,7 @@ export class DependencyClient {
             headers,
             signal,
             providerId: state.agentId,
+            capability: dependency.capability,
           });
           // Classified inside the breaker, so an unsafe call's dropped connection counts as a failure.
           return safe ? sent : sent.catch(unrepeatable);

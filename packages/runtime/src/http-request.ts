@@ -16,7 +16,7 @@ const registryTlsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
  */
 export function simpleRequest(
   url: string,
-  options: { method: string; body?: string; timeoutMs: number },
+  options: { method: string; body?: string; timeoutMs: number; httpsAgent?: https.Agent },
 ): Promise<SimpleResponse> {
   const target = new URL(url);
   const isHttps = target.protocol === 'https:';
@@ -28,7 +28,11 @@ export function simpleRequest(
     }
     const req = (isHttps ? https : http).request(
       target,
-      { method: options.method, headers, agent: isHttps ? registryTlsAgent : registryAgent },
+      {
+        method: options.method,
+        headers,
+        agent: isHttps ? (options.httpsAgent ?? registryTlsAgent) : registryAgent,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@mesh/common';
 import type { Registry } from 'prom-client';
@@ -30,7 +31,12 @@ export interface HttpServerOptions {
   logger: Logger;
   readiness(): ReadinessState;
   health(): HealthState;
+  /** Serve HTTPS with these options (strict mode); probes stay open, `/mcp` checks the caller (mcp.guard). */
+  tls?: https.ServerOptions;
 }
+
+/** The agent's server: plain HTTP, or HTTPS in strict mode. */
+export type AgentServer = http.Server | https.Server;
 
 function json(res: http.ServerResponse, status: number, body: unknown, head: boolean): void {
   const payload = JSON.stringify(body);
@@ -42,8 +48,8 @@ function json(res: http.ServerResponse, status: number, body: unknown, head: boo
  * The agent's HTTP server on raw node:http: /mcp, /livez, /ready, /health, /metrics. Keep-alive idles longer
  * than clients' pools so pooled connections are not cut under them.
  */
-export function createHttpServer(options: HttpServerOptions): http.Server {
-  const server = http.createServer((req, res) => {
+export function createHttpServer(options: HttpServerOptions): AgentServer {
+  const handler: http.RequestListener = (req, res) => {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
@@ -102,14 +108,15 @@ export function createHttpServer(options: HttpServerOptions): http.Server {
       default:
         json(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${path}` } }, head);
     }
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   return server;
 }
 
 /** Listens and resolves with the bound port. */
-export function listen(server: http.Server, host: string, port: number): Promise<number> {
+export function listen(server: AgentServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once('error', onError);

@@ -12,6 +12,14 @@ export interface ToolCallRequest {
   signal?: AbortSignal;
   /** For error data (`provider`). */
   providerId: string;
+  /** What is called: with mTLS, the provider's certificate must name an agent allowed to provide it. */
+  capability: string;
+}
+
+/** How the client makes mTLS connections (strict mode): one pool per capability, and a refusal hook. */
+export interface ClientTls {
+  agentFor(capability: string): https.Agent;
+  providerRefused(capability: string, provider: string, reason: string): void;
 }
 
 interface JsonRpcResponse {
@@ -39,7 +47,10 @@ export class McpHttpClient {
   private nextId = 1;
   private readonly urls = new Map<string, URL>();
 
-  constructor(maxSockets = 256) {
+  constructor(
+    maxSockets = 256,
+    private readonly tls?: ClientTls,
+  ) {
     // Idle connections are closed after IDLE_SOCKET_MS, well before agents' servers close theirs (65 s), so
     // this side almost never sends on a connection the server is closing at that very moment.
     const options = {
@@ -79,7 +90,7 @@ export class McpHttpClient {
           port: url.port || (isHttps ? 443 : 80),
           path: url.pathname,
           method: 'POST',
-          agent: isHttps ? this.httpsAgent : this.httpAgent,
+          agent: isHttps ? (this.tls?.agentFor(request.capability) ?? this.httpsAgent) : this.httpAgent,
           headers: {
             'content-type': 'application/json',
             accept: ACCEPT,
@@ -135,7 +146,12 @@ export class McpHttpClient {
         }
         request.signal.addEventListener('abort', onAbort, { once: true });
       }
-      req.on('error', (error) => finish(transportError(error, req.reusedSocket, request)));
+      req.on('error', (error) => {
+        const failure = transportError(error, req.reusedSocket, request);
+        if (failure.data?.['tlsRejected'] === true)
+          this.tls?.providerRefused(request.capability, request.providerId, error.message);
+        finish(failure);
+      });
       req.end(body);
     });
   }
@@ -157,8 +173,31 @@ export class McpHttpClient {
   }
 }
 
+/** Handshake failures: the provider's certificate was refused, so nothing was sent to it. */
+const TLS_REJECTIONS = new Set([
+  'PEER_IDENTITY_REJECTED',
+  'CERT_HAS_EXPIRED',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 function transportError(error: Error, reusedSocket: boolean, request: ToolCallRequest): MeshError {
   const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+  if (TLS_REJECTIONS.has(code)) {
+    return new MeshError(
+      'CONNECTION_FAILED',
+      `${request.providerId} (${request.endpoint}) refused: ${error.message}`,
+      {
+        cause: error,
+        data: { provider: request.providerId, errno: code, notProcessed: true, tlsRejected: true },
+      },
+    );
+  }
   const refused = code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND';
   // A reset on a reused keep-alive socket is most often the server closing an idle connection (the request
   // never ran), but a provider that crashed mid-call looks exactly the same: only a refusal proves nothing ran.
@@ -196,6 +235,15 @@ function parseResponse(
     throw new MeshError('CONNECTION_FAILED', `${provider} is shutting down`, {
       data: { provider, status, notProcessed: true, draining: true },
     });
+  }
+  if (status === 401 || status === 403) {
+    // Refused by the provider's mTLS or capability policy: the tool did not run, and another replica would
+    // answer the same, so this is neither retried nor failed over.
+    throw new MeshError(
+      status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN',
+      message?.error?.message ?? `${provider} answered HTTP ${status}`,
+      { data: { provider, status, remote: true, details: message?.error?.data } },
+    );
   }
   if (!message || (status >= 300 && !message.error)) {
     throw new MeshError('REMOTE_ERROR', `${provider} answered HTTP ${status}`, {

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MeshError, readBody } from '@mesh/common';
+import type { MeshIdentity } from '@mesh/trust';
+import type { McpGuard } from './runtime-trust.js';
 import type { ServedTool, ToolInvoker } from './tool-invoker.js';
 
 /** Protocol versions we speak; the newest first. */
@@ -19,7 +21,12 @@ export interface McpEndpoint {
   readonly tools: ReadonlyMap<string, ServedTool>;
   readonly invoker: ToolInvoker;
   draining(): boolean;
+  /** mTLS and the capability policy (strict mode); absent, every caller is served. */
+  readonly guard?: McpGuard;
 }
+
+/** JSON-RPC code of a refused caller (server-defined range), with HTTP 401 or 403 and the reason. */
+const RPC_REFUSED = -32001;
 
 const BODY_LIMIT = 4 * 1024 * 1024;
 
@@ -56,6 +63,28 @@ export async function handleMcp(
       JSON.stringify(rpcError(null, -32000, 'Method not allowed: this server is stateless (POST only)')),
     );
     return;
+  }
+  let caller: MeshIdentity | undefined;
+  if (endpoint.guard) {
+    const peer = endpoint.guard.authenticate(req);
+    if (!peer.authenticated) {
+      endpoint.guard.refused(401, peer.reason, undefined, '(any)');
+      send(
+        res,
+        401,
+        rpcError(
+          null,
+          RPC_REFUSED,
+          `Unauthorized: this agent requires mTLS with a mesh certificate (${peer.reason})`,
+          {
+            code: 'UNAUTHORIZED',
+            reason: peer.reason,
+          },
+        ),
+      );
+      return;
+    }
+    caller = peer.identity;
   }
   if (!acceptsJson(req.headers.accept)) {
     send(res, 406, rpcError(null, -32000, 'Not Acceptable: client must accept application/json'));
@@ -97,7 +126,7 @@ export async function handleMcp(
     res.end();
     return;
   }
-  await dispatch(message, req, res, endpoint);
+  await dispatch(message, req, res, endpoint, caller);
 }
 
 async function dispatch(
@@ -105,6 +134,7 @@ async function dispatch(
   req: IncomingMessage,
   res: ServerResponse,
   endpoint: McpEndpoint,
+  caller: MeshIdentity | undefined,
 ): Promise<void> {
   const id = message.id;
   const params = (
@@ -112,7 +142,7 @@ async function dispatch(
   ) as Record<string, unknown>;
   switch (message.method) {
     case 'tools/call':
-      await callTool(id, params, req, res, endpoint);
+      await callTool(id, params, req, res, endpoint, caller);
       return;
     case 'initialize': {
       const requested = typeof params['protocolVersion'] === 'string' ? params['protocolVersion'] : '';
@@ -160,6 +190,7 @@ async function callTool(
   req: IncomingMessage,
   res: ServerResponse,
   endpoint: McpEndpoint,
+  caller: MeshIdentity | undefined,
 ): Promise<void> {
   if (endpoint.draining()) {
     const body = {
@@ -174,6 +205,24 @@ async function callTool(
   if (!served) {
     send(res, 200, rpcError(id, -32602, `Unknown tool: ${String(name)}`));
     return;
+  }
+  if (endpoint.guard && caller) {
+    const capability = served.tool.capability;
+    const decision = endpoint.guard.authorize(caller, capability);
+    if (!decision.allowed) {
+      endpoint.guard.refused(403, decision.reason, caller, capability);
+      const identity = `${caller.kind}/${caller.name}`;
+      send(
+        res,
+        403,
+        rpcError(id, RPC_REFUSED, `Forbidden: ${identity} may not call ${capability}: ${decision.reason}`, {
+          code: 'FORBIDDEN',
+          identity,
+          capability,
+        }),
+      );
+      return;
+    }
   }
   const parsed = served.tool.input.safeParse(params['arguments'] ?? {});
   if (!parsed.success) {

@@ -18,6 +18,7 @@ export class RuntimeMetrics {
   readonly dependencyProviders: Gauge<'dependency' | 'capability'>;
   readonly breakerState: Gauge<'provider'>;
   readonly registryUp: Gauge;
+  readonly trustRefusals: Counter<'direction' | 'reason' | 'identity' | 'capability'>;
 
   constructor(agentName: string, agentId: string, collectDefaults = true) {
     this.registry.setDefaultLabels({ agent: agentName, agent_id: agentId });
@@ -82,6 +83,14 @@ export class RuntimeMetrics {
     this.registryUp = new Gauge({
       name: 'mesh_registry_connected',
       help: '1 while the last registry exchange succeeded.',
+      registers,
+    });
+    this.trustRefusals = new Counter({
+      name: 'mesh_trust_refusals_total',
+      help:
+        'Calls refused by mTLS or the capability policy: inbound (callers refused, 401/403) and outbound ' +
+        '(providers whose certificate names an agent not allowed to provide the capability).',
+      labelNames: ['direction', 'reason', 'identity', 'capability'],
       registers,
     });
   }

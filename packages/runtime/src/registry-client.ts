@@ -1,4 +1,6 @@
 import { MeshError } from '@mesh/common';
+import type https from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '@mesh/common';
 import type { DependenciesResolved } from './registration.js';
 import type { RuntimeMetrics } from './metrics.js';
@@ -19,6 +21,10 @@ export interface RegistryClientOptions {
   onTopology(resolved: DependenciesResolved, afterOutage: boolean): void;
   /** The user's health verdict; false pauses heartbeats so the registry withdraws the agent. */
   healthy(): Promise<boolean>;
+  /** mTLS pool for heartbeats (strict mode), asked for at each request so a rotation takes effect. */
+  httpsAgent?: () => https.Agent;
+  /** mTLS options for the change feed's own connection (strict mode). */
+  watchTls?: () => ConnectionOptions;
 }
 
 const REQUEST_TIMEOUT_MS = 5000;
@@ -85,7 +91,7 @@ export class RegistryClient {
     try {
       const response = await simpleRequest(
         `${this.options.registryUrl}/agents/${encodeURIComponent(this.options.agentId)}`,
-        { method: 'DELETE', timeoutMs: 2000 },
+        { method: 'DELETE', timeoutMs: 2000, ...this.tlsAgent() },
       );
       this.options.logger.info({ status: response.status }, 'deregistered from registry');
     } catch (error: unknown) {
@@ -159,6 +165,7 @@ export class RegistryClient {
       method: 'POST',
       body: JSON.stringify(this.options.body()),
       timeoutMs: REQUEST_TIMEOUT_MS,
+      ...this.tlsAgent(),
     });
     const text = response.text;
     if (response.status < 200 || response.status >= 300) {
@@ -181,13 +188,17 @@ export class RegistryClient {
   private async fastHeartbeat(): Promise<number> {
     const response = await simpleRequest(
       `${this.options.registryUrl}/heartbeat/${encodeURIComponent(this.options.agentId)}`,
-      { method: 'HEAD', timeoutMs: REQUEST_TIMEOUT_MS },
+      { method: 'HEAD', timeoutMs: REQUEST_TIMEOUT_MS, ...this.tlsAgent() },
     );
     if (response.status >= 500)
       throw new MeshError('REMOTE_ERROR', `registry answered HTTP ${response.status}`);
     // Only a registry that knows this agent can watch for it; after 202/410 the re-POST reopens the feed.
     if (response.status === 200 && !this.watch?.active) this.ensureWatch();
     return response.status;
+  }
+
+  private tlsAgent(): { httpsAgent?: https.Agent } {
+    return this.options.httpsAgent ? { httpsAgent: this.options.httpsAgent() } : {};
   }
 
   private ensureWatch(): void {
@@ -197,6 +208,7 @@ export class RegistryClient {
       this.options.agentId,
       () => this.refresh(),
       this.options.logger,
+      this.options.watchTls,
     );
     if (this.watch.active) return;
     this.watch.open(

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '@mesh/common';
 
 /** What became of a watch attempt. */
@@ -20,6 +21,7 @@ export class WatchFeed {
     private readonly agentId: string,
     private readonly onChange: (version: number | undefined) => void,
     private readonly logger: Logger,
+    private readonly tls?: () => ConnectionOptions,
   ) {}
 
   get connected(): boolean {
@@ -46,31 +48,38 @@ export class WatchFeed {
       if (this.request === req) this.request = undefined;
       if (!this.stopped) onEnd(why);
     };
-    const req = transport.get(url, { headers: { accept: 'text/event-stream' }, agent: false }, (res) => {
-      if (res.statusCode !== 200 || !String(res.headers['content-type']).includes('text/event-stream')) {
-        res.resume();
-        end(res.statusCode === 404 || res.statusCode === 405 ? 'unsupported' : 'error');
-        return;
-      }
-      this.live = true;
-      this.logger.debug('watching registry change feed');
-      onLive?.();
-      res.setEncoding('utf8');
-      let buffer = '';
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let boundary = buffer.search(/\r?\n\r?\n/);
-        while (boundary !== -1) {
-          const event = buffer.slice(0, boundary);
-          buffer = buffer.slice(buffer.slice(boundary).startsWith('\r\n\r\n') ? boundary + 4 : boundary + 2);
-          this.dispatch(event);
-          boundary = buffer.search(/\r?\n\r?\n/);
+    const tls = this.tls?.() ?? {};
+    const req = transport.get(
+      url,
+      { headers: { accept: 'text/event-stream' }, agent: false, ...tls },
+      (res) => {
+        if (res.statusCode !== 200 || !String(res.headers['content-type']).includes('text/event-stream')) {
+          res.resume();
+          end(res.statusCode === 404 || res.statusCode === 405 ? 'unsupported' : 'error');
+          return;
         }
-      });
-      res.on('end', () => end('closed'));
-      res.on('error', () => end('error'));
-      res.on('close', () => end('closed'));
-    });
+        this.live = true;
+        this.logger.debug('watching registry change feed');
+        onLive?.();
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let boundary = buffer.search(/\r?\n\r?\n/);
+          while (boundary !== -1) {
+            const event = buffer.slice(0, boundary);
+            buffer = buffer.slice(
+              buffer.slice(boundary).startsWith('\r\n\r\n') ? boundary + 4 : boundary + 2,
+            );
+            this.dispatch(event);
+            boundary = buffer.search(/\r?\n\r?\n/);
+          }
+        });
+        res.on('end', () => end('closed'));
+        res.on('error', () => end('error'));
+        res.on('close', () => end('closed'));
+      },
+    );
     req.on('error', () => end('error'));
     // No data at all for a long time (pings come every 15 s) means a dead connection.
     req.setTimeout(45_000, () => req.destroy());

@@ -16,3 +16,5 @@ export { cpuTicks, pidsNamed, settleProcesses } from './settle.js';
 export type { OfficialBinary } from './official-mesh.js';
 export { createTestDatabase, dropDatabase } from './postgres-database.js';
 export type { TestDatabase } from './postgres-database.js';
+export { createTestPki } from './test-pki.js';
+export type { TestPki } from './test-pki.js';

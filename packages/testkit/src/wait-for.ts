@@ -1,3 +1,6 @@
+import type { ConnectionOptions } from 'node:tls';
+import { httpRequest } from '@mesh/common';
+
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;
@@ -27,15 +30,31 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, options: W
   }
 }
 
-/** Waits until `url` answers with a status below 500 (or exactly `status` when given). */
-export function waitForHttp(url: string, options: WaitOptions & { status?: number } = {}): Promise<Response> {
+/**
+ * Waits until `url` answers with a status below 500 (or exactly `status` when given). `tls` (the mesh CA,
+ * and a certificate where needed) makes it work against a strict-mode process.
+ */
+export function waitForHttp(
+  url: string,
+  options: WaitOptions & { status?: number; tls?: ConnectionOptions } = {},
+): Promise<Response> {
   return waitFor(
     async () => {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
+      const response = options.tls
+        ? await tlsResponse(url, options.tls)
+        : await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (!options.tls) await response.arrayBuffer();
       const ok = options.status === undefined ? response.status < 500 : response.status === options.status;
       return ok ? response : undefined;
     },
     { description: url, ...options },
   );
+}
+
+async function tlsResponse(url: string, tls: ConnectionOptions): Promise<Response> {
+  const exchange = await httpRequest(url, { tls, timeoutMs: 2000 });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(exchange.headers))
+    if (typeof value === 'string') headers.set(name, value);
+  return new Response(exchange.text, { status: exchange.status, headers });
 }

@@ -1,13 +1,18 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { Socket } from 'node:net';
-import type { MeshIdentity } from './identity.js';
-import { describeIdentity, identityOfSubjectAltNames } from './identity.js';
+import type { MeshIdentity, SubjectAltNames } from './identity.js';
+import { describeIdentity, identityOfSubjectAltNames, parseSubjectAltNames } from './identity.js';
 import type { Decision } from './policy.js';
 import type { TlsMaterial } from './tls-material.js';
 
 /** What a server learns of the party at the other end of a connection. */
 export type PeerAuthentication =
-  | { readonly authenticated: true; readonly identity: MeshIdentity }
+  | {
+      readonly authenticated: true;
+      readonly identity: MeshIdentity;
+      /** The hosts the certificate names: where this identity may serve (and register endpoints). */
+      readonly names: SubjectAltNames;
+    }
   | { readonly authenticated: false; readonly reason: string };
 
 const cache = new WeakMap<Socket, PeerAuthentication>();
@@ -50,9 +55,10 @@ export function authenticatePeer(socket: Socket): PeerAuthentication {
         : 'no client certificate',
     };
   } else {
-    const identity = identityOfSubjectAltNames(tlsSocket.getPeerCertificate().subjectaltname);
+    const altNames = tlsSocket.getPeerCertificate().subjectaltname;
+    const identity = identityOfSubjectAltNames(altNames);
     result = identity
-      ? { authenticated: true, identity }
+      ? { authenticated: true, identity, names: parseSubjectAltNames(altNames) }
       : { authenticated: false, reason: 'client certificate names no mesh identity' };
   }
   cache.set(socket, result);

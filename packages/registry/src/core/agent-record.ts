@@ -1,10 +1,13 @@
 import type { AgentRecord, AgentRegistration } from './types.js';
 
-/** Where other agents call this one: `http://host:port`, or `stdio://id` for an agent without HTTP. */
-export function agentEndpoint(registration: AgentRegistration): string {
+/**
+ * Where other agents call this one: `http://host:port` (`https://` when the mesh runs mTLS), or `stdio://id`
+ * for an agent without HTTP.
+ */
+export function agentEndpoint(registration: AgentRegistration, scheme: 'http' | 'https' = 'http'): string {
   if (registration.http_port <= 0) return `stdio://${registration.agent_id}`;
   const host = registration.http_host.includes(':') ? `[${registration.http_host}]` : registration.http_host;
-  return `http://${host}:${registration.http_port}`;
+  return `${scheme}://${host}:${registration.http_port}`;
 }
 
 /** The text compared to decide whether a full heartbeat changed anything (timestamps are not part of it). */
@@ -18,11 +21,12 @@ export function toAgentRecord(
   now: number,
   previous: AgentRecord | undefined,
   signature = registrationSignature(registration),
+  scheme: 'http' | 'https' = 'http',
 ): AgentRecord {
   const wasHealthy = previous?.status === 'healthy';
   return {
     ...registration,
-    endpoint: agentEndpoint(registration),
+    endpoint: agentEndpoint(registration, scheme),
     signature,
     status: 'healthy',
     created_at: previous?.created_at ?? now,

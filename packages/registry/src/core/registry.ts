@@ -38,6 +38,8 @@ export interface RegistryOptions {
   readonly store: RegistryStore;
   readonly clock: Clock;
   readonly logger?: Logger;
+  /** `https` when the registry runs with mTLS: every agent then serves MCP over TLS. */
+  readonly endpointScheme?: 'http' | 'https';
 }
 
 /**
@@ -60,11 +62,13 @@ export class Registry {
   listVersion = 0;
   /** Told how long each (uncached) resolution took; metrics attach here. */
   onResolution: ((seconds: number) => void) | undefined;
+  private readonly endpointScheme: 'http' | 'https';
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
     this.clock = options.clock;
     this.logger = options.logger ?? silentLogger();
+    this.endpointScheme = options.endpointScheme ?? 'http';
   }
 
   /** Loads agents from the store and follows other replicas' changes. */
@@ -116,7 +120,7 @@ export class Registry {
       this.store.touch(id, now);
     } else {
       const previous = state?.record;
-      const record = toAgentRecord(registration, now, previous, signature);
+      const record = toAgentRecord(registration, now, previous, signature, this.endpointScheme);
       const { inserted } = await this.store.saveAgent(record);
       created = inserted;
       state = this.put(record);

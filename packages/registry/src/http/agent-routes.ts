@@ -2,6 +2,7 @@ import { MeshError } from '@mesh/common';
 import { agentInfoJson } from '../core/agent-info.js';
 import { AGENT_ID_PATTERN, invalidField } from '../core/validate-registration.js';
 import type { Handler } from './context.js';
+import { authorizeAgentId } from './access.js';
 import type { Registry } from '../core/registry.js';
 
 /**
@@ -47,9 +48,10 @@ export const listAgents: Handler = (_req, res, ctx) => {
 };
 
 /** `DELETE /agents/{agent_id}`: graceful unregistration; 204 whether or not it was registered. */
-export const deleteAgent: Handler = async (_req, res, ctx, agentId) => {
+export const deleteAgent: Handler = async (_req, res, ctx, agentId, _requestId, caller) => {
   if (!AGENT_ID_PATTERN.test(agentId))
     throw invalidField('agent_id', 'must be 1-64 characters of letters, digits, "_" or "-"');
+  authorizeAgentId(ctx, caller, agentId, 'delete');
   const existed = await ctx.registry.unregister(agentId);
   if (existed) ctx.logger.info({ agent_id: agentId }, 'agent unregistered');
   res.writeHead(204);

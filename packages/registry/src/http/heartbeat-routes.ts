@@ -3,6 +3,7 @@ import { AGENT_ID_PATTERN, parseRegistration } from '../core/validate-registrati
 import type { HeartbeatResult } from '../core/registry.js';
 import type { Handler } from './context.js';
 import { sendJsonText } from './respond.js';
+import { authorizeAgentId, authorizeRegistration } from './access.js';
 
 async function readTextAs400(req: Parameters<Handler>[0], limitBytes: number): Promise<string> {
   try {
@@ -52,18 +53,20 @@ function sendHeartbeatResponse(
 }
 
 /** `POST /heartbeat`: registration and full heartbeat in one; the response carries `dependencies_resolved`. */
-export const postHeartbeat: Handler = async (req, res, ctx) => {
+export const postHeartbeat: Handler = async (req, res, ctx, _param, _requestId, caller) => {
   const text = await readTextAs400(req, ctx.config.maxBodyBytes);
   const bodyKey = text.replace(TIMESTAMP_FIELD, '"timestamp":""');
   // A body identical to the one this agent last sent was valid then and means the same now. The id found
   // here only selects which stored body to compare with; equality of the whole text is what counts.
   const candidate = AGENT_ID_FIELD.exec(text)?.[1];
+  if (candidate !== undefined) authorizeAgentId(ctx, caller, candidate, 'heartbeat');
   const repeated = candidate === undefined ? undefined : ctx.registry.repeatHeartbeat(candidate, bodyKey);
   if (repeated !== undefined) {
     sendHeartbeatResponse(res, await repeated, []);
     return;
   }
   const { registration, warnings } = parseRegistration(parseJson(text));
+  authorizeRegistration(ctx, caller, registration);
   const result = await ctx.registry.heartbeat(registration, warnings.length === 0 ? bodyKey : undefined);
   sendHeartbeatResponse(res, result, warnings);
 };
@@ -72,12 +75,13 @@ export const postHeartbeat: Handler = async (req, res, ctx) => {
 const EMPTY = { 'content-length': '0' } as const;
 
 /** `HEAD /heartbeat/{agent_id}`: 200 nothing relevant changed, 202 re-POST, 410 unknown or unhealthy. */
-export const headHeartbeat: Handler = async (_req, res, ctx, agentId) => {
+export const headHeartbeat: Handler = async (_req, res, ctx, agentId, _requestId, caller) => {
   if (!AGENT_ID_PATTERN.test(agentId)) {
     res.writeHead(400, EMPTY);
     res.end();
     return;
   }
+  authorizeAgentId(ctx, caller, agentId, 'heartbeat');
   let status: number;
   try {
     status = await ctx.registry.headHeartbeat(agentId);

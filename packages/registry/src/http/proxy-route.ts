@@ -1,8 +1,10 @@
 import { request } from 'node:http';
-import type { IncomingHttpHeaders } from 'node:http';
+import { request as tlsRequest } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { MeshError } from '@mesh/common';
 import type { Handler } from './context.js';
 import { proxyTargetUrl } from './proxy-target.js';
+import { authorizeProxy } from './access.js';
 
 /** Headers passed through to the agent and back; nothing else (no cookies, no hop-by-hop headers). */
 const FORWARD_REQUEST = [
@@ -35,7 +37,8 @@ function pick(headers: IncomingHttpHeaders, names: readonly string[]): Record<st
  * endpoint only. The target must equal a registered agent's endpoint and the path, once resolved, must be
  * `/mcp` or below it (see proxyTargetUrl), so the registry can never be used to reach anything else.
  */
-export const proxyToAgent: Handler = (req, res, ctx, target) => {
+export const proxyToAgent: Handler = (req, res, ctx, target, _requestId, caller) => {
+  authorizeProxy(ctx, caller);
   const slash = target.indexOf('/');
   if (slash <= 0) {
     throw new MeshError('BAD_REQUEST', 'proxy target must be {host}:{port}/mcp[/...]', {
@@ -43,32 +46,37 @@ export const proxyToAgent: Handler = (req, res, ctx, target) => {
     });
   }
   const hostPort = target.slice(0, slash);
-  const endpoint = `http://${hostPort}`;
+  const endpoint = `${ctx.trust ? 'https' : 'http'}://${hostPort}`;
   const url = proxyTargetUrl(endpoint, target.slice(slash));
-  let known = false;
+  let agentName: string | undefined;
   for (const state of ctx.registry.agentStates()) {
     if (state.record.endpoint === endpoint) {
-      known = true;
+      agentName = state.record.name;
       break;
     }
   }
-  if (!known) {
+  if (agentName === undefined) {
     throw new MeshError('NOT_FOUND', `no registered agent at ${hostPort}`, { data: { field: 'target' } });
   }
   return new Promise<void>((resolve) => {
-    const upstream = request(
-      url,
-      { method: req.method, headers: pick(req.headers, FORWARD_REQUEST), timeout: PROXY_TIMEOUT_MS },
-      (response) => {
-        res.writeHead(response.statusCode ?? 502, pick(response.headers, FORWARD_RESPONSE));
-        response.pipe(res);
-        response.on('end', resolve);
-        response.on('error', () => {
-          res.destroy();
-          resolve();
-        });
-      },
-    );
+    const options = {
+      method: req.method,
+      headers: pick(req.headers, FORWARD_REQUEST),
+      timeout: PROXY_TIMEOUT_MS,
+    };
+    // With mTLS the registry calls as itself, and only an agent whose certificate names that agent is reached.
+    const upstream = ctx.trust
+      ? tlsRequest(url, { ...options, ...ctx.trust.proxyTls(agentName) }, onResponse)
+      : request(url, options, onResponse);
+    function onResponse(response: IncomingMessage): void {
+      res.writeHead(response.statusCode ?? 502, pick(response.headers, FORWARD_RESPONSE));
+      response.pipe(res);
+      response.on('end', resolve);
+      response.on('error', () => {
+        res.destroy();
+        resolve();
+      });
+    }
     upstream.on('timeout', () => upstream.destroy(new Error('proxy timeout')));
     upstream.on('error', (error) => {
       ctx.logger.warn({ err: error, target: endpoint }, 'proxy to agent failed');

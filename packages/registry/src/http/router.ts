@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MeshError, isMeshError, parseTraceparent } from '@mesh/common';
 import { deleteAgent, listAgents, methodNotAllowed } from './agent-routes.js';
-import type { Handler, HandlerContext } from './context.js';
+import type { Caller, Handler, HandlerContext } from './context.js';
 import { listEvents } from './event-routes.js';
 import { getHealth, getMetrics, getRoot } from './health-routes.js';
 import { headHeartbeat, postHeartbeat } from './heartbeat-routes.js';
@@ -13,15 +13,17 @@ interface Route {
   /** Route template, used as the metrics label. */
   readonly name: string;
   readonly methods: Readonly<Record<string, Handler>>;
+  /** Served without a client certificate even in strict mode (probes and scrapes). */
+  readonly open?: boolean;
 }
 
 const EXACT: ReadonlyMap<string, Route> = new Map<string, Route>([
-  ['/health', { name: '/health', methods: { GET: getHealth, HEAD: getHealth } }],
-  ['/', { name: '/', methods: { GET: getRoot } }],
+  ['/health', { name: '/health', methods: { GET: getHealth, HEAD: getHealth }, open: true }],
+  ['/', { name: '/', methods: { GET: getRoot }, open: true }],
   ['/heartbeat', { name: '/heartbeat', methods: { POST: postHeartbeat } }],
   ['/agents', { name: '/agents', methods: { GET: listAgents } }],
   ['/events', { name: '/events', methods: { GET: listEvents } }],
-  ['/metrics', { name: '/metrics', methods: { GET: getMetrics } }],
+  ['/metrics', { name: '/metrics', methods: { GET: getMetrics }, open: true }],
 ]);
 
 /** Routes whose last segment (or, for the proxy, the whole remainder) is a parameter. */
@@ -97,7 +99,19 @@ export function createRequestListener(ctx: HandlerContext) {
       routeName = found.route.name;
       const handler = found.route.methods[method];
       if (handler === undefined) throw methodNotAllowed(method, found.route.name);
-      const result = handler(req, res, ctx, found.param, requestId);
+      let caller: Caller | undefined;
+      if (ctx.trust && found.route.open !== true) {
+        const peer = ctx.trust.authenticate(req);
+        if (!peer.authenticated)
+          throw ctx.trust.unauthenticated(peer.reason, `${method} ${found.route.name}`);
+        caller = { identity: peer.identity, names: peer.names };
+        ctx.trust.require(
+          ctx.trust.policy.member(peer.identity),
+          peer.identity,
+          `${method} ${found.route.name}`,
+        );
+      }
+      const result = handler(req, res, ctx, found.param, requestId, caller);
       if (result !== undefined) result.catch(fail);
     } catch (error: unknown) {
       fail(error);

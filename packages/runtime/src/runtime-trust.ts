@@ -1,0 +1,202 @@
+import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { MeshError } from '@mesh/common';
+import type { Logger } from '@mesh/common';
+import {
+  REGISTRY_IDENTITY_NAME,
+  TlsMaterialSource,
+  authenticatePeer,
+  clientTlsOptions,
+  describeIdentity,
+  loadPolicyFile,
+  serverTlsOptions,
+} from '@mesh/trust';
+import type {
+  Decision,
+  MeshIdentity,
+  MeshPolicy,
+  PeerAuthentication,
+  TlsMaterial,
+  TlsSettings,
+} from '@mesh/trust';
+import type { RuntimeMetrics } from './metrics.js';
+
+const IDLE_SOCKET_MS = 30_000;
+/** How long connections made with replaced certificates may finish their calls before they are closed. */
+const RETIRE_AFTER_MS = 60_000;
+
+/** Server-side checks of one `/mcp` request: who calls, and may it call this tool. */
+export interface McpGuard {
+  authenticate(req: IncomingMessage): PeerAuthentication;
+  authorize(identity: MeshIdentity, capability: string): Decision;
+  refused(status: 401 | 403, reason: string, identity: MeshIdentity | undefined, capability: string): void;
+}
+
+/**
+ * An agent's side of mesh trust in strict mode: its certificate (reloaded on rotation), the policy from
+ * architecture.yml, the server options and `/mcp` guard, and client connections that accept a provider only
+ * when its certificate names an agent allowed to provide the capability called.
+ */
+export class RuntimeTrust implements McpGuard {
+  readonly policy: MeshPolicy;
+  private readonly source: TlsMaterialSource;
+  private readonly agents = new Map<string, https.Agent>();
+  private registryHttpsAgent: https.Agent | undefined;
+  private readonly rotationListeners: ((material: TlsMaterial) => void)[] = [];
+
+  constructor(
+    settings: TlsSettings,
+    private readonly agentName: string,
+    private readonly logger: Logger,
+    private readonly metrics: RuntimeMetrics,
+    policy: MeshPolicy | undefined,
+    private readonly maxSockets = 256,
+  ) {
+    this.source = new TlsMaterialSource(settings, (error: unknown) =>
+      logger.error({ err: error }, 'could not reload the TLS certificate; keeping the current one'),
+    );
+    const identity = this.source.current.identity;
+    if (identity.kind !== 'agent' || identity.name !== agentName)
+      throw new MeshError(
+        'CONFIG_INVALID',
+        `MCP_MESH_TLS_CERT names ${describeIdentity(identity)}, but this agent is ${agentName}`,
+      );
+    if (policy) this.policy = policy;
+    else if (settings.policyFile) this.policy = loadPolicyFile(settings.policyFile, settings.trustDomain);
+    else
+      throw new MeshError(
+        'CONFIG_INVALID',
+        'MCP_MESH_POLICY_FILE: required in strict mode (architecture.yml: who may provide and call what)',
+      );
+    this.source.onChange((material) => this.rotate(material));
+  }
+
+  get identity(): MeshIdentity {
+    return this.source.current.identity;
+  }
+
+  get material(): TlsMaterial {
+    return this.source.current;
+  }
+
+  /** Starts watching the certificate files. */
+  start(): void {
+    this.source.start();
+  }
+
+  stop(): void {
+    this.source.stop();
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+    this.registryHttpsAgent?.destroy();
+  }
+
+  /** Calls `listener` after each certificate rotation (server context swapped, client pools renewed). */
+  onRotate(listener: (material: TlsMaterial) => void): void {
+    this.rotationListeners.push(listener);
+  }
+
+  serverOptions() {
+    return serverTlsOptions(this.source.current);
+  }
+
+  /** Reloads the certificate files now if they changed (tests; otherwise a timer does it). */
+  checkRotation(): boolean {
+    return this.source.check();
+  }
+
+  authenticate(req: IncomingMessage): PeerAuthentication {
+    return authenticatePeer(req.socket);
+  }
+
+  authorize(identity: MeshIdentity, capability: string): Decision {
+    return this.policy.mayCall(identity, this.agentName, capability);
+  }
+
+  refused(status: 401 | 403, reason: string, identity: MeshIdentity | undefined, capability: string): void {
+    const who = describeIdentity(identity);
+    this.metrics.trustRefusals.inc({
+      direction: 'inbound',
+      reason: status === 401 ? 'unauthenticated' : 'forbidden',
+      identity: who,
+      capability,
+    });
+    this.logger.warn({ status, identity: who, capability, reason }, 'call refused');
+  }
+
+  /** The connection pool for calls to one capability: handshakes accept only its allowed providers. */
+  agentFor(capability: string): https.Agent {
+    let agent = this.agents.get(capability);
+    if (!agent) {
+      agent = new https.Agent({
+        keepAlive: true,
+        maxSockets: this.maxSockets,
+        maxFreeSockets: this.maxSockets,
+        scheduling: 'lifo',
+        timeout: IDLE_SOCKET_MS,
+        ...clientTlsOptions(this.source.current, (peer) => this.expectProvider(peer, capability)),
+      });
+      this.agents.set(capability, agent);
+    }
+    return agent;
+  }
+
+  /** The connection pool for registry traffic: the peer must be the registry's identity. */
+  registryAgent(): https.Agent {
+    this.registryHttpsAgent ??= new https.Agent({
+      keepAlive: true,
+      maxSockets: 4,
+      ...this.registryTlsOptions(),
+    });
+    return this.registryHttpsAgent;
+  }
+
+  /** TLS options for one-off registry connections (the change feed). */
+  registryTlsOptions() {
+    return clientTlsOptions(this.source.current, expectRegistry);
+  }
+
+  /** Counts and logs a provider refused at the handshake (its certificate names the wrong agent). */
+  providerRefused(capability: string, provider: string, reason: string): void {
+    this.metrics.trustRefusals.inc({
+      direction: 'outbound',
+      reason: 'peer_rejected',
+      identity: provider,
+      capability,
+    });
+    this.logger.warn(
+      { capability, provider, reason },
+      'provider refused: its certificate may not provide this capability',
+    );
+  }
+
+  private expectProvider(peer: MeshIdentity, capability: string): Decision {
+    if (peer.kind === 'agent' && this.policy.providersOf(capability).has(peer.name)) return { allowed: true };
+    return {
+      allowed: false,
+      reason: `${describeIdentity(peer)} may not provide ${capability} (architecture.yml)`,
+    };
+  }
+
+  private rotate(material: TlsMaterial): void {
+    // New pools for new calls; the old ones finish what they carry and are closed a minute later.
+    const retired = [...this.agents.values()];
+    if (this.registryHttpsAgent) retired.push(this.registryHttpsAgent);
+    this.agents.clear();
+    this.registryHttpsAgent = undefined;
+    setTimeout(() => {
+      for (const agent of retired) agent.destroy();
+    }, RETIRE_AFTER_MS).unref();
+    this.logger.info(
+      { identity: describeIdentity(material.identity), not_after: material.notAfter.toISOString() },
+      'TLS certificate rotated',
+    );
+    for (const listener of this.rotationListeners) listener(material);
+  }
+}
+
+function expectRegistry(peer: MeshIdentity): Decision {
+  return peer.kind === 'agent' && peer.name === REGISTRY_IDENTITY_NAME
+    ? { allowed: true }
+    : { allowed: false, reason: `${describeIdentity(peer)} is not the registry` };
+}
