@@ -1,6 +1,7 @@
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest, silentLogger } from '@mesh/common';
 import { createRegistryServer } from '@mesh/registry';
@@ -358,7 +359,7 @@ describe('certificate rotation under load', { timeout: 60_000 }, () => {
           { ...clientTlsOptions(loadTlsMaterial(pki.settings('order-agent'))), agent: false },
           (response) => {
             resolve(
-              (response.socket as import('node:tls').TLSSocket).getPeerX509Certificate()!.fingerprint256,
+              (response.socket as TLSSocket).getPeerX509Certificate()!.fingerprint256,
             );
             response.resume();
           },
