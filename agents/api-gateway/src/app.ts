@@ -401,7 +401,10 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         scope.route = 'shed';
         metrics?.shed.inc();
         req.resume();
-        fail(scope, new MeshError('OVERLOADED', `the gateway is serving ${maxInFlight} requests; try again shortly`));
+        fail(
+          scope,
+          new MeshError('OVERLOADED', `the gateway is serving ${maxInFlight} requests; try again shortly`),
+        );
         return;
       }
       inFlight += 1;

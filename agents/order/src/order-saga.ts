@@ -173,9 +173,7 @@ export class OrderSaga {
    * Records the order. A store that cannot write it says so (`order_recorded: false`): nothing happened and
    * nothing will, so the caller may answer "unavailable, retry" rather than "pending".
    */
-  private async createOrder(
-    ...args: Parameters<OrderStore['create']>
-  ): ReturnType<OrderStore['create']> {
+  private async createOrder(...args: Parameters<OrderStore['create']>): ReturnType<OrderStore['create']> {
     try {
       return await this.store.create(...args);
     } catch (raw: unknown) {

@@ -138,7 +138,12 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
         result.failed += 1;
         metrics.charges.inc({ outcome: 'refund_failed' });
         logger.error(
-          { order_id: charge.order_id, payment_id: charge.payment_id, state, err: toMeshError(error).message },
+          {
+            order_id: charge.order_id,
+            payment_id: charge.payment_id,
+            state,
+            err: toMeshError(error).message,
+          },
           'could not refund a standing charge; the next pass retries',
         );
       }

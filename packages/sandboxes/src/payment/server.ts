@@ -229,7 +229,8 @@ export function createPaymentSandbox(options: PaymentSandboxOptions): PaymentSan
       return;
     }
     const dropAnswer = faultable && faults.drop_rate > 0 && random() < faults.drop_rate;
-    if (faultable && faults.delay_ms > 0) await new Promise((resolve) => setTimeout(resolve, faults.delay_ms));
+    if (faultable && faults.delay_ms > 0)
+      await new Promise((resolve) => setTimeout(resolve, faults.delay_ms));
 
     if (idempotencyKey === undefined) {
       respond(res, requestId, run(matched.route, ctx), () => undefined, dropAnswer);
