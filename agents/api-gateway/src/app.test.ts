@@ -14,7 +14,11 @@ type Json = Record<string, any>;
 
 const servers: ListeningServer[] = [];
 
-async function gateway(mesh: FakeMesh, rateLimit = 1000): Promise<string> {
+async function gateway(
+  mesh: FakeMesh,
+  rateLimit = 1000,
+  extra: { maxInFlight?: number } = {},
+): Promise<string> {
   const handler = createGateway({
     mesh,
     limiter: new RateLimiter(new MemorySharedStore({ prefix: 't' }), rateLimit, 60_000),
@@ -25,6 +29,8 @@ async function gateway(mesh: FakeMesh, rateLimit = 1000): Promise<string> {
     requestTimeoutMs: 5_000,
     trustProxy: false,
     started: () => true,
+    retryAfterSeconds: 3,
+    ...extra,
   });
   const server = await listen(handler, 0, '127.0.0.1', 10_000);
   servers.push(server);
@@ -155,15 +161,70 @@ describe('api-gateway HTTP app', () => {
     expect((await post(`${base}/orders`, seedOrder('g-4'))).status).toBe(409);
   });
 
-  it('answers 503 when the mesh dependency is down and 504 when it times out', async () => {
+  it('answers 503 with Retry-After when the order was never taken (no provider, store down at create)', async () => {
     mesh.orderError = new MeshError('DEPENDENCY_UNAVAILABLE', 'no provider of order_processing');
     const down = await post(`${base}/orders`, seedOrder('g-5'));
     expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('3');
     expect(down.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+    mesh.orderError = new MeshError('STORAGE_ERROR', 'db down', {
+      data: { remote: true, order_recorded: false },
+    });
+    const store = await post(`${base}/orders`, seedOrder('g-7'));
+    expect(store.status).toBe(503);
+    expect(store.headers.get('retry-after')).toBe('3');
+  });
+
+  it('answers 503, not 500, when an upstream agent fails unexpectedly (its database down)', async () => {
+    mesh.orderError = new MeshError('INTERNAL', 'user_get failed unexpectedly', {
+      data: { remote: true, notProcessed: true },
+    });
+    const answer = await post(`${base}/orders`, seedOrder('g-7b'));
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('3');
+  });
+
+  it('answers 202 pending with a Location when the outcome is not known, never an error', async () => {
     mesh.orderError = new MeshError('TIMEOUT', 'deadline passed');
-    expect((await post(`${base}/orders`, seedOrder('g-6'))).status).toBe(504);
-    mesh.orderError = new MeshError('STORAGE_ERROR', 'db down');
-    expect((await post(`${base}/orders`, seedOrder('g-7'))).status).toBe(503);
+    const unknown = await post(`${base}/orders`, seedOrder('g-6'));
+    expect(unknown.status).toBe(202);
+    expect(unknown.body).toEqual({ status: 'pending', order_id: 'g-6' });
+    expect(unknown.headers.get('location')).toBe('/orders/g-6');
+    // Recorded and still running (a failure after the order was written): pending as well.
+    mesh.orders.set('g-6b', { order_id: 'g-6b', user_id: 'user-1', status: 'processing', state: 'charged' });
+    mesh.orderError = new MeshError('STORAGE_ERROR', 'db down mid-saga', { data: { remote: true } });
+    expect((await post(`${base}/orders`, seedOrder('g-6b'))).status).toBe(202);
+  });
+
+  it('answers with the outcome when the call failed but the order is already decided', async () => {
+    mesh.orders.set('g-6c', {
+      order_id: 'g-6c',
+      user_id: 'user-1',
+      status: 'completed',
+      state: 'completed',
+      payment_id: 'pay-g-6c',
+    });
+    mesh.orderError = new MeshError('CONNECTION_FAILED', 'reset', { data: { outcomeUnknown: true } });
+    const answer = await post(`${base}/orders`, seedOrder('g-6c'));
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: 'completed', payment_id: 'pay-g-6c', replayed: true });
+  });
+
+  it('sheds requests over the in-flight limit with 503 and Retry-After, and still answers probes', async () => {
+    const slow = new FakeMesh();
+    const url = await gateway(slow, 1000, { maxInFlight: 2 });
+    let release = (): void => undefined;
+    slow.orderGate = new Promise<void>((resolve) => (release = resolve));
+    const held = [post(`${url}/orders`, seedOrder('s-1')), post(`${url}/orders`, seedOrder('s-2'))];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const shed = await post(`${url}/orders`, seedOrder('s-3'));
+    expect(shed.status).toBe(503);
+    expect(shed.body.error.code).toBe('OVERLOADED');
+    expect(shed.headers.get('retry-after')).toBe('3');
+    expect((await get(`${url}/health`, null)).status).toBe(200);
+    release();
+    for (const answer of await Promise.all(held)) expect(answer.status).toBe(200);
+    expect((await post(`${url}/orders`, seedOrder('s-4'))).status).toBe(200);
   });
 
   it('answers 403 when the body names another user', async () => {

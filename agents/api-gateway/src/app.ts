@@ -16,6 +16,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { MeshPorts, VerifiedToken } from './mesh-ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { TokenCache } from './token-cache.js';
+import { orderOutcomeUnknown } from './order-outcome.js';
 import { loginBody, orderBody, pathId, validate } from './validation.js';
 
 /** What the gateway needs; main.ts wires the real ones, tests pass fakes. */
@@ -35,6 +36,10 @@ export interface GatewayOptions {
   trustProxy: boolean;
   /** Whether the mesh runtime has started (for /ready). */
   started: () => boolean;
+  /** Requests served at once; past it a request is shed with 503 + Retry-After (probes are never shed). */
+  maxInFlight?: number;
+  /** Retry-After (seconds) on 503 answers: outages, shed load. */
+  retryAfterSeconds?: number;
 }
 
 /** Capabilities without which the gateway cannot take orders (/ready, /health). */
@@ -62,11 +67,19 @@ export function statusForFailedOrder(code: string): number {
   }
 }
 
-/** HTTP status of an error raised while serving a request. Storage trouble is never the client's fault. */
+/**
+ * HTTP status of an error raised while serving a request. Storage trouble is never the client's fault, and an
+ * upstream agent that failed unexpectedly (its database down, most often) is a service unavailable for now,
+ * not a fault of the gateway: both are 503, which the client may retry after Retry-After.
+ */
 export function statusForError(error: MeshError): number {
   if (error.code === 'STORAGE_ERROR' || error.code === 'LEASE_LOST') return 503;
+  if (error.code === 'INTERNAL' && error.data?.['remote'] === true) return 503;
   return httpStatusForCode(error.code);
 }
+
+/** Routes that are never shed: probes and metrics must answer while the gateway is busy. */
+const UNSHED = new Set(['/health', '/ready', '/livez', '/metrics']);
 
 interface RequestScope {
   req: IncomingMessage;
@@ -91,6 +104,9 @@ function scopeAllows(granted: readonly string[], required: string): boolean {
 export function createGateway(options: GatewayOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const baseLogger = options.logger ?? silentLogger();
   const { mesh, metrics } = options;
+  const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+  const retryAfter = String(options.retryAfterSeconds ?? 2);
+  let inFlight = 0;
 
   const clientAddress = (req: IncomingMessage): string => {
     if (options.trustProxy) {
@@ -161,7 +177,34 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (body.user_id !== auth.user_id && !auth.scopes.includes('admin')) {
       throw new MeshError('FORBIDDEN', 'user_id must be the authenticated user');
     }
-    const result = await mesh.processOrder(body, call(scope, options.orderTimeoutMs));
+    let result: Record<string, unknown>;
+    try {
+      result = await mesh.processOrder(body, call(scope, options.orderTimeoutMs));
+    } catch (raw: unknown) {
+      const error = toMeshError(raw);
+      if (statusForError(error) < 500) throw error;
+      // The outcome may not be what the error says: the order may be recorded and still finish (recovery
+      // completes a charged order). Ask for it rather than answer an error that later turns into a charge.
+      const known = await orderOutcomeUnknown(error, () =>
+        mesh.getOrder(body.order_id, call(scope, Math.min(options.requestTimeoutMs, 5_000))),
+      );
+      if (known.kind === 'not_taken') throw error;
+      if (known.kind === 'pending') {
+        metrics?.orders.inc({ status: 'pending', code: error.code });
+        scope.logger.info({ order_id: body.order_id, code: error.code }, 'order outcome not known yet; 202');
+        sendJson(
+          scope.res,
+          202,
+          { status: 'pending', order_id: body.order_id },
+          { location: `/orders/${encodeURIComponent(body.order_id)}` },
+        );
+        return;
+      }
+      result = { ...known.view, replayed: true };
+      if (result['status'] === 'failed' && result['error'] === null) {
+        result['error'] = { code: 'ORDER_FAILED', message: 'order failed' };
+      }
+    }
     if (result['status'] === 'completed') {
       metrics?.orders.inc({ status: 'completed', code: '' });
       sendJson(scope.res, 200, {
@@ -280,10 +323,12 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const fail = (scope: RequestScope, raw: unknown): void => {
     const error = toMeshError(raw);
     let status = statusForError(error);
+    if (error.code === 'OVERLOADED') status = 503;
     if (error.code === 'METHOD_NOT_ALLOWED') status = 405;
     if (error.code === 'UNSUPPORTED_MEDIA_TYPE') status = 415;
     const headers: Record<string, string> = {};
     if (status === 401) headers['www-authenticate'] = 'Bearer';
+    if (status === 503) headers['retry-after'] = retryAfter;
     if (status === 429) {
       headers['retry-after'] = String(error.data?.['retryAfterSeconds'] ?? 60);
       metrics?.rateLimited.inc();
@@ -348,6 +393,24 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     } catch {
       fail(scope, new MeshError('BAD_REQUEST', 'malformed request URL'));
       return;
+    }
+    if (!UNSHED.has(path)) {
+      if (inFlight >= maxInFlight) {
+        // Shed early and cheaply, before the body is read or anything upstream is asked: a clear 503 the
+        // client can retry beats a queue that ends in reset sockets.
+        scope.route = 'shed';
+        metrics?.shed.inc();
+        req.resume();
+        fail(
+          scope,
+          new MeshError('OVERLOADED', `the gateway is serving ${maxInFlight} requests; try again shortly`),
+        );
+        return;
+      }
+      inFlight += 1;
+      res.once('close', () => {
+        inFlight -= 1;
+      });
     }
     dispatch(scope, (req.method ?? 'GET').toUpperCase(), path).catch((error: unknown) => fail(scope, error));
   };

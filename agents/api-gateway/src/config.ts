@@ -35,6 +35,13 @@ const schema = meshEnvSchema.extend({
   GATEWAY_ORDER_TIMEOUT: envDurationMs('0s'),
   /** Timeout of the other upstream calls. */
   GATEWAY_REQUEST_TIMEOUT: envDurationMs('10s'),
+  /**
+   * Requests served at once; past it requests are answered 503 with Retry-After at once (load shedding), so
+   * an overload is a clear answer rather than a queue that ends in reset sockets. Probes are never shed.
+   */
+  GATEWAY_MAX_IN_FLIGHT: envInt(256, 1, 1_000_000),
+  /** Retry-After on 503 answers (an outage, shed load), rounded up to whole seconds. */
+  GATEWAY_RETRY_AFTER: envDurationMs('2s'),
   /** Read the client address from X-Forwarded-For (only behind a proxy you control, e.g. nginx). */
   TRUST_PROXY: envBool(false),
 });
@@ -58,6 +65,8 @@ export interface GatewayConfig {
   readonly orderTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly trustProxy: boolean;
+  readonly maxInFlight: number;
+  readonly retryAfterSeconds: number;
 }
 
 /**
@@ -89,5 +98,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     orderTimeoutMs: parsed.GATEWAY_ORDER_TIMEOUT || parsed.ORDER_PROCESSING_TIMEOUT * 2 + 15_000,
     requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT,
     trustProxy: parsed.TRUST_PROXY,
+    maxInFlight: parsed.GATEWAY_MAX_IN_FLIGHT,
+    retryAfterSeconds: Math.max(1, Math.ceil(parsed.GATEWAY_RETRY_AFTER / 1000)),
   });
 }

@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     orderTimeoutMs: config.orderTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     trustProxy: config.trustProxy,
+    maxInFlight: config.maxInFlight,
+    retryAfterSeconds: config.retryAfterSeconds,
     started: () => started,
   });
   const server = await listen(handler, config.port, config.host, config.orderTimeoutMs + 5_000);

@@ -7,6 +7,7 @@ export class GatewayMetrics {
   readonly duration: Histogram<'route'>;
   readonly orders: Counter<'status' | 'code'>;
   readonly rateLimited: Counter;
+  readonly shed: Counter;
 
   constructor(collectDefaults = true) {
     if (collectDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
@@ -26,8 +27,13 @@ export class GatewayMetrics {
     });
     this.orders = new Counter({
       name: 'gateway_orders_total',
-      help: 'Orders answered by outcome (completed, failed) and failure code',
+      help: 'Orders answered by outcome (completed, failed, pending) and failure code',
       labelNames: ['status', 'code'],
+      registers,
+    });
+    this.shed = new Counter({
+      name: 'gateway_shed_total',
+      help: 'Requests refused with 503 because GATEWAY_MAX_IN_FLIGHT requests were being served',
       registers,
     });
     this.rateLimited = new Counter({

@@ -26,11 +26,14 @@ export class FakeMesh implements MeshPorts {
   };
   /** Thrown by processOrder when set. */
   orderError: MeshError | undefined;
+  /** processOrder waits for this before answering, when set (a slow saga). */
+  orderGate: Promise<void> | undefined;
   /** Outcome processOrder returns for the next orders (default completed). */
   outcome: 'completed' | { code: string; message: string } = 'completed';
 
   async processOrder(order: Record<string, unknown>, options: MeshCallOptions) {
     this.calls.push({ op: 'processOrder', options });
+    if (this.orderGate) await this.orderGate;
     if (this.orderError) throw this.orderError;
     const id = String(order['order_id']);
     const result =

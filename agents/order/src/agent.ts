@@ -42,6 +42,14 @@ export const orderDependencies = {
   },
   pay: { capability: 'payment_process', ...required, retries: 1, idempotent: true },
   refund: { capability: 'payment_refund', ...required, timeoutMs: 10_000, retries: 2, idempotent: true },
+  /** Reconciliation only (not on the order path): charges at the gateway with money standing. */
+  standingCharges: {
+    capability: 'payment_standing_charges',
+    version: '>=1.0.0',
+    timeoutMs: 30_000,
+    retries: 1,
+    idempotent: true,
+  },
   email: { capability: 'notification_send_email', version: '>=1.0.0', retries: 0 },
   emailBatch: { capability: 'notification_send_emails', version: '>=1.0.0', retries: 0 },
   sms: { capability: 'notification_send_sms', version: '>=1.0.0', retries: 0 },

@@ -3,6 +3,7 @@ import { envBool, envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, typ
 import { meshEnvSchema, toMeshConfig, z, type MeshConfig } from '@mesh/runtime';
 import type { OutboundBatchSettings } from './batched-outbound.js';
 import type { SagaSettings } from './order-saga.js';
+import type { ReconcileSettings } from './reconciler.js';
 
 const schema = meshEnvSchema
   .extend({
@@ -30,6 +31,16 @@ const schema = meshEnvSchema
     OUTBOUND_BATCH_SIZE: envInt(100, 1, 200),
     /** Also send an SMS confirmation when the user has a phone number. */
     ORDER_SMS: envBool(false),
+    /** Orders commit synchronously even where the server's default does not; `false` only to measure. */
+    MONEY_SYNCHRONOUS_COMMIT: envBool(true),
+    /** How often charges at the payment gateway are reconciled with orders (also once at start). 0 = never. */
+    ORDER_RECONCILE_INTERVAL: envDurationMs('5m'),
+    /** How far back a reconciliation pass looks at the gateway's charges. */
+    ORDER_RECONCILE_WINDOW: envDurationMs('24h'),
+    /** Charges younger than this are left alone (their order may still be on its way). */
+    ORDER_RECONCILE_GRACE: envDurationMs('2m'),
+    /** Most charges one pass looks at. */
+    ORDER_RECONCILE_MAX: envInt(10_000, 100, 1_000_000),
     ORDER_CURRENCY: z
       .string()
       .regex(/^[a-zA-Z]{3}$/, 'expected a 3-letter currency code')
@@ -74,6 +85,8 @@ export interface OrderAgentConfig {
   readonly outbound: OutboundBatchSettings;
   readonly recoveryIntervalMs: number;
   readonly recoveryBatch: number;
+  readonly synchronousCommit: boolean;
+  readonly reconcile: ReconcileSettings;
 }
 
 /** Reads the environment (DB_PASSWORD also from DB_PASSWORD_FILE); throws CONFIG_INVALID listing every problem. */
@@ -106,5 +119,12 @@ export function loadConfig(env: Env = process.env): OrderAgentConfig {
     },
     recoveryIntervalMs: parsed.ORDER_RECOVERY_INTERVAL,
     recoveryBatch: parsed.ORDER_RECOVERY_BATCH,
+    synchronousCommit: parsed.MONEY_SYNCHRONOUS_COMMIT,
+    reconcile: {
+      intervalMs: parsed.ORDER_RECONCILE_INTERVAL,
+      windowMs: parsed.ORDER_RECONCILE_WINDOW,
+      graceMs: parsed.ORDER_RECONCILE_GRACE,
+      maxCharges: parsed.ORDER_RECONCILE_MAX,
+    },
   });
 }

@@ -21,10 +21,13 @@ async function main(): Promise<void> {
     app: { saga: stack.saga },
     mesh: config.mesh,
     logger,
+    metrics: [stack.metrics.registry],
     onShutdown: () => stack.close(),
   });
   // Orders a previous run left behind are picked up as soon as the mesh has resolved our dependencies.
   void stack.recovery.runOnce();
+  // Charges a crash left standing for orders that did not complete are refunded from the start.
+  void stack.reconciler.runOnce();
 }
 
 main().catch((error: unknown) => {

@@ -109,6 +109,15 @@ export class MemoryOrderStore implements OrderStore {
     }
   }
 
+  async states(orderIds: readonly string[]): Promise<Map<string, OrderState>> {
+    const found = new Map<string, OrderState>();
+    for (const id of orderIds) {
+      const order = this.orders.get(id);
+      if (order) found.set(id, order.state);
+    }
+    return found;
+  }
+
   /** Test helper: forces a lease to expire, as if its holder had crashed long ago. */
   expireLease(orderId: string): void {
     const order = this.orders.get(orderId);

@@ -146,7 +146,7 @@ export class OrderSaga {
   async process(input: OrderInput, call: CallContext = {}): Promise<OrderResult> {
     const deadline = Date.now() + this.settings.processingTimeoutMs;
     const hash = requestHash(input, this.settings.currency);
-    const { created, order } = await this.store.create(
+    const { created, order } = await this.createOrder(
       {
         orderId: input.order_id,
         requestHash: hash,
@@ -167,6 +167,23 @@ export class OrderSaga {
       });
     }
     return this.awaitOutcome(order.orderId, deadline, call);
+  }
+
+  /**
+   * Records the order. A store that cannot write it says so (`order_recorded: false`): nothing happened and
+   * nothing will, so the caller may answer "unavailable, retry" rather than "pending".
+   */
+  private async createOrder(...args: Parameters<OrderStore['create']>): ReturnType<OrderStore['create']> {
+    try {
+      return await this.store.create(...args);
+    } catch (raw: unknown) {
+      const error = toMeshError(raw);
+      if (error.code !== 'STORAGE_ERROR') throw error;
+      throw new MeshError('STORAGE_ERROR', error.message, {
+        cause: error,
+        data: { ...error.data, order_id: args[0].orderId, order_recorded: false },
+      });
+    }
   }
 
   /** The stored order, for get_order. */

@@ -62,4 +62,6 @@ export interface OrderStore {
   renew(owner: string, orderIds: readonly string[], leaseMs: number): Promise<number>;
   /** Gives the order up (lease expires now) so recovery retries it later; used when cleanup must wait. */
   release(orderId: string, owner: string, retryAfterMs: number): Promise<void>;
+  /** The saga state of each known order among `orderIds` (for reconciliation); unknown ids are absent. */
+  states(orderIds: readonly string[]): Promise<Map<string, OrderState>>;
 }

@@ -222,6 +222,17 @@ export class PgOrderStore implements OrderStore {
     });
   }
 
+  states(orderIds: readonly string[]): Promise<Map<string, OrderState>> {
+    if (orderIds.length === 0) return Promise.resolve(new Map());
+    return guarded('states', async () => {
+      const result = await this.pool.query<{ order_id: string; state: OrderState }>(
+        'SELECT order_id, state FROM orders WHERE order_id = ANY($1)',
+        [orderIds],
+      );
+      return new Map(result.rows.map((row) => [row.order_id, row.state]));
+    });
+  }
+
   release(orderId: string, owner: string, retryAfterMs: number): Promise<void> {
     return guarded('release', async () => {
       await this.pool.query(

@@ -11,6 +11,7 @@ import type { OrderAgentConfig } from './config.js';
 import { ORDER_MIGRATIONS } from './migrations.js';
 import { OrderSaga } from './order-saga.js';
 import { PgOrderStore } from './pg-order-store.js';
+import { ReconcileMetrics, startReconciler, type Reconciler, type StandingCharge } from './reconciler.js';
 import { startRecovery, type Recovery } from './recovery.js';
 import { portsFromProxies } from './saga-ports.js';
 
@@ -18,6 +19,9 @@ import { portsFromProxies } from './saga-ports.js';
 export interface OrderStack {
   saga: OrderSaga;
   recovery: Recovery;
+  reconciler: Reconciler;
+  /** The agent's own metrics (reconciliation), for the runtime's /metrics. */
+  metrics: ReconcileMetrics;
   owner: string;
   close(): Promise<void>;
 }
@@ -25,7 +29,13 @@ export interface OrderStack {
 /** Builds the order agent's services: pool + migrations, event bus, saga with lease renewal, recovery loop. */
 export async function buildOrderStack(config: OrderAgentConfig, logger: Logger): Promise<OrderStack> {
   await ensureDatabase(config.postgres, { logger });
-  const pool: pg.Pool = createPgPool(config.postgres, { logger, applicationName: 'order-agent' });
+  // Orders commit synchronously: an order the saga moved on (reserved, charged) must never move back after a
+  // database crash, or its money is compensated from a state that never saw it.
+  const pool: pg.Pool = createPgPool(config.postgres, {
+    logger,
+    applicationName: 'order-agent',
+    synchronousCommit: config.synchronousCommit,
+  });
   let bus: EventBus | undefined;
   try {
     await runMigrations(pool, ORDER_MIGRATIONS, { name: 'order-agent', logger });
@@ -49,12 +59,36 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       // Compensation needs the payment and inventory agents; wait until the mesh has resolved them.
       ready: () => sagaDeps.refund.available && sagaDeps.release.available && sagaDeps.commit.available,
     });
+    const metrics = new ReconcileMetrics();
+    const reconciler = startReconciler({
+      settings: config.reconcile,
+      metrics,
+      logger,
+      ready: () => sagaDeps.standingCharges.available && sagaDeps.refund.available,
+      ports: {
+        standingCharges: (createdSince, max, options) =>
+          sagaDeps.standingCharges.call<{ charges: StandingCharge[]; truncated: boolean }>(
+            { created_since: createdSince, max },
+            { timeoutMs: options.timeoutMs },
+          ),
+        refund: async (orderId, options) => {
+          await sagaDeps.refund.call(
+            { order_id: orderId },
+            { timeoutMs: options.timeoutMs, idempotencyKey: `refund:${orderId}` },
+          );
+        },
+        states: (orderIds) => store.states(orderIds),
+      },
+    });
     const openBus = bus;
     return {
       saga,
       recovery,
+      reconciler,
+      metrics,
       owner,
       async close() {
+        await reconciler.stop();
         await recovery.stop();
         // Send the confirmations and events still waiting for a batch, and let those under way finish (each
         // batch is bounded by NOTIFY_TIMEOUT).

@@ -71,3 +71,35 @@ agent.tool({
       ctx.logger,
     ),
 });
+
+agent.tool({
+  name: 'payment_standing_charges',
+  capability: 'payment_standing_charges',
+  version: '1.0.0',
+  tags: ['payment'],
+  description:
+    'Succeeded charges at the gateway with money not yet refunded, created since created_since (epoch seconds), ' +
+    'newest first, at most max. For reconciliation against the orders that did not complete.',
+  idempotent: true,
+  input: z.object({
+    created_since: z.number().int().min(0),
+    max: z.number().int().min(1).max(10_000).default(1_000),
+  }),
+  output: z.object({
+    charges: z.array(
+      z.object({
+        order_id: z.string(),
+        payment_id: z.string(),
+        amount: z.number(),
+        currency: z.string(),
+        created: z.number(),
+      }),
+    ),
+    truncated: z.boolean(),
+  }),
+  handler: (input, ctx) =>
+    ctx.app.payments.standingCharges(input.created_since, input.max, {
+      signal: ctx.signal,
+      timeoutMs: remainingMs(ctx.deadline),
+    }),
+});

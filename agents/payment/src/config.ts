@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { envDurationMs, envUrl, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import { envBool, envDurationMs, envUrl, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
 import { postgresEnvShape } from '@mesh/backends';
 import { meshEnvSchema } from '@mesh/runtime';
 
@@ -17,6 +17,11 @@ const schema = meshEnvSchema.extend({
   PAYMENT_API_KEY: z.string().min(1).optional(),
   /** Longest wait for one gateway call (the caller's deadline may cut it shorter). */
   PAYMENT_TIMEOUT: envDurationMs('10s'),
+  /**
+   * Payment records commit synchronously (wait for the disk) even on a server whose default does not, so an
+   * answered charge is never forgotten by a database crash. `false` keeps the server's default (to measure).
+   */
+  MONEY_SYNCHRONOUS_COMMIT: envBool(true),
   PAYMENT_CURRENCY: z
     .string()
     .regex(/^[a-zA-Z]{3}$/, 'expected a 3-letter currency code')

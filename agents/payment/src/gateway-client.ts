@@ -32,6 +32,41 @@ export interface CallOptions {
   timeoutMs?: number | undefined;
 }
 
+/** A succeeded charge as the gateway reports it (amounts in cents). */
+export interface FoundCharge {
+  chargeId: string;
+  orderId: string | undefined;
+  userId: string | undefined;
+  amountCents: number;
+  amountRefundedCents: number;
+  currency: string;
+  /** Epoch seconds. */
+  created: number;
+}
+
+function toFoundCharge(raw: unknown): FoundCharge | undefined {
+  const c = raw as {
+    id?: unknown;
+    amount?: unknown;
+    amount_refunded?: unknown;
+    currency?: unknown;
+    created?: unknown;
+    metadata?: Record<string, unknown>;
+  };
+  if (typeof c.id !== 'string' || typeof c.amount !== 'number') return undefined;
+  const orderId = c.metadata?.['order_id'];
+  const userId = c.metadata?.['user_id'];
+  return {
+    chargeId: c.id,
+    orderId: typeof orderId === 'string' ? orderId : undefined,
+    userId: typeof userId === 'string' ? userId : undefined,
+    amountCents: c.amount,
+    amountRefundedCents: typeof c.amount_refunded === 'number' ? c.amount_refunded : 0,
+    currency: typeof c.currency === 'string' ? c.currency : '',
+    created: typeof c.created === 'number' ? c.created : 0,
+  };
+}
+
 interface StripeErrorBody {
   error?: { type?: string; code?: string; decline_code?: string; message?: string; charge?: string };
 }
@@ -99,8 +134,12 @@ export class GatewayClient {
     throw this.refused(reply.status, (reply.body as StripeErrorBody).error, 'refund');
   }
 
-  /** The succeeded charge for an order, found by its metadata, or undefined when there is none. */
-  async findSucceededCharge(orderId: string, options: CallOptions = {}): Promise<string | undefined> {
+  /**
+   * The succeeded charge for an order, found by the key every charge carries (`metadata.order_id`, the same
+   * order id as its Idempotency-Key), or undefined when the gateway holds none. This is how an order without a
+   * local payment record learns whether money was taken before anything is voided.
+   */
+  async findSucceededCharge(orderId: string, options: CallOptions = {}): Promise<FoundCharge | undefined> {
     const query = `metadata['order_id']:'${orderId.replace(/'/g, "\\'")}' AND status:'succeeded'`;
     const reply = await this.send(
       'GET',
@@ -111,9 +150,44 @@ export class GatewayClient {
     );
     if (reply.status !== 200)
       throw this.refused(reply.status, (reply.body as StripeErrorBody).error, 'search');
-    const data = (reply.body as { data?: Array<{ id?: unknown }> }).data ?? [];
-    const id = data[0]?.id;
-    return typeof id === 'string' ? id : undefined;
+    const data = (reply.body as { data?: unknown[] }).data ?? [];
+    const charges = data.map((raw) => toFoundCharge(raw)).filter((c) => c !== undefined);
+    // A standing charge first: that is the money to give back.
+    return charges.find((c) => c.amountRefundedCents < c.amountCents) ?? charges[0];
+  }
+
+  /**
+   * Succeeded charges not fully refunded, created at or after `createdSince` (epoch seconds), newest first,
+   * at most `max` of them (pages of 100, as Stripe lists). For reconciliation.
+   */
+  async listStandingCharges(
+    createdSince: number,
+    max: number,
+    options: CallOptions = {},
+  ): Promise<{ charges: FoundCharge[]; truncated: boolean }> {
+    const charges: FoundCharge[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < Math.ceil(max / 100); page += 1) {
+      const query = new URLSearchParams({
+        status: 'succeeded',
+        'created[gte]': String(Math.floor(createdSince)),
+        limit: '100',
+      });
+      if (after !== undefined) query.set('starting_after', after);
+      const reply = await this.send('GET', `/v1/charges?${query}`, undefined, undefined, options);
+      if (reply.status !== 200)
+        throw this.refused(reply.status, (reply.body as StripeErrorBody).error, 'list');
+      const body = reply.body as { data?: unknown[]; has_more?: unknown };
+      const data = body.data ?? [];
+      for (const raw of data) {
+        const charge = toFoundCharge(raw);
+        if (charge !== undefined && charge.amountRefundedCents < charge.amountCents) charges.push(charge);
+      }
+      const last = data[data.length - 1] as { id?: unknown } | undefined;
+      if (body.has_more !== true || typeof last?.id !== 'string') return { charges, truncated: false };
+      after = last.id;
+    }
+    return { charges, truncated: true };
   }
 
   private async send(

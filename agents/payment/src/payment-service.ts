@@ -1,5 +1,5 @@
 import { MeshError, silentLogger, type Logger } from '@mesh/common';
-import type { CallOptions, GatewayClient } from './gateway-client.js';
+import type { CallOptions, FoundCharge, GatewayClient } from './gateway-client.js';
 import { fromCents, toCents } from './money.js';
 import type { PaymentRecord, PaymentStore } from './payment-store.js';
 
@@ -26,6 +26,17 @@ export interface RefundResult {
   /** null when nothing had been charged, so there was nothing to give back. */
   refund_id: string | null;
   amount: number;
+}
+
+/** A charge at the gateway with money still standing (major units), for reconciliation. */
+export interface StandingCharge {
+  order_id: string;
+  payment_id: string;
+  /** What is still held (charged minus refunded). */
+  amount: number;
+  currency: string;
+  /** Epoch seconds. */
+  created: number;
 }
 
 export interface PaymentServiceOptions {
@@ -139,20 +150,23 @@ export class PaymentService {
   ): Promise<RefundResult> {
     const requestedCents = amount === undefined ? undefined : toCents(amount);
     let record = await this.options.store.get(orderId);
-    if (record === undefined || record.status === 'pending') {
-      // Unknown or undecided: a charge may exist at the gateway without our record knowing it.
-      const chargeId =
-        record === undefined ? undefined : await this.options.gateway.findSucceededCharge(orderId, call);
-      if (chargeId === undefined) {
-        record = await this.options.store.void(orderId);
+    if (record === undefined || record.status === 'pending' || record.status === 'voided') {
+      // No local proof either way (no record: it may have been lost; pending: a crash or timeout mid-charge;
+      // voided: a charge may have landed after the void). The gateway, asked by the order id every charge
+      // carries, decides before anything is voided.
+      const charge = await this.options.gateway.findSucceededCharge(orderId, call);
+      if (charge === undefined) {
+        if (record?.status !== 'voided') record = await this.options.store.void(orderId);
         if (record.status === 'voided') {
           logger.info({ order_id: orderId }, 'nothing charged for order; voided so it is never charged');
           return { status: 'refunded', refund_id: null, amount: 0 };
         }
-      } else {
+      } else if (record?.status === 'pending') {
         record =
-          (await this.options.store.complete(orderId, { status: 'succeeded', paymentId: chargeId })) ??
+          (await this.options.store.complete(orderId, { status: 'succeeded', paymentId: charge.chargeId })) ??
           (await this.options.store.get(orderId));
+      } else {
+        return this.refundUnrecorded(orderId, record, charge, requestedCents, call, logger);
       }
     }
     if (record === undefined) throw new MeshError('INTERNAL', `payment record for ${orderId} vanished`);
@@ -177,6 +191,74 @@ export class PaymentService {
       status: 'refunded',
       refund_id: final.refundId ?? refund.refundId,
       amount: fromCents(refund.amountCents),
+    };
+  }
+
+  /**
+   * Succeeded charges at the gateway not fully refunded, created since `createdSince` (epoch seconds): what a
+   * reconciliation pass compares with the orders' outcomes.
+   */
+  async standingCharges(
+    createdSince: number,
+    max: number,
+    call: CallOptions = {},
+  ): Promise<{ charges: StandingCharge[]; truncated: boolean }> {
+    const listed = await this.options.gateway.listStandingCharges(createdSince, max, call);
+    return {
+      truncated: listed.truncated,
+      charges: listed.charges
+        .filter((c) => c.orderId !== undefined)
+        .map((c) => ({
+          order_id: c.orderId!,
+          payment_id: c.chargeId,
+          amount: fromCents(c.amountCents - c.amountRefundedCents),
+          currency: c.currency,
+          created: c.created,
+        })),
+    };
+  }
+
+  /**
+   * Money the gateway holds for an order this store has no succeeded record of (the record was lost, or a
+   * void came first): it goes back, and the record says so, so a later refund is a replay.
+   */
+  private async refundUnrecorded(
+    orderId: string,
+    record: PaymentRecord | undefined,
+    charge: FoundCharge,
+    requestedCents: number | undefined,
+    call: CallOptions,
+    logger: Logger,
+  ): Promise<RefundResult> {
+    logger.warn(
+      { order_id: orderId, payment_id: charge.chargeId, local_status: record?.status ?? 'none' },
+      'gateway holds a charge this agent had no record of; refunding it',
+    );
+    let refundId: string | null = null;
+    let refundedCents = charge.amountRefundedCents;
+    if (charge.amountRefundedCents < charge.amountCents) {
+      const refund = await this.options.gateway.refund(
+        charge.chargeId,
+        requestedCents,
+        refundKey(orderId),
+        call,
+      );
+      refundId = refund.refundId;
+      refundedCents = charge.amountRefundedCents + refund.amountCents;
+    }
+    const saved = await this.options.store.recordGatewayRefund({
+      orderId,
+      userId: record?.userId || charge.userId || '',
+      amountCents: charge.amountCents,
+      currency: charge.currency,
+      paymentId: charge.chargeId,
+      refundId,
+      refundedCents,
+    });
+    return {
+      status: 'refunded',
+      refund_id: saved.refundId ?? refundId,
+      amount: fromCents(refundedCents - charge.amountRefundedCents),
     };
   }
 

@@ -44,6 +44,22 @@ export interface PaymentStore {
    * `voided`. A later payment_process for the order is then refused instead of charging. Returns the record.
    */
   void(orderId: string): Promise<PaymentRecord>;
+  /**
+   * Records a refund of a charge the gateway holds but this store did not know as succeeded (no record, a
+   * pending one, or a void that came before the charge landed): the record ends `refunded`. Returns it.
+   */
+  recordGatewayRefund(refund: GatewayRefund): Promise<PaymentRecord>;
+}
+
+/** A refund of a charge found at the gateway, to be written down (amounts in cents). */
+export interface GatewayRefund {
+  orderId: string;
+  userId: string;
+  amountCents: number;
+  currency: string;
+  paymentId: string;
+  refundId: string | null;
+  refundedCents: number;
 }
 
 /** In-process store for unit tests and for running without PostgreSQL (nothing survives a restart). */
@@ -116,6 +132,26 @@ export class MemoryPaymentStore implements PaymentStore {
       return { ...tombstone };
     }
     if (record.status === 'pending') record.status = 'voided';
+    return { ...record };
+  }
+
+  async recordGatewayRefund(refund: GatewayRefund): Promise<PaymentRecord> {
+    const existing = this.records.get(refund.orderId);
+    if (existing !== undefined && existing.status === 'refunded') return { ...existing };
+    const record: PaymentRecord = {
+      orderId: refund.orderId,
+      userId: existing?.userId || refund.userId,
+      amountCents: refund.amountCents,
+      currency: refund.currency,
+      paymentMethod: existing?.paymentMethod ?? '',
+      status: 'refunded',
+      paymentId: refund.paymentId,
+      declineCode: null,
+      refundId: refund.refundId,
+      refundedCents: refund.refundedCents,
+      attempts: existing?.attempts ?? 0,
+    };
+    this.records.set(refund.orderId, record);
     return { ...record };
   }
 }

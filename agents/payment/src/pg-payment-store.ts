@@ -2,6 +2,7 @@ import { prepared, type Migration } from '@mesh/backends';
 import type pg from 'pg';
 import type {
   ChargeOutcome,
+  GatewayRefund,
   NewPayment,
   PaymentRecord,
   PaymentStatus,
@@ -137,5 +138,35 @@ export class PgPaymentStore implements PaymentStore {
       ),
     );
     return toRecord(result.rows[0]!);
+  }
+
+  async recordGatewayRefund(refund: GatewayRefund): Promise<PaymentRecord> {
+    const result = await this.pool.query<Row>(
+      prepared(
+        `INSERT INTO payments (order_id, user_id, amount_cents, currency, payment_method, status, payment_id,
+           refund_id, refunded_cents, attempts)
+       VALUES ($1, $2, $3, $4, '', 'refunded', $5, $6, $7, 0)
+       ON CONFLICT (order_id) DO UPDATE SET
+         status = 'refunded', payment_id = EXCLUDED.payment_id, refund_id = EXCLUDED.refund_id,
+         refunded_cents = EXCLUDED.refunded_cents, amount_cents = EXCLUDED.amount_cents,
+         currency = EXCLUDED.currency, updated_at = now()
+       WHERE payments.status <> 'refunded'
+       RETURNING ${COLUMNS}`,
+        [
+          refund.orderId,
+          refund.userId,
+          refund.amountCents,
+          refund.currency,
+          refund.paymentId,
+          refund.refundId,
+          refund.refundedCents,
+        ],
+      ),
+    );
+    const row = result.rows[0];
+    if (row !== undefined) return toRecord(row);
+    const current = await this.get(refund.orderId);
+    if (current === undefined) throw new Error(`payment record for ${refund.orderId} vanished`);
+    return current;
   }
 }

@@ -27,7 +27,11 @@ export async function buildPaymentServices(
   let store: PaymentStore;
   if (pgConfig !== undefined) {
     await ensureDatabase(pgConfig, { logger });
-    pool = createPgPool(pgConfig, { logger, applicationName: 'payment-agent' });
+    pool = createPgPool(pgConfig, {
+      logger,
+      applicationName: 'payment-agent',
+      synchronousCommit: config.MONEY_SYNCHRONOUS_COMMIT,
+    });
     await runMigrations(pool, PAYMENT_MIGRATIONS, { name: 'payment-agent', logger });
     store = new PgPaymentStore(pool);
     logger.info({ database: pgConfigToUrl(pgConfig) }, 'payment records in PostgreSQL');

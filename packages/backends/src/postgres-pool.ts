@@ -6,6 +6,12 @@ export interface CreatePgPoolOptions {
   logger?: Logger;
   /** Application name shown in pg_stat_activity. */
   applicationName?: string;
+  /**
+   * Every commit on this pool waits for its WAL flush (`synchronous_commit=on` for the session), whatever the
+   * server's default. For pools that write money: the embedded development server does not wait by default,
+   * and a crash of its process loses the last commits it had acknowledged.
+   */
+  synchronousCommit?: boolean;
 }
 
 /**
@@ -24,6 +30,7 @@ export function createPgPool(config: PgConfig, options: CreatePgPoolOptions = {}
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
     application_name: options.applicationName,
+    ...(options.synchronousCommit === true ? { options: '-c synchronous_commit=on' } : {}),
   });
   pool.on('error', (error: Error) => {
     logger.warn({ err: error.message, database: config.database }, 'idle PostgreSQL client failed');

@@ -48,7 +48,7 @@ describe('conservationViolations', () => {
       }),
     );
     expect(problems).toEqual([
-      'charge mismatch: o-1 is failed with 1 standing charge(s) of 500 (expected none)',
+      'standing charge on a non-completed order: o-1 is failed with 1 standing charge(s) of 500 (expected none)',
       'charge mismatch: o-2 is completed with 0 succeeded charge(s) (expected 1)',
     ]);
   });
@@ -81,7 +81,7 @@ describe('conservationViolations', () => {
       input({ totals: new Map([['o-1', 1]]), chargesByOrder: new Map([['o-1', [charge(100)]]]) }),
     );
     expect(problems).toEqual([
-      'charge mismatch: o-1 is absent with 1 standing charge(s) of 100 (expected none)',
+      'standing charge on a non-completed order: o-1 is absent with 1 standing charge(s) of 100 (expected none)',
     ]);
   });
 

@@ -82,7 +82,7 @@ describe('chargeViolations', () => {
 
   it('reports money still held for an order that did not complete', () => {
     expect(chargeViolations('b', 'compensated', [charge(1250, 250), charge(1250)], 1250)).toEqual([
-      'charge mismatch: b is compensated with 2 standing charge(s) of 2250 (expected none)',
+      'standing charge on a non-completed order: b is compensated with 2 standing charge(s) of 2250 (expected none)',
     ]);
   });
 });

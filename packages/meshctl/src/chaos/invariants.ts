@@ -29,7 +29,8 @@ export interface ListedCharge {
 /**
  * Where one order's money must stand at the gateway, the authority on money moved: a completed order holds
  * exactly one succeeded charge, of its total (when `totalCents` is known) with nothing refunded; any other
- * order holds no money, every succeeded charge refunded in full. Returns one line per violation.
+ * order holds no money, every succeeded charge refunded in full ("no standing charge on a non-completed order").
+ * Returns one line per violation.
  */
 export function chargeViolations(
   orderId: string,
@@ -43,7 +44,7 @@ export function chargeViolations(
     if (standing.length === 0) return [];
     const held = standing.reduce((sum, c) => sum + c.amount - c.amount_refunded, 0);
     return [
-      `charge mismatch: ${orderId} is ${final} with ${standing.length} standing charge(s) of ${held} (expected none)`,
+      `standing charge on a non-completed order: ${orderId} is ${final} with ${standing.length} standing charge(s) of ${held} (expected none)`,
     ];
   }
   const [charge] = succeeded;

@@ -282,7 +282,7 @@ describe('payment sandbox', () => {
 
   it('answers 500 without charging when an error fault is injected, and charges on the retry', async () => {
     const set = await call('POST', '/v1/sandbox/faults', { form: { error_rate: '1' } });
-    expect(set.body).toEqual({ error_rate: 1, drop_rate: 0 });
+    expect(set.body).toEqual({ error_rate: 1, drop_rate: 0, delay_ms: 0 });
     const failed = await call('POST', '/v1/charges', { form: charge('o-fault'), idempotencyKey: 'o-fault' });
     expect(failed.status).toBe(500);
     expect(await chargesFor('o-fault')).toHaveLength(0);
@@ -308,6 +308,34 @@ describe('payment sandbox', () => {
   it('refuses a fault rate outside 0..1', async () => {
     const reply = await call('POST', '/v1/sandbox/faults', { form: { error_rate: '2' } });
     expect(reply.status).toBe(400);
-    expect((await call('GET', '/v1/sandbox/faults')).body).toEqual({ error_rate: 0, drop_rate: 0 });
+    expect((await call('GET', '/v1/sandbox/faults')).body).toEqual({
+      error_rate: 0,
+      drop_rate: 0,
+      delay_ms: 0,
+    });
+  });
+
+  it('holds charges for delay_ms before executing them, then lets them through', async () => {
+    await call('POST', '/v1/sandbox/faults', { form: { delay_ms: '300' } });
+    const started = Date.now();
+    try {
+      const held = await call('POST', '/v1/charges', { form: charge('o-delay'), idempotencyKey: 'o-delay' });
+      expect(held.status).toBe(200);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    } finally {
+      await call('POST', '/v1/sandbox/faults', { form: { delay_ms: '0' } });
+    }
+    expect(await chargesFor('o-delay')).toHaveLength(1);
+    expect((await call('POST', '/v1/sandbox/faults', { form: { delay_ms: '-1' } })).status).toBe(400);
+  });
+
+  it('lists charges created at or after created[gte]', async () => {
+    await call('POST', '/v1/charges', { form: charge('o-recent'), idempotencyKey: 'o-recent' });
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    const none = await call('GET', `/v1/charges?created[gte]=${future}&limit=100`);
+    expect(none.body['data']).toEqual([]);
+    const all = await call('GET', `/v1/charges?created[gte]=0&limit=100`);
+    expect((all.body['data'] as unknown[]).length).toBeGreaterThan(0);
+    expect((await call('GET', '/v1/charges?created[gte]=soon')).status).toBe(400);
   });
 });

@@ -30,6 +30,8 @@ export interface PaymentSandboxOptions {
 export interface Faults {
   error_rate: number;
   drop_rate: number;
+  /** Every charge and refund waits this long before it executes: a slow gateway, held and then released. */
+  delay_ms: number;
 }
 
 export interface PaymentSandbox {
@@ -70,7 +72,7 @@ export function createPaymentSandbox(options: PaymentSandboxOptions): PaymentSan
   const held = new Set<{ timer: NodeJS.Timeout; res: ServerResponse }>();
   const expectedKey = Buffer.from(options.apiKey);
   const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-  const faults: Faults = { error_rate: 0, drop_rate: 0, ...options.faults };
+  const faults: Faults = { error_rate: 0, drop_rate: 0, delay_ms: 0, ...options.faults };
   const random = options.random ?? Math.random;
 
   const routes: Route[] = [
@@ -227,6 +229,8 @@ export function createPaymentSandbox(options: PaymentSandboxOptions): PaymentSan
       return;
     }
     const dropAnswer = faultable && faults.drop_rate > 0 && random() < faults.drop_rate;
+    if (faultable && faults.delay_ms > 0)
+      await new Promise((resolve) => setTimeout(resolve, faults.delay_ms));
 
     if (idempotencyKey === undefined) {
       respond(res, requestId, run(matched.route, ctx), () => undefined, dropAnswer);
@@ -387,9 +391,21 @@ function found(record: object | undefined, kind: string, id: string): Outcome {
 function chargeFilter(query: URLSearchParams): (charge: Charge) => boolean {
   const status = query.get('status');
   const orderId = query.get('metadata[order_id]');
+  const createdGte = query.get('created[gte]');
+  const since = createdGte === null ? undefined : Number(createdGte);
+  if (since !== undefined && !Number.isFinite(since)) {
+    throw new StripeError(
+      400,
+      'invalid_request_error',
+      'parameter_invalid_integer',
+      'created[gte] must be a timestamp in seconds',
+      { param: 'created[gte]' },
+    );
+  }
   return (charge) =>
     (status === null || charge.status === status) &&
-    (orderId === null || charge.metadata['order_id'] === orderId);
+    (orderId === null || charge.metadata['order_id'] === orderId) &&
+    (since === undefined || charge.created >= since);
 }
 
 function listResponse(url: string, all: readonly object[], query: URLSearchParams): Outcome {
@@ -465,6 +481,20 @@ function searchCharges(ledger: Ledger, query: URLSearchParams): Outcome {
 
 function parseFaults(params: Params): Partial<Faults> {
   const parsed: Partial<Faults> = {};
+  const rawDelay = params['delay_ms'];
+  if (rawDelay !== undefined) {
+    const delay = typeof rawDelay === 'string' ? Number(rawDelay) : Number.NaN;
+    if (!Number.isInteger(delay) || delay < 0 || delay > 600_000) {
+      throw new StripeError(
+        400,
+        'invalid_request_error',
+        'parameter_invalid_integer',
+        'delay_ms must be an integer from 0 to 600000',
+        { param: 'delay_ms' },
+      );
+    }
+    parsed.delay_ms = delay;
+  }
   for (const name of ['error_rate', 'drop_rate'] as const) {
     const raw = params[name];
     if (raw === undefined) continue;
