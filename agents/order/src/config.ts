@@ -30,6 +30,7 @@ const schema = meshEnvSchema
     OUTBOUND_BATCH_SIZE: envInt(100, 1, 200),
     /** Also send an SMS confirmation when the user has a phone number. */
     ORDER_SMS: envBool(false),
+    /** Currency a request naming none is taken to mean when matching a repeated order_id (charges use the catalogue's). */
     ORDER_CURRENCY: z
       .string()
       .regex(/^[a-zA-Z]{3}$/, 'expected a 3-letter currency code')
