@@ -110,7 +110,10 @@ describe('api-gateway: prices and the catalogue', () => {
   });
 
   it('answers 422 for an order the payment gateway refused as a client error (amount, method), not 503', async () => {
-    mesh.outcome = { code: 'PAYMENT_REJECTED', message: 'payment gateway refused the charge (400 amount_too_small)' };
+    mesh.outcome = {
+      code: 'PAYMENT_REJECTED',
+      message: 'payment gateway refused the charge (400 amount_too_small)',
+    };
     const answer = await postJson(`${base}/orders`, order());
     expect(answer.status).toBe(422);
     expect(answer.body).toMatchObject({ status: 'failed', error: { code: 'PAYMENT_REJECTED' } });

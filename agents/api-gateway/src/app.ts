@@ -281,7 +281,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (first === 'orders' && segments.length === 1 && allow('POST', '/orders')) return postOrder(scope);
     if (first === 'orders' && segments.length === 2 && allow('GET', '/orders/:id'))
       return getOrder(scope, second!);
-    if (first === 'products' && segments.length === 1 && allow('GET', '/products')) return listProducts(scope);
+    if (first === 'products' && segments.length === 1 && allow('GET', '/products'))
+      return listProducts(scope);
     if (first === 'users' && segments.length === 2 && allow('GET', '/users/:id'))
       return getUser(scope, second!);
     if (first === 'auth' && second === 'login' && third === undefined && allow('POST', '/auth/login')) {

@@ -97,7 +97,12 @@ export class FakeMesh implements MeshPorts {
     if (this.productsError) throw this.productsError;
     const products = this.products.slice(page.offset, page.offset + page.limit);
     const next = page.offset + page.limit;
-    return { products, limit: page.limit, offset: page.offset, next_offset: next < this.products.length ? next : null };
+    return {
+      products,
+      limit: page.limit,
+      offset: page.offset,
+      next_offset: next < this.products.length ? next : null,
+    };
   }
 
   dependencies() {

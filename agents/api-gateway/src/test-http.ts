@@ -49,7 +49,11 @@ async function answer(response: Response): Promise<Answer> {
   return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
 }
 
-export async function postJson(url: string, body: unknown, token: string | null = 'tok-user-1'): Promise<Answer> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  token: string | null = 'tok-user-1',
+): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers['authorization'] = `Bearer ${token}`;
   return answer(await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) }));

@@ -34,9 +34,13 @@ export async function quoteItems(query: DataCaller, items: readonly Item[]): Pro
   }
   const currencies = [...new Set(result.items.map((row) => row.currency))];
   if (currencies.length !== 1) {
-    throw new MeshError('MIXED_CURRENCIES', `items are priced in ${currencies.join(' and ')}; order them apart`, {
-      data: { currencies },
-    });
+    throw new MeshError(
+      'MIXED_CURRENCIES',
+      `items are priced in ${currencies.join(' and ')}; order them apart`,
+      {
+        data: { currencies },
+      },
+    );
   }
   let totalCents = 0;
   const lines = items.map((item) => {

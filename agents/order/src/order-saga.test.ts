@@ -53,7 +53,9 @@ describe('OrderSaga', () => {
   });
 
   it('fails with OUT_OF_STOCK and charges nothing when stock is short', async () => {
-    const result = await saga.process(order('o-3', { items: [{ sku: 'ITEM-1', quantity: 11 }], total: 109.89 }));
+    const result = await saga.process(
+      order('o-3', { items: [{ sku: 'ITEM-1', quantity: 11 }], total: 109.89 }),
+    );
     expect(result).toMatchObject({ status: 'failed', error: { code: 'OUT_OF_STOCK' } });
     expect(agents.charges.size).toBe(0);
     expect(agents.stock.get('ITEM-1')).toBe(10);

@@ -37,7 +37,10 @@ describe('priceOrder', () => {
     );
     // A million units of a 99.94 item: the total is exact in cents and far above the limit.
     expect(() => priceOrder({ total: 0 }, { currency: 'usd', total_cents: 9_994_000_000 })).toThrow(
-      expect.objectContaining({ code: 'TOTAL_OUT_OF_RANGE', data: expect.objectContaining({ expected_total: 99_940_000 }) }),
+      expect.objectContaining({
+        code: 'TOTAL_OUT_OF_RANGE',
+        data: expect.objectContaining({ expected_total: 99_940_000 }),
+      }),
     );
   });
 });
