@@ -54,8 +54,9 @@ export function statusForFailedOrder(code: string): number {
     case 'RESERVATION_EXPIRED':
     case 'CONFLICT':
       return 409;
+    // An unknown user, or a charge the payment gateway refused as a client error (amount too small, unknown
+    // payment method).
     case 'USER_NOT_FOUND':
-    // The payment gateway refused the charge as a client error (amount too small, unknown payment method).
     case 'PAYMENT_REJECTED':
       return 422;
     case 'TIMEOUT':
