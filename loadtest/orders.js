@@ -7,8 +7,10 @@
 //
 // Env: BASE_URL (default http://localhost:8080), USERS (demo users user-0..user-N-1 logging in, default 100),
 // PASSWORD (default demo), BURST (concurrent orders), RATE (orders/s), DURATION, SCENARIOS (burst,sustained),
-// SKU (default ITEM-1), TOTAL (default 99.99), P95_MS (sustained p95 bound, default 250),
+// SKU (default ITEM-1; a comma-separated list rotates), P95_MS (sustained p95 bound, default 250),
 // BURST_P95_MS (default 30000), RUN_ID (order id prefix; default time-based, so reruns never replay).
+// Prices are the server's: setup() reads the catalogue (GET /products) and each order sends the total it
+// costs there, so a refused price (409 PRICE_MISMATCH) is a failure like any other.
 import http from 'k6/http';
 import exec from 'k6/execution';
 import { check, fail } from 'k6';
@@ -24,8 +26,7 @@ const PASSWORD = env('PASSWORD', 'demo');
 const BURST = Number(env('BURST', SHORT ? '100' : '1000'));
 const RATE = Number(env('RATE', SHORT ? '10' : '300'));
 const DURATION = env('DURATION', SHORT ? '10s' : '60s');
-const SKU = env('SKU', 'ITEM-1');
-const TOTAL = Number(env('TOTAL', '99.99'));
+const SKUS = env('SKU', 'ITEM-1').split(',');
 const P95_MS = Number(env('P95_MS', '250'));
 const BURST_P95_MS = Number(env('BURST_P95_MS', '30000'));
 const SCENARIOS = env('SCENARIOS', 'burst,sustained').split(',');
@@ -79,10 +80,25 @@ export const options = {
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
 };
 
-/** Logs in USERS demo users (user-0..), in batches, and returns one token per user. */
+/** The catalogue price of each SKU ordered, in cents, read page by page from GET /products. */
+function catalogueCents() {
+  const cents = {};
+  let offset = 0;
+  for (let page = 0; page < 50 && offset !== null; page += 1) {
+    const response = http.get(`${BASE_URL}/products?limit=100&offset=${offset}`, { tags: { name: 'setup' } });
+    if (response.status !== 200) fail(`GET /products failed: HTTP ${response.status}`);
+    for (const product of response.json('products')) cents[product.sku] = Math.round(product.price * 100);
+    offset = response.json('next_offset');
+  }
+  for (const sku of SKUS) if (cents[sku] === undefined) fail(`SKU ${sku} is not in the catalogue`);
+  return cents;
+}
+
+/** Reads the catalogue's prices and logs in USERS demo users (user-0..), in batches, one token per user. */
 export function setup() {
   const health = http.get(`${BASE_URL}/health`, { tags: { name: 'setup' } });
   if (health.status !== 200) fail(`gateway not healthy at ${BASE_URL}/health: HTTP ${health.status}`);
+  const cents = catalogueCents();
   const tokens = [];
   const batchSize = 10;
   for (let start = 0; start < USERS; start += batchSize) {
@@ -104,18 +120,21 @@ export function setup() {
     'RUN_ID',
     `k6-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`,
   );
-  return { tokens, runId };
+  return { tokens, runId, cents };
 }
 
 export default function (data) {
   const n = exec.scenario.iterationInTest;
   // Rotate through the users (and their tokens), so each stays far below the per-client rate limit.
   const { user, token } = data.tokens[n % data.tokens.length];
+  const items = [{ sku: SKUS[n % SKUS.length], quantity: 1 }];
+  // Summed in cents, as the server does, so the total is exact.
+  const cents = items.reduce((sum, item) => sum + data.cents[item.sku] * item.quantity, 0);
   const order = {
     order_id: `${data.runId}-${exec.scenario.name}-${n}`,
     user_id: user,
-    items: [{ sku: SKU, quantity: 1 }],
-    total: TOTAL,
+    items,
+    total: cents / 100,
   };
   const response = http.post(`${BASE_URL}/orders`, JSON.stringify(order), {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

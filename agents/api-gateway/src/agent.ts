@@ -7,7 +7,8 @@ import { defineAgent } from '@mesh/runtime';
 export const agent = defineAgent<undefined>({
   name: 'api-gateway',
   version: '1.0.0',
-  description: 'HTTP edge: orders, login, users and health over the mesh, with JWT auth and rate limits',
+  description:
+    'HTTP edge: orders, the product catalogue, login, users and health over the mesh, with JWT auth and rate limits',
 });
 
 /**
@@ -26,4 +27,5 @@ export const gatewayDeps = agent.consumer({
     idempotent: true,
   },
   user: { capability: 'user_get', version: '>=1.0.0', retries: 2, idempotent: true },
+  products: { capability: 'inventory_list_products', version: '>=1.0.0', retries: 2, idempotent: true },
 });

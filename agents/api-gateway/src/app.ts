@@ -17,7 +17,8 @@ import type { MeshPorts, VerifiedToken } from './mesh-ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { TokenCache } from './token-cache.js';
 import { orderOutcomeUnknown } from './order-outcome.js';
-import { loginBody, orderBody, pathId, validate } from './validation.js';
+import { refusalFields, refusedOrderStatus } from './order-refusals.js';
+import { loginBody, orderBody, pathId, productsQuery, validate } from './validation.js';
 
 /** What the gateway needs; main.ts wires the real ones, tests pass fakes. */
 export interface GatewayOptions {
@@ -58,7 +59,10 @@ export function statusForFailedOrder(code: string): number {
     case 'RESERVATION_EXPIRED':
     case 'CONFLICT':
       return 409;
+    // An unknown user, or a charge the payment gateway refused as a client error (amount too small, unknown
+    // payment method).
     case 'USER_NOT_FOUND':
+    case 'PAYMENT_REJECTED':
       return 422;
     case 'TIMEOUT':
       return 504;
@@ -73,6 +77,8 @@ export function statusForFailedOrder(code: string): number {
  * not a fault of the gateway: both are 503, which the client may retry after Retry-After.
  */
 export function statusForError(error: MeshError): number {
+  const refused = refusedOrderStatus(error.code);
+  if (refused !== undefined) return refused;
   if (error.code === 'STORAGE_ERROR' || error.code === 'LEASE_LOST') return 503;
   if (error.code === 'INTERNAL' && error.data?.['remote'] === true) return 503;
   return httpStatusForCode(error.code);
@@ -255,6 +261,14 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     sendJson(scope.res, 200, user);
   };
 
+  /** Public: a catalogue is for anyone to read; counted against the client address like a login. */
+  const listProducts = async (scope: RequestScope): Promise<void> => {
+    await limit(scope, `ip:${clientAddress(scope.req)}`);
+    const params = new URL(scope.req.url ?? '/', 'http://gateway').searchParams;
+    const page = validate(productsQuery, Object.fromEntries(params), 'query');
+    sendJson(scope.res, 200, await mesh.listProducts(page, call(scope)));
+  };
+
   const login = async (scope: RequestScope): Promise<void> => {
     await limit(scope, `ip:${clientAddress(scope.req)}`);
     const credentials = validate(loginBody, await readJson(scope));
@@ -311,6 +325,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (first === 'orders' && segments.length === 1 && allow('POST', '/orders')) return postOrder(scope);
     if (first === 'orders' && segments.length === 2 && allow('GET', '/orders/:id'))
       return getOrder(scope, second!);
+    if (first === 'products' && segments.length === 1 && allow('GET', '/products'))
+      return listProducts(scope);
     if (first === 'users' && segments.length === 2 && allow('GET', '/users/:id'))
       return getUser(scope, second!);
     if (first === 'auth' && second === 'login' && third === undefined && allow('POST', '/auth/login')) {
@@ -340,6 +356,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         requestId: scope.requestId,
       },
     };
+    Object.assign(body.error, refusalFields(error));
     if (status === 400 && error.data?.['field'] !== undefined) {
       body.error['field'] = error.data['field'];
       body.error['details'] = error.data['details'];

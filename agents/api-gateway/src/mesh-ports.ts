@@ -23,6 +23,11 @@ export interface MeshPorts {
   /** UNAUTHORIZED (or FORBIDDEN) when the token is not valid. */
   verifyToken(token: string, options: MeshCallOptions): Promise<VerifiedToken>;
   getUser(userId: string, options: MeshCallOptions): Promise<Record<string, unknown>>;
+  /** One page of the catalogue: `{products, limit, offset, next_offset}`. */
+  listProducts(
+    page: { limit: number; offset: number },
+    options: MeshCallOptions,
+  ): Promise<Record<string, unknown>>;
   /** Capability -> providers currently resolved (0 = unavailable). */
   dependencies(): Record<string, number>;
 }
@@ -43,6 +48,7 @@ export interface GatewayProxies {
   login: GatewayProxy;
   verify: GatewayProxy;
   user: GatewayProxy;
+  products: GatewayProxy;
 }
 
 /** MeshPorts over the runtime's consumer proxies. */
@@ -53,6 +59,7 @@ export function portsFromProxies(deps: GatewayProxies): MeshPorts {
     login: (credentials, options) => deps.login.call({ ...credentials }, options),
     verifyToken: (token, options) => deps.verify.call<VerifiedToken>({ token }, options),
     getUser: (userId, options) => deps.user.call({ user_id: userId }, options),
+    listProducts: (page, options) => deps.products.call({ limit: page.limit, offset: page.offset }, options),
     dependencies: () =>
       Object.fromEntries(Object.values(deps).map((proxy) => [proxy.capability, proxy.providers])),
   };

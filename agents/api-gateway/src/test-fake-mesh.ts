@@ -23,17 +23,31 @@ export class FakeMesh implements MeshPorts {
     auth_login: 1,
     auth_verify_token: 2,
     user_get: 3,
+    inventory_list_products: 1,
   };
   /** Thrown by processOrder when set. */
   orderError: MeshError | undefined;
   /** processOrder waits for this before answering, when set (a slow saga). */
   orderGate: Promise<void> | undefined;
+  /** The body of the last processOrder call. */
+  lastOrder: Record<string, unknown> | undefined;
+  /** The catalogue listProducts pages through (ITEM-1..ITEM-3). */
+  readonly products = [1, 2, 3].map((n) => ({
+    sku: `ITEM-${n}`,
+    name: `Demo item ${n}`,
+    price: Number((4.99 + 5 * n).toFixed(2)),
+    currency: 'usd',
+    available: 5,
+  }));
+  /** Thrown by listProducts when set. */
+  productsError: MeshError | undefined;
   /** Outcome processOrder returns for the next orders (default completed). */
   outcome: 'completed' | { code: string; message: string } = 'completed';
 
   async processOrder(order: Record<string, unknown>, options: MeshCallOptions) {
     this.calls.push({ op: 'processOrder', options });
     if (this.orderGate) await this.orderGate;
+    this.lastOrder = order;
     if (this.orderError) throw this.orderError;
     const id = String(order['order_id']);
     const result =
@@ -79,6 +93,19 @@ export class FakeMesh implements MeshPorts {
     this.calls.push({ op: 'getUser', options });
     if (userId === 'ghost') throw new MeshError('NOT_FOUND', 'no such user');
     return { id: userId, username: userId, email: `${userId}@example.com`, name: userId };
+  }
+
+  async listProducts(page: { limit: number; offset: number }, options: MeshCallOptions) {
+    this.calls.push({ op: 'listProducts', options });
+    if (this.productsError) throw this.productsError;
+    const products = this.products.slice(page.offset, page.offset + page.limit);
+    const next = page.offset + page.limit;
+    return {
+      products,
+      limit: page.limit,
+      offset: page.offset,
+      next_offset: next < this.products.length ? next : null,
+    };
   }
 
   dependencies() {

@@ -21,14 +21,16 @@ export const orderBody = z
       )
       .min(1)
       .max(100),
+    // What the client expects to pay: optional; the server prices the order and refuses a total that is off.
     total: z
       .number()
-      .min(0)
+      .positive('must be more than 0')
       .max(999_999.99)
       .refine(
         (value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6,
         'must be a whole number of cents',
-      ),
+      )
+      .optional(),
     currency: z
       .string()
       .regex(/^[a-zA-Z]{3}$/, 'a 3-letter currency code')
@@ -44,6 +46,23 @@ export const loginBody = z.object({
 });
 
 export const pathId = id;
+
+/** A whole number from a query string, within bounds, or `fallback` when absent. */
+function queryInt(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .regex(/^\d{1,7}$/, 'a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((value) => value ?? fallback);
+}
+
+/** `GET /products?limit=&offset=`: one bounded page of the catalogue. */
+export const productsQuery = z.object({
+  limit: queryInt(1, 100, 50),
+  offset: queryInt(0, 1_000_000, 0),
+});
 
 function fieldPath(path: readonly PropertyKey[]): string {
   let out = '';

@@ -23,7 +23,8 @@ agent.tool({
   version: '1.0.0',
   tags: ['database', 'postgres', 'read'],
   description:
-    'Reads business data. Ops: user.get {user_id}, user.list {limit, offset}, stock.get {skus}. NOT_FOUND when missing.',
+    'Reads business data. Ops: user.get {user_id}, user.list {limit, offset}, stock.get {skus} (price, currency, stock; ' +
+    'unknown skus in `missing`), stock.list {limit, offset} (the catalogue in sku order). NOT_FOUND when missing.',
   // MCP wants an object schema: the union's JSON schema gets `type: object` next to its `oneOf`.
   input: queryOperationSchema.meta({ type: 'object' }),
   idempotent: true,

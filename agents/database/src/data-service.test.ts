@@ -55,16 +55,37 @@ describe.skipIf(!postgresUrl)('data service with demo data (real PostgreSQL)', (
     expect(list['total']).toBe(100);
     const stock = await db.service.query({ op: 'stock.get', skus: ['ITEM-1', 'ITEM-20', 'ITEM-21'] });
     expect(stock['items']).toEqual([
-      { sku: 'ITEM-1', name: 'Demo item 1', price: demoPrice(1), available: DEMO_STOCK_PER_SKU, reserved: 0 },
+      {
+        sku: 'ITEM-1',
+        name: 'Demo item 1',
+        price: demoPrice(1),
+        currency: 'usd',
+        available: DEMO_STOCK_PER_SKU,
+        reserved: 0,
+      },
       {
         sku: 'ITEM-20',
         name: 'Demo item 20',
         price: demoPrice(20),
+        currency: 'usd',
         available: DEMO_STOCK_PER_SKU,
         reserved: 0,
       },
     ]);
     expect(stock['missing']).toEqual(['ITEM-21']);
+  });
+
+  it('lists the catalogue in sku order, one bounded page at a time', async () => {
+    const first = await db.service.query({ op: 'stock.list', limit: 15, offset: 0 });
+    const items = first['items'] as Array<{ sku: string; price: number; currency: string }>;
+    expect(items).toHaveLength(15);
+    expect(items[0]).toMatchObject({ sku: 'ITEM-1', price: 9.99, currency: 'usd' });
+    expect(items.map((i) => i.sku)).toEqual([...items.map((i) => i.sku)].sort());
+    expect(first['next_offset']).toBe(15);
+    const last = await db.service.query({ op: 'stock.list', limit: 15, offset: 15 });
+    expect(last['items']).toHaveLength(5);
+    expect(last['next_offset']).toBeNull();
+    expect(queryOperationSchema.safeParse({ op: 'stock.list', limit: 101 }).success).toBe(false);
   });
 
   it('seeds only once, even after stock was used and replicas seed together', async () => {

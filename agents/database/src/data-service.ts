@@ -48,6 +48,8 @@ export function createDataService(options: DataServiceOptions): DataService {
           return { ...(await users.list(operation.limit, operation.offset)) };
         case 'stock.get':
           return { ...(await stock.get(operation.skus)) };
+        case 'stock.list':
+          return { ...(await stock.list(operation.limit, operation.offset)) };
       }
     });
 

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const MAX_ITEMS = 100;
 export const MAX_QUANTITY = 1_000_000;
 export const MAX_TTL_SECONDS = 86_400;
+/** Largest page of the catalogue one `stock.list` returns. */
+export const MAX_PAGE = 100;
 
 const id = z.string().min(1).max(200);
 const sku = z.string().min(1).max(100);
@@ -23,6 +25,11 @@ export const queryOperationSchema = z.discriminatedUnion('op', [
     offset: z.number().int().min(0).max(1_000_000).default(0),
   }),
   z.object({ op: z.literal('stock.get'), skus: z.array(sku).min(1).max(MAX_ITEMS) }),
+  z.object({
+    op: z.literal('stock.list'),
+    limit: z.number().int().min(1).max(MAX_PAGE).default(50),
+    offset: z.number().int().min(0).max(1_000_000).default(0),
+  }),
 ]);
 export type QueryOperation = z.infer<typeof queryOperationSchema>;
 
@@ -78,10 +85,13 @@ export interface User {
   phone?: string;
 }
 
+/** A SKU as the catalogue holds it: its price (major units, whole cents) in its currency, and its stock. */
 export interface StockLevel {
   sku: string;
   name: string;
   price: number;
+  /** Lowercase ISO 4217 code the price is in. */
+  currency: string;
   available: number;
   reserved: number;
 }

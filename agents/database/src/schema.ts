@@ -128,4 +128,10 @@ export const BUSINESS_DB_MIGRATIONS: readonly Migration[] = [
           END
           $fn$`,
   },
+  {
+    // The catalogue prices each SKU in one currency (lowercase ISO 4217), so the order agent computes what an
+    // order costs instead of trusting the client; existing rows were priced in US dollars.
+    id: '004-stock-currency',
+    sql: `ALTER TABLE stock ADD COLUMN currency text NOT NULL DEFAULT 'usd' CHECK (currency ~ '^[a-z]{3}$')`,
+  },
 ];

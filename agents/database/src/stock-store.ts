@@ -8,6 +8,7 @@ interface StockRow {
   sku: string;
   name: string;
   price: string;
+  currency: string;
   available: string;
   reserved: string;
 }
@@ -17,13 +18,15 @@ export function toStockLevel(row: StockRow): StockLevel {
     sku: row.sku,
     name: row.name,
     price: Number(row.price),
+    currency: row.currency,
     available: Number(row.available),
     reserved: Number(row.reserved),
   };
 }
 
-export const stockCacheKey = (sku: string): string => `stock:${sku}`;
-export const STOCK_COLUMNS = 'sku, name, price, available, reserved';
+/** Versioned: entries cached before levels carried a currency are never read back. */
+export const stockCacheKey = (sku: string): string => `stock:v2:${sku}`;
+export const STOCK_COLUMNS = 'sku, name, price, currency, available, reserved';
 
 /**
  * Locks several SKUs' rows in sku order before a multi-row stock UPDATE, so concurrent multi-SKU reservations,
@@ -76,6 +79,23 @@ export class StockStore {
       else items.push(level);
     }
     return { items, missing };
+  }
+
+  /**
+   * One page of the catalogue in sku order, read from the table (not the cache: a listing is not on the order
+   * path). `next_offset` is null on the last page.
+   */
+  async list(
+    limit: number,
+    offset: number,
+  ): Promise<{ items: StockLevel[]; limit: number; offset: number; next_offset: number | null }> {
+    // One row more than asked tells whether another page follows, without a count over the whole table.
+    const result = await this.pool.query<StockRow>(
+      `SELECT ${STOCK_COLUMNS} FROM stock ORDER BY sku LIMIT $1 OFFSET $2`,
+      [limit + 1, offset],
+    );
+    const items = result.rows.slice(0, limit).map(toStockLevel);
+    return { items, limit, offset, next_offset: result.rows.length > limit ? offset + limit : null };
   }
 
   /** Adds units to a SKU, creating it (named after itself, price 0 unless given) when new. */

@@ -1,4 +1,5 @@
 import { defineAgent } from '@mesh/runtime';
+import { listProducts, quoteItems } from './catalogue.js';
 import {
   checkStock,
   commitReservation,
@@ -9,6 +10,10 @@ import {
 import {
   checkStockInput,
   checkStockOutput,
+  listProductsInput,
+  listProductsOutput,
+  quoteInput,
+  quoteOutput,
   reservationOutput,
   reservationRefInput,
   reserveInput,
@@ -73,6 +78,35 @@ agent.tool({
   idempotent: true,
   dependencies: { query },
   handler: (input, ctx) => checkStock(ctx.deps.query, input.items),
+});
+
+agent.tool({
+  name: 'inventory_quote',
+  capability: 'inventory_quote',
+  version: '1.0.0',
+  tags: ['inventory', 'catalogue'],
+  description:
+    'What items cost at catalogue prices: {currency, total, total_cents, lines}. UNKNOWN_SKU with data.skus; ' +
+    'MIXED_CURRENCIES when the SKUs are priced in different currencies.',
+  input: quoteInput,
+  output: quoteOutput,
+  idempotent: true,
+  dependencies: { query },
+  handler: (input, ctx) => quoteItems(ctx.deps.query, input.items),
+});
+
+agent.tool({
+  name: 'inventory_list_products',
+  capability: 'inventory_list_products',
+  version: '1.0.0',
+  tags: ['inventory', 'catalogue'],
+  description:
+    'One page of the catalogue in sku order: {products:[{sku, name, price, currency, available}], next_offset}.',
+  input: listProductsInput,
+  output: listProductsOutput,
+  idempotent: true,
+  dependencies: { query },
+  handler: (input, ctx) => listProducts(ctx.deps.query, input.limit, input.offset),
 });
 
 agent.tool({

@@ -11,6 +11,7 @@ export {
   restock,
 } from './inventory-service.js';
 export type { DataCaller } from './inventory-service.js';
+export { listProducts, quoteItems } from './catalogue.js';
 export { startReservationSweeper } from './reservation-sweeper.js';
 export type { Sweeper, SweeperOptions } from './reservation-sweeper.js';
 export {
@@ -20,6 +21,10 @@ export {
   reservationOutput,
   transitionOutput,
   restockInput,
+  quoteInput,
+  quoteOutput,
+  listProductsInput,
+  listProductsOutput,
 } from './schemas.js';
 export type {
   Item,
@@ -27,4 +32,7 @@ export type {
   ReservationResult,
   TransitionResult,
   RestockResult,
+  Quote,
+  Product,
+  ListProductsResult,
 } from './schemas.js';

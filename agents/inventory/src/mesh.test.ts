@@ -126,6 +126,27 @@ describe.skipIf(!postgresUrl)('inventory over the mesh (registry + database-agen
     });
   });
 
+  it('quotes catalogue prices and lists the catalogue over the wire', async () => {
+    const quote = await callTool('inventory_quote', {
+      items: [
+        { sku: 'ITEM-2', quantity: 2 },
+        { sku: 'ITEM-20', quantity: 1000 },
+      ],
+    });
+    expect(quote.result).toMatchObject({ currency: 'usd', total: 105_019.98, total_cents: 10_501_998 });
+    const unknown = await callTool('inventory_quote', { items: [{ sku: 'NOPE', quantity: 1 }] });
+    expect(unknown.error).toMatchObject({ code: 'UNKNOWN_SKU', data: { skus: ['NOPE'] } });
+    const page = await callTool('inventory_list_products', { limit: 3 });
+    expect(page.result).toMatchObject({ limit: 3, offset: 0, next_offset: 3 });
+    expect((page.result!['products'] as unknown[])[0]).toEqual({
+      sku: 'ITEM-1',
+      name: 'Demo item 1',
+      price: 9.99,
+      currency: 'usd',
+      available: 1_000_000,
+    });
+  });
+
   it('reserves, replays the same order, commits, and refuses to release after commit', async () => {
     const reserved = await callTool('inventory_reserve_items', {
       order_id: 'wire-1',

@@ -50,3 +50,38 @@ export const restockInput = z.object({
 });
 export const restockOutput = z.object({ sku: z.string(), available: z.number() });
 export type RestockResult = z.infer<typeof restockOutput>;
+
+export const quoteInput = z.object({ items });
+export const quoteOutput = z.object({
+  /** Lowercase ISO 4217 code every line is priced in. */
+  currency: z.string(),
+  /** Major units (e.g. 29.97), exact to the cent. */
+  total: z.number(),
+  total_cents: z.number().int(),
+  lines: z.array(
+    z.object({ sku: z.string(), quantity: z.number(), unit_price: z.number(), line_total: z.number() }),
+  ),
+});
+export type Quote = z.infer<typeof quoteOutput>;
+
+export const MAX_PAGE = 100;
+export const listProductsInput = z.object({
+  limit: z.number().int().min(1).max(MAX_PAGE).default(50),
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+});
+const product = z.object({
+  sku: z.string(),
+  name: z.string(),
+  price: z.number(),
+  currency: z.string(),
+  available: z.number(),
+});
+export type Product = z.infer<typeof product>;
+export const listProductsOutput = z.object({
+  products: z.array(product),
+  limit: z.number(),
+  offset: z.number(),
+  /** Offset of the next page; null on the last one. */
+  next_offset: z.number().nullable(),
+});
+export type ListProductsResult = z.infer<typeof listProductsOutput>;

@@ -18,6 +18,7 @@ const required = { version: '>=1.0.0', required: true } as const;
  * are the fallback when a provider offers only those.
  */
 export const orderDependencies = {
+  quote: { capability: 'inventory_quote', ...required, timeoutMs: 3_000, retries: 2, idempotent: true },
   user: { capability: 'user_get', ...required, timeoutMs: 3_000, retries: 3, idempotent: true },
   reserve: {
     capability: 'inventory_reserve_items',
@@ -64,7 +65,7 @@ export const agent = defineAgent<OrderServices>({
   name: 'order-agent',
   version: '1.0.0',
   description:
-    'Processes orders as a persisted saga: validate user, reserve stock, charge, commit, confirm; compensates on failure',
+    'Processes orders as a persisted saga: price from the catalogue, validate user, reserve stock, charge, commit, confirm; compensates on failure',
 });
 
 /**
@@ -80,8 +81,10 @@ agent.tool({
   version: '1.0.0',
   tags: ['orders'],
   description:
-    'Processes an order end to end. Same order_id = same outcome (a concurrent duplicate waits for it); ' +
-    '{status:"completed", order_id, payment_id} or {status:"failed", order_id, error:{code,message}}.',
+    'Processes an order end to end, charging the catalogue price. Same order_id = same outcome (a concurrent ' +
+    'duplicate waits for it); {status:"completed", order_id, payment_id} or {status:"failed", order_id, ' +
+    'error:{code,message}}. Refused before anything happens: PRICE_MISMATCH (data.expected_total) when total ' +
+    'is more than a cent off, UNSUPPORTED_CURRENCY, TOTAL_OUT_OF_RANGE, UNKNOWN_SKU (data.skus).',
   input: orderInput,
   output: orderResultSchema,
   idempotent: true,

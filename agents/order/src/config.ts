@@ -41,6 +41,7 @@ const schema = meshEnvSchema
     ORDER_RECONCILE_GRACE: envDurationMs('2m'),
     /** Most charges one pass looks at. */
     ORDER_RECONCILE_MAX: envInt(10_000, 100, 1_000_000),
+    /** Currency a request naming none is taken to mean when matching a repeated order_id (charges use the catalogue's). */
     ORDER_CURRENCY: z
       .string()
       .regex(/^[a-zA-Z]{3}$/, 'expected a 3-letter currency code')

@@ -5,6 +5,7 @@ import { Compensator } from './compensator.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { isDecided, publicStatus } from './order-state.js';
 import type { OrderRecord, OrderStore } from './order-store.js';
+import { priceOrder, type PricedOrder } from './pricing.js';
 import type { SagaPorts, StepOptions } from './saga-ports.js';
 import type { OrderError, OrderInput, OrderResult, OrderView } from './schemas.js';
 
@@ -20,7 +21,10 @@ export interface SagaSettings {
   reservationTtlSeconds: number;
   /** Bound on the non-critical confirmation email/SMS and analytics event. */
   notifyTimeoutMs: number;
-  /** Default currency for charges (lowercase ISO code). */
+  /**
+   * The currency an order that names none is taken to mean when comparing a repeated request with the first
+   * (lowercase ISO code). What an order is charged in is the catalogue's currency of its items.
+   */
   currency: string;
   /** Also text the customer when the user has a phone number. */
   sendSms: boolean;
@@ -53,12 +57,15 @@ function business(code: string, message: string, data?: Record<string, unknown>)
   return new MeshError(code, message, { data: { ...data, business: true } });
 }
 
-/** Canonical hash of what the client asked for, so an order_id reused with another body is refused. */
+/**
+ * Canonical hash of what the client asked for, so an order_id reused with another body is refused. `currency`
+ * stands in for a currency the client did not name (as in earlier versions, so their hashes still match).
+ */
 export function requestHash(input: OrderInput, currency: string): string {
   const canonical = JSON.stringify([
     input.user_id,
     input.items.map((item) => [item.sku, item.quantity]),
-    input.total.toFixed(2),
+    input.total === undefined ? null : input.total.toFixed(2),
     (input.currency ?? currency).toLowerCase(),
     input.payment_method ?? null,
   ]);
@@ -142,24 +149,32 @@ export class OrderSaga {
     return this.inflight.size;
   }
 
-  /** Processes a new order, or returns (waiting if need be) the outcome of an earlier one with the same id. */
+  /**
+   * Processes a new order, or returns (waiting if need be) the outcome of an earlier one with the same id. The
+   * amount charged is the catalogue's: an order whose price cannot stand (see `priceOrder`, UNKNOWN_SKU) is
+   * refused before it is stored, so nothing is reserved or charged for it.
+   */
   async process(input: OrderInput, call: CallContext = {}): Promise<OrderResult> {
     const deadline = Date.now() + this.settings.processingTimeoutMs;
     const hash = requestHash(input, this.settings.currency);
-    const { created, order } = await this.createOrder(
-      {
-        orderId: input.order_id,
-        requestHash: hash,
-        userId: input.user_id,
-        items: input.items,
-        total: input.total,
-        currency: (input.currency ?? this.settings.currency).toLowerCase(),
-        paymentMethod: input.payment_method ?? null,
-        traceId: call.trace?.traceId ?? null,
-      },
-      this.owner,
-      this.settings.leaseMs,
-    );
+    const priced = await this.price(input, deadline, call);
+    const { created, order } =
+      'existing' in priced
+        ? { created: false, order: priced.existing }
+        : await this.createOrder(
+            {
+              orderId: input.order_id,
+              requestHash: hash,
+              userId: input.user_id,
+              items: input.items,
+              total: priced.total,
+              currency: priced.currency,
+              paymentMethod: input.payment_method ?? null,
+              traceId: call.trace?.traceId ?? null,
+            },
+            this.owner,
+            this.settings.leaseMs,
+          );
     if (created) return this.track(order, () => this.forward(order, deadline, call, false));
     if (order.requestHash !== hash) {
       throw new MeshError('CONFLICT', `order_id ${input.order_id} was already used for a different order`, {
@@ -182,6 +197,30 @@ export class OrderSaga {
       throw new MeshError('STORAGE_ERROR', error.message, {
         cause: error,
         data: { ...error.data, order_id: args[0].orderId, order_recorded: false },
+      });
+    }
+  }
+
+  /**
+   * The catalogue's price for the order. When pricing fails (a refusal, or the catalogue unreachable) but the
+   * order_id is already stored, the stored order is returned instead: a replay answers the first outcome even
+   * if prices changed since.
+   */
+  private async price(
+    input: OrderInput,
+    deadline: number,
+    call: CallContext,
+  ): Promise<PricedOrder | { existing: OrderRecord }> {
+    try {
+      return priceOrder(input, await this.ports.quote(input.items, this.step(deadline, call)));
+    } catch (error: unknown) {
+      const existing = await this.store.get(input.order_id).catch(() => undefined);
+      if (existing !== undefined) return { existing };
+      // Not stored, so nothing happened and nothing will: the gateway may say "retry" rather than "pending".
+      const failure = toMeshError(error);
+      throw new MeshError(failure.code, failure.message, {
+        cause: failure,
+        data: { ...failure.data, order_id: input.order_id, order_recorded: false },
       });
     }
   }
@@ -326,6 +365,7 @@ export class OrderSaga {
             break;
           }
           case 'reserved': {
+            // Only orders stored by earlier versions can be free: new ones cost the catalogue's price (> 0).
             if (order.total === 0) {
               order = await this.store.transition(id, this.owner, 'charged', { paymentStatus: 'none' });
               break;

@@ -96,7 +96,7 @@ describe.skipIf(!adminUrl)('PgOrderStore on a real PostgreSQL', () => {
       order_id: 'pg-dup',
       user_id: 'user-1',
       items: [{ sku: 'ITEM-1', quantity: 1 }],
-      total: 5,
+      total: 9.99,
     };
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => replicas[i % 2]!.process(input)));
     expect(new Set(results.map((r) => `${r.status}/${r.payment_id}`))).toEqual(
@@ -108,6 +108,7 @@ describe.skipIf(!adminUrl)('PgOrderStore on a real PostgreSQL', () => {
 
   it('never oversells: 30 orders for 10 units leave exactly 10 completed', async () => {
     const agents = new FakeAgents({ 'SKU-RACE': 10 });
+    agents.prices.set('SKU-RACE', 1);
     const saga = new OrderSaga(store, agents, 'racer');
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>

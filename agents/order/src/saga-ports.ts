@@ -1,6 +1,7 @@
 import { isMeshError } from '@mesh/common';
 import type { TraceContext } from '@mesh/common';
 import type { BatchedOutbound } from './batched-outbound.js';
+import type { Quote } from './pricing.js';
 import type { OrderItem } from './schemas.js';
 
 /** Per-step call options: the saga computes each step's timeout from its own deadline. */
@@ -44,6 +45,8 @@ export interface OrderEventPayload {
  * CIRCUIT_OPEN, CONNECTION_FAILED. Tests pass fakes; main.ts passes `portsFromProxies`.
  */
 export interface SagaPorts {
+  /** What the items cost at catalogue prices; UNKNOWN_SKU (data.skus) when the catalogue lacks one. */
+  quote(items: readonly OrderItem[], options: StepOptions): Promise<Quote>;
   getUser(userId: string, options: StepOptions): Promise<UserInfo>;
   reserve(
     orderId: string,
@@ -81,6 +84,7 @@ export interface ProxyLike {
 
 /** The order agent's dependencies, by role. */
 export interface SagaProxies {
+  quote: ProxyLike;
   user: ProxyLike;
   reserve: ProxyLike;
   release: ProxyLike;
@@ -123,6 +127,10 @@ function callOptions(options: StepOptions, idempotencyKey?: string) {
 export function portsFromProxies(deps: SagaProxies, channels: PortChannels = {}): SagaPorts {
   const { bus, outbound } = channels;
   return {
+    async quote(items, options) {
+      const quote = await deps.quote.call<Quote>({ items }, callOptions(options));
+      return { currency: quote.currency, total_cents: quote.total_cents };
+    },
     async getUser(userId, options) {
       const user = await deps.user.call<Record<string, unknown>>({ user_id: userId }, callOptions(options));
       const text = (key: string): string | null => {

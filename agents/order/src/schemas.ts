@@ -22,12 +22,20 @@ function wholeCents(value: number): boolean {
   return Math.abs(value * 100 - Math.round(value * 100)) < 1e-6;
 }
 
-/** The seed's order body (plus optional payment method and currency). */
+/**
+ * The seed's order body (plus optional payment method and currency). `total` and `currency` are what the
+ * client expects to pay: optional, and checked against the catalogue (which sets the amount) when given.
+ */
 export const orderInput = z.object({
   order_id: idSchema,
   user_id: idSchema,
   items: z.array(orderItemSchema).min(1).max(MAX_ITEMS),
-  total: z.number().min(0).max(MAX_TOTAL).refine(wholeCents, 'must be a whole number of cents'),
+  total: z
+    .number()
+    .positive()
+    .max(MAX_TOTAL)
+    .refine(wholeCents, 'must be a whole number of cents')
+    .optional(),
   currency: z
     .string()
     .regex(/^[a-zA-Z]{3}$/, 'a 3-letter currency code')

@@ -7,6 +7,7 @@ import type {
   StepOptions,
   UserInfo,
 } from './saga-ports.js';
+import type { Quote } from './pricing.js';
 import type { OrderItem } from './schemas.js';
 
 interface FakeReservation {
@@ -23,6 +24,9 @@ interface FakeReservation {
  */
 export class FakeAgents implements SagaPorts {
   readonly stock = new Map<string, number>();
+  /** Catalogue prices (major units) per SKU, all in `currency`; a SKU without one is unknown. */
+  readonly prices = new Map<string, number>([['ITEM-1', 9.99]]);
+  currency = 'usd';
   readonly reservations = new Map<string, FakeReservation>();
   readonly charges = new Map<string, { amount: number; refunded: boolean; voided: boolean }>();
   readonly emails: { to: string; subject: string; order_id: string }[] = [];
@@ -60,6 +64,17 @@ export class FakeAgents implements SagaPorts {
       this.loseReplyOnce.delete(port);
       throw error;
     }
+  }
+
+  async quote(items: readonly OrderItem[]): Promise<Quote> {
+    this.enter('quote');
+    const unknown = items.filter((item) => !this.prices.has(item.sku)).map((item) => item.sku);
+    if (unknown.length > 0) throw new MeshError('UNKNOWN_SKU', 'unknown SKU', { data: { skus: unknown } });
+    const cents = items.reduce(
+      (sum, item) => sum + Math.round(this.prices.get(item.sku)! * 100) * item.quantity,
+      0,
+    );
+    return { currency: this.currency, total_cents: cents };
   }
 
   async getUser(userId: string): Promise<UserInfo> {

@@ -94,6 +94,13 @@ describe('order agent: user lookup over the mesh', { timeout: 60_000 }, () => {
 
   const backends = defineAgent({ name: 'fake-stock-and-payment', version: '1.0.0' })
     .tool({
+      name: 'inventory_quote',
+      version: '1.0.0',
+      idempotent: true,
+      input: z.object({ items: z.array(z.object({ sku: z.string(), quantity: z.number() })) }),
+      handler: () => ({ currency: 'usd', total: 12.5, total_cents: 1250, lines: [] }),
+    })
+    .tool({
       name: 'inventory_reserve_items',
       version: '1.0.0',
       idempotent: true,
@@ -154,6 +161,7 @@ describe('order agent: user lookup over the mesh', { timeout: 60_000 }, () => {
     await waitFor(
       async () =>
         orders.process.available &&
+        sagaDeps.quote.available &&
         sagaDeps.user.available &&
         sagaDeps.reserve.available &&
         sagaDeps.pay.available &&

@@ -271,7 +271,8 @@ export class GatewayClient {
     }
     if (status === 409) return new MeshError('TIMEOUT', `${message} (still in progress)`, { data });
     if (error?.type === 'idempotency_error') return new MeshError('CONFLICT', message, { data });
-    if (status === 404) return new MeshError('NOT_FOUND', message, { data });
+    // A charge's 404 is an unknown payment method (no such token): the order's fault, like a bad amount.
+    if (status === 404 && what !== 'charge') return new MeshError('NOT_FOUND', message, { data });
     return new MeshError('PAYMENT_REJECTED', message, { data });
   }
 

@@ -82,6 +82,8 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
   const run = randomBytes(3).toString('hex');
   const SKU = `E2E-${run}`;
   const RACE_SKU = `E2E-${run}-RACE`;
+  /** The catalogue price of both SKUs: every order below is one unit at this price. */
+  const PRICE = 12.5;
   const initialStock = new Map([
     [SKU, 1_000],
     [RACE_SKU, 10],
@@ -102,10 +104,10 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
       order_id: id,
       user_id: 'user-11',
       items: [{ sku: SKU, quantity: 1 }],
-      total: 12.5,
+      total: PRICE,
       ...overrides,
     };
-    totals.set(id, placed.total);
+    totals.set(id, placed.total ?? PRICE);
     return placed;
   };
 
@@ -140,7 +142,7 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
     endpoints = readEndpoints(system.home, system.gatewayUrl);
     gateway = endpoints.gatewayUrl;
     db = new BusinessDb(endpoints.businessDbUrl);
-    for (const [sku, units] of initialStock) await db.createSku(sku, units);
+    for (const [sku, units] of initialStock) await db.createSku(sku, units, PRICE);
     token = await login(gateway, 'user-11');
     const [orderPid] = pidsOf(endpoints, 'order-agent');
     orderAgent = { pid: orderPid!, env: processEnv(orderPid!) };

@@ -22,7 +22,9 @@ export interface SeedOrder {
   order_id: string;
   user_id: string;
   items: { sku: string; quantity: number }[];
-  total: number;
+  /** Optional: without it the order is charged the catalogue's total. */
+  total?: number;
+  currency?: string;
   payment_method?: string;
 }
 

@@ -68,13 +68,22 @@ export class BusinessDb {
     this.pool = new pg.Pool({ connectionString: url, max: 3 });
   }
 
-  /** Creates (or resets) a SKU only this test run uses. */
-  async createSku(sku: string, units: number): Promise<void> {
+  /** Creates (or resets) a SKU only this test run uses, at `price` (major units: orders must pay it). */
+  async createSku(sku: string, units: number, price = 1): Promise<void> {
     await this.pool.query(
-      `INSERT INTO stock (sku, name, price, available) VALUES ($1, $1, 1.00, $2)
-       ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available, reserved = 0, sold = 0`,
-      [sku, units],
+      `INSERT INTO stock (sku, name, price, available) VALUES ($1, $1, $3, $2)
+       ON CONFLICT (sku) DO UPDATE SET available = EXCLUDED.available, price = EXCLUDED.price, reserved = 0,
+         sold = 0`,
+      [sku, units, price],
     );
+  }
+
+  /** The catalogue price of a SKU (major units), read from the table the database agent owns. */
+  async price(sku: string): Promise<number> {
+    const result = await this.pool.query<{ price: string }>('SELECT price FROM stock WHERE sku = $1', [sku]);
+    const row = result.rows[0];
+    if (!row) throw new Error(`no stock row for ${sku}`);
+    return Number(row.price);
   }
 
   async stock(sku: string): Promise<StockRow> {

@@ -61,7 +61,6 @@ describe('scripts/start-multi-agent.sh (local processes, embedded defaults)', ()
       order_id: `system-${Date.now()}`,
       user_id: 'user-1',
       items: [{ sku: 'ITEM-1', quantity: 1 }],
-      total: 99.99,
     };
     const response = await fetch(`${system.gatewayUrl}/orders`, {
       method: 'POST',

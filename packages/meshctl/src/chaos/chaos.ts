@@ -22,8 +22,8 @@ export interface ChaosOptions {
 }
 
 const SKUS = ['ITEM-11', 'ITEM-12', 'ITEM-13', 'ITEM-14', 'ITEM-15'];
-/** Every chaos order costs 9.99: 999 cents at the gateway. */
-const ORDER_TOTAL_CENTS = 999;
+/** Catalogue price per SKU in cents: each chaos order is one unit at this price, as `GET /products` lists it. */
+type Prices = ReadonlyMap<string, number>;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 function requireLoopback(url: string): void {
@@ -55,6 +55,19 @@ async function login(gateway: string): Promise<string> {
   return body['access_token'];
 }
 
+/** The catalogue's price of every chaos SKU, from the gateway (orders must pay what the server asks). */
+async function prices(gateway: string): Promise<Prices> {
+  const response = await fetch(`${gateway}/products?limit=100`, { signal: AbortSignal.timeout(5000) });
+  const body = await json(response);
+  const products = (body['products'] ?? []) as { sku: string; price: number }[];
+  const found = new Map(products.map((p) => [p.sku, Math.round(p.price * 100)]));
+  const missing = SKUS.filter((sku) => !found.has(sku));
+  if (!response.ok || missing.length > 0) {
+    throw new MeshError('REMOTE_ERROR', `GET /products gave no price for ${missing.join(', ') || 'any SKU'}`);
+  }
+  return found;
+}
+
 async function stock(registry: RegistryClient): Promise<StockSnapshot> {
   const target = resolveTool(await registry.agents(), 'inventory_check_stock');
   const result = await callTool(target.endpoint, target.toolName, {
@@ -71,13 +84,15 @@ async function postOrder(
   token: string,
   index: number,
   runId: string,
+  catalogue: Prices,
 ): Promise<OrderOutcome> {
   const sku = SKUS[index % SKUS.length]!;
+  const totalCents = catalogue.get(sku)!;
   const order = {
     order_id: `chaos-${runId}-${index}`,
     user_id: 'user-1',
     items: [{ sku, quantity: 1 }],
-    total: ORDER_TOTAL_CENTS / 100,
+    total: totalCents / 100,
   };
   try {
     const response = await fetch(`${gateway}/orders`, {
@@ -91,7 +106,7 @@ async function postOrder(
       orderId: order.order_id,
       sku,
       quantity: 1,
-      totalCents: ORDER_TOTAL_CENTS,
+      totalCents,
       httpStatus: response.status,
       accepted: response.status < 300,
       status: String(body['status'] ?? ''),
@@ -101,7 +116,7 @@ async function postOrder(
       orderId: order.order_id,
       sku,
       quantity: 1,
-      totalCents: ORDER_TOTAL_CENTS,
+      totalCents,
       httpStatus: 0,
       accepted: false,
       status: `transport: ${String(error)}`,
@@ -178,6 +193,7 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
   const runId = Date.now().toString(36);
 
   const token = await login(gateway);
+  const catalogue = await prices(gateway);
   const before = await stock(registry);
   options.log(`stock before: ${JSON.stringify(before)}`);
 
@@ -189,7 +205,7 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
     while (next < options.orders && Date.now() < deadline) {
       const index = next++;
       if (index === killAt) chaos = killAndRestart(options, state, random);
-      outcomes.push(await postOrder(gateway, token, index, runId));
+      outcomes.push(await postOrder(gateway, token, index, runId, catalogue));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));

@@ -1,0 +1,64 @@
+import { MemorySharedStore } from '@mesh/backends';
+import { createGateway } from './app.js';
+import { GatewayMetrics } from './metrics.js';
+import type { MeshPorts } from './mesh-ports.js';
+import { RateLimiter } from './rate-limiter.js';
+import { listen, type ListeningServer } from './server.js';
+import { TokenCache } from './token-cache.js';
+
+/** Loose JSON for assertions on response bodies. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: Json;
+}
+
+/** Starts a gateway on a free loopback port over `mesh`; `close` stops every one started. */
+export function gatewayServers(): {
+  start(mesh: MeshPorts, rateLimit?: number): Promise<string>;
+  close(): Promise<void>;
+} {
+  const servers: ListeningServer[] = [];
+  return {
+    async start(mesh, rateLimit = 1000) {
+      const handler = createGateway({
+        mesh,
+        limiter: new RateLimiter(new MemorySharedStore({ prefix: 't' }), rateLimit, 60_000),
+        tokens: new TokenCache(5_000),
+        metrics: new GatewayMetrics(false),
+        bodyLimitBytes: 4_096,
+        orderTimeoutMs: 45_000,
+        requestTimeoutMs: 5_000,
+        trustProxy: false,
+        started: () => true,
+      });
+      const server = await listen(handler, 0, '127.0.0.1', 10_000);
+      servers.push(server);
+      return server.url;
+    },
+    async close() {
+      await Promise.all(servers.map((server) => server.close()));
+    },
+  };
+}
+
+async function answer(response: Response): Promise<Answer> {
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Json };
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+  token: string | null = 'tok-user-1',
+): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers['authorization'] = `Bearer ${token}`;
+  return answer(await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) }));
+}
+
+export async function getJson(url: string, token: string | null = null): Promise<Answer> {
+  return answer(await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }));
+}
