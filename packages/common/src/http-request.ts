@@ -54,3 +54,18 @@ export function httpRequest(url: string, options: HttpRequestOptions = {}): Prom
     request.end(options.body);
   });
 }
+
+/**
+ * `httpRequest` with a fetch-shaped answer, for code written against fetch's `Response` that must also
+ * speak mTLS (meshctl against a strict mesh, test waits).
+ */
+export async function httpResponse(url: string, options: HttpRequestOptions = {}): Promise<Response> {
+  const exchange = await httpRequest(url, options);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(exchange.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+  }
+  const bodyless = exchange.status === 204 || exchange.status === 304 || options.method === 'HEAD';
+  return new Response(bodyless ? null : exchange.text, { status: exchange.status, headers });
+}

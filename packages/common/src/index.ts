@@ -21,5 +21,5 @@ export type { Env } from './env.js';
 export { parseTraceparent, formatTraceparent, newTraceContext, childTraceContext } from './trace-context.js';
 export type { TraceContext } from './trace-context.js';
 export { isProcessAlive } from './process-alive.js';
-export { httpRequest } from './http-request.js';
+export { httpRequest, httpResponse } from './http-request.js';
 export type { HttpExchange, HttpRequestOptions } from './http-request.js';

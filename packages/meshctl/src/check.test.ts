@@ -1,3 +1,6 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadArchitecture } from './architecture/load.js';
@@ -45,5 +48,34 @@ describe('checkArchitecture', () => {
         'architecture.yml:15:13: missing-package: no agent package declares ghost-agent (looked in agents/*/package.json "mesh" fields)',
       ]),
     );
+  });
+
+  it('holds restricted capabilities to what the agent provides and to callers that depend on it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'check-policy-'));
+    try {
+      cpSync(fixture('valid'), root, { recursive: true });
+      const file = join(root, 'architecture.yml');
+      const text = readFileSync(file, 'utf8')
+        .replace('../fake-registry.js', `${fixture('fake-registry.js')}`)
+        .replace(
+          '      replicas: 2',
+          '      restricted: { data_get: [], data_put: [web-gateway], nothing_here: [] }\n      replicas: 2',
+        )
+        .replace('- name: web-gateway', '- name: registry');
+      writeFileSync(file, text);
+      const report = await checkArchitecture(loadArchitecture(file, 'architecture.yml'), root);
+      const policy = report.problems.filter((p) => p.kind === 'policy').map((p) => p.message);
+      expect(policy).toEqual(
+        expect.arrayContaining([
+          "registry: the name is reserved for the mesh's own registry identity",
+          'store-agent lets web-gateway call data_put, but web-gateway is not an agent here',
+          'store-agent restricts nothing_here, which it does not provide',
+          'shop-agent calls data_get, which store-agent restricts to the operator: the call would be refused (403)',
+        ]),
+      );
+      expect(report.ok).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -17,7 +17,8 @@ export type CheckProblemKind =
   | 'undeclared-agent'
   | 'provides-drift'
   | 'missing-provider'
-  | 'depends-drift';
+  | 'depends-drift'
+  | 'policy';
 
 export interface CheckProblem {
   readonly kind: CheckProblemKind;
@@ -52,6 +53,7 @@ function declaredGraphProblems(arch: Architecture): CheckProblem[] {
       ...(first ? { location: arch.locate([...first.path, 'depends_on']) } : {}),
     });
   }
+  problems.push(...policyProblems(arch));
   for (const agent of arch.agents) {
     agent.depends_on.forEach((name, index) => {
       const dep = arch.agent(name);
@@ -63,6 +65,44 @@ function declaredGraphProblems(arch: Architecture): CheckProblem[] {
         });
       }
     });
+  }
+  return problems;
+}
+
+/** Names the mesh PKI gives to others: an agent of that name would share their identity. */
+const RESERVED_NAMES = new Set(['registry', 'meshctl']);
+
+/**
+ * The authorization policy is architecture.yml: `restricted` may name only capabilities the agent provides,
+ * and only callers that depend on it (anyone else is refused anyway, so the entry would be a lie).
+ */
+function policyProblems(arch: Architecture): CheckProblem[] {
+  const problems: CheckProblem[] = [];
+  for (const agent of arch.agents) {
+    if (RESERVED_NAMES.has(agent.name))
+      problems.push({
+        kind: 'policy',
+        message: `${agent.name}: the name is reserved for the mesh's own ${agent.name === 'registry' ? 'registry' : 'operator'} identity`,
+        location: arch.locate([...agent.path, 'name']),
+      });
+    for (const [capability, callers] of Object.entries(agent.restricted)) {
+      const where = arch.locate([...agent.path, 'restricted', capability]);
+      if (!agent.provides.includes(capability))
+        problems.push({
+          kind: 'policy',
+          message: `${agent.name} restricts ${capability}, which it does not provide`,
+          location: where,
+        });
+      for (const caller of callers) {
+        const callerAgent = arch.agent(caller);
+        if (!callerAgent || !callerAgent.depends_on.includes(agent.name))
+          problems.push({
+            kind: 'policy',
+            message: `${agent.name} lets ${caller} call ${capability}, but ${caller} ${callerAgent ? `does not depend on ${agent.name}` : 'is not an agent here'}`,
+            location: where,
+          });
+      }
+    }
   }
   return problems;
 }
@@ -134,7 +174,16 @@ function compareAgent(
         location: arch.locate([...agent.path, 'depends_on']),
       });
     }
-    for (const name of who) actual.add(name);
+    for (const name of who) {
+      actual.add(name);
+      const allowed = arch.agent(name)?.restricted[capability];
+      if (allowed !== undefined && !allowed.includes(agent.name))
+        problems.push({
+          kind: 'policy',
+          message: `${agent.name} calls ${capability}, which ${name} restricts to ${allowed.length === 0 ? 'the operator' : allowed.join(', ')}: the call would be refused (403)`,
+          location: arch.locate([...agent.path, 'depends_on']),
+        });
+    }
   }
   for (const name of [...actual].sort()) {
     if (!agent.depends_on.includes(name)) {

@@ -19,6 +19,8 @@ import { dockerAvailable, dockerUp, dockerDown } from './local/docker.js';
 import { stopMesh, stopWaves } from './local/down.js';
 import { formatStateTable, up } from './local/up.js';
 import { liveProcesses, meshHome, readState } from './local/state.js';
+import { operatorTls } from './tls/local-tls.js';
+import { tlsInit } from './tls/tls-init-command.js';
 
 const USAGE = `meshctl — run and inspect a mesh of MCP agents
 
@@ -40,10 +42,15 @@ Usage: meshctl <command> [options]
   chaos [--orders N] [--concurrency C] [--victims a,b]
                                  kill a random replica under a stream of orders, restart it, check invariants
   init-db --url URL [db…]        create databases (default mcp_mesh auth_db business_db) if missing
+  tls init [--dir D] [--rotate] [--hosts h1,h2] [--trust-domain T] [--days N]
+                                 create the mesh CA (once) and a certificate for the registry, every agent
+                                 of architecture.yml and the operator (meshctl); re-issue those due or --rotate
 
 Common options: --root DIR (repo root), --file architecture.yml, --registry-url URL
 Environment: MCP_MESH_REGISTRY_URL, DEPENDENCY_TIMEOUT (default 30s), MESH_STOP_GRACE (10s),
-             MESH_HOME (default <root>/.mesh), MESH_PORT_OFFSET, MESH_DATABASE_PREFIX, MESH_MODE (auto|local|docker)`;
+             MESH_HOME (default <root>/.mesh), MESH_PORT_OFFSET, MESH_DATABASE_PREFIX, MESH_MODE (auto|local|docker),
+             MCP_MESH_TLS_MODE (strict unless off), MCP_MESH_TRUST_DOMAIN (mesh.local),
+             MCP_MESH_TLS_CERT/_KEY/_CA (an operator certificate; default <home>/tls/operator/meshctl.*)`;
 
 const OPTIONS = {
   root: { type: 'string' },
@@ -63,6 +70,11 @@ const OPTIONS = {
   victims: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   parallel: { type: 'boolean' },
+  dir: { type: 'string' },
+  rotate: { type: 'boolean' },
+  hosts: { type: 'string' },
+  'trust-domain': { type: 'string' },
+  days: { type: 'string' },
 } as const;
 
 function findRoot(explicit: string | undefined): string {
@@ -94,8 +106,9 @@ async function main(argv: readonly string[]): Promise<number> {
     config.MCP_MESH_REGISTRY_URL ??
     readState(home)?.registryUrl ??
     'http://localhost:8000';
-  const registry = new RegistryClient(registryUrl);
   const env = { ...process.env, ...(values['env-file'] ? readEnvFile(values['env-file']) : {}) };
+  const tls = registryUrl.startsWith('https:') || command === 'call' ? operatorTls(home, env) : undefined;
+  const registry = new RegistryClient(registryUrl, 3000, tls);
   const arch = () => loadArchitecture(archFile, archFile.replace(`${root}/`, ''));
   /** Consumers before providers; everything at once when architecture.yml cannot be read. */
   const waves = (): string[][] | undefined => {
@@ -166,9 +179,9 @@ async function main(argv: readonly string[]): Promise<number> {
             `${registry.baseUrl}/proxy/${target.endpoint.replace(/^https?:\/\//, '')}`,
             target.toolName,
             args,
-            { path: '/mcp' },
+            { path: '/mcp', ...(tls ? { tls } : {}) },
           )
-        : await callTool(target.endpoint, target.toolName, args);
+        : await callTool(target.endpoint, target.toolName, args, tls ? { tls } : {});
       print(JSON.stringify(result.structuredContent ?? result, null, 2));
       return result.isError === true ? 1 : 0;
     }
@@ -223,6 +236,17 @@ async function main(argv: readonly string[]): Promise<number> {
       );
       return violations.length === 0 ? 0 : 1;
     }
+    case 'tls':
+      return tlsInit(arch(), rest, {
+        home,
+        env,
+        log: print,
+        ...(values.dir === undefined ? {} : { dir: resolve(values.dir) }),
+        ...(values.hosts === undefined ? {} : { hosts: values.hosts.split(',').filter((h) => h !== '') }),
+        ...(values['trust-domain'] === undefined ? {} : { trustDomain: values['trust-domain'] }),
+        ...(values.days === undefined ? {} : { days: Number(values.days) }),
+        rotate: values.rotate ?? false,
+      });
     case 'init-db': {
       const url = values.url ?? env['DATABASE_URL'];
       if (!url) throw new Error('init-db needs --url or DATABASE_URL');

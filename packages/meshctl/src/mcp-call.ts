@@ -1,4 +1,5 @@
-import { MeshError } from '@mesh/common';
+import type { ConnectionOptions } from 'node:tls';
+import { MeshError, httpResponse } from '@mesh/common';
 import type { AgentInfo } from './registry-client.js';
 
 /** Where a tool can be called: the agent, its endpoint and the MCP tool name. */
@@ -77,7 +78,7 @@ export async function callTool(
   endpoint: string,
   toolName: string,
   args: Record<string, unknown>,
-  options: { timeoutMs?: number; path?: string } = {},
+  options: { timeoutMs?: number; path?: string; tls?: ConnectionOptions } = {},
 ): Promise<Record<string, unknown>> {
   const url = `${endpoint.replace(/\/+$/, '')}${options.path ?? '/mcp'}`;
   const headers: Record<string, string> = {
@@ -87,6 +88,14 @@ export async function callTool(
   const signal = AbortSignal.timeout(options.timeoutMs ?? 30_000);
   const post = async (body: unknown): Promise<Response> => {
     try {
+      if (url.startsWith('https:'))
+        return await httpResponse(url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(body),
+          timeoutMs: options.timeoutMs ?? 30_000,
+          tls: options.tls ?? {},
+        });
       return await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal });
     } catch (error: unknown) {
       throw new MeshError('CONNECTION_FAILED', `cannot reach ${url}`, { cause: error });
@@ -116,7 +125,7 @@ export async function callTool(
     params: { name: toolName, arguments: args },
   });
   const answer = await readRpc(call, 2);
-  if (session) {
+  if (session && !url.startsWith('https:')) {
     void fetch(url, { method: 'DELETE', headers, signal: AbortSignal.timeout(1000) }).catch(() => undefined);
   }
   if (answer.error) {

@@ -1,4 +1,5 @@
-import { MeshError } from '@mesh/common';
+import type { ConnectionOptions } from 'node:tls';
+import { MeshError, httpResponse } from '@mesh/common';
 
 /** The subset of the registry's AgentInfo (GET /agents) that meshctl reads. */
 export interface AgentInfo {
@@ -29,13 +30,18 @@ export class RegistryClient {
   constructor(
     baseUrl: string,
     private readonly timeoutMs = 3000,
+    /** For an https registry (strict mesh): the mesh CA and meshctl's operator certificate. */
+    private readonly tls?: ConnectionOptions,
   ) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
   private async get(path: string): Promise<Response> {
     try {
-      return await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const url = `${this.baseUrl}${path}`;
+      if (url.startsWith('https:'))
+        return await httpResponse(url, { timeoutMs: this.timeoutMs, tls: this.tls ?? {} });
+      return await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (error: unknown) {
       throw new MeshError('CONNECTION_FAILED', `registry at ${this.baseUrl} does not answer`, {
         cause: error,

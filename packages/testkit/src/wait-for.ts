@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { httpRequest } from '@mesh/common';
+import { httpResponse } from '@mesh/common';
 
 export interface WaitOptions {
   timeoutMs?: number;
@@ -41,7 +41,7 @@ export function waitForHttp(
   return waitFor(
     async () => {
       const response = options.tls
-        ? await tlsResponse(url, options.tls)
+        ? await httpResponse(url, { tls: options.tls, timeoutMs: 2000 })
         : await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (!options.tls) await response.arrayBuffer();
       const ok = options.status === undefined ? response.status < 500 : response.status === options.status;
@@ -49,12 +49,4 @@ export function waitForHttp(
     },
     { description: url, ...options },
   );
-}
-
-async function tlsResponse(url: string, tls: ConnectionOptions): Promise<Response> {
-  const exchange = await httpRequest(url, { tls, timeoutMs: 2000 });
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(exchange.headers))
-    if (typeof value === 'string') headers.set(name, value);
-  return new Response(exchange.text, { status: exchange.status, headers });
 }

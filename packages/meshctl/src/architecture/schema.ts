@@ -15,6 +15,13 @@ export const agentEntrySchema = z.strictObject({
   description: z.string().optional(),
   provides: z.array(z.string().regex(CAPABILITY, 'expected a capability name such as user_get')).default([]),
   depends_on: z.array(nameSchema).default([]),
+  /**
+   * Capabilities only some callers may use besides the operator (`payment_refund: [order-agent]`); an empty
+   * list makes one operator-only. Every other capability serves the agents that depend on this one.
+   */
+  restricted: z
+    .record(z.string().regex(CAPABILITY, 'expected a capability name such as user_get'), z.array(nameSchema))
+    .default({}),
   replicas: z.number().int().min(1).max(20).default(1),
   /** A fixed local port (the gateway's 8080); agents without one get a free port each. */
   port: portSchema.optional(),

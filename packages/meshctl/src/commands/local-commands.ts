@@ -5,6 +5,7 @@ import { spawnDetached, tailFile } from '../local/processes.js';
 import { awaitReady, httpReady } from '../local/readiness.js';
 import { isAlive, readState, writeState, type ProcessRecord } from '../local/state.js';
 import { up, type UpOptions } from '../local/up.js';
+import { operatorTls } from '../tls/local-tls.js';
 
 /**
  * `meshctl start <agent…>`: starts the named agents (and a registry when none answers). With --detach it
@@ -115,7 +116,8 @@ export async function restartAgent(
       if (old.url) {
         await awaitReady(
           `${name} #${old.replica}`,
-          async () => ((await httpReady(`${old.url}${path}`)) ? true : undefined),
+          async () =>
+            (await httpReady(`${old.url}${path}`, operatorTls(options.home, options.env))) ? true : undefined,
           {
             timeoutMs: options.timeoutMs,
             exited: child.exited,

@@ -9,6 +9,9 @@ import { spawnDetached } from './processes.js';
 import { awaitReady, httpReady, jsonLineWith, ReadinessError } from './readiness.js';
 import { isAlive, writeState, type MeshState, type ProcessRecord } from './state.js';
 import { expand, expandAll } from './template.js';
+import type { LocalTls } from '../tls/local-tls.js';
+import type { ConnectionOptions } from 'node:tls';
+import { readFileSync } from 'node:fs';
 
 export interface LauncherOptions {
   root: string;
@@ -21,6 +24,8 @@ export interface LauncherOptions {
   databasePrefix?: string;
   timeoutMs: number;
   log: (line: string) => void;
+  /** The mesh PKI (strict mode): the registry and every agent get their certificate and the policy. */
+  tls?: LocalTls;
 }
 
 /**
@@ -34,6 +39,8 @@ export class Launcher {
   private readonly exports: Record<string, string> = {};
   private packages: AgentPackage[] | undefined;
   private aborted = false;
+  /** What readiness probes trust (the mesh CA) in strict mode. */
+  private readonly probeTls: ConnectionOptions | undefined;
 
   constructor(
     readonly arch: Architecture,
@@ -41,14 +48,17 @@ export class Launcher {
     previous?: MeshState,
   ) {
     const registryPort = arch.registry.port + options.portOffset;
+    const scheme = options.tls ? 'https' : 'http';
     this.state = previous ?? {
       version: 1,
       mode: 'local',
       root: options.root,
       startedAt: new Date().toISOString(),
-      registryUrl: `http://127.0.0.1:${registryPort}`,
+      registryUrl: `${scheme}://127.0.0.1:${registryPort}`,
+      ...(options.tls ? { tls: { dir: options.tls.dir, trustDomain: options.tls.trustDomain } } : {}),
       processes: [],
     };
+    this.probeTls = options.tls ? { ca: readFileSync(options.tls.caFile) } : undefined;
     Object.assign(this.exports, this.state.exports ?? {});
   }
 
@@ -70,6 +80,7 @@ export class Launcher {
     args: string[],
     env: Record<string, string>,
     port?: number,
+    scheme: 'http' | 'https' = 'http',
   ) {
     const logFile = join(
       this.options.home,
@@ -83,7 +94,7 @@ export class Launcher {
       logFile,
       cwd: this.options.root,
     });
-    const url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
+    const url = port === undefined ? undefined : `${scheme}://127.0.0.1:${port}`;
     this.record({
       name,
       kind,
@@ -101,14 +112,18 @@ export class Launcher {
 
   /** Starts the registry unless one already answers at its URL (then that one is used, as meshctl does). */
   async startRegistry(): Promise<'started' | 'existing'> {
-    const client = new RegistryClient(this.state.registryUrl, 1000);
+    const client = new RegistryClient(this.state.registryUrl, 1000, this.probeTls);
     if (await client.healthy()) return 'existing';
     const port = this.arch.registry.port + this.options.portOffset;
     const { command, package: pkg } = this.arch.registry;
     const script = resolve(this.options.root, command ?? `${pkg}/dist/main.js`);
-    const env = expandAll(this.arch.registry.env, { port, home: this.options.home, root: this.options.root });
-    const child = this.spawn('registry', 'registry', 1, script, [], env, port);
-    await awaitReady('registry', async () => ((await httpReady(`${child.url}/health`)) ? true : undefined), {
+    const env = {
+      ...expandAll(this.arch.registry.env, { port, home: this.options.home, root: this.options.root }),
+      ...this.tlsEnv('registry'),
+    };
+    const child = this.spawn('registry', 'registry', 1, script, [], env, port, this.scheme);
+    const health = `${child.url}/health`;
+    await awaitReady('registry', async () => ((await httpReady(health, this.probeTls)) ? true : undefined), {
       timeoutMs: this.options.timeoutMs,
       exited: child.exited,
       logFile: child.logFile,
@@ -223,8 +238,18 @@ export class Launcher {
       env['DATABASE_URL'] = withDatabase(databaseUrl, this.databaseName(agent.database));
     return {
       ...env,
+      ...this.tlsEnv(agent.name),
       ...expandAll(agent.env, { port, replica, home: this.options.home, root: this.options.root }),
     };
+  }
+
+  private get scheme(): 'http' | 'https' {
+    return this.options.tls ? 'https' : 'http';
+  }
+
+  /** Strict mode: the workload's certificate, the CA, the trust domain and the policy; plain: TLS off. */
+  private tlsEnv(name: string): Record<string, string> {
+    return this.options.tls ? this.options.tls.envFor(name) : { MCP_MESH_TLS_MODE: 'off' };
   }
 
   /** Starts every replica of an agent at once and waits until each answers /ready. */
@@ -247,6 +272,8 @@ export class Launcher {
           [],
           this.agentEnv(agent, port, replica),
           port,
+          // The edge's fixed port is its public one: plain HTTP for users (nginx terminates TLS in compose).
+          agent.tier === 'edge' ? 'http' : this.scheme,
         );
         return { child, replica };
       }),
@@ -255,7 +282,7 @@ export class Launcher {
       started.map(({ child, replica }) =>
         awaitReady(
           `${agent.name} #${replica}`,
-          async () => ((await httpReady(`${child.url}/ready`)) ? true : undefined),
+          async () => ((await httpReady(`${child.url}/ready`, this.probeTls)) ? true : undefined),
           {
             timeoutMs: this.options.timeoutMs,
             exited: child.exited,

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { httpRequest } from '@mesh/common';
 
-/** True when GET url answers 2xx within a second. */
-export async function httpReady(url: string): Promise<boolean> {
+/** True when GET url answers 2xx within a second (`tls`: the mesh CA, for https URLs of a strict mesh). */
+export async function httpReady(url: string, tls?: ConnectionOptions): Promise<boolean> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await response.arrayBuffer();
-    return response.ok;
+    const { status } = await httpRequest(url, { timeoutMs: 1000, ...(tls ? { tls } : {}) });
+    return status >= 200 && status < 300;
   } catch {
     return false;
   }

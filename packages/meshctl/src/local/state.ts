@@ -29,6 +29,8 @@ export interface MeshState {
   readyMs?: number;
   registryUrl: string;
   gatewayUrl?: string;
+  /** The mesh PKI when the mesh runs strict (mTLS): `<home>/tls` and its trust domain. */
+  tls?: { dir: string; trustDomain: string };
   /** Variables the running infrastructure hands to agents (so a later `start <agent>` gets them too). */
   exports?: Record<string, string>;
   processes: ProcessRecord[];

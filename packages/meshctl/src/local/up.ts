@@ -7,6 +7,8 @@ import { Launcher } from './launcher.js';
 import { tailFile } from './processes.js';
 import { ReadinessError } from './readiness.js';
 import { liveProcesses, readState, statePath, writeState, type MeshState } from './state.js';
+import { ensureLocalTls, localTlsMode } from '../tls/local-tls.js';
+import type { LocalTls } from '../tls/local-tls.js';
 
 export interface UpOptions {
   root: string;
@@ -79,7 +81,20 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
       : `start order: ${waves.map((wave) => wave.join(' + ')).join(' -> ')}`,
   );
 
-  const launcher = new Launcher(arch, options, readState(options.home));
+  let tls: LocalTls | undefined;
+  const existing = readState(options.home);
+  if (existing ? existing.tls !== undefined : localTlsMode(options.env) === 'strict') {
+    const { tls: layout, result } = await ensureLocalTls(arch, options.home, options.env);
+    tls = layout;
+    const issued = result.issued.length > 0 ? `, issued ${result.issued.map((i) => i.label).join(' ')}` : '';
+    say(
+      `mTLS strict: trust domain ${layout.trustDomain}, certificates in ${layout.dir}` +
+        `${result.caCreated ? ' (new CA)' : ''}${issued}`,
+    );
+  } else {
+    say('mTLS off (MCP_MESH_TLS_MODE=off): anyone who can reach these ports is trusted');
+  }
+  const launcher = new Launcher(arch, { ...options, ...(tls ? { tls } : {}) }, existing);
   const before = new Set(launcher.state.processes.map((p) => p.pid));
   try {
     const registry = launcher.startRegistry().then((how) => {

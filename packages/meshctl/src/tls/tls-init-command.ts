@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { MeshError } from '@mesh/common';
+import { isTrustDomain } from '@mesh/trust';
+import { initMeshTls } from '@mesh/trust/ca';
+import type { Architecture } from '../architecture/load.js';
+import { trustDomainOf, workloadsOf } from './local-tls.js';
+
+export interface TlsInitOptions {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  /** Default `<home>/tls`. */
+  dir?: string;
+  /** Host names every certificate also names (compose service names are added per agent already). */
+  hosts?: readonly string[];
+  trustDomain?: string;
+  /** Leaf validity in days (default 30). */
+  days?: number;
+  rotate: boolean;
+}
+
+/**
+ * `meshctl tls init`: the mesh CA (once) and certificates for the registry, every agent of architecture.yml
+ * and the operator, 0600 in a 0700 directory. Safe to run again: only missing, changed or expiring
+ * certificates are issued (or all with --rotate), and running agents reload them without a restart.
+ */
+export async function tlsInit(
+  arch: Architecture,
+  args: readonly string[],
+  options: TlsInitOptions,
+): Promise<number> {
+  if (args[0] !== 'init' || args.length > 1)
+    throw new MeshError(
+      'BAD_REQUEST',
+      'usage: meshctl tls init [--dir D] [--rotate] [--hosts h1,h2] [--trust-domain T] [--days N]',
+    );
+  const trustDomain = options.trustDomain ?? trustDomainOf(options.env);
+  if (!isTrustDomain(trustDomain))
+    throw new MeshError(
+      'BAD_REQUEST',
+      `--trust-domain: expected a lower-case domain such as mesh.local; got "${trustDomain}"`,
+    );
+  const days = options.days ?? 30;
+  if (!Number.isInteger(days) || days < 1 || days > 825)
+    throw new MeshError(
+      'BAD_REQUEST',
+      `--days: expected a whole number of days from 1 to 825; got "${options.days}"`,
+    );
+  const dir = options.dir ?? join(options.home, 'tls');
+  const result = await initMeshTls({
+    dir,
+    trustDomain,
+    workloads: workloadsOf(arch, trustDomain, options.hosts ?? []),
+    rotate: options.rotate,
+    leafDays: days,
+  });
+  options.log(
+    `${result.caCreated ? 'created the CA' : 'CA kept'}: ${result.caFile} (trust domain ${trustDomain})`,
+  );
+  for (const { label, reason } of result.issued) options.log(`issued ${label} (${reason})`);
+  if (result.kept.length > 0) options.log(`kept ${result.kept.length} current certificates`);
+  options.log(
+    `Files are 0600 in ${dir} (0700). Agents use MCP_MESH_TLS_MODE=strict with MCP_MESH_TLS_CERT/_KEY/_CA.`,
+  );
+  return 0;
+}
