@@ -2,6 +2,8 @@ import { MeshError } from '@mesh/common';
 import { restartAgent } from '../commands/local-commands.js';
 import { callTool, resolveTool } from '../mcp-call.js';
 import { RegistryClient } from '../registry-client.js';
+import { operatorTls } from '../tls/local-tls.js';
+import type { ConnectionOptions } from 'node:tls';
 import { isAlive, readState, type MeshState, type ProcessRecord } from '../local/state.js';
 import { orderInvariants, type ListedCharge, type OrderOutcome, type StockSnapshot } from './invariants.js';
 
@@ -68,11 +70,14 @@ async function prices(gateway: string): Promise<Prices> {
   return found;
 }
 
-async function stock(registry: RegistryClient): Promise<StockSnapshot> {
+async function stock(registry: RegistryClient, tls: ConnectionOptions | undefined): Promise<StockSnapshot> {
   const target = resolveTool(await registry.agents(), 'inventory_check_stock');
-  const result = await callTool(target.endpoint, target.toolName, {
-    items: SKUS.map((sku) => ({ sku, quantity: 1 })),
-  });
+  const result = await callTool(
+    target.endpoint,
+    target.toolName,
+    { items: SKUS.map((sku) => ({ sku, quantity: 1 })) },
+    tls ? { tls } : {},
+  );
   const items = (result['structuredContent'] as { items?: { sku: string; available: number }[] } | undefined)
     ?.items;
   if (!items) throw new MeshError('REMOTE_ERROR', 'inventory_check_stock returned no items');
@@ -189,12 +194,14 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
   for (const url of [gateway, state.registryUrl, paymentUrl]) if (url) requireLoopback(url);
   const random = options.random ?? Math.random;
   const deadline = Date.now() + options.deadlineMs;
-  const registry = new RegistryClient(state.registryUrl);
+  // A strict mesh is read with the operator certificate (inventory_check_stock needs an identity).
+  const tls = operatorTls(options.home, options.env);
+  const registry = new RegistryClient(state.registryUrl, 3000, tls);
   const runId = Date.now().toString(36);
 
   const token = await login(gateway);
   const catalogue = await prices(gateway);
-  const before = await stock(registry);
+  const before = await stock(registry, tls);
   options.log(`stock before: ${JSON.stringify(before)}`);
 
   const outcomes: OrderOutcome[] = [];
@@ -219,11 +226,11 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
     for (const o of outcomes) charged.set(o.orderId, await charges(paymentUrl, apiKey, o.orderId));
   }
   // Reservations of failed orders are released at once or expire; give stock a bounded moment to converge.
-  let after = await stock(registry);
+  let after = await stock(registry, tls);
   let violations = orderInvariants(outcomes, charged, before, after);
   while (violations.some((v) => v.startsWith('stock')) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    after = await stock(registry);
+    after = await stock(registry, tls);
     violations = orderInvariants(outcomes, charged, before, after);
   }
   const count = (s: string): number => outcomes.filter((o) => o.final === s).length;

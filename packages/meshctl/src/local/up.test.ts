@@ -30,7 +30,8 @@ async function options(env: NodeJS.ProcessEnv = {}, timeoutMs = 10_000) {
     opts: {
       root,
       home,
-      env: { ...process.env, ...env },
+      // The fixture registry and agents speak plain HTTP; strict starts are covered end to end (e2e).
+      env: { ...process.env, MCP_MESH_TLS_MODE: 'off', ...env },
       portOffset,
       timeoutMs,
       log: (l: string) => lines.push(l),

@@ -84,7 +84,7 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   let tls: LocalTls | undefined;
   const existing = readState(options.home);
   if (existing ? existing.tls !== undefined : localTlsMode(options.env) === 'strict') {
-    const { tls: layout, result } = await ensureLocalTls(arch, options.home, options.env);
+    const { tls: layout, result } = await ensureLocalTls(arch, options.root, options.home, options.env);
     tls = layout;
     const issued = result.issued.length > 0 ? `, issued ${result.issued.map((i) => i.label).join(' ')}` : '';
     say(

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { MeshError } from '@mesh/common';
 import {
@@ -91,6 +91,7 @@ export function localTlsLayout(dir: string, trustDomain: string, policyFile: str
  */
 export async function ensureLocalTls(
   arch: Architecture,
+  root: string,
   home: string,
   env: NodeJS.ProcessEnv,
   options: { rotate?: boolean } = {},
@@ -103,7 +104,7 @@ export async function ensureLocalTls(
     workloads: workloadsOf(arch, trustDomain),
     rotate: options.rotate ?? false,
   });
-  return { tls: localTlsLayout(dir, trustDomain, arch.file), result };
+  return { tls: localTlsLayout(dir, trustDomain, resolve(root, arch.file)), result };
 }
 
 /**
