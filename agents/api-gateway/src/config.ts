@@ -1,6 +1,8 @@
 import { postgresEnvShape, redisEnvShape, toPgConfig, toRedisUrl, type PgConfig } from '@mesh/backends';
-import { envBool, envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import { envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import type { BlockList } from 'node:net';
 import { meshEnvSchema, toMeshConfig, z, type MeshConfig } from '@mesh/runtime';
+import { parseTrustedProxies } from './client-address.js';
 
 /** An optional port: unset stays undefined (so the next source in line applies). */
 const optionalPort = z
@@ -35,8 +37,20 @@ const schema = meshEnvSchema.extend({
   GATEWAY_ORDER_TIMEOUT: envDurationMs('0s'),
   /** Timeout of the other upstream calls. */
   GATEWAY_REQUEST_TIMEOUT: envDurationMs('10s'),
-  /** Read the client address from X-Forwarded-For (only behind a proxy you control, e.g. nginx). */
-  TRUST_PROXY: envBool(false),
+  /**
+   * Peers whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated; `none` trusts none).
+   * Loopback by default: locally only processes on this machine reach the gateway; in compose, nginx's network.
+   */
+  TRUSTED_PROXIES: z.string().default('127.0.0.0/8,::1'),
+}).superRefine((env, ctx) => {
+  const { invalid } = parseTrustedProxies(env.TRUSTED_PROXIES);
+  if (invalid.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TRUSTED_PROXIES'],
+      message: `not an address or CIDR range: ${invalid.join(', ')}`,
+    });
+  }
 });
 
 export type GatewayEnv = z.output<typeof schema>;
@@ -57,7 +71,8 @@ export interface GatewayConfig {
   readonly bodyLimitBytes: number;
   readonly orderTimeoutMs: number;
   readonly requestTimeoutMs: number;
-  readonly trustProxy: boolean;
+  /** Peers whose X-Forwarded-For names the client. */
+  readonly trustedProxies: BlockList;
 }
 
 /**
@@ -88,6 +103,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     bodyLimitBytes: parsed.BODY_LIMIT,
     orderTimeoutMs: parsed.GATEWAY_ORDER_TIMEOUT || parsed.ORDER_PROCESSING_TIMEOUT * 2 + 15_000,
     requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT,
-    trustProxy: parsed.TRUST_PROXY,
+    trustedProxies: parseTrustedProxies(parsed.TRUSTED_PROXIES).list,
   });
 }

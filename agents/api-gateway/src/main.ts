@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     orderTimeoutMs: config.orderTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
-    trustProxy: config.trustProxy,
+    trustedProxies: config.trustedProxies,
     started: () => started,
   });
   const server = await listen(handler, config.port, config.host, config.orderTimeoutMs + 5_000);
