@@ -21,7 +21,7 @@ function progress(line: string): void {
 
 /** Writes `value` as JSON to `file`, readable by this user only, in one rename (never half-written). */
 function writePrivateJson(file: string, value: unknown): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
   renameSync(tmp, file);

@@ -144,7 +144,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const [name] = rest;
       if (!name) throw new Error('restart needs an agent name');
       const replica = values.replica === undefined ? undefined : Number(values.replica);
-      return restartAgent(localOptions, name, replica);
+      return restartAgent(localOptions, name, replica, arch);
     }
     case 'list': {
       const agents = await registry.agents();
