@@ -15,7 +15,11 @@ type Json = Record<string, any>;
 
 const servers: ListeningServer[] = [];
 
-async function gateway(mesh: FakeMesh, rateLimit = 1000, trustedProxies = '127.0.0.0/8,::1'): Promise<string> {
+async function gateway(
+  mesh: FakeMesh,
+  rateLimit = 1000,
+  trustedProxies = '127.0.0.0/8,::1',
+): Promise<string> {
   const handler = createGateway({
     mesh,
     limiter: new RateLimiter(new MemorySharedStore({ prefix: 't' }), rateLimit, 60_000),

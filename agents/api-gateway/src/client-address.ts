@@ -23,7 +23,10 @@ export function parseTrustedProxies(text: string): { list: BlockList; invalid: s
     const family = isIP(address);
     const prefix = bits === undefined ? undefined : Number(bits);
     const maxPrefix = family === 6 ? 128 : 32;
-    if (family === 0 || (prefix !== undefined && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= maxPrefix))) {
+    if (
+      family === 0 ||
+      (prefix !== undefined && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= maxPrefix))
+    ) {
       invalid.push(entry);
       continue;
     }

@@ -12,46 +12,48 @@ const optionalPort = z
   .pipe(z.number().int().min(0).max(65535))
   .optional();
 
-const schema = meshEnvSchema.extend({
-  ...postgresEnvShape,
-  ...redisEnvShape,
-  /** Public port (GATEWAY_PORT, else PORT, else MCP_MESH_HTTP_PORT, else 8080). */
-  GATEWAY_PORT: optionalPort,
-  PORT: optionalPort,
-  /** Interface to listen on (0.0.0.0 in containers). */
-  HOST: z.string().min(1).default('127.0.0.1'),
-  /** Requests per client per minute; a client is the token's subject, else the address. */
-  RATE_LIMIT: envInt(1000, 1, 100_000_000),
-  RATE_LIMIT_WINDOW: envDurationMs('60s'),
-  /** How long a positive token verification is reused (0 = ask the auth agent every time). */
-  AUTH_CACHE_TTL: envDurationMs('5s'),
-  /** Largest request body in bytes. */
-  BODY_LIMIT: envInt(65_536, 256, 10_485_760),
-  /** The saga's own timeout; POST /orders waits this plus room for compensation. */
-  ORDER_PROCESSING_TIMEOUT: envDurationMs('30s'),
-  /**
-   * How long POST /orders waits for the order agent. Default: twice ORDER_PROCESSING_TIMEOUT plus 15 s, because
-   * under a burst an order may queue before its saga clock starts; a client that gives up earlier sees 504
-   * while the order still settles (GET /orders/:id tells how).
-   */
-  GATEWAY_ORDER_TIMEOUT: envDurationMs('0s'),
-  /** Timeout of the other upstream calls. */
-  GATEWAY_REQUEST_TIMEOUT: envDurationMs('10s'),
-  /**
-   * Peers whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated; `none` trusts none).
-   * Loopback by default: locally only processes on this machine reach the gateway; in compose, nginx's network.
-   */
-  TRUSTED_PROXIES: z.string().default('127.0.0.0/8,::1'),
-}).superRefine((env, ctx) => {
-  const { invalid } = parseTrustedProxies(env.TRUSTED_PROXIES);
-  if (invalid.length > 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['TRUSTED_PROXIES'],
-      message: `not an address or CIDR range: ${invalid.join(', ')}`,
-    });
-  }
-});
+const schema = meshEnvSchema
+  .extend({
+    ...postgresEnvShape,
+    ...redisEnvShape,
+    /** Public port (GATEWAY_PORT, else PORT, else MCP_MESH_HTTP_PORT, else 8080). */
+    GATEWAY_PORT: optionalPort,
+    PORT: optionalPort,
+    /** Interface to listen on (0.0.0.0 in containers). */
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** Requests per client per minute; a client is the token's subject, else the address. */
+    RATE_LIMIT: envInt(1000, 1, 100_000_000),
+    RATE_LIMIT_WINDOW: envDurationMs('60s'),
+    /** How long a positive token verification is reused (0 = ask the auth agent every time). */
+    AUTH_CACHE_TTL: envDurationMs('5s'),
+    /** Largest request body in bytes. */
+    BODY_LIMIT: envInt(65_536, 256, 10_485_760),
+    /** The saga's own timeout; POST /orders waits this plus room for compensation. */
+    ORDER_PROCESSING_TIMEOUT: envDurationMs('30s'),
+    /**
+     * How long POST /orders waits for the order agent. Default: twice ORDER_PROCESSING_TIMEOUT plus 15 s, because
+     * under a burst an order may queue before its saga clock starts; a client that gives up earlier sees 504
+     * while the order still settles (GET /orders/:id tells how).
+     */
+    GATEWAY_ORDER_TIMEOUT: envDurationMs('0s'),
+    /** Timeout of the other upstream calls. */
+    GATEWAY_REQUEST_TIMEOUT: envDurationMs('10s'),
+    /**
+     * Peers whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated; `none` trusts none).
+     * Loopback by default: locally only processes on this machine reach the gateway; in compose, nginx's network.
+     */
+    TRUSTED_PROXIES: z.string().default('127.0.0.0/8,::1'),
+  })
+  .superRefine((env, ctx) => {
+    const { invalid } = parseTrustedProxies(env.TRUSTED_PROXIES);
+    if (invalid.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUSTED_PROXIES'],
+        message: `not an address or CIDR range: ${invalid.join(', ')}`,
+      });
+    }
+  });
 
 export type GatewayEnv = z.output<typeof schema>;
 

@@ -173,14 +173,16 @@ describe('input validation', () => {
 
   it('accepts an IPv4 or IPv6 client address and rejects anything else', () => {
     for (const client_address of ['203.0.113.9', '::1', '2001:db8::7']) {
-      expect(validateInput(loginInput, { username: 'user-1', password: 'demo', client_address })).toMatchObject({
+      expect(
+        validateInput(loginInput, { username: 'user-1', password: 'demo', client_address }),
+      ).toMatchObject({
         client_address,
       });
     }
     for (const client_address of ['localhost', '203.0.113.9, 10.0.0.1', '', 'x'.repeat(100), 7]) {
-      expect(() => validateInput(loginInput, { username: 'user-1', password: 'demo', client_address })).toThrow(
-        /client_address/,
-      );
+      expect(() =>
+        validateInput(loginInput, { username: 'user-1', password: 'demo', client_address }),
+      ).toThrow(/client_address/);
     }
   });
 });

@@ -62,7 +62,12 @@ const NO_ADDRESS = '-';
  * The wait after a key's `failures`-th failure when `free` are allowed: none before the free ones are used
  * up, then base, 2 x base, 4 x base… never more than max.
  */
-export function backoffDelayMs(failures: number, free: number, baseDelayMs: number, maxDelayMs: number): number {
+export function backoffDelayMs(
+  failures: number,
+  free: number,
+  baseDelayMs: number,
+  maxDelayMs: number,
+): number {
   if (failures < free) return 0;
   // 2^30 x any sane base is past every cap; bounding the exponent keeps the arithmetic finite.
   return Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(failures - free, 30));

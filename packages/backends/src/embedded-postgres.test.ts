@@ -108,7 +108,9 @@ describe('embedded-postgres-cli', () => {
         expect(ready.server_pid).not.toBe(ready.pid);
         process.kill(ready.server_pid, signal);
         expect(await server.exited).toBe(1);
-        await waitFor(async () => (isProcessAlive(ready.server_pid) ? undefined : true), { timeoutMs: 10_000 });
+        await waitFor(async () => (isProcessAlive(ready.server_pid) ? undefined : true), {
+          timeoutMs: 10_000,
+        });
         const after = new pg.Client({ connectionString: ready.url, connectionTimeoutMillis: 2000 });
         await expect(after.connect()).rejects.toThrow();
       } finally {

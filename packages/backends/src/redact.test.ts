@@ -4,7 +4,9 @@ import { redactUrlPasswords } from './redact.js';
 describe('redactUrlPasswords', () => {
   it('hides the password of every URL in a line and keeps the rest', () => {
     expect(
-      redactUrlPasswords('ready {"url":"postgres://postgres:postgres@127.0.0.1:5433","b":"amqp://u:p%40ss@mq/"}'),
+      redactUrlPasswords(
+        'ready {"url":"postgres://postgres:postgres@127.0.0.1:5433","b":"amqp://u:p%40ss@mq/"}',
+      ),
     ).toBe('ready {"url":"postgres://postgres:***@127.0.0.1:5433","b":"amqp://u:***@mq/"}');
     expect(redactUrlPasswords('redis://:s3cret@cache:6379/0')).toBe('redis://:***@cache:6379/0');
   });

@@ -166,7 +166,8 @@ async function restartInfrastructure(
   writeState(options.home, state);
   // The same port as before, whatever MESH_PORT_OFFSET this shell has.
   const mainPort = entry.ports['main'] ?? Object.values(entry.ports)[0];
-  const portOffset = old.port !== undefined && mainPort !== undefined ? old.port - mainPort : (options.portOffset ?? 0);
+  const portOffset =
+    old.port !== undefined && mainPort !== undefined ? old.port - mainPort : (options.portOffset ?? 0);
   const launcher = new Launcher(arch, { ...options, portOffset }, state);
   const started = Date.now();
   const where = await launcher.startInfrastructure(entry);

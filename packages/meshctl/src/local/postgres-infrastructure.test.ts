@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +79,9 @@ describe.skipIf(!existsSync(cli))('meshctl and the embedded PostgreSQL server', 
     const record = postgres();
     expect(record.supervisorPid).toBeDefined();
     expect(record.pid).not.toBe(record.supervisorPid);
-    const postmasterPid = Number(readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const postmasterPid = Number(
+      readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
     expect(record.pid).toBe(postmasterPid);
     expect(await postgresReady(url())).toBe(true);
   });
@@ -88,7 +99,9 @@ describe.skipIf(!existsSync(cli))('meshctl and the embedded PostgreSQL server', 
     expect(after.pid).not.toBe(before.pid);
     expect(isAlive(after.pid)).toBe(true);
     expect(readState(home)!.processes.filter((p) => p.name === 'postgres')).toHaveLength(1);
-    expect(after.pid).toBe(Number(readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]));
+    expect(after.pid).toBe(
+      Number(readFileSync(join(home, 'postgres', 'postmaster.pid'), 'utf8').split('\n')[0]),
+    );
     expect(await postgresReady(url())).toBe(true);
   });
 

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, closeSync, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { isAlive } from './state.js';
 
@@ -84,7 +93,8 @@ export interface StopTarget {
  * such as PostgreSQL's backends go with it). Resolves with the pids that had to be killed.
  */
 export async function stopProcesses(targets: readonly StopTarget[], graceMs: number): Promise<number[]> {
-  const pidsOf = (t: StopTarget): number[] => (t.supervisorPid === undefined ? [t.pid] : [t.pid, t.supervisorPid]);
+  const pidsOf = (t: StopTarget): number[] =>
+    t.supervisorPid === undefined ? [t.pid] : [t.pid, t.supervisorPid];
   const alive = targets.filter((t) => pidsOf(t).some(isAlive));
   for (const target of alive) {
     signal(target.pid, target.stopSignal ?? 'SIGTERM', false);
