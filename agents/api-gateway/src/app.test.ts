@@ -2,6 +2,7 @@ import { MemorySharedStore } from '@mesh/backends';
 import { MeshError } from '@mesh/common';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGateway } from './app.js';
+import { parseTrustedProxies } from './client-address.js';
 import { GatewayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import { listen, type ListeningServer } from './server.js';
@@ -18,6 +19,7 @@ async function gateway(
   mesh: FakeMesh,
   rateLimit = 1000,
   extra: { maxInFlight?: number } = {},
+  trustedProxies = '127.0.0.0/8,::1',
 ): Promise<string> {
   const handler = createGateway({
     mesh,
@@ -27,7 +29,7 @@ async function gateway(
     bodyLimitBytes: 4_096,
     orderTimeoutMs: 45_000,
     requestTimeoutMs: 5_000,
-    trustProxy: false,
+    trustedProxies: parseTrustedProxies(trustedProxies).list,
     started: () => true,
     retryAfterSeconds: 3,
     ...extra,
@@ -258,6 +260,23 @@ describe('api-gateway HTTP app', () => {
     expect(refused.body.error.code).toBe('RATE_LIMITED');
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await post(`${limited}/orders`, seedOrder('rl-other', 'user-2'), 'tok-user-2')).status).toBe(200);
+  });
+
+  it("hands the auth agent the client's address, from X-Forwarded-For only behind a trusted proxy", async () => {
+    const login = { username: 'user-1', password: 'demo' };
+    expect((await post(`${base}/auth/login`, login, null)).status).toBe(200);
+    const forwarded = { 'x-forwarded-for': '192.0.2.1, 203.0.113.9' };
+    expect((await post(`${base}/auth/login`, login, null, forwarded)).status).toBe(200);
+    const untrusting = await gateway(mesh, 1000, {}, 'none');
+    expect((await post(`${untrusting}/auth/login`, login, null, forwarded)).status).toBe(200);
+    expect(mesh.logins.map((l) => l.client_address)).toEqual(['127.0.0.1', '203.0.113.9', '127.0.0.1']);
+  });
+
+  it("answers 429 with the auth agent's Retry-After when logins from a client must wait", async () => {
+    const response = await post(`${base}/auth/login`, { username: 'throttled', password: 'demo' }, null);
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('8');
+    expect(response.body.error.code).toBe('RATE_LIMITED');
   });
 
   it('passes logins through and answers 401 for bad credentials', async () => {

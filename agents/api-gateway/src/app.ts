@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP, type BlockList } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   MeshError,
@@ -12,6 +13,7 @@ import {
   toMeshError,
 } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
+import { clientAddressOf } from './client-address.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { MeshPorts, VerifiedToken } from './mesh-ports.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -33,8 +35,8 @@ export interface GatewayOptions {
   orderTimeoutMs: number;
   /** How long other mesh calls may take. */
   requestTimeoutMs: number;
-  /** Take the client address from X-Forwarded-For (behind nginx). */
-  trustProxy: boolean;
+  /** Peers (nginx) whose X-Forwarded-For names the client; everyone else is their socket's address. */
+  trustedProxies: BlockList;
   /** Whether the mesh runtime has started (for /ready). */
   started: () => boolean;
   /** Requests served at once; past it a request is shed with 503 + Retry-After (probes are never shed). */
@@ -114,14 +116,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const retryAfter = String(options.retryAfterSeconds ?? 2);
   let inFlight = 0;
 
-  const clientAddress = (req: IncomingMessage): string => {
-    if (options.trustProxy) {
-      const forwarded = req.headers['x-forwarded-for'];
-      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-      if (first) return first;
-    }
-    return req.socket.remoteAddress ?? 'unknown';
-  };
+  const clientAddress = (req: IncomingMessage): string => clientAddressOf(req, options.trustedProxies);
 
   const limit = async (scope: RequestScope, client: string): Promise<void> => {
     try {
@@ -272,7 +267,12 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const login = async (scope: RequestScope): Promise<void> => {
     await limit(scope, `ip:${clientAddress(scope.req)}`);
     const credentials = validate(loginBody, await readJson(scope));
-    const result = await mesh.login(credentials, call(scope));
+    // The auth agent throttles failed logins per address too; it only knows the client through us.
+    const address = clientAddress(scope.req);
+    const result = await mesh.login(
+      { ...credentials, ...(isIP(address) === 0 ? {} : { client_address: address }) },
+      call(scope),
+    );
     sendJson(scope.res, 200, result);
   };
 

@@ -24,6 +24,17 @@ describe('api-gateway loadConfig', () => {
     expect(loadConfig({ GATEWAY_PORT: '9000', MCP_MESH_HTTP_PORT: '9100' }).mesh.httpPort).toBe(9100);
   });
 
+  it('trusts X-Forwarded-For from loopback by default and refuses a malformed TRUSTED_PROXIES', () => {
+    const { trustedProxies } = loadConfig({});
+    expect(trustedProxies.check('127.0.0.1', 'ipv4')).toBe(true);
+    expect(trustedProxies.check('::1', 'ipv6')).toBe(true);
+    expect(trustedProxies.check('10.0.0.5', 'ipv4')).toBe(false);
+    expect(loadConfig({ TRUSTED_PROXIES: 'none' }).trustedProxies.check('127.0.0.1', 'ipv4')).toBe(false);
+    expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8,nginx,10.0.0.0/40' })).toThrow(
+      /TRUSTED_PROXIES.*nginx, 10\.0\.0\.0\/40/,
+    );
+  });
+
   it('refuses a bad RATE_LIMIT or port, listing the variable', () => {
     expect(() => loadConfig({ RATE_LIMIT: '0' })).toThrow(/RATE_LIMIT/);
     expect(() => loadConfig({ GATEWAY_PORT: 'eighty' })).toThrow(/GATEWAY_PORT/);

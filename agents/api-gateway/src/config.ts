@@ -1,6 +1,8 @@
 import { postgresEnvShape, redisEnvShape, toPgConfig, toRedisUrl, type PgConfig } from '@mesh/backends';
-import { envBool, envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import { envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import type { BlockList } from 'node:net';
 import { meshEnvSchema, toMeshConfig, z, type MeshConfig } from '@mesh/runtime';
+import { parseTrustedProxies } from './client-address.js';
 
 /** An optional port: unset stays undefined (so the next source in line applies). */
 const optionalPort = z
@@ -10,41 +12,55 @@ const optionalPort = z
   .pipe(z.number().int().min(0).max(65535))
   .optional();
 
-const schema = meshEnvSchema.extend({
-  ...postgresEnvShape,
-  ...redisEnvShape,
-  /** Public port (GATEWAY_PORT, else PORT, else MCP_MESH_HTTP_PORT, else 8080). */
-  GATEWAY_PORT: optionalPort,
-  PORT: optionalPort,
-  /** Interface to listen on (0.0.0.0 in containers). */
-  HOST: z.string().min(1).default('127.0.0.1'),
-  /** Requests per client per minute; a client is the token's subject, else the address. */
-  RATE_LIMIT: envInt(1000, 1, 100_000_000),
-  RATE_LIMIT_WINDOW: envDurationMs('60s'),
-  /** How long a positive token verification is reused (0 = ask the auth agent every time). */
-  AUTH_CACHE_TTL: envDurationMs('5s'),
-  /** Largest request body in bytes. */
-  BODY_LIMIT: envInt(65_536, 256, 10_485_760),
-  /** The saga's own timeout; POST /orders waits this plus room for compensation. */
-  ORDER_PROCESSING_TIMEOUT: envDurationMs('30s'),
-  /**
-   * How long POST /orders waits for the order agent. Default: twice ORDER_PROCESSING_TIMEOUT plus 15 s, because
-   * under a burst an order may queue before its saga clock starts; a client that gives up earlier sees 504
-   * while the order still settles (GET /orders/:id tells how).
-   */
-  GATEWAY_ORDER_TIMEOUT: envDurationMs('0s'),
-  /** Timeout of the other upstream calls. */
-  GATEWAY_REQUEST_TIMEOUT: envDurationMs('10s'),
-  /**
-   * Requests served at once; past it requests are answered 503 with Retry-After at once (load shedding), so
-   * an overload is a clear answer rather than a queue that ends in reset sockets. Probes are never shed.
-   */
-  GATEWAY_MAX_IN_FLIGHT: envInt(256, 1, 1_000_000),
-  /** Retry-After on 503 answers (an outage, shed load), rounded up to whole seconds. */
-  GATEWAY_RETRY_AFTER: envDurationMs('2s'),
-  /** Read the client address from X-Forwarded-For (only behind a proxy you control, e.g. nginx). */
-  TRUST_PROXY: envBool(false),
-});
+const schema = meshEnvSchema
+  .extend({
+    ...postgresEnvShape,
+    ...redisEnvShape,
+    /** Public port (GATEWAY_PORT, else PORT, else MCP_MESH_HTTP_PORT, else 8080). */
+    GATEWAY_PORT: optionalPort,
+    PORT: optionalPort,
+    /** Interface to listen on (0.0.0.0 in containers). */
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** Requests per client per minute; a client is the token's subject, else the address. */
+    RATE_LIMIT: envInt(1000, 1, 100_000_000),
+    RATE_LIMIT_WINDOW: envDurationMs('60s'),
+    /** How long a positive token verification is reused (0 = ask the auth agent every time). */
+    AUTH_CACHE_TTL: envDurationMs('5s'),
+    /** Largest request body in bytes. */
+    BODY_LIMIT: envInt(65_536, 256, 10_485_760),
+    /** The saga's own timeout; POST /orders waits this plus room for compensation. */
+    ORDER_PROCESSING_TIMEOUT: envDurationMs('30s'),
+    /**
+     * How long POST /orders waits for the order agent. Default: twice ORDER_PROCESSING_TIMEOUT plus 15 s, because
+     * under a burst an order may queue before its saga clock starts; a client that gives up earlier sees 504
+     * while the order still settles (GET /orders/:id tells how).
+     */
+    GATEWAY_ORDER_TIMEOUT: envDurationMs('0s'),
+    /** Timeout of the other upstream calls. */
+    GATEWAY_REQUEST_TIMEOUT: envDurationMs('10s'),
+    /**
+     * Peers whose X-Forwarded-For is believed (addresses or CIDR ranges, comma-separated; `none` trusts none).
+     * Loopback by default: locally only processes on this machine reach the gateway; in compose, nginx's network.
+     */
+    TRUSTED_PROXIES: z.string().default('127.0.0.0/8,::1'),
+    /**
+     * Requests served at once; past it requests are answered 503 with Retry-After at once (load shedding), so
+     * an overload is a clear answer rather than a queue that ends in reset sockets. Probes are never shed.
+     */
+    GATEWAY_MAX_IN_FLIGHT: envInt(256, 1, 1_000_000),
+    /** Retry-After on 503 answers (an outage, shed load), rounded up to whole seconds. */
+    GATEWAY_RETRY_AFTER: envDurationMs('2s'),
+  })
+  .superRefine((env, ctx) => {
+    const { invalid } = parseTrustedProxies(env.TRUSTED_PROXIES);
+    if (invalid.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUSTED_PROXIES'],
+        message: `not an address or CIDR range: ${invalid.join(', ')}`,
+      });
+    }
+  });
 
 export type GatewayEnv = z.output<typeof schema>;
 
@@ -64,7 +80,8 @@ export interface GatewayConfig {
   readonly bodyLimitBytes: number;
   readonly orderTimeoutMs: number;
   readonly requestTimeoutMs: number;
-  readonly trustProxy: boolean;
+  /** Peers whose X-Forwarded-For names the client. */
+  readonly trustedProxies: BlockList;
   readonly maxInFlight: number;
   readonly retryAfterSeconds: number;
 }
@@ -97,7 +114,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     bodyLimitBytes: parsed.BODY_LIMIT,
     orderTimeoutMs: parsed.GATEWAY_ORDER_TIMEOUT || parsed.ORDER_PROCESSING_TIMEOUT * 2 + 15_000,
     requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT,
-    trustProxy: parsed.TRUST_PROXY,
+    trustedProxies: parseTrustedProxies(parsed.TRUSTED_PROXIES).list,
     maxInFlight: parsed.GATEWAY_MAX_IN_FLIGHT,
     retryAfterSeconds: Math.max(1, Math.ceil(parsed.GATEWAY_RETRY_AFTER / 1000)),
   });

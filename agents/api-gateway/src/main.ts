@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     orderTimeoutMs: config.orderTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
-    trustProxy: config.trustProxy,
+    trustedProxies: config.trustedProxies,
     maxInFlight: config.maxInFlight,
     retryAfterSeconds: config.retryAfterSeconds,
     started: () => started,

@@ -17,7 +17,7 @@ export interface MeshPorts {
   processOrder(order: Record<string, unknown>, options: MeshCallOptions): Promise<Record<string, unknown>>;
   getOrder(orderId: string, options: MeshCallOptions): Promise<Record<string, unknown>>;
   login(
-    credentials: { username: string; password: string },
+    credentials: { username: string; password: string; client_address?: string },
     options: MeshCallOptions,
   ): Promise<Record<string, unknown>>;
   /** UNAUTHORIZED (or FORBIDDEN) when the token is not valid. */

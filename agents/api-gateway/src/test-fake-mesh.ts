@@ -70,8 +70,18 @@ export class FakeMesh implements MeshPorts {
     return order;
   }
 
-  async login(credentials: { username: string; password: string }, options: MeshCallOptions) {
+  /** The credentials of every login call, as the auth agent would receive them. */
+  readonly logins: { username: string; password: string; client_address?: string }[] = [];
+
+  async login(
+    credentials: { username: string; password: string; client_address?: string },
+    options: MeshCallOptions,
+  ) {
     this.calls.push({ op: 'login', options });
+    this.logins.push(credentials);
+    if (credentials.username === 'throttled') {
+      throw new MeshError('RATE_LIMITED', 'too many failed logins', { data: { retryAfterSeconds: 8 } });
+    }
     if (credentials.password !== 'demo') throw new MeshError('UNAUTHORIZED', 'bad credentials');
     return {
       access_token: `tok-${credentials.username}`,

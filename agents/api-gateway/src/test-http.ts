@@ -1,5 +1,6 @@
 import { MemorySharedStore } from '@mesh/backends';
 import { createGateway } from './app.js';
+import { parseTrustedProxies } from './client-address.js';
 import { GatewayMetrics } from './metrics.js';
 import type { MeshPorts } from './mesh-ports.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -32,7 +33,7 @@ export function gatewayServers(): {
         bodyLimitBytes: 4_096,
         orderTimeoutMs: 45_000,
         requestTimeoutMs: 5_000,
-        trustProxy: false,
+        trustedProxies: parseTrustedProxies('127.0.0.0/8,::1').list,
         started: () => true,
       });
       const server = await listen(handler, 0, '127.0.0.1', 10_000);

@@ -8,6 +8,13 @@ import { DEFAULT_SCRYPT_PARAMS } from './password-hash.js';
 const postgresUrl = realServerUrl('postgres');
 const redisUrl = realServerUrl('redis');
 const FAST = { ...DEFAULT_SCRYPT_PARAMS, N: 1024 };
+const LOGIN = {
+  free: { pair: 3, address: 100, username: 100 },
+  baseDelayMs: 60_000,
+  maxDelayMs: 60_000,
+  windowMs: 60_000,
+  knownAddressMs: 60_000,
+};
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   return promise.then(
@@ -44,8 +51,7 @@ for (const mode of modes) {
             demoMode: true,
             demoUsers: 3,
             tokenTtlSeconds: 600,
-            loginMaxFailures: 3,
-            loginWindowMs: 60_000,
+            login: LOGIN,
             scrypt: FAST,
           });
         };
@@ -95,6 +101,17 @@ for (const mode of modes) {
         expect(await codeOf(a.auth.login({ username: 'user-0', password: 'demo' }))).toBe('RATE_LIMITED');
       });
 
+      it("lets the right password in from another address while the attacker's address waits", async () => {
+        const attacker = { username: 'user-1', client_address: '203.0.113.9' };
+        for (const [i, stack] of [a, b, a].entries()) {
+          expect(await codeOf(stack.auth.login({ ...attacker, password: `bad${i}` }))).toBe('UNAUTHORIZED');
+        }
+        expect(await codeOf(b.auth.login({ ...attacker, password: 'demo' }))).toBe('RATE_LIMITED');
+        await expect(
+          a.auth.login({ username: 'user-1', password: 'demo', client_address: '198.51.100.7' }),
+        ).resolves.toMatchObject({ user_id: 'user-1' });
+      });
+
       it(`keeps the shared state in ${mode.shared}`, async () => {
         const pool = pools[0]!;
         const table = await pool.query<{ t: string | null }>(
@@ -128,8 +145,7 @@ describe.skipIf(!postgresUrl)('auth startup checks', () => {
   const base = {
     demoMode: false,
     tokenTtlSeconds: 60,
-    loginMaxFailures: 3,
-    loginWindowMs: 1000,
+    login: LOGIN,
     scrypt: FAST,
   };
 

@@ -17,7 +17,14 @@ function setup(maxFailures = 3) {
   const service = createAuthService({
     credentials: new MemoryCredentialStore(),
     tokens: createTokenService({ secret: Buffer.alloc(32, 7), ttlSeconds: 900, revocations: state, now }),
-    limiter: createLoginLimiter({ state, maxFailures, windowMs: 60_000 }),
+    limiter: createLoginLimiter({
+      state,
+      free: { pair: maxFailures, address: 100, username: 100 },
+      baseDelayMs: 60_000,
+      maxDelayMs: 60_000,
+      windowMs: 600_000,
+      knownAddressMs: 600_000,
+    }),
     scrypt: FAST,
   });
   return { service, advance: (ms: number) => (clock += ms) };
@@ -51,7 +58,7 @@ describe('auth service', () => {
     expect(await codeOf(service.login({ username: 'nobody', password: 'secret1' }))).toBe('UNAUTHORIZED');
   });
 
-  it('rate limits a username after N failures, even for the right password, until the window ends', async () => {
+  it('makes an address wait after N failures for a username, even with the right password', async () => {
     const { service, advance } = setup(3);
     await service.registerCredentials({ user_id: 'u1', username: 'carol', password: 'secret1' });
     for (let i = 0; i < 3; i += 1) {
@@ -66,6 +73,25 @@ describe('auth service', () => {
     await expect(service.login({ username: 'carol', password: 'secret1' })).resolves.toMatchObject({
       user_id: 'u1',
     });
+  });
+
+  it("logs the owner in from another address while an attacker's address waits", async () => {
+    const { service } = setup(3);
+    await service.registerCredentials({ user_id: 'u9', username: 'grace', password: 'secret9' });
+    const attacker = { username: 'grace', client_address: '203.0.113.9' };
+    for (let i = 0; i < 5; i += 1) await codeOf(service.login({ ...attacker, password: `guess${i}` }));
+    expect(await codeOf(service.login({ ...attacker, password: 'secret9' }))).toBe('RATE_LIMITED');
+    await expect(
+      service.login({ username: 'grace', password: 'secret9', client_address: '2001:db8::7' }),
+    ).resolves.toMatchObject({ user_id: 'u9' });
+  });
+
+  it('says when to come back in retryAfterSeconds', async () => {
+    const { service } = setup(1);
+    await codeOf(service.login({ username: 'heidi', password: 'guess-1', client_address: '203.0.113.9' }));
+    await expect(
+      service.login({ username: 'heidi', password: 'guess-2', client_address: '203.0.113.9' }),
+    ).rejects.toMatchObject({ code: 'RATE_LIMITED', data: { retryAfterSeconds: 60 } });
   });
 
   it('forgets earlier failures after a successful login', async () => {
@@ -143,5 +169,20 @@ describe('input validation', () => {
       username: 'user-1',
       password: 'demo',
     });
+  });
+
+  it('accepts an IPv4 or IPv6 client address and rejects anything else', () => {
+    for (const client_address of ['203.0.113.9', '::1', '2001:db8::7']) {
+      expect(
+        validateInput(loginInput, { username: 'user-1', password: 'demo', client_address }),
+      ).toMatchObject({
+        client_address,
+      });
+    }
+    for (const client_address of ['localhost', '203.0.113.9, 10.0.0.1', '', 'x'.repeat(100), 7]) {
+      expect(() =>
+        validateInput(loginInput, { username: 'user-1', password: 'demo', client_address }),
+      ).toThrow(/client_address/);
+    }
   });
 });

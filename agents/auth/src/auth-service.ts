@@ -2,6 +2,7 @@ import { MeshError, silentLogger, type Logger } from '@mesh/common';
 import type { CredentialStore } from './credential-store.js';
 import type { LoginLimiter } from './login-limiter.js';
 import { DEFAULT_SCRYPT_PARAMS, hashPassword, verifyPassword, type ScryptParams } from './password-hash.js';
+import { createPasswordCheck } from './password-check.js';
 import { DEFAULT_USER_SCOPES } from './scopes.js';
 import type {
   LoginInput,
@@ -35,21 +36,20 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
   const { credentials, tokens, limiter } = options;
   const params = options.scrypt ?? DEFAULT_SCRYPT_PARAMS;
   const logger = options.logger ?? silentLogger();
-  // Unknown usernames still pay for one scrypt, so response time does not reveal which usernames exist.
-  let decoyHash: Promise<string> | undefined;
-  const decoy = (): Promise<string> => (decoyHash ??= hashPassword('decoy password', params));
+  const checkPassword = createPasswordCheck(params);
 
   return {
-    async login({ username, password }) {
-      await limiter.assertAllowed(username);
+    async login({ username, password, client_address }) {
+      const attempt = { username, address: client_address };
+      await limiter.assertAllowed(attempt);
       const credential = await credentials.findByUsername(username);
-      const matches = await verifyPassword(password, credential?.passwordHash ?? (await decoy()));
+      const matches = await checkPassword(password, credential?.passwordHash);
       if (credential === undefined || !matches) {
-        const failures = await limiter.recordFailure(username);
-        logger.debug({ username, failures }, 'login failed');
+        await limiter.recordFailure(attempt);
+        logger.debug({ username, client_address }, 'login failed');
         throw new MeshError('UNAUTHORIZED', 'invalid username or password');
       }
-      await limiter.recordSuccess(username);
+      await limiter.recordSuccess(attempt);
       const issued = await tokens.issue({
         userId: credential.userId,
         username: credential.username,

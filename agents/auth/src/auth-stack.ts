@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { createSharedStore, runMigrations, type SharedStore } from '@mesh/backends';
 import { silentLogger, type Logger } from '@mesh/common';
 import { createAuthService, type AuthService } from './auth-service.js';
+import type { LoginThrottleConfig } from './config.js';
 import { PgCredentialStore } from './credential-store.js';
 import { demoAccounts, seedDemoCredentials, type SeedResult } from './demo-seed.js';
 import { resolveJwtSecret } from './jwt-secret.js';
@@ -22,8 +23,7 @@ export interface AuthStackOptions {
   /** How many demo users (user-0..user-N-1) to seed in demo mode. */
   readonly demoUsers?: number;
   readonly tokenTtlSeconds: number;
-  readonly loginMaxFailures: number;
-  readonly loginWindowMs: number;
+  readonly login: LoginThrottleConfig;
   readonly scrypt?: ScryptParams;
   readonly logger?: Logger;
 }
@@ -68,11 +68,7 @@ export async function createAuthStack(options: AuthStackOptions): Promise<AuthSt
     const auth = createAuthService({
       credentials,
       tokens: createTokenService({ secret, ttlSeconds: options.tokenTtlSeconds, revocations: shared }),
-      limiter: createLoginLimiter({
-        state: shared,
-        maxFailures: options.loginMaxFailures,
-        windowMs: options.loginWindowMs,
-      }),
+      limiter: createLoginLimiter({ state: shared, ...options.login }),
       logger,
       ...(options.scrypt ? { scrypt: options.scrypt } : {}),
     });

@@ -13,7 +13,19 @@ describe('auth-agent config', () => {
     expect(config.postgres).toMatchObject({ host: 'db.internal', database: 'auth_db', user: 'mesh' });
     expect(config.tokenTtlSeconds).toBe(3600);
     expect(config.redisUrl).toBeUndefined();
-    expect(config.loginMaxFailures).toBe(5);
+    expect(config.login).toEqual({
+      free: { pair: 5, address: 20, username: 50 },
+      baseDelayMs: 1000,
+      maxDelayMs: 900_000,
+      windowMs: 900_000,
+      knownAddressMs: 720 * 3_600_000,
+    });
+  });
+
+  it('refuses a backoff cap below its base', () => {
+    expect(() => loadConfig({ ...base, LOGIN_BACKOFF_BASE: '10s', LOGIN_BACKOFF_MAX: '5s' })).toThrow(
+      /LOGIN_BACKOFF_MAX/,
+    );
   });
 
   it('reads DB_HOST/DB_NAME, REDIS_HOST and TOKEN_TTL in seconds or with a unit', () => {

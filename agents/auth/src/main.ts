@@ -35,8 +35,7 @@ try {
     jwtSecret: config.jwtSecret,
     demoMode: config.demoData,
     tokenTtlSeconds: config.tokenTtlSeconds,
-    loginMaxFailures: config.loginMaxFailures,
-    loginWindowMs: config.loginWindowMs,
+    login: config.login,
     logger,
   });
 } catch (error: unknown) {

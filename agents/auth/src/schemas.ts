@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SCOPE_PATTERN } from './scopes.js';
 
@@ -12,7 +13,17 @@ export const passwordSchema = z.string().min(4).max(256);
 export const scopeSchema = z.string().regex(SCOPE_PATTERN, 'a scope such as orders:read');
 export const tokenSchema = z.string().min(10).max(4096);
 
-export const loginInput = z.object({ username: usernameSchema, password: passwordSchema });
+/** The client's IP address (v4 or v6, as the gateway saw it); the login throttle counts failures per address. */
+export const clientAddressSchema = z
+  .string()
+  .max(64)
+  .refine((value) => isIP(value) !== 0, 'an IPv4 or IPv6 address');
+
+export const loginInput = z.object({
+  username: usernameSchema,
+  password: passwordSchema,
+  client_address: clientAddressSchema.optional(),
+});
 export const verifyTokenInput = z.object({ token: tokenSchema, scope: scopeSchema.optional() });
 export const revokeTokenInput = z.object({ token: tokenSchema });
 export const registerCredentialsInput = z.object({

@@ -83,6 +83,7 @@ describe('token service', () => {
       hit: store.hit.bind(store),
       resetCount: store.resetCount.bind(store),
       hasFlag: store.hasFlag.bind(store),
+      flagTtlMs: store.flagTtlMs.bind(store),
       close: store.close.bind(store),
       setFlag: async (key: string, ttl: number) => {
         flags += 1;

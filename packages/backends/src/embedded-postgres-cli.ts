@@ -1,17 +1,30 @@
 #!/usr/bin/env node
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initialiseEmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
+import { redactUrlPasswords } from './redact.js';
 
 /**
- * `embedded-postgres-cli.js start --data-dir <dir> --port <p>`: initialises once, starts, prints one JSON line
- * `{"event":"ready","url":…}` on stdout and stays in the foreground until SIGTERM/SIGINT, then stops the
- * server cleanly. `init` only initialises (starts and stops once). Progress goes to stderr.
+ * `embedded-postgres-cli.js start --data-dir <dir> --port <p> [--ready-file f]`: initialises once, starts,
+ * prints one JSON line `{"event":"ready","url":…,"server_pid":…}` on stdout (the URL's password redacted: stdout
+ * usually goes to a log) and stays in the foreground until SIGTERM/SIGINT/SIGHUP, then stops the server (fast
+ * shutdown); if the server dies, so does this process. `--ready-file` receives the same JSON with the full URL,
+ * private to the user (0600), for whoever started it. `init` only initialises. Progress goes to stderr.
  */
 const USAGE =
-  'usage: embedded-postgres-cli.js <start|init> --data-dir <dir> [--port <port>] [--user u] [--password p]';
+  'usage: embedded-postgres-cli.js <start|init> --data-dir <dir> [--port <port>] [--user u] [--password p] [--ready-file f]';
 
 function progress(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${redactUrlPasswords(line)}\n`);
+}
+
+/** Writes `value` as JSON to `file`, readable by this user only, in one rename (never half-written). */
+function writePrivateJson(file: string, value: unknown): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
 }
 
 async function main(): Promise<number> {
@@ -23,6 +36,7 @@ async function main(): Promise<number> {
       user: { type: 'string' },
       password: { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'ready-file': { type: 'string' },
     },
   });
   const command = positionals[0];
@@ -54,12 +68,20 @@ async function main(): Promise<number> {
     onLog,
   });
   const ms = Date.now() - startedAt;
-  process.stdout.write(
-    `${JSON.stringify({ event: 'ready', url: server.url, port, pid: process.pid, initialised: server.initialised, ms })}\n`,
-  );
+  const ready = {
+    event: 'ready',
+    url: server.url,
+    port,
+    pid: process.pid,
+    server_pid: server.serverPid,
+    initialised: server.initialised,
+    ms,
+  };
+  const readyFile = values['ready-file'];
+  if (readyFile !== undefined) writePrivateJson(readyFile, ready);
+  process.stdout.write(`${JSON.stringify({ ...ready, url: redactUrlPasswords(server.url) })}\n`);
   const reason = await new Promise<'signal' | 'crashed'>((resolve) => {
-    process.once('SIGTERM', () => resolve('signal'));
-    process.once('SIGINT', () => resolve('signal'));
+    for (const name of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(name, () => resolve('signal'));
     void server.exited.then(() => resolve('crashed'));
   });
   if (reason === 'crashed') {

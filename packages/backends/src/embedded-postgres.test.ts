@@ -1,7 +1,8 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isProcessAlive } from '@mesh/common';
 import { fileURLToPath } from 'node:url';
 import { freePort, startNode, waitFor } from '@mesh/testkit';
 import pg from 'pg';
@@ -57,18 +58,28 @@ describe('embedded-postgres-cli', () => {
       expect(await init.exited).toBe(0);
       expect(JSON.parse(init.output().trim())).toMatchObject({ event: 'initialised', initialised: true });
 
-      const server = startNode(cli, ['start', '--data-dir', dataDir, '--port', String(port)]);
-      const ready = await waitFor(
-        async () => {
-          const line = server
-            .output()
-            .split('\n')
-            .find((text) => text.startsWith('{"event":"ready"'));
-          return line === undefined ? undefined : (JSON.parse(line) as { url: string; initialised: boolean });
-        },
-        { timeoutMs: 20_000, description: 'the ready line' },
-      );
+      const readyFile = join(parent, 'run', 'postgres.json');
+      const server = startNode(cli, [
+        'start',
+        '--data-dir',
+        dataDir,
+        '--port',
+        String(port),
+        '--ready-file',
+        readyFile,
+      ]);
+      const ready = await waitFor(async () => readyJson(readyFile), {
+        timeoutMs: 20_000,
+        description: 'the ready file',
+      });
       expect(ready.initialised).toBe(false);
+      expect(statSync(readyFile).mode & 0o777).toBe(0o600);
+      // stdout (a log, usually) names the server but never its password.
+      await waitFor(async () => (server.output().includes('"event":"ready"') ? true : undefined), {
+        timeoutMs: 5000,
+      });
+      expect(server.output()).toContain('postgres://postgres:***@127.0.0.1');
+      expect(server.output()).not.toContain('postgres:postgres@');
       const client = new pg.Client({ connectionString: ready.url });
       await client.connect();
       expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
@@ -82,4 +93,44 @@ describe('embedded-postgres-cli', () => {
       await rm(parent, { recursive: true, force: true });
     }
   }, 60_000);
+
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`stops the server and exits when its server_pid gets ${signal}`, async () => {
+      const cli = fileURLToPath(new URL('../dist/embedded-postgres-cli.js', import.meta.url));
+      const parent = await mkdtemp(join(tmpdir(), 'mesh-embedded-kill-'));
+      await chmod(parent, 0o755);
+      const readyFile = join(parent, 'ready.json');
+      try {
+        const port = await freePort();
+        const args = ['start', '--data-dir', join(parent, 'data'), '--port', String(port)];
+        const server = startNode(cli, [...args, '--ready-file', readyFile]);
+        const ready = await waitFor(async () => readyJson(readyFile), { timeoutMs: 40_000 });
+        expect(ready.server_pid).not.toBe(ready.pid);
+        process.kill(ready.server_pid, signal);
+        expect(await server.exited).toBe(1);
+        await waitFor(async () => (isProcessAlive(ready.server_pid) ? undefined : true), {
+          timeoutMs: 10_000,
+        });
+        const after = new pg.Client({ connectionString: ready.url, connectionTimeoutMillis: 2000 });
+        await expect(after.connect()).rejects.toThrow();
+      } finally {
+        await rm(parent, { recursive: true, force: true });
+      }
+    }, 60_000);
+  }
 });
+
+interface ReadyJson {
+  url: string;
+  pid: number;
+  server_pid: number;
+  initialised: boolean;
+}
+
+function readyJson(file: string): ReadyJson | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as ReadyJson;
+  } catch {
+    return undefined;
+  }
+}

@@ -25,6 +25,8 @@ export interface EmbeddedPostgres {
   readonly port: number;
   /** True when this call ran initdb (a new data directory). */
   readonly initialised: boolean;
+  /** The postmaster's pid: stopping or killing it stops the server (whoever started it). */
+  readonly serverPid: number | undefined;
   /** Resolves when the server process has exited, whether stopped or crashed. */
   readonly exited: Promise<void>;
   /** Fast shutdown of the server process; resolves once it has exited. */
@@ -180,6 +182,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: url.toString().replace(/\/$/, ''),
     port: options.port,
     initialised,
+    serverPid: child?.pid,
     exited,
     stop() {
       stopping ??= server.stop();

@@ -8,6 +8,7 @@ export { prepared } from './prepared-statement.js';
 export type { Migration, RunMigrationsOptions } from './migrations.js';
 export { redisEnvShape, rabbitmqEnvShape, toRedisUrl, redactUrl } from './redis-config.js';
 export type { RedisEnv } from './redis-config.js';
+export { redactUrlPasswords } from './redact.js';
 export { createCache } from './cache.js';
 export type { Cache, CreateCacheOptions } from './cache.js';
 export { MemoryCache } from './memory-cache.js';

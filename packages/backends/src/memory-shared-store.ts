@@ -45,6 +45,11 @@ export class MemorySharedStore implements SharedStore {
     return false;
   }
 
+  async flagTtlMs(key: string): Promise<number> {
+    const expiresAt = this.#flags.get(this.#prefix + key);
+    return expiresAt === undefined ? 0 : Math.max(0, expiresAt - this.#now());
+  }
+
   async close(): Promise<void> {
     this.#counters.clear();
     this.#flags.clear();

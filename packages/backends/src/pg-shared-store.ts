@@ -100,6 +100,15 @@ export class PgSharedStore implements SharedStore {
     return (result.rowCount ?? 0) > 0;
   }
 
+  async flagTtlMs(key: string): Promise<number> {
+    await this.#ensureReady();
+    const result = await this.#pool.query<{ expires_at: Date }>(
+      prepared('SELECT expires_at FROM mesh_shared_flags WHERE key = $1', [this.#prefix + key]),
+    );
+    const expiresAt = result.rows[0]?.expires_at;
+    return expiresAt === undefined ? 0 : Math.max(0, expiresAt.getTime() - this.#now());
+  }
+
   /** The pool belongs to the caller; nothing to close. */
   async close(): Promise<void> {}
 

@@ -48,6 +48,11 @@ export class RedisSharedStore implements SharedStore {
     return (await this.#client.exists(`${this.#prefix}flag:${key}`)) === 1;
   }
 
+  async flagTtlMs(key: string): Promise<number> {
+    // PTTL answers -2 for a missing key and -1 for one without expiry (never set here).
+    return Math.max(0, await this.#client.pttl(`${this.#prefix}flag:${key}`));
+  }
+
   async close(): Promise<void> {
     await closeRedisClient(this.#client);
   }

@@ -45,6 +45,19 @@ function sharesStateBetweenInstances(makePair: () => Promise<[SharedStore, Share
     expect(await b.hasFlag(`${key}:short`)).toBe(false);
   });
 
+  it('tells how long a flag set by the other instance still lasts', async () => {
+    const [a, b] = await makePair();
+    const key = `ttl:${randomBytes(4).toString('hex')}`;
+    expect(await b.flagTtlMs(key)).toBe(0);
+    await a.setFlag(key, 30_000);
+    const ttl = await b.flagTtlMs(key);
+    expect(ttl).toBeGreaterThan(25_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+    await a.setFlag(`${key}:short`, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await b.flagTtlMs(`${key}:short`)).toBe(0);
+  });
+
   it('starts a new count in the next window', async () => {
     const [a] = await makePair();
     const key = `w:${randomBytes(4).toString('hex')}`;

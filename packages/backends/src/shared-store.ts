@@ -16,6 +16,8 @@ export interface SharedStore {
   /** Sets a flag that disappears after `ttlMs`. */
   setFlag(key: string, ttlMs: number): Promise<void>;
   hasFlag(key: string): Promise<boolean>;
+  /** How long a flag still lasts in ms (0 when absent), so a refusal can say when to come back. */
+  flagTtlMs(key: string): Promise<number>;
   close(): Promise<void>;
 }
 

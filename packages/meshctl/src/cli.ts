@@ -32,7 +32,7 @@ Usage: meshctl <command> [options]
   start <agent…> [--detach] [--env-file F]
                                  start agents (a registry first when none answers)
   stop [agent…]                  stop agents (all, with infrastructure, when none named)
-  restart <agent> [--replica N]  start again the replicas of an agent whose process is gone
+  restart <name> [--replica N]   start again what is gone: replicas of an agent, or infrastructure (postgres)
   list [--json]                  registered agent instances (GET /agents)
   status [--json]                registry health and healthy replicas per agent; non-zero when degraded
   call <tool> '<json>' [--proxy] call a tool on a healthy provider (or through the registry /proxy)
@@ -157,7 +157,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const [name] = rest;
       if (!name) throw new Error('restart needs an agent name');
       const replica = values.replica === undefined ? undefined : Number(values.replica);
-      return restartAgent(localOptions, name, replica);
+      return restartAgent(localOptions, name, replica, arch);
     }
     case 'list': {
       const agents = await registry.agents();

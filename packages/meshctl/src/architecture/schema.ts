@@ -36,6 +36,11 @@ export const agentEntrySchema = z.strictObject({
 const readinessSchema = z.union([
   z.strictObject({ http: z.string().startsWith('/'), port: z.string().default('main') }),
   z.strictObject({ log_json: z.string().min(1) }),
+  /**
+   * A PostgreSQL server: ready once the JSON the command writes to `${ready_file}` names a URL under this key
+   * and `SELECT 1` succeeds through it. Its `server_pid`, when present, is the pid tracked (the postmaster).
+   */
+  z.strictObject({ postgres: z.string().min(1) }),
 ]);
 
 /** A backing service: started locally when its URL variable is unset, otherwise the real server is used. */

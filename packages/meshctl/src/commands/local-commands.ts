@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Architecture } from '../architecture/load.js';
 import { stopMesh } from '../local/down.js';
-import { spawnDetached, tailFile } from '../local/processes.js';
+import { Launcher } from '../local/launcher.js';
+import { spawnDetached, stopProcesses, tailFile } from '../local/processes.js';
 import { awaitReady, httpReady } from '../local/readiness.js';
 import { isAlive, readState, writeState, type ProcessRecord } from '../local/state.js';
 import { up, type UpOptions } from '../local/up.js';
@@ -86,14 +87,20 @@ export async function showLogs(
   return 0;
 }
 
+/** What a restart needs; the port offset only when infrastructure restarts without a port on record. */
+export type RestartOptions = Pick<UpOptions, 'home' | 'root' | 'env' | 'timeoutMs' | 'log'> &
+  Partial<Pick<UpOptions, 'portOffset' | 'databasePrefix'>>;
+
 /**
  * `meshctl restart <agent> [--replica N]`: starts again, with the same arguments, port and environment,
- * each replica of the agent whose process is gone (the chaos test uses it after killing one).
+ * each replica of the agent whose process is gone (the chaos test uses it after killing one). Infrastructure
+ * (`restart postgres`) starts again as `up` starts it: its own readiness check and the server's pid tracked.
  */
 export async function restartAgent(
-  options: Pick<UpOptions, 'home' | 'root' | 'env' | 'timeoutMs' | 'log'>,
+  options: RestartOptions,
   name: string,
   replica?: number,
+  arch?: () => Architecture,
 ): Promise<number> {
   const state = readState(options.home);
   if (!state) throw new Error('no mesh state: start the mesh first');
@@ -103,6 +110,11 @@ export async function restartAgent(
   if (targets.length === 0) {
     options.log(`${name}: nothing to restart (every replica runs)`);
     return 0;
+  }
+  const infrastructure = targets.find((p) => p.kind === 'infrastructure');
+  if (infrastructure !== undefined) {
+    if (arch === undefined) throw new Error(`${name}: restarting infrastructure needs architecture.yml`);
+    return restartInfrastructure(options, arch(), infrastructure);
   }
   const restarted = await Promise.all(
     targets.map(async (old): Promise<ProcessRecord> => {
@@ -134,5 +146,36 @@ export async function restartAgent(
   writeState(options.home, fresh);
   for (const r of restarted)
     options.log(`${name} #${r.replica} ready again at ${r.url ?? '-'} (pid ${r.pid})`);
+  return 0;
+}
+
+/**
+ * Starts an infrastructure service again on its port. What is left of the old one (a wrapper whose server
+ * died, a server whose wrapper died) is stopped first, so the new server never meets the old one's port or
+ * data directory in use.
+ */
+async function restartInfrastructure(
+  options: RestartOptions,
+  arch: Architecture,
+  old: ProcessRecord,
+): Promise<number> {
+  const entry = arch.infrastructure.find((e) => e.name === old.name);
+  if (entry === undefined) throw new Error(`${old.name}: not in architecture.yml's infrastructure`);
+  await stopProcesses([old], 5000);
+  const state = readState(options.home);
+  if (!state) throw new Error('no mesh state: start the mesh first');
+  state.processes = state.processes.filter((p) => p !== old && p.pid !== old.pid);
+  writeState(options.home, state);
+  // The same port as before, whatever MESH_PORT_OFFSET this shell has.
+  const mainPort = entry.ports['main'] ?? Object.values(entry.ports)[0];
+  const portOffset =
+    old.port !== undefined && mainPort !== undefined ? old.port - mainPort : (options.portOffset ?? 0);
+  const launcher = new Launcher(arch, { ...options, portOffset }, state);
+  const started = Date.now();
+  const where = await launcher.startInfrastructure(entry);
+  const record = launcher.state.processes.find((p) => p.name === old.name);
+  options.log(
+    `${old.name} ready again at ${where} in ${Date.now() - started} ms (pid ${record?.pid ?? '?'})`,
+  );
   return 0;
 }

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { buildGraph, startWaves } from '../graph/dependency-graph.js';
-import { stopPids } from './processes.js';
-import { isAlive, readState, statePath, writeState, type ProcessRecord } from './state.js';
+import { stopProcesses } from './processes.js';
+import { isRunning, readState, statePath, writeState, type ProcessRecord } from './state.js';
 
 export interface StopOptions {
   graceMs: number;
@@ -62,17 +62,14 @@ export async function stopMesh(home: string, options: StopOptions): Promise<Proc
   const rest = selected.filter((p) => p.kind !== 'agent');
   for (const group of [...agentGroups(agents, options.waves), rest]) {
     if (group.length === 0) continue;
-    const killed = await stopPids(
-      group.map((p) => p.pid),
-      options.graceMs,
-    );
+    const killed = await stopProcesses(group, options.graceMs);
     for (const p of group) {
       const how = killed.includes(p.pid) ? 'killed after the grace period' : 'stopped';
       options.log(`${p.name}${p.kind === 'agent' ? ` #${p.replica}` : ''} (pid ${p.pid}) ${how}`);
     }
   }
   const stopped = new Set(selected.map((p) => p.pid));
-  state.processes = state.processes.filter((p) => !stopped.has(p.pid) && isAlive(p.pid));
+  state.processes = state.processes.filter((p) => !stopped.has(p.pid) && isRunning(p));
   if (state.processes.length === 0) rmSync(statePath(home), { force: true });
   else writeState(home, state);
   return selected;

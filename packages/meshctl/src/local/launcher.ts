@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Architecture, TieredAgent } from '../architecture/load.js';
 import type { InfrastructureEntry } from '../architecture/schema.js';
@@ -6,8 +7,15 @@ import { RegistryClient } from '../registry-client.js';
 import { ensureDatabases, withDatabase } from './databases.js';
 import { freePort, portIsFree } from './ports.js';
 import { spawnDetached } from './processes.js';
-import { awaitReady, httpReady, jsonLineWith, ReadinessError } from './readiness.js';
-import { isAlive, writeState, type MeshState, type ProcessRecord } from './state.js';
+import {
+  awaitReady,
+  httpReady,
+  jsonLineWith,
+  postgresReady,
+  readJsonFile,
+  ReadinessError,
+} from './readiness.js';
+import { isRunning, writeState, type MeshState, type ProcessRecord } from './state.js';
 import { expand, expandAll } from './template.js';
 import type { LocalTls } from '../tls/local-tls.js';
 import type { ConnectionOptions } from 'node:tls';
@@ -142,7 +150,7 @@ export class Launcher {
       return `${entry.url_env} (real server)`;
     }
     if (entry.command === undefined) return 'in-process fallback';
-    const running = this.state.processes.find((p) => p.name === entry.name && isAlive(p.pid));
+    const running = this.state.processes.find((p) => p.name === entry.name && isRunning(p));
     if (running) return `already running (pid ${running.pid})`;
     const ports: Record<string, number> = {};
     for (const [key, port] of Object.entries(entry.ports)) {
@@ -151,11 +159,15 @@ export class Launcher {
         throw new ReadinessError(`${entry.name}: port ${ports[key]} is already in use`);
       }
     }
+    const readyFile = join(this.options.home, 'run', `${entry.name}.json`);
+    // A ready file of an earlier run must not pass for this one.
+    rmSync(readyFile, { force: true });
     const scope = {
       ports,
       port: ports['main'] ?? Object.values(ports)[0],
       home: this.options.home,
       root: this.options.root,
+      ready_file: readyFile,
     };
     const script = resolve(this.options.root, entry.command);
     const args = entry.args.map((arg) => expand(arg, scope));
@@ -170,7 +182,18 @@ export class Launcher {
     );
     let json: Record<string, unknown> | undefined;
     const ready = entry.ready;
-    if (ready !== undefined && 'log_json' in ready) {
+    if (ready !== undefined && 'postgres' in ready) {
+      json = await awaitReady(
+        entry.name,
+        async () => {
+          const written = readJsonFile(readyFile);
+          const url = written?.[ready.postgres];
+          return typeof url === 'string' && (await postgresReady(url)) ? written : undefined;
+        },
+        { timeoutMs: this.options.timeoutMs, exited: child.exited, logFile: child.logFile },
+      );
+      this.trackServer(child.pid, json['server_pid']);
+    } else if (ready !== undefined && 'log_json' in ready) {
       json = await awaitReady(
         entry.name,
         async () => jsonLineWith(child.logFile, ready.log_json, child.logStart),
@@ -202,6 +225,21 @@ export class Launcher {
     return Object.values(ports)
       .map((p) => `127.0.0.1:${p}`)
       .join(', ');
+  }
+
+  /**
+   * The record of the wrapper `wrapperPid` tracks the server it started instead (`server_pid` of its ready
+   * JSON), so `status` shows the pid that is the service and stopping or killing that pid stops the service.
+   * The wrapper stays as supervisor: it leads the process group and exits when the server does.
+   */
+  private trackServer(wrapperPid: number, serverPid: unknown): void {
+    if (typeof serverPid !== 'number' || !Number.isInteger(serverPid) || serverPid <= 0) return;
+    const record = this.state.processes.find((p) => p.pid === wrapperPid);
+    if (record === undefined) return;
+    record.pid = serverPid;
+    record.supervisorPid = wrapperPid;
+    record.stopSignal = 'SIGINT';
+    writeState(this.options.home, this.state);
   }
 
   private databaseName(name: string): string {

@@ -1,5 +1,14 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  fchmodSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { isAlive } from './state.js';
 
@@ -12,13 +21,20 @@ export interface SpawnedProcess {
   readonly exited: Promise<string>;
 }
 
-/** Starts `node <args>` detached, with stdout and stderr appended to `logFile`. */
+/**
+ * Starts `node <args>` detached, with stdout and stderr appended to `logFile`. Logs are private to the user
+ * (0600, also when an older run left the file readable): a service may print what it should not.
+ */
 export function spawnDetached(
   args: readonly string[],
   options: { env: NodeJS.ProcessEnv; logFile: string; cwd: string },
 ): SpawnedProcess {
+  // Only the logs directory is private: the mesh home must stay traversable for the server's own user
+  // (PostgreSQL runs as "postgres" when started by root, with its data under the home).
   mkdirSync(dirname(options.logFile), { recursive: true });
-  const fd = openSync(options.logFile, 'a');
+  chmodSync(dirname(options.logFile), 0o700);
+  const fd = openSync(options.logFile, 'a', 0o600);
+  fchmodSync(fd, 0o600);
   const logStart = fstatSync(fd).size;
   try {
     const child = spawn(process.execPath, [...args], {
@@ -64,26 +80,51 @@ function signal(pid: number, name: NodeJS.Signals, group: boolean): void {
   }
 }
 
+/** A process to stop: its pid, the signal that stops it promptly, and the wrapper leading its group. */
+export interface StopTarget {
+  readonly pid: number;
+  readonly stopSignal?: NodeJS.Signals | undefined;
+  readonly supervisorPid?: number | undefined;
+}
+
 /**
- * Graceful stop: SIGTERM to each pid, wait up to `graceMs` for all to exit, then SIGKILL the whole
- * process group of any survivor (children such as the embedded Postgres server go with it).
- * Resolves with the pids that had to be killed.
+ * Graceful stop: each target's stop signal (SIGTERM unless it names another), and SIGTERM to its supervisor,
+ * a wait of up to `graceMs` for all to exit, then SIGKILL to any survivor and its process group (children
+ * such as PostgreSQL's backends go with it). Resolves with the pids that had to be killed.
  */
-export async function stopPids(pids: readonly number[], graceMs: number): Promise<number[]> {
-  const alive = pids.filter(isAlive);
-  for (const pid of alive) signal(pid, 'SIGTERM', false);
+export async function stopProcesses(targets: readonly StopTarget[], graceMs: number): Promise<number[]> {
+  const pidsOf = (t: StopTarget): number[] =>
+    t.supervisorPid === undefined ? [t.pid] : [t.pid, t.supervisorPid];
+  const alive = targets.filter((t) => pidsOf(t).some(isAlive));
+  for (const target of alive) {
+    signal(target.pid, target.stopSignal ?? 'SIGTERM', false);
+    if (target.supervisorPid !== undefined) signal(target.supervisorPid, 'SIGTERM', false);
+  }
   const deadline = Date.now() + graceMs;
   let remaining = alive;
   while (remaining.length > 0 && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50));
-    remaining = remaining.filter(isAlive);
+    remaining = remaining.filter((t) => pidsOf(t).some(isAlive));
   }
-  for (const pid of remaining) signal(pid, 'SIGKILL', true);
+  for (const target of remaining) {
+    for (const pid of pidsOf(target)) {
+      signal(pid, 'SIGKILL', true);
+      signal(pid, 'SIGKILL', false);
+    }
+  }
   const killDeadline = Date.now() + 2000;
-  while (remaining.some(isAlive) && Date.now() < killDeadline) {
+  while (remaining.some((t) => pidsOf(t).some(isAlive)) && Date.now() < killDeadline) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   // Leftover children of a group leader that exited cleanly are not expected, but make sure.
-  for (const pid of alive) signal(pid, 'SIGKILL', true);
-  return remaining;
+  for (const target of alive) for (const pid of pidsOf(target)) signal(pid, 'SIGKILL', true);
+  return remaining.map((t) => t.pid);
+}
+
+/** stopProcesses for plain pids stopped by SIGTERM. */
+export function stopPids(pids: readonly number[], graceMs: number): Promise<number[]> {
+  return stopProcesses(
+    pids.map((pid) => ({ pid })),
+    graceMs,
+  );
 }

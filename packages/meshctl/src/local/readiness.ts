@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { httpRequest } from '@mesh/common';
+import pg from 'pg';
 
 /** True when GET url answers 2xx within a second (`tls`: the mesh CA, for https URLs of a strict mesh). */
 export async function httpReady(url: string, tls?: ConnectionOptions): Promise<boolean> {
@@ -9,6 +10,39 @@ export async function httpReady(url: string, tls?: ConnectionOptions): Promise<b
     return status >= 200 && status < 300;
   } catch {
     return false;
+  }
+}
+
+/**
+ * True when a PostgreSQL server at `url` accepts a connection and answers `SELECT 1` within `timeoutMs`:
+ * the server-level readiness pg_isready checks, through the same driver the agents use.
+ */
+export async function postgresReady(url: string, timeoutMs = 1000): Promise<boolean> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  // A server going away mid-check emits 'error' on the client; the failed query already says so.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The JSON object in `file`, or undefined while it is missing or partial. */
+export function readJsonFile(file: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

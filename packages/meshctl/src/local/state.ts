@@ -9,7 +9,12 @@ export interface ProcessRecord {
   kind: 'registry' | 'infrastructure' | 'agent';
   /** 1-based replica number. */
   replica: number;
+  /** The process that is the service: for PostgreSQL the postmaster, not the node wrapper that started it. */
   pid: number;
+  /** The wrapper that started `pid` and leads its process group (it exits when `pid` does). */
+  supervisorPid?: number;
+  /** What stops `pid` promptly: SIGINT is PostgreSQL's fast shutdown (its SIGTERM waits for every client). */
+  stopSignal?: 'SIGTERM' | 'SIGINT';
   port?: number;
   url?: string;
   log: string;
@@ -73,7 +78,12 @@ export function isAlive(pid: number): boolean {
   return isProcessAlive(pid);
 }
 
+/** Whether a record's service still runs: its process or the wrapper that started it. */
+export function isRunning(record: Pick<ProcessRecord, 'pid' | 'supervisorPid'>): boolean {
+  return isAlive(record.pid) || (record.supervisorPid !== undefined && isAlive(record.supervisorPid));
+}
+
 /** The records of the state whose processes still run. */
 export function liveProcesses(state: MeshState | undefined): ProcessRecord[] {
-  return state ? state.processes.filter((p) => isAlive(p.pid)) : [];
+  return state ? state.processes.filter(isRunning) : [];
 }

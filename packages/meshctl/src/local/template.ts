@@ -6,6 +6,8 @@ export interface TemplateScope {
   home?: string;
   root?: string;
   replica?: number;
+  /** Where an infrastructure command writes its ready JSON (private to the user). */
+  ready_file?: string;
 }
 
 /**
