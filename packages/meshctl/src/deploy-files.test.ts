@@ -62,6 +62,86 @@ describe.skipIf(!dockerCompose)('compose files (docker-compose config -q)', () =
   });
 });
 
+type ComposeConfig = {
+  services: Record<
+    string,
+    Service & {
+      environment?: Record<string, string>;
+      volumes?: string[];
+      user?: string;
+      restart?: string;
+    }
+  >;
+};
+
+/** The merged config docker-compose itself computes for a list of files (anchors, merges and layers applied). */
+function composeConfig(files: readonly string[]): ComposeConfig {
+  const run = spawnSync('docker-compose', [...files.flatMap((file) => ['-f', file]), 'config'], {
+    cwd: deploy,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return parse(run.stdout) as ComposeConfig;
+}
+
+const MESH_SERVICES = ['registry', ...arch.agents.map((agent) => agent.name)];
+const WITH_BASE = COMBINATIONS.filter((files) => files.includes('docker-compose.yml'));
+
+describe.skipIf(!dockerCompose)('compose runs the mesh in strict mTLS mode', () => {
+  it.each(WITH_BASE.map((files) => [files.join(' + '), files]))(
+    '%s: every mesh service is strict, waits for mesh-certs and mounts only its own certificate volume',
+    (_name, files) => {
+      const { services } = composeConfig(files as string[]);
+      const certs = services['mesh-certs'];
+      expect(certs?.command).toEqual(['mesh-certs']);
+      expect(certs?.restart).toBe('no');
+      for (const name of MESH_SERVICES) {
+        const service = services[name]!;
+        const env = service.environment ?? {};
+        expect(env, name).toMatchObject({
+          MCP_MESH_TLS_MODE: 'strict',
+          MCP_MESH_TLS_CERT: '/run/mesh-tls/tls.crt',
+          MCP_MESH_TLS_KEY: '/run/mesh-tls/tls.key',
+          MCP_MESH_TLS_CA: '/run/mesh-tls/ca.crt',
+          MCP_MESH_TRUST_DOMAIN: 'mesh.local',
+          MCP_MESH_POLICY_FILE: '/app/architecture.yml',
+        });
+        const tlsVolumes = (service.volumes ?? []).filter((volume) => /^(tls-|mesh-pki)/.test(volume));
+        expect(tlsVolumes, name).toEqual([`tls-${name}:/run/mesh-tls:ro`]);
+        expect(service.depends_on?.['mesh-certs']?.condition, name).toBe('service_completed_successfully');
+        expect(certs?.volumes, name).toContain(`tls-${name}:/mesh-tls/${name}:rw`);
+        if (name === 'registry') {
+          expect(env['HEALTHCHECK_URL']).toBe('https://127.0.0.1:8000/health');
+          continue;
+        }
+        expect(env['MCP_MESH_REGISTRY_URL'], name).toBe('https://registry:8000');
+        // The registry accepts only an endpoint host the certificate names: the agent's name is one.
+        expect(env['MCP_MESH_HTTP_HOST'], name).toBe(name);
+      }
+      // The CA key never leaves mesh-certs.
+      for (const [name, service] of Object.entries(services))
+        if (name !== 'mesh-certs')
+          expect(
+            (service.volumes ?? []).some((volume) => volume.startsWith('mesh-pki:')),
+            name,
+          ).toBe(false);
+      // The gateway's public port stays plain HTTP for nginx; its mesh endpoint has a port of its own.
+      expect(services['api-gateway']?.environment).toMatchObject({
+        GATEWAY_PORT: '8080',
+        MCP_MESH_HTTP_PORT: '8081',
+        HEALTHCHECK_URL: 'http://127.0.0.1:8080/ready',
+      });
+      if (files.includes('docker-compose.monitoring.yml')) {
+        expect(services['prometheus']?.volumes).toContain('tls-public:/etc/prometheus/mesh-tls:ro');
+        expect(services['prometheus']?.depends_on?.['mesh-certs']?.condition).toBe(
+          'service_completed_successfully',
+        );
+      }
+    },
+  );
+});
+
 describe('compose base file matches architecture.yml', () => {
   const compose = parse(readFileSync(join(deploy, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
     services: Record<string, Service>;
@@ -99,6 +179,44 @@ describe.skipIf(!promtool)('prometheus config', () => {
     });
     expect(run.stdout + run.stderr).toContain('SUCCESS');
     expect(run.status).toBe(0);
+  });
+});
+
+describe('prometheus scrapes the strict mesh over https', () => {
+  type TlsConfig = { ca_file?: string; server_name?: string; insecure_skip_verify?: boolean };
+  type ScrapeConfig = {
+    job_name: string;
+    scheme?: string;
+    tls_config?: TlsConfig;
+    dns_sd_configs?: { names: string[] }[];
+    static_configs?: { targets: string[] }[];
+  };
+  const config = parse(readFileSync(join(deploy, 'prometheus/prometheus.yml'), 'utf8')) as {
+    scrape_configs: ScrapeConfig[];
+  };
+  const job = (name: string) => config.scrape_configs.find((scrape) => scrape.job_name === name);
+  const CA = '/etc/prometheus/mesh-tls/ca.crt';
+
+  it('scrapes the registry over https, checked against the mesh CA', () => {
+    expect(job('registry')).toMatchObject({ scheme: 'https', tls_config: { ca_file: CA } });
+    expect(job('registry')?.static_configs?.[0]?.targets).toEqual(['registry:8000']);
+  });
+
+  it('scrapes every agent over https with the CA and its name as the server name (the gateway on its plain public port)', () => {
+    for (const agent of arch.agents) {
+      const scrape = job(agent.name);
+      expect(scrape?.dns_sd_configs?.[0]?.names, agent.name).toEqual([agent.name]);
+      if (agent.name === 'api-gateway') {
+        expect(scrape?.scheme).toBe('http');
+        continue;
+      }
+      expect(scrape, agent.name).toMatchObject({
+        scheme: 'https',
+        tls_config: { ca_file: CA, server_name: agent.name },
+      });
+    }
+    for (const scrape of config.scrape_configs)
+      expect(scrape.tls_config?.insecure_skip_verify, scrape.job_name).not.toBe(true);
   });
 });
 
