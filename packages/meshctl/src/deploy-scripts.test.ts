@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadArchitecture } from './architecture/load.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const scripts = join(root, 'deploy/docker');
@@ -15,6 +16,7 @@ const work = mkdtempSync(join(tmpdir(), 'mesh-deploy-scripts-'));
 const pki = join(work, 'pki');
 const out = join(work, 'out');
 const uid = process.getuid?.() ?? 0;
+const arch = loadArchitecture(join(root, 'architecture.yml'));
 
 /** Runs the compose certificate step as the image does, on this checkout's built meshctl. */
 function meshCerts(...args: string[]) {
@@ -135,5 +137,129 @@ describe('healthcheck.mjs over https', () => {
     const run = await healthcheck({ MCP_MESH_HTTP_PORT: String(port) });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/socket hang up|ECONNRESET|parse|HPE_/i);
+  });
+});
+
+describe('tls-secrets.mjs (the Helm hook without cert-manager)', () => {
+  type Secret = {
+    metadata: { name: string; labels?: Record<string, string> };
+    type: string;
+    data: Record<string, string>;
+  };
+  const secrets = new Map<string, Secret>();
+  const calls: string[] = [];
+  const account = join(work, 'serviceaccount');
+  let api: Server;
+  let apiPort = 0;
+
+  beforeAll(async () => {
+    // The API server presents the registry certificate issued above; the service account trusts its CA.
+    mkdirSync(account, { recursive: true });
+    writeFileSync(join(account, 'token'), 'test-token\n');
+    writeFileSync(join(account, 'namespace'), 'mesh\n');
+    writeFileSync(join(account, 'ca.crt'), readFileSync(join(out, 'registry/ca.crt')));
+    api = createServer(
+      { cert: readFileSync(join(out, 'registry/tls.crt')), key: readFileSync(join(out, 'registry/tls.key')) },
+      (req, res) => {
+        let text = '';
+        req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        req.on('end', () => {
+          calls.push(`${req.method} ${req.url}`);
+          const send = (status: number, body: unknown) =>
+            res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+          if (req.headers.authorization !== 'Bearer test-token') return send(401, { reason: 'Unauthorized' });
+          const base = '/api/v1/namespaces/mesh/secrets';
+          const url = new URL(req.url ?? '/', 'https://api');
+          if (req.method === 'GET' && url.pathname === base)
+            return send(200, {
+              items: [...secrets.values()].filter((s) => s.metadata.labels?.['agent-mesh/tls']),
+            });
+          const name = url.pathname.startsWith(`${base}/`) ? url.pathname.slice(base.length + 1) : undefined;
+          if (req.method === 'GET' && name)
+            return secrets.has(name) ? send(200, secrets.get(name)) : send(404, { reason: 'NotFound' });
+          const body = text ? (JSON.parse(text) as Secret) : undefined;
+          if (req.method === 'POST' && url.pathname === base && body) {
+            if (secrets.has(body.metadata.name)) return send(409, { reason: 'AlreadyExists' });
+            secrets.set(body.metadata.name, body);
+            return send(201, body);
+          }
+          if (req.method === 'PUT' && name && body && secrets.has(name)) {
+            secrets.set(name, body);
+            return send(200, body);
+          }
+          return send(400, { reason: 'BadRequest' });
+        });
+      },
+    );
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    apiPort = (api.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
+
+  function hook(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [join(scripts, 'tls-secrets.mjs'), ...args], {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          KUBERNETES_SERVICE_HOST: '127.0.0.1',
+          KUBERNETES_SERVICE_PORT: String(apiPort),
+          MESH_K8S_SERVICE_ACCOUNT_DIR: account,
+          MESH_ROOT: root,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+  }
+  const decoded = (name: string, key: string) =>
+    Buffer.from(secrets.get(name)?.data[key] ?? '', 'base64').toString('utf8');
+  const HOSTS = '--hosts={name}.mesh.svc,*.{name}-pods.mesh.svc.cluster.local';
+
+  it('stores the CA and one kubernetes.io/tls Secret per workload, with the per-pod wildcard', async () => {
+    const run = await hook(HOSTS);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect([...secrets.keys()].sort()).toEqual(
+      [
+        'mesh-tls-ca',
+        'mesh-tls-operator-meshctl',
+        'mesh-tls-registry',
+        ...arch.agents.map((a) => `mesh-tls-${a.name}`),
+      ].sort(),
+    );
+    expect(secrets.get('mesh-tls-order-agent')?.type).toBe('kubernetes.io/tls');
+    const order = new X509Certificate(decoded('mesh-tls-order-agent', 'tls.crt'));
+    expect(order.subjectAltName).toContain('URI:spiffe://mesh.local/agent/order-agent');
+    expect(order.subjectAltName).toContain('DNS:*.order-agent-pods.mesh.svc.cluster.local');
+    expect(order.verify(new X509Certificate(decoded('mesh-tls-ca', 'ca.crt')).publicKey)).toBe(true);
+    expect(decoded('mesh-tls-order-agent', 'ca.crt')).toBe(decoded('mesh-tls-ca', 'ca.crt'));
+  });
+
+  it('keeps the CA and writes nothing on an upgrade with nothing due, and re-creates only a deleted Secret', async () => {
+    const ca = decoded('mesh-tls-ca', 'ca.crt');
+    calls.length = 0;
+    const again = await hook(HOSTS);
+    expect(again.status).toBe(0);
+    expect(calls.filter((call) => !call.startsWith('GET'))).toEqual([]);
+    secrets.delete('mesh-tls-payment-agent');
+    calls.length = 0;
+    const healed = await hook(HOSTS);
+    expect(healed.status).toBe(0);
+    expect(calls.filter((call) => !call.startsWith('GET'))).toEqual(['POST /api/v1/namespaces/mesh/secrets']);
+    expect(decoded('mesh-tls-ca', 'ca.crt')).toBe(ca);
+  });
+
+  it('fails with the API status when the service account may not read Secrets', async () => {
+    writeFileSync(join(account, 'token'), 'wrong\n');
+    const run = await hook(HOSTS);
+    writeFileSync(join(account, 'token'), 'test-token\n');
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('HTTP 401');
   });
 });
