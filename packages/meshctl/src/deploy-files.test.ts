@@ -253,3 +253,89 @@ describe('monitoring and helm files', () => {
     }
   });
 });
+
+describe('helm chart runs the mesh in strict mTLS mode', () => {
+  const chartDir = join(deploy, 'helm/agent-mesh');
+  const template = (file: string) => readFileSync(join(chartDir, 'templates', file), 'utf8');
+  const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as {
+    tls: { mode: string; trustDomain: string; certManager: { issuer: string }; clusterDomain: string };
+  };
+
+  it('is strict by default with the mesh trust domain', () => {
+    expect(values.tls).toMatchObject({
+      mode: 'strict',
+      trustDomain: 'mesh.local',
+      certManager: { issuer: '' },
+    });
+  });
+
+  it('gives the registry and every agent the strict env, its own Secret and HTTPS probes', () => {
+    const helpers = template('_helpers.tpl');
+    for (const line of [
+      'value: strict',
+      'MCP_MESH_TLS_CERT',
+      'value: /run/mesh-tls/tls.crt',
+      'value: /run/mesh-tls/tls.key',
+      'value: /run/mesh-tls/ca.crt',
+      'value: {{ .Values.tls.trustDomain | quote }}',
+      'value: /app/architecture.yml',
+    ])
+      expect(helpers).toContain(line);
+    const agents = template('agents.yaml');
+    const registry = template('registry.yaml');
+    for (const [file, text] of [
+      ['agents.yaml', agents],
+      ['registry.yaml', registry],
+    ] as const) {
+      expect(text, file).toMatch(/include "agent-mesh\.tlsEnv"/);
+      expect(text, file).toMatch(/secretName: \{\{ include "agent-mesh\.tlsSecret"/);
+      expect(text, file).toContain('mountPath: /run/mesh-tls');
+      expect(text, file).toContain('readOnly: true');
+      expect(text, file).toMatch(/readinessProbe:\n\s+httpGet: \{ path: \/\w+, port: http, scheme: /);
+      expect(text, file).toMatch(/livenessProbe:\n\s+httpGet: \{ path: \/\w+, port: http, scheme: /);
+    }
+    expect(registry).toContain('"HTTPS" "HTTP"');
+    expect(agents).toContain('$probeScheme := ternary "HTTPS" "HTTP"');
+    expect(agents).toContain('{{ ternary "https" "http" (eq $strict "true") }}://registry:8000');
+    // Pods advertise a per-pod name under the headless Service, which the certificate wildcard names.
+    expect(agents).toContain('name: MESH_POD_DNS_SUFFIX');
+    expect(agents).toContain('clusterIP: None');
+    expect(helpers).toContain(
+      '{{ .name }}-pods.{{ .root.Release.Namespace }}.svc.{{ .root.Values.tls.clusterDomain }}',
+    );
+  });
+
+  it('renders cert-manager Certificates with the SPIFFE URI, Service names and both usages when cert-manager is there', () => {
+    const certificates = template('certificates.yaml');
+    const helpers = template('_helpers.tpl');
+    expect(helpers).toContain('.Capabilities.APIVersions.Has "cert-manager.io/v1"');
+    expect(helpers).toContain('.Values.tls.certManager.issuer');
+    expect(certificates).toMatch(/^\{\{- if include "agent-mesh\.certManager" \. \}\}/m);
+    expect(certificates).toContain('kind: Certificate');
+    expect(certificates).toContain('- spiffe://{{ $root.Values.tls.trustDomain }}/agent/{{ $name }}');
+    expect(certificates).toContain('- spiffe://{{ .Values.tls.trustDomain }}/operator/meshctl');
+    expect(certificates).toMatch(/usages:\n\s+- server auth\n\s+- client auth/);
+    expect(certificates).toContain('- {{ $name }}.{{ $ns }}.svc.{{ $cd }}');
+    expect(certificates).toContain(`'*.{{ include "agent-mesh.podDomain"`);
+    expect(certificates).toContain('secretName: {{ include "agent-mesh.tlsSecret" $name }}');
+  });
+
+  it('otherwise runs a pre-install/pre-upgrade Job that may only touch Secrets and issues per-workload names', () => {
+    const hook = template('tls-hook.yaml');
+    expect(hook).toMatch(
+      /^\{\{- if and \(include "agent-mesh\.strict" \.\) \(not \(include "agent-mesh\.certManager" \.\)\) \}\}/m,
+    );
+    for (const kind of ['ServiceAccount', 'Role', 'RoleBinding', 'Job'])
+      expect(hook).toContain(`kind: ${kind}\n`);
+    expect(hook.match(/helm\.sh\/hook: pre-install,pre-upgrade/g)).toHaveLength(4);
+    expect(hook).toContain("resources: ['secrets']");
+    expect(hook).toMatch(/verbs: \[[^\]]*'create'[^\]]*'patch'[^\]]*\]/);
+    expect(hook).toContain('serviceAccountName: mesh-tls-issuer');
+    expect(hook).toContain('- tls-secrets');
+    expect(hook).toContain('*.{name}-pods.{{ $ns }}.svc.{{ $cd }}');
+    expect(readFileSync(join(deploy, 'docker/entrypoint.sh'), 'utf8')).toContain(
+      'exec node /app/deploy/docker/tls-secrets.mjs',
+    );
+    expect(readFileSync(join(deploy, 'Dockerfile'), 'utf8')).toContain('deploy/docker/tls-secrets.mjs');
+  });
+});
