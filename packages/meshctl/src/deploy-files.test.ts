@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { skipOrFailInCi } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { loadArchitecture } from './architecture/load.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -337,5 +337,70 @@ describe('helm chart runs the mesh in strict mTLS mode', () => {
       'exec node /app/deploy/docker/tls-secrets.mjs',
     );
     expect(readFileSync(join(deploy, 'Dockerfile'), 'utf8')).toContain('deploy/docker/tls-secrets.mjs');
+  });
+});
+
+// Rendering needs the helm binary; without it the textual checks above still hold the chart to strict mode.
+const helm = has('helm', ['version']);
+describe.skipIf(!helm)('helm template renders both certificate branches', () => {
+  type Doc = {
+    kind: string;
+    metadata: { name: string };
+    spec?: {
+      uris?: string[];
+      template?: {
+        spec: {
+          containers: {
+            env?: { name: string; value?: string }[];
+            readinessProbe?: { httpGet: { scheme?: string } };
+          }[];
+          volumes?: { secret?: { secretName: string } }[];
+        };
+      };
+    };
+  };
+  const render = (...args: string[]): Doc[] => {
+    const run = spawnSync('helm', ['template', 'mesh', 'helm/agent-mesh', '-n', 'mesh', ...args], {
+      cwd: deploy,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    return parseAllDocuments(run.stdout)
+      .map((doc) => doc.toJS() as Doc | null)
+      .filter((doc): doc is Doc => doc !== null);
+  };
+  const workloads = ['registry', ...arch.agents.map((agent) => agent.name)];
+
+  it.each([
+    ['cert-manager', ['--api-versions', 'cert-manager.io/v1', '--set', 'tls.certManager.issuer=mesh-ca']],
+    ['hook Job', []],
+  ])('%s: every Deployment is strict and mounts its own Secret', (branch, args) => {
+    const docs = render(...args);
+    const certificates = docs.filter((doc) => doc.kind === 'Certificate');
+    const jobs = docs.filter((doc) => doc.kind === 'Job');
+    if (branch === 'cert-manager') {
+      expect(certificates.map((doc) => doc.spec?.uris?.[0]).sort()).toEqual(
+        [
+          'spiffe://mesh.local/operator/meshctl',
+          ...workloads.map((name) => `spiffe://mesh.local/agent/${name}`),
+        ].sort(),
+      );
+      expect(jobs).toEqual([]);
+    } else {
+      expect(certificates).toEqual([]);
+      expect(jobs.map((job) => job.metadata.name)).toEqual(['mesh-tls-issuer']);
+    }
+    for (const name of workloads) {
+      const deployment = docs.find((doc) => doc.kind === 'Deployment' && doc.metadata.name === name);
+      const pod = deployment?.spec?.template?.spec;
+      const env = Object.fromEntries((pod?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+      expect(env['MCP_MESH_TLS_MODE'], name).toBe('strict');
+      expect(env['MCP_MESH_POLICY_FILE'], name).toBe('/app/architecture.yml');
+      expect(pod?.volumes?.[0]?.secret?.secretName, name).toBe(`mesh-tls-${name}`);
+      expect(pod?.containers[0]?.readinessProbe?.httpGet.scheme, name).toBe(
+        name === 'api-gateway' ? 'HTTP' : 'HTTPS',
+      );
+    }
   });
 });
