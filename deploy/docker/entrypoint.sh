@@ -1,6 +1,7 @@
 #!/bin/sh
-# Container entry point: the first argument names what to run. Agents advertise the container's hostname to
-# the registry (each replica has its own), listen on 0.0.0.0:8080, and get SIGTERM directly (exec).
+# Container entry point: the first argument names what to run. Agents advertise MCP_MESH_HTTP_HOST to the
+# registry (compose sets the service name, which their certificate names; Kubernetes a per-pod DNS name;
+# else the container's hostname), listen on 0.0.0.0:8080, and get SIGTERM directly (exec).
 set -eu
 what=${1:-registry}
 [ $# -gt 0 ] && shift
@@ -8,7 +9,9 @@ what=${1:-registry}
 case "$what" in
   registry)
     export MCP_MESH_REGISTRY_HOST="${MCP_MESH_REGISTRY_HOST:-0.0.0.0}"
-    export HEALTHCHECK_URL="${HEALTHCHECK_URL:-http://127.0.0.1:${MCP_MESH_REGISTRY_PORT:-8000}/health}"
+    scheme=http
+    [ "${MCP_MESH_TLS_MODE:-}" = strict ] && scheme=https
+    export HEALTHCHECK_URL="${HEALTHCHECK_URL:-$scheme://127.0.0.1:${MCP_MESH_REGISTRY_PORT:-8000}/health}"
     exec node /app/packages/registry/dist/main.js "$@" ;;
   payment-sandbox)
     export HOST="${HOST:-0.0.0.0}"
@@ -18,10 +21,19 @@ case "$what" in
     exec node /app/packages/sandboxes/dist/smtp-sink.js "$@" ;;
   meshctl)
     exec node /app/packages/meshctl/dist/cli.js "$@" ;;
+  mesh-certs)
+    exec /app/deploy/docker/mesh-certs.sh "$@" ;;
+  tls-secrets)
+    exec node /app/deploy/docker/tls-secrets.mjs "$@" ;;
   *-agent|api-gateway)
     dir=${what%-agent}
     main=/app/agents/$dir/dist/main.js
     [ -f "$main" ] || { echo "unknown agent $what (no $main)" >&2; exit 64; }
+    # Kubernetes: a per-pod DNS name (<pod-ip-dashed>.<MESH_POD_DNS_SUFFIX>) that the agent's wildcard
+    # certificate names; otherwise the container's hostname.
+    if [ -z "${MCP_MESH_HTTP_HOST:-}" ] && [ -n "${MESH_POD_IP:-}" ] && [ -n "${MESH_POD_DNS_SUFFIX:-}" ]; then
+      MCP_MESH_HTTP_HOST="$(printf %s "$MESH_POD_IP" | tr '.:' '--').$MESH_POD_DNS_SUFFIX"
+    fi
     export MCP_MESH_HTTP_HOST="${MCP_MESH_HTTP_HOST:-$(hostname)}"
     exec node "$main" "$@" ;;
   *)

@@ -42,7 +42,7 @@ Usage: meshctl <command> [options]
   chaos [--orders N] [--concurrency C] [--victims a,b]
                                  kill a random replica under a stream of orders, restart it, check invariants
   init-db --url URL [db…]        create databases (default mcp_mesh auth_db business_db) if missing
-  tls init [--dir D] [--rotate] [--hosts h1,h2] [--trust-domain T] [--days N]
+  tls init [--dir D] [--rotate] [--hosts h1,{name}.ns.svc,*.{name}.pods] [--trust-domain T] [--days N]
                                  create the mesh CA (once) and a certificate for the registry, every agent
                                  of architecture.yml and the operator (meshctl); re-issue those due or --rotate
 

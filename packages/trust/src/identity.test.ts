@@ -43,4 +43,23 @@ describe('identities', () => {
     expect(namesHost(names, 'metadata.google.internal')).toBe(false);
     expect(namesHost(names, '127.0.0.2')).toBe(false);
   });
+
+  it('honours a wildcard DNS name for exactly one left-most label', () => {
+    const names = parseSubjectAltNames('DNS:*.order-agent.mesh.svc.cluster.local, DNS:order-agent');
+    expect(namesHost(names, '10-1-2-3.order-agent.mesh.svc.cluster.local')).toBe(true);
+    expect(namesHost(names, 'POD.Order-Agent.mesh.svc.cluster.local')).toBe(true);
+    expect(namesHost(names, 'order-agent')).toBe(true);
+    expect(namesHost(names, 'order-agent.mesh.svc.cluster.local')).toBe(false);
+    expect(namesHost(names, 'a.b.order-agent.mesh.svc.cluster.local')).toBe(false);
+    expect(namesHost(names, '.order-agent.mesh.svc.cluster.local')).toBe(false);
+    expect(namesHost(names, '*.order-agent.mesh.svc.cluster.local')).toBe(false);
+    expect(namesHost(names, '10.1.2.3')).toBe(false);
+  });
+
+  it('ignores wildcards that are not a whole left-most label or that cover a top-level domain', () => {
+    const names = parseSubjectAltNames('DNS:pod*.order-agent.mesh, DNS:*.local, DNS:a.*.mesh');
+    expect(namesHost(names, 'pod1.order-agent.mesh')).toBe(false);
+    expect(namesHost(names, 'mesh.local')).toBe(false);
+    expect(namesHost(names, 'a.b.mesh')).toBe(false);
+  });
 });

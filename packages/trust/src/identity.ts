@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Mesh identities: who a certificate speaks for. An identity is a SPIFFE-style URI in the certificate's
  * subject alternative names: `spiffe://<trust-domain>/agent/<name>` for agents (the registry and the gateway
@@ -90,8 +92,23 @@ function normalizeIp(value: string): string {
   return lower;
 }
 
-/** True when the certificate's DNS or IP names include `host`. Wildcards are not honoured. */
+/**
+ * True when the certificate's DNS or IP names include `host`. Matching is exact, with one exception: a DNS
+ * name `*.<domain>` (at least two labels after the star) covers exactly one left-most label, as in RFC 6125,
+ * so replicas that share one certificate can each advertise their own name under their workload's domain
+ * (Kubernetes' `<pod-ip>.<service>.<namespace>.svc.<cluster-domain>`). IP addresses never match a wildcard.
+ */
 export function namesHost(names: SubjectAltNames, host: string): boolean {
   const wanted = normalizeHost(host);
-  return names.dns.includes(wanted) || names.ips.includes(wanted);
+  // A star is a pattern in a certificate, never a host one can advertise.
+  if (wanted.includes('*')) return false;
+  if (names.dns.includes(wanted) || names.ips.includes(wanted)) return true;
+  if (isIP(wanted) !== 0) return false;
+  const dot = wanted.indexOf('.');
+  const label = wanted.slice(0, dot);
+  if (dot <= 0 || label === '*') return false;
+  const parent = wanted.slice(dot + 1);
+  return names.dns.some(
+    (name) => name.startsWith('*.') && name.slice(2) === parent && parent.split('.').length >= 2,
+  );
 }

@@ -45,7 +45,14 @@ export function trustDomainOf(env: NodeJS.ProcessEnv): string {
   return domain;
 }
 
-/** The certificates an architecture needs: the registry, each agent, and the operator (meshctl). */
+/** Stands for the workload's name in extra hosts: `{name}.mesh.svc` names `order-agent.mesh.svc` in its certificate. */
+export const HOST_NAME_PLACEHOLDER = '{name}';
+
+/**
+ * The certificates an architecture needs: the registry, each agent, and the operator (meshctl). Extra hosts go
+ * into every agent certificate (the registry's included), `{name}` replaced by the agent's name, so one option
+ * names per-workload service names and wildcards (`*.{name}.ns.svc.cluster.local`) for all of them.
+ */
 export function workloadsOf(
   arch: Architecture,
   trustDomain: string,
@@ -53,7 +60,7 @@ export function workloadsOf(
 ): Workload[] {
   const workload = (kind: IdentityKind, name: string, hosts: readonly string[]): Workload => ({
     identity: { trustDomain, kind, name },
-    hosts: [...new Set(hosts)],
+    hosts: [...new Set(hosts.map((host) => host.split(HOST_NAME_PLACEHOLDER).join(name).toLowerCase()))],
   });
   return [
     workload('agent', REGISTRY_IDENTITY_NAME, [...LOOPBACK_HOSTS, REGISTRY_IDENTITY_NAME, ...extraHosts]),

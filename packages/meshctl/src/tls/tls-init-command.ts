@@ -1,9 +1,10 @@
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { MeshError } from '@mesh/common';
 import { isTrustDomain } from '@mesh/trust';
 import { initMeshTls } from '@mesh/trust/ca';
 import type { Architecture } from '../architecture/load.js';
-import { trustDomainOf, workloadsOf } from './local-tls.js';
+import { HOST_NAME_PLACEHOLDER, trustDomainOf, workloadsOf } from './local-tls.js';
 
 export interface TlsInitOptions {
   home: string;
@@ -32,7 +33,7 @@ export async function tlsInit(
   if (args[0] !== 'init' || args.length > 1)
     throw new MeshError(
       'BAD_REQUEST',
-      'usage: meshctl tls init [--dir D] [--rotate] [--hosts h1,h2] [--trust-domain T] [--days N]',
+      'usage: meshctl tls init [--dir D] [--rotate] [--hosts h1,{name}.ns.svc,*.{name}.pods] [--trust-domain T] [--days N]',
     );
   const trustDomain = options.trustDomain ?? trustDomainOf(options.env);
   if (!isTrustDomain(trustDomain))
@@ -46,6 +47,10 @@ export async function tlsInit(
       'BAD_REQUEST',
       `--days: expected a whole number of days from 1 to 825; got "${options.days}"`,
     );
+  for (const host of options.hosts ?? []) {
+    const problem = hostPatternProblem(host);
+    if (problem) throw new MeshError('BAD_REQUEST', `--hosts: "${host}" ${problem}`);
+  }
   const dir = options.dir ?? join(options.home, 'tls');
   const result = await initMeshTls({
     dir,
@@ -63,4 +68,22 @@ export async function tlsInit(
     `Files are 0600 in ${dir} (0700). Agents use MCP_MESH_TLS_MODE=strict with MCP_MESH_TLS_CERT/_KEY/_CA.`,
   );
   return 0;
+}
+
+const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Why a `--hosts` entry cannot go into a certificate, or undefined when it can: an IP address, a DNS name, or
+ * a wildcard `*.<domain>` over one left-most label with at least two labels after it (what the registry's
+ * host check honours). `{name}` stands for each workload's name.
+ */
+export function hostPatternProblem(host: string): string | undefined {
+  if (isIP(host) !== 0) return undefined;
+  const labels = host.split(HOST_NAME_PLACEHOLDER).join('x').toLowerCase().split('.');
+  const wildcard = labels[0] === '*';
+  if (wildcard && labels.length < 3) return 'is a wildcard over a top-level domain';
+  const rest = wildcard ? labels.slice(1) : labels;
+  if (!rest.every((label) => LABEL.test(label)))
+    return 'is not an IP address, a DNS name or a wildcard *.<domain> (use {name} for the workload name)';
+  return undefined;
 }
