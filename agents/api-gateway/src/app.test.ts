@@ -212,6 +212,18 @@ describe('api-gateway HTTP app', () => {
     expect(answer.body).toMatchObject({ status: 'completed', payment_id: 'pay-g-6c', replayed: true });
   });
 
+  it('sends an order again when its order agent dropped the connection before storing it', async () => {
+    // The agent died mid-call: the order is nowhere. Once an order agent answers again, the same order goes
+    // through (replay-safe by order_id) instead of a 202 for an order that would never exist.
+    const dropped = new MeshError('CONNECTION_FAILED', 'socket hang up', { data: { outcomeUnknown: true } });
+    mesh.orderError = dropped;
+    setTimeout(() => (mesh.orderError = undefined), 600);
+    const answer = await post(`${base}/orders`, seedOrder('g-6d'));
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: 'completed', order_id: 'g-6d' });
+    expect(mesh.calls.filter((c) => c.op === 'processOrder').length).toBeGreaterThan(1);
+  });
+
   it('sheds requests over the in-flight limit with 503 and Retry-After, and still answers probes', async () => {
     const slow = new FakeMesh();
     const url = await gateway(slow, 1000, { maxInFlight: 2 });

@@ -18,7 +18,7 @@ import type { GatewayMetrics } from './metrics.js';
 import type { MeshPorts, VerifiedToken } from './mesh-ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { TokenCache } from './token-cache.js';
-import { orderOutcomeUnknown } from './order-outcome.js';
+import { settleOrder } from './order-outcome.js';
 import { refusalFields, refusedOrderStatus } from './order-refusals.js';
 import { loginBody, orderBody, pathId, productsQuery, validate } from './validation.js';
 
@@ -44,6 +44,9 @@ export interface GatewayOptions {
   /** Retry-After (seconds) on 503 answers: outages, shed load. */
   retryAfterSeconds?: number;
 }
+
+/** How long a POST /orders keeps re-sending an order whose order agent dropped the connection before storing it. */
+const RESEND_WINDOW_MS = 15_000;
 
 /** Capabilities without which the gateway cannot take orders (/ready, /health). */
 export const REQUIRED_CAPABILITIES = ['order_processing', 'auth_verify_token'] as const;
@@ -178,6 +181,7 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     if (body.user_id !== auth.user_id && !auth.scopes.includes('admin')) {
       throw new MeshError('FORBIDDEN', 'user_id must be the authenticated user');
     }
+    const deadline = Date.now() + options.orderTimeoutMs;
     let result: Record<string, unknown>;
     try {
       result = await mesh.processOrder(body, call(scope, options.orderTimeoutMs));
@@ -186,11 +190,17 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
       if (statusForError(error) < 500) throw error;
       // The outcome may not be what the error says: the order may be recorded and still finish (recovery
       // completes a charged order). Ask for it rather than answer an error that later turns into a charge.
-      const known = await orderOutcomeUnknown(error, () =>
-        mesh.getOrder(body.order_id, call(scope, Math.min(options.requestTimeoutMs, 5_000))),
-      );
-      if (known.kind === 'not_taken') throw error;
-      if (known.kind === 'pending') {
+      // A dropped connection may mean an order agent died before storing the order: it is sent again (safe by
+      // order_id) within the order's time, so a 202 never stands for an order that was lost.
+      const known = await settleOrder(error, {
+        lookup: () => mesh.getOrder(body.order_id, call(scope, Math.min(options.requestTimeoutMs, 5_000))),
+        resend: () => mesh.processOrder(body, call(scope, Math.max(1, deadline - Date.now()))),
+        isClientError: (failure) => statusForError(failure) < 500,
+        deadline: Math.min(deadline, Date.now() + RESEND_WINDOW_MS),
+      });
+      if (known.kind === 'not_taken') throw known.error;
+      if (known.kind === 'result') result = known.result;
+      else if (known.kind === 'pending') {
         metrics?.orders.inc({ status: 'pending', code: error.code });
         scope.logger.info({ order_id: body.order_id, code: error.code }, 'order outcome not known yet; 202');
         sendJson(
@@ -200,10 +210,11 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
           { location: `/orders/${encodeURIComponent(body.order_id)}` },
         );
         return;
-      }
-      result = { ...known.view, replayed: true };
-      if (result['status'] === 'failed' && result['error'] === null) {
-        result['error'] = { code: 'ORDER_FAILED', message: 'order failed' };
+      } else {
+        result = { ...known.view, replayed: true };
+        if (result['status'] === 'failed' && result['error'] === null) {
+          result['error'] = { code: 'ORDER_FAILED', message: 'order failed' };
+        }
       }
     }
     if (result['status'] === 'completed') {

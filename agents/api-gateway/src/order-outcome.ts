@@ -1,3 +1,4 @@
+import { toMeshError } from '@mesh/common';
 import type { MeshError } from '@mesh/common';
 
 /** What the gateway can honestly say about an order whose processing call failed. */
@@ -43,4 +44,70 @@ export async function orderOutcomeUnknown(
   const status = view['status'];
   if (status === 'completed' || status === 'failed') return { kind: 'decided', view };
   return { kind: 'pending' };
+}
+
+/** What `settleOrder` may need besides the lookup. */
+export interface SettleOptions {
+  lookup: () => Promise<Record<string, unknown>>;
+  /** Sends the same order again (order_processing is replay-safe by order_id). */
+  resend: () => Promise<Record<string, unknown>>;
+  /** A failure the client must hear as it is (a refusal: 4xx), not one to settle. */
+  isClientError: (error: MeshError) => boolean;
+  /** Epoch ms after which no more attempts are made. */
+  deadline: number;
+  /** Pause between attempts while no order agent answers. */
+  pauseMs?: number;
+}
+
+/** The order's answer after all, from a resend that went through; `not_taken` says which error stands. */
+export type SettledOutcome =
+  | Exclude<KnownOutcome, { kind: 'not_taken' }>
+  | { kind: 'not_taken'; error: MeshError }
+  | { kind: 'result'; result: Record<string, unknown> };
+
+/** The connection dropped under the call: the order agent may have died before (or after) storing the order. */
+function connectionLost(error: MeshError): boolean {
+  return error.code === 'CONNECTION_FAILED' && error.data?.['notProcessed'] !== true;
+}
+
+/**
+ * Like `orderOutcomeUnknown`, but an order that is nowhere after its order agent dropped the connection
+ * (killed before it stored the order) is sent again until an order agent takes it or the deadline passes.
+ * A 202 then means an order that exists and will finish, never one that was lost with the agent; resends
+ * are safe because the order agent answers a known order_id with that order's outcome.
+ */
+export async function settleOrder(error: MeshError, options: SettleOptions): Promise<SettledOutcome> {
+  if (!connectionLost(error)) {
+    const known = await orderOutcomeUnknown(error, options.lookup);
+    return known.kind === 'not_taken' ? { kind: 'not_taken', error } : known;
+  }
+  let last = error;
+  let seenMissing = false;
+  for (;;) {
+    let view: Record<string, unknown> | undefined;
+    let missing = false;
+    try {
+      view = await options.lookup();
+    } catch (lookupError: unknown) {
+      missing = (lookupError as { code?: unknown }).code === 'NOT_FOUND';
+    }
+    if (view !== undefined) {
+      const status = view['status'];
+      return status === 'completed' || status === 'failed' ? { kind: 'decided', view } : { kind: 'pending' };
+    }
+    seenMissing ||= missing;
+    if (Date.now() >= options.deadline) {
+      // Nowhere, and no order agent took the resends: never taken, the client may send it again.
+      return seenMissing && neverTaken(last) ? { kind: 'not_taken', error: last } : { kind: 'pending' };
+    }
+    if (missing) {
+      try {
+        return { kind: 'result', result: await options.resend() };
+      } catch (resendError: unknown) {
+        last = toMeshError(resendError);
+        if (options.isClientError(last)) throw last;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 250));
+  }
 }

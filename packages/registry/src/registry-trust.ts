@@ -4,14 +4,20 @@ import { MeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
 import {
   REGISTRY_IDENTITY_NAME,
-  TlsMaterialSource,
   authenticatePeer,
   clientTlsOptions,
   describeIdentity,
-  loadPolicyFile,
+  openProcessTrust,
   serverTlsOptions,
 } from '@mesh/trust';
-import type { Decision, MeshIdentity, MeshPolicy, PeerAuthentication, TlsSettings } from '@mesh/trust';
+import type {
+  Decision,
+  MeshIdentity,
+  MeshPolicy,
+  PeerAuthentication,
+  TlsMaterialSource,
+  TlsSettings,
+} from '@mesh/trust';
 import { Counter } from 'prom-client';
 import type { Registry as PromRegistry } from 'prom-client';
 
@@ -31,22 +37,9 @@ export class RegistryTrust {
     prom: PromRegistry,
     policy?: MeshPolicy,
   ) {
-    this.source = new TlsMaterialSource(settings, (error: unknown) =>
-      logger.error({ err: error }, 'could not reload the TLS certificate; keeping the current one'),
-    );
-    const identity = this.source.current.identity;
-    if (identity.kind !== 'agent' || identity.name !== REGISTRY_IDENTITY_NAME)
-      throw new MeshError(
-        'CONFIG_INVALID',
-        `MCP_MESH_TLS_CERT names ${describeIdentity(identity)}; the registry needs agent/${REGISTRY_IDENTITY_NAME}`,
-      );
-    if (policy) this.policy = policy;
-    else if (settings.policyFile) this.policy = loadPolicyFile(settings.policyFile, settings.trustDomain);
-    else
-      throw new MeshError(
-        'CONFIG_INVALID',
-        'MCP_MESH_POLICY_FILE: required in strict mode (architecture.yml: who may register what)',
-      );
+    const trust = openProcessTrust(settings, { kind: 'agent', name: REGISTRY_IDENTITY_NAME }, logger, policy);
+    this.source = trust.source;
+    this.policy = trust.policy;
     this.refusals = new Counter({
       name: 'mesh_registry_trust_refusals_total',
       help: 'Requests refused by mTLS (unauthenticated) or the policy (forbidden), by identity and action.',

@@ -1,14 +1,12 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { MeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
 import {
   REGISTRY_IDENTITY_NAME,
-  TlsMaterialSource,
   authenticatePeer,
   clientTlsOptions,
   describeIdentity,
-  loadPolicyFile,
+  openProcessTrust,
   serverTlsOptions,
 } from '@mesh/trust';
 import type {
@@ -17,6 +15,7 @@ import type {
   MeshPolicy,
   PeerAuthentication,
   TlsMaterial,
+  TlsMaterialSource,
   TlsSettings,
 } from '@mesh/trust';
 import type { RuntimeMetrics } from './metrics.js';
@@ -52,22 +51,9 @@ export class RuntimeTrust implements McpGuard {
     policy: MeshPolicy | undefined,
     private readonly maxSockets = 256,
   ) {
-    this.source = new TlsMaterialSource(settings, (error: unknown) =>
-      logger.error({ err: error }, 'could not reload the TLS certificate; keeping the current one'),
-    );
-    const identity = this.source.current.identity;
-    if (identity.kind !== 'agent' || identity.name !== agentName)
-      throw new MeshError(
-        'CONFIG_INVALID',
-        `MCP_MESH_TLS_CERT names ${describeIdentity(identity)}, but this agent is ${agentName}`,
-      );
-    if (policy) this.policy = policy;
-    else if (settings.policyFile) this.policy = loadPolicyFile(settings.policyFile, settings.trustDomain);
-    else
-      throw new MeshError(
-        'CONFIG_INVALID',
-        'MCP_MESH_POLICY_FILE: required in strict mode (architecture.yml: who may provide and call what)',
-      );
+    const trust = openProcessTrust(settings, { kind: 'agent', name: agentName }, logger, policy);
+    this.source = trust.source;
+    this.policy = trust.policy;
     this.source.onChange((material) => this.rotate(material));
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_TRUST_DOMAIN } from '@mesh/trust';
 import type { IdentityKind, TlsSettings } from '@mesh/trust';
-import { caFileOf, initMeshTls, workloadFiles } from '@mesh/trust/ca';
+import { caFileOf, initMeshTls, workloadEnv, workloadFiles } from '@mesh/trust/ca';
 
 /** A mesh CA and certificates in a temporary directory, for tests that run strict mode. */
 export interface TestPki {
@@ -66,16 +66,7 @@ export async function createTestPki(
     trustDomain,
     caFile,
     settings,
-    env(name, kind = 'agent') {
-      const files = workloadFiles(dir, { trustDomain, kind, name });
-      return {
-        MCP_MESH_TLS_MODE: 'strict',
-        MCP_MESH_TLS_CERT: files.cert,
-        MCP_MESH_TLS_KEY: files.key,
-        MCP_MESH_TLS_CA: caFile,
-        MCP_MESH_TRUST_DOMAIN: trustDomain,
-      };
-    },
+    env: (name, kind = 'agent') => workloadEnv(dir, { trustDomain, kind, name }),
     issue,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

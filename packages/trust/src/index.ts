@@ -24,6 +24,8 @@ export {
 } from './tls-settings.js';
 export type { TlsEnv, TlsMode, TlsSettings } from './tls-settings.js';
 export { TlsMaterialSource, loadTlsMaterial } from './tls-material.js';
+export { openProcessTrust } from './process-trust.js';
+export type { ProcessTrust } from './process-trust.js';
 export type { TlsMaterial } from './tls-material.js';
 export { PeerIdentityError, authenticatePeer, clientTlsOptions, serverTlsOptions } from './tls-peer.js';
 export type { PeerAuthentication } from './tls-peer.js';

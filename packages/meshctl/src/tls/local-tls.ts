@@ -9,7 +9,7 @@ import {
   isTrustDomain,
 } from '@mesh/trust';
 import type { IdentityKind } from '@mesh/trust';
-import { caFileOf, initMeshTls, workloadFiles } from '@mesh/trust/ca';
+import { caFileOf, initMeshTls, workloadEnv, workloadFiles } from '@mesh/trust/ca';
 import type { InitMeshTlsResult, Workload } from '@mesh/trust/ca';
 import type { Architecture } from '../architecture/load.js';
 
@@ -79,15 +79,7 @@ export function localTlsLayout(dir: string, trustDomain: string, policyFile: str
     caFile,
     policyFile,
     envFor(name, kind = 'agent') {
-      const files = workloadFiles(dir, { trustDomain, kind, name });
-      return {
-        MCP_MESH_TLS_MODE: 'strict',
-        MCP_MESH_TLS_CERT: files.cert,
-        MCP_MESH_TLS_KEY: files.key,
-        MCP_MESH_TLS_CA: caFile,
-        MCP_MESH_TRUST_DOMAIN: trustDomain,
-        MCP_MESH_POLICY_FILE: policyFile,
-      };
+      return { ...workloadEnv(dir, { trustDomain, kind, name }), MCP_MESH_POLICY_FILE: policyFile };
     },
   };
 }

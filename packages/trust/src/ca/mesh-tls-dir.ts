@@ -45,6 +45,18 @@ export function caFileOf(dir: string): string {
   return join(dir, 'ca.crt');
 }
 
+/** The `MCP_MESH_TLS_*` and `MCP_MESH_TRUST_DOMAIN` variables of a strict process of that workload. */
+export function workloadEnv(dir: string, identity: MeshIdentity): Record<string, string> {
+  const files = workloadFiles(dir, identity);
+  return {
+    MCP_MESH_TLS_MODE: 'strict',
+    MCP_MESH_TLS_CERT: files.cert,
+    MCP_MESH_TLS_KEY: files.key,
+    MCP_MESH_TLS_CA: caFileOf(dir),
+    MCP_MESH_TRUST_DOMAIN: identity.trustDomain,
+  };
+}
+
 export function workloadFiles(dir: string, identity: MeshIdentity): WorkloadFiles {
   return {
     cert: join(dir, identity.kind, `${identity.name}.crt`),
