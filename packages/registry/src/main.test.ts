@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startNode, waitForHttp } from '@mesh/testkit';
+import { createTestPki, freePort, startNode, waitForHttp } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { agentBody, postJson } from './test-support.js';
 
@@ -43,6 +43,9 @@ describe('node dist/main.js', { timeout: 30_000 }, () => {
       expect(lines.map((line) => line.msg)).toEqual(
         expect.arrayContaining(['registry listening', 'shutting down', 'registry stopped']),
       );
+      // Without TLS configuration it runs as MCP Mesh does by default, and says so once, loudly.
+      const warnings = lines.filter((line) => line.msg.startsWith('SECURITY: the registry runs WITHOUT TLS'));
+      expect(warnings).toHaveLength(1);
     } finally {
       await child.stop();
     }
@@ -52,5 +55,33 @@ describe('node dist/main.js', { timeout: 30_000 }, () => {
     const child = startNode(MAIN, [], { env: { MCP_MESH_REGISTRY_PORT: 'eighty' } });
     expect(await child.exited).toBe(2);
     expect(child.output()).toContain('MCP_MESH_REGISTRY_PORT');
+  });
+
+  it('refuses to start strict without its certificate files or the policy, naming what is missing', async () => {
+    const missing = startNode(MAIN, [], {
+      env: { MCP_MESH_REGISTRY_PORT: '0', MCP_MESH_TLS_MODE: 'strict' },
+    });
+    expect(await missing.exited).toBe(2);
+    expect(missing.output()).toContain('MCP_MESH_TLS_CERT');
+    const pki = await createTestPki(['registry']);
+    try {
+      const noPolicy = startNode(MAIN, [], { env: { MCP_MESH_REGISTRY_PORT: '0', ...pki.env('registry') } });
+      expect(await noPolicy.exited).not.toBe(0);
+      expect(noPolicy.output()).toContain('MCP_MESH_POLICY_FILE: required in strict mode');
+      const wrong = await createTestPki(['user-agent']);
+      try {
+        const posing = startNode(MAIN, [], {
+          env: { MCP_MESH_REGISTRY_PORT: '0', ...wrong.env('user-agent'), MCP_MESH_POLICY_FILE: 'x' },
+        });
+        expect(await posing.exited).not.toBe(0);
+        expect(posing.output()).toContain(
+          'MCP_MESH_TLS_CERT names agent/user-agent, but this process is agent/registry',
+        );
+      } finally {
+        wrong.remove();
+      }
+    } finally {
+      pki.remove();
+    }
   });
 });
