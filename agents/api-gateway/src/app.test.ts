@@ -1,47 +1,17 @@
-import { MemorySharedStore } from '@mesh/backends';
 import { MeshError } from '@mesh/common';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { createGateway } from './app.js';
-import { parseTrustedProxies } from './client-address.js';
-import { GatewayMetrics } from './metrics.js';
-import { RateLimiter } from './rate-limiter.js';
-import { listen, type ListeningServer } from './server.js';
 import { FakeMesh } from './test-fake-mesh.js';
-import { TokenCache } from './token-cache.js';
+import { gatewayServers, type TestGatewaySettings } from './test-http.js';
 
 /** Loose JSON for assertions on response bodies. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
-const servers: ListeningServer[] = [];
+const gateways = gatewayServers();
+const gateway = (mesh: FakeMesh, settings?: TestGatewaySettings): Promise<string> =>
+  gateways.start(mesh, settings);
 
-async function gateway(
-  mesh: FakeMesh,
-  rateLimit = 1000,
-  extra: { maxInFlight?: number } = {},
-  trustedProxies = '127.0.0.0/8,::1',
-): Promise<string> {
-  const handler = createGateway({
-    mesh,
-    limiter: new RateLimiter(new MemorySharedStore({ prefix: 't' }), rateLimit, 60_000),
-    tokens: new TokenCache(5_000),
-    metrics: new GatewayMetrics(false),
-    bodyLimitBytes: 4_096,
-    orderTimeoutMs: 45_000,
-    requestTimeoutMs: 5_000,
-    trustedProxies: parseTrustedProxies(trustedProxies).list,
-    started: () => true,
-    retryAfterSeconds: 3,
-    ...extra,
-  });
-  const server = await listen(handler, 0, '127.0.0.1', 10_000);
-  servers.push(server);
-  return server.url;
-}
-
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()));
-});
+afterAll(() => gateways.close());
 
 const seedOrder = (id: string, userId = 'user-1') => ({
   order_id: id,
@@ -226,7 +196,7 @@ describe('api-gateway HTTP app', () => {
 
   it('sheds requests over the in-flight limit with 503 and Retry-After, and still answers probes', async () => {
     const slow = new FakeMesh();
-    const url = await gateway(slow, 1000, { maxInFlight: 2 });
+    const url = await gateway(slow, { maxInFlight: 2 });
     let release = (): void => undefined;
     slow.orderGate = new Promise<void>((resolve) => (release = resolve));
     const held = [post(`${url}/orders`, seedOrder('s-1')), post(`${url}/orders`, seedOrder('s-2'))];
@@ -263,7 +233,7 @@ describe('api-gateway HTTP app', () => {
   });
 
   it('answers 429 with Retry-After past the per-client limit, per token subject', async () => {
-    const limited = await gateway(mesh, 3);
+    const limited = await gateway(mesh, { rateLimit: 3 });
     const statuses: number[] = [];
     for (let i = 0; i < 4; i += 1)
       statuses.push((await post(`${limited}/orders`, seedOrder(`rl-${i}`))).status);
@@ -279,7 +249,7 @@ describe('api-gateway HTTP app', () => {
     expect((await post(`${base}/auth/login`, login, null)).status).toBe(200);
     const forwarded = { 'x-forwarded-for': '192.0.2.1, 203.0.113.9' };
     expect((await post(`${base}/auth/login`, login, null, forwarded)).status).toBe(200);
-    const untrusting = await gateway(mesh, 1000, {}, 'none');
+    const untrusting = await gateway(mesh, { trustedProxies: 'none' });
     expect((await post(`${untrusting}/auth/login`, login, null, forwarded)).status).toBe(200);
     expect(mesh.logins.map((l) => l.client_address)).toEqual(['127.0.0.1', '203.0.113.9', '127.0.0.1']);
   });

@@ -17,14 +17,22 @@ export interface Answer {
   body: Json;
 }
 
+/** Settings a gateway test may change; the rest are small, fixed test values. */
+export interface TestGatewaySettings {
+  rateLimit?: number;
+  maxInFlight?: number;
+  /** TRUSTED_PROXIES syntax (default loopback). */
+  trustedProxies?: string;
+}
+
 /** Starts a gateway on a free loopback port over `mesh`; `close` stops every one started. */
 export function gatewayServers(): {
-  start(mesh: MeshPorts, rateLimit?: number): Promise<string>;
+  start(mesh: MeshPorts, settings?: TestGatewaySettings): Promise<string>;
   close(): Promise<void>;
 } {
   const servers: ListeningServer[] = [];
   return {
-    async start(mesh, rateLimit = 1000) {
+    async start(mesh, { rateLimit = 1000, maxInFlight, trustedProxies = '127.0.0.0/8,::1' } = {}) {
       const handler = createGateway({
         mesh,
         limiter: new RateLimiter(new MemorySharedStore({ prefix: 't' }), rateLimit, 60_000),
@@ -33,8 +41,10 @@ export function gatewayServers(): {
         bodyLimitBytes: 4_096,
         orderTimeoutMs: 45_000,
         requestTimeoutMs: 5_000,
-        trustedProxies: parseTrustedProxies('127.0.0.0/8,::1').list,
+        trustedProxies: parseTrustedProxies(trustedProxies).list,
         started: () => true,
+        retryAfterSeconds: 3,
+        ...(maxInFlight === undefined ? {} : { maxInFlight }),
       });
       const server = await listen(handler, 0, '127.0.0.1', 10_000);
       servers.push(server);
