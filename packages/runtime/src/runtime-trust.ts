@@ -9,6 +9,7 @@ import {
   clientTlsOptions,
   describeIdentity,
   loadPolicyFile,
+  pooledClientTlsOptions,
   serverTlsOptions,
 } from '@mesh/trust';
 import type {
@@ -134,7 +135,7 @@ export class RuntimeTrust implements McpGuard {
         maxFreeSockets: this.maxSockets,
         scheduling: 'lifo',
         timeout: IDLE_SOCKET_MS,
-        ...clientTlsOptions(this.source.current, (peer) => this.expectProvider(peer, capability)),
+        ...pooledClientTlsOptions(this.source.current, (peer) => this.expectProvider(peer, capability)),
       });
       this.agents.set(capability, agent);
     }
@@ -146,7 +147,7 @@ export class RuntimeTrust implements McpGuard {
     this.registryHttpsAgent ??= new https.Agent({
       keepAlive: true,
       maxSockets: 4,
-      ...this.registryTlsOptions(),
+      ...pooledClientTlsOptions(this.source.current, expectRegistry),
     });
     return this.registryHttpsAgent;
   }

@@ -25,5 +25,11 @@ export {
 export type { TlsEnv, TlsMode, TlsSettings } from './tls-settings.js';
 export { TlsMaterialSource, loadTlsMaterial } from './tls-material.js';
 export type { TlsMaterial } from './tls-material.js';
-export { PeerIdentityError, authenticatePeer, clientTlsOptions, serverTlsOptions } from './tls-peer.js';
+export {
+  PeerIdentityError,
+  authenticatePeer,
+  clientTlsOptions,
+  pooledClientTlsOptions,
+  serverTlsOptions,
+} from './tls-peer.js';
 export type { PeerAuthentication } from './tls-peer.js';
