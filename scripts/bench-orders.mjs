@@ -15,7 +15,7 @@
 // same sustained phase against them alternately (off, strict, off, strict… for --rounds rounds), stops both and
 // prints each phase, the means per mode and strict/off ratios. Linux only (reads /proc).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -260,6 +260,10 @@ function spread(phases, pick, digits = 1) {
 
 function compareTls(options) {
   const base = mkdtempSync(join(tmpdir(), 'bench-orders-tls-'));
+  // The embedded PostgreSQL runs as its own user when we are root: it must be able to traverse to its data
+  // (made here, before the strict start creates <home>/tls 0700 and with it a missing home).
+  chmodSync(base, 0o711);
+  for (const mode of ['off', 'strict']) mkdirSync(join(base, mode), { mode: 0o711 });
   const modes = ['off', 'strict'];
   const started = [];
   const stopAll = () => {
@@ -325,7 +329,7 @@ function printComparison(phases, options) {
   const line = (label, pick, digits, unit) =>
     console.log(
       `  ${label.padEnd(22)} ${mean(off, pick).toFixed(digits).padStart(8)} ${mean(strict, pick).toFixed(digits).padStart(8)}` +
-        `   ${(mean(strict, pick) / mean(off, pick)).toFixed(3).padStart(6)}   ` +
+        `   ${(mean(off, pick) === 0 ? '-' : (mean(strict, pick) / mean(off, pick)).toFixed(3)).padStart(6)}   ` +
         `(off ${spread(off, pick, digits)}, strict ${spread(strict, pick, digits)} ${unit})`,
     );
   console.log(
