@@ -13,11 +13,12 @@
 // MESH_HOME of its own under a temp dir, with its own port offset and embedded PostgreSQL; DATABASE_URL and the
 // other real-server variables are ignored so neither shares anything with the other), warms each up, runs the
 // same sustained phase against them alternately (off, strict, off, strict… for --rounds rounds), stops both and
-// prints each phase, the means per mode and strict/off ratios. Linux only (reads /proc).
-import { spawnSync } from 'node:child_process';
+// prints each phase, the medians per mode and strict/off ratios. Linux only (reads /proc).
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const meshctl = join(root, 'bin/meshctl');
@@ -132,10 +133,35 @@ function readLocalState(home) {
 }
 
 /**
- * One sustained k6 phase against a running local system: orders/s, latency, and CPU ms per completed order of
- * each process of `state` (with its children) and of k6.
+ * Ports on which the system's processes speak the mesh protocol (registry and agents, but not the gateway's
+ * public port, which stays plain HTTP): connections to them are the ones strict mode wraps in mTLS.
  */
-function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false }) {
+function meshPorts(state) {
+  const ports = new Set();
+  for (const p of state.processes) {
+    if ((p.kind !== 'agent' && p.kind !== 'registry') || p.name === 'api-gateway') continue;
+    const port = p.port ?? (p.url ? Number(new URL(p.url).port) : undefined);
+    if (port) ports.add(port);
+  }
+  return ports;
+}
+
+/** Runs k6 and resolves with its exit status once it has exited. */
+function runK6(k6Path, args, quiet) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(k6Path, args, { stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
+    child.once('error', (error) =>
+      reject(new BenchError(`could not run k6 (${error.message}); install it with loadtest/install-k6.sh`)),
+    );
+    child.once('exit', (code) => resolvePromise(code));
+  });
+}
+
+/**
+ * One sustained k6 phase against a running local system: orders/s, latency, CPU ms per completed order of
+ * each process of `state` (with its children) and of k6, and the connections opened between mesh processes.
+ */
+async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false }) {
   const processes = state.processes.filter((p) => Number.isInteger(p.pid));
   const labels = processes.map((p) =>
     p.replica > 1 || p.kind === 'agent' ? `${p.name}-${p.replica}` : p.name,
@@ -145,7 +171,8 @@ function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false }) {
   const before = snapshot(processes);
   const k6Before = childTicks();
   const started = process.hrtime.bigint();
-  const k6 = spawnSync(
+  const watch = watchNewConnections(meshPorts(state));
+  const k6Status = await runK6(
     k6Path,
     [
       'run',
@@ -164,17 +191,17 @@ function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false }) {
       `USERS=${Math.min(100, Math.max(10, rate))}`,
       join(root, 'loadtest/orders.js'),
     ],
-    { stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] },
+    quiet,
   );
+  const newConnections = watch.stop();
   const after = snapshot(processes);
   const k6Ms = (childTicks() - k6Before) * 10;
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (k6.error) fail(`could not run k6 (${k6.error.message}); install it with loadtest/install-k6.sh`);
   let summary;
   try {
     summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
   } catch {
-    fail(`k6 wrote no summary (exit ${k6.status})`);
+    fail(`k6 wrote no summary (exit ${k6Status})`);
   } finally {
     rmSync(summaryDir, { recursive: true, force: true });
   }
@@ -199,7 +226,8 @@ function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false }) {
     rows,
     totalMsPerOrder: rows.reduce((sum, row) => sum + row.msPerOrder, 0),
     k6MsPerOrder: perOrder(k6Ms),
-    k6Status: k6.status,
+    k6Status,
+    newConnections,
   };
 }
 
@@ -209,6 +237,9 @@ function printPhase(result, { rate, duration }) {
       `${result.ordersPerSec.toFixed(1)} orders/s over ${result.wallSeconds.toFixed(1)} s (k6 exit ${result.k6Status})`,
   );
   console.log(`latency p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, max ${fmt(result.max)} ms`);
+  console.log(
+    `connections opened between mesh processes: at least ${result.newConnections} (sampled every 250 ms)`,
+  );
   console.log('\nCPU per completed order (ms), by process:');
   for (const row of result.rows) {
     console.log(`  ${row.label.padEnd(24)} ${row.msPerOrder.toFixed(2).padStart(7)}`);
@@ -221,11 +252,11 @@ function fmt(value) {
   return typeof value === 'number' ? value.toFixed(1) : '-';
 }
 
-function single(options) {
+async function single(options) {
   const home = process.env['MESH_HOME'] ? resolve(process.env['MESH_HOME']) : join(root, '.mesh');
   const state = readLocalState(home);
   const baseUrl = options.baseUrl ?? state.gatewayUrl ?? 'http://127.0.0.1:8080';
-  const result = runPhase(state, { ...options, k6Path: options.k6, baseUrl });
+  const result = await runPhase(state, { ...options, k6Path: options.k6, baseUrl });
   printPhase(result, options);
   return result.k6Status ?? 1;
 }
@@ -248,9 +279,11 @@ function meshctlRun(args, env) {
   return { status: run.status, output: run.stdout?.toString('utf8') ?? '' };
 }
 
-/** Mean of `pick` over phases. */
-function mean(phases, pick) {
-  return phases.reduce((sum, phase) => sum + pick(phase), 0) / Math.max(1, phases.length);
+/** Median of `pick` over phases (robust to the one phase a busy neighbour spoils). */
+function median(phases, pick) {
+  const values = phases.map(pick).sort((a, b) => a - b);
+  const middle = Math.floor(values.length / 2);
+  return values.length % 2 === 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
 function spread(phases, pick, digits = 1) {
@@ -258,7 +291,7 @@ function spread(phases, pick, digits = 1) {
   return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 }
 
-function compareTls(options) {
+async function compareTls(options) {
   const base = mkdtempSync(join(tmpdir(), 'bench-orders-tls-'));
   // The embedded PostgreSQL runs as its own user when we are root: it must be able to traverse to its data
   // (made here, before the strict start creates <home>/tls 0700 and with it a missing home).
@@ -302,18 +335,19 @@ function compareTls(options) {
     if (options.warmup !== '0s') {
       for (const mode of modes) {
         console.log(`warm-up ${mode}: ${options.rate}/s for ${options.warmup}`);
-        phase(mode, options.warmup, true);
+        await phase(mode, options.warmup, true);
       }
     }
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const mode of round % 2 === 1 ? modes : [...modes].reverse()) {
         const load = loadavg()[0].toFixed(1);
-        const result = phase(mode, options.duration, true);
+        const result = await phase(mode, options.duration, true);
         phases[mode].push(result);
         console.log(
           `round ${round} ${mode.padEnd(6)} ${result.ordersPerSec.toFixed(1)} orders/s, ` +
             `p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, ${result.failed} failed, ` +
-            `CPU ${result.totalMsPerOrder.toFixed(2)} ms/order (k6 ${result.k6MsPerOrder.toFixed(2)}), load ${load}`,
+            `CPU ${result.totalMsPerOrder.toFixed(2)} ms/order (k6 ${result.k6MsPerOrder.toFixed(2)}), ` +
+            `${result.newConnections} new mesh connections, load ${load}`,
         );
       }
     }
@@ -328,12 +362,12 @@ function printComparison(phases, options) {
   const { off, strict } = phases;
   const line = (label, pick, digits, unit) =>
     console.log(
-      `  ${label.padEnd(22)} ${mean(off, pick).toFixed(digits).padStart(8)} ${mean(strict, pick).toFixed(digits).padStart(8)}` +
-        `   ${(mean(off, pick) === 0 ? '-' : (mean(strict, pick) / mean(off, pick)).toFixed(3)).padStart(6)}   ` +
+      `  ${label.padEnd(22)} ${median(off, pick).toFixed(digits).padStart(8)} ${median(strict, pick).toFixed(digits).padStart(8)}` +
+        `   ${(median(off, pick) === 0 ? '-' : (median(strict, pick) / median(off, pick)).toFixed(3)).padStart(6)}   ` +
         `(off ${spread(off, pick, digits)}, strict ${spread(strict, pick, digits)} ${unit})`,
     );
   console.log(
-    `\nrate ${options.rate}/s, ${options.rounds} phase(s) of ${options.duration} per mode, alternating; means:`,
+    `\nrate ${options.rate}/s, ${options.rounds} phase(s) of ${options.duration} per mode, alternating; medians:`,
   );
   console.log(`  ${''.padEnd(22)} ${'off'.padStart(8)} ${'strict'.padStart(8)}   strict/off`);
   line('orders/s', (p) => p.ordersPerSec, 1, 'orders/s');
@@ -341,19 +375,20 @@ function printComparison(phases, options) {
   line('p95 ms', (p) => p.p95 ?? Number.NaN, 1, 'ms');
   line('CPU ms/order', (p) => p.totalMsPerOrder, 2, 'ms');
   line('failed', (p) => p.failed, 0, 'orders');
+  line('new mesh connections', (p) => p.newConnections, 0, 'connections');
   const cores = cpus().length;
-  const cpuOff = mean(off, (p) => p.totalMsPerOrder);
-  const cpuStrict = mean(strict, (p) => p.totalMsPerOrder);
+  const cpuOff = median(off, (p) => p.totalMsPerOrder);
+  const cpuStrict = median(strict, (p) => p.totalMsPerOrder);
   console.log(
-    `\nadded by strict: p50 ${(mean(strict, (p) => p.p50) - mean(off, (p) => p.p50)).toFixed(1)} ms per order, ` +
+    `\nadded by strict: p50 ${(median(strict, (p) => p.p50) - median(off, (p) => p.p50)).toFixed(1)} ms per order, ` +
       `CPU ${(cpuStrict - cpuOff).toFixed(2)} ms per order; ` +
       `orders/s ${cores} cores could carry at that CPU cost (an upper bound): ` +
       `off ${((cores * 1000) / cpuOff).toFixed(0)}, strict ${((cores * 1000) / cpuStrict).toFixed(0)}`,
   );
-  console.log('\nCPU per completed order (ms), by process, mean of phases (off -> strict):');
+  console.log('\nCPU per completed order (ms), by process, median of phases (off -> strict):');
   const labels = [...new Set([...off, ...strict].flatMap((p) => p.rows.map((row) => row.label)))];
   const byLabel = (list, label) =>
-    mean(list, (p) => p.rows.find((row) => row.label === label)?.msPerOrder ?? 0);
+    median(list, (p) => p.rows.find((row) => row.label === label)?.msPerOrder ?? 0);
   for (const label of labels.sort((a, b) => byLabel(strict, b) - byLabel(strict, a))) {
     const [a, b] = [byLabel(off, label), byLabel(strict, label)];
     console.log(
@@ -365,7 +400,7 @@ function printComparison(phases, options) {
 
 try {
   const options = parseArgs(process.argv.slice(2));
-  process.exit(options.compareTls ? compareTls(options) : single(options));
+  process.exit(await (options.compareTls ? compareTls(options) : single(options)));
 } catch (error) {
   if (!(error instanceof BenchError)) throw error;
   console.error(`bench-orders: ${error.message}`);
