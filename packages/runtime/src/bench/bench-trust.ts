@@ -26,6 +26,8 @@ export interface BenchTrust {
   envFor(workload: 'registry' | typeof BENCH_PROVIDER | typeof BENCH_CONSUMER): Record<string, string>;
   /** TLS options for probing `/health` and `/ready` (the mesh CA); undefined when plain. */
   readonly probeTls: ConnectionOptions | undefined;
+  /** Certificate, key and CA files of a workload (strict only): for the raw TLS baseline. */
+  files(workload: string): { cert: string; key: string; ca: string };
   remove(): void;
 }
 
@@ -36,6 +38,9 @@ export function plainTrust(): BenchTrust {
     scheme: 'http',
     envFor: () => ({ MCP_MESH_TLS_MODE: 'off' }),
     probeTls: undefined,
+    files: () => {
+      throw new Error('plain trust has no certificates');
+    },
     remove: () => undefined,
   };
 }
@@ -50,6 +55,10 @@ export async function strictTrust(): Promise<BenchTrust> {
     scheme: 'https',
     envFor: (workload) => ({ ...pki.env(workload), MCP_MESH_POLICY_FILE: policyFile }),
     probeTls: { ca: readFileSync(pki.caFile, 'utf8') },
+    files: (workload) => {
+      const env = pki.env(workload);
+      return { cert: env['MCP_MESH_TLS_CERT']!, key: env['MCP_MESH_TLS_KEY']!, ca: pki.caFile };
+    },
     remove: () => pki.remove(),
   };
 }

@@ -5,13 +5,18 @@ import type { LatencyResult, ThroughputResult } from './load.js';
 
 /** What one system measured over the whole run. */
 export interface SystemResult {
-  /** `a`, `b`, `c` (plain) or `cs` (strict). */
+  /** `a`, `as` (a over mTLS), `b`, `c` (plain) or `cs` (strict). */
   key: string;
   name: string;
   latency: LatencyResult;
   throughput: ThroughputResult;
   idleRssMb: number;
   loadedRssMb: number;
+  /**
+   * CPU of the system's processes per call in the throughput slices: for (a) and (b) the server's alone (the
+   * bench is their client); for (c) the consumer's, the provider's and the registry's.
+   */
+  cpuUsPerCall: number;
   /** (c) only: the consumer agent process. */
   consumerIdleRssMb?: number;
   consumerLoadedRssMb?: number;
@@ -48,6 +53,10 @@ function row(result: SystemResult): string {
   return `| ${result.name} | ${result.latency.p50Ms.toFixed(3)} | ${result.latency.p99Ms.toFixed(3)} | ${result.throughput.callsPerSec.toFixed(0)} | ${result.idleRssMb.toFixed(0)} | ${result.loadedRssMb.toFixed(0)} |`;
 }
 
+function strictRow(label: string, result: SystemResult): string {
+  return `| ${label} | ${result.latency.p50Ms.toFixed(3)} | ${result.latency.p99Ms.toFixed(3)} | ${result.throughput.callsPerSec.toFixed(0)} | ${result.cpuUsPerCall.toFixed(0)} | ${result.idleRssMb.toFixed(0)} / ${result.loadedRssMb.toFixed(0)} |`;
+}
+
 /** (c) plain against (a) and (b), with the runtime's goals; undefined unless all three were measured. */
 export function runtimeSummary(results: readonly SystemResult[], context: RunContext): string | undefined {
   const raw = results.find((result) => result.key === 'a');
@@ -81,6 +90,18 @@ export function runtimeSummary(results: readonly SystemResult[], context: RunCon
   ].join('\n');
 }
 
+/** (a) over mTLS against (a): what Node's TLS alone costs a call, with nothing of ours in the path. */
+function nodeTlsLine(results: readonly SystemResult[]): string[] {
+  const plain = results.find((result) => result.key === 'a');
+  const tls = results.find((result) => result.key === 'as');
+  if (!plain || !tls) return [];
+  const added = tls.latency.p50Ms - plain.latency.p50Ms;
+  const cpu = tls.cpuUsPerCall - plain.cpuUsPerCall;
+  return [
+    `- Node's TLS alone, (a) over mTLS against (a): p50 ${signed(added)} ms, server CPU per call ${cpu >= 0 ? '+' : ''}${cpu.toFixed(0)} µs (${(tls.cpuUsPerCall / plain.cpuUsPerCall).toFixed(2)}x), calls/s ${(tls.throughput.callsPerSec / plain.throughput.callsPerSec).toFixed(2)}x.`,
+  ];
+}
+
 /**
  * What strict mode costs one hop: (c) strict against (c) plain, measured in the same interleaved slices.
  * Undefined unless both were measured.
@@ -92,6 +113,7 @@ export function strictSummary(results: readonly SystemResult[], context: RunCont
   const addedP50 = strict.latency.p50Ms - off.latency.p50Ms;
   const addedP99 = strict.latency.p99Ms - off.latency.p99Ms;
   const ratio = strict.throughput.callsPerSec / off.throughput.callsPerSec;
+  const addedCpu = strict.cpuUsPerCall - off.cpuUsPerCall;
   const calls = (result: SystemResult): number => result.latency.calls + result.throughput.calls;
   const opened = (result: SystemResult): string =>
     result.connections ? connectionsText(result.connections, calls(result)) : 'not counted';
@@ -100,13 +122,14 @@ export function strictSummary(results: readonly SystemResult[], context: RunCont
     '',
     header(context),
     '',
-    '| (c) consumer -> provider | p50 ms | p99 ms | calls/s | provider idle / loaded RSS MB |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    `| off | ${off.latency.p50Ms.toFixed(3)} | ${off.latency.p99Ms.toFixed(3)} | ${off.throughput.callsPerSec.toFixed(0)} | ${off.idleRssMb.toFixed(0)} / ${off.loadedRssMb.toFixed(0)} |`,
-    `| strict | ${strict.latency.p50Ms.toFixed(3)} | ${strict.latency.p99Ms.toFixed(3)} | ${strict.throughput.callsPerSec.toFixed(0)} | ${strict.idleRssMb.toFixed(0)} / ${strict.loadedRssMb.toFixed(0)} |`,
+    '| (c) consumer -> provider | p50 ms | p99 ms | calls/s | CPU µs per call | provider idle / loaded RSS MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    strictRow('off', off),
+    strictRow('strict', strict),
     '',
     `- Added per hop by strict: p50 ${signed(addedP50)} ms (goal <= 0.2: ${verdict(addedP50 <= 0.2)}), p99 ${signed(addedP99)} ms.`,
-    `- Calls/s strict / off: ${ratio.toFixed(2)} (${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %).`,
+    `- Calls/s strict / off: ${ratio.toFixed(2)} (${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %); CPU per call (consumer, provider and registry) ${addedCpu >= 0 ? '+' : ''}${addedCpu.toFixed(0)} µs (${(strict.cpuUsPerCall / off.cpuUsPerCall).toFixed(2)}x).`,
     `- Connections, off: ${opened(off)}; strict: ${opened(strict)}.`,
+    ...nodeTlsLine(results),
   ].join('\n');
 }

@@ -10,8 +10,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSecureContext } from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
-import { freePort, settleProcesses, waitForHttp } from '@mesh/testkit';
+import { cpuTicks, freePort, settleProcesses, waitForHttp } from '@mesh/testkit';
 import { BENCH_CONSUMER, BENCH_PROVIDER } from './bench-names.js';
 import { plainTrust, strictTrust } from './bench-trust.js';
 import type { BenchTrust } from './bench-trust.js';
@@ -94,7 +95,7 @@ async function stopChild(child: Child): Promise<void> {
 
 /** A started system under test: how to load it, the server pid to watch, how to stop it. */
 interface System {
-  /** `a`, `b`, `c` (plain) or `cs` (strict), as BENCH_SYSTEMS names it. */
+  /** `a`, `as` (a over mTLS), `b`, `c` (plain) or `cs` (strict), as BENCH_SYSTEMS names it. */
   key: string;
   name: string;
   latency(rate: number, durationMs: number): Promise<LatencyResult>;
@@ -129,6 +130,37 @@ async function rawSystem(): Promise<System> {
     stop: async () => {
       caller.close();
       await stopChild(child);
+    },
+  };
+}
+
+/** (a) over mTLS: the same raw server and client with the strict certificates, Node's TLS and nothing else. */
+async function rawTlsSystem(): Promise<System> {
+  const trust = await strictTrust();
+  const server = trust.files(BENCH_PROVIDER);
+  const child = await startChild(join(here, 'raw-echo-server.js'), {
+    TLS_CERT: server.cert,
+    TLS_KEY: server.key,
+    TLS_CA: server.ca,
+  });
+  const client = trust.files(BENCH_CONSUMER);
+  const caller = rawToolCaller(child.port, 'echo', {
+    secureContext: createSecureContext({
+      cert: readFileSync(client.cert),
+      key: readFileSync(client.key),
+      ca: readFileSync(client.ca),
+    }),
+  });
+  return {
+    key: 'as',
+    name: '(a) raw node:https JSON-RPC, mTLS',
+    ...localLoad(caller.call),
+    pid: child.process.pid!,
+    pids: [child.process.pid!],
+    stop: async () => {
+      caller.close();
+      await stopChild(child);
+      trust.remove();
     },
   };
 }
@@ -217,7 +249,7 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
   for (const system of systems) await system.throughput(CONCURRENCY, 1000); // warm-up
   const connectionsAfterWarmUp = systems.map((system) => system.connections?.());
   const latencies = systems.map(() => ({ values: [] as number[], errors: 0, calls: 0 }));
-  const throughput = systems.map(() => ({ calls: 0, seconds: 0, errors: 0 }));
+  const throughput = systems.map(() => ({ calls: 0, seconds: 0, errors: 0, ticks: 0 }));
   const loaded = systems.map((system) => rssMb(system.pid));
   const consumerLoaded = systems.map(consumerRss);
   for (let round = 0; round < rounds; round += 1) {
@@ -238,7 +270,9 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
         loaded[index] = Math.max(loaded[index]!, rssMb(system.pid));
         consumerLoaded[index] = Math.max(consumerLoaded[index]!, consumerRss(system));
       }, 100);
+      const ticksBefore = system.pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
       const slice = await system.throughput(CONCURRENCY, 1000);
+      throughput[index]!.ticks += system.pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) - ticksBefore;
       clearInterval(sampler);
       throughput[index]!.calls += slice.calls;
       throughput[index]!.seconds += slice.seconds;
@@ -267,6 +301,8 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
       },
       idleRssMb: idle[index]!,
       loadedRssMb: loaded[index]!,
+      // A tick is 10 ms of CPU (USER_HZ 100).
+      cpuUsPerCall: (throughput[index]!.ticks * 10_000) / Math.max(1, throughput[index]!.calls),
     };
     if (system.consumerPid !== undefined) {
       result.consumerIdleRssMb = consumerIdle[index]!;
@@ -290,7 +326,7 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
     const errors = result.latency.errors + result.throughput.errors;
     process.stdout.write(
       `${result.name}: p50 ${result.latency.p50Ms.toFixed(3)} ms, p99 ${result.latency.p99Ms.toFixed(3)} ms at ${RATE}/s; ` +
-        `${result.throughput.callsPerSec.toFixed(0)} calls/s at concurrency ${CONCURRENCY}; ` +
+        `${result.throughput.callsPerSec.toFixed(0)} calls/s at concurrency ${CONCURRENCY} (${result.cpuUsPerCall.toFixed(0)} µs CPU per call); ` +
         `RSS idle ${result.idleRssMb.toFixed(1)} MB, loaded ${result.loadedRssMb.toFixed(1)} MB${consumer}${opened}${errors > 0 ? `; ERRORS ${errors}` : ''}\n`,
     );
     return result;
@@ -299,10 +335,11 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
 
 const loadAtStart = os.loadavg()[0]!;
 // BENCH_SYSTEMS=a,c measures a subset (e.g. to study one system's tail); the summary needs a, b and c, the
-// strict comparison c and cs.
-const wanted = new Set((process.env['BENCH_SYSTEMS'] ?? 'a,b,c,cs').split(',').map((name) => name.trim()));
+// strict comparison c and cs (and as beside a, for what Node's TLS alone costs).
+const wanted = new Set((process.env['BENCH_SYSTEMS'] ?? 'a,as,b,c,cs').split(',').map((name) => name.trim()));
 const starters: [string, () => Promise<System>][] = [
   ['a', rawSystem],
+  ['as', rawTlsSystem],
   ['b', sdkSystem],
   ['c', () => runtimeSystem(plainTrust())],
   ['cs', async () => runtimeSystem(await strictTrust())],
