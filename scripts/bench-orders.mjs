@@ -11,8 +11,8 @@
 //
 // --compare-tls starts two local systems side by side, one with MCP_MESH_TLS_MODE=off and one strict (each in a
 // MESH_HOME of its own under a temp dir, with its own port offset and embedded PostgreSQL; DATABASE_URL and the
-// other real-server variables are ignored so neither shares anything with the other), warms each up, runs the
-// same sustained phase against them alternately (off, strict, off, strict… for --rounds rounds), stops both and
+// other real-server variables are ignored so neither shares anything with the other), runs the same sustained
+// phase against them alternately, each after an unmeasured warm-up on its system (off, strict, off, strict… for --rounds rounds), stops both and
 // prints each phase, the medians per mode and strict/off ratios. Linux only (reads /proc).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -332,14 +332,12 @@ async function compareTls(options) {
         baseUrl: states[mode].gatewayUrl,
         quiet,
       });
-    if (options.warmup !== '0s') {
-      for (const mode of modes) {
-        console.log(`warm-up ${mode}: ${options.rate}/s for ${options.warmup}`);
-        await phase(mode, options.warmup, true);
-      }
-    }
+    console.log(`each measured phase follows an unmeasured ${options.warmup} at the same rate on its system`);
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const mode of round % 2 === 1 ? modes : [...modes].reverse()) {
+        // While the other system ran, this one's pools closed their idle connections (after 30 s): open them
+        // again, so that every phase measures the steady state and not a reconnection wave.
+        if (options.warmup !== '0s') await phase(mode, options.warmup, true);
         const load = loadavg()[0].toFixed(1);
         const result = await phase(mode, options.duration, true);
         phases[mode].push(result);
