@@ -358,9 +358,7 @@ describe('certificate rotation under load', { timeout: 60_000 }, () => {
           `${running[0]!.url}/health`,
           { ...clientTlsOptions(loadTlsMaterial(pki.settings('order-agent'))), agent: false },
           (response) => {
-            resolve(
-              (response.socket as TLSSocket).getPeerX509Certificate()!.fingerprint256,
-            );
+            resolve((response.socket as TLSSocket).getPeerX509Certificate()!.fingerprint256);
             response.resume();
           },
         );
