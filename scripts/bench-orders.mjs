@@ -1,45 +1,86 @@
 #!/usr/bin/env node
-// Sustained-rate order benchmark against the running local system, with the CPU each process spent per order.
+// Sustained-rate order benchmark with the CPU each process spent per order.
 //
 //   ./scripts/start-multi-agent.sh
 //   node scripts/bench-orders.mjs --rate 50 --duration 20s [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080]
+//   node scripts/bench-orders.mjs --compare-tls --rate 60 --duration 30s [--rounds 2] [--warmup 10s]
 //
-// Runs k6 (loadtest/orders.js, sustained scenario only), reads every process of .mesh/state.json (and its child
-// processes, e.g. PostgreSQL backends) from /proc before and after, and prints orders/s, latency and CPU ms per
-// completed order per process. Linux only (reads /proc).
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Single mode runs k6 (loadtest/orders.js, sustained scenario only) against the running local system of
+// MESH_HOME (default .mesh), reads every process of its state.json (and its child processes, e.g. PostgreSQL
+// backends) from /proc before and after, and prints orders/s, latency and CPU ms per completed order per process.
+//
+// --compare-tls starts two local systems side by side, one with MCP_MESH_TLS_MODE=off and one strict (each in a
+// MESH_HOME of its own under a temp dir, with its own port offset and embedded PostgreSQL; DATABASE_URL and the
+// other real-server variables are ignored so neither shares anything with the other), runs the same sustained
+// phase against them alternately, each after an unmeasured warm-up on its system (off, strict, off, strict… for --rounds rounds), stops both and
+// prints each phase, the medians per mode and strict/off ratios. Linux only (reads /proc).
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
+const meshctl = join(root, 'bin/meshctl');
+/** Port offsets of the two systems of --compare-tls: below the kernel's ephemeral range, apart from defaults. */
+const COMPARE_OFFSETS = { off: 21_000, strict: 22_000 };
+/** Variables that would point a system at shared servers; --compare-tls wants two self-contained systems. */
+const SHARED_SERVER_VARS = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'REDIS_HOST',
+  'RABBITMQ_URL',
+  'SMTP_HOST',
+  'PAYMENT_GATEWAY_URL',
+  'DB_HOST',
+  'MCP_MESH_REGISTRY_URL',
+];
+const USAGE =
+  'use --rate N, --duration 20s, --k6 PATH, --base-url URL; or --compare-tls [--rounds N] [--warmup 10s]';
 
 function parseArgs(argv) {
   const options = {
     rate: 30,
     duration: '20s',
     k6: join(root, '.mesh/bin/k6'),
-    baseUrl: 'http://127.0.0.1:8080',
+    baseUrl: undefined,
+    compareTls: false,
+    rounds: 2,
+    warmup: '10s',
   };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, value] = [argv[i], argv[i + 1]];
+  for (let i = 0; i < argv.length; i += 1) {
+    const flag = argv[i];
+    if (flag === '--compare-tls') {
+      options.compareTls = true;
+      continue;
+    }
+    const value = argv[(i += 1)];
     if (value === undefined) fail(`missing value after ${flag}`);
     if (flag === '--rate') options.rate = Number(value);
     else if (flag === '--duration') options.duration = value;
     else if (flag === '--k6') options.k6 = value;
     else if (flag === '--base-url') options.baseUrl = value;
-    else fail(`unknown flag ${flag} (use --rate, --duration, --k6, --base-url)`);
+    else if (flag === '--rounds') options.rounds = Number(value);
+    else if (flag === '--warmup') options.warmup = value;
+    else fail(`unknown flag ${flag} (${USAGE})`);
   }
   if (!Number.isInteger(options.rate) || options.rate < 1 || options.rate > 5000) {
     fail('--rate must be an integer from 1 to 5000');
   }
   if (!/^\d+(s|m)$/.test(options.duration)) fail('--duration must look like 20s or 2m');
+  if (!/^\d+(s|m)$/.test(options.warmup)) fail('--warmup must look like 10s or 1m (0s for none)');
+  if (!Number.isInteger(options.rounds) || options.rounds < 1 || options.rounds > 10) {
+    fail('--rounds must be an integer from 1 to 10');
+  }
+  if (options.compareTls && options.baseUrl) fail('--base-url does not go with --compare-tls');
   return options;
 }
 
+/** A failure to report in one line; thrown (not exit) so that started systems are stopped on the way out. */
+class BenchError extends Error {}
+
 function fail(message) {
-  console.error(`bench-orders: ${message}`);
-  process.exit(2);
+  throw new BenchError(message);
 }
 
 /** utime + stime in clock ticks and the parent pid of every process, from /proc. */
@@ -77,79 +118,289 @@ function snapshot(processes) {
   return processes.map((p) => treeTicks(table, p.pid));
 }
 
-const options = parseArgs(process.argv.slice(2));
-let state;
-try {
-  state = JSON.parse(readFileSync(join(root, '.mesh/state.json'), 'utf8'));
-} catch {
-  fail('no running system found (.mesh/state.json); start it with ./scripts/start-multi-agent.sh');
+/** The local system's state.json in `home`; fails with a hint when none runs there. */
+function readLocalState(home) {
+  let state;
+  try {
+    state = JSON.parse(readFileSync(join(home, 'state.json'), 'utf8'));
+  } catch {
+    fail(
+      `no running system found (${join(home, 'state.json')}); start it with ./scripts/start-multi-agent.sh`,
+    );
+  }
+  if (state.mode !== 'local') fail('CPU per process needs the local mode (MESH_MODE=local)');
+  return state;
 }
-if (state.mode !== 'local') fail('CPU per process needs the local mode (MESH_MODE=local)');
-const processes = state.processes.filter((p) => Number.isInteger(p.pid));
-const labels = processes.map((p) =>
-  p.replica > 1 || p.kind === 'agent' ? `${p.name}-${p.replica}` : p.name,
-);
 
-const summaryDir = mkdtempSync(join(tmpdir(), 'bench-orders-'));
-const summaryFile = join(summaryDir, 'summary.json');
-const before = snapshot(processes);
-const k6Before = childTicks();
-const started = process.hrtime.bigint();
-const k6 = spawnSync(
-  options.k6,
-  [
-    'run',
-    '--quiet',
-    '--summary-export',
-    summaryFile,
-    '-e',
-    'SCENARIOS=sustained',
-    '-e',
-    `RATE=${options.rate}`,
-    '-e',
-    `DURATION=${options.duration}`,
-    '-e',
-    `BASE_URL=${options.baseUrl}`,
-    '-e',
-    `USERS=${Math.min(100, Math.max(10, options.rate))}`,
-    join(root, 'loadtest/orders.js'),
-  ],
-  { stdio: ['ignore', 'inherit', 'inherit'] },
-);
-const after = snapshot(processes);
-const k6Ms = (childTicks() - k6Before) * 10;
-const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-if (k6.error) fail(`could not run k6 (${k6.error.message}); install it with loadtest/install-k6.sh`);
-
-const summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
-const metric = (name) => summary.metrics[name] ?? {};
-const completed = metric('orders_completed').count ?? 0;
-const failed = metric('orders_failed').count ?? 0;
-const latency = metric('http_req_duration{scenario:sustained}');
-const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux: one tick is 10 ms
-const rows = processes
-  .map((p, i) => ({ label: labels[i], ms: (after[i] - before[i]) / ticksPerMs }))
-  .filter((row) => row.ms > 0)
-  .sort((a, b) => b.ms - a.ms);
-const totalMs = rows.reduce((sum, row) => sum + row.ms, 0);
-
-console.log(
-  `\nrate ${options.rate}/s for ${options.duration}: ${completed} completed, ${failed} failed, ` +
-    `${(completed / wallSeconds).toFixed(1)} orders/s over ${wallSeconds.toFixed(1)} s (k6 exit ${k6.status})`,
-);
-console.log(
-  `latency p50 ${fmt(latency['med'])} ms, p95 ${fmt(latency['p(95)'])} ms, max ${fmt(latency['max'])} ms`,
-);
-console.log('\nCPU per completed order (ms), by process:');
-for (const row of rows) {
-  console.log(`  ${row.label.padEnd(24)} ${(row.ms / Math.max(1, completed)).toFixed(2).padStart(7)}`);
+/**
+ * Ports on which the system's processes speak the mesh protocol (registry and agents, but not the gateway's
+ * public port, which stays plain HTTP): connections to them are the ones strict mode wraps in mTLS.
+ */
+function meshPorts(state) {
+  const ports = new Set();
+  for (const p of state.processes) {
+    if ((p.kind !== 'agent' && p.kind !== 'registry') || p.name === 'api-gateway') continue;
+    const port = p.port ?? (p.url ? Number(new URL(p.url).port) : undefined);
+    if (port) ports.add(port);
+  }
+  return ports;
 }
-console.log(`  ${'total'.padEnd(24)} ${(totalMs / Math.max(1, completed)).toFixed(2).padStart(7)}`);
-console.log(
-  `  ${'(k6, the load generator)'.padEnd(24)} ${(k6Ms / Math.max(1, completed)).toFixed(2).padStart(7)}`,
-);
-process.exit(k6.status ?? 1);
+
+/** Runs k6 and resolves with its exit status once it has exited. */
+function runK6(k6Path, args, quiet) {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(k6Path, args, { stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'] });
+    child.once('error', (error) =>
+      reject(new BenchError(`could not run k6 (${error.message}); install it with loadtest/install-k6.sh`)),
+    );
+    child.once('exit', (code) => resolvePromise(code));
+  });
+}
+
+/**
+ * One sustained k6 phase against a running local system: orders/s, latency, CPU ms per completed order of
+ * each process of `state` (with its children) and of k6, and the connections opened between mesh processes.
+ */
+async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false }) {
+  const processes = state.processes.filter((p) => Number.isInteger(p.pid));
+  const labels = processes.map((p) =>
+    p.replica > 1 || p.kind === 'agent' ? `${p.name}-${p.replica}` : p.name,
+  );
+  const summaryDir = mkdtempSync(join(tmpdir(), 'bench-orders-'));
+  const summaryFile = join(summaryDir, 'summary.json');
+  const before = snapshot(processes);
+  const k6Before = childTicks();
+  const started = process.hrtime.bigint();
+  const watch = watchNewConnections(meshPorts(state));
+  const k6Status = await runK6(
+    k6Path,
+    [
+      'run',
+      '--quiet',
+      '--summary-export',
+      summaryFile,
+      '-e',
+      'SCENARIOS=sustained',
+      '-e',
+      `RATE=${rate}`,
+      '-e',
+      `DURATION=${duration}`,
+      '-e',
+      `BASE_URL=${baseUrl}`,
+      '-e',
+      `USERS=${Math.min(100, Math.max(10, rate))}`,
+      join(root, 'loadtest/orders.js'),
+    ],
+    quiet,
+  );
+  const newConnections = watch.stop();
+  const after = snapshot(processes);
+  const k6Ms = (childTicks() - k6Before) * 10;
+  const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  let summary;
+  try {
+    summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
+  } catch {
+    fail(`k6 wrote no summary (exit ${k6Status})`);
+  } finally {
+    rmSync(summaryDir, { recursive: true, force: true });
+  }
+  const metric = (name) => summary.metrics[name] ?? {};
+  const completed = metric('orders_completed').count ?? 0;
+  const failed = metric('orders_failed').count ?? 0;
+  const latency = metric('http_req_duration{scenario:sustained}');
+  const msPerTick = 10; // USER_HZ is 100 on Linux
+  const perOrder = (ms) => ms / Math.max(1, completed);
+  const rows = processes
+    .map((p, i) => ({ label: labels[i], msPerOrder: perOrder((after[i] - before[i]) * msPerTick) }))
+    .filter((row) => row.msPerOrder > 0)
+    .sort((a, b) => b.msPerOrder - a.msPerOrder);
+  return {
+    completed,
+    failed,
+    wallSeconds,
+    ordersPerSec: completed / wallSeconds,
+    p50: latency['med'],
+    p95: latency['p(95)'],
+    max: latency['max'],
+    rows,
+    totalMsPerOrder: rows.reduce((sum, row) => sum + row.msPerOrder, 0),
+    k6MsPerOrder: perOrder(k6Ms),
+    k6Status,
+    newConnections,
+  };
+}
+
+function printPhase(result, { rate, duration }) {
+  console.log(
+    `\nrate ${rate}/s for ${duration}: ${result.completed} completed, ${result.failed} failed, ` +
+      `${result.ordersPerSec.toFixed(1)} orders/s over ${result.wallSeconds.toFixed(1)} s (k6 exit ${result.k6Status})`,
+  );
+  console.log(`latency p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, max ${fmt(result.max)} ms`);
+  console.log(
+    `connections opened between mesh processes: at least ${result.newConnections} (sampled every 250 ms)`,
+  );
+  console.log('\nCPU per completed order (ms), by process:');
+  for (const row of result.rows) {
+    console.log(`  ${row.label.padEnd(24)} ${row.msPerOrder.toFixed(2).padStart(7)}`);
+  }
+  console.log(`  ${'total'.padEnd(24)} ${result.totalMsPerOrder.toFixed(2).padStart(7)}`);
+  console.log(`  ${'(k6, the load generator)'.padEnd(24)} ${result.k6MsPerOrder.toFixed(2).padStart(7)}`);
+}
 
 function fmt(value) {
   return typeof value === 'number' ? value.toFixed(1) : '-';
+}
+
+async function single(options) {
+  const home = process.env['MESH_HOME'] ? resolve(process.env['MESH_HOME']) : join(root, '.mesh');
+  const state = readLocalState(home);
+  const baseUrl = options.baseUrl ?? state.gatewayUrl ?? 'http://127.0.0.1:8080';
+  const result = await runPhase(state, { ...options, k6Path: options.k6, baseUrl });
+  printPhase(result, options);
+  return result.k6Status ?? 1;
+}
+
+/** Environment of one system of --compare-tls: its home, port offset and TLS mode, no shared servers. */
+function systemEnv(base, mode) {
+  const env = { ...process.env };
+  for (const name of SHARED_SERVER_VARS) delete env[name];
+  return {
+    ...env,
+    MESH_HOME: join(base, mode),
+    MESH_PORT_OFFSET: String(COMPARE_OFFSETS[mode]),
+    MESH_MODE: 'local',
+    MCP_MESH_TLS_MODE: mode,
+  };
+}
+
+function meshctlRun(args, env) {
+  const run = spawnSync(meshctl, [...args, '--root', root], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return { status: run.status, output: run.stdout?.toString('utf8') ?? '' };
+}
+
+/** Median of `pick` over phases (robust to the one phase a busy neighbour spoils). */
+function median(phases, pick) {
+  const values = phases.map(pick).sort((a, b) => a - b);
+  const middle = Math.floor(values.length / 2);
+  return values.length % 2 === 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+function spread(phases, pick, digits = 1) {
+  const values = phases.map(pick);
+  return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
+}
+
+async function compareTls(options) {
+  const base = mkdtempSync(join(tmpdir(), 'bench-orders-tls-'));
+  // The embedded PostgreSQL runs as its own user when we are root: it must be able to traverse to its data
+  // (made here, before the strict start creates <home>/tls 0700 and with it a missing home).
+  chmodSync(base, 0o711);
+  for (const mode of ['off', 'strict']) mkdirSync(join(base, mode), { mode: 0o711 });
+  const modes = ['off', 'strict'];
+  const started = [];
+  const stopAll = () => {
+    for (const mode of started.splice(0).reverse()) {
+      const down = meshctlRun(['down'], systemEnv(base, mode));
+      if (down.status !== 0)
+        console.error(`bench-orders: stopping the ${mode} system failed:\n${down.output}`);
+    }
+  };
+  process.on('SIGINT', () => {
+    stopAll();
+    process.exit(130);
+  });
+  const phases = { off: [], strict: [] };
+  try {
+    const states = {};
+    for (const mode of modes) {
+      console.log(
+        `starting the ${mode} system (MESH_HOME=${join(base, mode)}, offset ${COMPARE_OFFSETS[mode]})`,
+      );
+      started.push(mode);
+      const up = meshctlRun(['up'], systemEnv(base, mode));
+      if (up.status !== 0) fail(`the ${mode} system did not start:\n${up.output}`);
+      const ready = /ready in ([\d.]+ s)/.exec(up.output)?.[1];
+      if (ready) console.log(`  ready in ${ready}`);
+      states[mode] = readLocalState(join(base, mode));
+    }
+    const phase = (mode, duration, quiet) =>
+      runPhase(states[mode], {
+        rate: options.rate,
+        duration,
+        k6Path: options.k6,
+        baseUrl: states[mode].gatewayUrl,
+        quiet,
+      });
+    console.log(`each measured phase follows an unmeasured ${options.warmup} at the same rate on its system`);
+    for (let round = 1; round <= options.rounds; round += 1) {
+      for (const mode of round % 2 === 1 ? modes : [...modes].reverse()) {
+        // While the other system ran, this one's pools closed their idle connections (after 30 s): open them
+        // again, so that every phase measures the steady state and not a reconnection wave.
+        if (options.warmup !== '0s') await phase(mode, options.warmup, true);
+        const load = loadavg()[0].toFixed(1);
+        const result = await phase(mode, options.duration, true);
+        phases[mode].push(result);
+        console.log(
+          `round ${round} ${mode.padEnd(6)} ${result.ordersPerSec.toFixed(1)} orders/s, ` +
+            `p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, ${result.failed} failed, ` +
+            `CPU ${result.totalMsPerOrder.toFixed(2)} ms/order (k6 ${result.k6MsPerOrder.toFixed(2)}), ` +
+            `${result.newConnections} new mesh connections, load ${load}`,
+        );
+      }
+    }
+  } finally {
+    stopAll();
+    rmSync(base, { recursive: true, force: true });
+  }
+  return printComparison(phases, options);
+}
+
+function printComparison(phases, options) {
+  const { off, strict } = phases;
+  const line = (label, pick, digits, unit) =>
+    console.log(
+      `  ${label.padEnd(22)} ${median(off, pick).toFixed(digits).padStart(8)} ${median(strict, pick).toFixed(digits).padStart(8)}` +
+        `   ${(median(off, pick) === 0 ? '-' : (median(strict, pick) / median(off, pick)).toFixed(3)).padStart(6)}   ` +
+        `(off ${spread(off, pick, digits)}, strict ${spread(strict, pick, digits)} ${unit})`,
+    );
+  console.log(
+    `\nrate ${options.rate}/s, ${options.rounds} phase(s) of ${options.duration} per mode, alternating; medians:`,
+  );
+  console.log(`  ${''.padEnd(22)} ${'off'.padStart(8)} ${'strict'.padStart(8)}   strict/off`);
+  line('orders/s', (p) => p.ordersPerSec, 1, 'orders/s');
+  line('p50 ms', (p) => p.p50 ?? Number.NaN, 1, 'ms');
+  line('p95 ms', (p) => p.p95 ?? Number.NaN, 1, 'ms');
+  line('CPU ms/order', (p) => p.totalMsPerOrder, 2, 'ms');
+  line('failed', (p) => p.failed, 0, 'orders');
+  line('new mesh connections', (p) => p.newConnections, 0, 'connections');
+  const cores = cpus().length;
+  const cpuOff = median(off, (p) => p.totalMsPerOrder);
+  const cpuStrict = median(strict, (p) => p.totalMsPerOrder);
+  console.log(
+    `\nadded by strict: p50 ${(median(strict, (p) => p.p50) - median(off, (p) => p.p50)).toFixed(1)} ms per order, ` +
+      `CPU ${(cpuStrict - cpuOff).toFixed(2)} ms per order; ` +
+      `orders/s ${cores} cores could carry at that CPU cost (an upper bound): ` +
+      `off ${((cores * 1000) / cpuOff).toFixed(0)}, strict ${((cores * 1000) / cpuStrict).toFixed(0)}`,
+  );
+  console.log('\nCPU per completed order (ms), by process, median of phases (off -> strict):');
+  const labels = [...new Set([...off, ...strict].flatMap((p) => p.rows.map((row) => row.label)))];
+  const byLabel = (list, label) =>
+    median(list, (p) => p.rows.find((row) => row.label === label)?.msPerOrder ?? 0);
+  for (const label of labels.sort((a, b) => byLabel(strict, b) - byLabel(strict, a))) {
+    const [a, b] = [byLabel(off, label), byLabel(strict, label)];
+    console.log(
+      `  ${label.padEnd(24)} ${a.toFixed(2).padStart(7)} -> ${b.toFixed(2).padStart(7)}  (${(b - a >= 0 ? '+' : '') + (b - a).toFixed(2)})`,
+    );
+  }
+  return [...off, ...strict].some((p) => p.k6Status !== 0) ? 1 : 0;
+}
+
+try {
+  const options = parseArgs(process.argv.slice(2));
+  process.exit(await (options.compareTls ? compareTls(options) : single(options)));
+} catch (error) {
+  if (!(error instanceof BenchError)) throw error;
+  console.error(`bench-orders: ${error.message}`);
+  process.exit(2);
 }

@@ -7,6 +7,7 @@ import {
   clientTlsOptions,
   describeIdentity,
   openProcessTrust,
+  pooledClientTlsOptions,
   serverTlsOptions,
 } from '@mesh/trust';
 import type {
@@ -120,7 +121,7 @@ export class RuntimeTrust implements McpGuard {
         maxFreeSockets: this.maxSockets,
         scheduling: 'lifo',
         timeout: IDLE_SOCKET_MS,
-        ...clientTlsOptions(this.source.current, (peer) => this.expectProvider(peer, capability)),
+        ...pooledClientTlsOptions(this.source.current, (peer) => this.expectProvider(peer, capability)),
       });
       this.agents.set(capability, agent);
     }
@@ -132,7 +133,7 @@ export class RuntimeTrust implements McpGuard {
     this.registryHttpsAgent ??= new https.Agent({
       keepAlive: true,
       maxSockets: 4,
-      ...this.registryTlsOptions(),
+      ...pooledClientTlsOptions(this.source.current, expectRegistry),
     });
     return this.registryHttpsAgent;
   }

@@ -27,5 +27,11 @@ export { TlsMaterialSource, loadTlsMaterial } from './tls-material.js';
 export { openProcessTrust } from './process-trust.js';
 export type { ProcessTrust } from './process-trust.js';
 export type { TlsMaterial } from './tls-material.js';
-export { PeerIdentityError, authenticatePeer, clientTlsOptions, serverTlsOptions } from './tls-peer.js';
+export {
+  PeerIdentityError,
+  authenticatePeer,
+  clientTlsOptions,
+  pooledClientTlsOptions,
+  serverTlsOptions,
+} from './tls-peer.js';
 export type { PeerAuthentication } from './tls-peer.js';

@@ -9,7 +9,7 @@ import type { MeshIdentity } from './identity.js';
 import type { Decision } from './policy.js';
 import { TlsMaterialSource, loadTlsMaterial } from './tls-material.js';
 import type { TlsMaterial } from './tls-material.js';
-import { authenticatePeer, clientTlsOptions, serverTlsOptions } from './tls-peer.js';
+import { authenticatePeer, clientTlsOptions, pooledClientTlsOptions, serverTlsOptions } from './tls-peer.js';
 import { toTlsSettings, tlsEnvSchema } from './tls-settings.js';
 import type { TlsSettings } from './tls-settings.js';
 
@@ -82,8 +82,12 @@ afterAll(async () => {
 });
 
 describe('mesh TLS', () => {
-  it('writes the CA and keys 0600 in a 0700 directory', () => {
+  it('writes the CA and keys 0600 in a 0700 directory, leaving the parents it makes reachable', async () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const home = join(dir, 'new-home');
+    await initMeshTls({ dir: join(home, 'tls'), trustDomain: TD, workloads: [] });
+    expect(statSync(home).mode & 0o055).toBe(0o055 & ~process.umask());
+    expect(statSync(join(home, 'tls')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
     expect(statSync(workloadFiles(dir, id('order-agent')).key).mode & 0o777).toBe(0o600);
   });
@@ -132,6 +136,41 @@ describe('mesh TLS', () => {
         ? { allowed: true }
         : { allowed: false, reason: `${identity.name} may not provide user_get` };
     await expect(call(material, onlyUsers)).rejects.toThrow('payment-agent may not provide user_get');
+  });
+
+  it('gives pools one prepared context, so neither a connection nor a pooled request handles the PEMs', async () => {
+    const material = loadTlsMaterial(settingsFor(id('order-agent')));
+    const options = pooledClientTlsOptions(material);
+    expect(options).not.toHaveProperty('key');
+    expect(options).not.toHaveProperty('ca');
+    expect(pooledClientTlsOptions(material).secureContext).toBe(options.secureContext);
+    const agent = new https.Agent({ keepAlive: true, ...options });
+    const name = agent.getName({ host: '127.0.0.1', port });
+    expect(name).not.toContain('PRIVATE KEY');
+    expect(name.length).toBeLessThan(100);
+    const answer = await new Promise<string>((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve(body));
+        })
+        .on('error', reject);
+    });
+    agent.destroy();
+    expect(answer).toBe('agent/order-agent');
+  });
+
+  it('checks the provider by identity through a pool as well', async () => {
+    const material = loadTlsMaterial(settingsFor(id('order-agent')));
+    const agent = new https.Agent(
+      pooledClientTlsOptions(material, () => ({ allowed: false, reason: 'not this one' })),
+    );
+    const failure = new Promise<Error>((resolve) => {
+      https.get({ host: '127.0.0.1', port, path: '/', agent }, () => undefined).on('error', resolve);
+    });
+    await expect(failure).resolves.toMatchObject({ message: 'not this one' });
+    agent.destroy();
   });
 
   it('refuses to load a certificate that does not match its key, or an expired one', async () => {

@@ -1,17 +1,40 @@
 // System (c)'s consumer agent, in a process of its own so that its RSS is measured apart from the bench's.
 // It resolves the echo provider through the registry (MCP_MESH_* env) and runs each slice of load the bench
 // asks for over IPC, so the calls are made, and timed, inside the consumer agent process itself.
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { parseEnvConfig, silentLogger } from '@mesh/common';
 import { defineAgent, meshEnvSchema, runAgent, toMeshConfig } from '../index.js';
 import { measureLatency, measureThroughput } from './load.js';
 import type { CallFn } from './load.js';
+import { BENCH_CONSUMER } from './bench-names.js';
 import type { ConsumerCommand, ConsumerMessage } from './consumer-process.js';
 
 const send = (message: ConsumerMessage): void => {
   process.send?.(message);
 };
 
-const agent = defineAgent({ name: 'bench-consumer' });
+/**
+ * Connections this process opened, and of the TLS ones how many resumed a session (an abbreviated
+ * handshake): keep-alive pools should keep both near the pool size, whatever the number of calls.
+ */
+const connections = { opened: 0, tlsFull: 0, tlsResumed: 0 };
+for (const proto of [http.Agent.prototype, https.Agent.prototype] as { createConnection: unknown }[]) {
+  const original = proto.createConnection as (...args: unknown[]) => Socket;
+  proto.createConnection = function (this: unknown, ...args: unknown[]) {
+    connections.opened += 1;
+    const socket = original.apply(this, args);
+    socket.once('secureConnect', () => {
+      if ((socket as TLSSocket).isSessionReused()) connections.tlsResumed += 1;
+      else connections.tlsFull += 1;
+    });
+    return socket;
+  };
+}
+
+const agent = defineAgent({ name: BENCH_CONSUMER });
 const deps = agent.consumer({ echo: 'echo' });
 await runAgent(agent, {
   app: undefined,
@@ -28,7 +51,7 @@ process.on('message', (command: ConsumerCommand) => {
       ? measureLatency(call, command.rate, command.durationMs)
       : measureThroughput(call, command.concurrency, command.durationMs);
   run.then(
-    (result) => send({ id: command.id, result }),
+    (result) => send({ id: command.id, result, connections: { ...connections } }),
     (error: unknown) => send({ id: command.id, error: String(error) }),
   );
 });

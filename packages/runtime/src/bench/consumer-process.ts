@@ -9,10 +9,17 @@ export type ConsumerCommand =
   | { id: number; kind: 'latency'; rate: number; durationMs: number }
   | { id: number; kind: 'throughput'; concurrency: number; durationMs: number };
 
+/** Connections the consumer agent has opened so far (TLS ones split by full or resumed handshake). */
+export interface ConnectionCounts {
+  opened: number;
+  tlsFull: number;
+  tlsResumed: number;
+}
+
 /** What the consumer agent process answers: readiness once, then one result per command. */
 export type ConsumerMessage =
   | { ready: boolean; error?: string }
-  | { id: number; result: LatencyResult | ThroughputResult }
+  | { id: number; result: LatencyResult | ThroughputResult; connections: ConnectionCounts }
   | { id: number; error: string };
 
 const script = join(dirname(fileURLToPath(import.meta.url)), 'consumer-agent.js');
@@ -22,6 +29,8 @@ const START_TIMEOUT_MS = 20_000;
 export class ConsumerProcess {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  /** As of the last slice the consumer ran. */
+  connections: ConnectionCounts = { opened: 0, tlsFull: 0, tlsResumed: 0 };
 
   private constructor(private readonly child: ChildProcess) {
     child.on('message', (message: ConsumerMessage) => {
@@ -29,14 +38,20 @@ export class ConsumerProcess {
       const waiter = this.pending.get(message.id);
       this.pending.delete(message.id);
       if ('error' in message) waiter?.reject(new Error(`consumer agent: ${message.error}`));
-      else waiter?.resolve(message.result);
+      else {
+        this.connections = message.connections;
+        waiter?.resolve(message.result);
+      }
     });
   }
 
-  /** Starts the consumer against `registryUrl`; resolves once it has resolved the provider. */
-  static async start(registryUrl: string): Promise<ConsumerProcess> {
+  /**
+   * Starts the consumer against `registryUrl` (with `env`, e.g. its TLS settings); resolves once it has
+   * resolved the provider.
+   */
+  static async start(registryUrl: string, env: Record<string, string> = {}): Promise<ConsumerProcess> {
     const child = spawn(process.execPath, ['--expose-gc', script], {
-      env: { ...process.env, MCP_MESH_REGISTRY_URL: registryUrl, MCP_MESH_LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...env, MCP_MESH_REGISTRY_URL: registryUrl, MCP_MESH_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     const consumer = new ConsumerProcess(child);

@@ -1,4 +1,6 @@
 import http from 'node:http';
+import https from 'node:https';
+import type { ConnectionOptions } from 'node:tls';
 
 /** One call of the system under test; resolves when the answer is parsed. */
 export type CallFn = (n: number) => Promise<unknown>;
@@ -94,9 +96,16 @@ export async function measureThroughput(
   return { concurrency, callsPerSec: done / elapsed, calls: done, seconds: elapsed, errors };
 }
 
-/** A plain keep-alive JSON-RPC tools/call client (used for the baselines). */
-export function rawToolCaller(port: number, tool: string): { call: CallFn; close(): void } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/** A keep-alive JSON-RPC tools/call client (used for the baselines), over TLS when `tls` is given. */
+export function rawToolCaller(
+  port: number,
+  tool: string,
+  tls?: ConnectionOptions,
+): { call: CallFn; close(): void } {
+  const agent = tls
+    ? new https.Agent({ keepAlive: true, maxSockets: 256, ...tls })
+    : new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const transport = tls ? https : http;
   let id = 0;
   const call: CallFn = (n) =>
     new Promise((resolve, reject) => {
@@ -106,7 +115,7 @@ export function rawToolCaller(port: number, tool: string): { call: CallFn; close
         method: 'tools/call',
         params: { name: tool, arguments: { n } },
       });
-      const req = http.request(
+      const req = transport.request(
         {
           host: '127.0.0.1',
           port,

@@ -1,7 +1,8 @@
 // `pnpm --filter @mesh/runtime bench`: per-hop latency at a fixed rate and max calls/s for (a) a raw node:http
-// JSON-RPC echo, (b) the official MCP SDK's stateless server, (c) our runtime consumer -> provider; plus the
-// servers' idle and loaded RSS, and for (c) the consumer agent's too (it runs, and makes its calls, in a
-// process of its own). Everything runs on loopback on this machine, one system at a time.
+// JSON-RPC echo, (b) the official MCP SDK's stateless server, (c) our runtime consumer -> provider, plain
+// (`off`) and strict (mTLS and the capability policy, registry included); plus the servers' idle and loaded
+// RSS, and for (c) the consumer agent's too (it runs, and makes its calls, in a process of its own).
+// Everything runs on loopback on this machine, one system at a time.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,8 +10,16 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, settleProcesses, waitForHttp } from '@mesh/testkit';
+import { createSecureContext } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
+import { cpuTicks, freePort, settleProcesses, waitForHttp } from '@mesh/testkit';
+import { BENCH_CONSUMER, BENCH_PROVIDER } from './bench-names.js';
+import { plainTrust, strictTrust } from './bench-trust.js';
+import type { BenchTrust } from './bench-trust.js';
 import { ConsumerProcess } from './consumer-process.js';
+import type { ConnectionCounts } from './consumer-process.js';
+import { connectionsText, runtimeSummary, strictSummary } from './report.js';
+import type { SystemResult } from './report.js';
 import { measureLatency, measureThroughput, percentile, rawToolCaller } from './load.js';
 import type { CallFn, LatencyResult, ThroughputResult } from './load.js';
 
@@ -44,6 +53,7 @@ async function startChild(
   script: string,
   env: Record<string, string>,
   readyUrl?: (port: number) => string,
+  probeTls?: ConnectionOptions,
 ): Promise<Child> {
   const port = await freePort();
   const child = spawn(process.execPath, [script], {
@@ -52,7 +62,11 @@ async function startChild(
   });
   if (readyUrl) {
     child.stdout?.resume();
-    await waitForHttp(readyUrl(port), { status: 200, timeoutMs: 20_000 });
+    await waitForHttp(readyUrl(port), {
+      status: 200,
+      timeoutMs: 20_000,
+      ...(probeTls ? { tls: probeTls } : {}),
+    });
   } else {
     // The baseline servers print LISTENING once bound.
     await new Promise<void>((resolve, reject) => {
@@ -79,25 +93,18 @@ async function stopChild(child: Child): Promise<void> {
   clearTimeout(timer);
 }
 
-interface SystemResult {
-  name: string;
-  latency: LatencyResult;
-  throughput: ThroughputResult;
-  idleRssMb: number;
-  loadedRssMb: number;
-  /** (c) only: the consumer agent process. */
-  consumerIdleRssMb?: number;
-  consumerLoadedRssMb?: number;
-}
-
 /** A started system under test: how to load it, the server pid to watch, how to stop it. */
 interface System {
+  /** `a`, `as` (a over mTLS), `b`, `c` (plain) or `cs` (strict), as BENCH_SYSTEMS names it. */
+  key: string;
   name: string;
   latency(rate: number, durationMs: number): Promise<LatencyResult>;
   throughput(concurrency: number, durationMs: number): Promise<ThroughputResult>;
   pid: number;
   /** The calling agent's process, when it is not the bench itself (c). */
   consumerPid?: number;
+  /** (c): connections the consumer agent has opened so far. */
+  connections?(): ConnectionCounts;
   /** Every process of the system (settled before each slice). */
   pids: number[];
   stop(): Promise<void>;
@@ -115,6 +122,7 @@ async function rawSystem(): Promise<System> {
   const child = await startChild(join(here, 'raw-echo-server.js'), {});
   const caller = rawToolCaller(child.port, 'echo');
   return {
+    key: 'a',
     name: '(a) raw node:http JSON-RPC',
     ...localLoad(caller.call),
     pid: child.process.pid!,
@@ -126,10 +134,42 @@ async function rawSystem(): Promise<System> {
   };
 }
 
+/** (a) over mTLS: the same raw server and client with the strict certificates, Node's TLS and nothing else. */
+async function rawTlsSystem(): Promise<System> {
+  const trust = await strictTrust();
+  const server = trust.files(BENCH_PROVIDER);
+  const child = await startChild(join(here, 'raw-echo-server.js'), {
+    TLS_CERT: server.cert,
+    TLS_KEY: server.key,
+    TLS_CA: server.ca,
+  });
+  const client = trust.files(BENCH_CONSUMER);
+  const caller = rawToolCaller(child.port, 'echo', {
+    secureContext: createSecureContext({
+      cert: readFileSync(client.cert),
+      key: readFileSync(client.key),
+      ca: readFileSync(client.ca),
+    }),
+  });
+  return {
+    key: 'as',
+    name: '(a) raw node:https JSON-RPC, mTLS',
+    ...localLoad(caller.call),
+    pid: child.process.pid!,
+    pids: [child.process.pid!],
+    stop: async () => {
+      caller.close();
+      await stopChild(child);
+      trust.remove();
+    },
+  };
+}
+
 async function sdkSystem(): Promise<System> {
   const child = await startChild(join(here, 'sdk-echo-server.js'), {});
   const caller = rawToolCaller(child.port, 'echo');
   return {
+    key: 'b',
     name: '(b) MCP SDK stateless server',
     ...localLoad(caller.call),
     pid: child.process.pid!,
@@ -141,43 +181,55 @@ async function sdkSystem(): Promise<System> {
   };
 }
 
-async function runtimeSystem(): Promise<System> {
+/** System (c) with the given trust: registry, echo provider and consumer agent, each a process of its own. */
+async function runtimeSystem(trust: BenchTrust): Promise<System> {
   const require = createRequire(import.meta.url);
   const registryMain = join(dirname(require.resolve('@mesh/registry')), 'main.js');
   const registryPort = await freePort();
+  const registryUrl = `${trust.scheme}://127.0.0.1:${registryPort}`;
   const registry = await startChild(
     registryMain,
     {
+      ...trust.envFor('registry'),
       MCP_MESH_REGISTRY_HOST: '127.0.0.1',
       MCP_MESH_REGISTRY_PORT: String(registryPort),
       MCP_MESH_LOG_LEVEL: 'warn',
     },
-    () => `http://127.0.0.1:${registryPort}/health`,
+    () => `${registryUrl}/health`,
+    trust.probeTls,
   );
-  const registryUrl = `http://127.0.0.1:${registryPort}`;
   const providerPort = await freePort();
   const provider = await startChild(
     join(here, '..', 'fixtures', 'echo-provider.js'),
     {
+      ...trust.envFor(BENCH_PROVIDER),
+      FIXTURE_NAME: BENCH_PROVIDER,
       MCP_MESH_REGISTRY_URL: registryUrl,
       MCP_MESH_HTTP_PORT: String(providerPort),
-      MCP_MESH_AGENT_ID: 'bench-provider',
+      MCP_MESH_AGENT_ID: `bench-provider-${trust.mode}`,
       MCP_MESH_LOG_LEVEL: 'warn',
     },
-    () => `http://127.0.0.1:${providerPort}/ready`,
+    () => `${trust.scheme}://127.0.0.1:${providerPort}/ready`,
+    trust.probeTls,
   );
-  const consumer = await ConsumerProcess.start(registryUrl);
+  const consumer = await ConsumerProcess.start(registryUrl, trust.envFor(BENCH_CONSUMER));
   return {
-    name: '(c) mesh runtime consumer -> provider',
+    key: trust.mode === 'strict' ? 'cs' : 'c',
+    name:
+      trust.mode === 'strict'
+        ? '(c) mesh runtime consumer -> provider, strict mTLS'
+        : '(c) mesh runtime consumer -> provider',
     latency: (rate, durationMs) => consumer.latency(rate, durationMs),
     throughput: (concurrency, durationMs) => consumer.throughput(concurrency, durationMs),
     pid: provider.process.pid!,
     consumerPid: consumer.pid,
+    connections: () => consumer.connections,
     pids: [provider.process.pid!, registry.process.pid!, consumer.pid],
     stop: async () => {
       await consumer.stop();
       await stopChild(provider);
       await stopChild(registry);
+      trust.remove();
     },
   };
 }
@@ -195,8 +247,9 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
     system.consumerPid === undefined ? Number.NaN : rssMb(system.consumerPid);
   const consumerIdle = systems.map(consumerRss);
   for (const system of systems) await system.throughput(CONCURRENCY, 1000); // warm-up
+  const connectionsAfterWarmUp = systems.map((system) => system.connections?.());
   const latencies = systems.map(() => ({ values: [] as number[], errors: 0, calls: 0 }));
-  const throughput = systems.map(() => ({ calls: 0, seconds: 0, errors: 0 }));
+  const throughput = systems.map(() => ({ calls: 0, seconds: 0, errors: 0, ticks: 0 }));
   const loaded = systems.map((system) => rssMb(system.pid));
   const consumerLoaded = systems.map(consumerRss);
   for (let round = 0; round < rounds; round += 1) {
@@ -217,7 +270,9 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
         loaded[index] = Math.max(loaded[index]!, rssMb(system.pid));
         consumerLoaded[index] = Math.max(consumerLoaded[index]!, consumerRss(system));
       }, 100);
+      const ticksBefore = system.pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
       const slice = await system.throughput(CONCURRENCY, 1000);
+      throughput[index]!.ticks += system.pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) - ticksBefore;
       clearInterval(sampler);
       throughput[index]!.calls += slice.calls;
       throughput[index]!.seconds += slice.seconds;
@@ -227,6 +282,7 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
   return systems.map((system, index) => {
     const values = latencies[index]!.values.sort((a, b) => a - b);
     const result: SystemResult = {
+      key: system.key,
       name: system.name,
       latency: {
         ratePerSec: RATE,
@@ -245,71 +301,64 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
       },
       idleRssMb: idle[index]!,
       loadedRssMb: loaded[index]!,
+      // A tick is 10 ms of CPU (USER_HZ 100).
+      cpuUsPerCall: (throughput[index]!.ticks * 10_000) / Math.max(1, throughput[index]!.calls),
     };
     if (system.consumerPid !== undefined) {
       result.consumerIdleRssMb = consumerIdle[index]!;
       result.consumerLoadedRssMb = consumerLoaded[index]!;
     }
+    const warm = connectionsAfterWarmUp[index];
+    const now = system.connections?.();
+    if (warm && now)
+      result.connections = {
+        opened: now.opened - warm.opened,
+        tlsFull: now.tlsFull - warm.tlsFull,
+        tlsResumed: now.tlsResumed - warm.tlsResumed,
+      };
     const consumer =
       result.consumerIdleRssMb === undefined
         ? ''
         : `; consumer agent RSS idle ${result.consumerIdleRssMb.toFixed(1)} MB, loaded ${(result.consumerLoadedRssMb ?? Number.NaN).toFixed(1)} MB`;
+    const opened = result.connections
+      ? `; ${connectionsText(result.connections, latencies[index]!.calls + throughput[index]!.calls)}`
+      : '';
     const errors = result.latency.errors + result.throughput.errors;
     process.stdout.write(
       `${result.name}: p50 ${result.latency.p50Ms.toFixed(3)} ms, p99 ${result.latency.p99Ms.toFixed(3)} ms at ${RATE}/s; ` +
-        `${result.throughput.callsPerSec.toFixed(0)} calls/s at concurrency ${CONCURRENCY}; ` +
-        `RSS idle ${result.idleRssMb.toFixed(1)} MB, loaded ${result.loadedRssMb.toFixed(1)} MB${consumer}${errors > 0 ? `; ERRORS ${errors}` : ''}\n`,
+        `${result.throughput.callsPerSec.toFixed(0)} calls/s at concurrency ${CONCURRENCY} (${result.cpuUsPerCall.toFixed(0)} µs CPU per call); ` +
+        `RSS idle ${result.idleRssMb.toFixed(1)} MB, loaded ${result.loadedRssMb.toFixed(1)} MB${consumer}${opened}${errors > 0 ? `; ERRORS ${errors}` : ''}\n`,
     );
     return result;
   });
 }
 
-function markdown(results: SystemResult[], loadAtStart: number): string {
-  const [raw, sdk, ours] = results as [SystemResult, SystemResult, SystemResult];
-  const row = (result: SystemResult): string =>
-    `| ${result.name} | ${result.latency.p50Ms.toFixed(3)} | ${result.latency.p99Ms.toFixed(3)} | ${result.throughput.callsPerSec.toFixed(0)} | ${result.idleRssMb.toFixed(0)} | ${result.loadedRssMb.toFixed(0)} |`;
-  const addedP50 = ours.latency.p50Ms - raw.latency.p50Ms;
-  const addedP99 = ours.latency.p99Ms - raw.latency.p99Ms;
-  const ratio = ours.throughput.callsPerSec / sdk.throughput.callsPerSec;
-  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
-  const consumerIdle = ours.consumerIdleRssMb ?? Number.NaN;
-  const consumerLoaded = ours.consumerLoadedRssMb ?? Number.NaN;
-  return [
-    '## Runtime: per-hop latency and throughput',
-    '',
-    `Command: \`${command()}\` (\`pnpm bench:runtime\` = \`pnpm --filter @mesh/runtime bench\` after a build). One run, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, loopback; load average at start ${loadAtStart.toFixed(1)}.`,
-    `Latency: open loop at ${RATE} calls/s, ${DURATION_MS / 1000} s per system (p50/p99 of one hop, client to server and back). Throughput: ${CONCURRENCY} concurrent callers, ${DURATION_MS / 1000} s per system. Systems measured in interleaved 1 s slices, order rotated each round; before each slice the servers are left to go idle and the load generator's heap is collected. RSS of the server process (for (c): the provider agent). The consumer agent of (c) runs in a process of its own and makes, and times, its calls there (the bench only tells it over IPC which slice to run), so its RSS is measured apart; it includes that small load loop.`,
-    '',
-    '| System | p50 ms | p99 ms | calls/s | idle RSS MB | loaded RSS MB |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    row(raw),
-    row(sdk),
-    row(ours),
-    '',
-    `- Added latency over (a): p50 ${addedP50.toFixed(3)} ms (goal <= 0.5: ${verdict(addedP50 <= 0.5)}), p99 ${addedP99.toFixed(3)} ms (goal <= 2: ${verdict(addedP99 <= 2)}).`,
-    `- Throughput vs (b): ${ratio.toFixed(1)}x (goal >= 3x: ${verdict(ratio >= 3)}).`,
-    `- Consumer agent of (c): idle RSS ${consumerIdle.toFixed(0)} MB, loaded ${consumerLoaded.toFixed(0)} MB.`,
-    `- Idle RSS of an agent: provider ${ours.idleRssMb.toFixed(0)} MB, consumer ${consumerIdle.toFixed(0)} MB (goal < 80: ${verdict(Math.max(ours.idleRssMb, consumerIdle) < 80)}).`,
-    '',
-    '(a) answers tools/call with no validation; (b) is the SDK set up as documented for stateless servers (a new',
-    'McpServer and transport per request, JSON responses); (c) includes everything the runtime does on a call:',
-    'balancing, circuit breaker, deadline and traceparent headers, zod validation, metrics.',
-  ].join('\n');
-}
-
 const loadAtStart = os.loadavg()[0]!;
-// BENCH_SYSTEMS=a,c measures a subset (e.g. to study one system's tail); the summary needs all three.
-const wanted = new Set((process.env['BENCH_SYSTEMS'] ?? 'a,b,c').split(',').map((name) => name.trim()));
+// BENCH_SYSTEMS=a,c measures a subset (e.g. to study one system's tail); the summary needs a, b and c, the
+// strict comparison c and cs (and as beside a, for what Node's TLS alone costs).
+const wanted = new Set((process.env['BENCH_SYSTEMS'] ?? 'a,as,b,c,cs').split(',').map((name) => name.trim()));
 const starters: [string, () => Promise<System>][] = [
   ['a', rawSystem],
+  ['as', rawTlsSystem],
   ['b', sdkSystem],
-  ['c', runtimeSystem],
+  ['c', () => runtimeSystem(plainTrust())],
+  ['cs', async () => runtimeSystem(await strictTrust())],
 ];
 const systems: System[] = [];
-for (const [name, start] of starters) if (wanted.has(name)) systems.push(await start());
 try {
+  for (const [name, start] of starters) if (wanted.has(name)) systems.push(await start());
   const results = await measureAll(systems);
-  if (results.length === 3) process.stdout.write(`\n${markdown(results, loadAtStart)}\n`);
+  const context = {
+    command: command(),
+    rate: RATE,
+    durationMs: DURATION_MS,
+    concurrency: CONCURRENCY,
+    loadAtStart,
+  };
+  const summary = runtimeSummary(results, context);
+  if (summary) process.stdout.write(`\n${summary}\n`);
+  const strict = strictSummary(results, context);
+  if (strict) process.stdout.write(`\n${strict}\n`);
 } finally {
   for (const system of systems) await system.stop();
 }

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { MeshError } from '@mesh/common';
 import type { MeshIdentity } from '../identity.js';
 import { identityOfSubjectAltNames, parseSubjectAltNames, spiffeUri } from '../identity.js';
@@ -111,6 +111,9 @@ function renewalReason(
 export async function initMeshTls(options: InitMeshTlsOptions): Promise<InitMeshTlsResult> {
   const now = options.now ?? new Date();
   const leafDays = options.leafDays ?? 30;
+  // Only the certificate directory is private: parents made here keep the usual mode (a MESH_HOME made by
+  // the first start must stay reachable for services running as other users, e.g. embedded PostgreSQL).
+  mkdirSync(dirname(options.dir), { recursive: true });
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   chmodSync(options.dir, 0o700);
   const caFile = caFileOf(options.dir);
