@@ -4,6 +4,7 @@
 //   ./scripts/start-multi-agent.sh
 //   node scripts/bench-orders.mjs --rate 50 --duration 20s [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080]
 //   node scripts/bench-orders.mjs --compare-tls --rate 60 --duration 30s [--rounds 2] [--warmup 10s]
+//   node scripts/bench-orders.mjs --compare-env MONEY_SYNCHRONOUS_COMMIT=false,true --rate 60 --duration 30s
 //
 // Single mode runs k6 (loadtest/orders.js, sustained scenario only) against the running local system of
 // MESH_HOME (default .mesh), reads every process of its state.json (and its child processes, e.g. PostgreSQL
@@ -13,7 +14,8 @@
 // MESH_HOME of its own under a temp dir, with its own port offset and embedded PostgreSQL; DATABASE_URL and the
 // other real-server variables are ignored so neither shares anything with the other), runs the same sustained
 // phase against them alternately, each after an unmeasured warm-up on its system (off, strict, off, strict… for --rounds rounds), stops both and
-// prints each phase, the medians per mode and strict/off ratios. Linux only (reads /proc).
+// prints each phase, the medians per mode and strict/off ratios. --compare-env NAME=A,B does the same for two
+// strict systems that differ only in the variable NAME (A first, B second; ratios are B/A). Linux only (reads /proc).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -22,8 +24,8 @@ import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const meshctl = join(root, 'bin/meshctl');
-/** Port offsets of the two systems of --compare-tls: below the kernel's ephemeral range, apart from defaults. */
-const COMPARE_OFFSETS = { off: 21_000, strict: 22_000 };
+/** Port offsets of the two compared systems: below the kernel's ephemeral range, apart from defaults. */
+const COMPARE_OFFSETS = [21_000, 22_000];
 /** Variables that would point a system at shared servers; --compare-tls wants two self-contained systems. */
 const SHARED_SERVER_VARS = [
   'DATABASE_URL',
@@ -36,7 +38,8 @@ const SHARED_SERVER_VARS = [
   'MCP_MESH_REGISTRY_URL',
 ];
 const USAGE =
-  'use --rate N, --duration 20s, --k6 PATH, --base-url URL; or --compare-tls [--rounds N] [--warmup 10s]';
+  'use --rate N, --duration 20s, --k6 PATH, --base-url URL; or --compare-tls | --compare-env NAME=A,B ' +
+  '[--rounds N] [--warmup 10s]';
 
 function parseArgs(argv) {
   const options = {
@@ -45,6 +48,8 @@ function parseArgs(argv) {
     k6: join(root, '.mesh/bin/k6'),
     baseUrl: undefined,
     compareTls: false,
+    /** The two systems to compare: a label and the variables that make it differ. */
+    variants: undefined,
     rounds: 2,
     warmup: '10s',
   };
@@ -62,7 +67,12 @@ function parseArgs(argv) {
     else if (flag === '--base-url') options.baseUrl = value;
     else if (flag === '--rounds') options.rounds = Number(value);
     else if (flag === '--warmup') options.warmup = value;
-    else fail(`unknown flag ${flag} (${USAGE})`);
+    else if (flag === '--compare-env') {
+      const match = /^([A-Z_][A-Z0-9_]*)=([^,]*),([^,]*)$/.exec(value);
+      if (!match) fail('--compare-env takes NAME=A,B (e.g. MONEY_SYNCHRONOUS_COMMIT=false,true)');
+      const [, name, a, b] = match;
+      options.variants = [a, b].map((v) => ({ label: `${name}=${v}`, env: { [name]: v } }));
+    } else fail(`unknown flag ${flag} (${USAGE})`);
   }
   if (!Number.isInteger(options.rate) || options.rate < 1 || options.rate > 5000) {
     fail('--rate must be an integer from 1 to 5000');
@@ -72,7 +82,10 @@ function parseArgs(argv) {
   if (!Number.isInteger(options.rounds) || options.rounds < 1 || options.rounds > 10) {
     fail('--rounds must be an integer from 1 to 10');
   }
-  if (options.compareTls && options.baseUrl) fail('--base-url does not go with --compare-tls');
+  if (options.compareTls && options.variants) fail('--compare-tls and --compare-env are one or the other');
+  if (options.compareTls)
+    options.variants = ['off', 'strict'].map((mode) => ({ label: mode, env: { MCP_MESH_TLS_MODE: mode } }));
+  if (options.variants && options.baseUrl) fail('--base-url does not go with a comparison');
   return options;
 }
 
@@ -261,16 +274,16 @@ async function single(options) {
   return result.k6Status ?? 1;
 }
 
-/** Environment of one system of --compare-tls: its home, port offset and TLS mode, no shared servers. */
-function systemEnv(base, mode) {
+/** Environment of one compared system: its home, port offset and differing variables, no shared servers. */
+function systemEnv(base, variants, index) {
   const env = { ...process.env };
   for (const name of SHARED_SERVER_VARS) delete env[name];
   return {
     ...env,
-    MESH_HOME: join(base, mode),
-    MESH_PORT_OFFSET: String(COMPARE_OFFSETS[mode]),
+    MESH_HOME: join(base, String(index)),
+    MESH_PORT_OFFSET: String(COMPARE_OFFSETS[index]),
     MESH_MODE: 'local',
-    MCP_MESH_TLS_MODE: mode,
+    ...variants[index].env,
   };
 }
 
@@ -291,38 +304,38 @@ function spread(phases, pick, digits = 1) {
   return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 }
 
-async function compareTls(options) {
-  const base = mkdtempSync(join(tmpdir(), 'bench-orders-tls-'));
-  // The embedded PostgreSQL runs as its own user when we are root: it must be able to traverse to its data
-  // (made here, before the strict start creates <home>/tls 0700 and with it a missing home).
+async function compare(options) {
+  const variants = options.variants;
+  const base = mkdtempSync(join(tmpdir(), 'bench-orders-compare-'));
+  // The embedded PostgreSQL runs as its own user when we are root: it must be able to traverse to its data.
   chmodSync(base, 0o711);
-  for (const mode of ['off', 'strict']) mkdirSync(join(base, mode), { mode: 0o711 });
-  const modes = ['off', 'strict'];
+  for (const index of [0, 1]) mkdirSync(join(base, String(index)), { mode: 0o711 });
+  const modes = [0, 1];
   const started = [];
   const stopAll = () => {
     for (const mode of started.splice(0).reverse()) {
-      const down = meshctlRun(['down'], systemEnv(base, mode));
+      const down = meshctlRun(['down'], systemEnv(base, variants, mode));
       if (down.status !== 0)
-        console.error(`bench-orders: stopping the ${mode} system failed:\n${down.output}`);
+        console.error(`bench-orders: stopping the ${variants[mode].label} system failed:\n${down.output}`);
     }
   };
   process.on('SIGINT', () => {
     stopAll();
     process.exit(130);
   });
-  const phases = { off: [], strict: [] };
+  const phases = [[], []];
   try {
     const states = {};
     for (const mode of modes) {
       console.log(
-        `starting the ${mode} system (MESH_HOME=${join(base, mode)}, offset ${COMPARE_OFFSETS[mode]})`,
+        `starting the ${variants[mode].label} system (MESH_HOME=${join(base, String(mode))}, offset ${COMPARE_OFFSETS[mode]})`,
       );
       started.push(mode);
-      const up = meshctlRun(['up'], systemEnv(base, mode));
-      if (up.status !== 0) fail(`the ${mode} system did not start:\n${up.output}`);
+      const up = meshctlRun(['up'], systemEnv(base, variants, mode));
+      if (up.status !== 0) fail(`the ${variants[mode].label} system did not start:\n${up.output}`);
       const ready = /ready in ([\d.]+ s)/.exec(up.output)?.[1];
       if (ready) console.log(`  ready in ${ready}`);
-      states[mode] = readLocalState(join(base, mode));
+      states[mode] = readLocalState(join(base, String(mode)));
     }
     const phase = (mode, duration, quiet) =>
       runPhase(states[mode], {
@@ -342,7 +355,7 @@ async function compareTls(options) {
         const result = await phase(mode, options.duration, true);
         phases[mode].push(result);
         console.log(
-          `round ${round} ${mode.padEnd(6)} ${result.ordersPerSec.toFixed(1)} orders/s, ` +
+          `round ${round} ${variants[mode].label.padEnd(6)} ${result.ordersPerSec.toFixed(1)} orders/s, ` +
             `p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, ${result.failed} failed, ` +
             `CPU ${result.totalMsPerOrder.toFixed(2)} ms/order (k6 ${result.k6MsPerOrder.toFixed(2)}), ` +
             `${result.newConnections} new mesh connections, load ${load}`,
@@ -357,17 +370,18 @@ async function compareTls(options) {
 }
 
 function printComparison(phases, options) {
-  const { off, strict } = phases;
+  const [off, strict] = phases;
+  const [nameA, nameB] = options.variants.map((variant) => variant.label);
   const line = (label, pick, digits, unit) =>
     console.log(
       `  ${label.padEnd(22)} ${median(off, pick).toFixed(digits).padStart(8)} ${median(strict, pick).toFixed(digits).padStart(8)}` +
         `   ${(median(off, pick) === 0 ? '-' : (median(strict, pick) / median(off, pick)).toFixed(3)).padStart(6)}   ` +
-        `(off ${spread(off, pick, digits)}, strict ${spread(strict, pick, digits)} ${unit})`,
+        `(${nameA} ${spread(off, pick, digits)}, ${nameB} ${spread(strict, pick, digits)} ${unit})`,
     );
   console.log(
     `\nrate ${options.rate}/s, ${options.rounds} phase(s) of ${options.duration} per mode, alternating; medians:`,
   );
-  console.log(`  ${''.padEnd(22)} ${'off'.padStart(8)} ${'strict'.padStart(8)}   strict/off`);
+  console.log(`  ${''.padEnd(22)} ${'A'.padStart(8)} ${'B'.padStart(8)}   B/A   (A: ${nameA}, B: ${nameB})`);
   line('orders/s', (p) => p.ordersPerSec, 1, 'orders/s');
   line('p50 ms', (p) => p.p50 ?? Number.NaN, 1, 'ms');
   line('p95 ms', (p) => p.p95 ?? Number.NaN, 1, 'ms');
@@ -378,12 +392,12 @@ function printComparison(phases, options) {
   const cpuOff = median(off, (p) => p.totalMsPerOrder);
   const cpuStrict = median(strict, (p) => p.totalMsPerOrder);
   console.log(
-    `\nadded by strict: p50 ${(median(strict, (p) => p.p50) - median(off, (p) => p.p50)).toFixed(1)} ms per order, ` +
+    `\nadded by ${nameB}: p50 ${(median(strict, (p) => p.p50) - median(off, (p) => p.p50)).toFixed(1)} ms per order, ` +
       `CPU ${(cpuStrict - cpuOff).toFixed(2)} ms per order; ` +
       `orders/s ${cores} cores could carry at that CPU cost (an upper bound): ` +
-      `off ${((cores * 1000) / cpuOff).toFixed(0)}, strict ${((cores * 1000) / cpuStrict).toFixed(0)}`,
+      `${nameA} ${((cores * 1000) / cpuOff).toFixed(0)}, ${nameB} ${((cores * 1000) / cpuStrict).toFixed(0)}`,
   );
-  console.log('\nCPU per completed order (ms), by process, median of phases (off -> strict):');
+  console.log(`\nCPU per completed order (ms), by process, median of phases (${nameA} -> ${nameB}):`);
   const labels = [...new Set([...off, ...strict].flatMap((p) => p.rows.map((row) => row.label)))];
   const byLabel = (list, label) =>
     median(list, (p) => p.rows.find((row) => row.label === label)?.msPerOrder ?? 0);
@@ -398,7 +412,7 @@ function printComparison(phases, options) {
 
 try {
   const options = parseArgs(process.argv.slice(2));
-  process.exit(await (options.compareTls ? compareTls(options) : single(options)));
+  process.exit(await (options.variants ? compare(options) : single(options)));
 } catch (error) {
   if (!(error instanceof BenchError)) throw error;
   console.error(`bench-orders: ${error.message}`);
