@@ -48,6 +48,7 @@ export const getRoot: Handler = (_req, res) => {
         '/agents',
         '/events',
         '/watch/{agent_id}',
+        '/v1/sd/prometheus',
         '/metrics',
         '/proxy/{host}:{port}/mcp',
       ],

@@ -6,6 +6,7 @@ import { listEvents } from './event-routes.js';
 import { getHealth, getMetrics, getRoot } from './health-routes.js';
 import { headHeartbeat, postHeartbeat } from './heartbeat-routes.js';
 import { proxyToAgent } from './proxy-route.js';
+import { prometheusTargets } from './service-discovery-route.js';
 import { sendSpecError } from './respond.js';
 import { watchAgent } from './watch-route.js';
 
@@ -24,6 +25,7 @@ const EXACT: ReadonlyMap<string, Route> = new Map<string, Route>([
   ['/agents', { name: '/agents', methods: { GET: listAgents } }],
   ['/events', { name: '/events', methods: { GET: listEvents } }],
   ['/metrics', { name: '/metrics', methods: { GET: getMetrics }, open: true }],
+  ['/v1/sd/prometheus', { name: '/v1/sd/prometheus', methods: { GET: prometheusTargets } }],
 ]);
 
 /** Routes whose last segment (or, for the proxy, the whole remainder) is a parameter. */
