@@ -1,3 +1,4 @@
+import { createLogger } from '@mesh/common';
 import { MeshError } from '@mesh/common';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryOrderStore } from './memory-order-store.js';
@@ -43,6 +44,21 @@ describe('OrderSaga', () => {
     ]);
     expect(agents.events.map((e) => e.type)).toEqual(['orders.completed']);
     expect((await store.get('o-1'))?.state).toBe('completed');
+  });
+
+  it('logs one info line per completed order, with its order id, payment and total', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger({
+      name: 'order-agent',
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
+    const logged = new OrderSaga(store, agents, 'owner-b', { processingTimeoutMs: 2_000 }, logger);
+    await logged.process(order('o-log'));
+    await logged.idle();
+    const completed = lines.filter((line) => line['msg'] === 'order completed');
+    expect(completed).toEqual([
+      expect.objectContaining({ level: 'info', order_id: 'o-log', payment_id: 'pay-o-log', currency: 'usd' }),
+    ]);
   });
 
   it('fails without side effects when the user does not exist', async () => {

@@ -413,7 +413,11 @@ export class OrderSaga {
             }
             // Committing is idempotent, so charged -> completed is one write: a crash in between re-commits.
             order = await this.store.transition(id, this.owner, 'completed');
-            logger.debug({ payment_id: order.paymentId }, 'order completed');
+            // One info line per order outcome (failures log theirs below): operators see orders flow.
+            logger.info(
+              { payment_id: order.paymentId, total: order.total, currency: order.currency },
+              'order completed',
+            );
             // Confirmation and analytics are non-critical: they run after the answer, bounded in time.
             this.background(this.notify(order, call, logger));
             break;
