@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { createLogger } from '@mesh/common';
 import { MeshError } from '@mesh/common';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -48,10 +49,13 @@ describe('OrderSaga', () => {
 
   it('logs one info line per completed order, with its order id, payment and total', async () => {
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({
-      name: 'order-agent',
-      destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+        done();
+      },
     });
+    const logger = createLogger({ name: 'order-agent', destination });
     const logged = new OrderSaga(store, agents, 'owner-b', { processingTimeoutMs: 2_000 }, logger);
     await logged.process(order('o-log'));
     await logged.idle();
