@@ -37,6 +37,20 @@ for dir in "$out"/*/; do
     put "$pki/ca.crt" "$dir/ca.crt" 0644
     continue
   fi
+  if [ "$name" = edge ]; then
+    # The public edge (nginx, whose master reads it as root): a server certificate for $EDGE_HOSTS from an
+    # edge CA of its own, with no mesh identity, so the internet-facing proxy holds nothing that opens the mesh.
+    node "$root/packages/meshctl/dist/cli.js" --root "$root" tls edge --dir "$pki/edge" \
+      --hosts "${EDGE_HOSTS:-localhost,127.0.0.1}"
+    chmod 0700 "$dir"
+    uid_was=$uid
+    uid=${EDGE_UID:-0}
+    put "$pki/edge/edge.crt" "$dir/tls.crt" 0600
+    put "$pki/edge/edge.key" "$dir/tls.key" 0600
+    put "$pki/edge/edge-ca.crt" "$dir/ca.crt" 0644
+    uid=$uid_was
+    continue
+  fi
   if [ ! -f "$pki/agent/$name.crt" ]; then
     echo "mesh-certs: no certificate for $name: mount only volumes named after architecture.yml's agents or 'registry'" >&2
     exit 1

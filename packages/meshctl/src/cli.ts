@@ -45,6 +45,8 @@ Usage: meshctl <command> [options]
   tls init [--dir D] [--rotate] [--hosts h1,{name}.ns.svc,*.{name}.pods] [--trust-domain T] [--days N]
                                  create the mesh CA (once) and a certificate for the registry, every agent
                                  of architecture.yml and the operator (meshctl); re-issue those due or --rotate
+  tls edge --dir D [--hosts h1,h2] [--days N]
+                                 the public edge's server certificate (nginx), from an edge CA of its own
 
 Common options: --root DIR (repo root), --file architecture.yml, --registry-url URL
 Environment: MCP_MESH_REGISTRY_URL, DEPENDENCY_TIMEOUT (default 30s), MESH_STOP_GRACE (10s),

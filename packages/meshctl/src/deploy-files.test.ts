@@ -169,6 +169,17 @@ describe('compose base file matches architecture.yml', () => {
     expect(compose.services['nginx']?.depends_on?.['api-gateway']?.condition).toBe('service_healthy');
     expect(readFileSync(join(deploy, 'nginx/nginx.conf'), 'utf8')).toContain('server api-gateway:8080');
   });
+
+  it('terminates TLS at nginx with the edge certificate that mesh-certs writes (not a mesh identity)', () => {
+    const nginx = compose.services['nginx']!;
+    expect(nginx.volumes).toContain('tls-edge:/etc/nginx/tls:ro');
+    expect(nginx.depends_on?.['mesh-certs']?.condition).toBe('service_completed_successfully');
+    expect(compose.services['mesh-certs']?.volumes).toContain('tls-edge:/mesh-tls/edge');
+    const conf = readFileSync(join(deploy, 'nginx/nginx.conf'), 'utf8');
+    expect(conf).toMatch(/listen 443 ssl;/);
+    expect(conf).toContain('ssl_certificate /etc/nginx/tls/tls.crt;');
+    expect(conf).toContain('ssl_certificate_key /etc/nginx/tls/tls.key;');
+  });
 });
 
 describe.skipIf(!promtool)('prometheus config', () => {

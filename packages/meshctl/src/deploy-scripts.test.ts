@@ -21,7 +21,14 @@ const arch = loadArchitecture(join(root, 'architecture.yml'));
 /** Runs the compose certificate step as the image does, on this checkout's built meshctl. */
 function meshCerts(...args: string[]) {
   return spawnSync('sh', [join(scripts, 'mesh-certs.sh'), ...args], {
-    env: { ...process.env, MESH_ROOT: root, MESH_PKI_DIR: pki, MESH_TLS_OUT: out, MESH_TLS_UID: String(uid) },
+    env: {
+      ...process.env,
+      MESH_ROOT: root,
+      MESH_PKI_DIR: pki,
+      MESH_TLS_OUT: out,
+      MESH_TLS_UID: String(uid),
+      EDGE_UID: String(uid),
+    },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -76,6 +83,22 @@ describe('mesh-certs.sh (compose certificate step)', () => {
     expect(rotated.status).toBe(0);
     expect(rotated.stdout).toContain(`wrote ${join(out, 'order-agent')}/tls.crt`);
     expect(readFileSync(join(out, 'order-agent/tls.crt'), 'utf8')).not.toBe(before);
+  });
+
+  it('gives the edge volume a server certificate from its own CA, with no mesh identity', () => {
+    mkdirSync(join(out, 'edge'));
+    try {
+      const run = meshCerts();
+      expect(run.status, run.stderr).toBe(0);
+      const edge = new X509Certificate(readFileSync(join(out, 'edge/tls.crt')));
+      expect(edge.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1');
+      expect(edge.verify(new X509Certificate(readFileSync(join(out, 'edge/ca.crt'))).publicKey)).toBe(true);
+      expect(edge.verify(new X509Certificate(readFileSync(join(pki, 'ca.crt'))).publicKey)).toBe(false);
+      expect(edge.checkPrivateKey(createPrivateKey(readFileSync(join(out, 'edge/tls.key'))))).toBe(true);
+      expect(statSync(join(out, 'edge/tls.key')).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(join(out, 'edge'), { recursive: true, force: true });
+    }
   });
 
   it('fails, naming it, when a volume is mounted for a workload that has no certificate', () => {

@@ -1,10 +1,11 @@
 import https from 'node:https';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCa, initMeshTls, issueLeaf, workloadFiles } from './ca/index.js';
+import { createCa, initEdgeTls, initMeshTls, issueLeaf, workloadFiles } from './ca/index.js';
 import type { MeshIdentity } from './identity.js';
 import type { Decision } from './policy.js';
 import { TlsMaterialSource, loadTlsMaterial } from './tls-material.js';
@@ -227,5 +228,20 @@ describe('mesh TLS', () => {
     );
     expect(toTlsSettings(tlsEnvSchema.parse({ MCP_MESH_TLS_MODE: 'auto' })).mode).toBe('off');
     expect(() => tlsEnvSchema.parse({ MCP_MESH_TLS_MODE: 'maybe' })).toThrow(/expected off, auto or strict/);
+  });
+});
+
+describe('the public edge certificate', () => {
+  it('names the edge hosts, no mesh identity, from its own CA, and is kept while current', async () => {
+    const edgeDir = join(dir, 'edge');
+    const first = await initEdgeTls({ dir: edgeDir, hosts: ['localhost', '127.0.0.1'] });
+    expect(first.issued).toBe(true);
+    const certificate = new X509Certificate(readFileSync(first.certFile));
+    expect(certificate.subjectAltName).toBe('DNS:localhost, IP Address:127.0.0.1');
+    expect(certificate.verify(new X509Certificate(readFileSync(first.caFile)).publicKey)).toBe(true);
+    expect(certificate.verify(new X509Certificate(readFileSync(join(dir, 'ca.crt'))).publicKey)).toBe(false);
+    expect(statSync(first.keyFile).mode & 0o777).toBe(0o600);
+    expect((await initEdgeTls({ dir: edgeDir, hosts: ['localhost', '127.0.0.1'] })).issued).toBe(false);
+    expect((await initEdgeTls({ dir: edgeDir, hosts: ['shop.example.com'] })).issued).toBe(true);
   });
 });

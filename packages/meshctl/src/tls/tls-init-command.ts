@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { MeshError } from '@mesh/common';
 import { isTrustDomain } from '@mesh/trust';
-import { initMeshTls } from '@mesh/trust/ca';
+import { initEdgeTls, initMeshTls } from '@mesh/trust/ca';
 import type { Architecture } from '../architecture/load.js';
 import { HOST_NAME_PLACEHOLDER, trustDomainOf, workloadsOf } from './local-tls.js';
 
@@ -30,10 +30,12 @@ export async function tlsInit(
   args: readonly string[],
   options: TlsInitOptions,
 ): Promise<number> {
+  if (args[0] === 'edge' && args.length === 1) return tlsEdge(options);
   if (args[0] !== 'init' || args.length > 1)
     throw new MeshError(
       'BAD_REQUEST',
-      'usage: meshctl tls init [--dir D] [--rotate] [--hosts h1,{name}.ns.svc,*.{name}.pods] [--trust-domain T] [--days N]',
+      'usage: meshctl tls init [--dir D] [--rotate] [--hosts h1,{name}.ns.svc,*.{name}.pods] [--trust-domain T] [--days N]\n' +
+        '       meshctl tls edge --dir D [--hosts localhost,127.0.0.1] [--days N]',
     );
   const trustDomain = options.trustDomain ?? trustDomainOf(options.env);
   if (!isTrustDomain(trustDomain))
@@ -86,4 +88,30 @@ export function hostPatternProblem(host: string): string | undefined {
   if (!rest.every((label) => LABEL.test(label)))
     return 'is not an IP address, a DNS name or a wildcard *.<domain> (use {name} for the workload name)';
   return undefined;
+}
+
+/**
+ * `meshctl tls edge`: the public edge's server certificate (nginx in compose) for `--hosts` (default localhost
+ * and 127.0.0.1), from an edge CA of its own: never the mesh CA, and with no mesh identity in it.
+ */
+async function tlsEdge(options: TlsInitOptions): Promise<number> {
+  const hosts = options.hosts && options.hosts.length > 0 ? options.hosts : ['localhost', '127.0.0.1'];
+  for (const host of hosts) {
+    if (host.includes('{') || host.includes('*'))
+      throw new MeshError('BAD_REQUEST', `--hosts: "${host}": the edge certificate names exact hosts`);
+    const problem = hostPatternProblem(host);
+    if (problem) throw new MeshError('BAD_REQUEST', `--hosts: "${host}" ${problem}`);
+  }
+  const days = options.days ?? 90;
+  if (!Number.isInteger(days) || days < 1 || days > 397)
+    throw new MeshError(
+      'BAD_REQUEST',
+      `--days: expected a whole number of days from 1 to 397; got "${options.days}"`,
+    );
+  const result = await initEdgeTls({ dir: options.dir ?? join(options.home, 'tls-edge'), hosts, days });
+  options.log(
+    `${result.issued ? 'issued' : 'kept'} the edge certificate ${result.certFile} for ${hosts.join(', ')} ` +
+      `(edge CA ${result.caFile}; not a mesh identity)`,
+  );
+  return 0;
 }

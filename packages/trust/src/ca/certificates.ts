@@ -47,11 +47,12 @@ export async function createCa(
   trustDomain: string,
   validDays: number,
   now = new Date(),
+  commonName = `${trustDomain} mesh CA`,
 ): Promise<IssuedPair> {
   const keys = await keyPair();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
-    name: `CN=${trustDomain} mesh CA, O=agent-mesh`,
+    name: `CN=${commonName}, O=agent-mesh`,
     notBefore: new Date(now.getTime() - 60_000),
     notAfter: new Date(now.getTime() + validDays * 86_400_000),
     keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
@@ -67,7 +68,8 @@ export async function createCa(
 
 /** What a leaf certificate is for: whom it names, where it may serve, how long it lives. */
 export interface LeafRequest {
-  readonly identity: MeshIdentity;
+  /** The mesh identity (URI SAN); absent for a plain server certificate (the public edge's). */
+  readonly identity?: MeshIdentity;
   /** DNS names and IP addresses the workload may be reached at (and may register as its endpoint). */
   readonly hosts: readonly string[];
   readonly validDays: number;
@@ -89,13 +91,17 @@ export async function issueLeaf(ca: IssuedPair, request: LeafRequest, now = new 
     ['sign'],
   );
   const keys = await keyPair();
-  const names: x509.JsonGeneralName[] = [{ type: 'url', value: spiffeUri(request.identity) }];
+  const names: x509.JsonGeneralName[] = request.identity
+    ? [{ type: 'url', value: spiffeUri(request.identity) }]
+    : [];
   for (const host of request.hosts) names.push({ type: isIP(host) ? 'ip' : 'dns', value: host });
   const start = request.expired ? now.getTime() - 2 * 86_400_000 : now.getTime() - 60_000;
   const end = request.expired ? now.getTime() - 86_400_000 : now.getTime() + request.validDays * 86_400_000;
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
-    subject: `CN=${request.identity.name}, OU=${request.identity.kind}, O=agent-mesh`,
+    subject: request.identity
+      ? `CN=${request.identity.name}, OU=${request.identity.kind}, O=agent-mesh`
+      : `CN=${request.hosts[0] ?? 'edge'}, OU=edge, O=agent-mesh`,
     issuer: caCertificate.subject,
     notBefore: new Date(start),
     notAfter: new Date(end),
