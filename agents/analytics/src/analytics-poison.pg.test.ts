@@ -125,3 +125,41 @@ describe.skipIf(!pgUrl || !rabbitmqUrl)('a poison order event on the bus', { tim
     }
   });
 });
+
+describe.skipIf(!pgUrl)('health while writes keep failing', { timeout: 30_000 }, () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(pgUrl!, 'analytics_health');
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('turns unhealthy after repeated failed writes and healthy again once an event is stored', async () => {
+    const built = await buildAnalyticsServices(
+      loadConfig({ DATABASE_URL: db.url, ANALYTICS_UNHEALTHY_AFTER: '2', PROCESSING_INTERVAL: '60' }),
+      silentLogger(),
+    );
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      expect(await built.healthCheck()).toBe(true);
+      await admin.query('ALTER TABLE order_events RENAME TO order_events_away');
+      const recorded = built.services.analytics.recordDurably({ type: 'order_completed', order_id: 'h-1' });
+      await waitFor(async () => ((await built.healthCheck()) ? undefined : true), {
+        timeoutMs: 10_000,
+        description: 'health to fail',
+      });
+      expect(await built.metrics.registry.metrics()).toMatch(/analytics_flush_failures_total [2-9]/);
+      await admin.query('ALTER TABLE order_events_away RENAME TO order_events');
+      expect(await recorded).toEqual({ accepted: true, duplicate: false });
+      expect(await built.healthCheck()).toBe(true);
+      expect(await storedIds(db.url)).toEqual(['h-1']);
+    } finally {
+      await admin.end();
+      await built.close();
+    }
+  });
+});

@@ -111,7 +111,9 @@ describe('event batcher: store() answers only after the commit', () => {
       insertBatch: async (events) => {
         const good = events.filter((e) => e.orderId !== 'bad');
         const result = await memory.insertBatch(good);
-        const bad = events.filter((e) => e.orderId === 'bad').map((e) => ({ event: e, reason: 'out of range' }));
+        const bad = events
+          .filter((e) => e.orderId === 'bad')
+          .map((e) => ({ event: e, reason: 'out of range' }));
         return { ...result, rejected: bad };
       },
       totals: (since) => memory.totals(since),

@@ -122,10 +122,7 @@ export class EventBatcher {
           { order_id: item.event.orderId, type: item.event.type, reason: item.reason },
           'order event refused by the store; not retried',
         );
-        this.settle(
-          key,
-          new MeshError('VALIDATION_FAILED', `order event cannot be stored: ${item.reason}`),
-        );
+        this.settle(key, new MeshError('VALIDATION_FAILED', `order event cannot be stored: ${item.reason}`));
       }
       for (const event of batch) {
         const key = eventKey(event);
@@ -211,7 +208,10 @@ export class EventBatcher {
     const keys = [...this.buffer.keys()].slice(0, excess);
     for (const key of keys) {
       this.buffer.delete(key);
-      this.settle(key, new MeshError('STORAGE_ERROR', 'analytics buffer full while writes fail; event dropped'));
+      this.settle(
+        key,
+        new MeshError('STORAGE_ERROR', 'analytics buffer full while writes fail; event dropped'),
+      );
     }
     this.options.onDrop?.(excess);
     this.logger.warn(

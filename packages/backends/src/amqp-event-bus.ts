@@ -187,7 +187,8 @@ export class AmqpEventBus implements EventBus {
     const messageId =
       typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined;
     // A retried copy travels through the default exchange: its topic is in a header.
-    const topic = typeof headers[TOPIC_HEADER] === 'string' ? headers[TOPIC_HEADER] : message.fields.routingKey;
+    const topic =
+      typeof headers[TOPIC_HEADER] === 'string' ? headers[TOPIC_HEADER] : message.fields.routingKey;
     const attempt = Number(headers[ATTEMPTS_HEADER] ?? 1) || 1;
     try {
       const payload: unknown = JSON.parse(message.content.toString('utf8'));

@@ -110,7 +110,10 @@ describe.skipIf(!rabbitmqUrl)('AMQP event bus (real RabbitMQ)', () => {
     await publisher.publish('poison.x', { bad: true });
     for (let n = 0; n < 5; n += 1) await publisher.publish('poison.x', { n });
     const dead = await waitFor(() => getOne(`${queue}.dlq`), { timeoutMs: 5000 });
-    expect(dead.properties.headers).toMatchObject({ 'x-mesh-error': 'amount out of range', 'x-mesh-attempts': 1 });
+    expect(dead.properties.headers).toMatchObject({
+      'x-mesh-error': 'amount out of range',
+      'x-mesh-attempts': 1,
+    });
     await waitFor(async () => (seen.length >= 5 ? true : undefined), { timeoutMs: 5000 });
     expect(seen).toEqual([0, 1, 2, 3, 4].map((n) => ({ n })));
   });
