@@ -7,7 +7,7 @@ export interface EventMeta {
   /** The W3C traceparent of the publisher, so consumers continue its trace. */
   traceparent?: string | undefined;
   messageId?: string | undefined;
-  /** True when the broker delivers this event a second time (after a failed handler or a crash). */
+  /** True when this event is delivered again (a retry after a failed handler, or after a crash). */
   redelivered: boolean;
 }
 
@@ -24,7 +24,10 @@ export interface PublishOptions {
  */
 export interface EventBus {
   publish(topic: string, payload: unknown, options?: PublishOptions): Promise<boolean>;
-  /** Binds the durable `queue` to `topic` (AMQP pattern: `order.*`, `#`); acks after `handler` resolves. */
+  /**
+   * Binds the durable `queue` to `topic` (AMQP pattern: `order.*`, `#`); acks only after `handler` resolves. A
+   * handler that throws gets bounded retries with backoff, then the message goes to `<queue>.dlq`.
+   */
   subscribe(topic: string, queue: string, handler: EventHandler): Promise<void>;
   close(): Promise<void>;
 }
