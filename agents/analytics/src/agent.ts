@@ -1,6 +1,7 @@
-import { validateEach } from '@mesh/common';
+import { isMeshError, validateEach } from '@mesh/common';
 import { defineAgent, z } from '@mesh/runtime';
 import type { AnalyticsService } from './analytics-service.js';
+import { MAX_AMOUNT } from './order-event.js';
 
 /** What main.ts builds for the handlers. */
 export interface AnalyticsServices {
@@ -18,7 +19,7 @@ export const agent = defineAgent<AnalyticsServices>({
 const orderEvent = z.object({
   type: z.string().min(1).max(100),
   order_id: z.string().min(1).max(200),
-  amount: z.number().nonnegative().optional(),
+  amount: z.number().nonnegative().max(MAX_AMOUNT).optional(),
   occurred_at: z.iso.datetime({ offset: true }).optional(),
 });
 
@@ -31,11 +32,12 @@ agent.tool({
   version: '1.0.0',
   tags: ['analytics', 'metrics'],
   description:
-    'Record an order event (type such as order_completed, order_failed, order_compensated; amount in major units). Buffered and written in batches; duplicates are ignored.',
+    'Record an order event (type such as order_completed, order_failed, order_compensated; amount in major units). ' +
+    'Answers once the event is stored (concurrent calls share one batch write); duplicates are ignored.',
   idempotent: true,
   input: orderEvent,
   output: z.object({ accepted: z.literal(true), duplicate: z.boolean() }),
-  handler: (input, ctx) => ctx.app.analytics.record(input),
+  handler: (input, ctx) => ctx.app.analytics.recordDurably(input),
 });
 
 agent.tool({
@@ -45,7 +47,8 @@ agent.tool({
   tags: ['analytics', 'metrics', 'batch'],
   description:
     `Record up to ${MAX_EVENTS_PER_CALL} order events in one call (each as analytics_record_event takes it). ` +
-    'Each event is checked on its own: an invalid one is listed in rejected and the others are recorded.',
+    'Each event is checked on its own: an invalid one (or one the store refuses) is listed in rejected and the ' +
+    'others are recorded. Answers once the accepted events are stored.',
   idempotent: true,
   input: z.object({ events: z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_CALL) }),
   output: z.object({
@@ -53,11 +56,26 @@ agent.tool({
     duplicates: z.number().int(),
     rejected: z.array(z.object({ index: z.number().int(), error: z.string() })),
   }),
-  handler: (input, ctx) => {
+  handler: async (input, ctx) => {
     const { valid, rejected } = validateEach(orderEvent, input.events);
+    const outcomes = await Promise.allSettled(
+      valid.map(({ value }) => ctx.app.analytics.recordDurably(value)),
+    );
+    let accepted = 0;
     let duplicates = 0;
-    for (const { value } of valid) if (ctx.app.analytics.record(value).duplicate) duplicates += 1;
-    return { accepted: valid.length, duplicates, rejected };
+    outcomes.forEach((outcome, position) => {
+      if (outcome.status === 'fulfilled') {
+        accepted += 1;
+        if (outcome.value.duplicate) duplicates += 1;
+        return;
+      }
+      const reason: unknown = outcome.reason;
+      // A failure of the store itself fails the call (nothing may be assumed stored); a refused row is listed.
+      if (!isMeshError(reason, 'VALIDATION_FAILED')) throw reason;
+      rejected.push({ index: valid[position]!.index, error: reason.message });
+    });
+    rejected.sort((a, b) => a.index - b.index);
+    return { accepted, duplicates, rejected };
   },
 });
 

@@ -72,7 +72,7 @@ describe.skipIf(!postgresUrl)(
       await database?.drop();
     });
 
-    it('records events one by one and in a batch, reports them before any flush, and writes them on SIGTERM before exiting', async () => {
+    it('records events one by one and in a batch, each stored before the call answers (PROCESSING_INTERVAL 60 s notwithstanding)', async () => {
       for (const [type, orderId, amount] of [
         ['order_completed', 'w-1', 19.99],
         ['order_completed', 'w-2', 5.01],
@@ -101,10 +101,10 @@ describe.skipIf(!postgresUrl)(
         completed: 3,
         failed: 1,
         revenue: 35,
-        unflushed: 4,
+        unflushed: 0,
         failure_rate: 0.25,
       });
-      expect(await agent.stop()).toBe(0);
+      // Read while the agent still runs: nothing waits for the interval or for shutdown.
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
       const rows = await client.query<{ order_id: string }>(
@@ -112,6 +112,7 @@ describe.skipIf(!postgresUrl)(
       );
       await client.end();
       expect(rows.rows.map((row) => row.order_id)).toEqual(['w-1', 'w-2', 'w-3', 'w-4']);
+      expect(await agent.stop()).toBe(0);
     });
   },
 );

@@ -99,4 +99,17 @@ describe('analytics service', () => {
       service.record({ type: 'order_completed', order_id: 'o-1', occurred_at: 'yesterday' }),
     ).toThrow(/occurred_at/);
   });
+
+  it('refuses an amount the store cannot hold (1e17 overflowed bigint cents) with VALIDATION_FAILED', async () => {
+    const { service } = setup();
+    expect(() => service.record({ type: 'order_completed', order_id: 'o-1', amount: 1e17 })).toThrow(
+      expect.objectContaining({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringMatching(/amount must be at most/),
+      }),
+    );
+    await expect(
+      service.recordDurably({ type: 'order_completed', order_id: 'o-1', amount: 1e17 }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
 });

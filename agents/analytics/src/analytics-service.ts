@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '@mesh/common';
+import { MeshError, silentLogger, type Logger } from '@mesh/common';
 import type { EventBus } from '@mesh/backends';
 import type { EventBatcher } from './event-batcher.js';
 import { addToTotals, type OrderEventStore } from './event-store.js';
@@ -27,7 +27,7 @@ export interface AnalyticsServiceOptions {
   batcher: EventBatcher;
   logger?: Logger;
   now?: () => Date;
-  onEvent?: (source: 'call' | 'bus', accepted: boolean) => void;
+  onEvent?: (source: 'call' | 'bus', outcome: 'buffered' | 'stored' | 'duplicate') => void;
 }
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
@@ -45,8 +45,21 @@ export class AnalyticsService {
   /** Buffers an event; a duplicate (same order and type) is accepted and ignored. */
   record(raw: RawOrderEvent, source: 'call' | 'bus' = 'call'): { accepted: true; duplicate: boolean } {
     const added = this.options.batcher.add(normalizeEvent(raw, this.now()));
-    this.options.onEvent?.(source, added);
+    this.options.onEvent?.(source, added ? 'buffered' : 'duplicate');
     return { accepted: true, duplicate: !added };
+  }
+
+  /**
+   * Stores an event and resolves only once it is in the store (what the tools and the bus consumer use, so
+   * a success answer or an ack never covers an event that a crash could still lose).
+   */
+  async recordDurably(
+    raw: RawOrderEvent,
+    source: 'call' | 'bus' = 'call',
+  ): Promise<{ accepted: true; duplicate: boolean }> {
+    const outcome = await this.options.batcher.store(normalizeEvent(raw, this.now()));
+    this.options.onEvent?.(source, outcome);
+    return { accepted: true, duplicate: outcome === 'duplicate' };
   }
 
   async report(windowMinutes = 60): Promise<AnalyticsReport> {
@@ -104,15 +117,16 @@ export class AnalyticsService {
 
   /**
    * Consumes order events from the bus (`orders.*` on `mesh.events`), so the event-driven deployment feeds
-   * analytics without direct calls. The type comes from the payload, else from the routing key.
+   * analytics without direct calls. The type comes from the payload, else from the routing key. The handler
+   * resolves (and the bus acks) only once the event is stored; a malformed event or one the store refuses
+   * throws VALIDATION_FAILED, which the bus sends to the dead-letter queue without retrying.
    */
   async consume(bus: EventBus, queue: string, topic = 'orders.*'): Promise<void> {
     await bus.subscribe(topic, queue, async (payload, meta) => {
       const body = (payload ?? {}) as Record<string, unknown>;
       const orderId = body['order_id'];
       if (typeof orderId !== 'string' || orderId === '') {
-        this.logger.warn({ topic: meta.topic }, 'order event without order_id ignored');
-        return;
+        throw new MeshError('VALIDATION_FAILED', 'order event without order_id');
       }
       const amount =
         typeof body['amount'] === 'number'
@@ -122,15 +136,7 @@ export class AnalyticsService {
             : undefined;
       const occurredAt = typeof body['occurred_at'] === 'string' ? body['occurred_at'] : undefined;
       const type = typeof body['type'] === 'string' ? body['type'] : meta.topic;
-      try {
-        this.record({ type, order_id: orderId, amount, occurred_at: occurredAt }, 'bus');
-      } catch (error: unknown) {
-        // A malformed event is dropped, not redelivered forever.
-        this.logger.warn(
-          { err: error, topic: meta.topic, order_id: orderId },
-          'malformed order event ignored',
-        );
-      }
+      await this.recordDurably({ type, order_id: orderId, amount, occurred_at: occurredAt }, 'bus');
     });
     this.logger.info({ topic, queue }, 'consuming order events from the event bus');
   }

@@ -12,6 +12,15 @@ const schema = meshEnvSchema.extend({
   PROCESSING_INTERVAL: envDurationMs('60'),
   /** Events held in memory at most while PostgreSQL is unavailable. */
   ANALYTICS_MAX_BUFFERED: envInt(100_000, 1),
+  /**
+   * Unacked bus deliveries at most: each waits (unacked) until its batch commits, so this also bounds the
+   * events held in memory for the bus.
+   */
+  ANALYTICS_PREFETCH: envInt(100, 1, 10_000),
+  /** Deliveries of one bus message before it goes to `<queue>.dlq`. */
+  ANALYTICS_MAX_ATTEMPTS: envInt(5, 1, 100),
+  /** Batch writes failing in a row after which /health reports the agent unhealthy. */
+  ANALYTICS_UNHEALTHY_AFTER: envInt(3, 1, 1000),
   /** Durable queue bound to `orders.*`; replicas share it (competing consumers). */
   ANALYTICS_QUEUE: z.string().min(1).default('analytics-agent.order-events'),
 });

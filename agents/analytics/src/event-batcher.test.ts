@@ -89,6 +89,75 @@ describe('event batcher', () => {
     expect(dropped).toEqual([1]);
     failing = false;
     expect(await batcher.flush()).toBe(3);
+    expect(batcher.consecutiveFailures).toBe(0);
     expect(memory.size).toBe(3);
+  });
+});
+
+describe('event batcher: store() answers only after the commit', () => {
+  it('resolves once the batch is written, without waiting for the interval, sharing one write', async () => {
+    const store = new MemoryOrderEventStore();
+    const batcher = new EventBatcher({ store, batchSize: 1000, intervalMs: 60_000 });
+    const outcomes = await Promise.all([batcher.store(event('s-1')), batcher.store(event('s-2'))]);
+    expect(outcomes).toEqual(['stored', 'stored']);
+    expect(store.batches).toEqual([2]);
+    expect(await batcher.store(event('s-1'))).toBe('duplicate');
+  });
+
+  it('rejects only the row the store refuses; the others resolve', async () => {
+    const memory = new MemoryOrderEventStore();
+    const refused: string[] = [];
+    const store: OrderEventStore = {
+      insertBatch: async (events) => {
+        const good = events.filter((e) => e.orderId !== 'bad');
+        const result = await memory.insertBatch(good);
+        const bad = events
+          .filter((e) => e.orderId === 'bad')
+          .map((e) => ({ event: e, reason: 'out of range' }));
+        return { ...result, rejected: bad };
+      },
+      totals: (since) => memory.totals(since),
+      existing: (events) => memory.existing(events),
+      failedAndCompensated: (since) => memory.failedAndCompensated(since),
+    };
+    const batcher = new EventBatcher({
+      store,
+      batchSize: 1000,
+      intervalMs: 60_000,
+      onReject: (item) => refused.push(item.event.orderId),
+    });
+    const results = await Promise.allSettled([
+      batcher.store(event('a')),
+      batcher.store(event('bad')),
+      batcher.store(event('b')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(refused).toEqual(['bad']);
+    expect(memory.size).toBe(2);
+    expect(batcher.pending()).toEqual([]);
+  });
+
+  it('keeps waiting through failed writes, retrying with backoff, and counts the failures', async () => {
+    const memory = new MemoryOrderEventStore();
+    let failures = 2;
+    const store: OrderEventStore = {
+      insertBatch: (events) =>
+        failures-- > 0 ? Promise.reject(new Error('database down')) : memory.insertBatch(events),
+      totals: (since) => memory.totals(since),
+      existing: (events) => memory.existing(events),
+      failedAndCompensated: (since) => memory.failedAndCompensated(since),
+    };
+    const seen: number[] = [];
+    const batcher = new EventBatcher({
+      store,
+      batchSize: 1000,
+      intervalMs: 60_000,
+      onFlushFailed: () => seen.push(batcher.consecutiveFailures),
+    });
+    expect(await batcher.store(event('r-1'))).toBe('stored');
+    expect(seen).toEqual([1, 2]);
+    expect(batcher.consecutiveFailures).toBe(0);
+    expect(memory.size).toBe(1);
   });
 });

@@ -23,10 +23,28 @@ export function addToTotals(totals: WindowTotals, event: OrderEvent): void {
   totals[event.kind].amountCents += event.amountCents ?? 0;
 }
 
+/** An event the store refused for good (a value its column cannot hold): retrying it can never succeed. */
+export interface RejectedEvent {
+  event: OrderEvent;
+  reason: string;
+}
+
+/** What one batch write did: rows new in the store, and rows refused for good (the others are stored). */
+export interface BatchResult {
+  written: number;
+  rejected: RejectedEvent[];
+  /** Keys (see eventKey) of events that were already stored before this batch: duplicates. */
+  existing: string[];
+}
+
 /** Where flushed events live; the batcher writes in batches, the report reads totals. */
 export interface OrderEventStore {
-  /** Stores events, ignoring ones already stored (same order and type); returns how many were new. */
-  insertBatch(events: readonly OrderEvent[]): Promise<number>;
+  /**
+   * Stores events, ignoring ones already stored (same order and type). A row the store cannot hold is
+   * returned in `rejected` and never blocks the others; a failure of the store itself (down, timeout) throws
+   * and nothing of the batch may be assumed stored.
+   */
+  insertBatch(events: readonly OrderEvent[]): Promise<BatchResult>;
   /** Totals of events that occurred at or after `since`. */
   totals(since: Date): Promise<WindowTotals>;
   /** Which of these keys (see eventKey) are already stored. */
@@ -41,16 +59,20 @@ export class MemoryOrderEventStore implements OrderEventStore {
   /** Batches written, for tests that check batching. */
   readonly batches: number[] = [];
 
-  async insertBatch(events: readonly OrderEvent[]): Promise<number> {
+  async insertBatch(events: readonly OrderEvent[]): Promise<BatchResult> {
     let added = 0;
+    const existing: string[] = [];
     for (const event of events) {
       const key = eventKey(event);
-      if (this.events.has(key)) continue;
+      if (this.events.has(key)) {
+        existing.push(key);
+        continue;
+      }
       this.events.set(key, event);
       added += 1;
     }
     this.batches.push(events.length);
-    return added;
+    return { written: added, rejected: [], existing };
   }
 
   async totals(since: Date): Promise<WindowTotals> {

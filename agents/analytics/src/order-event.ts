@@ -44,6 +44,12 @@ export function classify(type: string): EventKind {
   return 'other';
 }
 
+/**
+ * Largest amount in major units: its cents must be an exact JavaScript integer, which also keeps it well
+ * inside the `bigint` column (an amount such as 1e17 used to pass here and then fail every batch write).
+ */
+export const MAX_AMOUNT = Math.floor(Number.MAX_SAFE_INTEGER / 100);
+
 /** Validates and normalises an event from a tool call or the event bus. */
 export function normalizeEvent(raw: RawOrderEvent, now: Date = new Date()): OrderEvent {
   const kind = classify(raw.type);
@@ -51,6 +57,9 @@ export function normalizeEvent(raw: RawOrderEvent, now: Date = new Date()): Orde
   if (raw.amount !== undefined) {
     if (!Number.isFinite(raw.amount) || raw.amount < 0) {
       throw new MeshError('VALIDATION_FAILED', `amount must be a non-negative number; got ${raw.amount}`);
+    }
+    if (raw.amount > MAX_AMOUNT) {
+      throw new MeshError('VALIDATION_FAILED', `amount must be at most ${MAX_AMOUNT}; got ${raw.amount}`);
     }
     amountCents = Math.round(raw.amount * 100);
   }

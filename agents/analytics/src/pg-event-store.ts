@@ -1,6 +1,12 @@
 import type pg from 'pg';
 import type { Migration } from '@mesh/backends';
-import { emptyTotals, type OrderEventStore, type WindowTotals } from './event-store.js';
+import {
+  emptyTotals,
+  type BatchResult,
+  type OrderEventStore,
+  type RejectedEvent,
+  type WindowTotals,
+} from './event-store.js';
 import { eventKey, type OrderEvent } from './order-event.js';
 
 /** The analytics agent's table in business_db. Never edit an applied migration; add one. */
@@ -29,24 +35,46 @@ const ROWS_PER_STATEMENT = 5000;
 export class PgOrderEventStore implements OrderEventStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async insertBatch(events: readonly OrderEvent[]): Promise<number> {
-    let added = 0;
+  async insertBatch(events: readonly OrderEvent[]): Promise<BatchResult> {
+    let written = 0;
+    const rejected: RejectedEvent[] = [];
+    const existing: string[] = [];
     for (let start = 0; start < events.length; start += ROWS_PER_STATEMENT) {
       const chunk = events.slice(start, start + ROWS_PER_STATEMENT);
-      const values: unknown[] = [];
-      const rows = chunk.map((event, index) => {
-        values.push(event.orderId, event.type, event.kind, event.amountCents, event.occurredAt);
-        const base = index * COLUMNS_PER_ROW;
-        return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
-      });
-      const result = await this.pool.query(
-        `INSERT INTO order_events (order_id, type, kind, amount_cents, occurred_at)
-         VALUES ${rows.join(', ')} ON CONFLICT (order_id, type) DO NOTHING`,
-        values,
-      );
-      added += result.rowCount ?? 0;
+      try {
+        written += await this.insertRows(chunk, existing);
+      } catch (error: unknown) {
+        if (!isRowError(error)) throw error;
+        // One row the table cannot hold fails the whole statement: write row by row to isolate it.
+        for (const event of chunk) {
+          try {
+            written += await this.insertRows([event], existing);
+          } catch (rowError: unknown) {
+            if (!isRowError(rowError)) throw rowError;
+            rejected.push({ event, reason: (rowError as Error).message });
+          }
+        }
+      }
     }
-    return added;
+    return { written, rejected, existing };
+  }
+
+  /** Inserts rows in one statement; pushes the keys of rows already stored onto `existing`. */
+  private async insertRows(events: readonly OrderEvent[], existing: string[]): Promise<number> {
+    const values: unknown[] = [];
+    const rows = events.map((event, index) => {
+      values.push(event.orderId, event.type, event.kind, event.amountCents, event.occurredAt);
+      const base = index * COLUMNS_PER_ROW;
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
+    });
+    const result = await this.pool.query<{ order_id: string; type: string }>(
+      `INSERT INTO order_events (order_id, type, kind, amount_cents, occurred_at)
+       VALUES ${rows.join(', ')} ON CONFLICT (order_id, type) DO NOTHING RETURNING order_id, type`,
+      values,
+    );
+    const inserted = new Set(result.rows.map((row) => eventKey({ orderId: row.order_id, type: row.type })));
+    for (const event of events) if (!inserted.has(eventKey(event))) existing.push(eventKey(event));
+    return inserted.size;
   }
 
   async totals(since: Date): Promise<WindowTotals> {
@@ -81,4 +109,13 @@ export class PgOrderEventStore implements OrderEventStore {
     );
     return new Set(result.rows.map((row) => eventKey({ orderId: row.order_id, type: row.type })));
   }
+}
+
+/**
+ * A failure caused by a row's values (SQLSTATE class 22, data exception, or 23, integrity constraint), as
+ * opposed to the database being unavailable: retrying such a row can never succeed.
+ */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

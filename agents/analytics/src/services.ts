@@ -56,20 +56,35 @@ export async function buildAnalyticsServices(
     onFlush: (reason, written) => {
       metrics.flushes.inc({ reason });
       metrics.written.inc(written);
+      metrics.consecutiveFailures.set(0);
     },
     onDrop: (count) => metrics.dropped.inc(count),
+    onReject: () => metrics.rejected.inc(),
+    onFlushFailed: () => {
+      metrics.flushFailures.inc();
+      metrics.consecutiveFailures.set(batcher.consecutiveFailures);
+    },
   });
   batcher.start();
   const analytics = new AnalyticsService({
     store,
     batcher,
     logger,
-    onEvent: (source, accepted) =>
-      metrics.events.inc({ source, outcome: accepted ? 'buffered' : 'duplicate' }),
+    onEvent: (source, outcome) => metrics.events.inc({ source, outcome }),
   });
   let bus: EventBus | undefined;
   if (config.RABBITMQ_URL !== undefined) {
-    bus = createEventBus({ rabbitmqUrl: config.RABBITMQ_URL, logger, exchange: options.exchange });
+    bus = createEventBus({
+      rabbitmqUrl: config.RABBITMQ_URL,
+      logger,
+      exchange: options.exchange,
+      prefetch: config.ANALYTICS_PREFETCH,
+      maxAttempts: config.ANALYTICS_MAX_ATTEMPTS,
+      onDelivery: (outcome) => {
+        metrics.busConsumed.inc();
+        metrics.busEvents.inc({ outcome });
+      },
+    });
     await analytics.consume(bus, config.ANALYTICS_QUEUE);
     logger.info({ broker: redactUrl(config.RABBITMQ_URL) }, 'event bus connected');
   }
@@ -81,6 +96,8 @@ export async function buildAnalyticsServices(
     services: { analytics },
     metrics,
     healthCheck: async () => {
+      // Writes that keep failing make the agent unhealthy even when PostgreSQL answers a ping.
+      if (batcher.consecutiveFailures >= config.ANALYTICS_UNHEALTHY_AFTER) return false;
       if (pool !== undefined) await pool.query('SELECT 1');
       return true;
     },

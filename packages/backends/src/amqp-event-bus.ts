@@ -3,7 +3,13 @@ import type { Logger } from '@mesh/common';
 import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { redactUrl } from './redis-config.js';
-import type { EventBus, EventHandler, PublishOptions } from './event-bus.js';
+import {
+  isPermanentEventError,
+  type DeliveryOutcome,
+  type EventBus,
+  type EventHandler,
+  type PublishOptions,
+} from './event-bus.js';
 
 export interface AmqpEventBusOptions {
   url: string;
@@ -11,7 +17,19 @@ export interface AmqpEventBusOptions {
   logger: Logger;
   /** Reconnect delay after the connection drops. */
   reconnectDelayMs?: number;
+  /** Unacked deliveries per consumer (default 16). */
+  prefetch?: number | undefined;
+  /** Deliveries of one message before it is dead-lettered (default 5). */
+  maxAttempts?: number | undefined;
+  /** Pause before the first retry, doubled each attempt (default 200 ms). */
+  retryDelayMs?: number | undefined;
+  onDelivery?: ((outcome: DeliveryOutcome, queue: string, topic: string) => void) | undefined;
 }
+
+/** Headers the bus adds when it re-queues or dead-letters a message. */
+export const ATTEMPTS_HEADER = 'x-mesh-attempts';
+export const TOPIC_HEADER = 'x-mesh-topic';
+export const ERROR_HEADER = 'x-mesh-error';
 
 interface Subscription {
   topic: string;
@@ -27,7 +45,11 @@ interface Connected {
 /**
  * RabbitMQ topic exchange with durable queues and persistent messages. One connection and one confirm
  * channel; on a dropped connection it reconnects (bounded delay) and re-establishes every subscription.
- * A handler failure requeues the message once; a second failure drops it (logged at error).
+ * A message is acked only after its handler resolves. A handler failure re-publishes the message to the
+ * tail of its queue after a backoff (attempt count in `x-mesh-attempts`), up to `maxAttempts`; then, or at
+ * once for a permanent error (see isPermanentEventError), it goes to the durable `<queue>.dlq` with the
+ * reason in `x-mesh-error`. The original is acked only after the broker confirmed the copy, so a crash at
+ * any point redelivers rather than loses it.
  */
 export class AmqpEventBus implements EventBus {
   readonly #options: AmqpEventBusOptions;
@@ -113,7 +135,7 @@ export class AmqpEventBus implements EventBus {
       if (!this.#closed) connection.close().catch(() => undefined);
     });
     await channel.assertExchange(this.#options.exchange, 'topic', { durable: true });
-    await channel.prefetch(16);
+    await channel.prefetch(this.#options.prefetch ?? 16);
     this.#options.logger.info(
       { broker: redactUrl(this.#options.url), exchange: this.#options.exchange },
       'event bus connected',
@@ -147,6 +169,7 @@ export class AmqpEventBus implements EventBus {
 
   async #consume(channel: ConfirmChannel, subscription: Subscription): Promise<void> {
     await channel.assertQueue(subscription.queue, { durable: true });
+    await channel.assertQueue(deadLetterQueue(subscription.queue), { durable: true });
     await channel.bindQueue(subscription.queue, this.#options.exchange, subscription.topic);
     await channel.consume(subscription.queue, (message: ConsumeMessage | null) => {
       if (message === null) return;
@@ -163,26 +186,96 @@ export class AmqpEventBus implements EventBus {
     const traceparent = typeof headers['traceparent'] === 'string' ? headers['traceparent'] : undefined;
     const messageId =
       typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined;
+    // A retried copy travels through the default exchange: its topic is in a header.
+    const topic =
+      typeof headers[TOPIC_HEADER] === 'string' ? headers[TOPIC_HEADER] : message.fields.routingKey;
+    const attempt = Number(headers[ATTEMPTS_HEADER] ?? 1) || 1;
     try {
       const payload: unknown = JSON.parse(message.content.toString('utf8'));
       await subscription.handler(payload, {
-        topic: message.fields.routingKey,
+        topic,
         traceparent,
         messageId,
-        redelivered: message.fields.redelivered,
+        redelivered: message.fields.redelivered || attempt > 1,
       });
       channel.ack(message);
+      this.#options.onDelivery?.('acked', subscription.queue, topic);
     } catch (error: unknown) {
-      const requeue = !message.fields.redelivered;
-      this.#options.logger[requeue ? 'warn' : 'error'](
-        { err: String(error), topic: message.fields.routingKey, queue: subscription.queue, messageId },
-        requeue ? 'event handler failed; requeued once' : 'event handler failed twice; event dropped',
+      await this.#fail(channel, subscription, message, { topic, attempt, messageId, error });
+    }
+  }
+
+  async #fail(
+    channel: ConfirmChannel,
+    subscription: Subscription,
+    message: ConsumeMessage,
+    failure: { topic: string; attempt: number; messageId: string | undefined; error: unknown },
+  ): Promise<void> {
+    const { topic, attempt, messageId, error } = failure;
+    const reason = error instanceof Error ? error.message : String(error);
+    const maxAttempts = this.#options.maxAttempts ?? 5;
+    const dead = isPermanentEventError(error) || attempt >= maxAttempts;
+    const log = { err: reason, topic, queue: subscription.queue, messageId, attempt };
+    try {
+      if (dead) {
+        await this.#publishConfirmed(channel, deadLetterQueue(subscription.queue), message, {
+          [TOPIC_HEADER]: topic,
+          [ATTEMPTS_HEADER]: attempt,
+          [ERROR_HEADER]: reason.slice(0, 1000),
+        });
+        this.#options.logger.error(log, 'event handler failed for good; event dead-lettered');
+      } else {
+        const delay = (this.#options.retryDelayMs ?? 200) * 2 ** (attempt - 1);
+        this.#options.logger.warn({ ...log, retry_in_ms: delay }, 'event handler failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        await this.#publishConfirmed(channel, subscription.queue, message, {
+          [TOPIC_HEADER]: topic,
+          [ATTEMPTS_HEADER]: attempt + 1,
+        });
+      }
+      channel.ack(message);
+      this.#options.onDelivery?.(dead ? 'dead_lettered' : 'retried', subscription.queue, topic);
+    } catch (publishError: unknown) {
+      this.#options.logger.warn(
+        { ...log, publish_err: String(publishError) },
+        'could not re-queue a failed event; the broker redelivers it',
       );
       try {
-        channel.nack(message, false, requeue);
+        channel.nack(message, false, true);
       } catch {
         // channel closed: the broker redelivers unacked messages anyway
       }
     }
   }
+
+  /** Publishes a copy of `message` straight to `queue` (default exchange) and waits for the broker's confirm. */
+  #publishConfirmed(
+    channel: ConfirmChannel,
+    queue: string,
+    message: ConsumeMessage,
+    extraHeaders: Record<string, string | number>,
+  ): Promise<void> {
+    const properties = message.properties;
+    return new Promise<void>((resolve, reject) => {
+      channel.publish(
+        '',
+        queue,
+        message.content,
+        {
+          persistent: true,
+          contentType: properties.contentType as string | undefined,
+          messageId: properties.messageId as string | undefined,
+          timestamp: properties.timestamp as number | undefined,
+          headers: { ...(properties.headers ?? {}), ...extraHeaders },
+        },
+        (error: unknown) =>
+          error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(),
+      );
+    });
+  }
+}
+
+/** The dead-letter queue of a consumer queue. */
+export function deadLetterQueue(queue: string): string {
+  return `${queue}.dlq`;
 }

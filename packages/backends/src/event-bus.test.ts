@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { formatTraceparent, newTraceContext } from '@mesh/common';
+import { MeshError, formatTraceparent, newTraceContext } from '@mesh/common';
 import { realServerUrl, waitFor } from '@mesh/testkit';
 import amqp from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,11 +26,23 @@ describe.skipIf(!rabbitmqUrl)('AMQP event bus (real RabbitMQ)', () => {
     return bus;
   };
 
+  const getOne = async (queue: string): Promise<amqp.GetMessage | undefined> => {
+    const connection = await amqp.connect(rabbitmqUrl!);
+    try {
+      const channel = await connection.createChannel();
+      const message = await channel.get(queue, { noAck: true });
+      return message === false ? undefined : message;
+    } finally {
+      await connection.close();
+    }
+  };
+
   afterAll(async () => {
     await Promise.all(buses.map((bus) => bus.close()));
     const connection = await amqp.connect(rabbitmqUrl!);
     const channel = await connection.createChannel();
     for (const queue of queues) await channel.deleteQueue(queue);
+    for (const queue of queues) await channel.deleteQueue(`${queue}.dlq`);
     await channel.deleteExchange(exchange);
     await connection.close();
   });
@@ -55,18 +67,55 @@ describe.skipIf(!rabbitmqUrl)('AMQP event bus (real RabbitMQ)', () => {
     expect(received[0]?.meta).toMatchObject({ topic: 'order.completed', traceparent, redelivered: false });
   });
 
-  it('redelivers an event once after its handler fails', async () => {
-    const bus = makeBus();
+  it('retries a failing event with backoff, then dead-letters it with the reason', async () => {
+    const bus = createEventBus({ rabbitmqUrl, exchange, maxAttempts: 3, retryDelayMs: 50 });
+    buses.push(bus);
     const queue = `retry.${suffix}`;
-    queues.push(queue);
-    const attempts: boolean[] = [];
+    queues.push(queue, `${queue}.dlq`);
+    const attempts: Array<{ redelivered: boolean; topic: string; at: number }> = [];
     await bus.subscribe('retry.#', queue, async (_payload, meta) => {
-      attempts.push(meta.redelivered);
+      attempts.push({ redelivered: meta.redelivered, topic: meta.topic, at: Date.now() });
       throw new Error('handler down');
     });
     await bus.publish('retry.x', { n: 1 });
-    await waitFor(async () => (attempts.length >= 2 ? true : undefined), { timeoutMs: 5000 });
-    expect(attempts).toEqual([false, true]);
+    const dead = await waitFor(() => getOne(`${queue}.dlq`), { timeoutMs: 5000 });
+    expect(attempts.map((a) => [a.redelivered, a.topic])).toEqual([
+      [false, 'retry.x'],
+      [true, 'retry.x'],
+      [true, 'retry.x'],
+    ]);
+    // 50 ms, then 100 ms of backoff.
+    expect(attempts[2]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(140);
+    expect(JSON.parse(dead.content.toString('utf8'))).toEqual({ n: 1 });
+    expect(dead.properties.headers).toMatchObject({
+      'x-mesh-error': 'handler down',
+      'x-mesh-attempts': 3,
+      'x-mesh-topic': 'retry.x',
+    });
+  });
+
+  it('dead-letters a poison message at once and delivers the good ones behind it', async () => {
+    const bus = createEventBus({ rabbitmqUrl, exchange, maxAttempts: 5, retryDelayMs: 50 });
+    buses.push(bus);
+    const publisher = makeBus();
+    const queue = `poison.${suffix}`;
+    queues.push(queue, `${queue}.dlq`);
+    const seen: unknown[] = [];
+    await bus.subscribe('poison.#', queue, async (payload) => {
+      if ((payload as { bad?: boolean }).bad === true) {
+        throw new MeshError('VALIDATION_FAILED', 'amount out of range');
+      }
+      seen.push(payload);
+    });
+    await publisher.publish('poison.x', { bad: true });
+    for (let n = 0; n < 5; n += 1) await publisher.publish('poison.x', { n });
+    const dead = await waitFor(() => getOne(`${queue}.dlq`), { timeoutMs: 5000 });
+    expect(dead.properties.headers).toMatchObject({
+      'x-mesh-error': 'amount out of range',
+      'x-mesh-attempts': 1,
+    });
+    await waitFor(async () => (seen.length >= 5 ? true : undefined), { timeoutMs: 5000 });
+    expect(seen).toEqual([0, 1, 2, 3, 4].map((n) => ({ n })));
   });
 
   it('keeps events in a durable queue until a subscriber comes', async () => {

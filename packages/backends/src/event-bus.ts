@@ -7,7 +7,7 @@ export interface EventMeta {
   /** The W3C traceparent of the publisher, so consumers continue its trace. */
   traceparent?: string | undefined;
   messageId?: string | undefined;
-  /** True when the broker delivers this event a second time (after a failed handler or a crash). */
+  /** True when this event is delivered again (a retry after a failed handler, or after a crash). */
   redelivered: boolean;
 }
 
@@ -24,9 +24,25 @@ export interface PublishOptions {
  */
 export interface EventBus {
   publish(topic: string, payload: unknown, options?: PublishOptions): Promise<boolean>;
-  /** Binds the durable `queue` to `topic` (AMQP pattern: `order.*`, `#`); acks after `handler` resolves. */
+  /**
+   * Binds the durable `queue` to `topic` (AMQP pattern: `order.*`, `#`); acks only after `handler` resolves. A
+   * handler that throws gets bounded retries with backoff, then the message goes to `<queue>.dlq`.
+   */
   subscribe(topic: string, queue: string, handler: EventHandler): Promise<void>;
   close(): Promise<void>;
+}
+
+/** How the bus finished with one delivery: acked after the handler, re-queued for a retry, or dead-lettered. */
+export type DeliveryOutcome = 'acked' | 'retried' | 'dead_lettered';
+
+/**
+ * A handler error that retrying cannot cure (a malformed event, a value the store cannot hold): the bus sends
+ * the message to the dead-letter queue at once. Any error with code VALIDATION_FAILED counts as one too.
+ */
+export function isPermanentEventError(error: unknown): boolean {
+  if (error instanceof SyntaxError) return true;
+  const marked = error as { code?: unknown; permanent?: unknown } | null;
+  return marked?.permanent === true || marked?.code === 'VALIDATION_FAILED';
 }
 
 export interface CreateEventBusOptions {
@@ -34,6 +50,14 @@ export interface CreateEventBusOptions {
   logger?: Logger;
   /** The topic exchange; `mesh.events` unless a test isolates itself. */
   exchange?: string;
+  /** Unacked deliveries the broker hands each consumer at most (default 16). */
+  prefetch?: number;
+  /** Deliveries of one message before it goes to `<queue>.dlq` (default 5). */
+  maxAttempts?: number;
+  /** Pause before the first retry; doubled each attempt (default 200 ms). */
+  retryDelayMs?: number;
+  /** Called for every delivery the bus finishes with (for the consumer's metrics). */
+  onDelivery?: (outcome: DeliveryOutcome, queue: string, topic: string) => void;
 }
 
 /** An AMQP bus on the topic exchange `mesh.events` when `rabbitmqUrl` is set, else a bus that drops events. */
@@ -44,6 +68,10 @@ export function createEventBus(options: CreateEventBusOptions): EventBus {
       url: options.rabbitmqUrl,
       exchange: options.exchange ?? 'mesh.events',
       logger,
+      prefetch: options.prefetch,
+      maxAttempts: options.maxAttempts,
+      retryDelayMs: options.retryDelayMs,
+      onDelivery: options.onDelivery,
     });
   }
   return new NoEventBus();

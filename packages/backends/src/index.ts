@@ -16,13 +16,15 @@ export type { MemoryCacheOptions } from './memory-cache.js';
 export { createSharedStore } from './shared-store.js';
 export type { SharedStore, CreateSharedStoreOptions } from './shared-store.js';
 export { MemorySharedStore } from './memory-shared-store.js';
-export { createEventBus, NoEventBus } from './event-bus.js';
+export { createEventBus, NoEventBus, isPermanentEventError } from './event-bus.js';
+export { deadLetterQueue } from './amqp-event-bus.js';
 export type {
   EventBus,
   EventHandler,
   EventMeta,
   PublishOptions,
   CreateEventBusOptions,
+  DeliveryOutcome,
 } from './event-bus.js';
 export { startEmbeddedPostgres, initialiseEmbeddedPostgres } from './embedded-postgres.js';
 export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
