@@ -47,6 +47,7 @@ type Service = {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: unknown;
   command?: string[];
+  volumes?: string[];
 };
 
 describe.skipIf(!dockerCompose)('compose files (docker-compose config -q)', () => {
