@@ -7,6 +7,7 @@ import {
   authenticatePeer,
   clientTlsOptions,
   describeIdentity,
+  expectAgent,
   openProcessTrust,
   serverTlsOptions,
 } from '@mesh/trust';
@@ -91,10 +92,6 @@ export class RegistryTrust {
 
   /** TLS options for the proxy's connection to an agent: its certificate must name that agent. */
   proxyTls(agentName: string): ConnectionOptions {
-    return clientTlsOptions(this.source.current, (peer) =>
-      peer.kind === 'agent' && peer.name === agentName
-        ? { allowed: true }
-        : { allowed: false, reason: `${describeIdentity(peer)} is not ${agentName}` },
-    );
+    return clientTlsOptions(this.source.current, expectAgent(agentName));
   }
 }

@@ -6,6 +6,7 @@ import {
   authenticatePeer,
   clientTlsOptions,
   describeIdentity,
+  expectAgent,
   openProcessTrust,
   pooledClientTlsOptions,
   serverTlsOptions,
@@ -182,8 +183,5 @@ export class RuntimeTrust implements McpGuard {
   }
 }
 
-function expectRegistry(peer: MeshIdentity): Decision {
-  return peer.kind === 'agent' && peer.name === REGISTRY_IDENTITY_NAME
-    ? { allowed: true }
-    : { allowed: false, reason: `${describeIdentity(peer)} is not the registry` };
-}
+/** The registry's certificate is the only one registry traffic accepts. */
+const expectRegistry = expectAgent(REGISTRY_IDENTITY_NAME, 'the registry');

@@ -31,6 +31,7 @@ export {
   PeerIdentityError,
   authenticatePeer,
   clientTlsOptions,
+  expectAgent,
   pooledClientTlsOptions,
   serverTlsOptions,
 } from './tls-peer.js';

@@ -119,6 +119,14 @@ export function pooledClientTlsOptions(
   return { secureContext, minVersion, checkServerIdentity };
 }
 
+/** A peer check for `clientTlsOptions`: the peer must be the agent `name` (`description` names it in refusals). */
+export function expectAgent(name: string, description = name): (peer: MeshIdentity) => Decision {
+  return (peer) =>
+    peer.kind === 'agent' && peer.name === name
+      ? { allowed: true }
+      : { allowed: false, reason: `${describeIdentity(peer)} is not ${description}` };
+}
+
 /** A server whose certificate names the wrong mesh identity; nothing was sent to it. */
 export class PeerIdentityError extends Error {
   readonly code = 'PEER_IDENTITY_REJECTED';

@@ -116,6 +116,8 @@ export async function restartAgent(
     if (arch === undefined) throw new Error(`${name}: restarting infrastructure needs architecture.yml`);
     return restartInfrastructure(options, arch(), infrastructure);
   }
+  // Read once: the probes below poll every 50 ms.
+  const probeTls = operatorTls(options.home, options.env);
   const restarted = await Promise.all(
     targets.map(async (old): Promise<ProcessRecord> => {
       const child = spawnDetached(old.args, {
@@ -128,8 +130,7 @@ export async function restartAgent(
       if (old.url) {
         await awaitReady(
           `${name} #${old.replica}`,
-          async () =>
-            (await httpReady(`${old.url}${path}`, operatorTls(options.home, options.env))) ? true : undefined,
+          async () => ((await httpReady(`${old.url}${path}`, probeTls)) ? true : undefined),
           {
             timeoutMs: options.timeoutMs,
             exited: child.exited,

@@ -1,8 +1,9 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createCa, issueLeaf } from './certificates.js';
 import type { IssuedPair } from './certificates.js';
+import { hasAThirdLeft, makePrivateDir, writeSecret } from './private-files.js';
 
 export interface InitEdgeTlsOptions {
   readonly dir: string;
@@ -20,13 +21,6 @@ export interface InitEdgeTlsResult {
   readonly issued: boolean;
 }
 
-function write(path: string, content: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
-}
-
 function current(certFile: string, ca: X509Certificate, hosts: readonly string[], now: Date): boolean {
   if (!existsSync(certFile)) return false;
   const certificate = new X509Certificate(readFileSync(certFile));
@@ -35,9 +29,7 @@ function current(certFile: string, ca: X509Certificate, hosts: readonly string[]
     .split(', ')
     .map((name) => name.replace(/^(DNS|IP Address):/, ''));
   if (names.length !== hosts.length || !hosts.every((host) => names.includes(host))) return false;
-  const from = new Date(certificate.validFrom).getTime();
-  const to = new Date(certificate.validTo).getTime();
-  return to - now.getTime() >= (to - from) / 3;
+  return hasAThirdLeft(certificate, now);
 }
 
 /**
@@ -48,9 +40,7 @@ function current(certFile: string, ca: X509Certificate, hosts: readonly string[]
  */
 export async function initEdgeTls(options: InitEdgeTlsOptions): Promise<InitEdgeTlsResult> {
   const now = options.now ?? new Date();
-  mkdirSync(dirname(options.dir), { recursive: true });
-  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  chmodSync(options.dir, 0o700);
+  makePrivateDir(options.dir);
   const caFile = join(options.dir, 'edge-ca.crt');
   const caKeyFile = join(options.dir, 'edge-ca.key');
   const certFile = join(options.dir, 'edge.crt');
@@ -60,13 +50,13 @@ export async function initEdgeTls(options: InitEdgeTlsOptions): Promise<InitEdge
     ca = { certPem: readFileSync(caFile, 'utf8'), keyPem: readFileSync(caKeyFile, 'utf8') };
   } else {
     ca = await createCa('edge', 3650, now, 'agent-mesh edge CA');
-    write(caKeyFile, ca.keyPem);
-    write(caFile, ca.certPem);
+    writeSecret(caKeyFile, ca.keyPem);
+    writeSecret(caFile, ca.certPem);
   }
   if (current(certFile, new X509Certificate(ca.certPem), options.hosts, now))
     return { caFile, certFile, keyFile, issued: false };
   const leaf = await issueLeaf(ca, { hosts: options.hosts, validDays: options.days ?? 90 }, now);
-  write(keyFile, leaf.keyPem);
-  write(certFile, leaf.certPem);
+  writeSecret(keyFile, leaf.keyPem);
+  writeSecret(certFile, leaf.certPem);
   return { caFile, certFile, keyFile, issued: true };
 }

@@ -1,11 +1,12 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { MeshError } from '@mesh/common';
 import type { MeshIdentity } from '../identity.js';
 import { identityOfSubjectAltNames, parseSubjectAltNames, spiffeUri } from '../identity.js';
 import { createCa, issueLeaf } from './certificates.js';
 import type { IssuedPair } from './certificates.js';
+import { hasAThirdLeft, makePrivateDir, writeSecret } from './private-files.js';
 
 /** One workload to hold a certificate: an agent, the registry or the operator. */
 export interface Workload {
@@ -64,14 +65,6 @@ export function workloadFiles(dir: string, identity: MeshIdentity): WorkloadFile
   };
 }
 
-/** Writes through a temporary file and a rename, so a process reloading certificates never reads half a file. */
-function writeSecret(path: string, content: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode: 0o600 });
-  chmodSync(temporary, 0o600);
-  renameSync(temporary, path);
-}
-
 function sameHosts(certificate: X509Certificate, hosts: readonly string[]): boolean {
   const names = parseSubjectAltNames(certificate.subjectAltName);
   const have = [...names.dns, ...names.ips].sort();
@@ -97,9 +90,7 @@ function renewalReason(
   const identity = identityOfSubjectAltNames(certificate.subjectAltName);
   if (!identity || spiffeUri(identity) !== spiffeUri(workload.identity)) return 'identity changed';
   if (!sameHosts(certificate, workload.hosts)) return 'hosts changed';
-  const from = new Date(certificate.validFrom).getTime();
-  const to = new Date(certificate.validTo).getTime();
-  if (to - now.getTime() < (to - from) / 3) return 'expiring';
+  if (!hasAThirdLeft(certificate, now)) return 'expiring';
   return undefined;
 }
 
@@ -111,11 +102,7 @@ function renewalReason(
 export async function initMeshTls(options: InitMeshTlsOptions): Promise<InitMeshTlsResult> {
   const now = options.now ?? new Date();
   const leafDays = options.leafDays ?? 30;
-  // Only the certificate directory is private: parents made here keep the usual mode (a MESH_HOME made by
-  // the first start must stay reachable for services running as other users, e.g. embedded PostgreSQL).
-  mkdirSync(dirname(options.dir), { recursive: true });
-  mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  chmodSync(options.dir, 0o700);
+  makePrivateDir(options.dir);
   const caFile = caFileOf(options.dir);
   const caKeyFile = join(options.dir, 'ca.key');
   let ca: IssuedPair;
@@ -145,7 +132,7 @@ export async function initMeshTls(options: InitMeshTlsOptions): Promise<InitMesh
       kept.push(label);
       continue;
     }
-    mkdirSync(join(options.dir, workload.identity.kind), { recursive: true, mode: 0o700 });
+    makePrivateDir(join(options.dir, workload.identity.kind));
     const leaf = await issueLeaf(
       ca,
       { identity: workload.identity, hosts: workload.hosts, validDays: leafDays },
