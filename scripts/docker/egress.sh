@@ -114,7 +114,7 @@ expect() {
 
 # Opens a TCP connection from a container: can_connect NETWORK HOST PORT (bash's /dev/tcp, 5 s at most).
 can_connect() {
-  docker run --rm --label "$CHECK_ID" --network "$1" debian:bookworm-slim \
+  docker run --rm --label "$CHECK_ID" --network "$1" node:22-bookworm-slim \
     timeout 5 bash -c "exec 3<>/dev/tcp/$2/$3"
 }
 
@@ -134,8 +134,8 @@ check() {
   # By address, so that the check is about the connection, not about name resolution.
   address=$(getent ahostsv4 "$host" | awk 'NR == 1 { print $1 }')
   [ -n "$address" ] || fail NO_ADDRESS "cannot resolve $host"
-  docker image inspect debian:bookworm-slim node:22-bookworm-slim >/dev/null 2>&1 ||
-    fail NO_IMAGES "the check needs debian:bookworm-slim and node:22-bookworm-slim (scripts/docker/images.sh)"
+  docker image inspect node:22-bookworm-slim >/dev/null 2>&1 ||
+    fail NO_IMAGE "the check needs node:22-bookworm-slim (scripts/docker/images.sh)"
   trap check_cleanup EXIT
   docker network create --label "$CHECK_ID" "$CHECK_ID" >/dev/null
   if ! blocked; then
@@ -148,7 +148,7 @@ check() {
   expect ok "a container on the default bridge (image builds) still reaches it" \
     can_connect bridge "$address" "$port"
   expect ok "names still resolve at once on that network" docker run --rm --label "$CHECK_ID" \
-    --network "$CHECK_ID" debian:bookworm-slim timeout 5 getent hosts "$host"
+    --network "$CHECK_ID" node:22-bookworm-slim timeout 5 getent hosts "$host"
   docker run -d --label "$CHECK_ID" --network "$CHECK_ID" --network-alias server -p 127.0.0.1::8080 \
     node:22-bookworm-slim node -e \
     "require('node:http').createServer((q, s) => s.end('ok')).listen(8080)" >/dev/null

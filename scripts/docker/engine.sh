@@ -13,8 +13,10 @@
 #                                     client, /usr/bin/docker, with DOCKER_BUILDKIT=1)
 #
 # Environment: MESH_CACHE_DIR (default ~/.cache/agent-mesh: the Compose binary), DOCKER_CONFIG (where the
-# plugin goes, default ~/.docker), MESH_DOCKERD_FLAGS (extra dockerd flags, e.g. a second engine's
-# --data-root and --host for testing), MESH_ENGINE_WAIT (seconds to wait for dockerd, default 60).
+# plugin goes, default ~/.docker), MESH_DOCKERD_FLAGS (extra dockerd flags, e.g. a second engine's --host,
+# --data-root, --exec-root and --iptables=false for testing; give it a bridge of its own with --bridge=NAME,
+# never --bridge=none, with which dockerd deletes docker0 from under the first engine), MESH_ENGINE_WAIT
+# (seconds to wait for dockerd, default 60).
 set -euo pipefail
 LOG_PREFIX=engine
 # shellcheck source=scripts/docker/lib.sh

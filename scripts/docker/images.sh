@@ -84,11 +84,12 @@ key_of() {
   printf '%s\n' "${KEYS[$name]}"
 }
 
-# Present means: the image exists and is no stand-in of another key (a pulled image has no key label).
+# Present means: the image exists and is no stand-in of another key (a pulled image has no key label; with
+# no key given, any image of that name will do).
 present() {
   local label
   label=$(docker image inspect --format "{{index .Config.Labels \"$KEY_LABEL\"}}" "$1" 2>/dev/null) || return 1
-  [ -z "$label" ] || [ "$label" = "<no value>" ] || [ "$label" = "$2" ]
+  [ -z "$2" ] || [ -z "$label" ] || [ "$label" = "<no value>" ] || [ "$label" = "$2" ]
 }
 
 size_of() {
@@ -152,9 +153,8 @@ ensure() {
   [ -z "${ENSURED[$name]:-}" ] || return 0
   ENSURED[$name]=1
   dir=$(stand_in_of "$name")
-  [ -n "$dir" ] || fail IMAGE_UNKNOWN "no stand-in for $name: add a folder under deploy/stand-ins and a line \
-to deploy/stand-ins/images.txt (or run where it can be pulled)"
-  key=$(key_of "$name")
+  key=''
+  [ -z "$dir" ] || key=$(key_of "$name")
   if present "$name" "$key"; then
     say "$name present"
     summary+=("$name present")
@@ -163,7 +163,7 @@ to deploy/stand-ins/images.txt (or run where it can be pulled)"
   started=$(now_tenths)
   old=$(docker image inspect --format '{{.Id}}' "$name" 2>/dev/null || true)
   tar="$IMAGE_CACHE/${name//[\/:]/_}-$key.tar"
-  if [ -f "$tar" ] && docker load -q -i "$tar" >/dev/null && present "$name" "$key"; then
+  if [ -n "$dir" ] && [ -f "$tar" ] && docker load -q -i "$tar" >/dev/null && present "$name" "$key"; then
     drop_replaced "$old" "$name"
     say "$name loaded from cache ($(elapsed_since "$started"))"
     summary+=("$name loaded from cache")
@@ -175,6 +175,8 @@ to deploy/stand-ins/images.txt (or run where it can be pulled)"
     summary+=("$name pulled")
     return
   fi
+  [ -n "$dir" ] || fail IMAGE_UNKNOWN "$name cannot be pulled and has no stand-in: add a folder under \
+deploy/stand-ins and a line to deploy/stand-ins/images.txt"
   base=$(base_of "$dir")
   [ -z "$base" ] || ensure "$base"
   started=$(now_tenths)
