@@ -6,7 +6,8 @@
 #   3. build its stand-in from deploy/stand-ins/<dir> (deploy/stand-ins/images.txt maps names to folders)
 #      and save it into the cache.
 # The key is a hash of the stand-in's folder, of its base image's key and of the host inputs (apt mirrors,
-# the CA bundle in NODE_EXTRA_CA_CERTS); an image built from an older stand-in (its label differs) is replaced.
+# the CAs in /usr/local/share/ca-certificates); an image built from an older stand-in (its label differs) is
+# replaced.
 # The project image (MESH_IMAGE, default agent-mesh:latest) is not handled here: it is built from the
 # checkout. Grafana and Jaeger have no stand-in and are skipped.
 #
@@ -77,7 +78,7 @@ key_of() {
       {
         find . -type f -print0 | sort -z | xargs -0 sha256sum
         printf 'base %s\nmirror %s %s\n' "$base_key" "$MIRROR" "$SECURITY_MIRROR"
-        [ ! -r "${NODE_EXTRA_CA_CERTS:-}" ] || sha256sum <"$NODE_EXTRA_CA_CERTS"
+        find /usr/local/share/ca-certificates -name '*.crt' -type f 2>/dev/null | sort | xargs -r cat | sha256sum
       } | sha
     )
   fi
