@@ -13,6 +13,7 @@ import {
   dockerContainers,
   dockerDown,
   dockerLogs,
+  dockerRestart,
   dockerStop,
 } from './docker-commands.js';
 import { dockerState } from './docker-state.js';
@@ -83,6 +84,13 @@ describe('a Docker mesh recorded in state.json', () => {
     expect(fake.calls()).toEqual([`${PROJECT} stop order-agent`]);
     await dockerStop(state, [], options);
     expect(fake.calls().at(-1)).toBe(`${PROJECT} down --remove-orphans`);
+  });
+
+  it('restart starts the stopped containers of a service as they were (compose start, never up)', async () => {
+    const { fake, state, options, lines } = running();
+    expect(await dockerRestart(state, 'order-agent', options)).toBe(0);
+    expect(fake.calls()).toEqual([`${PROJECT} start --wait --wait-timeout 120 order-agent`]);
+    expect(lines).toEqual(['order-agent ready again']);
   });
 
   it('logs shows the service through compose logs', async () => {

@@ -47,20 +47,24 @@ export async function dockerStop(
   return (await runCompose(composeRecordOf(state), ['stop', ...names], options)).code;
 }
 
-/** `restart <service>` of a Docker mesh: starts its stopped or killed containers again and waits for health. */
+/**
+ * `restart <service>` of a Docker mesh: `compose start` of its stopped or killed containers, then a bounded
+ * wait for their healthchecks. Not `up`: that would re-read the files and the environment and could recreate
+ * (or try to build) a container with settings other than the ones the mesh was started with.
+ */
 export async function dockerRestart(
   state: MeshState,
   name: string,
   options: DockerCommandOptions,
 ): Promise<number> {
-  const up = await runCompose(
-    composeRecordOf(state),
-    ['up', '--detach', '--wait', '--no-deps', name],
-    options,
-  );
-  if (up.code === 0) options.log(`${name} ready again`);
-  return up.code;
+  const args = ['start', '--wait', '--wait-timeout', String(RESTART_WAIT_SECONDS), name];
+  const start = await runCompose(composeRecordOf(state), args, options);
+  if (start.code === 0) options.log(`${name} ready again`);
+  return start.code;
 }
+
+/** How long `restart` waits for a container's healthcheck (it starts cold, as in a start's wave). */
+const RESTART_WAIT_SECONDS = 120;
 
 /** `logs <service>` of a Docker mesh: the last lines of each of its containers, optionally followed. */
 export async function dockerLogs(

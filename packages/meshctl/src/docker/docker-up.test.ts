@@ -148,6 +148,31 @@ describe('dockerUp', () => {
     expect(readState(home)?.mode).toBe('docker');
   });
 
+  it('says the mesh already runs when its recorded containers run, and starts nothing', async () => {
+    const { fake, options, lines } = setup();
+    expect(await dockerUp(arch, options)).toBe(0);
+    const before = fake.calls().length;
+    lines.length = 0;
+    expect(await dockerUp(arch, { ...options, layers: ['monitoring'] })).toBe(0);
+    expect(lines[0]).toMatch(
+      /^The mesh is already running \(.*state\.json, docker compose -p agent-mesh -f deploy\/docker-compose\.yml\):$/,
+    );
+    expect(
+      fake
+        .calls()
+        .slice(before)
+        .filter((call) => !call.includes(' ps ')),
+    ).toEqual([]);
+  });
+
+  it('starts afresh over a recorded Docker mesh none of whose containers runs', async () => {
+    const { fake, options } = setup({ ps: '' });
+    await dockerUp(arch, options);
+    const before = fake.calls().filter((call) => call.includes(' up ')).length;
+    await dockerUp(arch, options);
+    expect(fake.calls().filter((call) => call.includes(' up ')).length).toBe(2 * before);
+  });
+
   it('refuses to start while a local mesh runs', async () => {
     const { options, home, fake } = setup();
     writeState(home, {

@@ -1,12 +1,13 @@
 import { MeshError } from '@mesh/common';
 import type { Architecture } from '../architecture/load.js';
 import { buildGraph, startWaves } from '../graph/dependency-graph.js';
-import { liveProcesses, readState, writeState } from '../local/state.js';
+import { liveProcesses, readState, statePath, writeState } from '../local/state.js';
 import { formatReadySummary } from '../ready-summary.js';
 import { trustDomainOf } from '../tls/local-tls.js';
 import type { ComposeCli } from './compose-cli.js';
 import { composeCommandLine, composeFiles, type ComposeRecord } from './compose-project.js';
-import { containerOk, formatContainers, parseComposePs } from './compose-ps.js';
+import { containerOk, formatContainers, parseComposePs, type ComposeContainer } from './compose-ps.js';
+import { dockerContainers } from './docker-commands.js';
 import { runCompose } from './compose-run.js';
 import { dockerState, dockerTlsDir, dockerUrls } from './docker-state.js';
 import { copyOperatorTls } from './operator-tls.js';
@@ -70,7 +71,19 @@ export async function dockerUp(arch: Architecture, options: DockerUpOptions): Pr
     publishHost: options.publishHost,
     ports: publishedPorts(arch, options.portOffset),
   };
-  refuseConflicts(options.home, record);
+  refuseLocalMesh(options.home);
+  const running = await runningDockerMesh(options);
+  if (running.length > 0) {
+    const previous = readState(options.home)!;
+    options.log(
+      `The mesh is already running (${statePath(options.home)}, ${composeCommandLine(previous.compose!)}):`,
+    );
+    options.log(formatContainers(running));
+    options.log(
+      'Stop it first to start it with other layers, ports or images: ./scripts/stop-multi-agent.sh',
+    );
+    return 0;
+  }
   const run = { root: options.root, env: options.env };
   const where = composeCommandLine(record);
   options.log(`docker: Compose ${options.compose.version.text}, ${where}`);
@@ -139,27 +152,30 @@ export async function dockerUp(arch: Architecture, options: DockerUpOptions): Pr
   return 0;
 }
 
-/** A local mesh, or a Docker mesh of another project or other files, must be stopped first. */
-function refuseConflicts(home: string, record: ComposeRecord): void {
+/** A running local mesh must be stopped first: the two would fight over the same ports. */
+function refuseLocalMesh(home: string): void {
   const previous = readState(home);
-  if (previous === undefined) return;
-  if (previous.mode !== 'docker') {
-    const live = liveProcesses(previous).length;
-    if (live === 0) return;
-    throw new MeshError(
-      'CONFLICT',
-      `a local mesh runs (${live} processes, ${home}/state.json); stop it first: ./scripts/stop-multi-agent.sh`,
-    );
+  if (previous === undefined || previous.mode === 'docker') return;
+  const live = liveProcesses(previous).length;
+  if (live === 0) return;
+  throw new MeshError(
+    'CONFLICT',
+    `a local mesh runs (${live} processes, ${home}/state.json); stop it first: ./scripts/stop-multi-agent.sh`,
+  );
+}
+
+/**
+ * The running containers of the Docker mesh the state records (none when there is no such state, or compose
+ * cannot say): a second start then says it already runs, as a local one does, instead of recreating
+ * containers with whatever the environment now says.
+ */
+async function runningDockerMesh(options: DockerUpOptions): Promise<ComposeContainer[]> {
+  const previous = readState(options.home);
+  if (previous?.mode !== 'docker' || previous.compose === undefined) return [];
+  try {
+    const containers = await dockerContainers(previous, options);
+    return containers.some((c) => c.state === 'running') ? containers : [];
+  } catch {
+    return [];
   }
-  const before = previous.compose;
-  const same =
-    before !== undefined &&
-    before.project === record.project &&
-    before.files.join(' ') === record.files.join(' ');
-  if (!same)
-    throw new MeshError(
-      'CONFLICT',
-      `a Docker mesh with other settings is recorded (${before ? composeCommandLine(before) : 'unknown project'}); ` +
-        'stop it first: ./scripts/stop-multi-agent.sh',
-    );
 }
