@@ -9,16 +9,21 @@ import { checkArchitecture, formatCheckReport } from './check.js';
 import { loadConfig } from './config.js';
 import { readEnvFile } from './env-file.js';
 import { compareGraphs, liveEdges, toDot, toMermaid } from './graph/render.js';
-import { formatAgentList, formatSummary, summarizeAgents } from './commands/list.js';
+import { formatAgentList } from './commands/list.js';
+import { statusCommand } from './commands/status-command.js';
 import { restartAgent, showLogs, startAgentsCommand } from './commands/local-commands.js';
 import { runChaos } from './chaos/chaos.js';
 import { callTool, resolveTool } from './mcp-call.js';
-import { RegistryClient, type AgentInfo } from './registry-client.js';
+import { RegistryClient } from './registry-client.js';
 import { ensureDatabases } from './local/databases.js';
-import { dockerAvailable, dockerUp, dockerDown } from './local/docker.js';
+import { selectLayers } from './docker/compose-project.js';
+import { dockerDown, dockerLogs, dockerRestart, dockerStop } from './docker/docker-commands.js';
+import { dockerMeshRuns } from './docker/docker-state.js';
+import { dockerUp } from './docker/docker-up.js';
+import { chooseMode } from './docker/mesh-mode.js';
 import { stopMesh, stopWaves } from './local/down.js';
-import { formatStateTable, up } from './local/up.js';
-import { liveProcesses, meshHome, readState } from './local/state.js';
+import { up } from './local/up.js';
+import { meshHome, readState } from './local/state.js';
 import { operatorTls } from './tls/local-tls.js';
 import { tlsInit } from './tls/tls-init-command.js';
 
@@ -26,13 +31,18 @@ const USAGE = `meshctl — run and inspect a mesh of MCP agents
 
 Usage: meshctl <command> [options]
 
-  up [--env-file F] [--parallel] start registry, infrastructure and every agent of architecture.yml
-                                 (in dependency order; --parallel starts all agents at once)
-  down                           stop everything "up" or "start --detach" started
+  up [--env-file F] [--parallel] [--layer L…]
+                                 start registry, infrastructure and every agent of architecture.yml
+                                 (in dependency order; --parallel starts all agents at once): as Docker
+                                 containers when an engine answers and Compose v2+ exists, else as local
+                                 processes; --layer adds deploy/docker-compose.<L>.yml (Docker only)
+  down [--volumes]               stop everything "up" or "start --detach" started (--volumes: also remove
+                                 a Docker mesh's volumes, its data and certificates)
   start <agent…> [--detach] [--env-file F]
                                  start agents (a registry first when none answers)
   stop [agent…]                  stop agents (all, with infrastructure, when none named)
   restart <name> [--replica N]   start again what is gone: replicas of an agent, or infrastructure (postgres)
+                                 (Docker: every stopped container of the service)
   list [--json]                  registered agent instances (GET /agents)
   status [--json]                registry health and healthy replicas per agent; non-zero when degraded
   call <tool> '<json>' [--proxy] call a tool on a healthy provider (or through the registry /proxy)
@@ -51,6 +61,7 @@ Usage: meshctl <command> [options]
 Common options: --root DIR (repo root), --file architecture.yml, --registry-url URL
 Environment: MCP_MESH_REGISTRY_URL, DEPENDENCY_TIMEOUT (default 30s), MESH_STOP_GRACE (10s),
              MESH_HOME (default <root>/.mesh), MESH_PORT_OFFSET, MESH_DATABASE_PREFIX, MESH_MODE (auto|local|docker),
+             Docker: COMPOSE_PROJECT_NAME (agent-mesh), MESH_COMPOSE_LAYERS (a,b), MESH_PUBLISH_HOST (127.0.0.1),
              MCP_MESH_TLS_MODE (strict unless off), MCP_MESH_TRUST_DOMAIN (mesh.local),
              MCP_MESH_TLS_CERT/_KEY/_CA (an operator certificate; default <home>/tls/operator/meshctl.*)`;
 
@@ -77,6 +88,8 @@ const OPTIONS = {
   hosts: { type: 'string' },
   'trust-domain': { type: 'string' },
   days: { type: 'string' },
+  layer: { type: 'string', multiple: true },
+  volumes: { type: 'boolean' },
 } as const;
 
 function findRoot(explicit: string | undefined): string {
@@ -129,25 +142,50 @@ async function main(argv: readonly string[]): Promise<number> {
     timeoutMs: config.DEPENDENCY_TIMEOUT,
     log: print,
   };
+  const dockerOptions = { root, home, env, log: print };
 
   switch (command) {
     case 'up': {
-      if (config.MESH_MODE === 'docker' || (config.MESH_MODE === 'auto' && (await dockerAvailable(root)))) {
-        return dockerUp(arch(), { root, log: print, env });
+      const running = readState(home);
+      if (running?.mode === 'docker' && config.MESH_MODE === 'local') throw dockerMeshRuns(running);
+      const decision = chooseMode(config.MESH_MODE, root, env);
+      if (decision.mode === 'docker') {
+        return dockerUp(arch(), {
+          root,
+          home,
+          env,
+          compose: decision.compose,
+          project: config.COMPOSE_PROJECT_NAME,
+          layers: selectLayers(root, values.layer ?? [], config.MESH_COMPOSE_LAYERS),
+          portOffset: config.MESH_PORT_OFFSET,
+          publishHost: config.MESH_PUBLISH_HOST,
+          timeoutMs: config.DEPENDENCY_TIMEOUT,
+          log: print,
+        });
       }
+      if (decision.notice !== undefined) print(`${decision.notice}\n`);
+      if ((values.layer ?? []).length > 0 || config.MESH_COMPOSE_LAYERS !== '')
+        print(
+          'Compose layers apply to the Docker path only; local processes start architecture.yml as it is.',
+        );
       const result = await up(arch(), { ...localOptions, parallel: values.parallel ?? false });
       return result.status === 'failed' ? 1 : 0;
     }
     case 'down': {
       const state = readState(home);
-      if (state?.mode === 'docker') return dockerDown({ root, log: print, env });
+      if (state?.mode === 'docker')
+        return dockerDown(state, { ...dockerOptions, volumes: values.volumes ?? false });
+      if (values.volumes)
+        print(`--volumes: only a Docker mesh has volumes; local data stays in ${home}/postgres`);
       await stopMesh(home, { graceMs: config.MESH_STOP_GRACE, waves: waves(), log: print });
       return 0;
     }
     case 'start':
       if (rest.length === 0) throw new Error('start needs at least one agent name');
       return startAgentsCommand(arch(), { ...localOptions, agents: rest, detach: values.detach ?? false });
-    case 'stop':
+    case 'stop': {
+      const state = readState(home);
+      if (state?.mode === 'docker') return dockerStop(state, rest, dockerOptions);
       await stopMesh(home, {
         graceMs: config.MESH_STOP_GRACE,
         waves: waves(),
@@ -155,9 +193,12 @@ async function main(argv: readonly string[]): Promise<number> {
         ...(rest.length > 0 ? { names: rest } : {}),
       });
       return 0;
+    }
     case 'restart': {
       const [name] = rest;
       if (!name) throw new Error('restart needs an agent name');
+      const state = readState(home);
+      if (state?.mode === 'docker') return dockerRestart(state, name, dockerOptions);
       const replica = values.replica === undefined ? undefined : Number(values.replica);
       return restartAgent(localOptions, name, replica, arch);
     }
@@ -167,7 +208,16 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'status':
-      return status(registry, archFile, arch, home, values.json ?? false);
+      return statusCommand({
+        registry,
+        archFile,
+        arch,
+        root,
+        home,
+        env,
+        json: values.json ?? false,
+        log: print,
+      });
     case 'call': {
       const [tool, json = '{}'] = rest;
       if (!tool)
@@ -190,6 +240,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'logs': {
       const [name] = rest;
       if (!name) throw new Error('logs needs an agent name');
+      const state = readState(home);
+      if (state?.mode === 'docker')
+        return dockerLogs(state, name, Number(values.lines ?? 50), values.follow ?? false, dockerOptions);
       return showLogs(home, name, Number(values.lines ?? 50), values.follow ?? false, print);
     }
     case 'graph': {
@@ -261,34 +314,6 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`unknown command ${command}\n\n${USAGE}\n`);
       return 2;
   }
-}
-
-async function status(
-  registry: RegistryClient,
-  archFile: string,
-  arch: () => ReturnType<typeof loadArchitecture>,
-  home: string,
-  json: boolean,
-): Promise<number> {
-  const health = await registry.health();
-  const agents: AgentInfo[] = await registry.agents();
-  const expected = new Map<string, number>();
-  if (existsSync(archFile)) for (const a of arch().agents) expected.set(a.name, a.replicas);
-  const summary = summarizeAgents(agents, expected);
-  const state = readState(home);
-  const ok = summary.every((s) => s.ok);
-  if (json) {
-    print(JSON.stringify({ registry: { url: registry.baseUrl, ...health }, agents: summary, ok }, null, 2));
-    return ok ? 0 : 1;
-  }
-  print(`Registry ${registry.baseUrl}: ${String(health['status'] ?? 'unknown')}`);
-  print(formatSummary(summary));
-  if (state) {
-    const live = new Set(liveProcesses(state).map((p) => p.pid));
-    print(`\nLocal processes (${live.size}/${state.processes.length} running):`);
-    print(formatStateTable({ ...state, processes: state.processes.filter((p) => live.has(p.pid)) }));
-  }
-  return ok ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

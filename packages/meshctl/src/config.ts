@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { envDurationMs, envInt, parseEnvConfig, type Env } from '@mesh/common';
+import { DEFAULT_PROJECT_NAME } from './docker/compose-project.js';
+import { DEFAULT_PUBLISH_HOST } from './docker/published-ports.js';
 
 const schema = z.object({
   MCP_MESH_REGISTRY_URL: z.string().url().optional(),
@@ -19,8 +21,20 @@ const schema = z.object({
     .string()
     .regex(/^[a-z_][a-z0-9_]{0,29}$/, 'lowercase letters, digits and _ only, at most 30 characters')
     .default(''),
-  /** `local` forces local processes even where a Docker engine answers. */
+  /**
+   * `local` forces local processes even where a Docker engine answers; `docker` forces Docker (an error when
+   * no engine answers or Compose v2 is missing); `auto` uses Docker when it can.
+   */
   MESH_MODE: z.enum(['auto', 'local', 'docker']).default('auto'),
+  /** Docker: the compose project every command addresses (start, stop, status, the smoke script). */
+  COMPOSE_PROJECT_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _, starting with a letter or digit')
+    .default(DEFAULT_PROJECT_NAME),
+  /** Docker: compose layers on top of the base file, comma-separated (`event-driven,monitoring`). */
+  MESH_COMPOSE_LAYERS: z.string().default(''),
+  /** Docker: the host address published ports bind to; loopback unless set (0.0.0.0 opens them up). */
+  MESH_PUBLISH_HOST: z.union([z.ipv4(), z.ipv6()]).default(DEFAULT_PUBLISH_HOST),
 });
 
 export type MeshctlConfig = Readonly<z.output<typeof schema>>;

@@ -1,10 +1,11 @@
 import { MeshError } from '@mesh/common';
-import { restartAgent } from '../commands/local-commands.js';
 import { callTool, resolveTool } from '../mcp-call.js';
 import { RegistryClient } from '../registry-client.js';
 import { operatorTls } from '../tls/local-tls.js';
 import type { ConnectionOptions } from 'node:tls';
-import { isAlive, readState, type MeshState, type ProcessRecord } from '../local/state.js';
+import { dockerUrls } from '../docker/docker-state.js';
+import { readState, type MeshState } from '../local/state.js';
+import { pickVictim } from './victims.js';
 import { orderInvariants, type ListedCharge, type OrderOutcome, type StockSnapshot } from './invariants.js';
 
 export interface ChaosOptions {
@@ -70,14 +71,25 @@ async function prices(gateway: string): Promise<Prices> {
   return found;
 }
 
-async function stock(registry: RegistryClient, tls: ConnectionOptions | undefined): Promise<StockSnapshot> {
+/**
+ * Stock of every chaos SKU, asked of the inventory agent as the operator: directly, or through the registry's
+ * proxy when the agents' addresses are container names this machine cannot resolve (Docker).
+ */
+async function stock(
+  registry: RegistryClient,
+  tls: ConnectionOptions | undefined,
+  viaProxy: boolean,
+): Promise<StockSnapshot> {
   const target = resolveTool(await registry.agents(), 'inventory_check_stock');
-  const result = await callTool(
-    target.endpoint,
-    target.toolName,
-    { items: SKUS.map((sku) => ({ sku, quantity: 1 })) },
-    tls ? { tls } : {},
-  );
+  const args = { items: SKUS.map((sku) => ({ sku, quantity: 1 })) };
+  const result = viaProxy
+    ? await callTool(
+        `${registry.baseUrl}/proxy/${target.endpoint.replace(/^https?:\/\//, '')}`,
+        target.toolName,
+        args,
+        { path: '/mcp', ...(tls ? { tls } : {}) },
+      )
+    : await callTool(target.endpoint, target.toolName, args, tls ? { tls } : {});
   const items = (result['structuredContent'] as { items?: { sku: string; available: number }[] } | undefined)
     ?.items;
   if (!items) throw new MeshError('REMOTE_ERROR', 'inventory_check_stock returned no items');
@@ -170,17 +182,8 @@ async function charges(paymentUrl: string, apiKey: string, orderId: string): Pro
   return body.data ?? [];
 }
 
-function pickVictim(state: MeshState, victims: readonly string[], random: () => number): ProcessRecord {
-  const candidates = state.processes.filter(
-    (p) => p.kind === 'agent' && victims.includes(p.name) && isAlive(p.pid),
-  );
-  if (candidates.length === 0)
-    throw new MeshError('NOT_FOUND', `no running replica of ${victims.join(', ')}`);
-  return candidates[Math.floor(random() * candidates.length)]!;
-}
-
 /**
- * Kills one random agent replica (SIGKILL by pid) while a bounded stream of orders goes through the gateway,
+ * Kills one random agent replica (SIGKILL: by pid, or `docker kill` of a container) while a bounded stream of orders goes through the gateway,
  * restarts it, waits for every order to settle and checks the invariants: no lost order, no double charge,
  * stock conserved. Resolves with the list of violations (empty = pass).
  */
@@ -189,8 +192,12 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
   if (!state?.gatewayUrl)
     throw new MeshError('NOT_FOUND', 'the mesh is not running: ./scripts/start-multi-agent.sh first');
   const gateway = state.gatewayUrl;
+  const docker = state.mode === 'docker' && state.compose !== undefined;
   const paymentUrl =
-    options.env['PAYMENT_GATEWAY_URL'] ?? state.processes.find((p) => p.name === 'payment-sandbox')?.url;
+    options.env['PAYMENT_GATEWAY_URL'] ??
+    (state.compose
+      ? dockerUrls(state.compose).paymentSandbox
+      : state.processes.find((p) => p.name === 'payment-sandbox')?.url);
   for (const url of [gateway, state.registryUrl, paymentUrl]) if (url) requireLoopback(url);
   const random = options.random ?? Math.random;
   const deadline = Date.now() + options.deadlineMs;
@@ -201,7 +208,7 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
 
   const token = await login(gateway);
   const catalogue = await prices(gateway);
-  const before = await stock(registry, tls);
+  const before = await stock(registry, tls, docker);
   options.log(`stock before: ${JSON.stringify(before)}`);
 
   const outcomes: OrderOutcome[] = [];
@@ -226,11 +233,11 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
     for (const o of outcomes) charged.set(o.orderId, await charges(paymentUrl, apiKey, o.orderId));
   }
   // Reservations of failed orders are released at once or expire; give stock a bounded moment to converge.
-  let after = await stock(registry, tls);
+  let after = await stock(registry, tls, docker);
   let violations = orderInvariants(outcomes, charged, before, after);
   while (violations.some((v) => v.startsWith('stock')) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    after = await stock(registry, tls);
+    after = await stock(registry, tls, docker);
     violations = orderInvariants(outcomes, charged, before, after);
   }
   const count = (s: string): number => outcomes.filter((o) => o.final === s).length;
@@ -242,24 +249,10 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
 }
 
 async function killAndRestart(options: ChaosOptions, state: MeshState, random: () => number): Promise<void> {
-  const victim = pickVictim(state, options.victims, random);
-  options.log(`killing ${victim.name} #${victim.replica} (pid ${victim.pid}) with SIGKILL`);
-  process.kill(victim.pid, 'SIGKILL');
-  const gone = Date.now() + 5000;
-  while (isAlive(victim.pid) && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 20));
-  if (isAlive(victim.pid)) throw new MeshError('INTERNAL', `pid ${victim.pid} survived SIGKILL`);
+  const victim = await pickVictim(state, { ...options, random });
+  options.log(`killing ${victim.label} with SIGKILL`);
+  await victim.kill();
   // The chaos itself: the replica stays down for a while under traffic before it comes back.
   await new Promise((resolve) => setTimeout(resolve, options.downtimeMs ?? 1500));
-  const { DEPENDENCY_TIMEOUT: _ignored, ...env } = options.env;
-  await restartAgent(
-    { home: options.home, root: options.root, env, timeoutMs: 30_000, log: options.log },
-    victim.name,
-    victim.replica,
-  );
-  const back = readState(options.home)?.processes.find(
-    (p) => p.name === victim.name && p.replica === victim.replica,
-  );
-  if (!back || back.pid === victim.pid || !isAlive(back.pid)) {
-    throw new MeshError('INTERNAL', `${victim.name} #${victim.replica} did not come back`);
-  }
+  await victim.restart();
 }

@@ -53,6 +53,11 @@ export async function stopMesh(home: string, options: StopOptions): Promise<Proc
     options.log('Nothing to stop: no mesh state found.');
     return [];
   }
+  if (state.mode === 'docker') {
+    // Its containers are compose's to stop (bin/meshctl down); never drop the state that finds them.
+    options.log('The mesh runs in Docker: bin/meshctl down (or ./scripts/stop-multi-agent.sh) stops it.');
+    return [];
+  }
   const selected = state.processes.filter(
     (p) =>
       (options.names === undefined || options.names.includes(p.name)) &&

@@ -1,6 +1,7 @@
 import { isProcessAlive } from '@mesh/common';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { ComposeRecord } from '../docker/compose-project.js';
 
 /** One process the local orchestrator started. */
 export interface ProcessRecord {
@@ -38,7 +39,10 @@ export interface MeshState {
   tls?: { dir: string; trustDomain: string };
   /** Variables the running infrastructure hands to agents (so a later `start <agent>` gets them too). */
   exports?: Record<string, string>;
+  /** Local processes; empty in Docker mode, where `compose` says which containers are the mesh. */
   processes: ProcessRecord[];
+  /** Docker mode: the compose project, files and published ports the start used. */
+  compose?: ComposeRecord;
 }
 
 /** The directory for logs, pids and data: MESH_HOME or `<root>/.mesh`. */

@@ -2,6 +2,8 @@ import { rmSync } from 'node:fs';
 import type { Architecture, TieredAgent } from '../architecture/load.js';
 import { buildGraph, startWaves } from '../graph/dependency-graph.js';
 import { renderTable } from '../table.js';
+import { formatReadySummary } from '../ready-summary.js';
+import { dockerMeshRuns } from '../docker/docker-state.js';
 import { stopMesh } from './down.js';
 import { Launcher } from './launcher.js';
 import { tailFile } from './processes.js';
@@ -58,6 +60,7 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   const say = (line: string): void => options.log(`[${elapsed()}] ${line}`);
 
   const previous = readState(options.home);
+  if (previous?.mode === 'docker') throw dockerMeshRuns(previous);
   if (previous && liveProcesses(previous).length > 0 && options.agents === undefined) {
     options.log(`The mesh is already running (${statePath(options.home)}):`);
     options.log(formatStateTable(previous));
@@ -126,12 +129,14 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   options.log(formatStateTable(launcher.state));
   options.log('');
   const replicas = launcher.state.processes.filter((p) => p.kind === 'agent').length;
-  options.log(`All ${replicas} agent processes ready in ${(readyMs / 1000).toFixed(2)} s (cold start).`);
-  options.log(
-    `Registry: ${launcher.state.registryUrl}   Gateway: ${launcher.state.gatewayUrl ?? '(not started)'}`,
-  );
-  options.log('Inspect: bin/meshctl list | bin/meshctl status | bin/meshctl logs <agent>');
-  options.log('Stop:    ./scripts/stop-multi-agent.sh   (or bin/meshctl down)');
+  const summary = formatReadySummary({
+    agents: `${replicas} agent processes`,
+    readyMs,
+    registryUrl: launcher.state.registryUrl,
+    gatewayUrl: launcher.state.gatewayUrl,
+    mailUrl: launcher.state.processes.find((p) => p.name === 'smtp-sink')?.url,
+  });
+  for (const line of summary) options.log(line);
   return { status: 'started', state: launcher.state, readyMs };
 }
 

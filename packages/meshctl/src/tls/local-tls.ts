@@ -12,6 +12,7 @@ import type { IdentityKind } from '@mesh/trust';
 import { caFileOf, initMeshTls, workloadEnv, workloadFiles } from '@mesh/trust/ca';
 import type { InitMeshTlsResult, Workload } from '@mesh/trust/ca';
 import type { Architecture } from '../architecture/load.js';
+import { readState } from '../local/state.js';
 
 /** Hosts every local certificate names: the processes listen on loopback. */
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '::1'];
@@ -108,7 +109,8 @@ export async function ensureLocalTls(
 
 /**
  * The TLS options meshctl connects with: `MCP_MESH_TLS_CERT`/`_KEY`/`_CA` when set (an operator certificate
- * of a remote mesh), else the local operator certificate under `<home>/tls`, else none (plain meshes).
+ * of a remote mesh), else the operator certificate of the running mesh (`<home>/tls`, or where a Docker start
+ * copied it: the state's `tls.dir`), else none (plain meshes).
  */
 export function operatorTls(
   home: string,
@@ -118,7 +120,8 @@ export function operatorTls(
   const key = env['MCP_MESH_TLS_KEY'];
   const ca = env['MCP_MESH_TLS_CA'];
   if (cert && key && ca) return { cert: readFileSync(cert), key: readFileSync(key), ca: readFileSync(ca) };
-  const dir = join(home, 'tls');
+  // A Docker start records where it copied the operator certificate to; a local start uses <home>/tls.
+  const dir = readState(home)?.tls?.dir ?? join(home, 'tls');
   const files = workloadFiles(dir, {
     trustDomain: trustDomainOf(env),
     kind: 'operator',
