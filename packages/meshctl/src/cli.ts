@@ -61,7 +61,8 @@ Usage: meshctl <command> [options]
 Common options: --root DIR (repo root), --file architecture.yml, --registry-url URL
 Environment: MCP_MESH_REGISTRY_URL, DEPENDENCY_TIMEOUT (default 30s), MESH_STOP_GRACE (10s),
              MESH_HOME (default <root>/.mesh), MESH_PORT_OFFSET, MESH_DATABASE_PREFIX, MESH_MODE (auto|local|docker),
-             Docker: COMPOSE_PROJECT_NAME (agent-mesh), MESH_COMPOSE_LAYERS (a,b), MESH_PUBLISH_HOST (127.0.0.1),
+             Docker: COMPOSE_PROJECT_NAME (agent-mesh), MESH_COMPOSE_LAYERS (a,b), MESH_COMPOSE_SKIP (services
+             not to start), MESH_PUBLISH_HOST (127.0.0.1),
              MCP_MESH_TLS_MODE (strict unless off), MCP_MESH_TRUST_DOMAIN (mesh.local),
              MCP_MESH_TLS_CERT/_KEY/_CA (an operator certificate; default <home>/tls/operator/meshctl.*)`;
 
@@ -157,6 +158,7 @@ async function main(argv: readonly string[]): Promise<number> {
           compose: decision.compose,
           project: config.COMPOSE_PROJECT_NAME,
           layers: selectLayers(root, values.layer ?? [], config.MESH_COMPOSE_LAYERS),
+          skip: config.MESH_COMPOSE_SKIP,
           portOffset: config.MESH_PORT_OFFSET,
           publishHost: config.MESH_PUBLISH_HOST,
           timeoutMs: config.DEPENDENCY_TIMEOUT,

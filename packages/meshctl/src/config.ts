@@ -33,6 +33,16 @@ const schema = z.object({
     .default(DEFAULT_PROJECT_NAME),
   /** Docker: compose layers on top of the base file, comma-separated (`event-driven,monitoring`). */
   MESH_COMPOSE_LAYERS: z.string().default(''),
+  /** Docker: services of the compose files not to start, comma-separated (`grafana,jaeger`). */
+  MESH_COMPOSE_SKIP: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
   /** Docker: the host address published ports bind to; loopback unless set (0.0.0.0 opens them up). */
   MESH_PUBLISH_HOST: z.union([z.ipv4(), z.ipv6()]).default(DEFAULT_PUBLISH_HOST),
 });

@@ -103,6 +103,17 @@ describe('dockerUp', () => {
     expect(lines).toContain('Stop:    ./scripts/stop-multi-agent.sh   (or bin/meshctl down)');
   });
 
+  it('leaves out the services MESH_COMPOSE_SKIP names, and refuses a name that is no service', async () => {
+    const { fake, options, lines } = setup();
+    expect(await dockerUp(arch, { ...options, skip: ['smtp-sink'] })).toBe(0);
+    const ups = fake.calls().filter((call) => call.includes(' up '));
+    expect(ups[0]).toMatch(/ postgres redis registry payment-sandbox$/);
+    expect(lines).toContain('docker: not starting smtp-sink (MESH_COMPOSE_SKIP)');
+    await expect(dockerUp(arch, { ...setup().options, skip: ['grafana'] })).rejects.toThrow(
+      /MESH_COMPOSE_SKIP names grafana, not a service of deploy\/docker-compose.yml/,
+    );
+  });
+
   it('records the mesh in state.json (mode, project, files, ports) so stop, status and logs find it', async () => {
     const { options, home } = setup();
     await dockerUp(arch, { ...options, project: 'meshctl-test', layers: ['event-driven', 'monitoring'] });

@@ -26,6 +26,11 @@ export interface DockerUpOptions {
   readonly portOffset: number;
   /** MESH_PUBLISH_HOST. */
   readonly publishHost: string;
+  /**
+   * MESH_COMPOSE_SKIP: services of the files not to start (e.g. `grafana,jaeger` where their images cannot be
+   * had); each must be a service of the files, and nothing started may depend on it.
+   */
+  readonly skip?: readonly string[];
   /** DEPENDENCY_TIMEOUT: each wave's `--wait-timeout` (at least MIN_WAVE_TIMEOUT_MS: containers start cold). */
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
@@ -93,10 +98,20 @@ export async function dockerUp(arch: Architecture, options: DockerUpOptions): Pr
     options.log(`docker: the compose files do not validate:\n${config.stderr.trim()}`);
     return config.code;
   }
-  const services = config.stdout
+  const declared = config.stdout
     .split('\n')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+  const skip = options.skip ?? [];
+  const unknown = skip.filter((s) => !declared.includes(s));
+  if (unknown.length > 0) {
+    throw new MeshError(
+      'INVALID_CONFIG',
+      `MESH_COMPOSE_SKIP names ${unknown.join(', ')}, not a service of ${record.files.join(', ')}; services: ${declared.join(', ')}`,
+    );
+  }
+  const services = declared.filter((s) => !skip.includes(s));
+  if (skip.length > 0) options.log(`docker: not starting ${skip.join(', ')} (MESH_COMPOSE_SKIP)`);
   const trustDomain = trustDomainOf(options.env);
   const state = dockerState(options.root, options.home, record, trustDomain);
   writeState(options.home, state);
