@@ -1,14 +1,38 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const dockerfile = readFileSync(join(root, 'deploy/Dockerfile'), 'utf8');
+const deploy = join(root, 'deploy');
+const dockerfile = readFileSync(join(deploy, 'Dockerfile'), 'utf8');
+const composeFiles = readdirSync(deploy).filter((file) => /^docker-compose.*\.yml$/.test(file));
+
+type Healthcheck = { test?: string[] | string; disable?: boolean };
+type Compose = { services: Record<string, { healthcheck?: Healthcheck }> };
 
 describe('deploy/Dockerfile', () => {
   it('names no frontend image, so BuildKit builds with its built-in one and works offline', () => {
     // A `# syntax=` directive makes BuildKit pull the named frontend from an image registry before building.
     expect(dockerfile).not.toMatch(/^#\s*syntax\s*=/im);
+  });
+
+  it('checks health with probe.sh against the probe listener it turns on, not with a Node process', () => {
+    expect(dockerfile).toMatch(/^\s+MCP_MESH_PROBE_PORT=8079 \\$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["\/app\/deploy\/docker\/probe\.sh"\]$/m);
+    expect(dockerfile).toMatch(/^COPY .*deploy\/docker\/probe\.sh/m);
+  });
+});
+
+describe('compose health checks', () => {
+  it.each(composeFiles)('%s: no health check starts Node', (file) => {
+    const compose = parse(readFileSync(join(deploy, file), 'utf8'), { merge: true }) as Compose;
+    for (const [name, service] of Object.entries(compose.services)) {
+      const test = service.healthcheck?.test;
+      if (test === undefined) continue;
+      const words = Array.isArray(test) ? test : test.split(/\s+/);
+      expect(words, `${file}: ${name}`).not.toContain('node');
+    }
   });
 });

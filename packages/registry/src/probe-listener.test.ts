@@ -46,6 +46,12 @@ describe('the probe listener of a strict registry (MCP_MESH_PROBE_PORT)', () => 
     expect((await fetch(`${probe}/health`, { method: 'HEAD' })).status).toBe(200);
   });
 
+  it('answers /ready as /health, so the image-wide check fits the registry too', async () => {
+    const response = await fetch(`${probe}/ready`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ status: 'healthy' });
+  });
+
   it('serves nothing but the probe: the registry API stays behind mTLS', async () => {
     for (const path of ['/agents', '/heartbeat', '/metrics', '/v1/sd/prometheus', '/'])
       expect((await fetch(`${probe}${path}`)).status, path).toBe(404);

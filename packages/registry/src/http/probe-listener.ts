@@ -11,14 +11,16 @@ export const PROBE_HOST = '127.0.0.1';
 /**
  * A plain-HTTP listener that answers `GET|HEAD /health` exactly as the registry port does, and 404 for
  * anything else. In strict mode the registry port speaks TLS; this one lets a container health check use a
- * shell's `/dev/tcp` instead of starting a TLS client (a Node process) every few seconds.
+ * shell's `/dev/tcp` instead of starting a TLS client (a Node process) every few seconds. `/ready` answers
+ * as `/health` does (the registry listens only once its store is loaded), so one image-wide check that asks
+ * `/ready` fits the registry and the agents alike.
  */
 export function createProbeListener(ctx: HandlerContext): Server {
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const path = queryAt < 0 ? url : url.slice(0, queryAt);
-    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+    if ((path === '/health' || path === '/ready') && (req.method === 'GET' || req.method === 'HEAD')) {
       void getHealth(req, res, ctx, '', 'probe', undefined);
       return;
     }
