@@ -36,3 +36,17 @@ describe('compose health checks', () => {
     }
   });
 });
+
+describe('the event-driven layer', () => {
+  it('calls RabbitMQ healthy only once its AMQP listener accepts connections, not when the node answers ping', () => {
+    const compose = parse(readFileSync(join(deploy, 'docker-compose.event-driven.yml'), 'utf8'), {
+      merge: true,
+    }) as Compose;
+    expect(compose.services['rabbitmq']?.healthcheck?.test).toEqual([
+      'CMD',
+      'rabbitmq-diagnostics',
+      '-q',
+      'check_port_connectivity',
+    ]);
+  });
+});
