@@ -10,7 +10,12 @@ const dockerfile = readFileSync(join(deploy, 'Dockerfile'), 'utf8');
 const composeFiles = readdirSync(deploy).filter((file) => /^docker-compose.*\.yml$/.test(file));
 
 type Healthcheck = { test?: string[] | string; disable?: boolean };
-type Compose = { services: Record<string, { healthcheck?: Healthcheck }> };
+type Compose = {
+  services: Record<
+    string,
+    { healthcheck?: Healthcheck; read_only?: boolean; tmpfs?: string[]; image?: string }
+  >;
+};
 
 describe('deploy/Dockerfile', () => {
   it('names no frontend image, so BuildKit builds with its built-in one and works offline', () => {
@@ -70,5 +75,26 @@ describe('the event-driven layer', () => {
       '-q',
       'check_port_connectivity',
     ]);
+  });
+});
+
+describe('compose root filesystems', () => {
+  const load = (file: string) => parse(readFileSync(join(deploy, file), 'utf8'), { merge: true }) as Compose;
+  const base = load('docker-compose.yml');
+  const monitoring = load('docker-compose.monitoring.yml');
+
+  it('are read-only, with /tmp in memory, for every service of the image and the infrastructure that allows it', () => {
+    const services = [
+      ...Object.entries(base.services),
+      ...['prometheus', 'alertmanager'].map((name) => [name, monitoring.services[name]!] as const),
+    ];
+    for (const [name, service] of services) {
+      expect(service.read_only, name).toBe(true);
+      expect(service.tmpfs, name).toContain('/tmp');
+    }
+    expect(base.services['postgres']?.tmpfs).toContain('/var/run/postgresql');
+    expect(base.services['nginx']?.tmpfs).toEqual(
+      expect.arrayContaining(['/run', '/var/cache/nginx', '/var/lib/nginx']),
+    );
   });
 });
