@@ -9,9 +9,6 @@ what=${1:-registry}
 case "$what" in
   registry)
     export MCP_MESH_REGISTRY_HOST="${MCP_MESH_REGISTRY_HOST:-0.0.0.0}"
-    scheme=http
-    [ "${MCP_MESH_TLS_MODE:-}" = strict ] && scheme=https
-    export HEALTHCHECK_URL="${HEALTHCHECK_URL:-$scheme://127.0.0.1:${MCP_MESH_REGISTRY_PORT:-8000}/health}"
     exec node /app/packages/registry/dist/main.js "$@" ;;
   payment-sandbox)
     export HOST="${HOST:-0.0.0.0}"

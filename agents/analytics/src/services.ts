@@ -4,6 +4,7 @@ import {
   ensureDatabase,
   pgConfigToUrl,
   redactUrl,
+  retryAtStartup,
   runMigrations,
   toPgConfig,
   type EventBus,
@@ -85,7 +86,14 @@ export async function buildAnalyticsServices(
         metrics.busEvents.inc({ outcome });
       },
     });
-    await analytics.consume(bus, config.ANALYTICS_QUEUE);
+    // A broker still starting (compose, a restart) is waited for, each retry logged, rather than exiting:
+    // the agent listens, registers and reports ready only once it consumes.
+    const consumer = bus;
+    await retryAtStartup(() => analytics.consume(consumer, config.ANALYTICS_QUEUE), {
+      what: 'RabbitMQ',
+      logger,
+      timeoutMs: config.RABBITMQ_STARTUP_TIMEOUT,
+    });
     logger.info({ broker: redactUrl(config.RABBITMQ_URL) }, 'event bus connected');
   }
   logger.info(

@@ -18,8 +18,6 @@ const schema = meshEnvSchema.extend({
   STOCK_CACHE_TTL: envDurationMs('5s'),
   /** Key prefix in a shared Redis, so several deployments (or test runs) can share one server. */
   CACHE_PREFIX: z.string().min(1).max(100).default('database-agent:'),
-  /** How long startup keeps retrying while PostgreSQL is not reachable yet. */
-  DB_STARTUP_TIMEOUT: envDurationMs('30s'),
 });
 
 export interface DatabaseAgentConfig extends MeshEnv {
@@ -29,10 +27,12 @@ export interface DatabaseAgentConfig extends MeshEnv {
   demoData: boolean;
   userCacheTtlMs: number;
   stockCacheTtlMs: number;
-  dbStartupTimeoutMs: number;
 }
 
-/** database-agent config from env: mesh settings, business_db location (required), Redis (optional). */
+/**
+ * database-agent config from env: mesh settings, business_db location (required; DB_STARTUP_TIMEOUT is how
+ * long startup waits for it), Redis (optional).
+ */
 export function loadConfig(env: Env = process.env): Readonly<DatabaseAgentConfig> {
   const resolved = resolveSecretFiles(env, ['DATABASE_URL', 'DB_PASSWORD', 'REDIS_PASSWORD']);
   const parsed = parseEnvConfig(schema, resolved, 'database-agent');
@@ -52,6 +52,5 @@ export function loadConfig(env: Env = process.env): Readonly<DatabaseAgentConfig
     demoData: parsed.DEMO_DATA,
     userCacheTtlMs: parsed.USER_CACHE_TTL,
     stockCacheTtlMs: parsed.STOCK_CACHE_TTL,
-    dbStartupTimeoutMs: parsed.DB_STARTUP_TIMEOUT,
   });
 }

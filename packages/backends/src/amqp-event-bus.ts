@@ -93,9 +93,17 @@ export class AmqpEventBus implements EventBus {
 
   async subscribe(topic: string, queue: string, handler: EventHandler): Promise<void> {
     const subscription = { topic, queue, handler };
+    // Listed before consuming, so a reconnect while this call is under way consumes it too; unlisted when
+    // the call fails, so a caller that retries (the broker not up yet) leaves one consumer, not one per try.
     this.#subscriptions.push(subscription);
-    const { channel } = await this.#connect();
-    await this.#consume(channel, subscription);
+    try {
+      const { channel } = await this.#connect();
+      await this.#consume(channel, subscription);
+    } catch (error: unknown) {
+      const index = this.#subscriptions.indexOf(subscription);
+      if (index !== -1) this.#subscriptions.splice(index, 1);
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

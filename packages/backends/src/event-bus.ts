@@ -26,7 +26,8 @@ export interface EventBus {
   publish(topic: string, payload: unknown, options?: PublishOptions): Promise<boolean>;
   /**
    * Binds the durable `queue` to `topic` (AMQP pattern: `order.*`, `#`); acks only after `handler` resolves. A
-   * handler that throws gets bounded retries with backoff, then the message goes to `<queue>.dlq`.
+   * handler that throws gets bounded retries with backoff, then the message goes to `<queue>.dlq`. Rejects
+   * when the broker cannot be reached, leaving nothing subscribed, so a caller may retry (retryAtStartup).
    */
   subscribe(topic: string, queue: string, handler: EventHandler): Promise<void>;
   close(): Promise<void>;

@@ -4,6 +4,8 @@ export type { PgConfig, PostgresEnv, ToPgConfigOptions } from './postgres-config
 export { createPgPool, ensureDatabase } from './postgres-pool.js';
 export type { CreatePgPoolOptions, EnsureDatabaseOptions } from './postgres-pool.js';
 export { runMigrations } from './migrations.js';
+export { retryAtStartup, isTransientConnectError } from './startup-retry.js';
+export type { StartupRetryOptions } from './startup-retry.js';
 export { prepared } from './prepared-statement.js';
 export type { Migration, RunMigrationsOptions } from './migrations.js';
 export { redisEnvShape, rabbitmqEnvShape, toRedisUrl, redactUrl } from './redis-config.js';

@@ -1,4 +1,12 @@
-import { createTestDatabase, dropDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import type { Logger } from '@mesh/common';
+import {
+  createTestDatabase,
+  dropDatabase,
+  freePort,
+  realServerUrl,
+  startTcpForwarder,
+  type TestDatabase,
+} from '@mesh/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMigrations, type Migration } from './migrations.js';
@@ -92,5 +100,46 @@ describe.skipIf(!postgresUrl)('ensureDatabase with an existing database', () => 
     } finally {
       await database.drop();
     }
+  });
+});
+
+describe.skipIf(!postgresUrl)('ensureDatabase while the server is not up yet', () => {
+  it('waits for it within DB_STARTUP_TIMEOUT, logging each retry, instead of failing on the first refusal', async () => {
+    const database = await createTestDatabase(postgresUrl!);
+    const server = new URL(database.url);
+    const port = await freePort();
+    const warnings: string[] = [];
+    const logger = {
+      warn: (fields: { err: string }, message: string) => warnings.push(`${message}: ${fields.err}`),
+      info: () => undefined,
+    } as unknown as Logger;
+    const config = toPgConfig(
+      { DATABASE_URL: database.url, DB_PORT: 5432, DB_POOL_MAX: 1, DB_STARTUP_TIMEOUT: 20_000 },
+      { defaultDatabase: 'unused' },
+    )!;
+    const early = { ...config, port };
+    let forwarder: Awaited<ReturnType<typeof startTcpForwarder>> | undefined;
+    try {
+      const ensured = ensureDatabase(early, { logger });
+      const opened = (async () => {
+        while (warnings.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+        forwarder = await startTcpForwarder(port, { host: server.hostname, port: Number(server.port) });
+      })();
+      expect(await ensured).toBe(false);
+      await opened;
+      expect(warnings[0]).toMatch(/^PostgreSQL not reachable yet; retrying: connect ECONNREFUSED/);
+    } finally {
+      await forwarder?.close();
+      await database.drop();
+    }
+  });
+
+  it('tries once without a startup timeout', async () => {
+    const port = await freePort();
+    const config = toPgConfig(
+      { DATABASE_URL: `postgres://mesh:mesh@127.0.0.1:${port}/x`, DB_PORT: 5432, DB_POOL_MAX: 1 },
+      { defaultDatabase: 'unused' },
+    )!;
+    await expect(ensureDatabase(config)).rejects.toThrow(/PostgreSQL not reachable within 0 s \(1 attempt\)/);
   });
 });

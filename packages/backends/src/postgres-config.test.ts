@@ -36,6 +36,7 @@ describe('toPgConfig', () => {
         DB_USER: 'mesh',
         DB_PASSWORD: 'secret',
         DB_POOL_MAX: '4',
+        DB_STARTUP_TIMEOUT: '90s',
       }),
       { defaultDatabase: 'business_db' },
     );
@@ -46,7 +47,11 @@ describe('toPgConfig', () => {
       user: 'mesh',
       password: 'secret',
       max: 4,
+      startupTimeoutMs: 90_000,
     });
+    expect(toPgConfig(parse({ DB_HOST: 'postgres' }), { defaultDatabase: 'x' })?.startupTimeoutMs).toBe(
+      60_000,
+    );
     expect(pgConfigToUrl(config!)).not.toContain('secret');
   });
 

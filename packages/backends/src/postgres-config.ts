@@ -1,4 +1,4 @@
-import { envInt, envUrl } from '@mesh/common';
+import { envDurationMs, envInt, envUrl } from '@mesh/common';
 import { z } from 'zod';
 import { unsetWhenEmpty } from './env-optional.js';
 
@@ -15,6 +15,8 @@ export const postgresEnvShape = {
   DB_USER: unsetWhenEmpty(z.string().min(1)),
   DB_PASSWORD: z.string().optional(),
   DB_POOL_MAX: envInt(10, 1, 1000),
+  /** How long a starting app waits for the server (still starting, restarting, not yet in DNS). */
+  DB_STARTUP_TIMEOUT: envDurationMs('60s'),
 };
 
 /** The parsed values of `postgresEnvShape`. */
@@ -26,6 +28,7 @@ export interface PostgresEnv {
   DB_USER?: string | undefined;
   DB_PASSWORD?: string | undefined;
   DB_POOL_MAX: number;
+  DB_STARTUP_TIMEOUT?: number | undefined;
 }
 
 /** Where and how to connect; built by `toPgConfig`, consumed by `createPgPool` and `ensureDatabase`. */
@@ -37,6 +40,8 @@ export interface PgConfig {
   password?: string | undefined;
   /** Pool size per process. */
   max: number;
+  /** How long `ensureDatabase` waits for the server to accept connections (default: one attempt). */
+  startupTimeoutMs?: number | undefined;
 }
 
 export interface ToPgConfigOptions {
@@ -61,6 +66,7 @@ export function toPgConfig(parsed: PostgresEnv, options: ToPgConfigOptions): PgC
       user: url.username === '' ? (parsed.DB_USER ?? 'postgres') : decodeURIComponent(url.username),
       password: url.password === '' ? parsed.DB_PASSWORD : decodeURIComponent(url.password),
       max: parsed.DB_POOL_MAX,
+      startupTimeoutMs: parsed.DB_STARTUP_TIMEOUT,
     };
   }
   if (parsed.DB_HOST !== undefined) {
@@ -71,6 +77,7 @@ export function toPgConfig(parsed: PostgresEnv, options: ToPgConfigOptions): PgC
       user: parsed.DB_USER ?? 'postgres',
       password: parsed.DB_PASSWORD,
       max: parsed.DB_POOL_MAX,
+      startupTimeoutMs: parsed.DB_STARTUP_TIMEOUT,
     };
   }
   return undefined;

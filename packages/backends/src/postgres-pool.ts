@@ -1,6 +1,7 @@
 import { silentLogger, type Logger } from '@mesh/common';
 import pg from 'pg';
 import type { PgConfig } from './postgres-config.js';
+import { retryAtStartup } from './startup-retry.js';
 
 export interface CreatePgPoolOptions {
   logger?: Logger;
@@ -49,15 +50,29 @@ export interface EnsureDatabaseOptions {
 }
 
 /**
- * Creates `config.database` if it does not exist, so an app can start against an empty server.
- * Safe when several replicas run it at once (a concurrent create counts as success).
- * Returns true when this call created it.
+ * Waits for the server, then creates `config.database` if it does not exist, so an app can start before or
+ * against an empty server. Connection failures that waiting may cure (refused, not yet in DNS, "starting
+ * up") are retried with backoff, each logged, for `config.startupTimeoutMs` (DB_STARTUP_TIMEOUT); then, or
+ * at once without it, it throws DEPENDENCY_UNAVAILABLE. Safe when several replicas run it at once (a
+ * concurrent create counts as success). Returns true when this call created it.
  */
 export async function ensureDatabase(
   config: PgConfig,
   options: EnsureDatabaseOptions = {},
 ): Promise<boolean> {
   const logger = options.logger ?? silentLogger();
+  return retryAtStartup(() => createIfMissing(config, options, logger), {
+    what: 'PostgreSQL',
+    logger,
+    timeoutMs: config.startupTimeoutMs ?? 0,
+  });
+}
+
+async function createIfMissing(
+  config: PgConfig,
+  options: EnsureDatabaseOptions,
+  logger: Logger,
+): Promise<boolean> {
   const connect = async (database: string): Promise<pg.Client> => {
     const client = new pg.Client({
       host: config.host,

@@ -1,4 +1,4 @@
-import { envInt, envUrl } from '@mesh/common';
+import { envDurationMs, envInt, envUrl } from '@mesh/common';
 import { z } from 'zod';
 import { unsetWhenEmpty } from './env-optional.js';
 
@@ -35,9 +35,13 @@ export function toRedisUrl(parsed: RedisEnv): string | undefined {
   return url.toString();
 }
 
-/** Env var naming a RabbitMQ broker (RABBITMQ_URL, or RABBITMQ_URL_FILE via resolveSecretFiles). */
+/**
+ * Env vars naming a RabbitMQ broker (RABBITMQ_URL, or RABBITMQ_URL_FILE via resolveSecretFiles), and how long
+ * a consumer that starts before the broker waits for it (RABBITMQ_STARTUP_TIMEOUT).
+ */
 export const rabbitmqEnvShape = {
   RABBITMQ_URL: unsetWhenEmpty(envUrl(['amqp', 'amqps'])),
+  RABBITMQ_STARTUP_TIMEOUT: envDurationMs('120s'),
 };
 
 /** A URL with its password masked, for logs. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { envBool, envDurationMs, envInt, parseDurationMs, parseEnvConfig } from './env.js';
+import { envBool, envDurationMs, envInt, envOptionalInt, parseDurationMs, parseEnvConfig } from './env.js';
 import { MeshError } from './mesh-error.js';
 
 describe('parseDurationMs', () => {
@@ -49,5 +49,22 @@ describe('parseEnvConfig', () => {
     expect(error.message).toContain('PORT');
     expect(error.message).toContain('DEBUG');
     expect(error.message).toContain('TIMEOUT');
+  });
+});
+
+describe('envOptionalInt', () => {
+  const schema = z.object({ PROBE_PORT: envOptionalInt(0, 65535) });
+
+  it('is undefined when unset or empty, so a feature it switches on stays off', () => {
+    expect(parseEnvConfig(schema, {}, 'test').PROBE_PORT).toBeUndefined();
+    expect(parseEnvConfig(schema, { PROBE_PORT: '' }, 'test').PROBE_PORT).toBeUndefined();
+  });
+
+  it('reads an integer within bounds and names the variable when it is not one', () => {
+    expect(parseEnvConfig(schema, { PROBE_PORT: ' 8079 ' }, 'test').PROBE_PORT).toBe(8079);
+    for (const bad of ['eighty', '70000', '-1', '80.5'])
+      expect(() => parseEnvConfig(schema, { PROBE_PORT: bad }, 'test'), bad).toThrow(
+        /PROBE_PORT: expected an integer from 0 to 65535/,
+      );
   });
 });

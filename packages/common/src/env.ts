@@ -53,6 +53,26 @@ export function envInt(defaultValue: number, min = 0, max = Number.MAX_SAFE_INTE
     });
 }
 
+/** An integer env var within bounds that stays undefined when unset (for settings that switch a feature on). */
+export function envOptionalInt(min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const trimmed = value.trim();
+      const parsed = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+      if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected an integer from ${min} to ${max}; got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+}
+
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 

@@ -12,6 +12,7 @@ export {
   parseDurationMs,
   envDurationMs,
   envInt,
+  envOptionalInt,
   envBool,
   envUrl,
   resolveSecretFiles,

@@ -1,8 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +21,15 @@ const pki = join(work, 'pki');
 const out = join(work, 'out');
 const uid = process.getuid?.() ?? 0;
 const arch = loadArchitecture(join(root, 'architecture.yml'));
+
+/** A loopback port nothing listens on (bound, read, released). */
+async function freeLoopbackPort(): Promise<number> {
+  const holder = createNetServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const { port } = holder.address() as AddressInfo;
+  await new Promise<void>((resolve) => holder.close(() => resolve()));
+  return port;
+}
 
 /** Runs the compose certificate step as the image does, on this checkout's built meshctl. */
 function meshCerts(...args: string[]) {
@@ -34,10 +47,13 @@ function meshCerts(...args: string[]) {
   });
 }
 
-/** Runs the container healthcheck; asynchronously, since the server it probes lives in this process. */
-function healthcheck(env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+/** Runs the container health check (probe.sh) asynchronously, since the server it asks lives in this process. */
+function probe(
+  env: Record<string, string>,
+): Promise<{ status: number | null; stderr: string; elapsedMs: number }> {
+  const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(scripts, 'healthcheck.mjs')], {
+    const child = spawn('bash', [join(scripts, 'probe.sh')], {
       env: { PATH: process.env['PATH'] ?? '', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 10_000,
@@ -45,7 +61,7 @@ function healthcheck(env: Record<string, string>): Promise<{ status: number | nu
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stderr }));
+    child.on('close', (status) => resolve({ status, stderr, elapsedMs: Date.now() - started }));
   });
 }
 
@@ -110,56 +126,71 @@ describe('mesh-certs.sh (compose certificate step)', () => {
   });
 });
 
-describe('healthcheck.mjs over https', () => {
-  let server: Server;
+describe('probe.sh (the container health check)', () => {
+  let server: HttpServer;
+  let silent: NetServer;
   let port = 0;
+  let silentPort = 0;
+  const silentSockets: Socket[] = [];
   let status = 200;
+  const asked: string[] = [];
 
   beforeAll(async () => {
-    // The registry's own certificate, as compose mounts it; no client certificate is asked for a probe.
-    const files = join(out, 'registry');
-    server = createServer(
-      { cert: readFileSync(join(files, 'tls.crt')), key: readFileSync(join(files, 'tls.key')) },
-      (_req, res) => {
-        res.writeHead(status).end();
-      },
-    );
+    server = createHttpServer((req, res) => {
+      asked.push(`${req.method} ${req.url}`);
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
+    // Accepts connections and never answers, as a wedged process would.
+    silent = createNetServer((socket) => silentSockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentPort = (silent.address() as AddressInfo).port;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  const strictEnv = () => ({
-    MCP_MESH_TLS_MODE: 'strict',
-    MCP_MESH_TLS_CA: join(out, 'registry/ca.crt'),
-    MCP_MESH_HTTP_PORT: String(port),
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of silentSockets) socket.destroy();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 
-  it('probes https://127.0.0.1:<port>/ready against the mesh CA in strict mode', async () => {
+  it('asks /ready on the probe port and passes only on a 2xx', async () => {
     status = 200;
-    expect(await healthcheck(strictEnv())).toMatchObject({ status: 0, stderr: '' });
+    asked.length = 0;
+    expect(await probe({ MCP_MESH_PROBE_PORT: String(port) })).toMatchObject({ status: 0, stderr: '' });
+    expect(asked).toEqual(['GET /ready']);
     status = 503;
-    expect((await healthcheck(strictEnv())).status).toBe(1);
+    const failed = await probe({ MCP_MESH_PROBE_PORT: String(port) });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain(`http://127.0.0.1:${port}/ready answered 503`);
   });
 
-  it('fails when the server is not signed by the mesh CA it was given', async () => {
-    status = 200;
-    const foreign = join(work, 'foreign');
-    const init = spawnSync(
-      process.execPath,
-      [join(root, 'packages/meshctl/dist/cli.js'), '--root', root, 'tls', 'init', '--dir', foreign],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    expect(init.status, init.stderr).toBe(0);
-    const run = await healthcheck({ ...strictEnv(), MCP_MESH_TLS_CA: join(foreign, 'ca.crt') });
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/certificate/i);
+  it('asks HEALTHCHECK_URL instead when set (a sandbox, the gateway public port)', async () => {
+    status = 204;
+    asked.length = 0;
+    const run = await probe({ HEALTHCHECK_URL: `http://127.0.0.1:${port}/health?deep=1` });
+    expect(run.status).toBe(0);
+    expect(asked).toEqual(['GET /health?deep=1']);
   });
 
-  it('keeps plain http when TLS is off', async () => {
-    const run = await healthcheck({ MCP_MESH_HTTP_PORT: String(port) });
+  it('fails at once, saying why, when nothing listens', async () => {
+    const closed = await freeLoopbackPort();
+    const run = await probe({ MCP_MESH_PROBE_PORT: String(closed) });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/socket hang up|ECONNRESET|parse|HPE_/i);
+    expect(run.stderr).toContain(`cannot connect to 127.0.0.1:${closed}`);
+  });
+
+  it('gives up after 2 s on a listener that never answers', async () => {
+    const run = await probe({ MCP_MESH_PROBE_PORT: String(silentPort) });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('no answer within 2 s');
+    expect(run.elapsedMs).toBeLessThan(5000);
+  });
+
+  it('refuses an https URL: the probe listener is plain HTTP', async () => {
+    const run = await probe({ HEALTHCHECK_URL: 'https://127.0.0.1:8000/health' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('only http:// URLs');
   });
 });
 

@@ -44,6 +44,14 @@ describe('loadConfig', () => {
     ).toBe('strict');
   });
 
+  it('turns the plain-HTTP probe listener on with MCP_MESH_PROBE_PORT, and names it when it is no port', () => {
+    expect(loadConfig({}).probePort).toBeUndefined();
+    expect(loadConfig({ MCP_MESH_PROBE_PORT: '8079' }).probePort).toBe(8079);
+    expect(problems({ MCP_MESH_PROBE_PORT: '80000' })).toEqual([
+      'MCP_MESH_PROBE_PORT: expected an integer from 0 to 65535; got "80000"',
+    ]);
+  });
+
   it('takes PORT when MCP_MESH_REGISTRY_PORT is unset, and the specific name over it', () => {
     expect(loadConfig({ PORT: '9000' }).port).toBe(9000);
     expect(loadConfig({ PORT: '9000', MCP_MESH_REGISTRY_PORT: '9100' }).port).toBe(9100);

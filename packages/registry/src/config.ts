@@ -1,6 +1,7 @@
 import {
   envDurationMs,
   envInt,
+  envOptionalInt,
   envUrl,
   parseEnvConfig,
   parseLogLevel,
@@ -29,6 +30,8 @@ const schema = z
     PORT: z.string().optional(),
     /** 0.0.0.0 so a container publishes it; set 127.0.0.1 to keep a local registry private. */
     MCP_MESH_REGISTRY_HOST: z.string().min(1).default('0.0.0.0'),
+    /** Plain-HTTP `/health` on 127.0.0.1 for container health checks; off when unset, 0 = any free port. */
+    MCP_MESH_PROBE_PORT: envOptionalInt(0, 65535),
     DATABASE_URL: envUrl(['postgres', 'postgresql']).optional(),
     DB_POOL_MAX: envInt(10, 1, 200),
     DEFAULT_TIMEOUT_THRESHOLD: envDurationMs('20s'),
@@ -73,6 +76,7 @@ const schema = z
     return {
       port,
       host: env.MCP_MESH_REGISTRY_HOST,
+      probePort: env.MCP_MESH_PROBE_PORT,
       databaseUrl: env.DATABASE_URL,
       dbPoolMax: env.DB_POOL_MAX,
       timeoutThresholdMs: env.DEFAULT_TIMEOUT_THRESHOLD,
@@ -92,6 +96,7 @@ export type RegistryConfig = Readonly<z.output<typeof schema>>;
 export const defaultRegistryConfig: RegistryConfig = Object.freeze({
   port: 0,
   host: '127.0.0.1',
+  probePort: undefined,
   databaseUrl: undefined,
   dbPoolMax: 10,
   timeoutThresholdMs: 20_000,

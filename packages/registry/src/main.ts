@@ -26,8 +26,11 @@ async function main(): Promise<void> {
           touchMinStepMs: Math.min(5000, config.timeoutThresholdMs / 4),
         });
   const registry = await createRegistryServer({ config, store, logger, defaultMetrics: true });
-  const { url } = await registry.listen();
-  logger.info({ url, host: config.host, port: config.port, store: store.kind }, 'registry listening');
+  const { url, probePort } = await registry.listen();
+  logger.info(
+    { url, host: config.host, port: config.port, probe_port: probePort, store: store.kind },
+    'registry listening',
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {

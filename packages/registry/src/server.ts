@@ -13,6 +13,7 @@ import { systemClock } from './core/clock.js';
 import type { Clock } from './core/clock.js';
 import { Registry } from './core/registry.js';
 import { HealthMonitor } from './health-monitor.js';
+import { PROBE_HOST, createProbeListener } from './http/probe-listener.js';
 import { createRequestListener } from './http/router.js';
 import { RegistryMetrics } from './metrics.js';
 import { RegistryTrust } from './registry-trust.js';
@@ -45,8 +46,11 @@ export interface RegistryServer {
   readonly watchFeed: WatchFeed;
   readonly metrics: RegistryMetrics;
   readonly config: RegistryConfig;
-  /** Loads state from the store and starts listening; resolves with the base URL. */
-  listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
+  /**
+   * Loads state from the store and starts listening; resolves with the base URL, and the probe listener's
+   * port when `config.probePort` is set.
+   */
+  listen(port?: number, host?: string): Promise<{ url: string; port: number; probePort?: number }>;
   /** Stops accepting, closes watch streams and connections, stops the monitor and closes the store. */
   close(): Promise<void>;
 }
@@ -77,15 +81,9 @@ export async function createRegistryServer(
     logger,
   });
   const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 10_000 };
-  const listener = createRequestListener({
-    registry,
-    config,
-    metrics,
-    logger,
-    watchFeed,
-    startedAt: Date.now(),
-    trust,
-  });
+  const context = { registry, config, metrics, logger, watchFeed, startedAt: Date.now(), trust };
+  const listener = createRequestListener(context);
+  const probes = config.probePort === undefined ? undefined : createProbeListener(context);
   const server = trust
     ? createTlsServer({ ...serverOptions, ...trust.serverOptions() }, listener)
     : createServer(serverOptions, listener);
@@ -104,19 +102,15 @@ export async function createRegistryServer(
     config,
     async listen(port = config.port, host = config.host) {
       await registry.start();
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
+      await listenOn(server, port, host);
+      if (probes) await listenOn(probes, config.probePort ?? 0, PROBE_HOST);
       if (options.healthMonitor !== false) healthMonitor.start();
       const address = server.address() as AddressInfo;
       const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
       return {
         url: `${trust ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`,
         port: address.port,
+        ...(probes ? { probePort: (probes.address() as AddressInfo).port } : {}),
       };
     },
     close() {
@@ -130,6 +124,12 @@ export async function createRegistryServer(
         forceTimer.unref();
         if (server.listening) await stopped;
         clearTimeout(forceTimer);
+        // The probe goes last: until the registry port has closed, a health check still sees it alive.
+        if (probes?.listening) {
+          const probesClosed = new Promise<void>((resolve) => probes.close(() => resolve()));
+          probes.closeAllConnections();
+          await probesClosed;
+        }
         await store
           .flushTouches()
           .catch((error: unknown) => logger.warn({ err: error }, 'could not flush heartbeats'));
@@ -138,4 +138,14 @@ export async function createRegistryServer(
       return closed;
     },
   };
+}
+
+function listenOn(server: Server | TlsServer, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

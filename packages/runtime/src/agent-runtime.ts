@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import { createLogger } from '@mesh/common';
 import { plainTextWarning } from '@mesh/trust';
 import type { Logger } from '@mesh/common';
@@ -10,6 +11,7 @@ import type { CallEnvironment } from './dependency-proxy.js';
 import { InFlight } from './in-flight.js';
 import { createHttpServer, listen } from './http-server.js';
 import type { AgentServer, HealthState, ReadinessState } from './http-server.js';
+import { PROBE_HOST, createProbeServer } from './probe-server.js';
 import { McpHttpClient } from './mcp-client.js';
 import { RuntimeMetrics } from './metrics.js';
 import { DependencySlot, ProviderPool } from './provider-pool.js';
@@ -51,6 +53,8 @@ export class AgentRuntime {
   readonly logger: Logger;
   readonly metrics: RuntimeMetrics;
   port = 0;
+  /** The probe listener's port once started; undefined when it is off. */
+  probePort: number | undefined;
   private readonly config: MeshConfig;
   private readonly pool: ProviderPool;
   private readonly client: McpHttpClient;
@@ -61,6 +65,7 @@ export class AgentRuntime {
   private readonly invoker: ToolInvoker;
   private readonly registry: RegistryClient | undefined;
   private server: AgentServer | undefined;
+  private probeServer: http.Server | undefined;
   private draining = false;
   /** Dependency calls in flight (from handlers and consumer proxies alike), drained before closing. */
   private readonly outbound = new InFlight();
@@ -207,6 +212,16 @@ export class AgentRuntime {
     }
     this.port = await listen(this.server, this.config.bindHost, this.config.httpPort);
     this.logger.info({ url: this.url, tools: [...this.served.keys()] }, 'agent listening');
+    if (this.config.probePort !== undefined) {
+      this.probeServer = createProbeServer({
+        agentName: this.declaration.name,
+        agentId: this.agentId,
+        readiness: () => this.readiness(),
+        health: () => this.healthState,
+      });
+      this.probePort = await listen(this.probeServer, PROBE_HOST, this.config.probePort);
+      this.logger.info({ url: `http://${PROBE_HOST}:${this.probePort}` }, 'probes listening');
+    }
     if (this.registry) await this.registry.start();
     else await this.runHealthCheck();
   }
@@ -246,6 +261,13 @@ export class AgentRuntime {
       forced.unref();
       await closed;
       clearTimeout(forced);
+    }
+    // The probes answer until the very end (/ready says shutting_down), then go with the process.
+    const probes = this.probeServer;
+    if (probes) {
+      const probesClosed = new Promise<void>((resolve) => probes.close(() => resolve()));
+      probes.closeAllConnections();
+      await probesClosed;
     }
     this.client.close();
     this.trust?.stop();

@@ -17,6 +17,16 @@ describe('meshEnvSchema and toMeshConfig', () => {
       circuitBreakerThreshold: 5,
     });
     expect(config.agentId).toBeUndefined();
+    expect(config.probePort).toBeUndefined();
+  });
+
+  it('turns the probe listener on with MCP_MESH_PROBE_PORT and names the variable when it is no port', () => {
+    const parse = (value: string) =>
+      toMeshConfig(parseEnvConfig(meshEnvSchema, { MCP_MESH_PROBE_PORT: value }, 'test')).probePort;
+    expect(parse('8079')).toBe(8079);
+    expect(parse('')).toBeUndefined();
+    for (const bad of ['probe', '65536', '-1'])
+      expect(() => parse(bad), bad).toThrow(/MCP_MESH_PROBE_PORT: expected an integer from 0 to 65535/);
   });
 
   it('reads MCP Mesh names, durations and levels', () => {

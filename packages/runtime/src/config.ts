@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { envDurationMs, envInt, envUrl, parseLogLevel } from '@mesh/common';
+import { envDurationMs, envInt, envOptionalInt, envUrl, parseLogLevel } from '@mesh/common';
 import type { LogLevel } from '@mesh/common';
 import { TLS_OFF, tlsEnvSchema, toTlsSettings } from '@mesh/trust';
 import type { MeshPolicy, TlsSettings } from '@mesh/trust';
@@ -18,6 +18,8 @@ export const meshEnvSchema = z.object({
   MCP_MESH_BIND_HOST: z.string().min(1).optional(),
   /** Default 0 = any free port (or the agent's declared port). */
   MCP_MESH_HTTP_PORT: envInt(0, 0, 65535).optional(),
+  /** Plain-HTTP probe listener on 127.0.0.1 (/livez, /ready, /health); off when unset, 0 = any free port. */
+  MCP_MESH_PROBE_PORT: envOptionalInt(0, 65535),
   MCP_MESH_AGENT_ID: z
     .string()
     .regex(AGENT_ID_PATTERN, 'expected 1-64 letters, digits, "_" or "-"')
@@ -60,6 +62,11 @@ export interface MeshConfig {
   bindHost: string;
   /** 0 = any free port. */
   httpPort: number;
+  /**
+   * A second, plain-HTTP listener on 127.0.0.1 that answers only /livez, /ready and /health, so a container
+   * health checker needs neither TLS nor a client certificate. Off when undefined; 0 = any free port.
+   */
+  probePort?: number;
   /** Fixed agent id; otherwise `${name}-${8 hex}`. */
   agentId?: string;
   namespace: string;
@@ -127,6 +134,7 @@ export function toMeshConfig(env: MeshEnv): Partial<MeshConfig> {
   if (env.MCP_MESH_HTTP_HOST !== undefined) config.httpHost = env.MCP_MESH_HTTP_HOST;
   if (env.MCP_MESH_BIND_HOST !== undefined) config.bindHost = env.MCP_MESH_BIND_HOST;
   if (env.MCP_MESH_HTTP_PORT !== undefined) config.httpPort = env.MCP_MESH_HTTP_PORT;
+  if (env.MCP_MESH_PROBE_PORT !== undefined) config.probePort = env.MCP_MESH_PROBE_PORT;
   if (env.MCP_MESH_NAMESPACE !== undefined) config.namespace = env.MCP_MESH_NAMESPACE;
   if (env.MCP_MESH_AGENT_ID !== undefined) config.agentId = env.MCP_MESH_AGENT_ID;
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined) config.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;

@@ -52,6 +52,8 @@ export interface StartOptions<App> {
 export interface RunningAgent {
   readonly url: string;
   readonly port: number;
+  /** The plain-HTTP probe listener's port on 127.0.0.1; undefined when `probePort` is not configured. */
+  readonly probePort: number | undefined;
   readonly agentId: string;
   readonly logger: Logger;
   /** Deregisters, drains in-flight calls, closes the server. */
@@ -228,6 +230,7 @@ class DeclaredAgent<App> implements Agent<App> {
     return {
       url: runtime.url,
       port: runtime.port,
+      probePort: runtime.probePort,
       agentId: runtime.agentId,
       logger: runtime.logger,
       stop: async () => {

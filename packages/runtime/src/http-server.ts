@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { handleMcp } from './mcp-handler.js';
 import type { McpEndpoint } from './mcp-handler.js';
 import type { RuntimeMetrics } from './metrics.js';
+import { answerProbe, sendJson } from './probe-server.js';
 
 /** Readiness as /ready reports it. */
 export interface ReadinessState {
@@ -38,14 +39,8 @@ export interface HttpServerOptions {
 /** The agent's server: plain HTTP, or HTTPS in strict mode. */
 export type AgentServer = http.Server | https.Server;
 
-function json(res: http.ServerResponse, status: number, body: unknown, head: boolean): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-  res.end(head ? undefined : payload);
-}
-
 /**
- * The agent's HTTP server on raw node:http: /mcp, /livez, /ready, /health, /metrics. Keep-alive idles longer
+ * The agent's HTTP server on raw node:http: /mcp, /livez, /ready, /health (see probe-server.ts), /metrics. Keep-alive idles longer
  * than clients' pools so pooled connections are not cut under them.
  */
 export function createHttpServer(options: HttpServerOptions): AgentServer {
@@ -58,7 +53,7 @@ export function createHttpServer(options: HttpServerOptions): AgentServer {
       handleMcp(req, res, options.mcp).catch((error: unknown) => {
         options.logger.error({ err: error }, 'unexpected error serving /mcp');
         if (!res.headersSent)
-          json(
+          sendJson(
             res,
             500,
             { jsonrpc: '2.0', id: null, error: { code: -32603, message: 'Internal error' } },
@@ -68,31 +63,8 @@ export function createHttpServer(options: HttpServerOptions): AgentServer {
       });
       return;
     }
-    const timestamp = new Date().toISOString();
+    if (answerProbe(path, head, res, options)) return;
     switch (path) {
-      case '/livez':
-        json(res, 200, { alive: true, agent: options.agentName, timestamp }, head);
-        return;
-      case '/ready': {
-        const state = options.readiness();
-        json(
-          res,
-          state.ready ? 200 : 503,
-          { ...state, agent: options.agentName, agent_id: options.agentId, timestamp },
-          head,
-        );
-        return;
-      }
-      case '/health': {
-        const state = options.health();
-        json(
-          res,
-          state.status === 'healthy' ? 200 : 503,
-          { ...state, agent: options.agentName, timestamp },
-          head,
-        );
-        return;
-      }
       case '/metrics':
         options.metrics.render(options.extraMetrics).then(
           ({ contentType, body }) => {
@@ -101,12 +73,12 @@ export function createHttpServer(options: HttpServerOptions): AgentServer {
           },
           (error: unknown) => {
             options.logger.error({ err: error }, 'metrics failed');
-            json(res, 500, { error: { code: 'INTERNAL', message: 'metrics failed' } }, head);
+            sendJson(res, 500, { error: { code: 'INTERNAL', message: 'metrics failed' } }, head);
           },
         );
         return;
       default:
-        json(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${path}` } }, head);
+        sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${path}` } }, head);
     }
   };
   const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);

@@ -4,6 +4,8 @@ export type { RealServer } from './real-servers.js';
 export { skipOrFailInCi } from './skip-or-fail.js';
 export type { MissingPrerequisite } from './skip-or-fail.js';
 export { freePort } from './ports.js';
+export { startTcpForwarder } from './tcp-forwarder.js';
+export type { TcpForwarder } from './tcp-forwarder.js';
 export { waitFor, waitForHttp } from './wait-for.js';
 export type { WaitOptions } from './wait-for.js';
 export { startProcess, startNode, stopAllProcesses } from './child-process.js';
