@@ -7,15 +7,15 @@
 #                        <root>/kube/<kubernetes version>/, outside the checkout, so clean checkouts reuse them
 #   KUBE_BUILD_JOBS      parallel Go compile jobs (default 1: the machine's cores are shared)
 #
-# Kubernetes and kwok are Go programs built through the Go module proxy (deploy/helm/kube/go.mod pins
-# k8s.io/kubernetes and its staging modules); etcd is Debian's etcd-server package, unpacked, not installed.
+# All are Go programs built through the Go module proxy in one module (deploy/helm/kube/go.mod pins
+# k8s.io/kubernetes and its staging modules; kwok and etcd share them: one compile of the k8s.io libraries).
+# etcd is the version k8s.io/kubernetes pins (see deploy/helm/kube/etcd/main.go for why not Debian's).
 # A cold build takes tens of minutes on two cores; the Go build cache and the stamp below make later runs
 # seconds.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 module_dir="$here/kube"
-kwok_version="v0.8.0"
 jobs="${KUBE_BUILD_JOBS:-1}"
 
 fail() {
@@ -30,8 +30,8 @@ cache_root="${MESH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/agent-mesh}"
 bin_dir="$cache_root/kube/$kube_version"
 binaries=(kube-apiserver kube-controller-manager kube-scheduler kubectl kwok etcd)
 
-# The stamp names everything the binaries were built from: a changed go.mod/go.sum or kwok version rebuilds.
-stamp="$(cat "$module_dir/go.mod" "$module_dir/go.sum" | sha256sum | cut -c1-16) kwok=$kwok_version"
+# The stamp names what the binaries were built from: a change to the module (comments aside) rebuilds.
+stamp="$(grep -hv "^//" "$module_dir/go.mod" "$module_dir/go.sum" "$module_dir/etcd/main.go" | sha256sum | cut -c1-16)"
 all_present() {
   local name
   for name in "${binaries[@]}"; do [[ -x "$bin_dir/$name" ]] || return 1; done
@@ -44,7 +44,6 @@ fi
 
 mkdir -p "$bin_dir"
 work="$(mktemp -d)"
-chmod 755 "$work" # apt-get download fetches as its own user
 trap 'rm -rf "$work"' EXIT
 started=$(date +%s)
 say() { echo "install-kube: $* (+$(($(date +%s) - started))s)"; }
@@ -59,20 +58,8 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
 
-say "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $kube_version (-p $jobs)"
-(cd "$module_dir" && CGO_ENABLED=0 go build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$work/" tool)
-
-say "building kwok $kwok_version"
-GOBIN="$work" CGO_ENABLED=0 GOFLAGS="-mod=mod ${GOFLAGS:-}" \
-  go install -p "$jobs" -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$kwok_version"
-
-say "unpacking Debian's etcd-server"
-if ! (cd "$work" && apt-get download etcd-server >/dev/null 2>&1); then
-  apt-get update -qq >/dev/null
-  (cd "$work" && apt-get download etcd-server >/dev/null) || fail "E_NO_ETCD: apt-get download etcd-server failed"
-fi
-dpkg -x "$work"/etcd-server_*.deb "$work/etcd-root"
-cp "$work/etcd-root/usr/bin/etcd" "$work/etcd"
+say "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $kube_version, kwok, etcd (-p $jobs)"
+(cd "$module_dir" && CGO_ENABLED=0 go build -p "$jobs" -trimpath -ldflags "$ldflags" -o "$work/" tool ./etcd)
 
 for name in "${binaries[@]}"; do
   [[ -x "$work/$name" ]] || fail "E_BUILD: $name was not built"
