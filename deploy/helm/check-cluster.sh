@@ -43,7 +43,7 @@ say "offline validation"
 "$here/validate-offline.sh"
 
 say "binaries (deploy/helm/install-kube.sh)"
-bin_dir="$("$here/install-kube.sh" | tail -n 1)"
+bin_dir="$("$here/install-kube.sh" | tee /dev/stderr | tail -n 1)" # progress shows; the last line is the folder
 [[ -x "$bin_dir/kube-apiserver" ]] || fail "E_NO_KUBE: install-kube.sh did not produce the binaries"
 export PATH="$bin_dir:$PATH"
 
