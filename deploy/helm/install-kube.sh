@@ -10,8 +10,8 @@
 # All are Go programs built through the Go module proxy in one module (deploy/helm/kube/go.mod pins
 # k8s.io/kubernetes and its staging modules; kwok and etcd share them: one compile of the k8s.io libraries).
 # etcd is the version k8s.io/kubernetes pins (see deploy/helm/kube/etcd/main.go for why not Debian's).
-# A cold build takes tens of minutes on two cores; the Go build cache and the stamp below make later runs
-# seconds.
+# A cold build (empty Go build cache) took 17 minutes at -p 1 on two shared cores and leaves about 4 GB in the
+# Go build cache; the binaries take 440 MB. With the stamp below a later run takes a second.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
