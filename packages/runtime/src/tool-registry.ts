@@ -73,6 +73,12 @@ export interface ToolDefinition<
   dependencies?: D;
   /** Tells callers the tool may run twice without harm (advertised in registry kwargs). */
   idempotent?: boolean;
+  /**
+   * For a tool that answers a business failure with a result rather than an error (a declined charge, a
+   * failed order): the failure's code for such a result, undefined for a success. The caller still gets the
+   * result; the call is counted with that code as its outcome and its span ends with ERROR status.
+   */
+  outcome?: (result: OutputOf<O>) => string | undefined;
   handler: (input: z.output<I>, ctx: ToolContext<App, D>) => Promise<OutputOf<O>> | OutputOf<O>;
 }
 
@@ -104,6 +110,8 @@ export interface RegisteredTool {
   inputJsonSchema: Record<string, unknown>;
   outputJsonSchema: Record<string, unknown> | undefined;
   dependencies: NormalizedDependency[];
+  /** The business failure a result reports (see ToolDefinition.outcome). */
+  outcome: ((result: unknown) => string | undefined) | undefined;
   handler: (input: unknown, ctx: ToolContext<unknown, DependencyDecls>) => unknown;
 }
 
@@ -159,6 +167,7 @@ export function normalizeTool(
     inputJsonSchema,
     outputJsonSchema: outputJsonSchema?.['type'] === 'object' ? outputJsonSchema : undefined,
     dependencies,
+    outcome: definition.outcome as RegisteredTool['outcome'],
     handler: definition.handler as RegisteredTool['handler'],
   };
 }
