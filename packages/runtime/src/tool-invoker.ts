@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { DependencyClient, DependencyProxy } from './dependency-proxy.js';
 import type { RegisteredTool, ToolContext, DependencyDecls } from './tool-registry.js';
 import type { RuntimeMetrics } from './metrics.js';
-import type { Tracing } from './tracing.js';
+import type { SpanHandle, Tracing } from './tracing.js';
 
 /** The MCP `tools/call` result shape. */
 export interface ToolCallResult {
@@ -100,7 +100,7 @@ export class ToolInvoker {
     try {
       const ctx = this.context(
         served,
-        span.trace,
+        span,
         deadline,
         signal,
         headerValue(headers['x-mesh-idempotency-key']),
@@ -148,11 +148,12 @@ export class ToolInvoker {
 
   private context(
     served: ServedTool,
-    trace: TraceContext,
+    span: SpanHandle,
     deadline: number,
     signal: () => AbortSignal,
     idempotencyKey: string | undefined,
   ): ToolContext<unknown, DependencyDecls> {
+    const trace = span.trace;
     const caller = {
       trace,
       deadline,
@@ -173,6 +174,7 @@ export class ToolInvoker {
         return signal();
       },
       idempotencyKey,
+      span,
       get logger(): Logger {
         // trace_id and span_id come from the log context the call runs in (see withLogContext).
         logger ??= baseLogger.child({ tool: served.tool.name });

@@ -44,8 +44,10 @@ export interface ToolContext<App, D extends DependencyDecls = DependencyDecls> {
   readonly deadline: number;
   /** Aborts when the deadline passes or the caller disconnects. */
   readonly signal: AbortSignal;
-  /** A child logger carrying trace_id and tool. */
+  /** A child logger carrying tool (and, through the log context, trace_id and span_id). */
   readonly logger: Logger;
+  /** This call's server span, to describe it (`order.id`); attributes cost nothing when spans are not exported. */
+  readonly span: { setAttribute(key: string, value: string | number | boolean): void };
   /** The caller's idempotency key, when it sent one. */
   readonly idempotencyKey: string | undefined;
 }
