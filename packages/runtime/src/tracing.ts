@@ -34,6 +34,8 @@ export interface SpanHandle {
   /** Whether the span is recorded (exported); attributes of an unrecorded span are not worth computing. */
   readonly recording: boolean;
   setAttribute(key: string, value: string | number | boolean): void;
+  /** Renames the span once what it is became known (an HTTP server span's route). */
+  updateName(name: string): void;
   /**
    * Runs `fn` inside the span: lines logged meanwhile carry its trace and span ids, and with export on it is
    * the active OpenTelemetry span, so the PostgreSQL and HTTP spans of what `fn` does become its children.
@@ -90,6 +92,7 @@ class IdOnlySpan implements SpanHandle {
   readonly recording = false;
   constructor(readonly trace: TraceContext) {}
   setAttribute(): void {}
+  updateName(): void {}
   end(): void {}
   endFailed(): void {}
   run<T>(fn: () => T): T {
@@ -128,6 +131,10 @@ class OtelSpan implements SpanHandle {
 
   setAttribute(key: string, value: string | number | boolean): void {
     this.span.setAttribute(key, value);
+  }
+
+  updateName(name: string): void {
+    this.span.updateName(name);
   }
 
   run<T>(fn: () => T): T {
