@@ -19,6 +19,7 @@ import { RegistryTrust } from './registry-trust.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { RegistryStore } from './store/registry-store.js';
 import { WatchFeed } from './watch-feed.js';
+import type { TracerProvider } from '@opentelemetry/api';
 
 export interface CreateRegistryServerOptions {
   /** Overrides of the defaults (loopback, port 0, memory store, 20 s timeout…). */
@@ -33,6 +34,8 @@ export interface CreateRegistryServerOptions {
   readonly defaultMetrics?: boolean;
   /** The policy in strict mode (tests); read from `config.tls.policyFile` otherwise. */
   readonly policy?: MeshPolicy;
+  /** Records a SERVER span per request (not probes, scrapes or watch streams) with this provider. */
+  readonly tracerProvider?: TracerProvider;
 }
 
 /** A registry that is built but not yet listening, so tests can run it in-process. */
@@ -85,6 +88,7 @@ export async function createRegistryServer(
     watchFeed,
     startedAt: Date.now(),
     trust,
+    tracer: options.tracerProvider?.getTracer('@mesh/registry'),
   });
   const server = trust
     ? createTlsServer({ ...serverOptions, ...trust.serverOptions() }, listener)
