@@ -82,7 +82,10 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_TRACES_SAMPLER: 'traceidratio' })
         .telemetry,
-    ).toMatchObject({ tracesUrl: 'http://jaeger:4318/v1/traces', sampler: { name: 'traceidratio', ratio: 1 } });
+    ).toMatchObject({
+      tracesUrl: 'http://jaeger:4318/v1/traces',
+      sampler: { name: 'traceidratio', ratio: 1 },
+    });
     expect(problems({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).join()).toMatch(
       /OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported/,
     );
