@@ -113,11 +113,10 @@ function spanContextOf(traceContext: TraceContext, isRemote: boolean): SpanConte
 class OtelSpan implements SpanHandle {
   readonly trace: TraceContext;
   readonly recording: boolean;
-  private readonly active: Context;
 
   constructor(
     private readonly span: Span,
-    parentContext: Context,
+    private readonly parentContext: Context,
   ) {
     const spanContext = span.spanContext();
     this.trace = {
@@ -126,7 +125,6 @@ class OtelSpan implements SpanHandle {
       sampled: (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
     };
     this.recording = span.isRecording();
-    this.active = trace.setSpan(parentContext, span);
   }
 
   setAttribute(key: string, value: string | number | boolean): void {
@@ -138,7 +136,8 @@ class OtelSpan implements SpanHandle {
   }
 
   run<T>(fn: () => T): T {
-    return context.with(this.active, () => withLogContext(this.trace, fn));
+    // The context is made here, not up front: client spans never run anything inside themselves.
+    return context.with(trace.setSpan(this.parentContext, this.span), () => withLogContext(this.trace, fn));
   }
 
   end(error?: unknown): void {
