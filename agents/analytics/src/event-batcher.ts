@@ -1,4 +1,6 @@
-import { MeshError, silentLogger, type Logger } from '@mesh/common';
+import { MeshError, currentLogContext, silentLogger, type Logger } from '@mesh/common';
+import type { TraceContext } from '@mesh/common';
+import type { SpanStarter } from '@mesh/runtime';
 import type { OrderEventStore, RejectedEvent } from './event-store.js';
 import { eventKey, type OrderEvent } from './order-event.js';
 
@@ -22,6 +24,11 @@ export interface EventBatcherOptions {
   onDrop?: (count: number) => void;
   onReject?: (rejected: RejectedEvent) => void;
   onFlushFailed?: (error: unknown) => void;
+  /**
+   * Spans of the writes: one INTERNAL span per batch, with a link to the span of every event in it (the bus
+   * message or tool call that brought it), so each event's trace leads to the write that stored it.
+   */
+  tracing?: SpanStarter;
 }
 
 interface Waiter {
@@ -41,6 +48,8 @@ export class EventBatcher {
   private buffer = new Map<string, OrderEvent>();
   private inFlight: OrderEvent[] = [];
   private readonly waiters = new Map<string, Waiter[]>();
+  /** The span that brought each waiting event (for the batch span's links). */
+  private readonly origins = new Map<string, TraceContext>();
   private flushing: Promise<unknown> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -72,6 +81,8 @@ export class EventBatcher {
     const key = eventKey(event);
     if (this.buffer.has(key)) return false;
     this.buffer.set(key, event);
+    const origin = this.options.tracing?.exporting ? currentLogContext() : undefined;
+    if (origin !== undefined) this.origins.set(key, origin);
     this.enforceBound();
     if (this.buffer.size >= this.options.batchSize) void this.flush('size').catch(() => undefined);
     return true;
@@ -107,10 +118,15 @@ export class EventBatcher {
     const batch = [...this.buffer.values()].slice(0, this.options.batchSize);
     for (const event of batch) this.buffer.delete(eventKey(event));
     this.inFlight = batch;
-    const writing = this.options.store.insertBatch(batch);
+    const span = this.batchSpan(batch, reason);
+    const writing = span
+      ? span.run(() => this.options.store.insertBatch(batch))
+      : this.options.store.insertBatch(batch);
     this.flushing = writing;
     try {
       const { written, rejected, existing } = await writing;
+      span?.setAttribute('mesh.rows_written', written);
+      span?.end();
       const already = new Set(existing);
       this.failures = 0;
       const refused = new Set<string>();
@@ -132,6 +148,7 @@ export class EventBatcher {
       this.options.onFlush?.(reason, written);
       return written;
     } catch (error: unknown) {
+      span?.end(error);
       this.failures += 1;
       this.options.onFlushFailed?.(error);
       // Put the batch back in front of anything that arrived meanwhile, then bound the whole.
@@ -192,7 +209,23 @@ export class EventBatcher {
     return false;
   }
 
+  private batchSpan(batch: readonly OrderEvent[], reason: FlushReason) {
+    const tracing = this.options.tracing;
+    if (tracing === undefined || !tracing.exporting) return undefined;
+    const links: TraceContext[] = [];
+    for (const event of batch) {
+      const origin = this.origins.get(eventKey(event));
+      if (origin !== undefined) links.push(origin);
+    }
+    return tracing.start('analytics write order_events', {
+      kind: 'internal',
+      links,
+      attributes: { 'mesh.batch.size': batch.length, 'mesh.flush_reason': reason },
+    });
+  }
+
   private settle(key: string, error?: Error, alreadyStored = false): void {
+    this.origins.delete(key);
     const list = this.waiters.get(key);
     if (list === undefined) return;
     this.waiters.delete(key);

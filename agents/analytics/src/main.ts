@@ -8,7 +8,8 @@ const config = loadConfig();
 const logger = createLogger({ name: agent.name, level: config.MCP_MESH_LOG_LEVEL });
 let built: BuiltAnalyticsServices;
 try {
-  built = await buildAnalyticsServices(config, logger);
+  // The agent's spans (exported once it starts with OTEL_* set): the batch writes link to each event's span.
+  built = await buildAnalyticsServices(config, logger, { tracing: agent.tracing });
 } catch (error: unknown) {
   logger.fatal({ err: error }, 'analytics-agent could not prepare its services');
   process.exit(1);

@@ -10,6 +10,7 @@ import {
   type EventBus,
 } from '@mesh/backends';
 import type { Logger } from '@mesh/common';
+import type { SpanStarter } from '@mesh/runtime';
 import type pg from 'pg';
 import type { AnalyticsServices } from './agent.js';
 import { AnalyticsService } from './analytics-service.js';
@@ -32,7 +33,7 @@ export async function buildAnalyticsServices(
   config: AnalyticsAgentConfig,
   logger: Logger,
   /** Tests isolate themselves on their own exchange; production uses `mesh.events`. */
-  options: { exchange?: string } = {},
+  options: { exchange?: string; tracing?: SpanStarter } = {},
 ): Promise<BuiltAnalyticsServices> {
   const metrics = new AnalyticsMetrics();
   const pgConfig = toPgConfig(config, { defaultDatabase: 'business_db' });
@@ -65,6 +66,7 @@ export async function buildAnalyticsServices(
       metrics.flushFailures.inc();
       metrics.consecutiveFailures.set(batcher.consecutiveFailures);
     },
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
   batcher.start();
   const analytics = new AnalyticsService({

@@ -3,7 +3,6 @@ import { isIP, type BlockList } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   MeshError,
-  childTraceContext,
   formatTraceparent,
   httpStatusForCode,
   parseTraceparent,
@@ -13,6 +12,8 @@ import {
   toMeshError,
 } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
+import { createTracing } from '@mesh/runtime';
+import type { SpanHandle, SpanStarter } from '@mesh/runtime';
 import { clientAddressOf } from './client-address.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { MeshPorts, VerifiedToken } from './mesh-ports.js';
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   maxInFlight?: number;
   /** Retry-After (seconds) on 503 answers: outages, shed load. */
   retryAfterSeconds?: number;
+  /** Where request spans go (main.ts: the agent's, exported with OTEL_*); default: ids only. */
+  tracing?: SpanStarter;
 }
 
 /** How long a POST /orders keeps re-sending an order whose order agent dropped the connection before storing it. */
@@ -89,6 +92,31 @@ export function statusForError(error: MeshError): number {
   return httpStatusForCode(error.code);
 }
 
+/**
+ * Ends a request's span when its response is done (or the client went away). A server error, and an order that
+ * failed or was refused, end with ERROR status; another client error (bad input, no token, unknown route) is the
+ * client's, so its status stays unset as the HTTP conventions ask, with its code in `mesh.outcome` all the same.
+ */
+function endRequestSpan(scope: RequestScope): void {
+  const { span, res } = scope;
+  const status = res.statusCode;
+  span.updateName(`${scope.req.method ?? 'GET'} ${scope.route}`);
+  span.setAttribute('http.route', scope.route);
+  span.setAttribute('http.response.status_code', status);
+  if (scope.orderId !== undefined) span.setAttribute('order.id', scope.orderId);
+  if (!res.writableFinished) {
+    span.endFailed('CLIENT_CLOSED', 'the client closed the connection before the answer');
+    return;
+  }
+  const outcome = scope.failure ?? (status >= 400 ? `HTTP_${status}` : 'ok');
+  if (status >= 500 || (status >= 400 && scope.orderFailed === true)) {
+    span.endFailed(outcome);
+    return;
+  }
+  span.setAttribute('mesh.outcome', outcome);
+  span.end();
+}
+
 /** Routes that are never shed: probes and metrics must answer while the gateway is busy. */
 const UNSHED = new Set(['/health', '/ready', '/livez', '/metrics']);
 
@@ -96,10 +124,16 @@ interface RequestScope {
   req: IncomingMessage;
   res: ServerResponse;
   requestId: string;
+  /** The request's server span: the root of the trace (or the child of an incoming traceparent). */
+  span: SpanHandle;
   trace: TraceContext;
   logger: Logger;
   route: string;
   orderId?: string;
+  /** The error code the request failed with, or the code of the order that failed (declined, out of stock). */
+  failure?: string;
+  /** Whether the request was an order the mesh refused or that failed: its span is an error even as a 4xx. */
+  orderFailed?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -118,6 +152,9 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
   const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
   const retryAfter = String(options.retryAfterSeconds ?? 2);
   let inFlight = 0;
+  const tracing = options.tracing ?? createTracing();
+  // Probes and scrapes every few seconds would bury the requests in the trace store: ids only for them.
+  const idsOnly = createTracing();
 
   const clientAddress = (req: IncomingMessage): string => clientAddressOf(req, options.trustedProxies);
 
@@ -229,6 +266,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     }
     const error = (result['error'] ?? {}) as { code?: string; message?: string };
     const code = error.code ?? 'ORDER_FAILED';
+    scope.failure = code;
+    scope.orderFailed = true;
     metrics?.orders.inc({ status: 'failed', code });
     scope.logger.debug({ order_id: body.order_id, code }, 'order failed');
     sendJson(scope.res, statusForFailedOrder(code), {
@@ -349,6 +388,8 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
 
   const fail = (scope: RequestScope, raw: unknown): void => {
     const error = toMeshError(raw);
+    scope.failure = error.code;
+    if (scope.route === '/orders' && scope.req.method === 'POST') scope.orderFailed = true;
     let status = statusForError(error);
     if (error.code === 'OVERLOADED') status = 503;
     if (error.code === 'METHOD_NOT_ALLOWED') status = 405;
@@ -385,36 +426,9 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     sendJson(scope.res, status, body, headers);
   };
 
-  return (req, res) => {
-    const started = process.hrtime.bigint();
-    const incoming = req.headers['x-request-id'];
-    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const trace = childTraceContext(parseTraceparent(req.headers.traceparent as string | undefined));
-    const scope: RequestScope = {
-      req,
-      res,
-      requestId,
-      trace,
-      route: 'unknown',
-      logger: baseLogger.child({ requestId, trace_id: trace.traceId }),
-    };
-    res.setHeader('x-request-id', requestId);
-    res.setHeader('traceparent', formatTraceparent(trace));
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics?.requests.inc({ route: scope.route, method: req.method ?? '', status: String(res.statusCode) });
-      metrics?.duration.observe({ route: scope.route }, seconds);
-      scope.logger.debug(
-        {
-          method: req.method,
-          route: scope.route,
-          status: res.statusCode,
-          ms: Math.round(seconds * 1000),
-          order_id: scope.orderId,
-        },
-        'request',
-      );
-    });
+  /** Routes one request (inside its span, so the mesh calls, store queries and log lines belong to it). */
+  const serve = (scope: RequestScope, method: string): void => {
+    const { req, res } = scope;
     let path: string;
     try {
       path = new URL(req.url ?? '/', 'http://gateway').pathname;
@@ -440,6 +454,59 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
         inFlight -= 1;
       });
     }
-    dispatch(scope, (req.method ?? 'GET').toUpperCase(), path).catch((error: unknown) => fail(scope, error));
+    dispatch(scope, method, path).catch((error: unknown) => fail(scope, error));
+  };
+
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    const incoming = req.headers['x-request-id'];
+    const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const urlPath = (req.url ?? '/').split('?')[0]!;
+    const spans = UNSHED.has(urlPath) ? idsOnly : tracing;
+    const span = spans.start(method, {
+      kind: 'server',
+      parent: parseTraceparent(req.headers.traceparent as string | undefined),
+      ...(spans.exporting
+        ? {
+            attributes: {
+              'http.request.method': method,
+              'url.path': urlPath,
+              'url.scheme': 'http',
+              'mesh.request_id': requestId,
+            },
+          }
+        : {}),
+    });
+    const trace = span.trace;
+    const scope: RequestScope = {
+      req,
+      res,
+      requestId,
+      span,
+      trace,
+      route: 'unknown',
+      // trace_id and span_id come from the log context the request runs in.
+      logger: baseLogger.child({ requestId }),
+    };
+    res.setHeader('x-request-id', requestId);
+    res.setHeader('traceparent', formatTraceparent(trace));
+    res.once('close', () => endRequestSpan(scope));
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics?.requests.inc({ route: scope.route, method: req.method ?? '', status: String(res.statusCode) });
+      metrics?.duration.observe({ route: scope.route }, seconds);
+      scope.logger.debug(
+        {
+          method: req.method,
+          route: scope.route,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000),
+          order_id: scope.orderId,
+        },
+        'request',
+      );
+    });
+    span.run(() => serve(scope, method));
   };
 }

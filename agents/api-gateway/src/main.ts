@@ -41,6 +41,7 @@ async function main(): Promise<void> {
     maxInFlight: config.maxInFlight,
     retryAfterSeconds: config.retryAfterSeconds,
     started: () => started,
+    tracing: agent.tracing,
   });
   const server = await listen(handler, config.port, config.host, config.orderTimeoutMs + 5_000);
   logger.info({ url: server.url }, 'gateway listening');

@@ -1,4 +1,6 @@
 import { MemorySharedStore } from '@mesh/backends';
+import type { Logger } from '@mesh/common';
+import type { SpanStarter } from '@mesh/runtime';
 import { createGateway } from './app.js';
 import { parseTrustedProxies } from './client-address.js';
 import { GatewayMetrics } from './metrics.js';
@@ -23,6 +25,9 @@ export interface TestGatewaySettings {
   maxInFlight?: number;
   /** TRUSTED_PROXIES syntax (default loopback). */
   trustedProxies?: string;
+  /** Spans of the requests (default: ids only, nothing recorded). */
+  tracing?: SpanStarter;
+  logger?: Logger;
 }
 
 /** Starts a gateway on a free loopback port over `mesh`; `close` stops every one started. */
@@ -32,7 +37,10 @@ export function gatewayServers(): {
 } {
   const servers: ListeningServer[] = [];
   return {
-    async start(mesh, { rateLimit = 1000, maxInFlight, trustedProxies = '127.0.0.0/8,::1' } = {}) {
+    async start(
+      mesh,
+      { rateLimit = 1000, maxInFlight, trustedProxies = '127.0.0.0/8,::1', tracing, logger } = {},
+    ) {
       const handler = createGateway({
         mesh,
         limiter: new RateLimiter(new MemorySharedStore({ prefix: 't' }), rateLimit, 60_000),
@@ -45,6 +53,8 @@ export function gatewayServers(): {
         started: () => true,
         retryAfterSeconds: 3,
         ...(maxInFlight === undefined ? {} : { maxInFlight }),
+        ...(tracing === undefined ? {} : { tracing }),
+        ...(logger === undefined ? {} : { logger }),
       });
       const server = await listen(handler, 0, '127.0.0.1', 10_000);
       servers.push(server);

@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import type { EmailChannel, OutgoingEmail } from './channels.js';
 import { PermanentFailure } from './channels.js';
+import { withSmtpSpan } from './smtp-span.js';
 
 export interface SmtpChannelOptions {
   host: string;
@@ -44,14 +45,17 @@ export class SmtpChannel implements EmailChannel {
 
   async send(email: OutgoingEmail): Promise<void> {
     try {
-      await this.transport.sendMail({
-        from: this.options.from,
-        to: email.to,
-        subject: email.subject,
-        text: email.text,
-        messageId: `<${email.messageId}@${this.domain}>`,
-        headers: email.orderId === undefined ? {} : { 'X-Order-Id': email.orderId },
-      });
+      const target = { host: this.options.host, port: this.options.port, orderId: email.orderId };
+      await withSmtpSpan(target, () =>
+        this.transport.sendMail({
+          from: this.options.from,
+          to: email.to,
+          subject: email.subject,
+          text: email.text,
+          messageId: `<${email.messageId}@${this.domain}>`,
+          headers: email.orderId === undefined ? {} : { 'X-Order-Id': email.orderId },
+        }),
+      );
     } catch (error: unknown) {
       const responseCode = (error as { responseCode?: number }).responseCode;
       // 5xx SMTP replies (bad recipient, message refused) will not change on retry; 4xx and network errors may.

@@ -2,6 +2,7 @@ import { defineAgent } from '@mesh/runtime';
 import type { DependencySpec } from '@mesh/runtime';
 import type { OrderSaga } from './order-saga.js';
 import { getOrderInput, orderInput, orderResultSchema, orderViewSchema } from './schemas.js';
+import type { OrderResult } from './schemas.js';
 
 /** What main.ts builds and handlers receive as `ctx.app`. */
 export interface OrderServices {
@@ -75,6 +76,14 @@ export const agent = defineAgent<OrderServices>({
  */
 export const sagaDeps = agent.consumer(orderDependencies);
 
+/**
+ * A failed order (declined, out of stock, unknown user…) is the tool's answer, not an error: its code is the
+ * call's outcome, so metrics and the span's status do not count it as ok.
+ */
+export function orderOutcome(result: OrderResult): string | undefined {
+  return result.status === 'failed' ? (result.error?.code ?? 'ORDER_FAILED') : undefined;
+}
+
 agent.tool({
   name: 'process_order',
   capability: 'order_processing',
@@ -89,7 +98,11 @@ agent.tool({
   output: orderResultSchema,
   idempotent: true,
   dependencies: orderDependencies,
-  handler: (input, ctx) => ctx.app.saga.process(input, { trace: ctx.trace, logger: ctx.logger }),
+  outcome: orderOutcome,
+  handler: (input, ctx) => {
+    ctx.span.setAttribute('order.id', input.order_id);
+    return ctx.app.saga.process(input, { trace: ctx.trace, logger: ctx.logger });
+  },
 });
 
 agent.tool({
@@ -102,5 +115,8 @@ agent.tool({
   input: getOrderInput,
   output: orderViewSchema,
   idempotent: true,
-  handler: (input, ctx) => ctx.app.saga.view(input.order_id),
+  handler: (input, ctx) => {
+    ctx.span.setAttribute('order.id', input.order_id);
+    return ctx.app.saga.view(input.order_id);
+  },
 });

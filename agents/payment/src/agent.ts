@@ -49,8 +49,16 @@ agent.tool({
   idempotent: true,
   input: processInput,
   output: processOutput,
-  handler: (input, ctx) =>
-    ctx.app.payments.process(input, { signal: ctx.signal, timeoutMs: remainingMs(ctx.deadline) }, ctx.logger),
+  // A declined card is the tool's answer, not an error; it is counted (and its span ends) as PAYMENT_DECLINED.
+  outcome: (result) => (result.status === 'declined' ? 'PAYMENT_DECLINED' : undefined),
+  handler: (input, ctx) => {
+    ctx.span.setAttribute('order.id', input.order_id);
+    return ctx.app.payments.process(
+      input,
+      { signal: ctx.signal, timeoutMs: remainingMs(ctx.deadline) },
+      ctx.logger,
+    );
+  },
 });
 
 agent.tool({

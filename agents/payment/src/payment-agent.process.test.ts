@@ -40,6 +40,7 @@ describe.skipIf(!postgresUrl)(
     let sandboxUrl: string;
     let agentEnv: Record<string, string | undefined>;
     let agentProcess: StartedProcess;
+    let agentUrl = '';
     let client: RunningAgent | undefined;
     const consumer = defineAgent({ name: 'payment-test-client' });
     const deps = consumer.consumer({
@@ -49,6 +50,7 @@ describe.skipIf(!postgresUrl)(
 
     async function startAgent(): Promise<StartedProcess> {
       const port = await freePort();
+      agentUrl = `http://127.0.0.1:${port}`;
       const started = startNode(paymentMain, [], { env: { ...agentEnv, MCP_MESH_HTTP_PORT: String(port) } });
       const exited = started.exited.then((code) => Promise.reject(new Error(`exited with ${code}`)));
       await Promise.race([
@@ -130,6 +132,11 @@ describe.skipIf(!postgresUrl)(
         payment_method: 'tok_chargeDeclined',
       });
       expect(declined).toMatchObject({ status: 'declined', decline_code: 'generic_decline' });
+      // Still a business failure: counted as PAYMENT_DECLINED, not ok (the error ratio and alerts see it).
+      const metrics = await (await fetch(`${agentUrl}/metrics`)).text();
+      expect(metrics).toMatch(
+        /mesh_tool_calls_total\{[^}]*tool="payment_process"[^}]*outcome="PAYMENT_DECLINED"[^}]*\} 1/,
+      );
     });
 
     it('fails with TIMEOUT when the gateway hangs', async () => {

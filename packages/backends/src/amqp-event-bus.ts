@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@mesh/common';
 import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { formatTraceparent } from '@mesh/common';
+import { startProcessSpan, startPublishSpan } from './amqp-tracing.js';
 import { redactUrl } from './redis-config.js';
 import {
   isPermanentEventError,
@@ -64,19 +66,26 @@ export class AmqpEventBus implements EventBus {
 
   async publish(topic: string, payload: unknown, options: PublishOptions = {}): Promise<boolean> {
     if (this.#closed) return false;
+    const body = Buffer.from(JSON.stringify(payload));
+    const messageId = options.messageId ?? randomUUID();
+    const span = startPublishSpan(this.#options.exchange, topic, options.traceparent, {
+      'messaging.message.id': messageId,
+      'messaging.message.body.size': body.length,
+    });
     try {
       const { channel } = await this.#connect();
       const headers: Record<string, string> = {};
-      if (options.traceparent !== undefined) headers['traceparent'] = options.traceparent;
+      // The consumer's span continues the producer span (or the caller's trace when spans are not exported).
+      if (span.traceparent !== undefined) headers['traceparent'] = span.traceparent;
       await new Promise<void>((resolve, reject) => {
         channel.publish(
           this.#options.exchange,
           topic,
-          Buffer.from(JSON.stringify(payload)),
+          body,
           {
             persistent: true,
             contentType: 'application/json',
-            messageId: options.messageId ?? randomUUID(),
+            messageId,
             timestamp: Math.floor(Date.now() / 1000),
             headers,
           },
@@ -84,8 +93,10 @@ export class AmqpEventBus implements EventBus {
             error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(),
         );
       });
+      span.end();
       return true;
     } catch (error: unknown) {
+      span.end(error);
       this.#options.logger.warn({ err: String(error), topic }, 'event publish failed; event dropped');
       return false;
     }
@@ -198,18 +209,31 @@ export class AmqpEventBus implements EventBus {
     const topic =
       typeof headers[TOPIC_HEADER] === 'string' ? headers[TOPIC_HEADER] : message.fields.routingKey;
     const attempt = Number(headers[ATTEMPTS_HEADER] ?? 1) || 1;
+    const span = startProcessSpan(subscription.queue, traceparent, {
+      'messaging.destination.name': message.fields.exchange,
+      'messaging.rabbitmq.destination.routing_key': topic,
+      'messaging.message.body.size': message.content.length,
+      ...(messageId === undefined ? {} : { 'messaging.message.id': messageId }),
+      ...(attempt > 1 ? { 'mesh.attempt': attempt } : {}),
+    });
     try {
       const payload: unknown = JSON.parse(message.content.toString('utf8'));
-      await subscription.handler(payload, {
-        topic,
-        traceparent,
-        messageId,
-        redelivered: message.fields.redelivered || attempt > 1,
-      });
+      await span.run(() =>
+        subscription.handler(payload, {
+          topic,
+          traceparent: formatTraceparent(span.trace),
+          messageId,
+          redelivered: message.fields.redelivered || attempt > 1,
+        }),
+      );
       channel.ack(message);
+      span.end('acked');
       this.#options.onDelivery?.('acked', subscription.queue, topic);
     } catch (error: unknown) {
-      await this.#fail(channel, subscription, message, { topic, attempt, messageId, error });
+      const outcome = await span.run(() =>
+        this.#fail(channel, subscription, message, { topic, attempt, messageId, error }),
+      );
+      span.end(outcome, error);
     }
   }
 
@@ -218,7 +242,7 @@ export class AmqpEventBus implements EventBus {
     subscription: Subscription,
     message: ConsumeMessage,
     failure: { topic: string; attempt: number; messageId: string | undefined; error: unknown },
-  ): Promise<void> {
+  ): Promise<'retried' | 'dead_lettered'> {
     const { topic, attempt, messageId, error } = failure;
     const reason = error instanceof Error ? error.message : String(error);
     const maxAttempts = this.#options.maxAttempts ?? 5;
@@ -243,6 +267,7 @@ export class AmqpEventBus implements EventBus {
       }
       channel.ack(message);
       this.#options.onDelivery?.(dead ? 'dead_lettered' : 'retried', subscription.queue, topic);
+      return dead ? 'dead_lettered' : 'retried';
     } catch (publishError: unknown) {
       this.#options.logger.warn(
         { ...log, publish_err: String(publishError) },
@@ -253,6 +278,7 @@ export class AmqpEventBus implements EventBus {
       } catch {
         // channel closed: the broker redelivers unacked messages anyway
       }
+      return 'retried';
     }
   }
 

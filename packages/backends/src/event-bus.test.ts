@@ -56,7 +56,8 @@ describe.skipIf(!rabbitmqUrl)('AMQP event bus (real RabbitMQ)', () => {
     await consumer.subscribe('order.*', queue, async (payload, meta) => {
       received.push({ payload, meta });
     });
-    const traceparent = formatTraceparent(newTraceContext());
+    const published = newTraceContext();
+    const traceparent = formatTraceparent(published);
     expect(
       await publisher.publish('order.completed', { order_id: 'o-1', amount: 12.5 }, { traceparent }),
     ).toBe(true);
@@ -64,7 +65,9 @@ describe.skipIf(!rabbitmqUrl)('AMQP event bus (real RabbitMQ)', () => {
     await waitFor(async () => (received.length >= 1 ? true : undefined), { timeoutMs: 5000 });
     expect(received).toHaveLength(1);
     expect(received[0]?.payload).toEqual({ order_id: 'o-1', amount: 12.5 });
-    expect(received[0]?.meta).toMatchObject({ topic: 'order.completed', traceparent, redelivered: false });
+    expect(received[0]?.meta).toMatchObject({ topic: 'order.completed', redelivered: false });
+    // The handler runs in a child of the publisher's span (its processing span), in the same trace.
+    expect(received[0]?.meta.traceparent).toMatch(new RegExp(`^00-${published.traceId}-[0-9a-f]{16}-01$`));
   });
 
   it('retries a failing event with backoff, then dead-letters it with the reason', async () => {

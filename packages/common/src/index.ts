@@ -8,6 +8,7 @@ export { readBody, readJsonBody, sendJson, sendError } from './http-json.js';
 export type { ErrorBody, ReadJsonOptions } from './http-json.js';
 export { createLogger, silentLogger, parseLogLevel } from './logger.js';
 export type { Logger, LogLevel, CreateLoggerOptions } from './logger.js';
+export { withLogContext, currentLogContext } from './log-context.js';
 export {
   parseDurationMs,
   envDurationMs,

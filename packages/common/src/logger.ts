@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { logContextFields } from './log-context.js';
 
 export type { Logger };
 
@@ -31,7 +32,10 @@ export interface CreateLoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
-/** A pino JSON logger with ISO timestamps and the service name on every line. */
+/**
+ * A pino JSON logger with ISO timestamps and the service name on every line, and the `trace_id` and `span_id`
+ * of the request or call being served (see withLogContext) on every line written while serving it.
+ */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const pinoOptions: LoggerOptions = {
     name: options.name,
@@ -39,6 +43,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     base: { service: options.name, ...options.base },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    mixin: logContextFields,
   };
   return options.destination === undefined
     ? pino(pinoOptions)

@@ -84,4 +84,18 @@ describe('loadConfig', () => {
     expect(problems({ PORT: '70000' }).join()).toMatch(/PORT/);
     expect(problems({ EVICTION_THRESHOLD: '10s' }).join()).toMatch(/EVICTION_THRESHOLD/);
   });
+
+  it('exports spans when an OTLP endpoint is set, validating the OTEL_* variables as the agents do', () => {
+    expect(loadConfig({}).telemetry).toBeUndefined();
+    expect(
+      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_TRACES_SAMPLER: 'traceidratio' })
+        .telemetry,
+    ).toMatchObject({
+      tracesUrl: 'http://jaeger:4318/v1/traces',
+      sampler: { name: 'traceidratio', ratio: 1 },
+    });
+    expect(problems({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).join()).toMatch(
+      /OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported/,
+    );
+  });
 });

@@ -8,6 +8,8 @@ import {
   resolveSecretFiles,
 } from '@mesh/common';
 import type { Env, LogLevel } from '@mesh/common';
+import { otelEnvShape, toTelemetrySettings } from '@mesh/telemetry';
+import type { TelemetrySettings } from '@mesh/telemetry';
 import { TLS_OFF, tlsEnvSchema, toTlsSettings } from '@mesh/trust';
 import type { TlsSettings } from '@mesh/trust';
 import { z } from 'zod';
@@ -41,6 +43,8 @@ const schema = z
     WATCH_PING_INTERVAL: envDurationMs('15s'),
     MAX_BODY_BYTES: envInt(1024 * 1024, 1024, 64 * 1024 * 1024),
     MCP_MESH_LOG_LEVEL: logLevel,
+    /** Span export: the same OTEL_* variables as every agent (see @mesh/telemetry). */
+    ...otelEnvShape,
     ...tlsEnvSchema.shape,
   })
   .transform((env, ctx) => {
@@ -86,6 +90,7 @@ const schema = z
       maxBodyBytes: env.MAX_BODY_BYTES,
       logLevel: env.MCP_MESH_LOG_LEVEL as LogLevel,
       tls,
+      telemetry: toTelemetrySettings(env) as TelemetrySettings | undefined,
     };
   });
 
@@ -106,6 +111,7 @@ export const defaultRegistryConfig: RegistryConfig = Object.freeze({
   maxBodyBytes: 1024 * 1024,
   logLevel: 'info' as LogLevel,
   tls: TLS_OFF,
+  telemetry: undefined,
 });
 
 /** Reads and validates the registry's configuration; throws one CONFIG_INVALID listing every problem. */

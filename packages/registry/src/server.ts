@@ -20,6 +20,7 @@ import { RegistryTrust } from './registry-trust.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { RegistryStore } from './store/registry-store.js';
 import { WatchFeed } from './watch-feed.js';
+import type { TracerProvider } from '@opentelemetry/api';
 
 export interface CreateRegistryServerOptions {
   /** Overrides of the defaults (loopback, port 0, memory store, 20 s timeout…). */
@@ -34,6 +35,8 @@ export interface CreateRegistryServerOptions {
   readonly defaultMetrics?: boolean;
   /** The policy in strict mode (tests); read from `config.tls.policyFile` otherwise. */
   readonly policy?: MeshPolicy;
+  /** Records a SERVER span per request (not probes, scrapes or watch streams) with this provider. */
+  readonly tracerProvider?: TracerProvider;
 }
 
 /** A registry that is built but not yet listening, so tests can run it in-process. */
@@ -81,7 +84,16 @@ export async function createRegistryServer(
     logger,
   });
   const serverOptions = { keepAliveTimeout: 65_000, requestTimeout: 30_000, headersTimeout: 10_000 };
-  const context = { registry, config, metrics, logger, watchFeed, startedAt: Date.now(), trust };
+  const context = {
+    registry,
+    config,
+    metrics,
+    logger,
+    watchFeed,
+    startedAt: Date.now(),
+    trust,
+    tracer: options.tracerProvider?.getTracer('@mesh/registry'),
+  };
   const listener = createRequestListener(context);
   const probes = config.probePort === undefined ? undefined : createProbeListener(context);
   const server = trust

@@ -2,7 +2,10 @@ import type http from 'node:http';
 import { createLogger } from '@mesh/common';
 import { plainTextWarning } from '@mesh/trust';
 import type { Logger } from '@mesh/common';
+import { ProxyTracerProvider } from '@opentelemetry/api';
 import type { TracerProvider } from '@opentelemetry/api';
+import { defaultTelemetrySettings, startTelemetry } from '@mesh/telemetry';
+import type { Telemetry, TelemetrySettings } from '@mesh/telemetry';
 import type { Registry } from 'prom-client';
 import type { MeshConfig } from './config.js';
 import { newAgentId } from './config.js';
@@ -24,8 +27,7 @@ import { CircuitState } from './resilience.js';
 import { ToolInvoker } from './tool-invoker.js';
 import type { ServedTool } from './tool-invoker.js';
 import type { RegisteredTool } from './tool-registry.js';
-import { Tracing, setupOtlpExport } from './tracing.js';
-import type { TraceExport } from './tracing.js';
+import { Tracing } from './tracing.js';
 
 /** What the declaration hands the runtime. */
 export interface AgentDeclaration {
@@ -72,7 +74,12 @@ export class AgentRuntime {
   private topologyArrived = false;
   private resolveFirstTopology!: () => void;
   private healthState: HealthState = { status: 'starting' };
-  private traceExport: TraceExport | undefined;
+  /** Span export (OTEL_* variables), started with the agent when configured. */
+  private telemetry: Telemetry | undefined;
+  private readonly telemetrySettings: TelemetrySettings | undefined;
+  /** What the runtime's spans go to: the export's provider once started (or the one the caller gave). */
+  private readonly tracerProvider = new ProxyTracerProvider();
+  readonly tracing: Tracing;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -110,9 +117,17 @@ export class AgentRuntime {
           this.logger.info({ provider: state.agentId }, 'circuit breaker closed');
       });
     });
-    const tracing = options.tracerProvider
-      ? new Tracing(true, options.tracerProvider)
-      : new Tracing(this.config.otlpEndpoint !== undefined);
+    this.telemetrySettings =
+      this.config.telemetry ??
+      (this.config.otlpEndpoint === undefined
+        ? undefined
+        : defaultTelemetrySettings(this.config.otlpEndpoint));
+    if (options.tracerProvider) this.tracerProvider.setDelegate(options.tracerProvider);
+    const tracing = new Tracing(
+      options.tracerProvider !== undefined || this.telemetrySettings !== undefined,
+      this.tracerProvider,
+    );
+    this.tracing = tracing;
     const firstTopology = new Promise<void>((resolve) => (this.resolveFirstTopology = resolve));
     const env: CallEnvironment = {
       agentId: this.agentId,
@@ -180,8 +195,18 @@ export class AgentRuntime {
   }
 
   async start(): Promise<void> {
-    if (this.config.otlpEndpoint && !this.options.tracerProvider)
-      this.traceExport = await setupOtlpExport(this.config.otlpEndpoint, this.declaration.name);
+    if (this.telemetrySettings && !this.options.tracerProvider) {
+      this.telemetry = await startTelemetry(this.telemetrySettings, {
+        name: this.declaration.name,
+        version: this.declaration.version,
+        instanceId: this.agentId,
+      });
+      this.tracerProvider.setDelegate(this.telemetry.provider);
+      this.logger.info(
+        { service: this.telemetry.serviceName, traces: this.telemetrySettings.tracesUrl },
+        'exporting spans',
+      );
+    }
     this.server = createHttpServer({
       agentName: this.declaration.name,
       agentId: this.agentId,
@@ -271,7 +296,7 @@ export class AgentRuntime {
     }
     this.client.close();
     this.trust?.stop();
-    await this.traceExport?.shutdown().catch(() => undefined);
+    await this.telemetry?.shutdown().catch(() => undefined);
     this.logger.info('stopped');
   }
 

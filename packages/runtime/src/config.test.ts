@@ -55,7 +55,7 @@ describe('meshEnvSchema and toMeshConfig', () => {
       retryDelayMs: 250,
       dependencyTimeoutMs: 10_000,
       circuitBreakerThreshold: 7,
-      otlpEndpoint: 'http://jaeger:4318',
+      telemetry: { tracesUrl: 'http://jaeger:4318/v1/traces', protocol: 'http/protobuf' },
     });
   });
 

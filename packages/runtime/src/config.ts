@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { envDurationMs, envInt, envOptionalInt, envUrl, parseLogLevel } from '@mesh/common';
 import type { LogLevel } from '@mesh/common';
+import { otelEnvShape, toTelemetrySettings } from '@mesh/telemetry';
+import type { TelemetrySettings } from '@mesh/telemetry';
 import { TLS_OFF, tlsEnvSchema, toTlsSettings } from '@mesh/trust';
 import type { MeshPolicy, TlsSettings } from '@mesh/trust';
 
@@ -45,7 +47,8 @@ export const meshEnvSchema = z.object({
   MCP_MESH_DISCOVERY_TIMEOUT: envDurationMs('30s'),
   DEPENDENCY_TIMEOUT: envDurationMs('30s'),
   CIRCUIT_BREAKER_THRESHOLD: envInt(5, 1, 1000),
-  OTEL_EXPORTER_OTLP_ENDPOINT: envUrl(['http', 'https']).optional(),
+  /** OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME(_PREFIX), OTEL_TRACES_SAMPLER(_ARG)…: see @mesh/telemetry. */
+  ...otelEnvShape,
   ...tlsEnvSchema.shape,
 });
 
@@ -88,6 +91,9 @@ export interface MeshConfig {
   ejectionMs: number;
   /** How long shutdown waits for in-flight calls. */
   drainTimeoutMs: number;
+  /** Span export (from the OTEL_* variables); absent = spans are not exported. */
+  telemetry?: TelemetrySettings;
+  /** Shorthand for `telemetry` with every default: the collector's base URL. */
   otlpEndpoint?: string;
   /** mTLS: `off` (MCP Mesh's default, one loud warning) or `strict` (certificates and the policy). */
   tls: TlsSettings;
@@ -137,7 +143,8 @@ export function toMeshConfig(env: MeshEnv): Partial<MeshConfig> {
   if (env.MCP_MESH_PROBE_PORT !== undefined) config.probePort = env.MCP_MESH_PROBE_PORT;
   if (env.MCP_MESH_NAMESPACE !== undefined) config.namespace = env.MCP_MESH_NAMESPACE;
   if (env.MCP_MESH_AGENT_ID !== undefined) config.agentId = env.MCP_MESH_AGENT_ID;
-  if (env.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined) config.otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const telemetry = toTelemetrySettings(env);
+  if (telemetry !== undefined) config.telemetry = telemetry;
   return config;
 }
 

@@ -10,6 +10,8 @@ import type { CallOptions, DependencyProxy } from './dependency-proxy.js';
 import { NO_CALLER } from './dependency-proxy.js';
 import type { DependencyGroup } from './registration.js';
 import { normalizeDependency, normalizeTool } from './tool-registry.js';
+import { ID_ONLY_TRACING } from './tracing.js';
+import type { SpanHandle, SpanStarter, StartSpanOptions } from './tracing.js';
 import type {
   DependencyDecls,
   DependencyProxies,
@@ -103,6 +105,12 @@ export interface Agent<App> {
    * started; before that `available` is false and calls fail with DEPENDENCY_UNAVAILABLE.
    */
   consumer<D extends DependencyDecls>(dependencies: D): DependencyProxies<D>;
+  /**
+   * Spans for work that does not arrive as a tool call: an HTTP edge's requests, messages consumed from a bus.
+   * They are exported with the agent's own spans once it has started with export on; before that, and without
+   * export, they only carry ids (for traceparent and the logs).
+   */
+  readonly tracing: SpanStarter;
   manifest(): AgentManifest;
   start(options: StartOptions<App>): Promise<RunningAgent>;
 }
@@ -113,6 +121,7 @@ class DeclaredAgent<App> implements Agent<App> {
   private readonly tools: RegisteredTool[] = [];
   private readonly consumerGroups: DependencyGroup[] = [];
   private current: AgentRuntime | undefined;
+  readonly tracing: SpanStarter;
 
   constructor(private readonly options: AgentOptions) {
     if (!/^[a-zA-Z0-9_-]{1,55}$/.test(options.name)) {
@@ -120,6 +129,13 @@ class DeclaredAgent<App> implements Agent<App> {
     }
     this.version = options.version ?? '1.0.0';
     this.description = options.description ?? '';
+    const agent = (): SpanStarter => this.current?.tracing ?? ID_ONLY_TRACING;
+    this.tracing = {
+      get exporting(): boolean {
+        return agent().exporting;
+      },
+      start: (name: string, spanOptions: StartSpanOptions): SpanHandle => agent().start(name, spanOptions),
+    };
   }
 
   get name(): string {

@@ -5,7 +5,7 @@ import type { NormalizedDependency } from './tool-registry.js';
 import type { DependencySlot } from './provider-pool.js';
 import type { McpHttpClient } from './mcp-client.js';
 import type { RuntimeMetrics } from './metrics.js';
-import type { Tracing } from './tracing.js';
+import type { SpanStarter } from './tracing.js';
 import { pickProvider } from './balancer.js';
 import {
   RetryBudget,
@@ -59,7 +59,7 @@ export interface CallEnvironment {
   /** Counts calls in flight so a stopping agent waits for them before closing connections. */
   readonly outbound: { begin(): void; end(): void };
   readonly metrics: RuntimeMetrics;
-  readonly tracing: Tracing;
+  readonly tracing: SpanStarter;
   readonly logger: Logger;
   /** Resolves once the first topology arrived (or never, if the registry was never reached). */
   readonly firstTopology: Promise<void>;
@@ -166,9 +166,19 @@ export class DependencyClient {
       if (!candidate) throw this.noProviderError(lastError);
       const state = candidate.state;
       tried.add(state.agentId);
-      const span = this.env.tracing.start(`call ${dependency.capability}`, 'client', parent, {
-        'mesh.capability': dependency.capability,
-        'mesh.provider': state.agentId,
+      const span = this.env.tracing.start(`call ${dependency.capability}`, {
+        kind: 'client',
+        parent,
+        ...(this.env.tracing.exporting
+          ? {
+              attributes: {
+                'mesh.capability': dependency.capability,
+                'mesh.provider': state.agentId,
+                'rpc.system': 'mcp',
+                'rpc.method': candidate.functionName,
+              },
+            }
+          : {}),
       });
       const headers: Record<string, string> = {
         traceparent: formatTraceparent(span.trace),

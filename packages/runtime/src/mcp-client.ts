@@ -33,6 +33,14 @@ interface JsonRpcResponse {
 }
 
 const ACCEPT = 'application/json, text/event-stream';
+
+/**
+ * node:http(s) `request` as loaded, before span export may patch it: a mesh call has a client span of its own
+ * (`call <capability>`), so it bypasses the HTTP instrumentation's wrapper instead of paying for it on every
+ * call only to be skipped.
+ */
+const httpRequest = http.request;
+const httpsRequest = https.request;
 const IDLE_SOCKET_MS = 30_000;
 
 /**
@@ -84,7 +92,7 @@ export class McpHttpClient {
         if (error) reject(error);
         else resolve(value);
       };
-      const req = (isHttps ? https : http).request(
+      const req = (isHttps ? httpsRequest : httpRequest)(
         {
           host: url.hostname,
           port: url.port || (isHttps ? 443 : 80),

@@ -4,7 +4,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { DependencyClient, DependencyProxy } from './dependency-proxy.js';
 import type { RegisteredTool, ToolContext, DependencyDecls } from './tool-registry.js';
 import type { RuntimeMetrics } from './metrics.js';
-import type { Tracing } from './tracing.js';
+import type { SpanHandle, Tracing } from './tracing.js';
 
 /** The MCP `tools/call` result shape. */
 export interface ToolCallResult {
@@ -23,6 +23,8 @@ interface ToolMetrics {
   duration: { observe(value: number): void };
   inFlight: { inc(): void; dec(): void };
   outcomes: Map<string, { inc(): void }>;
+  /** The server span's attributes, made once per tool (only read when spans are exported). */
+  spanAttributes: Readonly<Record<string, string>>;
 }
 
 /**
@@ -68,14 +70,11 @@ export class ToolInvoker {
     const tool = served.tool;
     const metrics = this.metricsFor(tool.name);
     const started = performance.now();
-    const span = this.tracing.start(
-      `tool ${tool.name}`,
-      'server',
-      parseTraceparent(headerValue(headers.traceparent)),
-      {
-        'mesh.tool': tool.name,
-      },
-    );
+    const span = this.tracing.start(`tool ${tool.name}`, {
+      kind: 'server',
+      parent: parseTraceparent(headerValue(headers.traceparent)),
+      attributes: metrics.spanAttributes,
+    });
     const deadline =
       parseDeadline(headerValue(headers['x-mesh-deadline'])) ?? Date.now() + this.defaultTimeoutMs;
     let controller: AbortController | undefined;
@@ -101,13 +100,22 @@ export class ToolInvoker {
     try {
       const ctx = this.context(
         served,
-        span.trace,
+        span,
         deadline,
         signal,
         headerValue(headers['x-mesh-idempotency-key']),
       );
-      const value = await tool.handler(input, ctx);
-      span.end();
+      // Inside the span: the handler's log lines carry its ids, and with export on its PostgreSQL and HTTP calls
+      // become its children.
+      const value = await span.run(() => tool.handler(input, ctx));
+      const failure = tool.outcome?.(value);
+      if (failure === undefined) {
+        span.setAttribute('mesh.outcome', 'ok');
+        span.end();
+      } else {
+        outcome = failure;
+        span.endFailed(failure);
+      }
       return toResult(value);
     } catch (error: unknown) {
       const meshError = this.toMeshError(error, tool.name, span.trace);
@@ -125,7 +133,7 @@ export class ToolInvoker {
       if (this.debug) {
         const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
         this.logger.debug(
-          { trace_id: span.trace.traceId, tool: tool.name, outcome, durationMs },
+          { trace_id: span.trace.traceId, span_id: span.trace.spanId, tool: tool.name, outcome, durationMs },
           'tool call',
         );
       }
@@ -140,11 +148,12 @@ export class ToolInvoker {
 
   private context(
     served: ServedTool,
-    trace: TraceContext,
+    span: SpanHandle,
     deadline: number,
     signal: () => AbortSignal,
     idempotencyKey: string | undefined,
   ): ToolContext<unknown, DependencyDecls> {
+    const trace = span.trace;
     const caller = {
       trace,
       deadline,
@@ -165,26 +174,22 @@ export class ToolInvoker {
         return signal();
       },
       idempotencyKey,
+      span,
       get logger(): Logger {
-        logger ??= baseLogger.child({
-          trace_id: trace.traceId,
-          span_id: trace.spanId,
-          tool: served.tool.name,
-        });
+        // trace_id and span_id come from the log context the call runs in (see withLogContext).
+        logger ??= baseLogger.child({ tool: served.tool.name });
         return logger;
       },
     };
   }
 
   private toMeshError(error: unknown, toolName: string, trace: TraceContext): MeshError {
+    const ids = { trace_id: trace.traceId, span_id: trace.spanId };
     if (error instanceof MeshError) {
-      this.logger.debug({ trace_id: trace.traceId, tool: toolName, code: error.code }, 'tool failed');
+      this.logger.debug({ ...ids, tool: toolName, code: error.code }, 'tool failed');
       return error;
     }
-    this.logger.error(
-      { trace_id: trace.traceId, tool: toolName, err: error },
-      'tool handler threw an unexpected error',
-    );
+    this.logger.error({ ...ids, tool: toolName, err: error }, 'tool handler threw an unexpected error');
     return new MeshError('INTERNAL', `${toolName} failed unexpectedly`);
   }
 
@@ -195,6 +200,7 @@ export class ToolInvoker {
         duration: this.metrics.toolDuration.labels({ tool }),
         inFlight: this.metrics.toolInFlight.labels({ tool }),
         outcomes: new Map(),
+        spanAttributes: Object.freeze({ 'mesh.tool': tool, 'rpc.system': 'mcp', 'rpc.method': tool }),
       };
       this.toolMetrics.set(tool, metrics);
     }

@@ -44,8 +44,10 @@ export interface ToolContext<App, D extends DependencyDecls = DependencyDecls> {
   readonly deadline: number;
   /** Aborts when the deadline passes or the caller disconnects. */
   readonly signal: AbortSignal;
-  /** A child logger carrying trace_id and tool. */
+  /** A child logger carrying tool (and, through the log context, trace_id and span_id). */
   readonly logger: Logger;
+  /** This call's server span, to describe it (`order.id`); attributes cost nothing when spans are not exported. */
+  readonly span: { setAttribute(key: string, value: string | number | boolean): void };
   /** The caller's idempotency key, when it sent one. */
   readonly idempotencyKey: string | undefined;
 }
@@ -73,6 +75,12 @@ export interface ToolDefinition<
   dependencies?: D;
   /** Tells callers the tool may run twice without harm (advertised in registry kwargs). */
   idempotent?: boolean;
+  /**
+   * For a tool that answers a business failure with a result rather than an error (a declined charge, a
+   * failed order): the failure's code for such a result, undefined for a success. The caller still gets the
+   * result; the call is counted with that code as its outcome and its span ends with ERROR status.
+   */
+  outcome?: (result: OutputOf<O>) => string | undefined;
   handler: (input: z.output<I>, ctx: ToolContext<App, D>) => Promise<OutputOf<O>> | OutputOf<O>;
 }
 
@@ -104,6 +112,8 @@ export interface RegisteredTool {
   inputJsonSchema: Record<string, unknown>;
   outputJsonSchema: Record<string, unknown> | undefined;
   dependencies: NormalizedDependency[];
+  /** The business failure a result reports (see ToolDefinition.outcome). */
+  outcome: ((result: unknown) => string | undefined) | undefined;
   handler: (input: unknown, ctx: ToolContext<unknown, DependencyDecls>) => unknown;
 }
 
@@ -159,6 +169,7 @@ export function normalizeTool(
     inputJsonSchema,
     outputJsonSchema: outputJsonSchema?.['type'] === 'object' ? outputJsonSchema : undefined,
     dependencies,
+    outcome: definition.outcome as RegisteredTool['outcome'],
     handler: definition.handler as RegisteredTool['handler'],
   };
 }

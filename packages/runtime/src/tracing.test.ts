@@ -9,69 +9,109 @@ import {
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTraceparent, newTraceContext, silentLogger } from '@mesh/common';
-import { waitFor } from '@mesh/testkit';
+import { defaultTelemetrySettings } from '@mesh/telemetry';
+import type { TelemetrySettings } from '@mesh/telemetry';
+import { startOtlpReceiver, waitFor } from '@mesh/testkit';
+import type { OtlpReceiver } from '@mesh/testkit';
 import { defineAgent, z } from './index.js';
 import { FakeRegistry } from './test-fake-registry.js';
 import { callTool } from './test-mcp-call.js';
 
 describe('OTLP export', () => {
-  const bodies: string[] = [];
-  let collector: http.Server;
-  let endpoint = '';
+  let receiver: OtlpReceiver;
+  let upstream: http.Server;
+  let upstreamUrl = '';
 
   beforeAll(async () => {
-    collector = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        if (req.url === '/v1/traces') bodies.push(Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    receiver = await startOtlpReceiver();
+    // A plain HTTP service a tool calls (as the payment agent calls its gateway).
+    upstream = http.createServer((_req, res) => res.end('{}'));
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/charge`;
   });
 
   afterAll(async () => {
-    collector.closeAllConnections();
-    await new Promise<void>((resolve) => collector.close(() => resolve()));
+    await receiver.close();
+    upstream.closeAllConnections();
+    await new Promise<void>((resolve) => upstream.close(() => resolve()));
   });
 
-  it('exports a server span in the caller trace when OTEL_EXPORTER_OTLP_ENDPOINT is set', async () => {
-    const agent = defineAgent({ name: 'traced' });
-    let seenTraceId = '';
+  async function callTraced(
+    name: string,
+    telemetry: Partial<TelemetrySettings>,
+  ): Promise<{ parent: ReturnType<typeof newTraceContext>; seen: string }> {
+    const agent = defineAgent({ name });
+    let seen = '';
     agent.tool({
-      name: 'traced_tool',
+      name: `${name.replace(/-/g, '_')}_tool`,
       input: z.object({}),
-      handler: (_input, ctx) => {
-        seenTraceId = ctx.trace.traceId;
+      handler: async (_input, ctx) => {
+        seen = ctx.trace.traceId;
+        // Outbound HTTP inside the tool: with export on, a client span under the tool's span.
+        await new Promise<void>((resolve, reject) => {
+          http.get(upstreamUrl, (res) => res.resume().on('end', resolve)).on('error', reject);
+        });
         return { ok: true };
       },
     });
     const running = await agent.start({
       app: undefined,
-      mesh: { registryUrl: null, otlpEndpoint: endpoint },
+      mesh: {
+        registryUrl: null,
+        telemetry: { ...defaultTelemetrySettings(receiver.url), ...telemetry },
+      },
       logger: silentLogger(),
     });
     const parent = newTraceContext();
-    const response = await fetch(`${running.url}/mcp`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: formatTraceparent(parent) },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'traced_tool', arguments: {} },
-      }),
-    });
-    await response.arrayBuffer();
+    await callTool(
+      running.url,
+      `${name.replace(/-/g, '_')}_tool`,
+      {},
+      { traceparent: formatTraceparent(parent) },
+    );
     await running.stop();
-    expect(seenTraceId).toBe(parent.traceId);
-    await waitFor(async () => (bodies.some((body) => body.includes('tool traced_tool')) ? true : undefined));
-    const exported = bodies.find((body) => body.includes('tool traced_tool'))!;
-    expect(exported).toContain(parent.traceId);
-    expect(exported).toContain('traced');
+    return { parent, seen };
+  }
+
+  it('exports the tool span over OTLP/HTTP protobuf, with the outbound HTTP call as its child', async () => {
+    const { parent, seen } = await callTraced('traced-proto', { serviceNamePrefix: 'mesh' });
+    expect(seen).toBe(parent.traceId);
+    const spans = await waitFor(() => {
+      const found = receiver.spans().filter((span) => span.traceId === parent.traceId);
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(receiver.contentTypes.has('application/x-protobuf')).toBe(true);
+    const tool = spans.find((span) => span.name === 'tool traced_proto_tool')!;
+    expect(tool).toMatchObject({ kind: 'server', service: 'mesh-traced-proto', parentSpanId: parent.spanId });
+    const outbound = spans.find((span) => span.kind === 'client')!;
+    expect(outbound).toMatchObject({
+      name: 'GET',
+      parentSpanId: tool.spanId,
+      scope: '@opentelemetry/instrumentation-http',
+    });
+  });
+
+  it('exports OTLP JSON when the protocol is http/json and honours OTEL_SERVICE_NAME', async () => {
+    const { parent } = await callTraced('traced-json', { protocol: 'http/json', serviceName: 'checkout' });
+    const tool = await waitFor(() =>
+      receiver.spans().find((span) => span.traceId === parent.traceId && span.kind === 'server'),
+    );
+    expect(receiver.contentTypes.has('application/json')).toBe(true);
+    expect(tool.service).toBe('checkout');
+  });
+
+  it('records nothing for a trace the caller did not sample (parent-based sampler)', async () => {
+    const agent = defineAgent({ name: 'unsampled' });
+    agent.tool({ name: 'unsampled_tool', input: z.object({}), handler: () => ({ ok: true }) });
+    const running = await agent.start({
+      app: undefined,
+      mesh: { registryUrl: null, telemetry: defaultTelemetrySettings(receiver.url) },
+      logger: silentLogger(),
+    });
+    const parent = { ...newTraceContext(), sampled: false };
+    await callTool(running.url, 'unsampled_tool', {}, { traceparent: formatTraceparent(parent) });
+    await running.stop();
+    expect(receiver.spans().filter((span) => span.traceId === parent.traceId)).toEqual([]);
   });
 });
 

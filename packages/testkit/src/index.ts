@@ -20,3 +20,5 @@ export { createTestDatabase, dropDatabase } from './postgres-database.js';
 export type { TestDatabase } from './postgres-database.js';
 export { createTestPki } from './test-pki.js';
 export type { TestPki } from './test-pki.js';
+export { startOtlpReceiver } from './otlp-receiver.js';
+export type { CollectedSpan, OtlpReceiver } from './otlp-receiver.js';

@@ -8,7 +8,10 @@ export interface WaitOptions {
 }
 
 /** Polls `check` until it returns a non-undefined value, or fails after `timeoutMs` with the last error. */
-export async function waitFor<T>(check: () => Promise<T | undefined>, options: WaitOptions = {}): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  options: WaitOptions = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const intervalMs = options.intervalMs ?? 50;
   const deadline = Date.now() + timeoutMs;

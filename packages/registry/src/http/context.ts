@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@mesh/common';
+import type { Tracer } from '@opentelemetry/api';
 import type { MeshIdentity, SubjectAltNames } from '@mesh/trust';
 import type { RegistryConfig } from '../config.js';
 import type { Registry } from '../core/registry.js';
@@ -17,6 +18,8 @@ export interface HandlerContext {
   readonly startedAt: number;
   /** mTLS and the policy (strict mode); undefined when TLS is off. */
   readonly trust?: RegistryTrust | undefined;
+  /** Where request spans go; undefined when spans are not exported. */
+  readonly tracer?: Tracer | undefined;
 }
 
 /** Who made a request, proven by its client certificate (strict mode only). */

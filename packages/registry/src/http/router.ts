@@ -7,6 +7,7 @@ import { getHealth, getMetrics, getRoot } from './health-routes.js';
 import { headHeartbeat, postHeartbeat } from './heartbeat-routes.js';
 import { proxyToAgent } from './proxy-route.js';
 import { prometheusTargets } from './service-discovery-route.js';
+import { traceRequest } from './request-span.js';
 import { sendSpecError } from './respond.js';
 import { watchAgent } from './watch-route.js';
 
@@ -113,8 +114,10 @@ export function createRequestListener(ctx: HandlerContext) {
           `${method} ${found.route.name}`,
         );
       }
-      const result = handler(req, res, ctx, found.param, requestId, caller);
-      if (result !== undefined) result.catch(fail);
+      traceRequest(ctx.tracer, found.route.name, req, res, () => {
+        const result = handler(req, res, ctx, found.param, requestId, caller);
+        if (result !== undefined) result.catch(fail);
+      });
     } catch (error: unknown) {
       fail(error);
     }

@@ -49,8 +49,13 @@ export class ConsumerProcess {
    * Starts the consumer against `registryUrl` (with `env`, e.g. its TLS settings); resolves once it has
    * resolved the provider.
    */
-  static async start(registryUrl: string, env: Record<string, string> = {}): Promise<ConsumerProcess> {
-    const child = spawn(process.execPath, ['--expose-gc', script], {
+  static async start(
+    registryUrl: string,
+    env: Record<string, string> = {},
+    /** Another build's consumer-agent.js (a baseline checkout's), instead of this one's. */
+    agentScript = script,
+  ): Promise<ConsumerProcess> {
+    const child = spawn(process.execPath, ['--expose-gc', agentScript], {
       env: { ...process.env, ...env, MCP_MESH_REGISTRY_URL: registryUrl, MCP_MESH_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

@@ -5,7 +5,7 @@ import type { LatencyResult, ThroughputResult } from './load.js';
 
 /** What one system measured over the whole run. */
 export interface SystemResult {
-  /** `a`, `as` (a over mTLS), `b`, `c` (plain) or `cs` (strict). */
+  /** `a`, `as` (a over mTLS), `b`, `c` (plain), `cs` (strict) or `ct` (plain, spans exported). */
   key: string;
   name: string;
   latency: LatencyResult;
@@ -17,6 +17,8 @@ export interface SystemResult {
    * bench is their client); for (c) the consumer's, the provider's and the registry's.
    */
   cpuUsPerCall: number;
+  /** The same, per process of the system (for (c): provider, registry, consumer). */
+  cpuUsPerCallByProcess: number[];
   /** (c) only: the consumer agent process. */
   consumerIdleRssMb?: number;
   consumerLoadedRssMb?: number;
@@ -131,5 +133,61 @@ export function strictSummary(results: readonly SystemResult[], context: RunCont
     `- Calls/s strict / off: ${ratio.toFixed(2)} (${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %); CPU per call (consumer, provider and registry) ${addedCpu >= 0 ? '+' : ''}${addedCpu.toFixed(0)} µs (${(strict.cpuUsPerCall / off.cpuUsPerCall).toFixed(2)}x).`,
     `- Connections, off: ${opened(off)}; strict: ${opened(strict)}.`,
     ...nodeTlsLine(results),
+  ].join('\n');
+}
+
+/**
+ * What exporting spans costs one hop: (c) with OTLP export against (c) without, in the same interleaved slices.
+ * Undefined unless both were measured.
+ */
+export function tracingSummary(
+  results: readonly SystemResult[],
+  context: RunContext,
+  received: { requests: number; bytes: number } | undefined,
+): string | undefined {
+  const off = results.find((result) => result.key === 'c');
+  const traced = results.find((result) => result.key === 'ct');
+  if (!off || !traced) return undefined;
+  const ratio = traced.throughput.callsPerSec / off.throughput.callsPerSec;
+  const addedCpu = traced.cpuUsPerCall - off.cpuUsPerCall;
+  return [
+    '## Runtime: spans exported against not, one hop',
+    '',
+    header(context),
+    '',
+    '| (c) consumer -> provider | p50 ms | p99 ms | calls/s | CPU µs per call | provider idle / loaded RSS MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    strictRow('no export', off),
+    strictRow('OTLP export', traced),
+    '',
+    `- Added per hop by span export: p50 ${signed(traced.latency.p50Ms - off.latency.p50Ms)} ms, p99 ${signed(traced.latency.p99Ms - off.latency.p99Ms)} ms.`,
+    `- Calls/s exported / not: ${ratio.toFixed(2)}; CPU per call ${addedCpu >= 0 ? '+' : ''}${addedCpu.toFixed(0)} µs (${(traced.cpuUsPerCall / off.cpuUsPerCall).toFixed(2)}x).`,
+    ...(received
+      ? [`- The sink received ${received.requests} export requests, ${(received.bytes / 1e6).toFixed(1)} MB.`]
+      : []),
+  ].join('\n');
+}
+
+/**
+ * This build's (c) against another build's (BENCH_BASELINE_DIST, key cb) in the same interleaved slices: what a
+ * change costs the hot path. Undefined unless both were measured.
+ */
+export function baselineSummary(results: readonly SystemResult[], context: RunContext): string | undefined {
+  const ours = results.find((result) => result.key === 'c');
+  const baseline = results.find((result) => result.key === 'cb');
+  if (!ours || !baseline) return undefined;
+  const ratio = ours.throughput.callsPerSec / baseline.throughput.callsPerSec;
+  const addedCpu = ours.cpuUsPerCall - baseline.cpuUsPerCall;
+  return [
+    '## Runtime: this build against a baseline build, one hop',
+    '',
+    header(context),
+    '',
+    '| (c) consumer -> provider | p50 ms | p99 ms | calls/s | CPU µs per call | provider idle / loaded RSS MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    strictRow('baseline', baseline),
+    strictRow('this build', ours),
+    '',
+    `- This build against the baseline: p50 ${signed(ours.latency.p50Ms - baseline.latency.p50Ms)} ms, p99 ${signed(ours.latency.p99Ms - baseline.latency.p99Ms)} ms, calls/s ${ratio.toFixed(2)}x, CPU per call ${addedCpu >= 0 ? '+' : ''}${addedCpu.toFixed(0)} µs (${(ours.cpuUsPerCall / baseline.cpuUsPerCall).toFixed(2)}x).`,
   ].join('\n');
 }

@@ -18,7 +18,9 @@ import { plainTrust, strictTrust } from './bench-trust.js';
 import type { BenchTrust } from './bench-trust.js';
 import { ConsumerProcess } from './consumer-process.js';
 import type { ConnectionCounts } from './consumer-process.js';
-import { connectionsText, runtimeSummary, strictSummary } from './report.js';
+import { startOtlpSink } from './otlp-sink.js';
+import type { OtlpSink } from './otlp-sink.js';
+import { baselineSummary, connectionsText, runtimeSummary, strictSummary, tracingSummary } from './report.js';
 import type { SystemResult } from './report.js';
 import { measureLatency, measureThroughput, percentile, rawToolCaller } from './load.js';
 import type { CallFn, LatencyResult, ThroughputResult } from './load.js';
@@ -107,6 +109,8 @@ interface System {
   connections?(): ConnectionCounts;
   /** Every process of the system (settled before each slice). */
   pids: number[];
+  /** What each of `pids` is, for the CPU split. */
+  pidNames?: string[];
   stop(): Promise<void>;
 }
 
@@ -181,8 +185,13 @@ async function sdkSystem(): Promise<System> {
   };
 }
 
-/** System (c) with the given trust: registry, echo provider and consumer agent, each a process of its own. */
-async function runtimeSystem(trust: BenchTrust): Promise<System> {
+/**
+ * System (c) with the given trust: registry, echo provider and consumer agent, each a process of its own. With
+ * `otlpUrl`, the consumer and the provider export their spans there (system ct).
+ */
+async function runtimeSystem(trust: BenchTrust, otlpUrl?: string, baselineDist?: string): Promise<System> {
+  const dist = baselineDist ?? join(here, '..');
+  const otel: Record<string, string> = otlpUrl === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl };
   const require = createRequire(import.meta.url);
   const registryMain = join(dirname(require.resolve('@mesh/registry')), 'main.js');
   const registryPort = await freePort();
@@ -200,31 +209,42 @@ async function runtimeSystem(trust: BenchTrust): Promise<System> {
   );
   const providerPort = await freePort();
   const provider = await startChild(
-    join(here, '..', 'fixtures', 'echo-provider.js'),
+    join(dist, 'fixtures', 'echo-provider.js'),
     {
       ...trust.envFor(BENCH_PROVIDER),
+      ...otel,
       FIXTURE_NAME: BENCH_PROVIDER,
       MCP_MESH_REGISTRY_URL: registryUrl,
       MCP_MESH_HTTP_PORT: String(providerPort),
-      MCP_MESH_AGENT_ID: `bench-provider-${trust.mode}`,
+      MCP_MESH_AGENT_ID: `bench-provider-${trust.mode}${otlpUrl === undefined ? '' : '-traced'}${baselineDist === undefined ? '' : '-baseline'}`,
       MCP_MESH_LOG_LEVEL: 'warn',
     },
     () => `${trust.scheme}://127.0.0.1:${providerPort}/ready`,
     trust.probeTls,
   );
-  const consumer = await ConsumerProcess.start(registryUrl, trust.envFor(BENCH_CONSUMER));
+  const consumer = await ConsumerProcess.start(
+    registryUrl,
+    { ...trust.envFor(BENCH_CONSUMER), ...otel },
+    join(dist, 'bench', 'consumer-agent.js'),
+  );
   return {
-    key: trust.mode === 'strict' ? 'cs' : 'c',
+    key:
+      baselineDist !== undefined ? 'cb' : otlpUrl !== undefined ? 'ct' : trust.mode === 'strict' ? 'cs' : 'c',
     name:
-      trust.mode === 'strict'
-        ? '(c) mesh runtime consumer -> provider, strict mTLS'
-        : '(c) mesh runtime consumer -> provider',
+      baselineDist !== undefined
+        ? `(c) mesh runtime consumer -> provider, baseline build (${baselineDist})`
+        : otlpUrl !== undefined
+          ? '(c) mesh runtime consumer -> provider, spans exported'
+          : trust.mode === 'strict'
+            ? '(c) mesh runtime consumer -> provider, strict mTLS'
+            : '(c) mesh runtime consumer -> provider',
     latency: (rate, durationMs) => consumer.latency(rate, durationMs),
     throughput: (concurrency, durationMs) => consumer.throughput(concurrency, durationMs),
     pid: provider.process.pid!,
     consumerPid: consumer.pid,
     connections: () => consumer.connections,
     pids: [provider.process.pid!, registry.process.pid!, consumer.pid],
+    pidNames: ['provider', 'registry', 'consumer'],
     stop: async () => {
       await consumer.stop();
       await stopChild(provider);
@@ -249,7 +269,13 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
   for (const system of systems) await system.throughput(CONCURRENCY, 1000); // warm-up
   const connectionsAfterWarmUp = systems.map((system) => system.connections?.());
   const latencies = systems.map(() => ({ values: [] as number[], errors: 0, calls: 0 }));
-  const throughput = systems.map(() => ({ calls: 0, seconds: 0, errors: 0, ticks: 0 }));
+  const throughput = systems.map((system) => ({
+    calls: 0,
+    seconds: 0,
+    errors: 0,
+    ticks: 0,
+    ticksByPid: system.pids.map(() => 0),
+  }));
   const loaded = systems.map((system) => rssMb(system.pid));
   const consumerLoaded = systems.map(consumerRss);
   for (let round = 0; round < rounds; round += 1) {
@@ -270,9 +296,12 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
         loaded[index] = Math.max(loaded[index]!, rssMb(system.pid));
         consumerLoaded[index] = Math.max(consumerLoaded[index]!, consumerRss(system));
       }, 100);
-      const ticksBefore = system.pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
+      const before = system.pids.map((pid) => cpuTicks(pid));
+      const ticksBefore = before.reduce((sum, ticks) => sum + ticks, 0);
       const slice = await system.throughput(CONCURRENCY, 1000);
-      throughput[index]!.ticks += system.pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) - ticksBefore;
+      const after = system.pids.map((pid) => cpuTicks(pid));
+      throughput[index]!.ticks += after.reduce((sum, ticks) => sum + ticks, 0) - ticksBefore;
+      after.forEach((ticks, at) => (throughput[index]!.ticksByPid[at]! += ticks - before[at]!));
       clearInterval(sampler);
       throughput[index]!.calls += slice.calls;
       throughput[index]!.seconds += slice.seconds;
@@ -303,6 +332,9 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
       loadedRssMb: loaded[index]!,
       // A tick is 10 ms of CPU (USER_HZ 100).
       cpuUsPerCall: (throughput[index]!.ticks * 10_000) / Math.max(1, throughput[index]!.calls),
+      cpuUsPerCallByProcess: throughput[index]!.ticksByPid.map(
+        (ticks) => (ticks * 10_000) / Math.max(1, throughput[index]!.calls),
+      ),
     };
     if (system.consumerPid !== undefined) {
       result.consumerIdleRssMb = consumerIdle[index]!;
@@ -326,7 +358,7 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
     const errors = result.latency.errors + result.throughput.errors;
     process.stdout.write(
       `${result.name}: p50 ${result.latency.p50Ms.toFixed(3)} ms, p99 ${result.latency.p99Ms.toFixed(3)} ms at ${RATE}/s; ` +
-        `${result.throughput.callsPerSec.toFixed(0)} calls/s at concurrency ${CONCURRENCY} (${result.cpuUsPerCall.toFixed(0)} µs CPU per call); ` +
+        `${result.throughput.callsPerSec.toFixed(0)} calls/s at concurrency ${CONCURRENCY} (${result.cpuUsPerCall.toFixed(0)} µs CPU per call${result.cpuUsPerCallByProcess.length > 1 ? `: ${result.cpuUsPerCallByProcess.map((us) => us.toFixed(0)).join(' + ')} by ${system.pidNames?.join(', ') ?? 'process'}` : ''}); ` +
         `RSS idle ${result.idleRssMb.toFixed(1)} MB, loaded ${result.loadedRssMb.toFixed(1)} MB${consumer}${opened}${errors > 0 ? `; ERRORS ${errors}` : ''}\n`,
     );
     return result;
@@ -336,13 +368,27 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
 const loadAtStart = os.loadavg()[0]!;
 // BENCH_SYSTEMS=a,c measures a subset (e.g. to study one system's tail); the summary needs a, b and c, the
 // strict comparison c and cs (and as beside a, for what Node's TLS alone costs).
-const wanted = new Set((process.env['BENCH_SYSTEMS'] ?? 'a,as,b,c,cs').split(',').map((name) => name.trim()));
-const starters: [string, () => Promise<System>][] = [
+const wanted = new Set(
+  (process.env['BENCH_SYSTEMS'] ?? 'a,as,b,c,cs,ct').split(',').map((name) => name.trim()),
+);
+let sink: OtlpSink | undefined;
+const starters: (readonly [string, () => Promise<System>])[] = [
   ['a', rawSystem],
   ['as', rawTlsSystem],
   ['b', sdkSystem],
   ['c', () => runtimeSystem(plainTrust())],
   ['cs', async () => runtimeSystem(await strictTrust())],
+  // BENCH_BASELINE_DIST=<another checkout>/packages/runtime/dist measures its (c) beside this one's (key cb).
+  ...(process.env['BENCH_BASELINE_DIST']
+    ? [['cb', () => runtimeSystem(plainTrust(), undefined, process.env['BENCH_BASELINE_DIST'])] as const]
+    : []),
+  [
+    'ct',
+    async () => {
+      sink = await startOtlpSink();
+      return runtimeSystem(plainTrust(), sink.url);
+    },
+  ],
 ];
 const systems: System[] = [];
 try {
@@ -359,6 +405,11 @@ try {
   if (summary) process.stdout.write(`\n${summary}\n`);
   const strict = strictSummary(results, context);
   if (strict) process.stdout.write(`\n${strict}\n`);
+  const baseline = baselineSummary(results, context);
+  if (baseline) process.stdout.write(`\n${baseline}\n`);
+  const traced = tracingSummary(results, context, sink?.received);
+  if (traced) process.stdout.write(`\n${traced}\n`);
 } finally {
   for (const system of systems) await system.stop();
+  await sink?.close();
 }
