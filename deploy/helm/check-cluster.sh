@@ -43,7 +43,13 @@ say "offline validation"
 "$here/validate-offline.sh"
 
 say "binaries (deploy/helm/install-kube.sh)"
-bin_dir="$("$here/install-kube.sh" | tee /dev/stderr | tail -n 1)" # progress shows; the last line is the folder
+# Progress shows on stderr; the last line is the folder. (Not `tee /dev/stderr`: opening it again truncates a
+# log file that stderr is redirected to, erasing everything written before.)
+bin_dir=""
+while IFS= read -r line; do
+  printf '%s\n' "$line" >&2
+  bin_dir=$line
+done < <("$here/install-kube.sh")
 [[ -x "$bin_dir/kube-apiserver" ]] || fail "E_NO_KUBE: install-kube.sh did not produce the binaries"
 export PATH="$bin_dir:$PATH"
 
