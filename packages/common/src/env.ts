@@ -34,23 +34,23 @@ export function envDurationMs(defaultValue: string, bareUnit: 'ms' | 's' = 's') 
     });
 }
 
+/** `value` as an integer in [min, max], or an issue on `ctx` naming the range and what was given. */
+function boundedInt(value: string, min: number, max: number, ctx: z.RefinementCtx): number {
+  const trimmed = value.trim();
+  const parsed = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    ctx.addIssue({ code: 'custom', message: `expected an integer from ${min} to ${max}; got "${value}"` });
+    return z.NEVER;
+  }
+  return parsed;
+}
+
 /** A zod schema for an integer env var within bounds. */
 export function envInt(defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER) {
   return z
     .string()
     .default(String(defaultValue))
-    .transform((value, ctx) => {
-      const trimmed = value.trim();
-      const parsed = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-      if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected an integer from ${min} to ${max}; got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return parsed;
-    });
+    .transform((value, ctx) => boundedInt(value, min, max, ctx));
 }
 
 /** An integer env var within bounds that stays undefined when unset (for settings that switch a feature on). */
@@ -58,19 +58,7 @@ export function envOptionalInt(min = 0, max = Number.MAX_SAFE_INTEGER) {
   return z
     .string()
     .optional()
-    .transform((value, ctx) => {
-      if (value === undefined) return undefined;
-      const trimmed = value.trim();
-      const parsed = /^-?\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
-      if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected an integer from ${min} to ${max}; got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return parsed;
-    });
+    .transform((value, ctx) => (value === undefined ? undefined : boundedInt(value, min, max, ctx)));
 }
 
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);

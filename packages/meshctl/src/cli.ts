@@ -13,7 +13,7 @@ import { formatAgentList } from './commands/list.js';
 import { statusCommand } from './commands/status-command.js';
 import { restartAgent, showLogs, startAgentsCommand } from './commands/local-commands.js';
 import { runChaos } from './chaos/chaos.js';
-import { callTool, resolveTool } from './mcp-call.js';
+import { callResolvedTool, resolveTool } from './mcp-call.js';
 import { RegistryClient } from './registry-client.js';
 import { ensureDatabases } from './local/databases.js';
 import { selectLayers } from './docker/compose-project.js';
@@ -228,14 +228,11 @@ async function main(argv: readonly string[]): Promise<number> {
         );
       const args = JSON.parse(json) as Record<string, unknown>;
       const target = resolveTool(await registry.agents(), tool);
-      const result = values.proxy
-        ? await callTool(
-            `${registry.baseUrl}/proxy/${target.endpoint.replace(/^https?:\/\//, '')}`,
-            target.toolName,
-            args,
-            { path: '/mcp', ...(tls ? { tls } : {}) },
-          )
-        : await callTool(target.endpoint, target.toolName, args, tls ? { tls } : {});
+      const result = await callResolvedTool(target, args, {
+        registryUrl: registry.baseUrl,
+        viaProxy: values.proxy ?? false,
+        tls,
+      });
       print(JSON.stringify(result.structuredContent ?? result, null, 2));
       return result.isError === true ? 1 : 0;
     }

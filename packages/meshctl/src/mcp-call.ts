@@ -135,3 +135,18 @@ export async function callTool(
   }
   return answer.result ?? {};
 }
+
+/**
+ * Calls a resolved tool: directly at the agent's endpoint, or through the registry's operator-only proxy
+ * (`viaProxy`; for agents whose addresses only their own network resolves, e.g. a compose project's).
+ */
+export function callResolvedTool(
+  target: ToolTarget,
+  args: Record<string, unknown>,
+  options: { registryUrl: string; viaProxy: boolean; tls?: ConnectionOptions | undefined },
+): Promise<Record<string, unknown>> {
+  const tls = options.tls ? { tls: options.tls } : {};
+  if (!options.viaProxy) return callTool(target.endpoint, target.toolName, args, tls);
+  const agent = target.endpoint.replace(/^https?:\/\//, '');
+  return callTool(`${options.registryUrl}/proxy/${agent}`, target.toolName, args, { path: '/mcp', ...tls });
+}

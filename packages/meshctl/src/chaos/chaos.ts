@@ -1,5 +1,5 @@
 import { MeshError } from '@mesh/common';
-import { callTool, resolveTool } from '../mcp-call.js';
+import { callResolvedTool, resolveTool } from '../mcp-call.js';
 import { RegistryClient } from '../registry-client.js';
 import { operatorTls } from '../tls/local-tls.js';
 import type { ConnectionOptions } from 'node:tls';
@@ -82,14 +82,7 @@ async function stock(
 ): Promise<StockSnapshot> {
   const target = resolveTool(await registry.agents(), 'inventory_check_stock');
   const args = { items: SKUS.map((sku) => ({ sku, quantity: 1 })) };
-  const result = viaProxy
-    ? await callTool(
-        `${registry.baseUrl}/proxy/${target.endpoint.replace(/^https?:\/\//, '')}`,
-        target.toolName,
-        args,
-        { path: '/mcp', ...(tls ? { tls } : {}) },
-      )
-    : await callTool(target.endpoint, target.toolName, args, tls ? { tls } : {});
+  const result = await callResolvedTool(target, args, { registryUrl: registry.baseUrl, viaProxy, tls });
   const items = (result['structuredContent'] as { items?: { sku: string; available: number }[] } | undefined)
     ?.items;
   if (!items) throw new MeshError('REMOTE_ERROR', 'inventory_check_stock returned no items');
