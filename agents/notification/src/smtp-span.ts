@@ -1,4 +1,5 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, trace } from '@opentelemetry/api';
+import { markSpanFailed } from '@mesh/telemetry';
 
 /**
  * nodemailer has no maintained OpenTelemetry instrumentation, so each message sent over SMTP gets a CLIENT span
@@ -29,10 +30,7 @@ export async function withSmtpSpan<T>(target: SmtpSpanTarget, send: () => Promis
   } catch (error: unknown) {
     const responseCode = (error as { responseCode?: unknown }).responseCode;
     if (typeof responseCode === 'number') span.setAttribute('smtp.response.code', responseCode);
-    span.setStatus({
-      code: SpanStatusCode.ERROR,
-      message: error instanceof Error ? error.message : String(error),
-    });
+    markSpanFailed(span, error);
     throw error;
   } finally {
     span.end();

@@ -1,7 +1,8 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Span } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, context, trace } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import { childTraceContext, formatTraceparent, parseTraceparent, withLogContext } from '@mesh/common';
 import type { TraceContext } from '@mesh/common';
+import { markSpanFailed, toSpanContext, traceContextOf } from '@mesh/telemetry';
 
 /**
  * Spans of the event bus, after the OpenTelemetry messaging conventions: a PRODUCER span per publish
@@ -14,21 +15,7 @@ const tracer = trace.getTracer('@mesh/backends');
 
 function remoteContext(parent: TraceContext | undefined, isRemote: boolean): Context {
   if (parent === undefined) return isRemote ? ROOT_CONTEXT : context.active();
-  return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId: parent.traceId,
-    spanId: parent.spanId,
-    traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
-    isRemote,
-  });
-}
-
-function idsOf(span: Span): TraceContext {
-  const spanContext = span.spanContext();
-  return {
-    traceId: spanContext.traceId,
-    spanId: spanContext.spanId,
-    sampled: (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
-  };
+  return trace.setSpanContext(ROOT_CONTEXT, toSpanContext(parent, isRemote));
 }
 
 /** A publish in progress: the traceparent to send with the message, and how to end its span. */
@@ -62,13 +49,10 @@ export function startPublishSpan(
   );
   const recording = span.isRecording();
   return {
-    traceparent: recording ? formatTraceparent(idsOf(span)) : callerTraceparent,
+    traceparent: recording ? formatTraceparent(traceContextOf(span)) : callerTraceparent,
     end(error?: unknown) {
       if (error !== undefined) {
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
-        });
+        markSpanFailed(span, error);
       }
       span.end();
     },
@@ -105,7 +89,7 @@ export function startProcessSpan(
     parentContext,
   );
   // Without export the span is a no-op that repeats its parent's ids: make a child id for the logs instead.
-  const ids = span.isRecording() ? idsOf(span) : childTraceContext(parent);
+  const ids = span.isRecording() ? traceContextOf(span) : childTraceContext(parent);
   const active = trace.setSpan(parentContext, span);
   return {
     trace: ids,
@@ -113,10 +97,7 @@ export function startProcessSpan(
     end(outcome, error) {
       span.setAttribute('mesh.outcome', outcome);
       if (error !== undefined) {
-        span.setStatus({
-          code: SpanStatusCode.ERROR,
-          message: error instanceof Error ? error.message : String(error),
-        });
+        markSpanFailed(span, error);
       }
       span.end();
     },

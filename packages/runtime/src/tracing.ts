@@ -1,15 +1,8 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, trace } from '@opentelemetry/api';
-import type {
-  Attributes,
-  Context,
-  Link,
-  Span,
-  SpanContext,
-  Tracer,
-  TracerProvider,
-} from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import type { Attributes, Context, Link, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import { randomFillSync } from 'node:crypto';
 import { withLogContext } from '@mesh/common';
+import { markSpanFailed, toSpanContext, traceContextOf } from '@mesh/telemetry';
 import type { TraceContext } from '@mesh/common';
 
 /** What a span is: a served call, a call made, a message sent or processed, or work inside one. */
@@ -100,15 +93,6 @@ class IdOnlySpan implements SpanHandle {
   }
 }
 
-function spanContextOf(traceContext: TraceContext, isRemote: boolean): SpanContext {
-  return {
-    traceId: traceContext.traceId,
-    spanId: traceContext.spanId,
-    traceFlags: traceContext.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
-    isRemote,
-  };
-}
-
 /** An exported OpenTelemetry span behind the SpanHandle interface. */
 class OtelSpan implements SpanHandle {
   readonly trace: TraceContext;
@@ -118,12 +102,7 @@ class OtelSpan implements SpanHandle {
     private readonly span: Span,
     private readonly parentContext: Context,
   ) {
-    const spanContext = span.spanContext();
-    this.trace = {
-      traceId: spanContext.traceId,
-      spanId: spanContext.spanId,
-      sampled: (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
-    };
+    this.trace = traceContextOf(span);
     this.recording = span.isRecording();
   }
 
@@ -143,10 +122,7 @@ class OtelSpan implements SpanHandle {
   end(error?: unknown): void {
     if (error !== undefined) {
       const code = (error as { code?: unknown } | null)?.code;
-      this.span.setStatus({
-        code: SpanStatusCode.ERROR,
-        message: error instanceof Error ? error.message : String(error),
-      });
+      markSpanFailed(this.span, error);
       if (typeof code === 'string') {
         this.span.setAttribute('mesh.error_code', code);
         this.span.setAttribute('mesh.outcome', code);
@@ -186,10 +162,10 @@ export class Tracing implements SpanStarter {
     const kind = options.kind;
     // A traceparent that came over the wire is remote; a parent handed over in this process is not.
     const parentContext = parent
-      ? trace.setSpanContext(ROOT_CONTEXT, spanContextOf(parent, kind === 'server' || kind === 'consumer'))
+      ? trace.setSpanContext(ROOT_CONTEXT, toSpanContext(parent, kind === 'server' || kind === 'consumer'))
       : context.active();
     const links: Link[] | undefined = options.links?.map((linked) => ({
-      context: spanContextOf(linked, false),
+      context: toSpanContext(linked, false),
     }));
     const span = this.tracer.startSpan(
       name,

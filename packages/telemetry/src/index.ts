@@ -5,3 +5,4 @@ export { defaultTelemetrySettings, serviceNameFor } from './telemetry-settings.j
 export type { OtlpProtocol, SamplerName, TelemetrySettings } from './telemetry-settings.js';
 export { startTelemetry } from './start-telemetry.js';
 export type { ServiceIdentity, StartTelemetryOptions, Telemetry } from './start-telemetry.js';
+export { markSpanFailed, toSpanContext, traceContextOf } from './span-bridge.js';

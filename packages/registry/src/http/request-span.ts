@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, context, trace } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Tracer } from '@opentelemetry/api';
 import { parseTraceparent, withLogContext } from '@mesh/common';
+import { toSpanContext, traceContextOf } from '@mesh/telemetry';
 
 /** Routes that get no span: probes and scrapes every few seconds, and the long-lived watch streams. */
 const UNTRACED = new Set(['/health', '/metrics', '/', '/watch/{agent_id}', 'unmatched']);
@@ -26,12 +27,7 @@ export function traceRequest(
   const header = req.headers['traceparent'];
   const parent = parseTraceparent(typeof header === 'string' ? header : undefined);
   const parentContext = parent
-    ? trace.setSpanContext(ROOT_CONTEXT, {
-        traceId: parent.traceId,
-        spanId: parent.spanId,
-        traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
-        isRemote: true,
-      })
+    ? trace.setSpanContext(ROOT_CONTEXT, toSpanContext(parent, true))
     : ROOT_CONTEXT;
   const span = tracer.startSpan(
     `${method} ${route}`,
@@ -47,11 +43,5 @@ export function traceRequest(
       span.setStatus({ code: SpanStatusCode.ERROR, message: `HTTP ${res.statusCode}` });
     span.end();
   });
-  const spanContext = span.spanContext();
-  const ids = {
-    traceId: spanContext.traceId,
-    spanId: spanContext.spanId,
-    sampled: (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED,
-  };
-  context.with(trace.setSpan(parentContext, span), () => withLogContext(ids, handle));
+  context.with(trace.setSpan(parentContext, span), () => withLogContext(traceContextOf(span), handle));
 }
