@@ -3,7 +3,9 @@ import type { Logger } from '@mesh/common';
 import amqp from 'amqplib';
 import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { formatTraceparent } from '@mesh/common';
+import { declareQueue, defaultQueueSettings, type QueueSettings } from './amqp-queues.js';
 import { startProcessSpan, startPublishSpan } from './amqp-tracing.js';
+import type { EventBusMetrics } from './event-bus-metrics.js';
 import { redactUrl } from './redis-config.js';
 import {
   isPermanentEventError,
@@ -26,12 +28,20 @@ export interface AmqpEventBusOptions {
   /** Pause before the first retry, doubled each attempt (default 200 ms). */
   retryDelayMs?: number | undefined;
   onDelivery?: ((outcome: DeliveryOutcome, queue: string, topic: string) => void) | undefined;
+  /** Counters and gauges for the agent's /metrics. */
+  metrics?: EventBusMetrics | undefined;
+  /** Queue type and length limit of the queues this bus declares. */
+  queues?: QueueSettings | undefined;
+  /** How often a subscriber samples its queue's depth and consumers from the broker (default 15 s). */
+  sampleIntervalMs?: number | undefined;
 }
 
 /** Headers the bus adds when it re-queues or dead-letters a message. */
 export const ATTEMPTS_HEADER = 'x-mesh-attempts';
 export const TOPIC_HEADER = 'x-mesh-topic';
 export const ERROR_HEADER = 'x-mesh-error';
+/** When the event was first published, in ms since the epoch (the AMQP timestamp has whole seconds only). */
+export const PUBLISHED_AT_HEADER = 'x-mesh-published-at';
 
 interface Subscription {
   topic: string;
@@ -59,6 +69,9 @@ export class AmqpEventBus implements EventBus {
   #connecting: Promise<Connected> | undefined;
   #closed = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
+  /** Message ids the broker returned as unroutable since they were published (checked at their confirm). */
+  readonly #returned = new Set<string>();
+  readonly #samplers = new Map<string, NodeJS.Timeout>();
 
   constructor(options: AmqpEventBusOptions) {
     this.#options = options;
@@ -74,7 +87,7 @@ export class AmqpEventBus implements EventBus {
     });
     try {
       const { channel } = await this.#connect();
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string | number> = { [PUBLISHED_AT_HEADER]: Date.now() };
       // The consumer's span continues the producer span (or the caller's trace when spans are not exported).
       if (span.traceparent !== undefined) headers['traceparent'] = span.traceparent;
       await new Promise<void>((resolve, reject) => {
@@ -84,20 +97,34 @@ export class AmqpEventBus implements EventBus {
           body,
           {
             persistent: true,
+            // Unroutable (no queue bound to the topic) comes back as a return before the confirm: a message
+            // no consumer will ever see is a failed publish, so the caller falls back, not silently dropped.
+            mandatory: true,
             contentType: 'application/json',
             messageId,
             timestamp: Math.floor(Date.now() / 1000),
             headers,
           },
-          (error: unknown) =>
-            error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(),
+          (error: unknown) => {
+            if (error) return reject(error instanceof Error ? error : new Error(String(error)));
+            if (this.#returned.delete(messageId)) {
+              return reject(new Error(`no queue is bound to ${topic} on ${this.#options.exchange}`));
+            }
+            resolve();
+          },
         );
       });
       span.end();
+      this.#options.metrics?.published.inc({ topic, outcome: 'confirmed' });
       return true;
     } catch (error: unknown) {
+      this.#returned.delete(messageId);
       span.end(error);
-      this.#options.logger.warn({ err: String(error), topic }, 'event publish failed; event dropped');
+      this.#options.metrics?.published.inc({ topic, outcome: 'failed' });
+      this.#options.logger.warn(
+        { err: error instanceof Error ? error.message : String(error), topic, message_id: messageId },
+        'event not published (the caller may deliver it another way)',
+      );
       return false;
     }
   }
@@ -108,8 +135,8 @@ export class AmqpEventBus implements EventBus {
     // the call fails, so a caller that retries (the broker not up yet) leaves one consumer, not one per try.
     this.#subscriptions.push(subscription);
     try {
-      const { channel } = await this.#connect();
-      await this.#consume(channel, subscription);
+      const { connection, channel } = await this.#connect();
+      await this.#consume(connection, channel, subscription);
     } catch (error: unknown) {
       const index = this.#subscriptions.indexOf(subscription);
       if (index !== -1) this.#subscriptions.splice(index, 1);
@@ -120,6 +147,8 @@ export class AmqpEventBus implements EventBus {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    for (const timer of this.#samplers.values()) clearInterval(timer);
+    this.#samplers.clear();
     const connecting = this.#connecting;
     this.#connecting = undefined;
     if (connecting === undefined) return;
@@ -149,6 +178,9 @@ export class AmqpEventBus implements EventBus {
     channel.on('error', (error: Error) => {
       this.#options.logger.warn({ err: error.message }, 'amqp channel error');
     });
+    channel.on('return', (message: { properties: { messageId?: unknown } }) => {
+      if (typeof message.properties.messageId === 'string') this.#returned.add(message.properties.messageId);
+    });
     // A channel can die alone (a protocol error); closing the connection then reconnects everything.
     channel.on('close', () => {
       if (!this.#closed) connection.close().catch(() => undefined);
@@ -175,8 +207,10 @@ export class AmqpEventBus implements EventBus {
       this.#reconnectTimer = undefined;
       if (this.#closed) return;
       this.#connect()
-        .then(async ({ channel }) => {
-          for (const subscription of this.#subscriptions) await this.#consume(channel, subscription);
+        .then(async ({ connection, channel }) => {
+          for (const subscription of this.#subscriptions) {
+            await this.#consume(connection, channel, subscription);
+          }
         })
         .catch((error: unknown) => {
           this.#options.logger.warn({ err: String(error) }, 'amqp reconnect failed; retrying');
@@ -186,14 +220,46 @@ export class AmqpEventBus implements EventBus {
     this.#reconnectTimer.unref();
   }
 
-  async #consume(channel: ConfirmChannel, subscription: Subscription): Promise<void> {
-    await channel.assertQueue(subscription.queue, { durable: true });
-    await channel.assertQueue(deadLetterQueue(subscription.queue), { durable: true });
+  async #consume(
+    connection: ChannelModel,
+    channel: ConfirmChannel,
+    subscription: Subscription,
+  ): Promise<void> {
+    const settings = this.#options.queues ?? defaultQueueSettings;
+    const { logger } = this.#options;
+    await declareQueue(connection, channel, subscription.queue, settings, logger);
+    await declareQueue(connection, channel, deadLetterQueue(subscription.queue), settings, logger);
     await channel.bindQueue(subscription.queue, this.#options.exchange, subscription.topic);
     await channel.consume(subscription.queue, (message: ConsumeMessage | null) => {
       if (message === null) return;
       void this.#deliver(channel, subscription, message);
     });
+    this.#sample(subscription.queue);
+  }
+
+  /** Samples the queue's and its DLQ's depth and consumers into the gauges, now and every sampleIntervalMs. */
+  #sample(queue: string): void {
+    const metrics = this.#options.metrics;
+    if (metrics === undefined || this.#samplers.has(queue)) return;
+    const sampleOnce = async (): Promise<void> => {
+      const connected = this.#connecting;
+      if (connected === undefined || this.#closed) return;
+      const { channel } = await connected;
+      for (const name of [queue, deadLetterQueue(queue)]) {
+        const { messageCount, consumerCount } = await channel.checkQueue(name);
+        metrics.queueMessages.set({ queue: name }, messageCount);
+        metrics.queueConsumers.set({ queue: name }, consumerCount);
+      }
+    };
+    const run = (): void => {
+      sampleOnce().catch((error: unknown) =>
+        this.#options.logger.debug({ err: String(error), queue }, 'queue sample failed'),
+      );
+    };
+    const timer = setInterval(run, this.#options.sampleIntervalMs ?? 15_000);
+    timer.unref();
+    this.#samplers.set(queue, timer);
+    run();
   }
 
   async #deliver(
@@ -209,6 +275,14 @@ export class AmqpEventBus implements EventBus {
     const topic =
       typeof headers[TOPIC_HEADER] === 'string' ? headers[TOPIC_HEADER] : message.fields.routingKey;
     const attempt = Number(headers[ATTEMPTS_HEADER] ?? 1) || 1;
+    const publishedAt =
+      Number(headers[PUBLISHED_AT_HEADER]) || Number(message.properties.timestamp ?? 0) * 1000;
+    if (publishedAt > 0) {
+      this.#options.metrics?.consumerLag.set(
+        { queue: subscription.queue },
+        Math.max(0, Date.now() - publishedAt) / 1000,
+      );
+    }
     const span = startProcessSpan(subscription.queue, traceparent, {
       'messaging.destination.name': message.fields.exchange,
       'messaging.rabbitmq.destination.routing_key': topic,
@@ -218,7 +292,7 @@ export class AmqpEventBus implements EventBus {
     });
     try {
       const payload: unknown = JSON.parse(message.content.toString('utf8'));
-      await span.run(() =>
+      const handled = await span.run(() =>
         subscription.handler(payload, {
           topic,
           traceparent: formatTraceparent(span.trace),
@@ -229,11 +303,17 @@ export class AmqpEventBus implements EventBus {
       channel.ack(message);
       span.end('acked');
       this.#options.onDelivery?.('acked', subscription.queue, topic);
+      this.#options.metrics?.consumed.inc({
+        queue: subscription.queue,
+        topic,
+        outcome: handled === 'duplicate' ? 'duplicate' : 'acked',
+      });
     } catch (error: unknown) {
       const outcome = await span.run(() =>
         this.#fail(channel, subscription, message, { topic, attempt, messageId, error }),
       );
       span.end(outcome, error);
+      this.#options.metrics?.consumed.inc({ queue: subscription.queue, topic, outcome });
     }
   }
 
@@ -273,6 +353,10 @@ export class AmqpEventBus implements EventBus {
         { ...log, publish_err: String(publishError) },
         'could not re-queue a failed event; the broker redelivers it',
       );
+      // A full dead-letter queue refuses the copy: wait before handing the message back, or it would be
+      // redelivered and refused again at once.
+      const pause = Math.min(30_000, (this.#options.retryDelayMs ?? 200) * 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, pause).unref());
       try {
         channel.nack(message, false, true);
       } catch {

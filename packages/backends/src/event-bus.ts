@@ -1,5 +1,7 @@
 import { silentLogger, type Logger } from '@mesh/common';
 import { AmqpEventBus } from './amqp-event-bus.js';
+import type { QueueSettings } from './amqp-queues.js';
+import type { EventBusMetrics } from './event-bus-metrics.js';
 
 /** What a subscriber receives with each event. */
 export interface EventMeta {
@@ -11,7 +13,11 @@ export interface EventMeta {
   redelivered: boolean;
 }
 
-export type EventHandler = (payload: unknown, meta: EventMeta) => Promise<void>;
+/**
+ * Handles one event; resolving acks it. Resolve `'duplicate'` for an event already handled (an idempotent
+ * consumer's redelivery), so the metrics tell duplicates apart.
+ */
+export type EventHandler = (payload: unknown, meta: EventMeta) => Promise<void | 'duplicate'>;
 
 export interface PublishOptions {
   traceparent?: string | undefined;
@@ -59,6 +65,10 @@ export interface CreateEventBusOptions {
   retryDelayMs?: number;
   /** Called for every delivery the bus finishes with (for the consumer's metrics). */
   onDelivery?: (outcome: DeliveryOutcome, queue: string, topic: string) => void;
+  /** The bus's counters and gauges (EventBusMetrics), for the agent's /metrics. */
+  metrics?: EventBusMetrics | undefined;
+  /** Type and length limit of declared queues (default quorum, 100,000 messages, reject-publish). */
+  queues?: QueueSettings | undefined;
 }
 
 /** An AMQP bus on the topic exchange `mesh.events` when `rabbitmqUrl` is set, else a bus that drops events. */
@@ -73,6 +83,8 @@ export function createEventBus(options: CreateEventBusOptions): EventBus {
       maxAttempts: options.maxAttempts,
       retryDelayMs: options.retryDelayMs,
       onDelivery: options.onDelivery,
+      metrics: options.metrics,
+      queues: options.queues,
     });
   }
   return new NoEventBus();

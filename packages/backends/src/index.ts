@@ -8,7 +8,7 @@ export { retryAtStartup, isTransientConnectError } from './startup-retry.js';
 export type { StartupRetryOptions } from './startup-retry.js';
 export { prepared } from './prepared-statement.js';
 export type { Migration, RunMigrationsOptions } from './migrations.js';
-export { redisEnvShape, rabbitmqEnvShape, toRedisUrl, redactUrl } from './redis-config.js';
+export { redisEnvShape, rabbitmqEnvShape, toQueueSettings, toRedisUrl, redactUrl } from './redis-config.js';
 export type { RedisEnv } from './redis-config.js';
 export { redactUrlPasswords } from './redact.js';
 export { createCache } from './cache.js';
@@ -20,6 +20,10 @@ export type { SharedStore, CreateSharedStoreOptions } from './shared-store.js';
 export { MemorySharedStore } from './memory-shared-store.js';
 export { createEventBus, NoEventBus, isPermanentEventError } from './event-bus.js';
 export { deadLetterQueue } from './amqp-event-bus.js';
+export { defaultQueueSettings } from './amqp-queues.js';
+export type { QueueSettings } from './amqp-queues.js';
+export { EventBusMetrics } from './event-bus-metrics.js';
+export type { ConsumeOutcome, PublishOutcome } from './event-bus-metrics.js';
 export type {
   EventBus,
   EventHandler,

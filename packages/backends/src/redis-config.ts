@@ -1,5 +1,6 @@
 import { envDurationMs, envInt, envUrl } from '@mesh/common';
 import { z } from 'zod';
+import type { QueueSettings } from './amqp-queues.js';
 import { unsetWhenEmpty } from './env-optional.js';
 
 /**
@@ -36,13 +37,24 @@ export function toRedisUrl(parsed: RedisEnv): string | undefined {
 }
 
 /**
- * Env vars naming a RabbitMQ broker (RABBITMQ_URL, or RABBITMQ_URL_FILE via resolveSecretFiles), and how long
- * a consumer that starts before the broker waits for it (RABBITMQ_STARTUP_TIMEOUT).
+ * Env vars naming a RabbitMQ broker (RABBITMQ_URL, or RABBITMQ_URL_FILE via resolveSecretFiles), how long
+ * a consumer that starts before the broker waits for it (RABBITMQ_STARTUP_TIMEOUT), and how consumer queues
+ * are declared (RABBITMQ_QUEUE_TYPE, RABBITMQ_QUEUE_MAX_LENGTH; see QueueSettings).
  */
 export const rabbitmqEnvShape = {
   RABBITMQ_URL: unsetWhenEmpty(envUrl(['amqp', 'amqps'])),
   RABBITMQ_STARTUP_TIMEOUT: envDurationMs('120s'),
+  RABBITMQ_QUEUE_TYPE: z.enum(['quorum', 'classic']).default('quorum'),
+  RABBITMQ_QUEUE_MAX_LENGTH: envInt(100_000, 1, 100_000_000),
 };
+
+/** The queue settings from parsed `rabbitmqEnvShape` values. */
+export function toQueueSettings(parsed: {
+  RABBITMQ_QUEUE_TYPE: 'quorum' | 'classic';
+  RABBITMQ_QUEUE_MAX_LENGTH: number;
+}): QueueSettings {
+  return { type: parsed.RABBITMQ_QUEUE_TYPE, maxLength: parsed.RABBITMQ_QUEUE_MAX_LENGTH };
+}
 
 /** A URL with its password masked, for logs. */
 export function redactUrl(value: string): string {

@@ -1,0 +1,61 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/** How a publish ended: the broker confirmed it, or it did not reach a queue (no broker, nacked, unroutable). */
+export type PublishOutcome = 'confirmed' | 'failed';
+
+/** How a consumer finished with one delivery (see DeliveryOutcome), plus duplicates its handler recognised. */
+export type ConsumeOutcome = 'acked' | 'retried' | 'dead_lettered' | 'duplicate';
+
+/**
+ * The event bus's counters, in a registry of their own that an agent adds to its /metrics. Names are shared by
+ * every agent, so one dashboard shows publishers and consumers alike (label `agent` comes from the scrape).
+ */
+export class EventBusMetrics {
+  readonly registry = new Registry();
+  readonly published: Counter<'topic' | 'outcome'>;
+  readonly fellBack: Counter<'topic'>;
+  readonly consumed: Counter<'queue' | 'topic' | 'outcome'>;
+  readonly consumerLag: Gauge<'queue'>;
+  readonly queueMessages: Gauge<'queue'>;
+  readonly queueConsumers: Gauge<'queue'>;
+
+  constructor() {
+    const registers = [this.registry];
+    this.published = new Counter({
+      name: 'mesh_events_published_total',
+      help: 'Events published, by topic and outcome: confirmed by the broker, or failed (no broker, refused, unroutable).',
+      labelNames: ['topic', 'outcome'],
+      registers,
+    });
+    this.fellBack = new Counter({
+      name: 'mesh_events_fell_back_total',
+      help: 'Events whose publish failed and whose effect was delivered by a direct call instead.',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.consumed = new Counter({
+      name: 'mesh_events_consumed_total',
+      help: 'Deliveries a consumer finished, by queue, topic and outcome (acked, retried, dead_lettered, duplicate).',
+      labelNames: ['queue', 'topic', 'outcome'],
+      registers,
+    });
+    this.consumerLag = new Gauge({
+      name: 'mesh_events_consumer_lag_seconds',
+      help: 'Age of the last delivered message when it was delivered (publish to delivery), per queue.',
+      labelNames: ['queue'],
+      registers,
+    });
+    this.queueMessages = new Gauge({
+      name: 'mesh_events_queue_messages',
+      help: 'Messages ready in the queue (and its .dlq), sampled from the broker by each subscriber.',
+      labelNames: ['queue'],
+      registers,
+    });
+    this.queueConsumers = new Gauge({
+      name: 'mesh_events_queue_consumers',
+      help: 'Consumers attached to the queue (and its .dlq), sampled from the broker by each subscriber.',
+      labelNames: ['queue'],
+      registers,
+    });
+  }
+}
