@@ -30,6 +30,8 @@ export interface EmailMessage {
   subject: string;
   body: string;
   order_id: string;
+  /** The notification agent sends one email per key, whichever way it arrives (a call or an event). */
+  idempotency_key?: string | undefined;
 }
 
 /** The proxies batching uses: each batch tool, and the single-item tool it falls back to. */
@@ -111,7 +113,10 @@ export class BatchedOutbound {
       });
     }
     return this.oneByOne(items, (item) =>
-      this.deps.email.call({ ...item.value }, this.callOptions([item], `email:${item.value.order_id}`)),
+      this.deps.email.call(
+        { ...item.value },
+        this.callOptions([item], item.value.idempotency_key ?? `email:${item.value.order_id}`),
+      ),
     );
   }
 

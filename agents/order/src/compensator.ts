@@ -2,7 +2,13 @@ import { isMeshError, toMeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
 import type { OrderRecord, OrderStore } from './order-store.js';
 import type { CallContext, SagaSettings } from './order-saga.js';
-import type { SagaPorts, StepOptions } from './saga-ports.js';
+import type {
+  ConfirmationEmail,
+  EventRoute,
+  OrderEventPayload,
+  SagaPorts,
+  StepOptions,
+} from './saga-ports.js';
 import type { OrderError } from './schemas.js';
 
 /** How soon recovery retries a compensation that could not finish (a dependency was down). */
@@ -105,11 +111,42 @@ export class Compensator {
     );
   }
 
-  /** Records an order event (bus or analytics agent). */
-  event(order: OrderRecord, type: string, options: StepOptions): Promise<boolean> {
-    return this.ports.recordEvent(
-      { type, order_id: order.orderId, amount: order.total, occurred_at: new Date().toISOString() },
-      options,
-    );
+  /** Records an order event (bus, else the analytics agent) and says which way it went. */
+  event(order: OrderRecord, type: string, options: StepOptions): Promise<EventRoute> {
+    return this.ports.recordEvent(orderEvent(order, type), options);
   }
+}
+
+/** The event of an order at its current state; a completed order's event carries its confirmation email. */
+export function orderEvent(order: OrderRecord, type: string): OrderEventPayload {
+  const event: OrderEventPayload = {
+    type,
+    order_id: order.orderId,
+    user_id: order.userId,
+    amount: order.total,
+    currency: order.currency,
+    items: order.items,
+    payment_id: order.paymentId,
+    occurred_at: new Date().toISOString(),
+  };
+  if (type === 'orders.completed' && order.userEmail) event.confirmation = confirmationEmail(order);
+  if (order.error) event.error_code = order.error.code;
+  return event;
+}
+
+/** The confirmation email of a completed order whose user has an address. */
+export function confirmationEmail(order: OrderRecord): ConfirmationEmail {
+  const lines = order.items.map((item) => `  ${item.quantity} x ${item.sku}`);
+  return {
+    to: order.userEmail ?? '',
+    subject: `Order ${order.orderId} confirmed`,
+    body: [
+      'Your order has been processed successfully.',
+      '',
+      `Order: ${order.orderId}`,
+      ...lines,
+      `Total: ${order.total.toFixed(2)} ${order.currency.toUpperCase()}`,
+      order.paymentId ? `Payment: ${order.paymentId}` : 'Payment: none (free order)',
+    ].join('\n'),
+  };
 }

@@ -47,6 +47,43 @@ describe('OrderSaga', () => {
     expect((await store.get('o-1'))?.state).toBe('completed');
   });
 
+  it('leaves the confirmation email to the notification agent when the event bus took orders.completed', async () => {
+    agents.eventRoute = 'bus';
+    await saga.process(order('o-bus'));
+    await saga.idle();
+    expect(agents.published.map((e) => [e.type, e.order_id])).toEqual([['orders.created', 'o-bus']]);
+    const completed = agents.events.find((e) => e.type === 'orders.completed');
+    expect(completed).toMatchObject({
+      order_id: 'o-bus',
+      user_id: 'user-1',
+      amount: 19.98,
+      currency: 'usd',
+      payment_id: 'pay-o-bus',
+      confirmation: { to: 'user-1@example.com', subject: 'Order o-bus confirmed' },
+    });
+    expect(completed?.confirmation?.body).toContain('Total: 19.98 USD');
+    // Sent once, by the event's consumer: no direct call as well.
+    expect(agents.emails).toEqual([]);
+  });
+
+  it('sends the confirmation by a direct call when the event went another way', async () => {
+    agents.eventRoute = 'direct';
+    await saga.process(order('o-direct'));
+    await saga.idle();
+    expect(agents.published).toEqual([]);
+    expect(agents.emails.map((e) => e.order_id)).toEqual(['o-direct']);
+  });
+
+  it('puts no confirmation in a failed order event', async () => {
+    agents.declinePayments = true;
+    await saga.process(order('o-declined'));
+    await saga.idle();
+    const failed = agents.events.find((e) => e.order_id === 'o-declined');
+    expect(failed?.type).toMatch(/^orders\.(failed|compensated)$/);
+    expect(failed?.confirmation).toBeUndefined();
+    expect(failed?.error_code).toBeTruthy();
+  });
+
   it('logs one info line per completed order, with its order id, payment and total', async () => {
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MeshError, isMeshError, silentLogger, toMeshError } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
-import { Compensator } from './compensator.js';
+import { Compensator, confirmationEmail, orderEvent } from './compensator.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { isDecided, publicStatus } from './order-state.js';
 import type { OrderRecord, OrderStore } from './order-store.js';
@@ -175,13 +175,22 @@ export class OrderSaga {
             this.owner,
             this.settings.leaseMs,
           );
-    if (created) return this.track(order, () => this.forward(order, deadline, call, false));
+    if (created) {
+      this.announceCreated(order, call);
+      return this.track(order, () => this.forward(order, deadline, call, false));
+    }
     if (order.requestHash !== hash) {
       throw new MeshError('CONFLICT', `order_id ${input.order_id} was already used for a different order`, {
         data: { order_id: input.order_id, field: 'order_id' },
       });
     }
     return this.awaitOutcome(order.orderId, deadline, call);
+  }
+
+  /** `orders.created` on the event bus (the seed's order-creator), fire-and-forget: no fallback, no wait. */
+  private announceCreated(order: OrderRecord, call: CallContext): void {
+    const options: StepOptions = { timeoutMs: this.settings.notifyTimeoutMs, trace: call.trace };
+    void this.ports.publishEvent(orderEvent(order, 'orders.created'), options).catch(() => false);
   }
 
   /**
@@ -458,22 +467,21 @@ export class OrderSaga {
     }
   }
 
-  /** Confirmation email (and SMS) plus the analytics event, in parallel, bounded, never failing the order. */
+  /**
+   * The `orders.completed` event, then the confirmation email (and SMS), bounded, never failing the order.
+   * An event the broker confirmed carries the email to the notification agent, which sends it; otherwise
+   * (no bus, or the publish failed) the email goes by a direct call. Both ways carry the same idempotency key,
+   * so the user gets one email either way.
+   */
   private async notify(order: OrderRecord, call: CallContext, logger: Logger): Promise<void> {
     const options: StepOptions = { timeoutMs: this.settings.notifyTimeoutMs, trace: call.trace };
-    const tasks: Promise<unknown>[] = [this.compensator.event(order, 'orders.completed', options)];
-    if (order.userEmail) {
-      tasks.push(
-        this.ports.sendEmail(
-          {
-            to: order.userEmail,
-            subject: `Order ${order.orderId} confirmed`,
-            body: confirmationBody(order),
-            order_id: order.orderId,
-          },
-          options,
-        ),
-      );
+    const tasks: Promise<unknown>[] = [];
+    const route = await this.compensator.event(order, 'orders.completed', options).catch((error: unknown) => {
+      logger.warn({ err: toMeshError(error).message }, 'order event not recorded (order still completes)');
+      return 'none' as const;
+    });
+    if (order.userEmail && route !== 'bus') {
+      tasks.push(this.ports.sendEmail({ ...confirmationEmail(order), order_id: order.orderId }, options));
     }
     if (this.settings.sendSms && order.userPhone) {
       tasks.push(
@@ -490,16 +498,4 @@ export class OrderSaga {
       }
     }
   }
-}
-
-function confirmationBody(order: OrderRecord): string {
-  const lines = order.items.map((item) => `  ${item.quantity} x ${item.sku}`);
-  return [
-    'Your order has been processed successfully.',
-    '',
-    `Order: ${order.orderId}`,
-    ...lines,
-    `Total: ${order.total.toFixed(2)} ${order.currency.toUpperCase()}`,
-    order.paymentId ? `Payment: ${order.paymentId}` : 'Payment: none (free order)',
-  ].join('\n');
 }

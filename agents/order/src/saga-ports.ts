@@ -32,11 +32,43 @@ export interface ChargeResult {
   decline_code?: string | undefined;
 }
 
+/**
+ * An order event (`orders.created`, `orders.completed`, `orders.failed`, `orders.compensated`): what analytics
+ * counts and what the notification agent needs for the confirmation email, so neither calls back.
+ */
 export interface OrderEventPayload {
   type: string;
   order_id: string;
+  user_id?: string | undefined;
+  /** The order total in major units. */
   amount?: number | undefined;
+  currency?: string | undefined;
+  items?: readonly OrderItem[] | undefined;
+  payment_id?: string | null | undefined;
+  /**
+   * The confirmation email, on completed orders of users with an address: the notification agent sends it
+   * from the event (one per order), so the template stays here whichever way the email goes.
+   */
+  confirmation?: ConfirmationEmail | undefined;
+  error_code?: string | undefined;
   occurred_at: string;
+}
+
+export interface ConfirmationEmail {
+  to: string;
+  subject: string;
+  body: string;
+}
+
+/**
+ * Where an order event went: on the event bus (confirmed by the broker: its consumers, notification included,
+ * take it from there), to the analytics agent by a direct call (no bus, or the bus failed), or nowhere.
+ */
+export type EventRoute = 'bus' | 'direct' | 'none';
+
+/** The broker's message id of an order event: one per order and type, so consumers can drop redeliveries. */
+export function eventMessageId(event: Pick<OrderEventPayload, 'order_id' | 'type'>): string {
+  return `${event.order_id}:${event.type}`;
 }
 
 /**
@@ -59,13 +91,19 @@ export interface SagaPorts {
   charge(request: ChargeRequest, options: StepOptions): Promise<ChargeResult>;
   /** Refunds a charge, or voids an order never charged so a late charge cannot happen. Safe to repeat. */
   refund(orderId: string, options: StepOptions): Promise<void>;
+  /** Sends the confirmation email, once per order whichever way it goes (an idempotency key per order). */
   sendEmail(
     message: { to: string; subject: string; body: string; order_id: string },
     options: StepOptions,
   ): Promise<void>;
   sendSms(message: { to: string; body: string }, options: StepOptions): Promise<void>;
-  /** Publishes an order event (event bus or analytics agent); false when no channel is available. */
-  recordEvent(event: OrderEventPayload, options: StepOptions): Promise<boolean>;
+  /**
+   * Publishes an order event on the event bus; without a bus, or when the publish fails, records it with the
+   * analytics agent directly. Says which way it went.
+   */
+  recordEvent(event: OrderEventPayload, options: StepOptions): Promise<EventRoute>;
+  /** Publishes an informational event on the event bus only (no fallback); false without a bus. */
+  publishEvent(event: OrderEventPayload, options: StepOptions): Promise<boolean>;
 }
 
 /** The slice of a runtime DependencyProxy the ports use. */
@@ -103,11 +141,17 @@ export interface PortChannels {
   traceparent?: (trace: TraceContext) => string;
   /** Confirmation emails and order events in batches instead of one call each. */
   outbound?: BatchedOutbound;
+  /** Counts events whose publish failed and that went by a direct call instead. */
+  onFellBack?: (topic: string) => void;
 }
 
 /** Publishes to the event bus (RabbitMQ) when one is configured; resolves false when there is none. */
 export interface EventPublisher {
-  publish(topic: string, payload: unknown, options?: { traceparent?: string }): Promise<boolean>;
+  publish(
+    topic: string,
+    payload: unknown,
+    options?: { traceparent?: string; messageId?: string },
+  ): Promise<boolean>;
 }
 
 function callOptions(options: StepOptions, idempotencyKey?: string) {
@@ -165,29 +209,40 @@ export function portsFromProxies(deps: SagaProxies, channels: PortChannels = {})
       await deps.refund.call({ order_id: orderId }, callOptions(options, `refund:${orderId}`));
     },
     async sendEmail(message, options) {
-      if (outbound) return outbound.sendEmail(message, options);
-      await deps.email.call(message, callOptions(options, `email:${message.order_id}`));
+      // The same key whichever way the email goes (bus consumer or this call), so it is sent once.
+      const idempotencyKey = `order-confirmation:${message.order_id}`;
+      const email = { ...message, idempotency_key: idempotencyKey };
+      if (outbound) return outbound.sendEmail(email, options);
+      await deps.email.call(email, callOptions(options, idempotencyKey));
     },
     async sendSms(message, options) {
       await deps.sms.call(message, callOptions(options));
     },
+    async publishEvent(event, options) {
+      if (!bus) return false;
+      return bus.publish(event.type, event, publishOptions(event, options));
+    },
     async recordEvent(event, options) {
       if (bus) {
-        const publishOptions: { traceparent?: string } = {};
-        if (options.trace && channels.traceparent)
-          publishOptions.traceparent = channels.traceparent(options.trace);
-        if (await bus.publish(event.type, event, publishOptions)) return true;
+        if (await bus.publish(event.type, event, publishOptions(event, options))) return 'bus';
+        channels.onFellBack?.(event.type);
       }
       if (outbound) {
-        if (!outbound.canRecordEvents) return false;
+        if (!outbound.canRecordEvents) return 'none';
         await outbound.recordEvent(event, options);
-        return true;
+        return 'direct';
       }
-      if (!deps.analytics.available) return false;
+      if (!deps.analytics.available) return 'none';
       await deps.analytics.call({ ...event }, callOptions(options));
-      return true;
+      return 'direct';
     },
   };
+
+  function publishOptions(event: OrderEventPayload, options: StepOptions) {
+    const published: { traceparent?: string; messageId: string } = { messageId: eventMessageId(event) };
+    if (options.trace && channels.traceparent) published.traceparent = channels.traceparent(options.trace);
+    return published;
+  }
 }
 
 /** Whether a remote error means "the thing does not exist" rather than "could not ask". */

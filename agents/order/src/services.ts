@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createEventBus, createPgPool, ensureDatabase, pgConfigToUrl, runMigrations } from '@mesh/backends';
+import {
+  EventBusMetrics,
+  createEventBus,
+  createPgPool,
+  ensureDatabase,
+  pgConfigToUrl,
+  runMigrations,
+} from '@mesh/backends';
 import type { EventBus } from '@mesh/backends';
 import { formatTraceparent } from '@mesh/common';
 import type { Logger } from '@mesh/common';
@@ -22,6 +29,8 @@ export interface OrderStack {
   reconciler: Reconciler;
   /** The agent's own metrics (reconciliation), for the runtime's /metrics. */
   metrics: ReconcileMetrics;
+  /** Events published, and those that fell back to a direct call. */
+  busMetrics: EventBusMetrics;
   owner: string;
   close(): Promise<void>;
 }
@@ -40,12 +49,18 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
   try {
     await runMigrations(pool, ORDER_MIGRATIONS, { name: 'order-agent', logger });
     logger.info({ database: pgConfigToUrl(config.postgres) }, 'order store ready');
-    bus = createEventBus({ rabbitmqUrl: config.rabbitmqUrl, logger });
+    const busMetrics = new EventBusMetrics();
+    bus = createEventBus({ rabbitmqUrl: config.rabbitmqUrl, logger, metrics: busMetrics });
     const owner =
       config.env.MCP_MESH_AGENT_ID ?? `order-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const store = new PgOrderStore(pool);
     const outbound = new BatchedOutbound(sagaDeps, config.outbound);
-    const ports = portsFromProxies(sagaDeps, { bus, traceparent: formatTraceparent, outbound });
+    const ports = portsFromProxies(sagaDeps, {
+      bus,
+      traceparent: formatTraceparent,
+      outbound,
+      onFellBack: (topic) => busMetrics.fellBack.inc({ topic }),
+    });
     const saga = new OrderSaga(store, ports, owner, config.saga, logger);
     saga.leases.start();
     const recovery = startRecovery({
@@ -86,6 +101,7 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       recovery,
       reconciler,
       metrics,
+      busMetrics,
       owner,
       async close() {
         await reconciler.stop();

@@ -2,6 +2,7 @@ import { MeshError } from '@mesh/common';
 import type {
   ChargeRequest,
   ChargeResult,
+  EventRoute,
   OrderEventPayload,
   SagaPorts,
   StepOptions,
@@ -30,7 +31,11 @@ export class FakeAgents implements SagaPorts {
   readonly reservations = new Map<string, FakeReservation>();
   readonly charges = new Map<string, { amount: number; refunded: boolean; voided: boolean }>();
   readonly emails: { to: string; subject: string; order_id: string }[] = [];
+  /** Order events recorded (bus or direct), and those published on the bus only (orders.created). */
   readonly events: OrderEventPayload[] = [];
+  readonly published: OrderEventPayload[] = [];
+  /** Which way recordEvent says events went: 'bus' means the notification agent sends the email. */
+  eventRoute: EventRoute = 'direct';
   readonly calls: string[] = [];
   users = new Map<string, UserInfo>([
     ['user-1', { id: 'user-1', email: 'user-1@example.com', phone: '+15550001', name: 'User One' }],
@@ -155,9 +160,16 @@ export class FakeAgents implements SagaPorts {
     this.enter('sendSms');
   }
 
-  async recordEvent(event: OrderEventPayload): Promise<boolean> {
+  async recordEvent(event: OrderEventPayload): Promise<EventRoute> {
     this.enter('recordEvent');
     this.events.push(event);
+    return this.eventRoute;
+  }
+
+  async publishEvent(event: OrderEventPayload): Promise<boolean> {
+    this.enter('publishEvent');
+    if (this.eventRoute !== 'bus') return false;
+    this.published.push(event);
     return true;
   }
 

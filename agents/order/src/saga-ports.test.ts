@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { portsFromProxies, type ProxyLike, type SagaProxies } from './saga-ports.js';
+
+/** A proxy that records its calls. */
+function recordingProxy(available = true): ProxyLike & { calls: Record<string, unknown>[] } {
+  const calls: Record<string, unknown>[] = [];
+  return {
+    available,
+    calls,
+    async call<T>(args: Record<string, unknown>): Promise<T> {
+      calls.push(args);
+      return {} as T;
+    },
+  };
+}
+
+function proxies(): SagaProxies & {
+  analytics: ReturnType<typeof recordingProxy>;
+  email: ReturnType<typeof recordingProxy>;
+} {
+  const unused = recordingProxy(false);
+  return {
+    quote: unused,
+    user: unused,
+    reserve: unused,
+    release: unused,
+    commit: unused,
+    pay: unused,
+    refund: unused,
+    email: recordingProxy(),
+    sms: unused,
+    analytics: recordingProxy(),
+  };
+}
+
+const event = {
+  type: 'orders.completed',
+  order_id: 'o-7',
+  amount: 9.99,
+  occurred_at: '2026-01-01T00:00:00.000Z',
+};
+
+describe('order events through the ports', () => {
+  it('publishes on the bus with one message id per order and type, and calls nobody else', async () => {
+    const deps = proxies();
+    const published: { topic: string; messageId?: string }[] = [];
+    const ports = portsFromProxies(deps, {
+      bus: {
+        async publish(topic, _payload, options) {
+          published.push({ topic, messageId: options?.messageId });
+          return true;
+        },
+      },
+    });
+    expect(await ports.recordEvent(event, { timeoutMs: 100 })).toBe('bus');
+    expect(published).toEqual([{ topic: 'orders.completed', messageId: 'o-7:orders.completed' }]);
+    expect(deps.analytics.calls).toEqual([]);
+  });
+
+  it('falls back to the analytics agent when the publish fails, and counts it', async () => {
+    const deps = proxies();
+    const fellBack: string[] = [];
+    const ports = portsFromProxies(deps, {
+      bus: { publish: async () => false },
+      onFellBack: (topic) => fellBack.push(topic),
+    });
+    expect(await ports.recordEvent(event, { timeoutMs: 100 })).toBe('direct');
+    expect(fellBack).toEqual(['orders.completed']);
+    expect(deps.analytics.calls).toHaveLength(1);
+  });
+
+  it('publishes informational events on the bus only', async () => {
+    const deps = proxies();
+    const ports = portsFromProxies(deps);
+    expect(await ports.publishEvent({ ...event, type: 'orders.created' }, { timeoutMs: 100 })).toBe(false);
+    expect(deps.analytics.calls).toEqual([]);
+  });
+
+  it('sends the confirmation email with the idempotency key the event consumer uses too', async () => {
+    const deps = proxies();
+    const ports = portsFromProxies(deps);
+    await ports.sendEmail(
+      { to: 'a@example.com', subject: 's', body: 'b', order_id: 'o-7' },
+      { timeoutMs: 100 },
+    );
+    expect(deps.email.calls).toEqual([
+      {
+        to: 'a@example.com',
+        subject: 's',
+        body: 'b',
+        order_id: 'o-7',
+        idempotency_key: 'order-confirmation:o-7',
+      },
+    ]);
+  });
+});
