@@ -21,6 +21,7 @@ const receipt = z.object({
   delivered: z.boolean(),
   pending: z.boolean().optional(),
   disabled: z.boolean().optional(),
+  duplicate: z.boolean().optional(),
   error: z.string().optional(),
 });
 
@@ -34,6 +35,8 @@ const email = z.object({
   subject: z.string().min(1).max(500),
   body: z.string().max(100_000),
   order_id: z.string().min(1).max(200).optional(),
+  /** One email per key, across calls, replicas and the `orders.completed` events (e.g. `order-confirmation:<id>`). */
+  idempotency_key: z.string().min(1).max(300).optional(),
 });
 
 /** Most messages one `notification_send_emails` call takes. */
@@ -44,7 +47,9 @@ agent.tool({
   capability: 'notification_send_email',
   version: '1.0.0',
   tags: ['notification', 'email'],
-  description: 'Send an email. Always accepted; delivered tells whether it went out within the short budget.',
+  description:
+    'Send an email. Always accepted; delivered tells whether it went out within the short budget. ' +
+    'With idempotency_key it is sent once per key (duplicate: true when it went out before).',
   input: email,
   output: receipt,
   handler: (input, ctx) => ctx.app.notifications.sendEmail(input, remainingMs(ctx.deadline), ctx.logger),

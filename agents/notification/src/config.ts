@@ -8,9 +8,24 @@ import {
   resolveSecretFiles,
   type Env,
 } from '@mesh/common';
+import { postgresEnvShape, rabbitmqEnvShape } from '@mesh/backends';
 import { meshEnvSchema } from '@mesh/runtime';
 
 const schema = meshEnvSchema.extend({
+  /** business_db by default: the delivery ledger (one email per idempotency key) lives there. */
+  ...postgresEnvShape,
+  /** With a broker, confirmation emails come from `orders.completed` events as well as from calls. */
+  ...rabbitmqEnvShape,
+  /** Durable queue bound to `orders.completed`; replicas share it (competing consumers). */
+  NOTIFICATION_QUEUE: z.string().min(1).default('notification-agent.order-emails'),
+  /** Unacked deliveries per replica: emails being sent at once from the queue. */
+  NOTIFICATION_PREFETCH: envInt(20, 1, 1000),
+  /** Deliveries of one event before it goes to `<queue>.dlq` (about four minutes of retries at 8). */
+  NOTIFICATION_MAX_ATTEMPTS: envInt(8, 1, 100),
+  /** How long a sender's claim on an idempotency key holds; a sender that died is taken over after it. */
+  NOTIFICATION_DEDUPE_LEASE: envDurationMs('30s'),
+  /** How long sent keys are remembered (a redelivery or a replay older than this sends again). */
+  NOTIFICATION_DEDUPE_RETENTION: envDurationMs('720h'),
   /** The local SMTP sink by default. */
   SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   SMTP_PORT: envInt(2525, 1, 65535),
@@ -39,7 +54,13 @@ export type NotificationAgentConfig = Readonly<z.output<typeof schema>>;
 
 /** The notification agent's settings; passwords and keys may come from `*_FILE` (Docker secrets). */
 export function loadConfig(env: Env = process.env): NotificationAgentConfig {
-  const resolved = resolveSecretFiles(withoutEmpty(env), ['SMTP_PASSWORD', 'SMS_API_KEY', 'PUSH_API_KEY']);
+  const resolved = resolveSecretFiles(withoutEmpty(env), [
+    'SMTP_PASSWORD',
+    'SMS_API_KEY',
+    'PUSH_API_KEY',
+    'DB_PASSWORD',
+    'RABBITMQ_URL',
+  ]);
   return parseEnvConfig(schema, resolved, 'notification-agent');
 }
 

@@ -6,11 +6,12 @@ import { buildNotificationServices } from './services.js';
 
 const config = loadConfig();
 const logger = createLogger({ name: agent.name, level: config.MCP_MESH_LOG_LEVEL });
-const built = buildNotificationServices(config, logger);
+const built = await buildNotificationServices(config, logger);
 await runAgent(agent, {
   app: built.services,
   mesh: toMeshConfig(config),
   logger,
-  metrics: [built.metrics.registry],
+  metrics: [built.metrics.registry, built.busMetrics.registry],
+  healthCheck: built.healthCheck,
   onShutdown: built.close,
 });

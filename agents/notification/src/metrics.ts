@@ -1,7 +1,7 @@
 import { Counter, Registry } from 'prom-client';
 
 export type Channel = 'email' | 'sms' | 'push';
-export type DeliveryOutcome = 'delivered' | 'failed' | 'disabled';
+export type DeliveryOutcome = 'delivered' | 'failed' | 'disabled' | 'duplicate';
 
 /** The agent's own counters, in a registry of their own so the runtime's /metrics can include them. */
 export class NotificationMetrics {
@@ -14,7 +14,7 @@ export class NotificationMetrics {
     const registers = [this.registry];
     this.deliveries = new Counter({
       name: 'notification_deliveries_total',
-      help: 'Notifications by channel and final outcome (delivered, failed after retries, disabled channel).',
+      help: 'Notifications by channel and final outcome (delivered, failed after retries, disabled channel, duplicate: sent before under the same idempotency key).',
       labelNames: ['channel', 'outcome'],
       registers,
     });

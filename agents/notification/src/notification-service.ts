@@ -3,6 +3,8 @@ import { silentLogger, type Logger } from '@mesh/common';
 import type { EmailChannel, HttpChannel, OutgoingPush, OutgoingSms } from './channels.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Channel, NotificationMetrics } from './metrics.js';
+import { MemoryDeliveryLedger } from './delivery-ledger.js';
+import { sendOnce, stableMessageId, type SendOnceOptions } from './send-once.js';
 
 /** The reply of every send tool: accepted always; delivered when it went out within the budget. */
 export interface NotificationReceipt {
@@ -13,6 +15,8 @@ export interface NotificationReceipt {
   pending?: boolean;
   /** The channel has no provider configured: accepted and logged, never sent. */
   disabled?: boolean;
+  /** Sent before under the same idempotency key: not sent again. */
+  duplicate?: boolean;
   error?: string;
 }
 
@@ -24,23 +28,38 @@ export interface NotificationServiceOptions {
   metrics: NotificationMetrics;
   /** How long a tool call waits for delivery before answering `delivered: false, pending: true`. */
   budgetMs: number;
+  /** The delivery ledger: an email with an idempotency key is sent once per key (default: in memory). */
+  once?: SendOnceOptions;
   logger?: Logger;
 }
 
 /** Sends email, SMS and push; a notification never fails its caller, whatever the provider does. */
 export class NotificationService {
   private readonly logger: Logger;
+  private readonly once: SendOnceOptions;
 
   constructor(private readonly options: NotificationServiceOptions) {
     this.logger = options.logger ?? silentLogger();
+    this.once = options.once ?? {
+      ledger: new MemoryDeliveryLedger(24 * 3_600_000),
+      owner: randomUUID(),
+      leaseMs: 30_000,
+    };
   }
 
-  sendEmail(
-    input: { to: string; subject: string; body: string; order_id?: string | undefined },
+  async sendEmail(
+    input: {
+      to: string;
+      subject: string;
+      body: string;
+      order_id?: string | undefined;
+      idempotency_key?: string | undefined;
+    },
     maxWaitMs = Number.POSITIVE_INFINITY,
     logger = this.logger,
   ): Promise<NotificationReceipt> {
-    const messageId = randomUUID();
+    const key = input.idempotency_key;
+    const messageId = key === undefined ? randomUUID() : stableMessageId(key);
     const email = {
       messageId,
       to: input.to,
@@ -49,7 +68,21 @@ export class NotificationService {
       orderId: input.order_id,
     };
     logger.debug({ message_id: messageId, order_id: input.order_id }, 'email accepted');
-    return this.dispatch('email', messageId, () => this.options.email.send(email), maxWaitMs, logger);
+    if (key === undefined) {
+      return this.dispatch('email', messageId, () => this.options.email.send(email), maxWaitMs, logger);
+    }
+    let duplicate = false;
+    const receipt = await this.dispatch(
+      'email',
+      messageId,
+      async () => {
+        const outcome = await sendOnce(key, () => this.options.email.send(email), this.once);
+        duplicate = outcome === 'duplicate';
+      },
+      maxWaitMs,
+      logger,
+    );
+    return duplicate ? { ...receipt, duplicate: true } : receipt;
   }
 
   sendSms(

@@ -1,26 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  EventBusMetrics,
+  createEventBus,
+  createPgPool,
+  ensureDatabase,
+  pgConfigToUrl,
+  redactUrl,
+  retryAtStartup,
+  runMigrations,
+  toPgConfig,
+  toQueueSettings,
+  type EventBus,
+} from '@mesh/backends';
 import type { Logger } from '@mesh/common';
+import type pg from 'pg';
 import type { NotificationServices } from './agent.js';
 import type { OutgoingPush, OutgoingSms } from './channels.js';
 import type { NotificationAgentConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { createHttpChannel } from './http-channel.js';
 import { NotificationMetrics } from './metrics.js';
+import { MemoryDeliveryLedger, type DeliveryLedger } from './delivery-ledger.js';
 import { NotificationService } from './notification-service.js';
+import { consumeOrderEmails } from './order-email-consumer.js';
+import { NOTIFICATION_MIGRATIONS, PgDeliveryLedger } from './pg-delivery-ledger.js';
+import type { SendOnceOptions } from './send-once.js';
 import { SmtpChannel } from './smtp-channel.js';
 
 export interface BuiltNotificationServices {
   services: NotificationServices;
   metrics: NotificationMetrics;
-  /** Waits briefly for sends in flight, then closes the SMTP pool. */
+  busMetrics: EventBusMetrics;
+  healthCheck: () => Promise<boolean>;
+  /** Stops consuming, waits briefly for sends in flight, then closes the SMTP pool and the database pool. */
   close: () => Promise<void>;
 }
 
-/** Builds the channels from config; nothing connects until the first message. */
-export function buildNotificationServices(
+/**
+ * Builds the channels from config (SMTP connects at the first message), the delivery ledger (business_db, or
+ * memory without a database) and, with RABBITMQ_URL, the `orders.completed` consumer.
+ */
+export async function buildNotificationServices(
   config: NotificationAgentConfig,
   logger: Logger,
-): BuiltNotificationServices {
+  /** Tests isolate themselves on their own exchange; production uses `mesh.events`. */
+  options: { exchange?: string } = {},
+): Promise<BuiltNotificationServices> {
   const metrics = new NotificationMetrics();
+  const busMetrics = new EventBusMetrics();
+  const { ledger, pool } = await openLedger(config, logger);
+  const once: SendOnceOptions = {
+    ledger,
+    owner: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    leaseMs: config.NOTIFICATION_DEDUPE_LEASE,
+  };
   const email = new SmtpChannel({
     host: config.SMTP_HOST,
     port: config.SMTP_PORT,
@@ -65,14 +99,68 @@ export function buildNotificationServices(
     dispatcher,
     metrics,
     budgetMs: config.NOTIFICATION_SEND_BUDGET,
+    once,
     logger,
   });
+  let bus: EventBus | undefined;
+  if (config.RABBITMQ_URL !== undefined) {
+    bus = createEventBus({
+      rabbitmqUrl: config.RABBITMQ_URL,
+      logger,
+      exchange: options.exchange,
+      prefetch: config.NOTIFICATION_PREFETCH,
+      maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
+      // An SMTP server that is down gets minutes of retries, not seconds, before the DLQ.
+      retryDelayMs: 1_000,
+      metrics: busMetrics,
+      queues: toQueueSettings(config),
+    });
+    const consumer = bus;
+    await retryAtStartup(
+      () => consumeOrderEmails(consumer, config.NOTIFICATION_QUEUE, { email, metrics, once, logger }),
+      { what: 'RabbitMQ', logger, timeoutMs: config.RABBITMQ_STARTUP_TIMEOUT },
+    );
+    logger.info({ broker: redactUrl(config.RABBITMQ_URL) }, 'event bus connected');
+  }
   return {
     services: { notifications },
     metrics,
+    busMetrics,
+    healthCheck: async () => {
+      if (pool !== undefined) await pool.query('SELECT 1');
+      return true;
+    },
     close: async () => {
+      // Stop taking events first: unacked ones go back to the queue for another replica.
+      await bus?.close();
       await dispatcher.drain(config.NOTIFICATION_SEND_BUDGET * 2);
       await email.close();
+      await ledger.close();
+      await pool?.end();
     },
   };
+}
+
+/** The delivery ledger in business_db when a database is configured, else in memory (with a warning). */
+async function openLedger(
+  config: NotificationAgentConfig,
+  logger: Logger,
+): Promise<{ ledger: DeliveryLedger; pool?: pg.Pool }> {
+  const pgConfig = toPgConfig(config, { defaultDatabase: 'business_db' });
+  if (pgConfig === undefined) {
+    logger.warn(
+      'no DATABASE_URL or DB_HOST: the delivery ledger is in memory, so one email per key holds only within this process',
+    );
+    return { ledger: new MemoryDeliveryLedger(config.NOTIFICATION_DEDUPE_RETENTION) };
+  }
+  await ensureDatabase(pgConfig, { logger });
+  const pool = createPgPool(pgConfig, { logger, applicationName: 'notification-agent' });
+  try {
+    await runMigrations(pool, NOTIFICATION_MIGRATIONS, { name: 'notification-agent', logger });
+  } catch (error: unknown) {
+    await pool.end().catch(() => undefined);
+    throw error;
+  }
+  logger.info({ database: pgConfigToUrl(pgConfig) }, 'delivery ledger in PostgreSQL');
+  return { ledger: new PgDeliveryLedger(pool, config.NOTIFICATION_DEDUPE_RETENTION), pool };
 }

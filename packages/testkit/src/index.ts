@@ -22,3 +22,5 @@ export { createTestPki } from './test-pki.js';
 export type { TestPki } from './test-pki.js';
 export { startOtlpReceiver } from './otlp-receiver.js';
 export type { CollectedSpan, OtlpReceiver } from './otlp-receiver.js';
+export { privateRabbitmqAvailable, startPrivateRabbitmq } from './private-rabbitmq.js';
+export type { PrivateRabbitmq } from './private-rabbitmq.js';
