@@ -57,6 +57,7 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)('one order is one trace across the
   const run = randomBytes(3).toString('hex');
   const prefix = `e2e_trace_${run}_`;
   const queue = `e2e-trace-${run}.order-events`;
+  const emailQueue = `e2e-trace-${run}.order-emails`;
   let receiver: OtlpReceiver;
   let system: StartedSystem;
   let token: string;
@@ -82,6 +83,7 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)('one order is one trace across the
         MESH_DATABASE_PREFIX: prefix,
         RABBITMQ_URL: rabbitmqUrl!,
         ANALYTICS_QUEUE: queue,
+        NOTIFICATION_QUEUE: emailQueue,
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
         OTEL_SERVICE_NAME_PREFIX: 'mesh',
         // Flush spans every 500 ms instead of 5 s, so the test waits less.
@@ -98,12 +100,14 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)('one order is one trace across the
     await dropDatabasesWithPrefix(postgresUrl!, prefix).catch(() => undefined);
     const connection = await amqp.connect(rabbitmqUrl!);
     const channel = await connection.createChannel();
-    await channel.deleteQueue(queue);
-    await channel.deleteQueue(`${queue}.dlq`);
+    for (const name of [queue, emailQueue]) {
+      await channel.deleteQueue(name);
+      await channel.deleteQueue(`${name}.dlq`);
+    }
     await connection.close();
   });
 
-  it('follows a completed order from the gateway to analytics in one trace', async () => {
+  it('follows a completed order from the gateway through RabbitMQ to analytics and notification in one trace', async () => {
     const orderId = `trace-${run}-ok`;
     const response = await postOrder(system.gatewayUrl, token, {
       order_id: orderId,
@@ -116,7 +120,12 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)('one order is one trace across the
     const trace = await traceOf(
       traceId,
       (candidate) =>
-        candidate.spans.some((span) => span.kind === 'consumer' && span.service === 'mesh-analytics-agent') &&
+        candidate.spans.some(
+          (span) => span.name === `process ${queue}` && span.attributes['mesh.outcome'] === 'acked',
+        ) &&
+        candidate.spans.some(
+          (span) => span.name === `process ${emailQueue}` && span.attributes['mesh.outcome'] === 'acked',
+        ) &&
         candidate.spans.some((span) => span.name === 'smtp send'),
     );
 
@@ -180,19 +189,37 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)('one order is one trace across the
     // The instrumentation's attribute names follow OTEL_SEMCONV_STABILITY_OPT_IN (old names unless it says http).
     expect(charge.attributes['http.response.status_code'] ?? charge.attributes['http.status_code']).toBe(200);
 
-    // SMTP: the confirmation email.
-    expect(trace.named('mesh-notification-agent', 'smtp send').kind).toBe('client');
-
-    // RabbitMQ: the order agent publishes, analytics processes in the same trace, under the producer span.
-    const publish = trace.named('mesh-order-agent', 'publish mesh.events');
+    // RabbitMQ: the order agent publishes orders.created when it stores the order and orders.completed when
+    // it is done; analytics processes both, notification the second, each in the same trace under its producer.
+    const published = (topic: string) =>
+      trace.find(
+        (span) =>
+          span.service === 'mesh-order-agent' &&
+          span.name === 'publish mesh.events' &&
+          span.attributes['messaging.rabbitmq.destination.routing_key'] === topic,
+        `the publish of ${topic}`,
+      );
+    const publish = published('orders.completed');
     expect(publish.kind).toBe('producer');
-    expect(publish.attributes).toMatchObject({
-      'messaging.system': 'rabbitmq',
-      'messaging.rabbitmq.destination.routing_key': 'orders.completed',
-    });
-    const consume = trace.named('mesh-analytics-agent', `process ${queue}`);
-    expect(consume).toMatchObject({ kind: 'consumer', parentSpanId: publish.spanId });
-    expect(consume.attributes['mesh.outcome']).toBe('acked');
+    expect(publish.attributes).toMatchObject({ 'messaging.system': 'rabbitmq' });
+    expect(published('orders.created').kind).toBe('producer');
+    const consumed = (service: string, name: string) =>
+      trace.find(
+        (span) =>
+          span.service === service && span.name === name && span.parentSpanId === publish.spanId,
+        `${service}'s ${name} of orders.completed`,
+      );
+    const analytics = consumed('mesh-analytics-agent', `process ${queue}`);
+    expect(analytics.kind).toBe('consumer');
+    expect(analytics.attributes['mesh.outcome']).toBe('acked');
+    const emails = consumed('mesh-notification-agent', `process ${emailQueue}`);
+    expect(emails.kind).toBe('consumer');
+    expect(emails.attributes['mesh.outcome']).toBe('acked');
+
+    // SMTP: the confirmation email, sent by the notification agent's consumer (not a direct call).
+    const smtp = trace.named('mesh-notification-agent', 'smtp send');
+    expect(smtp).toMatchObject({ kind: 'client', parentSpanId: emails.spanId });
+    expect(trace.spans.some((span) => span.name === 'call notification_send_emails')).toBe(false);
 
     // The order agent's log lines for this order carry the trace id and the id of the tool span they ran in.
     const orderLog = system.state.processes.find((process) => process.name === 'order-agent')!.log;
