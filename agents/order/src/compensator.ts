@@ -1,5 +1,6 @@
 import { isMeshError, toMeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
+import type { Announcements } from './announcements.js';
 import type { OrderRecord, OrderStore } from './order-store.js';
 import type { CallContext, SagaSettings } from './order-saga.js';
 import type {
@@ -26,6 +27,7 @@ export class Compensator {
     private readonly owner: string,
     private readonly settings: SagaSettings,
     private readonly logger: Logger,
+    private readonly announcements: Announcements,
   ) {}
 
   /**
@@ -99,16 +101,23 @@ export class Compensator {
     }
   }
 
-  /** Fire-and-forget failure event for analytics (non-critical). */
+  /** Fire-and-forget failure event (non-critical): announceNow in the background. */
   announce(order: OrderRecord, call: CallContext): void {
+    void this.announceNow(order, call);
+  }
+
+  /** The failure event of a failed or compensated order; marked announced once it went somewhere. */
+  async announceNow(order: OrderRecord, call: CallContext): Promise<void> {
     const type = order.state === 'compensated' ? 'orders.compensated' : 'orders.failed';
-    void this.event(order, type, { timeoutMs: this.settings.notifyTimeoutMs, trace: call.trace }).catch(
-      (error: unknown) =>
-        this.logger.debug(
-          { order_id: order.orderId, err: toMeshError(error).message },
-          'order event not recorded',
-        ),
-    );
+    try {
+      await this.event(order, type, { timeoutMs: this.settings.notifyTimeoutMs, trace: call.trace });
+      this.announcements.done(order.orderId);
+    } catch (error: unknown) {
+      this.logger.debug(
+        { order_id: order.orderId, err: toMeshError(error).message },
+        'order event not recorded; recovery will announce it again',
+      );
+    }
   }
 
   /** Records an order event (bus, else the analytics agent) and says which way it went. */

@@ -1,6 +1,7 @@
 import { MeshError } from '@mesh/common';
 import { canTransition, isTerminal } from './order-state.js';
 import type { OrderState } from './order-state.js';
+import { ANNOUNCE_GRACE_MS } from './order-store.js';
 import type { NewOrder, OrderPatch, OrderRecord, OrderStore } from './order-store.js';
 
 /**
@@ -10,7 +11,10 @@ import type { NewOrder, OrderPatch, OrderRecord, OrderStore } from './order-stor
 export class MemoryOrderStore implements OrderStore {
   private readonly orders = new Map<string, OrderRecord>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly announceGraceMs = ANNOUNCE_GRACE_MS,
+  ) {}
 
   private clone(order: OrderRecord): OrderRecord {
     return structuredClone(order);
@@ -40,6 +44,7 @@ export class MemoryOrderStore implements OrderStore {
       leaseOwner: owner,
       leaseUntil: new Date(this.now() + leaseMs),
       attempts: 1,
+      announceDue: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -70,6 +75,7 @@ export class MemoryOrderStore implements OrderStore {
     if (isTerminal(state)) {
       order.leaseOwner = null;
       order.leaseUntil = null;
+      order.announceDue ??= new Date(this.now() + this.announceGraceMs);
     }
     return this.clone(order);
   }
@@ -116,6 +122,23 @@ export class MemoryOrderStore implements OrderStore {
       if (order) found.set(id, order.state);
     }
     return found;
+  }
+
+  async markAnnounced(orderIds: readonly string[]): Promise<void> {
+    for (const id of orderIds) {
+      const order = this.orders.get(id);
+      if (order) order.announceDue = null;
+    }
+  }
+
+  async claimUnannounced(limit: number, retryMs: number): Promise<OrderRecord[]> {
+    const now = this.now();
+    const due = [...this.orders.values()]
+      .filter((order) => order.announceDue !== null && order.announceDue.getTime() <= now)
+      .sort((a, b) => a.announceDue!.getTime() - b.announceDue!.getTime())
+      .slice(0, limit);
+    for (const order of due) order.announceDue = new Date(now + retryMs);
+    return due.map((order) => this.clone(order));
   }
 
   /** Test helper: forces a lease to expire, as if its holder had crashed long ago. */

@@ -33,4 +33,9 @@ export const ORDER_MIGRATIONS: readonly Migration[] = [
       WHERE state NOT IN ('completed', 'failed', 'compensated');
     CREATE INDEX IF NOT EXISTS orders_user_idx ON orders (user_id, created_at DESC);`,
   },
+  {
+    id: '002_order_announcements',
+    sql: `ALTER TABLE orders ADD COLUMN IF NOT EXISTS announce_due timestamptz;
+    CREATE INDEX IF NOT EXISTS orders_announce_due_idx ON orders (announce_due) WHERE announce_due IS NOT NULL;`,
+  },
 ];

@@ -84,6 +84,37 @@ describe('OrderSaga', () => {
     expect(failed?.error_code).toBeTruthy();
   });
 
+  it('marks a completed order announced once its event and email went out', async () => {
+    await saga.process(order('o-ann'));
+    await saga.idle();
+    expect((await store.get('o-ann'))?.announceDue).toBeNull();
+  });
+
+  it('keeps owing the announcement when the email failed, and recovery sends it once later', async () => {
+    let now = Date.now();
+    const clockStore = new MemoryOrderStore(() => now);
+    const clocked = new OrderSaga(clockStore, agents, 'owner-c', { processingTimeoutMs: 2_000 });
+    agents.failEmail = true;
+    await clocked.process(order('o-owed'));
+    await clocked.idle();
+    expect(agents.emails).toEqual([]);
+    expect((await clockStore.get('o-owed'))?.announceDue).not.toBeNull();
+    // Not due during the grace period; due after it.
+    expect(await clockStore.claimUnannounced(10, 60_000)).toEqual([]);
+    now += 31_000;
+    agents.failEmail = false;
+    const owed = await clockStore.claimUnannounced(10, 60_000);
+    expect(owed.map((o) => o.orderId)).toEqual(['o-owed']);
+    await clocked.reannounce(owed[0]!);
+    await clocked.idle();
+    expect(agents.emails.map((e) => e.order_id)).toEqual(['o-owed']);
+    expect(agents.events.filter((e) => e.order_id === 'o-owed').map((e) => e.type)).toEqual([
+      'orders.completed',
+      'orders.completed',
+    ]);
+    expect((await clockStore.get('o-owed'))?.announceDue).toBeNull();
+  });
+
   it('logs one info line per completed order, with its order id, payment and total', async () => {
     const lines: Record<string, unknown>[] = [];
     const destination = new Writable({

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MeshError, isMeshError, silentLogger, toMeshError } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
+import { Announcements } from './announcements.js';
 import { Compensator, confirmationEmail, orderEvent } from './compensator.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { isDecided, publicStatus } from './order-state.js';
@@ -120,6 +121,7 @@ export class OrderSaga {
   private readonly inflight = new Map<string, Promise<OrderResult>>();
   private readonly pending = new Set<Promise<void>>();
   private readonly compensator: Compensator;
+  private readonly announcements: Announcements;
 
   constructor(
     private readonly store: OrderStore,
@@ -131,12 +133,28 @@ export class OrderSaga {
     this.settings = { ...defaultSagaSettings, ...settings };
     this.logger = logger ?? silentLogger();
     this.leases = new LeaseKeeper(store, owner, this.settings.leaseMs, this.logger);
-    this.compensator = new Compensator(store, ports, owner, this.settings, this.logger);
+    this.announcements = new Announcements(store, this.logger);
+    this.compensator = new Compensator(store, ports, owner, this.settings, this.logger, this.announcements);
   }
 
-  /** Resolves once every background notification has finished (tests, graceful shutdown). */
+  /** Resolves once every background notification has finished and been marked (tests, graceful shutdown). */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.announcements.drain();
+  }
+
+  /**
+   * Announces a decided order whose announcement is still owed (its process died after deciding, or every
+   * channel failed): the event again, and for a completed order the confirmation email (no SMS: it has no
+   * idempotency key). Consumers drop what they already handled.
+   */
+  async reannounce(order: OrderRecord, call: CallContext = {}): Promise<void> {
+    const logger = this.loggerFor(order, call);
+    if (order.state === 'completed') return this.notify(order, call, logger, { sms: false });
+    if (order.state === 'failed' || order.state === 'compensated') {
+      return this.compensator.announceNow(order, call);
+    }
+    await this.store.markAnnounced([order.orderId]);
   }
 
   private background(task: Promise<void>): void {
@@ -473,23 +491,27 @@ export class OrderSaga {
    * (no bus, or the publish failed) the email goes by a direct call. Both ways carry the same idempotency key,
    * so the user gets one email either way.
    */
-  private async notify(order: OrderRecord, call: CallContext, logger: Logger): Promise<void> {
+  private async notify(
+    order: OrderRecord,
+    call: CallContext,
+    logger: Logger,
+    { sms = true }: { sms?: boolean } = {},
+  ): Promise<void> {
     const options: StepOptions = { timeoutMs: this.settings.notifyTimeoutMs, trace: call.trace };
-    const tasks: Promise<unknown>[] = [];
     const route = await this.compensator.event(order, 'orders.completed', options).catch((error: unknown) => {
       logger.warn({ err: toMeshError(error).message }, 'order event not recorded (order still completes)');
-      return 'none' as const;
+      return 'failed' as const;
     });
-    if (order.userEmail && route !== 'bus') {
-      tasks.push(this.ports.sendEmail({ ...confirmationEmail(order), order_id: order.orderId }, options));
-    }
-    if (this.settings.sendSms && order.userPhone) {
-      tasks.push(
-        this.ports.sendSms({ to: order.userPhone, body: `Order ${order.orderId} confirmed.` }, options),
-      );
-    }
-    const results = await Promise.allSettled(tasks);
-    for (const result of results) {
+    const email =
+      order.userEmail && route !== 'bus'
+        ? this.ports.sendEmail({ ...confirmationEmail(order), order_id: order.orderId }, options)
+        : Promise.resolve();
+    const text =
+      sms && this.settings.sendSms && order.userPhone
+        ? this.ports.sendSms({ to: order.userPhone, body: `Order ${order.orderId} confirmed.` }, options)
+        : Promise.resolve();
+    const [emailed, texted] = await Promise.allSettled([email, text]);
+    for (const result of [emailed, texted]) {
       if (result.status === 'rejected') {
         logger.warn(
           { err: toMeshError(result.reason).message },
@@ -497,5 +519,7 @@ export class OrderSaga {
         );
       }
     }
+    // Owed until the event and the email went out; recovery tries again later otherwise.
+    if (route !== 'failed' && emailed.status === 'fulfilled') this.announcements.done(order.orderId);
   }
 }

@@ -24,6 +24,12 @@ export interface OrderRecord {
   /** How many times a saga run (first or recovery) picked the order up. */
   attempts: number;
   traceId: string | null;
+  /**
+   * When the announcement of a decided order (its event, and the confirmation email of a completed one) is
+   * still owed and due to be retried; null once it went out. Set by the terminal transition itself, so a
+   * process that dies right after deciding leaves the announcement to recovery instead of losing it.
+   */
+  announceDue: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -64,4 +70,14 @@ export interface OrderStore {
   release(orderId: string, owner: string, retryAfterMs: number): Promise<void>;
   /** The saga state of each known order among `orderIds` (for reconciliation); unknown ids are absent. */
   states(orderIds: readonly string[]): Promise<Map<string, OrderState>>;
+  /** The announcements of these orders went out: nothing is owed any more. */
+  markAnnounced(orderIds: readonly string[]): Promise<void>;
+  /**
+   * Takes up to `limit` decided orders whose announcement is overdue, oldest first, and pushes their due time
+   * `retryMs` ahead, so concurrent callers never get the same order and a failed attempt is retried later.
+   */
+  claimUnannounced(limit: number, retryMs: number): Promise<OrderRecord[]>;
 }
+
+/** How long after the terminal transition an announcement may stay owed before recovery sends it. */
+export const ANNOUNCE_GRACE_MS = 30_000;

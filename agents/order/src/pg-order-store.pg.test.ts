@@ -57,6 +57,33 @@ describe.skipIf(!adminUrl)('PgOrderStore on a real PostgreSQL', () => {
     });
   });
 
+  it('owes the announcement of a decided order from the deciding write until it is marked', async () => {
+    const graceless = new PgOrderStore(pool, 0);
+    await graceless.create(newOrder('pg-ann-1'), 'a', 5_000);
+    await graceless.create(newOrder('pg-ann-2'), 'a', 5_000);
+    expect((await graceless.get('pg-ann-1'))?.announceDue).toBeNull();
+    await graceless.transition('pg-ann-1', 'a', 'failed', { error: { code: 'X', message: 'x' } });
+    await graceless.transition('pg-ann-2', 'a', 'failed', { error: { code: 'X', message: 'x' } });
+    expect((await graceless.get('pg-ann-1'))?.announceDue).toBeInstanceOf(Date);
+    // Two recovery passes at once never take the same order; a claimed one is not due again for a while.
+    const [first, second] = await Promise.all([
+      graceless.claimUnannounced(1, 60_000),
+      graceless.claimUnannounced(1, 60_000),
+    ]);
+    const claimed = [...first, ...second].map((order) => order.orderId).sort();
+    expect(claimed).toEqual(['pg-ann-1', 'pg-ann-2']);
+    expect(await graceless.claimUnannounced(10, 60_000)).toEqual([]);
+    await graceless.markAnnounced(['pg-ann-1', 'pg-ann-2']);
+    expect((await graceless.get('pg-ann-2'))?.announceDue).toBeNull();
+  });
+
+  it('gives the deciding process the grace period before recovery announces', async () => {
+    await store.create(newOrder('pg-ann-3'), 'a', 5_000);
+    await store.transition('pg-ann-3', 'a', 'failed', { error: { code: 'X', message: 'x' } });
+    const owed = await store.claimUnannounced(100, 60_000);
+    expect(owed.map((order) => order.orderId)).not.toContain('pg-ann-3');
+  });
+
   it('fences transitions on the lease owner and refuses forbidden transitions', async () => {
     await store.create(newOrder('pg-2'), 'a', 5_000);
     const moved = await store.transition('pg-2', 'a', 'user_validated', { userEmail: 'x@example.com' });

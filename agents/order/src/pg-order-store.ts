@@ -8,6 +8,7 @@ import {
   type OrderState,
   type PaymentStatus,
 } from './order-state.js';
+import { ANNOUNCE_GRACE_MS } from './order-store.js';
 import type { NewOrder, OrderPatch, OrderRecord, OrderStore } from './order-store.js';
 import type { OrderItem } from './schemas.js';
 
@@ -31,13 +32,14 @@ interface OrderRow {
   lease_until: Date | null;
   attempts: number;
   trace_id: string | null;
+  announce_due: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `order_id, request_hash, user_id, items, total, currency, payment_method, state, user_email,
   user_phone, reservation_id, payment_id, payment_status, error_code, error_message, lease_owner, lease_until,
-  attempts, trace_id, created_at, updated_at`;
+  attempts, trace_id, announce_due, created_at, updated_at`;
 
 const OPEN = `state NOT IN ('completed', 'failed', 'compensated')`;
 
@@ -62,6 +64,7 @@ function toRecord(row: OrderRow): OrderRecord {
     leaseUntil: row.lease_until,
     attempts: row.attempts,
     traceId: row.trace_id,
+    announceDue: row.announce_due,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -82,7 +85,10 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
  * on who holds an order; every write after `create` is one conditional UPDATE fenced on the lease owner.
  */
 export class PgOrderStore implements OrderStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly announceGraceMs = ANNOUNCE_GRACE_MS,
+  ) {}
 
   create(order: NewOrder, owner: string, leaseMs: number): Promise<{ created: boolean; order: OrderRecord }> {
     return guarded('create', async () => {
@@ -149,7 +155,15 @@ export class PgOrderStore implements OrderStore {
         add('error_code', patch.error?.code ?? null);
         add('error_message', patch.error?.message ?? null);
       }
-      if (isTerminal(state)) sets.push('lease_owner = NULL', 'lease_until = NULL');
+      if (isTerminal(state)) {
+        // Deciding and owing the announcement are one write: a crash right after leaves it to recovery.
+        values.push(this.announceGraceMs);
+        sets.push(
+          'lease_owner = NULL',
+          'lease_until = NULL',
+          `announce_due = COALESCE(announce_due, now() + make_interval(secs => $${values.length} / 1000.0))`,
+        );
+      }
       const allowedFrom = fromStates(state);
       values.push(allowedFrom);
       const result = await this.pool.query<OrderRow>(
@@ -230,6 +244,38 @@ export class PgOrderStore implements OrderStore {
         [orderIds],
       );
       return new Map(result.rows.map((row) => [row.order_id, row.state]));
+    });
+  }
+
+  markAnnounced(orderIds: readonly string[]): Promise<void> {
+    if (orderIds.length === 0) return Promise.resolve();
+    return guarded('markAnnounced', async () => {
+      await this.pool.query(
+        prepared(
+          'UPDATE orders SET announce_due = NULL WHERE order_id = ANY($1) AND announce_due IS NOT NULL',
+          [orderIds],
+        ),
+      );
+    });
+  }
+
+  claimUnannounced(limit: number, retryMs: number): Promise<OrderRecord[]> {
+    return guarded('claimUnannounced', async () => {
+      const result = await this.pool.query<OrderRow>(
+        `WITH due AS (
+           SELECT order_id FROM orders
+           WHERE announce_due IS NOT NULL AND announce_due <= now()
+           ORDER BY announce_due
+           LIMIT $1
+           FOR UPDATE SKIP LOCKED)
+         UPDATE orders o SET announce_due = now() + make_interval(secs => $2 / 1000.0)
+         FROM due WHERE o.order_id = due.order_id
+         RETURNING ${COLUMNS.split(',')
+           .map((column) => `o.${column.trim()}`)
+           .join(', ')}`,
+        [limit, retryMs],
+      );
+      return result.rows.map(toRecord);
     });
   }
 

@@ -13,10 +13,15 @@ export interface RecoveryOptions {
   logger: Logger;
   /** Skip passes while this says no (e.g. dependencies not resolved yet). */
   ready?: () => boolean;
+  /** How long before an announcement that failed again is retried (default one minute). */
+  announceRetryMs?: number;
 }
 
 export interface Recovery {
-  /** One pass: claims up to `batch` stuck orders and finishes each; resolves with how many it picked up. */
+  /**
+   * One pass: claims up to `batch` stuck orders and finishes each, then up to `batch` decided orders whose
+   * announcement is overdue and announces each; resolves with how many orders it picked up.
+   */
   runOnce(): Promise<number>;
   stop(): Promise<void>;
 }
@@ -31,8 +36,20 @@ export function startRecovery(options: RecoveryOptions): Recovery {
   let running: Promise<number> | undefined;
   let stopped = false;
 
+  const announcePass = async (): Promise<number> => {
+    const owed = await store.claimUnannounced(batch, options.announceRetryMs ?? 60_000);
+    if (owed.length === 0) return 0;
+    logger.info({ orders: owed.map((order) => order.orderId) }, 'announcing decided orders again');
+    await Promise.allSettled(owed.map((order) => saga.reannounce(order)));
+    return owed.length;
+  };
+
   const pass = async (): Promise<number> => {
     if (options.ready && !options.ready()) return 0;
+    return (await recoverPass()) + (await announcePass());
+  };
+
+  const recoverPass = async (): Promise<number> => {
     const claimed = await store.claimStale(owner, leaseMs, batch);
     if (claimed.length === 0) return 0;
     logger.info({ orders: claimed.map((order) => order.orderId) }, 'recovering unfinished orders');
