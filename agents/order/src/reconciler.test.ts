@@ -1,6 +1,7 @@
 import { MeshError, silentLogger } from '@mesh/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OrderState } from './order-state.js';
+import { recordingTracing } from './test-tracing.js';
 import {
   ReconcileMetrics,
   startReconciler,
@@ -106,6 +107,28 @@ describe('reconciler', () => {
     expect(await reconciler.runOnce()).toEqual({ found: 2, refunded: 1, failed: 1 });
     expect(fake.refunded).toEqual(['o-2']);
     expect(await metricValue(metrics, 'refund_failed')).toBe(1);
+  });
+
+  it('runs each pass as the root span of a trace of its own, and passes it to the calls', async () => {
+    const fake = fakePorts([charge('o-1', 120_000)], { 'o-1': 'failed' });
+    const traces: unknown[] = [];
+    const refund = fake.ports.refund;
+    fake.ports.refund = async (orderId, options) => {
+      traces.push(options.trace);
+      return refund(orderId, options);
+    };
+    const tracing = recordingTracing();
+    reconciler = startReconciler({
+      ports: fake.ports,
+      settings,
+      metrics: new ReconcileMetrics(),
+      logger: silentLogger(),
+      now: () => NOW,
+      tracing,
+    });
+    await reconciler.runOnce();
+    expect(tracing.spans.map((span) => [span.name, span.ended])).toEqual([['reconcile charges', 'ok']]);
+    expect(traces).toEqual([expect.objectContaining({ traceId: 'a'.repeat(32) })]);
   });
 
   it('skips a pass until the payment agent is resolved', async () => {

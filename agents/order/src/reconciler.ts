@@ -1,5 +1,6 @@
 import { toMeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
+import type { SpanStarter } from '@mesh/runtime';
 import { Counter, Registry } from 'prom-client';
 import { isTerminal, type OrderState } from './order-state.js';
 import type { StepOptions } from './saga-ports.js';
@@ -69,6 +70,8 @@ export interface ReconcilerOptions {
   ready?: () => boolean;
   /** Bound on each mesh call of a pass. */
   callTimeoutMs?: number;
+  /** Each pass is the root span of a trace of its own (its calls and log lines under it). */
+  tracing?: SpanStarter;
   now?: () => number;
 }
 
@@ -104,11 +107,28 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
 
   const pass = async (): Promise<PassResult | undefined> => {
     if (options.ready && !options.ready()) return undefined;
+    if (options.tracing === undefined) return reconcile({ timeoutMs });
+    const span = options.tracing.start('reconcile charges', { kind: 'internal' });
+    try {
+      const result = await span.run(() => reconcile({ timeoutMs, trace: span.trace }));
+      if (result !== undefined) {
+        span.setAttribute('order.reconcile.found', result.found);
+        span.setAttribute('order.reconcile.refunded', result.refunded);
+      }
+      span.end();
+      return result;
+    } catch (error: unknown) {
+      span.end(error);
+      throw error;
+    }
+  };
+
+  const reconcile = async (step: StepOptions): Promise<PassResult> => {
     const at = now();
     const { charges, truncated } = await ports.standingCharges(
       Math.floor((at - settings.windowMs) / 1000),
       settings.maxCharges,
-      { timeoutMs },
+      step,
     );
     if (truncated) {
       logger.warn(
@@ -127,7 +147,7 @@ export function startReconciler(options: ReconcilerOptions): Reconciler {
       metrics.charges.inc({ outcome: 'found' });
       const state = states.get(charge.order_id) ?? 'unknown';
       try {
-        await ports.refund(charge.order_id, { timeoutMs });
+        await ports.refund(charge.order_id, step);
         result.refunded += 1;
         metrics.charges.inc({ outcome: 'refunded' });
         logger.warn(

@@ -1,7 +1,8 @@
 import { toMeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
-import type { OrderSaga } from './order-saga.js';
-import type { OrderStore } from './order-store.js';
+import type { SpanStarter } from '@mesh/runtime';
+import type { CallContext, OrderSaga } from './order-saga.js';
+import type { OrderRecord, OrderStore } from './order-store.js';
 
 export interface RecoveryOptions {
   saga: OrderSaga;
@@ -15,6 +16,11 @@ export interface RecoveryOptions {
   ready?: () => boolean;
   /** How long before an announcement that failed again is retried (default one minute). */
   announceRetryMs?: number;
+  /**
+   * Spans for the work of a pass: each order recovered or announced again is the root of a trace of its own
+   * (its calls, queries and log lines under it), naming the trace the order was placed in.
+   */
+  tracing?: SpanStarter;
 }
 
 export interface Recovery {
@@ -36,11 +42,40 @@ export function startRecovery(options: RecoveryOptions): Recovery {
   let running: Promise<number> | undefined;
   let stopped = false;
 
+  /** Runs `work` for one order as the root span of a new trace (ids only when spans are not exported). */
+  const traced = async <T>(
+    name: string,
+    order: OrderRecord,
+    work: (call: CallContext) => Promise<T>,
+  ): Promise<T> => {
+    if (options.tracing === undefined) return work({});
+    const span = options.tracing.start(name, {
+      kind: 'internal',
+      attributes: {
+        'order.id': order.orderId,
+        'order.state': order.state,
+        ...(order.traceId ? { 'order.trace_id': order.traceId } : {}),
+      },
+    });
+    try {
+      const result = await span.run(() =>
+        work({ trace: span.trace, logger: logger.child({ order_id: order.orderId }) }),
+      );
+      span.end();
+      return result;
+    } catch (error: unknown) {
+      span.end(error);
+      throw error;
+    }
+  };
+
   const announcePass = async (): Promise<number> => {
     const owed = await store.claimUnannounced(batch, options.announceRetryMs ?? 60_000);
     if (owed.length === 0) return 0;
     logger.info({ orders: owed.map((order) => order.orderId) }, 'announcing decided orders again');
-    await Promise.allSettled(owed.map((order) => saga.reannounce(order)));
+    await Promise.allSettled(
+      owed.map((order) => traced('announce order', order, (call) => saga.reannounce(order, call))),
+    );
     return owed.length;
   };
 
@@ -53,7 +88,9 @@ export function startRecovery(options: RecoveryOptions): Recovery {
     const claimed = await store.claimStale(owner, leaseMs, batch);
     if (claimed.length === 0) return 0;
     logger.info({ orders: claimed.map((order) => order.orderId) }, 'recovering unfinished orders');
-    const results = await Promise.allSettled(claimed.map((order) => saga.resume(order)));
+    const results = await Promise.allSettled(
+      claimed.map((order) => traced('recover order', order, (call) => saga.resume(order, call))),
+    );
     results.forEach((result, index) => {
       const orderId = claimed[index]?.orderId;
       if (result.status === 'fulfilled') {

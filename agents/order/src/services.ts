@@ -12,7 +12,7 @@ import type { EventBus } from '@mesh/backends';
 import { formatTraceparent } from '@mesh/common';
 import type { Logger } from '@mesh/common';
 import type pg from 'pg';
-import { sagaDeps } from './agent.js';
+import { agent, sagaDeps } from './agent.js';
 import { BatchedOutbound } from './batched-outbound.js';
 import type { OrderAgentConfig } from './config.js';
 import { ORDER_MIGRATIONS } from './migrations.js';
@@ -71,6 +71,7 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       intervalMs: config.recoveryIntervalMs,
       batch: config.recoveryBatch,
       logger,
+      tracing: agent.tracing,
       // Compensation needs the payment and inventory agents; wait until the mesh has resolved them.
       ready: () => sagaDeps.refund.available && sagaDeps.release.available && sagaDeps.commit.available,
     });
@@ -79,17 +80,22 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       settings: config.reconcile,
       metrics,
       logger,
+      tracing: agent.tracing,
       ready: () => sagaDeps.standingCharges.available && sagaDeps.refund.available,
       ports: {
         standingCharges: (createdSince, max, options) =>
           sagaDeps.standingCharges.call<{ charges: StandingCharge[]; truncated: boolean }>(
             { created_since: createdSince, max },
-            { timeoutMs: options.timeoutMs },
+            { timeoutMs: options.timeoutMs, ...(options.trace ? { trace: options.trace } : {}) },
           ),
         refund: async (orderId, options) => {
           await sagaDeps.refund.call(
             { order_id: orderId },
-            { timeoutMs: options.timeoutMs, idempotencyKey: `refund:${orderId}` },
+            {
+              timeoutMs: options.timeoutMs,
+              idempotencyKey: `refund:${orderId}`,
+              ...(options.trace ? { trace: options.trace } : {}),
+            },
           );
         },
         states: (orderIds) => store.states(orderIds),
