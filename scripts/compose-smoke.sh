@@ -8,8 +8,9 @@
 #      with `./scripts/start-multi-agent.sh` in Docker mode (every wave `up --wait`, gated by healthchecks);
 #   4. on each layer: the README's order commands through nginx on :8080; on the base layer the k6 short profile
 #      while one user-agent container is killed (SIGKILL) and the chaos invariants are checked (no lost order,
-#      no double charge, stock conserved); on event-driven: the order events reach analytics through RabbitMQ; on
-#      monitoring: Prometheus scrapes every agent and Alertmanager is ready;
+#      no double charge, stock conserved); on event-driven: the order events reach analytics, and each completed
+#      order's confirmation email goes out once, through RabbitMQ while each consumer is killed; on monitoring:
+#      Prometheus scrapes every agent and Alertmanager is ready;
 #   5. `./scripts/stop-multi-agent.sh --volumes` (compose down -v).
 # Containers reach nothing outside the networks compose creates (scripts/docker/egress.sh). It prints a closing
 # line such as `compose: 3 layers up, 212 orders completed, 0 failed, invariants hold` and exits non-zero on any
@@ -106,6 +107,13 @@ analytics_completed() {
     node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).completed)'
 }
 
+# The SMTP sink's inbox (HTTP :8025): "<emails> <distinct subjects>" (one subject per order confirmation).
+inbox_counts() {
+  curl -sf "http://127.0.0.1:$((8025 + ${MESH_PORT_OFFSET:-0}))/messages" |
+    node -e 'const list = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      console.log(list.length, new Set(list.map((m) => m.subject)).size)'
+}
+
 # Polls a command until it prints the expected value; bounded by $3 seconds.
 await_value() {
   local want=$1 command=$2 deadline=$(($(date +%s) + $3)) got=
@@ -143,7 +151,7 @@ failed_total=$((failed_total + k6_failed))
 ./scripts/stop-multi-agent.sh
 
 # -- layer 2: + event-driven ---------------------------------------------------------------------------------
-step "layer 2: + event-driven (RabbitMQ): order events reach analytics while analytics is killed"
+step "layer 2: + event-driven (RabbitMQ): order events reach analytics and notification while each is killed"
 ./scripts/start-multi-agent.sh --layer event-driven
 layers_up=2
 readme_order
@@ -152,6 +160,13 @@ chaos 30 analytics-agent
 await_value "$((before + chaos_completed))" analytics_completed 60 ||
   fail "analytics did not count every completed order's event (before $before, + $chaos_completed)"
 echo "analytics: $chaos_completed more completed orders counted from the bus"
+emailed=$chaos_completed
+chaos 30 notification-agent
+emailed=$((emailed + chaos_completed))
+# The sink starts empty with the layer (the README's order was a replay): one email per order completed here.
+await_value "$emailed $emailed" inbox_counts 90 ||
+  fail "expected one confirmation email per completed order ($emailed), none twice"
+echo "notification: $emailed confirmation emails from the bus with notification killed mid-flow, none twice"
 ./scripts/stop-multi-agent.sh
 
 # -- layer 3: + monitoring -----------------------------------------------------------------------------------
