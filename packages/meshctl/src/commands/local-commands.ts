@@ -5,6 +5,7 @@ import { Launcher } from '../local/launcher.js';
 import { spawnDetached, stopProcesses, tailFile } from '../local/processes.js';
 import { awaitReady, httpReady } from '../local/readiness.js';
 import { isAlive, readState, writeState, type ProcessRecord } from '../local/state.js';
+import { rollingRestart } from '../local/rolling-restart.js';
 import { up, type UpOptions } from '../local/up.js';
 import { operatorTls } from '../tls/local-tls.js';
 
@@ -95,6 +96,8 @@ export type RestartOptions = Pick<UpOptions, 'home' | 'root' | 'env' | 'timeoutM
  * `meshctl restart <agent> [--replica N]`: starts again, with the same arguments, port and environment,
  * each replica of the agent whose process is gone (the chaos test uses it after killing one). Infrastructure
  * (`restart postgres`) starts again as `up` starts it: its own readiness check and the server's pid tracked.
+ * When every replica runs, they are replaced one at a time without a gap (rollingRestart): how a changed build
+ * goes live with no failed call.
  */
 export async function restartAgent(
   options: RestartOptions,
@@ -108,7 +111,28 @@ export async function restartAgent(
     (p) => p.name === name && (replica === undefined || p.replica === replica) && !isAlive(p.pid),
   );
   if (targets.length === 0) {
-    options.log(`${name}: nothing to restart (every replica runs)`);
+    const running = state.processes.filter(
+      (p) =>
+        p.name === name &&
+        p.kind === 'agent' &&
+        (replica === undefined || p.replica === replica) &&
+        isAlive(p.pid),
+    );
+    if (running.length === 0) {
+      options.log(`${name}: no such local agent replica (see meshctl status)`);
+      return 1;
+    }
+    const fixedPort = arch?.().agents.find((agent) => agent.name === name)?.port !== undefined;
+    options.log(`${name}: replacing ${running.length} running replica(s) one at a time`);
+    await rollingRestart(running, {
+      home: options.home,
+      root: options.root,
+      env: options.env,
+      timeoutMs: options.timeoutMs,
+      log: options.log,
+      probeTls: operatorTls(options.home, options.env),
+      inPlace: fixedPort,
+    });
     return 0;
   }
   const infrastructure = targets.find((p) => p.kind === 'infrastructure');
