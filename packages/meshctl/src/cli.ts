@@ -11,6 +11,7 @@ import { readEnvFile } from './env-file.js';
 import { compareGraphs, liveEdges, toDot, toMermaid } from './graph/render.js';
 import { formatAgentList } from './commands/list.js';
 import { statusCommand } from './commands/status-command.js';
+import { devCommand } from './commands/dev-command.js';
 import { restartAgent, showLogs, startAgentsCommand } from './commands/local-commands.js';
 import { runChaos } from './chaos/chaos.js';
 import { callResolvedTool, resolveTool } from './mcp-call.js';
@@ -41,8 +42,11 @@ Usage: meshctl <command> [options]
   start <agent…> [--detach] [--env-file F]
                                  start agents (a registry first when none answers)
   stop [agent…]                  stop agents (all, with infrastructure, when none named)
-  restart <name> [--replica N]   start again what is gone: replicas of an agent, or infrastructure (postgres)
+  restart <name> [--replica N]   start again what is gone: replicas of an agent, or infrastructure (postgres);
+                                 when every replica runs, replace them one at a time with no gap (rolling)
                                  (Docker: every stopped container of the service)
+  dev <agent>                    on every save under the agent's src/, transpile the changed files and roll
+                                 its replicas (local mode); a type check runs in the background
   list [--json]                  registered agent instances (GET /agents)
   status [--json]                registry health and healthy replicas per agent; non-zero when degraded
   call <tool> '<json>' [--proxy] call a tool on a healthy provider (or through the registry /proxy)
@@ -203,6 +207,11 @@ async function main(argv: readonly string[]): Promise<number> {
       if (state?.mode === 'docker') return dockerRestart(state, name, dockerOptions);
       const replica = values.replica === undefined ? undefined : Number(values.replica);
       return restartAgent(localOptions, name, replica, arch);
+    }
+    case 'dev': {
+      const [name] = rest;
+      if (!name) throw new Error('dev needs an agent name');
+      return devCommand(arch, localOptions, name);
     }
     case 'list': {
       const agents = await registry.agents();

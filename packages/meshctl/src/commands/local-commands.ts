@@ -104,6 +104,8 @@ export async function restartAgent(
   name: string,
   replica?: number,
   arch?: () => Architecture,
+  /** How running replicas are replaced: one after the other (default), or all successors at once (dev). */
+  rolling: { parallel?: boolean } = {},
 ): Promise<number> {
   const state = readState(options.home);
   if (!state) throw new Error('no mesh state: start the mesh first');
@@ -123,7 +125,9 @@ export async function restartAgent(
       return 1;
     }
     const fixedPort = arch?.().agents.find((agent) => agent.name === name)?.port !== undefined;
-    options.log(`${name}: replacing ${running.length} running replica(s) one at a time`);
+    options.log(
+      `${name}: replacing ${running.length} running replica(s) ${rolling.parallel ? 'at once' : 'one at a time'}`,
+    );
     await rollingRestart(running, {
       home: options.home,
       root: options.root,
@@ -132,6 +136,7 @@ export async function restartAgent(
       log: options.log,
       probeTls: operatorTls(options.home, options.env),
       inPlace: fixedPort,
+      parallel: rolling.parallel ?? false,
     });
     return 0;
   }
