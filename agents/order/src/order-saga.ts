@@ -53,6 +53,16 @@ export interface CallContext {
   logger?: Logger | undefined;
 }
 
+/** One run of the forward path: what every step needs, and whether a reservation may exist. */
+interface SagaRun {
+  id: string;
+  deadline: number;
+  call: CallContext;
+  logger: Logger;
+  /** A reserve call was made and may have reserved: failing now means releasing. */
+  reserveAttempted: boolean;
+}
+
 /** A business failure: the order fails with this code, no matter how often it is retried. */
 function business(code: string, message: string, data?: Record<string, unknown>): MeshError {
   return new MeshError(code, message, { data: { ...data, business: true } });
@@ -350,139 +360,158 @@ export class OrderSaga {
     call: CallContext,
     replayed: boolean,
   ): Promise<OrderResult> {
-    const logger = this.loggerFor(start, call);
-    const id = start.orderId;
+    const run: SagaRun = {
+      id: start.orderId,
+      deadline,
+      call,
+      logger: this.loggerFor(start, call),
+      reserveAttempted: false,
+    };
     let order = start;
-    let reserveAttempted = false;
     try {
-      while (!isDecided(order.state)) {
-        switch (order.state) {
-          case 'received':
-          case 'user_validated': {
-            // Orders recorded by earlier versions may stand at user_validated; they take the same path.
-            const user = await this.ports
-              .getUser(order.userId, this.step(deadline, call))
-              .catch((e: unknown) => {
-                throw isMeshError(e, 'NOT_FOUND')
-                  ? business('USER_NOT_FOUND', `user ${order.userId} not found`)
-                  : e;
-              });
-            // The reservation is the stock check: it takes all items or none, atomically, so a separate read
-            // first would cost a round trip and still be stale by the time of reserving.
-            reserveAttempted = true;
-            const reservation = await this.ports
-              .reserve(id, order.items, this.settings.reservationTtlSeconds, this.step(deadline, call))
-              .catch((e: unknown) => {
-                // No provider was reachable for the last attempt: usually nothing was reserved. Should an earlier
-                // attempt that timed out have reserved after all, that reservation expires on its own (TTL).
-                if (isMeshError(e, 'CIRCUIT_OPEN') || isMeshError(e, 'DEPENDENCY_UNAVAILABLE')) {
-                  reserveAttempted = false;
-                }
-                if (!isMeshError(e, 'OUT_OF_STOCK')) throw e;
-                reserveAttempted = false;
-                const items = Array.isArray(e.data?.['items']) ? e.data['items'] : undefined;
-                throw business('OUT_OF_STOCK', e.message, { sku: e.data?.['sku'], items });
-              });
-            order = await this.store.transition(id, this.owner, 'reserved', {
-              userEmail: user.email,
-              userPhone: user.phone,
-              reservationId: reservation.reservation_id,
-              paymentStatus: order.total > 0 ? 'pending' : 'none',
-            });
-            break;
-          }
-          case 'reserved': {
-            // Only orders stored by earlier versions can be free: new ones cost the catalogue's price (> 0).
-            if (order.total === 0) {
-              order = await this.store.transition(id, this.owner, 'charged', { paymentStatus: 'none' });
-              break;
-            }
-            const options = this.step(deadline, call, this.settings.processingTimeoutMs);
-            const charge = await this.ports.charge(
-              {
-                order_id: id,
-                user_id: order.userId,
-                amount: order.total,
-                currency: order.currency,
-                payment_method: order.paymentMethod ?? undefined,
-              },
-              options,
-            );
-            if (charge.status !== 'succeeded') {
-              order = await this.compensator.run(
-                order,
-                {
-                  code: 'PAYMENT_DECLINED',
-                  message: `payment declined${charge.decline_code ? ` (${charge.decline_code})` : ''}`,
-                },
-                call,
-                'declined',
-              );
-              break;
-            }
-            order = await this.store.transition(id, this.owner, 'charged', {
-              paymentId: charge.payment_id,
-              paymentStatus: 'succeeded',
-            });
-            break;
-          }
-          case 'charged':
-          case 'committed': {
-            if (order.state === 'charged') {
-              if (!order.reservationId)
-                throw new MeshError('INTERNAL', `order ${id} was charged without a reservation`);
-              const reservationId = order.reservationId;
-              await this.ports.commit(reservationId, this.step(deadline, call)).catch((e: unknown) => {
-                throw isMeshError(e, 'CONFLICT')
-                  ? business('RESERVATION_EXPIRED', `reservation ${reservationId} expired before commit`)
-                  : e;
-              });
-            }
-            // Committing is idempotent, so charged -> completed is one write: a crash in between re-commits.
-            order = await this.store.transition(id, this.owner, 'completed');
-            // One info line per order outcome (failures log theirs below): operators see orders flow.
-            logger.info(
-              { payment_id: order.paymentId, total: order.total, currency: order.currency },
-              'order completed',
-            );
-            // Confirmation and analytics are non-critical: they run after the answer, bounded in time.
-            this.background(this.notify(order, call, logger));
-            break;
-          }
-          default:
-            throw new MeshError('INTERNAL', `order ${id} is in unexpected state ${order.state}`);
-        }
-      }
+      while (!isDecided(order.state)) order = await this.advance(order, run);
       return toResult(order, replayed);
     } catch (raw: unknown) {
-      const error = toMeshError(raw);
-      if (error.code === 'LEASE_LOST') {
-        logger.warn('lost the order lease to another process; waiting for its outcome');
-        this.leases.untrack(id);
-        return this.awaitOutcome(id, Date.now() + this.settings.processingTimeoutMs, call);
-      }
-      if (error.code === 'STORAGE_ERROR') throw error;
-      if ((order.state === 'charged' || order.state === 'committed') && error.data?.['business'] !== true) {
-        // Money was taken: go forward, not back. Commit is idempotent, so recovery retries it shortly; only an
-        // expired reservation (a business failure) turns a charged order into a refund.
-        logger.warn(
-          { state: order.state, code: error.code, err: error.message },
-          'order stalled after charge',
-        );
-        this.leases.untrack(id);
-        await this.store.release(id, this.owner, 0).catch(() => undefined);
-        throw error;
-      }
-      const failure: OrderError = { code: error.code, message: error.message };
-      logger.info({ state: order.state, code: error.code, err: error.message }, 'order failed');
-      // No side effect yet: the order simply fails. Otherwise compensate what may have happened.
-      if ((order.state === 'received' || order.state === 'user_validated') && !reserveAttempted) {
-        order = await this.store.transition(id, this.owner, 'failed', { error: failure });
-        this.compensator.announce(order, call);
-        return toResult(order, replayed);
-      }
-      return toResult(await this.compensator.run(order, failure, call), replayed);
+      return this.stopped(order, run, toMeshError(raw), replayed);
     }
+  }
+
+  /** One step of the forward path: the work of the order's state, ending in the next state's write. */
+  private advance(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
+    switch (order.state) {
+      case 'received':
+      case 'user_validated':
+        // Orders recorded by earlier versions may stand at user_validated; they take the same path.
+        return this.reserve(order, run);
+      case 'reserved':
+        return this.charge(order, run);
+      case 'charged':
+      case 'committed':
+        return this.complete(order, run);
+      default:
+        throw new MeshError('INTERNAL', `order ${run.id} is in unexpected state ${order.state}`);
+    }
+  }
+
+  /** received -> reserved: the user (for the confirmation), then all the items or none. */
+  private async reserve(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
+    const { id, deadline, call } = run;
+    const user = await this.ports.getUser(order.userId, this.step(deadline, call)).catch((e: unknown) => {
+      throw isMeshError(e, 'NOT_FOUND') ? business('USER_NOT_FOUND', `user ${order.userId} not found`) : e;
+    });
+    // The reservation is the stock check: it takes all items or none, atomically, so a separate read
+    // first would cost a round trip and still be stale by the time of reserving.
+    run.reserveAttempted = true;
+    const reservation = await this.ports
+      .reserve(id, order.items, this.settings.reservationTtlSeconds, this.step(deadline, call))
+      .catch((e: unknown) => {
+        // No provider was reachable for the last attempt: usually nothing was reserved. Should an earlier
+        // attempt that timed out have reserved after all, that reservation expires on its own (TTL).
+        if (isMeshError(e, 'CIRCUIT_OPEN') || isMeshError(e, 'DEPENDENCY_UNAVAILABLE')) {
+          run.reserveAttempted = false;
+        }
+        if (!isMeshError(e, 'OUT_OF_STOCK')) throw e;
+        run.reserveAttempted = false;
+        const items = Array.isArray(e.data?.['items']) ? e.data['items'] : undefined;
+        throw business('OUT_OF_STOCK', e.message, { sku: e.data?.['sku'], items });
+      });
+    return this.store.transition(id, this.owner, 'reserved', {
+      userEmail: user.email,
+      userPhone: user.phone,
+      reservationId: reservation.reservation_id,
+      paymentStatus: order.total > 0 ? 'pending' : 'none',
+    });
+  }
+
+  /** reserved -> charged, or a declined charge compensated (the reservation released) -> compensated. */
+  private async charge(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
+    const { id, deadline, call } = run;
+    // Only orders stored by earlier versions can be free: new ones cost the catalogue's price (> 0).
+    if (order.total === 0) return this.store.transition(id, this.owner, 'charged', { paymentStatus: 'none' });
+    const charge = await this.ports.charge(
+      {
+        order_id: id,
+        user_id: order.userId,
+        amount: order.total,
+        currency: order.currency,
+        payment_method: order.paymentMethod ?? undefined,
+      },
+      this.step(deadline, call, this.settings.processingTimeoutMs),
+    );
+    if (charge.status !== 'succeeded') {
+      const reason = charge.decline_code ? ` (${charge.decline_code})` : '';
+      return this.compensator.run(
+        order,
+        { code: 'PAYMENT_DECLINED', message: `payment declined${reason}` },
+        call,
+        'declined',
+      );
+    }
+    return this.store.transition(id, this.owner, 'charged', {
+      paymentId: charge.payment_id,
+      paymentStatus: 'succeeded',
+    });
+  }
+
+  /** charged -> completed: the reservation committed (idempotent), then the confirmation in the background. */
+  private async complete(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
+    const { id, deadline, call, logger } = run;
+    if (order.state === 'charged') {
+      if (!order.reservationId)
+        throw new MeshError('INTERNAL', `order ${id} was charged without a reservation`);
+      const reservationId = order.reservationId;
+      await this.ports.commit(reservationId, this.step(deadline, call)).catch((e: unknown) => {
+        throw isMeshError(e, 'CONFLICT')
+          ? business('RESERVATION_EXPIRED', `reservation ${reservationId} expired before commit`)
+          : e;
+      });
+    }
+    // Committing is idempotent, so charged -> completed is one write: a crash in between re-commits.
+    const completed = await this.store.transition(id, this.owner, 'completed');
+    // One info line per order outcome (failures log theirs below): operators see orders flow.
+    logger.info(
+      { payment_id: completed.paymentId, total: completed.total, currency: completed.currency },
+      'order completed',
+    );
+    // Confirmation and analytics are non-critical: they run after the answer, bounded in time.
+    this.background(this.notify(completed, call, logger));
+    return completed;
+  }
+
+  /**
+   * A step failed at `order`'s state: a lost lease waits for the new holder's outcome, a charged order stalls
+   * for recovery (money was taken: forward, never back), an order with no side effect yet simply fails, and
+   * anything else is compensated.
+   */
+  private async stopped(
+    order: OrderRecord,
+    run: SagaRun,
+    error: MeshError,
+    replayed: boolean,
+  ): Promise<OrderResult> {
+    const { id, call, logger } = run;
+    if (error.code === 'LEASE_LOST') {
+      logger.warn('lost the order lease to another process; waiting for its outcome');
+      this.leases.untrack(id);
+      return this.awaitOutcome(id, Date.now() + this.settings.processingTimeoutMs, call);
+    }
+    if (error.code === 'STORAGE_ERROR') throw error;
+    if ((order.state === 'charged' || order.state === 'committed') && error.data?.['business'] !== true) {
+      // Commit is idempotent, so recovery retries it shortly; only an expired reservation (a business
+      // failure) turns a charged order into a refund.
+      logger.warn({ state: order.state, code: error.code, err: error.message }, 'order stalled after charge');
+      this.leases.untrack(id);
+      await this.store.release(id, this.owner, 0).catch(() => undefined);
+      throw error;
+    }
+    const failure: OrderError = { code: error.code, message: error.message };
+    logger.info({ state: order.state, code: error.code, err: error.message }, 'order failed');
+    if ((order.state === 'received' || order.state === 'user_validated') && !run.reserveAttempted) {
+      const failed = await this.store.transition(id, this.owner, 'failed', { error: failure });
+      this.compensator.announce(failed, call);
+      return toResult(failed, replayed);
+    }
+    return toResult(await this.compensator.run(order, failure, call), replayed);
   }
 
   /**
