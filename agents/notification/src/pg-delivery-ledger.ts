@@ -15,9 +15,24 @@ export const NOTIFICATION_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** The delivery ledger in PostgreSQL, shared by every replica and kept across restarts. */
+interface Waiting<T> {
+  key: string;
+  owner: string;
+  leaseMs: number;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * The delivery ledger in PostgreSQL, shared by every replica and kept across restarts. Claims and marks made
+ * in the same turn of the event loop (the emails of one batch call) go to the database as one statement each,
+ * not one per email.
+ */
 export class PgDeliveryLedger implements DeliveryLedger {
   #lastSweep = 0;
+  #claims: Waiting<ClaimResult>[] = [];
+  #marks: Waiting<void>[] = [];
+  #scheduled = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -26,31 +41,19 @@ export class PgDeliveryLedger implements DeliveryLedger {
     private readonly sweepEveryMs = 3_600_000,
   ) {}
 
-  async claim(key: string, owner: string, leaseMs: number): Promise<ClaimResult> {
+  claim(key: string, owner: string, leaseMs: number): Promise<ClaimResult> {
     this.#maybeSweep();
-    // A new key is claimed; an expired 'sending' lease (its sender died) is taken over; anything else stays.
-    const claimed = await this.pool.query(
-      `INSERT INTO notification_deliveries AS d (key, state, owner, lease_until)
-       VALUES ($1, 'sending', $2, now() + $3 * interval '1 millisecond')
-       ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until
-         WHERE d.state = 'sending' AND d.lease_until < now()
-       RETURNING key`,
-      [key, owner, leaseMs],
-    );
-    if ((claimed.rowCount ?? 0) > 0) return 'claimed';
-    const current = await this.pool.query<{ state: string }>(
-      'SELECT state FROM notification_deliveries WHERE key = $1',
-      [key],
-    );
-    // Gone between the two statements (released): report busy, and the caller claims again.
-    return current.rows[0]?.state === 'sent' ? 'sent' : 'busy';
+    return new Promise((resolve, reject) => {
+      this.#claims.push({ key, owner, leaseMs, resolve, reject });
+      this.#schedule();
+    });
   }
 
-  async markSent(key: string, owner: string): Promise<void> {
-    await this.pool.query(
-      `UPDATE notification_deliveries SET state = 'sent', sent_at = now() WHERE key = $1 AND owner = $2`,
-      [key, owner],
-    );
+  markSent(key: string, owner: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#marks.push({ key, owner, leaseMs: 0, resolve, reject });
+      this.#schedule();
+    });
   }
 
   async release(key: string, owner: string): Promise<void> {
@@ -63,6 +66,62 @@ export class PgDeliveryLedger implements DeliveryLedger {
   /** The pool belongs to the caller. */
   async close(): Promise<void> {}
 
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      const claims = this.#claims.splice(0);
+      const marks = this.#marks.splice(0);
+      if (claims.length > 0) void settle(claims, () => this.#claimAll(claims));
+      if (marks.length > 0) void settle(marks, () => this.#markAll(marks));
+    });
+  }
+
+  /**
+   * One statement claims every distinct key: a new key is claimed, an expired 'sending' lease (its sender died)
+   * is taken over, anything else stays. A second claim of a key in the same batch finds it busy.
+   */
+  async #claimAll(claims: readonly Waiting<ClaimResult>[]): Promise<ClaimResult[]> {
+    const first = new Map<string, Waiting<ClaimResult>>();
+    for (const claim of claims) if (!first.has(claim.key)) first.set(claim.key, claim);
+    const distinct = [...first.values()];
+    const claimed = await this.pool.query<{ key: string }>(
+      `INSERT INTO notification_deliveries AS d (key, state, owner, lease_until)
+       SELECT k, 'sending', o, now() + l * interval '1 millisecond'
+       FROM unnest($1::text[], $2::text[], $3::float8[]) AS t(k, o, l)
+       ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until
+         WHERE d.state = 'sending' AND d.lease_until < now()
+       RETURNING key`,
+      [distinct.map((c) => c.key), distinct.map((c) => c.owner), distinct.map((c) => c.leaseMs)],
+    );
+    const won = new Set(claimed.rows.map((row) => row.key));
+    const others = distinct.filter((c) => !won.has(c.key)).map((c) => c.key);
+    const sent = new Set<string>();
+    if (others.length > 0) {
+      const current = await this.pool.query<{ key: string }>(
+        `SELECT key FROM notification_deliveries WHERE key = ANY($1) AND state = 'sent'`,
+        [others],
+      );
+      for (const row of current.rows) sent.add(row.key);
+    }
+    // Gone between the two statements (released) reads as busy: the caller claims again.
+    return claims.map((claim) => {
+      if (sent.has(claim.key)) return 'sent';
+      return won.has(claim.key) && first.get(claim.key) === claim ? 'claimed' : 'busy';
+    });
+  }
+
+  async #markAll(marks: readonly Waiting<void>[]): Promise<void[]> {
+    await this.pool.query(
+      `UPDATE notification_deliveries d SET state = 'sent', sent_at = now()
+       FROM unnest($1::text[], $2::text[]) AS t(k, o)
+       WHERE d.key = t.k AND d.owner = t.o`,
+      [marks.map((m) => m.key), marks.map((m) => m.owner)],
+    );
+    return marks.map(() => undefined);
+  }
+
   #maybeSweep(): void {
     const now = Date.now();
     if (now - this.#lastSweep < this.sweepEveryMs) return;
@@ -74,5 +133,15 @@ export class PgDeliveryLedger implements DeliveryLedger {
         [this.retentionMs],
       )
       .catch(() => undefined);
+  }
+}
+
+/** Runs one batch statement and settles each waiting call with its own result, or all with the error. */
+async function settle<T>(waiting: readonly Waiting<T>[], run: () => Promise<T[]>): Promise<void> {
+  try {
+    const results = await run();
+    waiting.forEach((w, index) => w.resolve(results[index] as T));
+  } catch (error: unknown) {
+    for (const w of waiting) w.reject(error);
   }
 }

@@ -1,0 +1,67 @@
+import { createPgPool, runMigrations, toPgConfig } from '@mesh/backends';
+import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOTIFICATION_MIGRATIONS, PgDeliveryLedger } from './pg-delivery-ledger.js';
+
+const adminUrl = realServerUrl('postgres');
+
+describe.skipIf(!adminUrl)('PgDeliveryLedger on a real PostgreSQL', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let ledger: PgDeliveryLedger;
+  let statements = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(adminUrl!, 'ledger');
+    pool = createPgPool(
+      toPgConfig({ DATABASE_URL: db.url, DB_PORT: 5432, DB_POOL_MAX: 5 }, { defaultDatabase: 'x' })!,
+    );
+    await runMigrations(pool, NOTIFICATION_MIGRATIONS, { name: 'notification-agent' });
+    const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+    (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args) => {
+      statements += 1;
+      return query(...args);
+    };
+    ledger = new PgDeliveryLedger(pool, 60_000);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('claims, reports sent and busy keys, and takes over an expired lease', async () => {
+    expect(await ledger.claim('k-1', 'a', 60_000)).toBe('claimed');
+    expect(await ledger.claim('k-1', 'b', 60_000)).toBe('busy');
+    await ledger.markSent('k-1', 'a');
+    expect(await ledger.claim('k-1', 'b', 60_000)).toBe('sent');
+    expect(await ledger.claim('k-2', 'dead', 1)).toBe('claimed');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await ledger.claim('k-2', 'b', 60_000)).toBe('claimed');
+    // Only the holder's mark counts.
+    await ledger.markSent('k-2', 'dead');
+    expect(await ledger.claim('k-2', 'c', 60_000)).toBe('busy');
+    await ledger.release('k-2', 'b');
+    expect(await ledger.claim('k-2', 'c', 60_000)).toBe('claimed');
+  });
+
+  it('claims and marks a batch of keys in one statement each, the second claim of a key busy', async () => {
+    await ledger.claim('b-sent', 'x', 60_000);
+    await ledger.markSent('b-sent', 'x');
+    const before = statements;
+    const keys = Array.from({ length: 50 }, (_, i) => `b-${i}`);
+    const results = await Promise.all([
+      ...keys.map((key) => ledger.claim(key, 'a', 60_000)),
+      ledger.claim('b-0', 'b', 60_000),
+      ledger.claim('b-sent', 'b', 60_000),
+    ]);
+    expect(results.slice(0, 50).every((r) => r === 'claimed')).toBe(true);
+    expect(results.slice(50)).toEqual(['busy', 'sent']);
+    expect(statements - before).toBe(2);
+    const marked = statements;
+    await Promise.all(keys.map((key) => ledger.markSent(key, 'a')));
+    expect(statements - marked).toBe(1);
+    expect(await ledger.claim('b-49', 'c', 60_000)).toBe('sent');
+  });
+});
