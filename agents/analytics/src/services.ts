@@ -112,10 +112,12 @@ export async function buildAnalyticsServices(
       return true;
     },
     close: async () => {
-      await bus?.close();
+      // Stop consuming; the handlers under way finish as the final flush commits their events, then ack.
+      const closing = bus?.close();
       try {
         await batcher.stop();
       } finally {
+        await closing;
         await pool?.end();
       }
     },

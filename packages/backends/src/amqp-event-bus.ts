@@ -47,6 +47,8 @@ interface Subscription {
   topic: string;
   queue: string;
   handler: EventHandler;
+  /** The broker's tag of the current consumer (renewed on every reconnect), to cancel it at close. */
+  consumerTag?: string;
 }
 
 interface Connected {
@@ -72,6 +74,8 @@ export class AmqpEventBus implements EventBus {
   /** Message ids the broker returned as unroutable since they were published (checked at their confirm). */
   readonly #returned = new Set<string>();
   readonly #samplers = new Map<string, NodeJS.Timeout>();
+  /** Deliveries whose handler (and ack) is still under way. */
+  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(options: AmqpEventBusOptions) {
     this.#options = options;
@@ -144,7 +148,12 @@ export class AmqpEventBus implements EventBus {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops consuming (the broker sends nothing more), lets the handlers under way finish and ack, for up to
+   * `drainMs`, then closes the connection: a graceful stop neither drops work half done nor leaves a message
+   * to be redelivered while its first handler still runs. What is still unacked at the end is redelivered.
+   */
+  async close(drainMs = 10_000): Promise<void> {
     this.#closed = true;
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     for (const timer of this.#samplers.values()) clearInterval(timer);
@@ -153,7 +162,16 @@ export class AmqpEventBus implements EventBus {
     this.#connecting = undefined;
     if (connecting === undefined) return;
     try {
-      const { connection } = await connecting;
+      const { connection, channel } = await connecting;
+      for (const subscription of this.#subscriptions) {
+        if (subscription.consumerTag !== undefined) {
+          await channel.cancel(subscription.consumerTag).catch(() => undefined);
+        }
+      }
+      if (this.#inFlight.size > 0) {
+        const drained = Promise.allSettled([...this.#inFlight]);
+        await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
+      }
       await connection.close();
     } catch {
       // already gone
@@ -230,10 +248,14 @@ export class AmqpEventBus implements EventBus {
     await declareQueue(connection, channel, subscription.queue, settings, logger);
     await declareQueue(connection, channel, deadLetterQueue(subscription.queue), settings, logger);
     await channel.bindQueue(subscription.queue, this.#options.exchange, subscription.topic);
-    await channel.consume(subscription.queue, (message: ConsumeMessage | null) => {
+    const { consumerTag } = await channel.consume(subscription.queue, (message: ConsumeMessage | null) => {
       if (message === null) return;
-      void this.#deliver(channel, subscription, message);
+      const delivery = this.#deliver(channel, subscription, message).finally(() =>
+        this.#inFlight.delete(delivery),
+      );
+      this.#inFlight.add(delivery);
     });
+    subscription.consumerTag = consumerTag;
     this.#sample(subscription.queue);
   }
 

@@ -36,7 +36,8 @@ export interface EventBus {
    * when the broker cannot be reached, leaving nothing subscribed, so a caller may retry (retryAtStartup).
    */
   subscribe(topic: string, queue: string, handler: EventHandler): Promise<void>;
-  close(): Promise<void>;
+  /** Stops consuming, lets handlers under way finish (up to `drainMs`, default 10 s), then disconnects. */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** How the bus finished with one delivery: acked after the handler, re-queued for a retry, or dead-lettered. */
