@@ -10,6 +10,7 @@ import { BatchedOutbound } from './batched-outbound.js';
 import type { OrderAgentConfig } from './config.js';
 import { ORDER_MIGRATIONS } from './migrations.js';
 import { OrderSaga } from './order-saga.js';
+import { OrderOutcomeMetrics, OutcomeCountingStore } from './outcome-metrics.js';
 import { PgOrderStore } from './pg-order-store.js';
 import { ReconcileMetrics, startReconciler, type Reconciler, type StandingCharge } from './reconciler.js';
 import { startRecovery, type Recovery } from './recovery.js';
@@ -22,6 +23,8 @@ export interface OrderStack {
   reconciler: Reconciler;
   /** The agent's own metrics (reconciliation), for the runtime's /metrics. */
   metrics: ReconcileMetrics;
+  /** Orders by final outcome, for the runtime's /metrics. */
+  outcomes: OrderOutcomeMetrics;
   owner: string;
   close(): Promise<void>;
 }
@@ -43,7 +46,8 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
     bus = createEventBus({ rabbitmqUrl: config.rabbitmqUrl, logger });
     const owner =
       config.env.MCP_MESH_AGENT_ID ?? `order-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const store = new PgOrderStore(pool);
+    const outcomes = new OrderOutcomeMetrics();
+    const store = new OutcomeCountingStore(new PgOrderStore(pool), outcomes);
     const outbound = new BatchedOutbound(sagaDeps, config.outbound);
     const ports = portsFromProxies(sagaDeps, { bus, traceparent: formatTraceparent, outbound });
     const saga = new OrderSaga(store, ports, owner, config.saga, logger);
@@ -86,6 +90,7 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       recovery,
       reconciler,
       metrics,
+      outcomes,
       owner,
       async close() {
         await reconciler.stop();
