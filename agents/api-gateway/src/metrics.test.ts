@@ -19,6 +19,8 @@ describe('GatewayMetrics', () => {
       ),
     );
     // A request without a sampled trace leaves no exemplar.
-    expect(text).toMatch(/gateway_http_request_duration_seconds_bucket\{le="0.005",route="GET \/health"\} 1\n/);
+    expect(text).toMatch(
+      /gateway_http_request_duration_seconds_bucket\{le="0.005",route="GET \/health"\} 1\n/,
+    );
   });
 });

@@ -21,7 +21,10 @@ describe('order_outcomes_total', () => {
     const metrics = new OrderOutcomeMetrics();
     const agents = new FakeAgents({ 'ITEM-1': 10 });
     const store = new OutcomeCountingStore(new MemoryOrderStore(), metrics);
-    const saga = new OrderSaga(store, agents, 'owner-a', { processingTimeoutMs: 2_000, notifyTimeoutMs: 500 });
+    const saga = new OrderSaga(store, agents, 'owner-a', {
+      processingTimeoutMs: 2_000,
+      notifyTimeoutMs: 500,
+    });
 
     await saga.process(order('o-ok-1'));
     await saga.process(order('o-ok-2'));

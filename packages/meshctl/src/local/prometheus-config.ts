@@ -44,7 +44,10 @@ function rabbitmqMetricsTarget(options: PrometheusConfigOptions): string | undef
  * target but the registry and the broker is job="agents", as in the compose file, so dashboards and alerts
  * read the same labels everywhere.
  */
-export function prometheusConfig(state: MeshState, options: PrometheusConfigOptions): Record<string, unknown> {
+export function prometheusConfig(
+  state: MeshState,
+  options: PrometheusConfigOptions,
+): Record<string, unknown> {
   const interval = options.scrapeInterval ?? '10s';
   const tlsDir = state.tls?.dir;
   const caFile = tlsDir === undefined ? undefined : caFileOf(tlsDir);
