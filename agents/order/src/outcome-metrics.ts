@@ -15,6 +15,7 @@ export class OrderOutcomeMetrics {
     this.outcomes = new Counter({
       name: 'order_outcomes_total',
       help: 'Orders that reached a final state: completed, failed (before any side effect) or compensated, with the failure code.',
+      // outcome: the final state, 'completed', 'failed' or 'compensated'; code: the failure's ('' when none).
       labelNames: ['outcome', 'code'],
       registers: [this.registry],
     });
