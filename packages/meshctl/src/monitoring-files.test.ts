@@ -178,6 +178,11 @@ describe('alert rules', () => {
       'mesh_registry_trust_refusals_total',
       'mesh_registry_agents',
       'gateway_orders_total',
+      // A dead-letter queue that is not empty, a queue with events and no consumer.
+      'rabbitmq_detailed_queue_messages',
+      'rabbitmq_detailed_queue_consumers',
+      'mesh_events_queue_messages',
+      'mesh_events_queue_consumers',
     ])
       expect(reads(name), name).toBe(true);
   });
