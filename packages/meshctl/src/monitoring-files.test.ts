@@ -2,16 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { skipOrFailInCi } from '@mesh/testkit';
-import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import {
   BROKER_SERIES,
   PENDING_EVENT_BUS_OUTCOMES,
   PENDING_EVENT_BUS_SERIES,
+  metricNamesIn,
+  skipOrFailInCi,
+} from '@mesh/testkit';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
   emittedOutcomes,
   labelMatchers,
-  metricNamesIn,
   metricSources,
   registeredMetricNames,
 } from './test-monitoring-metrics.js';

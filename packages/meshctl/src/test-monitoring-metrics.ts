@@ -19,66 +19,6 @@ const DEFAULT_SERIES = [
   'nodejs_eventloop_lag_p99_seconds',
 ];
 
-/**
- * Series of RabbitMQ's rabbitmq_prometheus plugin (3.10 and later) that the dashboard and alerts read: the
- * aggregated `/metrics` and the per-queue `/metrics/detailed?family=queue_coarse_metrics&family=queue_consumer_count`.
- * No source of ours registers them; the dashboard test (packages/e2e) reads them from a real broker.
- */
-export const BROKER_SERIES = [
-  'rabbitmq_detailed_queue_messages',
-  'rabbitmq_detailed_queue_messages_ready',
-  'rabbitmq_detailed_queue_messages_unacked',
-  'rabbitmq_detailed_queue_consumers',
-  'rabbitmq_global_messages_received_total',
-  'rabbitmq_global_messages_routed_total',
-  'rabbitmq_global_messages_delivered_total',
-  'rabbitmq_global_messages_acknowledged_total',
-  'rabbitmq_global_messages_unroutable_dropped_total',
-  'rabbitmq_connections',
-  'rabbitmq_channels',
-];
-
-/**
- * Event-bus metrics being added to packages/backends beside this work (published, fell back, consumed, lag,
- * queue depth and consumers), which the dashboard and alerts already read. Until the sources register them they
- * count as registered here and the dashboard test skips the expressions that read them; a test fails as soon as
- * the sources register one, so the name leaves this list then.
- */
-export const PENDING_EVENT_BUS_SERIES = [
-  'mesh_events_published_total',
-  'mesh_events_fell_back_total',
-  'mesh_events_consumed_total',
-  'mesh_events_consumer_lag_seconds',
-  'mesh_events_queue_messages',
-  'mesh_events_queue_consumers',
-];
-
-/** The `outcome` values of those pending metrics (published: confirmed, failed; consumed: the rest). */
-export const PENDING_EVENT_BUS_OUTCOMES = [
-  'confirmed',
-  'failed',
-  'acked',
-  'retried',
-  'dead_lettered',
-  'duplicate',
-];
-
-const KEYWORDS = new Set([
-  'and',
-  'or',
-  'unless',
-  'by',
-  'without',
-  'on',
-  'ignoring',
-  'group_left',
-  'group_right',
-  'bool',
-  'offset',
-  'inf',
-  'nan',
-]);
-
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir)) {
@@ -149,21 +89,4 @@ export function labelMatchers(expr: string): { label: string; op: string; values
     }
   }
   return out;
-}
-
-/** The metric names a PromQL expression reads (functions, keywords, label names and numbers left out). */
-export function metricNamesIn(expr: string): string[] {
-  const stripped = expr
-    .replace(/"[^"]*"/g, '""')
-    .replace(/\{[^}]*\}/g, ' ')
-    .replace(/\[[^\]]*\]/g, ' ')
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
-    .replace(/\b\d+(\.\d+)?(e[+-]?\d+)?\b/gi, ' ');
-  const names: string[] = [];
-  for (const match of stripped.matchAll(/([a-zA-Z_:][\w:]*)\s*(\()?/g)) {
-    const [, word, call] = match as unknown as [string, string, string | undefined];
-    if (call !== undefined || KEYWORDS.has(word.toLowerCase())) continue;
-    names.push(word);
-  }
-  return names;
 }

@@ -22,3 +22,9 @@ export { createTestPki } from './test-pki.js';
 export type { TestPki } from './test-pki.js';
 export { startOtlpReceiver } from './otlp-receiver.js';
 export type { CollectedSpan, OtlpReceiver } from './otlp-receiver.js';
+export {
+  BROKER_SERIES,
+  PENDING_EVENT_BUS_OUTCOMES,
+  PENDING_EVENT_BUS_SERIES,
+  metricNamesIn,
+} from './monitoring-series.js';
