@@ -208,6 +208,19 @@ describe.skipIf(!hasPrometheus || !rabbitmqUrl || !brokerMetricsUrl)(
       for (const exemplar of exemplars) expect(exemplar.labels['trace_id']).toMatch(/^[0-9a-f]{32}$/);
     });
 
+    it('evaluates every alert rule on the live data; the dead-letter alert sees the malformed event', async () => {
+      const rules = await waitFor(
+        async () => {
+          const all = await prometheus.rules();
+          return all.every((rule) => rule.health !== 'unknown') ? all : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 250, description: 'every rule evaluated' },
+      );
+      for (const rule of rules) expect(rule.health, `${rule.name}: ${rule.lastError ?? ''}`).toBe('ok');
+      const deadLetters = rules.find((rule) => rule.name === 'DeadLetterQueueNotEmpty');
+      expect(deadLetters?.alerts?.map((alert) => alert.labels['queue'])).toContain(`${queue}.dlq`);
+    });
+
     it('would fail the old error-ratio panel, which compared outcome to a value the runtime never emits', async () => {
       const old = `sum(rate(mesh_tool_calls_total{outcome!="success"}[${RATE_INTERVAL}])) / clamp_min(sum(rate(mesh_tool_calls_total[${RATE_INTERVAL}])), 1e-9)`;
       expect(problemsWith({ unit: 'percentunit' }, await prometheus.query(old))[0]).toMatch(/100 %/);

@@ -22,6 +22,15 @@ export interface ScrapeTarget {
   lastError: string;
 }
 
+/** One rule as Prometheus evaluates it: its health and, for an alert, its pending or firing instances. */
+export interface EvaluatedRule {
+  name: string;
+  type: 'alerting' | 'recording';
+  health: 'ok' | 'err' | 'unknown';
+  lastError?: string;
+  alerts?: { labels: Record<string, string>; state: 'pending' | 'firing' }[];
+}
+
 export interface Exemplar {
   labels: Record<string, string>;
   value: string;
@@ -35,6 +44,7 @@ export interface RunningPrometheus {
   query(expr: string): Promise<Sample[]>;
   targets(): Promise<ScrapeTarget[]>;
   exemplars(expr: string, startSeconds: number, endSeconds: number): Promise<Exemplar[]>;
+  rules(): Promise<EvaluatedRule[]>;
   /** Every line Prometheus logged, for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -83,6 +93,10 @@ export async function startPrometheus(configFile: string, dataDir: string): Prom
           })}`,
         )
       ).flatMap((series) => series.exemplars),
+    rules: async () =>
+      (await api<{ groups: { rules: EvaluatedRule[] }[] }>(`${url}/api/v1/rules`)).groups.flatMap(
+        (group) => group.rules,
+      ),
     output: () => server.output(),
     stop: async () => {
       await server.stop(10_000);
