@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs and starts the real servers the integration tests use (PostgreSQL, Redis, RabbitMQ) from
-# Debian packages, on loopback only, and prints the env exports the tests read.
+# Installs and starts the real servers the integration tests use (PostgreSQL, Redis, RabbitMQ with its
+# Prometheus plugin) from Debian packages, on loopback only, and prints the env exports the tests read.
 #
 #   scripts/test-servers.sh install   # apt-get install the servers (root)
 #   scripts/test-servers.sh start     # start them; prints `export MESH_TEST_…=…` lines
@@ -11,6 +11,7 @@ set -euo pipefail
 PG_ROLE=mesh
 PG_PASSWORD=mesh
 REDIS_PORT=6379
+RABBITMQ_METRICS_PORT=15692
 
 log() { printf '[test-servers] %s\n' "$*" >&2; }
 
@@ -66,18 +67,47 @@ start_redis() {
 
 start_rabbitmq() {
   if rabbitmqctl -q status >/dev/null 2>&1; then
-    log "rabbitmq already running"; return
+    log "rabbitmq already running"
+  else
+    # The Prometheus plugin's listener on loopback too (it binds every interface by default); the plugin is
+    # enabled below, so a node started here before it was enabled gets the same address.
+    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+      RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-rabbitmq_prometheus tcp_config [{ip,\"127.0.0.1\"},{port,$RABBITMQ_METRICS_PORT}]" \
+      rabbitmq-server -detached >/dev/null 2>&1 || true
+    # await_startup fails while the node has not registered with epmd yet, so retry it (bounded: ~60 s).
+    local ready=false
+    for _ in $(seq 1 60); do
+      if timeout 20 rabbitmqctl -q await_startup >/dev/null 2>&1; then
+        ready=true
+        break
+      fi
+      sleep 1
+    done
+    if [ "$ready" != true ]; then
+      log "rabbitmq did not start within 60 s"
+      exit 1
+    fi
+    log "rabbitmq ready"
   fi
-  RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 rabbitmq-server -detached >/dev/null 2>&1 || true
-  # await_startup fails while the node has not registered with epmd yet, so retry it (bounded: ~60 s).
-  for _ in $(seq 1 60); do
-    if timeout 20 rabbitmqctl -q await_startup >/dev/null 2>&1; then
-      log "rabbitmq ready"
+  enable_rabbitmq_metrics
+}
+
+# The broker's own metrics (queue depth, consumers per queue) for Prometheus: the rabbitmq_prometheus plugin on
+# 127.0.0.1:15692. A node that runs already (started without the address above) gets the loopback address
+# before the plugin starts.
+enable_rabbitmq_metrics() {
+  if ! timeout 30 rabbitmq-plugins -q is_enabled rabbitmq_prometheus >/dev/null 2>&1; then
+    timeout 30 rabbitmqctl -q eval "application:load(rabbitmq_prometheus), application:set_env(rabbitmq_prometheus, tcp_config, [{ip,\"127.0.0.1\"},{port,$RABBITMQ_METRICS_PORT}])." >/dev/null
+    timeout 60 rabbitmq-plugins -q enable rabbitmq_prometheus >/dev/null
+  fi
+  for _ in $(seq 1 50); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$RABBITMQ_METRICS_PORT") 2>/dev/null; then
+      log "rabbitmq metrics on 127.0.0.1:$RABBITMQ_METRICS_PORT"
       return
     fi
-    sleep 1
+    sleep 0.2
   done
-  log "rabbitmq did not start within 60 s"
+  log "the rabbitmq_prometheus plugin does not answer on 127.0.0.1:$RABBITMQ_METRICS_PORT"
   exit 1
 }
 
@@ -86,6 +116,7 @@ print_env() {
 export MESH_TEST_POSTGRES_URL=postgres://$PG_ROLE:$PG_PASSWORD@127.0.0.1:5432/postgres
 export MESH_TEST_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 export MESH_TEST_RABBITMQ_URL=amqp://guest:guest@127.0.0.1:5672
+export MESH_TEST_RABBITMQ_METRICS_URL=http://127.0.0.1:$RABBITMQ_METRICS_PORT
 ENV
 }
 

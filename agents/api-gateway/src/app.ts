@@ -494,8 +494,13 @@ export function createGateway(options: GatewayOptions): (req: IncomingMessage, r
     res.once('close', () => endRequestSpan(scope));
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics?.requests.inc({ route: scope.route, method: req.method ?? '', status: String(res.statusCode) });
-      metrics?.duration.observe({ route: scope.route }, seconds);
+      metrics?.observeRequest(
+        scope.route,
+        req.method ?? '',
+        res.statusCode,
+        seconds,
+        trace.sampled ? trace.traceId : undefined,
+      );
       scope.logger.debug(
         {
           method: req.method,

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     app: { saga: stack.saga },
     mesh: config.mesh,
     logger,
-    metrics: [stack.metrics.registry, stack.busMetrics.registry],
+    metrics: [stack.metrics.registry, stack.outcomes.registry, stack.busMetrics.registry],
     onShutdown: () => stack.close(),
   });
   // Orders a previous run left behind are picked up as soon as the mesh has resolved our dependencies.

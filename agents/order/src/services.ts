@@ -17,6 +17,7 @@ import { BatchedOutbound } from './batched-outbound.js';
 import type { OrderAgentConfig } from './config.js';
 import { ORDER_MIGRATIONS } from './migrations.js';
 import { OrderSaga } from './order-saga.js';
+import { OrderOutcomeMetrics, OutcomeCountingStore } from './outcome-metrics.js';
 import { PgOrderStore } from './pg-order-store.js';
 import { ReconcileMetrics, startReconciler, type Reconciler, type StandingCharge } from './reconciler.js';
 import { startRecovery, type Recovery } from './recovery.js';
@@ -31,6 +32,8 @@ export interface OrderStack {
   metrics: ReconcileMetrics;
   /** Events published, and those that fell back to a direct call. */
   busMetrics: EventBusMetrics;
+  /** Orders by final outcome, for the runtime's /metrics. */
+  outcomes: OrderOutcomeMetrics;
   owner: string;
   close(): Promise<void>;
 }
@@ -53,7 +56,8 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
     bus = createEventBus({ rabbitmqUrl: config.rabbitmqUrl, logger, metrics: busMetrics });
     const owner =
       config.env.MCP_MESH_AGENT_ID ?? `order-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-    const store = new PgOrderStore(pool);
+    const outcomes = new OrderOutcomeMetrics();
+    const store = new OutcomeCountingStore(new PgOrderStore(pool), outcomes);
     const outbound = new BatchedOutbound(sagaDeps, config.outbound);
     const ports = portsFromProxies(sagaDeps, {
       bus,
@@ -108,6 +112,7 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       reconciler,
       metrics,
       busMetrics,
+      outcomes,
       owner,
       async close() {
         await reconciler.stop();

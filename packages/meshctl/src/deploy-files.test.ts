@@ -199,7 +199,9 @@ describe('prometheus scrapes the strict mesh over https', () => {
     job_name: string;
     scheme?: string;
     tls_config?: TlsConfig;
-    dns_sd_configs?: { names: string[] }[];
+    dns_sd_configs?: { names: string[]; port?: number }[];
+    metrics_path?: string;
+    params?: Record<string, string[]>;
     static_configs?: { targets: string[] }[];
   };
   const config = parse(readFileSync(join(deploy, 'prometheus/prometheus.yml'), 'utf8')) as {
@@ -229,6 +231,26 @@ describe('prometheus scrapes the strict mesh over https', () => {
     for (const scrape of config.scrape_configs)
       expect(scrape.tls_config?.insecure_skip_verify, scrape.job_name).not.toBe(true);
   });
+
+  it("scrapes the gateway's mesh endpoint (the runtime's metrics) and the broker's Prometheus plugin", () => {
+    expect(job('api-gateway-mesh')).toMatchObject({
+      scheme: 'https',
+      tls_config: { ca_file: CA, server_name: 'api-gateway' },
+      dns_sd_configs: [{ names: ['api-gateway'], port: 8081 }],
+    });
+    expect(job('rabbitmq')?.dns_sd_configs?.[0]).toMatchObject({ names: ['rabbitmq'], port: 15692 });
+    expect(job('rabbitmq-queues')).toMatchObject({
+      metrics_path: '/metrics/detailed',
+      params: { family: ['queue_coarse_metrics', 'queue_consumer_count'] },
+    });
+    const eventDriven = parse(readFileSync(join(deploy, 'docker-compose.event-driven.yml'), 'utf8')) as {
+      services: Record<string, { volumes?: string[] }>;
+    };
+    expect(eventDriven.services['rabbitmq']?.volumes).toContain(
+      './rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro',
+    );
+    expect(readFileSync(join(deploy, 'rabbitmq/enabled_plugins'), 'utf8')).toContain('rabbitmq_prometheus');
+  });
 });
 
 describe('monitoring and helm files', () => {
@@ -236,11 +258,11 @@ describe('monitoring and helm files', () => {
     const dashboard = JSON.parse(
       readFileSync(join(deploy, 'grafana/dashboards/agent-mesh.json'), 'utf8'),
     ) as {
-      panels: { title: string; datasource: { type: string }; targets: { expr: string }[] }[];
+      panels: { title: string; type: string; datasource: { type: string }; targets: { expr: string }[] }[];
     };
     expect(dashboard.panels.length).toBeGreaterThan(4);
-    // What each expression reads is checked against the sources in monitoring-files.test.ts.
-    for (const panel of dashboard.panels) {
+    // What each expression reads is checked against the sources in monitoring-files.test.ts; rows only group.
+    for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
       expect(panel.datasource.type, panel.title).toBe('prometheus');
       expect(panel.targets.length, panel.title).toBeGreaterThan(0);
     }

@@ -2,13 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { skipOrFailInCi } from '@mesh/testkit';
+import { BROKER_SERIES, metricNamesIn, skipOrFailInCi } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   emittedOutcomes,
   labelMatchers,
-  metricNamesIn,
   metricSources,
   registeredMetricNames,
 } from './test-monitoring-metrics.js';
@@ -16,12 +15,16 @@ import {
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const deploy = join(root, 'deploy');
 const sources = metricSources(root);
-const registered = registeredMetricNames(sources);
-const outcomes = emittedOutcomes(sources);
+const fromSources = registeredMetricNames(sources);
+/** What the sources register and the broker's plugin serves. */
+const registered = new Set([...fromSources, ...BROKER_SERIES]);
+const outcomes = new Set(emittedOutcomes(sources));
 
-type Panel = { title: string; targets?: { expr: string }[]; panels?: Panel[] };
+type Target = { expr: string; exemplar?: boolean };
+type Panel = { title: string; type: string; targets?: Target[]; panels?: Panel[] };
 const dashboard = JSON.parse(readFileSync(join(deploy, 'grafana/dashboards/agent-mesh.json'), 'utf8')) as {
   panels: Panel[];
+  templating: { list: { name: string; query: { query: string } | string }[] };
 };
 const panels = dashboard.panels.flatMap((panel) => [panel, ...(panel.panels ?? [])]);
 const dashboardExprs = panels.flatMap((panel) =>
@@ -64,6 +67,61 @@ describe('the helpers read metric names and label values', () => {
     expect(registered).not.toContain('mesh_tool_calls');
     expect(outcomes).toContain('ok');
     expect(outcomes).not.toContain('success');
+  });
+});
+
+describe('the dashboard', () => {
+  const reads = (name: string) => dashboardExprs.some(([, expr]) => metricNamesIn(expr).includes(name));
+
+  it('shows the gateway (rate, errors, duration), the orders, the event bus and the broker', () => {
+    for (const name of [
+      'gateway_http_requests_total',
+      'gateway_http_request_duration_seconds_bucket',
+      'gateway_orders_total',
+      'order_outcomes_total',
+      'mesh_tool_calls_total',
+      'mesh_circuit_breaker_state',
+      'mesh_events_published_total',
+      'mesh_events_fell_back_total',
+      'mesh_events_consumed_total',
+      'mesh_events_consumer_lag_seconds',
+      'mesh_events_queue_messages',
+      'mesh_events_queue_consumers',
+      'rabbitmq_detailed_queue_messages_ready',
+      'rabbitmq_detailed_queue_consumers',
+    ])
+      expect(reads(name), name).toBe(true);
+  });
+
+  it('defines the agent and instance variables it uses, and uses no other', () => {
+    const defined = dashboard.templating.list.map((variable) => variable.name);
+    expect(defined).toEqual(['agent', 'instance']);
+    const used = new Set(
+      dashboardExprs.flatMap(([, expr]) => [...expr.matchAll(/\$(\w+)/g)].map((m) => m[1]!)),
+    );
+    for (const name of used) expect([...defined, '__rate_interval'], name).toContain(name);
+    expect(used).toContain('agent');
+    expect(used).toContain('instance');
+  });
+
+  it('links gateway latency to traces through exemplars (Prometheus stores them, Grafana opens Jaeger)', () => {
+    const withExemplars = panels.flatMap((panel) =>
+      (panel.targets ?? []).filter((target) => target.exemplar),
+    );
+    expect(withExemplars.map((target) => metricNamesIn(target.expr))).toContainEqual([
+      'gateway_http_request_duration_seconds_bucket',
+    ]);
+    const datasources = parse(
+      readFileSync(join(deploy, 'grafana/provisioning/datasources/prometheus.yml'), 'utf8'),
+    ) as { datasources: { uid: string; jsonData?: { exemplarTraceIdDestinations?: unknown[] } }[] };
+    const prometheus = datasources.datasources.find((source) => source.uid === 'prometheus');
+    expect(prometheus?.jsonData?.exemplarTraceIdDestinations).toEqual([
+      { name: 'trace_id', datasourceUid: 'jaeger' },
+    ]);
+    const compose = parse(readFileSync(join(deploy, 'docker-compose.monitoring.yml'), 'utf8')) as {
+      services: Record<string, { command?: string[] }>;
+    };
+    expect(compose.services['prometheus']?.command).toContain('--enable-feature=exemplar-storage');
   });
 });
 
@@ -117,6 +175,11 @@ describe('alert rules', () => {
       'mesh_registry_trust_refusals_total',
       'mesh_registry_agents',
       'gateway_orders_total',
+      // A dead-letter queue that is not empty, a queue with events and no consumer.
+      'rabbitmq_detailed_queue_messages',
+      'rabbitmq_detailed_queue_consumers',
+      'mesh_events_queue_messages',
+      'mesh_events_queue_consumers',
     ])
       expect(reads(name), name).toBe(true);
   });

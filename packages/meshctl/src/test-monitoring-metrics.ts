@@ -12,21 +12,12 @@ const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
 /** Series Prometheus itself makes for every target or rule; no source registers them. */
 const PROMETHEUS_SERIES = ['up', 'ALERTS', 'ALERTS_FOR_STATE', 'scrape_duration_seconds'];
 
-const KEYWORDS = new Set([
-  'and',
-  'or',
-  'unless',
-  'by',
-  'without',
-  'on',
-  'ignoring',
-  'group_left',
-  'group_right',
-  'bool',
-  'offset',
-  'inf',
-  'nan',
-]);
+/** prom-client's default metrics (collectDefaultMetrics) the dashboard reads. */
+const DEFAULT_SERIES = [
+  'process_cpu_seconds_total',
+  'process_resident_memory_bytes',
+  'nodejs_eventloop_lag_p99_seconds',
+];
 
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
@@ -59,6 +50,7 @@ export function registeredMetricNames(files: readonly string[]): Set<string> {
   const names = new Set<string>(PROMETHEUS_SERIES);
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
+    if (/collectDefaultMetrics\(\{ register/.test(text)) for (const name of DEFAULT_SERIES) names.add(name);
     for (const match of text.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'/g)) {
       const [, kind, name] = match as unknown as [string, string, string];
       names.add(name);
@@ -97,21 +89,4 @@ export function labelMatchers(expr: string): { label: string; op: string; values
     }
   }
   return out;
-}
-
-/** The metric names a PromQL expression reads (functions, keywords, label names and numbers left out). */
-export function metricNamesIn(expr: string): string[] {
-  const stripped = expr
-    .replace(/"[^"]*"/g, '""')
-    .replace(/\{[^}]*\}/g, ' ')
-    .replace(/\[[^\]]*\]/g, ' ')
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
-    .replace(/\b\d+(\.\d+)?(e[+-]?\d+)?\b/gi, ' ');
-  const names: string[] = [];
-  for (const match of stripped.matchAll(/([a-zA-Z_:][\w:]*)\s*(\()?/g)) {
-    const [, word, call] = match as unknown as [string, string, string | undefined];
-    if (call !== undefined || KEYWORDS.has(word.toLowerCase())) continue;
-    names.push(word);
-  }
-  return names;
 }

@@ -24,3 +24,4 @@ export { startOtlpReceiver } from './otlp-receiver.js';
 export type { CollectedSpan, OtlpReceiver } from './otlp-receiver.js';
 export { privateRabbitmqAvailable, startPrivateRabbitmq } from './private-rabbitmq.js';
 export type { PrivateRabbitmq } from './private-rabbitmq.js';
+export { BROKER_SERIES, metricNamesIn } from './monitoring-series.js';

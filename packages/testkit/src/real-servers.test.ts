@@ -9,6 +9,9 @@ describe('realServerUrl', () => {
   it('returns the URL from the environment when it is set, in CI or not', () => {
     expect(realServerUrl('postgres', { MESH_TEST_POSTGRES_URL: 'postgres://x' })).toBe('postgres://x');
     expect(realServerUrl('redis', { CI: 'true', MESH_TEST_REDIS_URL: 'redis://x' })).toBe('redis://x');
+    expect(
+      realServerUrl('rabbitmq-metrics', { MESH_TEST_RABBITMQ_METRICS_URL: 'http://127.0.0.1:15692' }),
+    ).toBe('http://127.0.0.1:15692');
   });
 
   it('throws naming the variable when CI=true and the URL is missing or empty', () => {

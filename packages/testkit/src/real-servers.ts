@@ -4,12 +4,14 @@ import { skipOrFailInCi } from './skip-or-fail.js';
  * The real servers integration tests run against. `scripts/test-servers.sh start` prints these.
  * In CI (`CI=true`) a missing URL is a failure, never a silent skip; elsewhere the test skips with a reason.
  */
-export type RealServer = 'postgres' | 'redis' | 'rabbitmq';
+export type RealServer = 'postgres' | 'redis' | 'rabbitmq' | 'rabbitmq-metrics';
 
 const ENV_NAMES: Readonly<Record<RealServer, string>> = {
   postgres: 'MESH_TEST_POSTGRES_URL',
   redis: 'MESH_TEST_REDIS_URL',
   rabbitmq: 'MESH_TEST_RABBITMQ_URL',
+  // The broker's rabbitmq_prometheus plugin (http://127.0.0.1:15692), for the monitoring tests.
+  'rabbitmq-metrics': 'MESH_TEST_RABBITMQ_METRICS_URL',
 };
 
 /**

@@ -73,6 +73,10 @@ describe('up (local processes)', () => {
     expect(store.env['DATABASE_URL']).toMatch(/^postgres:\/\/u:p@127\.0\.0\.1:\d+\/store_db$/);
     expect(store.env['MCP_MESH_REGISTRY_URL']).toBe(state.registryUrl);
     expect(lines.some((l) => /All 4 agent processes ready in \d+\.\d\d s/.test(l))).toBe(true);
+    // A Prometheus configuration that finds these replicas through the registry.
+    expect(readFileSync(join(home, 'prometheus.yml'), 'utf8')).toContain(
+      `url: ${state.registryUrl}/v1/sd/prometheus`,
+    );
 
     const again: string[] = [];
     const second = await up(arch, { ...opts, log: (l) => again.push(l) });

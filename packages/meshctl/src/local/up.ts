@@ -8,6 +8,7 @@ import { stopMesh } from './down.js';
 import { Launcher } from './launcher.js';
 import { tailFile } from './processes.js';
 import { ReadinessError } from './readiness.js';
+import { writePrometheusConfig } from './prometheus-config.js';
 import { liveProcesses, readState, statePath, writeState, type MeshState } from './state.js';
 import { ensureLocalTls, localTlsMode } from '../tls/local-tls.js';
 import type { LocalTls } from '../tls/local-tls.js';
@@ -125,6 +126,12 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   const gateway = launcher.state.processes.find((p) => p.name === 'api-gateway');
   if (gateway?.url) launcher.state.gatewayUrl = gateway.url;
   writeState(options.home, launcher.state);
+  const prometheus = writePrometheusConfig(options.home, launcher.state, {
+    root: options.root,
+    rabbitmqUrl: options.env['RABBITMQ_URL'],
+    rabbitmqMetricsUrl: options.env['MESH_RABBITMQ_METRICS_URL'],
+  });
+  say(`Prometheus configuration for this system: ${prometheus}`);
   options.log('');
   options.log(formatStateTable(launcher.state));
   options.log('');
