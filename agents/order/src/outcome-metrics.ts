@@ -60,4 +60,12 @@ export class OutcomeCountingStore implements OrderStore {
   states(...args: Parameters<OrderStore['states']>): ReturnType<OrderStore['states']> {
     return this.store.states(...args);
   }
+  markAnnounced(...args: Parameters<OrderStore['markAnnounced']>): ReturnType<OrderStore['markAnnounced']> {
+    return this.store.markAnnounced(...args);
+  }
+  claimUnannounced(
+    ...args: Parameters<OrderStore['claimUnannounced']>
+  ): ReturnType<OrderStore['claimUnannounced']> {
+    return this.store.claimUnannounced(...args);
+  }
 }
