@@ -36,7 +36,7 @@ export function mountRoutes(ctx: GatewayContext, routes: readonly Route[]): Rout
       if (route.probe !== true) chain.push(shed);
       if (route.scope !== undefined) chain.push(authenticate(ctx, route.scope));
       if (route.limitByAddress === true) chain.push(byLimit);
-      if (route.jsonBody === true) chain.push(...body);
+      if (route.jsonBody === true) chain.push(body);
       chain.push(route.handle);
       if (route.method === 'GET') methods.get(chain);
       else methods.post(chain);

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { MeshError, toMeshError } from '@mesh/common';
+import { MeshError, sendJson, toMeshError } from '@mesh/common';
 import { statusForError } from '../error-status.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { refusalFields } from '../order-refusals.js';
@@ -70,6 +70,6 @@ export function answerErrors(ctx: GatewayContext): ErrorRequestHandler {
       res.destroy();
       return;
     }
-    res.status(status).set(headers).json(body);
+    sendJson(res, status, body, headers);
   };
 }

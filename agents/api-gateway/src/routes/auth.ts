@@ -1,3 +1,4 @@
+import { sendJson } from '@mesh/common';
 import { isIP } from 'node:net';
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../gateway-context.js';
@@ -14,7 +15,7 @@ export function authRoutes(ctx: GatewayContext) {
       { ...credentials, ...(isIP(address) === 0 ? {} : { client_address: address }) },
       ctx.callOptions(scopeOf(res)),
     );
-    res.status(200).json(result);
+    sendJson(res, 200, result);
   };
 
   return { login };

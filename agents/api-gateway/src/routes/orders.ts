@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { MeshError, toMeshError } from '@mesh/common';
+import { MeshError, sendJson, toMeshError } from '@mesh/common';
 import { statusForError, statusForFailedOrder } from '../error-status.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { settleOrder } from '../order-outcome.js';
@@ -45,10 +45,12 @@ export function orderRoutes(ctx: GatewayContext) {
       else if (known.kind === 'pending') {
         metrics?.orders.inc({ status: 'pending', code: error.code });
         scope.logger.info({ order_id: body.order_id, code: error.code }, 'order outcome not known yet; 202');
-        res
-          .status(202)
-          .set('location', `/orders/${encodeURIComponent(body.order_id)}`)
-          .json({ status: 'pending', order_id: body.order_id });
+        sendJson(
+          res,
+          202,
+          { status: 'pending', order_id: body.order_id },
+          { location: `/orders/${encodeURIComponent(body.order_id)}` },
+        );
         return;
       } else {
         result = { ...known.view, replayed: true };
@@ -59,7 +61,7 @@ export function orderRoutes(ctx: GatewayContext) {
     }
     if (result['status'] === 'completed') {
       metrics?.orders.inc({ status: 'completed', code: '' });
-      res.status(200).json({
+      sendJson(res, 200, {
         status: 'completed',
         order_id: body.order_id,
         payment_id: result['payment_id'] ?? null,
@@ -73,7 +75,7 @@ export function orderRoutes(ctx: GatewayContext) {
     scope.orderFailed = true;
     metrics?.orders.inc({ status: 'failed', code });
     scope.logger.debug({ order_id: body.order_id, code }, 'order failed');
-    res.status(statusForFailedOrder(code)).json({
+    sendJson(res, statusForFailedOrder(code), {
       status: 'failed',
       order_id: body.order_id,
       error: { code, message: error.message ?? 'order failed', requestId: scope.requestId },
@@ -93,7 +95,7 @@ export function orderRoutes(ctx: GatewayContext) {
       throw toMeshError(raw).code === 'NOT_FOUND' ? notFound : raw;
     });
     if (view['user_id'] !== auth.user_id && !auth.scopes.includes('admin')) throw notFound;
-    res.status(200).json(view);
+    sendJson(res, 200, view);
   };
 
   return { place, show };

@@ -1,3 +1,4 @@
+import { sendJson } from '@mesh/common';
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../gateway-context.js';
 
@@ -13,7 +14,7 @@ export function probeRoutes(ctx: GatewayContext) {
   const health = (_req: Request, res: Response): void => {
     const dependencies = ctx.mesh.dependencies();
     const ok = up(dependencies);
-    res.status(ok ? 200 : 503).json({
+    sendJson(res, ok ? 200 : 503, {
       status: ok ? 'ok' : 'degraded',
       service: 'api-gateway',
       dependencies: Object.fromEntries(
@@ -27,11 +28,11 @@ export function probeRoutes(ctx: GatewayContext) {
 
   const ready = (_req: Request, res: Response): void => {
     const ok = up(ctx.mesh.dependencies());
-    res.status(ok ? 200 : 503).json({ ready: ok });
+    sendJson(res, ok ? 200 : 503, { ready: ok });
   };
 
   const live = (_req: Request, res: Response): void => {
-    res.status(200).json({ status: 'alive' });
+    sendJson(res, 200, { status: 'alive' });
   };
 
   /** Prometheus text; only when the gateway has metrics (the route table leaves the route out otherwise). */
@@ -40,7 +41,8 @@ export function probeRoutes(ctx: GatewayContext) {
     registry &&
     (async (_req: Request, res: Response): Promise<void> => {
       const text = await registry.metrics();
-      res.status(200).type(registry.contentType).send(text);
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(text);
     });
 
   return { health, ready, live, metrics };

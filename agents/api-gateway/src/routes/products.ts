@@ -1,3 +1,4 @@
+import { sendJson } from '@mesh/common';
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../gateway-context.js';
 import { scopeOf } from '../request-scope.js';
@@ -7,7 +8,7 @@ import { productsQuery, validate } from '../validation.js';
 export function productRoutes(ctx: GatewayContext) {
   const list = async (req: Request, res: Response): Promise<void> => {
     const page = validate(productsQuery, req.query, 'query');
-    res.status(200).json(await ctx.mesh.listProducts(page, ctx.callOptions(scopeOf(res))));
+    sendJson(res, 200, await ctx.mesh.listProducts(page, ctx.callOptions(scopeOf(res))));
   };
 
   return { list };

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { MeshError, toMeshError } from '@mesh/common';
+import { MeshError, sendJson, toMeshError } from '@mesh/common';
 import type { GatewayContext } from '../gateway-context.js';
 import { authOf, scopeOf } from '../request-scope.js';
 import { pathId, validate } from '../validation.js';
@@ -18,7 +18,7 @@ export function userRoutes(ctx: GatewayContext) {
         ? new MeshError('NOT_FOUND', `user ${userId} not found`)
         : raw;
     });
-    res.status(200).json(user);
+    sendJson(res, 200, user);
   };
 
   return { show };
