@@ -4,13 +4,13 @@
 // interleaved slices (the order alternating each round): as fast as BENCH_CONNECTIONS connections go (orders/s,
 // CPU per order of the gateway process), then at BENCH_RATE orders/s (p50, p95, p99). It prints each slice, the
 // medians and this build / baseline ratios.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuTicks, settleProcesses } from '@mesh/testkit';
 import { buildBaseline } from './baseline-build.js';
+import { median, startListening, stopListening } from './bench-process.js';
+import type { BenchProcess } from './bench-process.js';
 import { postOrders } from './load-phase.js';
 import type { PhaseResult } from './load-phase.js';
 
@@ -32,55 +32,23 @@ const here = dirname(fileURLToPath(import.meta.url));
 const thisDist = resolve(here, '..');
 const packageDir = resolve(thisDist, '..');
 
-interface Gateway {
-  label: string;
-  child: ChildProcess;
-  url: string;
+interface Gateway extends BenchProcess {
   throughput: (PhaseResult & { cpuUsPerOrder: number })[];
   fixedRate: PhaseResult[];
 }
 
-function startGateway(label: string, dist: string): Promise<Gateway> {
-  const child = spawn(process.execPath, [join(here, 'gateway-server.js'), dist], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolvePromise, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`the ${label} gateway did not start in 20 s`)), 20_000);
-    child.once('exit', (code) => reject(new Error(`the ${label} gateway exited (${code}) before listening`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      seen += chunk.toString('utf8');
-      const port = /LISTENING (\d+)/.exec(seen)?.[1];
-      if (port === undefined) return;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      resolvePromise({ label, child, url: `http://127.0.0.1:${port}`, throughput: [], fixedRate: [] });
-    });
-  });
-}
-
-async function stopGateway(gateway: Gateway): Promise<void> {
-  if (gateway.child.exitCode !== null) return;
-  const exited = new Promise((resolvePromise) => gateway.child.once('exit', resolvePromise));
-  gateway.child.kill('SIGTERM');
-  const timer = setTimeout(() => gateway.child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+async function startGateway(label: string, dist: string): Promise<Gateway> {
+  const server = await startListening(`the ${label} gateway`, join(here, 'gateway-server.js'), [dist]);
+  return { ...server, label, throughput: [], fixedRate: [] };
 }
 
 async function measure(gateway: Gateway, all: readonly Gateway[], round: number): Promise<void> {
-  const pids = all.map((g) => g.child.pid!);
+  const pids = all.map((g) => g.pid);
   await settleProcesses(pids);
   const load = loadavg()[0]!.toFixed(1);
-  const ticksBefore = cpuTicks(gateway.child.pid!);
+  const ticksBefore = cpuTicks(gateway.pid);
   const fast = await postOrders(gateway.url, { connections: CONNECTIONS, durationMs: DURATION_MS });
-  const cpuUsPerOrder = ((cpuTicks(gateway.child.pid!) - ticksBefore) * 10_000) / Math.max(1, fast.orders);
+  const cpuUsPerOrder = ((cpuTicks(gateway.pid) - ticksBefore) * 10_000) / Math.max(1, fast.orders);
   gateway.throughput.push({ ...fast, cpuUsPerOrder });
   await settleProcesses(pids);
   const fixed = await postOrders(gateway.url, {
@@ -148,7 +116,7 @@ async function main(): Promise<number> {
     report(gateways[0]!, gateways[1]!);
     return 0;
   } finally {
-    await Promise.all(gateways.map(stopGateway));
+    await Promise.all(gateways.map(stopListening));
   }
 }
 
