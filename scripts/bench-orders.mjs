@@ -5,6 +5,7 @@
 //   node scripts/bench-orders.mjs --rate 50 --duration 20s [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080]
 //   node scripts/bench-orders.mjs --compare-tls --rate 60 --duration 30s [--rounds 2] [--warmup 10s]
 //   node scripts/bench-orders.mjs --compare-env MONEY_SYNCHRONOUS_COMMIT=false,true --rate 60 --duration 30s
+//   node scripts/bench-orders.mjs --compare-root /tmp/checkout-of-main --rate 100 --duration 30s
 //
 // Single mode runs k6 (loadtest/orders.js, sustained scenario only) against the running local system of
 // MESH_HOME (default .mesh), reads every process of its state.json (and its child processes, e.g. PostgreSQL
@@ -15,7 +16,9 @@
 // other real-server variables are ignored so neither shares anything with the other), runs the same sustained
 // phase against them alternately, each after an unmeasured warm-up on its system (off, strict, off, strict… for --rounds rounds), stops both and
 // prints each phase, the medians per mode and strict/off ratios. --compare-env NAME=A,B does the same for two
-// strict systems that differ only in the variable NAME (A first, B second; ratios are B/A). Linux only (reads /proc).
+// strict systems that differ only in the variable NAME (A first, B second; ratios are B/A). --compare-root DIR does
+// it for two builds: A (`before`) runs from DIR, another checkout, built (its own bin/meshctl and dist), B
+// (`after`) from this one, both strict. Linux only (reads /proc).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,7 +26,6 @@ import { join, resolve } from 'node:path';
 import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
-const meshctl = join(root, 'bin/meshctl');
 /** Port offsets of the two compared systems: below the kernel's ephemeral range, apart from defaults. */
 const COMPARE_OFFSETS = [21_000, 22_000];
 /** Variables that would point a system at shared servers; --compare-tls wants two self-contained systems. */
@@ -38,8 +40,8 @@ const SHARED_SERVER_VARS = [
   'MCP_MESH_REGISTRY_URL',
 ];
 const USAGE =
-  'use --rate N, --duration 20s, --k6 PATH, --base-url URL; or --compare-tls | --compare-env NAME=A,B ' +
-  '[--rounds N] [--warmup 10s]';
+  'use --rate N, --duration 20s, --k6 PATH, --base-url URL; or --compare-tls | --compare-env NAME=A,B | ' +
+  '--compare-root DIR [--rounds N] [--warmup 10s]';
 
 function parseArgs(argv) {
   const options = {
@@ -48,7 +50,7 @@ function parseArgs(argv) {
     k6: join(root, '.mesh/bin/k6'),
     baseUrl: undefined,
     compareTls: false,
-    /** The two systems to compare: a label and the variables that make it differ. */
+    /** The two systems to compare: a label, the variables that make it differ and the checkout it runs from. */
     variants: undefined,
     rounds: 2,
     warmup: '10s',
@@ -67,11 +69,20 @@ function parseArgs(argv) {
     else if (flag === '--base-url') options.baseUrl = value;
     else if (flag === '--rounds') options.rounds = Number(value);
     else if (flag === '--warmup') options.warmup = value;
-    else if (flag === '--compare-env') {
+    else if (options.variants && (flag === '--compare-env' || flag === '--compare-root')) {
+      fail('--compare-tls, --compare-env and --compare-root are one at a time');
+    } else if (flag === '--compare-env') {
       const match = /^([A-Z_][A-Z0-9_]*)=([^,]*),([^,]*)$/.exec(value);
       if (!match) fail('--compare-env takes NAME=A,B (e.g. MONEY_SYNCHRONOUS_COMMIT=false,true)');
       const [, name, a, b] = match;
-      options.variants = [a, b].map((v) => ({ label: `${name}=${v}`, env: { [name]: v } }));
+      options.variants = [a, b].map((v) => ({ label: `${name}=${v}`, env: { [name]: v }, root }));
+    } else if (flag === '--compare-root') {
+      const other = resolve(value);
+      if (other === root) fail('--compare-root must name another checkout than this one');
+      options.variants = [
+        { label: 'before', env: {}, root: other },
+        { label: 'after', env: {}, root },
+      ];
     } else fail(`unknown flag ${flag} (${USAGE})`);
   }
   if (!Number.isInteger(options.rate) || options.rate < 1 || options.rate > 5000) {
@@ -82,9 +93,14 @@ function parseArgs(argv) {
   if (!Number.isInteger(options.rounds) || options.rounds < 1 || options.rounds > 10) {
     fail('--rounds must be an integer from 1 to 10');
   }
-  if (options.compareTls && options.variants) fail('--compare-tls and --compare-env are one or the other');
+  if (options.compareTls && options.variants)
+    fail('--compare-tls, --compare-env and --compare-root are one at a time');
   if (options.compareTls)
-    options.variants = ['off', 'strict'].map((mode) => ({ label: mode, env: { MCP_MESH_TLS_MODE: mode } }));
+    options.variants = ['off', 'strict'].map((mode) => ({
+      label: mode,
+      env: { MCP_MESH_TLS_MODE: mode },
+      root,
+    }));
   if (options.variants && options.baseUrl) fail('--base-url does not go with a comparison');
   return options;
 }
@@ -287,8 +303,12 @@ function systemEnv(base, variants, index) {
   };
 }
 
-function meshctlRun(args, env) {
-  const run = spawnSync(meshctl, [...args, '--root', root], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs the meshctl of `checkout` (default: this one) on that checkout. */
+function meshctlRun(args, env, checkout = root) {
+  const run = spawnSync(join(checkout, 'bin/meshctl'), [...args, '--root', checkout], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return { status: run.status, output: run.stdout?.toString('utf8') ?? '' };
 }
 
@@ -314,7 +334,7 @@ async function compare(options) {
   const started = [];
   const stopAll = () => {
     for (const mode of started.splice(0).reverse()) {
-      const down = meshctlRun(['down'], systemEnv(base, variants, mode));
+      const down = meshctlRun(['down'], systemEnv(base, variants, mode), variants[mode].root);
       if (down.status !== 0)
         console.error(`bench-orders: stopping the ${variants[mode].label} system failed:\n${down.output}`);
     }
@@ -331,7 +351,7 @@ async function compare(options) {
         `starting the ${variants[mode].label} system (MESH_HOME=${join(base, String(mode))}, offset ${COMPARE_OFFSETS[mode]})`,
       );
       started.push(mode);
-      const up = meshctlRun(['up'], systemEnv(base, variants, mode));
+      const up = meshctlRun(['up'], systemEnv(base, variants, mode), variants[mode].root);
       if (up.status !== 0) fail(`the ${variants[mode].label} system did not start:\n${up.output}`);
       const ready = /ready in ([\d.]+ s)/.exec(up.output)?.[1];
       if (ready) console.log(`  ready in ${ready}`);

@@ -1,7 +1,11 @@
 /** Public API of @mesh/agent-api-gateway: the agent declaration and the in-process HTTP app. */
 export { agent, gatewayDeps } from './agent.js';
-export { createGateway, statusForFailedOrder, statusForError, REQUIRED_CAPABILITIES } from './app.js';
-export type { GatewayOptions } from './app.js';
+export { createGateway } from './app.js';
+export type { GatewayOptions } from './gateway-context.js';
+export { statusForFailedOrder, statusForError } from './error-status.js';
+export { REQUIRED_CAPABILITIES } from './routes/probes.js';
+export { routeTable } from './routes.js';
+export type { Route } from './routes.js';
 export { loadConfig } from './config.js';
 export type { GatewayConfig } from './config.js';
 export { portsFromProxies } from './mesh-ports.js';

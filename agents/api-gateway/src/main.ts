@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     'rate limit configured',
   );
   let started = false;
-  const handler = createGateway({
+  const app = createGateway({
     mesh: portsFromProxies(gatewayDeps),
     limiter: new RateLimiter(store, config.rateLimit, config.rateLimitWindowMs),
     tokens: new TokenCache(config.authCacheTtlMs),
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     started: () => started,
     tracing: agent.tracing,
   });
-  const server = await listen(handler, config.port, config.host, config.orderTimeoutMs + 5_000);
+  const server = await listen(app, config.port, config.host, config.orderTimeoutMs + 5_000);
   logger.info({ url: server.url }, 'gateway listening');
   // Stop taking requests as soon as a stop signal arrives; runAgent then deregisters and drains.
   const closeServer = (): void => void server.close();

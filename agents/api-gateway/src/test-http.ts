@@ -41,7 +41,7 @@ export function gatewayServers(): {
       mesh,
       { rateLimit = 1000, maxInFlight, trustedProxies = '127.0.0.0/8,::1', tracing, logger } = {},
     ) {
-      const handler = createGateway({
+      const app = createGateway({
         mesh,
         limiter: new RateLimiter(new MemorySharedStore({ prefix: 't' }), rateLimit, 60_000),
         tokens: new TokenCache(5_000),
@@ -56,7 +56,7 @@ export function gatewayServers(): {
         ...(tracing === undefined ? {} : { tracing }),
         ...(logger === undefined ? {} : { logger }),
       });
-      const server = await listen(handler, 0, '127.0.0.1', 10_000);
+      const server = await listen(app, 0, '127.0.0.1', 10_000);
       servers.push(server);
       return server.url;
     },

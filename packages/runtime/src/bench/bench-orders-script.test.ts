@@ -76,6 +76,15 @@ describe('scripts/bench-orders.mjs (pnpm bench:orders), single system', () => {
     expect(result.stderr).toContain(`no running system found (${join(dir, 'empty', 'state.json')})`);
   });
 
+  it('refuses to compare this checkout with itself, or two comparisons at once', () => {
+    const self = run(['--compare-root', join(dirname(script), '..')], {});
+    expect(self.status).toBe(2);
+    expect(self.stderr).toContain('--compare-root must name another checkout than this one');
+    const both = run(['--compare-env', 'A=1,2', '--compare-root', dir], {});
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain('one at a time');
+  });
+
   it('refuses an unknown flag with exit 2', () => {
     const result = run(['--fast', 'yes'], {});
     expect(result.status).toBe(2);
