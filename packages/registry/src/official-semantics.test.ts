@@ -85,6 +85,31 @@ describe.skipIf(binary === undefined)(
       expect(label(availability(mine.body))).toEqual(expected);
     });
 
+    it('answers an unresolved dependency with the official entry: empty agent_id, endpoint and function_name', async () => {
+      const consumer = agentBody(
+        'lonely-consumer',
+        [
+          {
+            function_name: 'lonely',
+            capability: 'lonely',
+            dependencies: [{ capability: 'nobody_provides_this' }],
+          },
+        ],
+        { http_port: 20_013 },
+      );
+      const entry = (body: Record<string, unknown>) =>
+        (body['dependencies_resolved'] as Record<string, unknown[]>)['lonely']?.[0];
+      const theirs = entry((await postJson(`${officialUrl}/heartbeat`, consumer)).body);
+      expect(theirs).toEqual({
+        agent_id: '',
+        function_name: '',
+        endpoint: '',
+        capability: 'nobody_provides_this',
+        status: 'unresolved',
+      });
+      expect(entry((await postJson(`${ours.url}/heartbeat`, consumer)).body)).toEqual(theirs);
+    });
+
     it('matches versions as the official registry does: !=, prereleases, wildcards, spellings', async () => {
       const versions = [...new Set(VERSION_CASES.map(([version]) => version))];
       const capabilityOf = (version: string) => `versioned-${versions.indexOf(version)}`;

@@ -74,7 +74,11 @@ export interface ResolvedProvider {
   readonly providers: readonly ProviderRef[];
 }
 
+/** What the official registry sends for a dependency nothing provides: the provider fields, empty. */
 export interface UnresolvedPlaceholder {
+  readonly agent_id: '';
+  readonly function_name: '';
+  readonly endpoint: '';
   readonly capability: string;
   readonly status: 'unresolved';
 }
