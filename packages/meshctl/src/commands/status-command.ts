@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Architecture } from '../architecture/load.js';
+import type { Command } from '../cli/command.js';
 import { dockerContainers, describeContainers } from '../docker/docker-commands.js';
 import { composeRecordOf } from '../docker/docker-state.js';
 import { liveProcesses, readState } from '../local/state.js';
@@ -22,7 +23,7 @@ export interface StatusOptions {
  * `meshctl status`: healthy replicas per agent from the registry, then what runs where: the local processes,
  * or the containers of a Docker mesh with their health. Non-zero when anything is degraded or unreachable.
  */
-export async function statusCommand(options: StatusOptions): Promise<number> {
+export async function showStatus(options: StatusOptions): Promise<number> {
   const state = readState(options.home);
   const containers = state?.mode === 'docker' ? await dockerContainers(state, options) : undefined;
   const docker =
@@ -76,3 +77,25 @@ export async function statusCommand(options: StatusOptions): Promise<number> {
   }
   return ok ? 0 : 1;
 }
+
+export const statusCommand: Command = {
+  name: 'status',
+  help: [
+    {
+      usage: 'status [--json]',
+      summary: 'registry health and healthy replicas per agent; non-zero when degraded',
+    },
+  ],
+  run(ctx) {
+    return showStatus({
+      registry: ctx.registry(),
+      archFile: ctx.archFile,
+      arch: () => ctx.arch(),
+      root: ctx.root,
+      home: ctx.home,
+      env: ctx.env,
+      json: ctx.values.json ?? false,
+      log: ctx.print,
+    });
+  },
+};

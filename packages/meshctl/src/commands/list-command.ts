@@ -1,0 +1,17 @@
+import type { Command } from '../cli/command.js';
+import { formatAgentList } from './list.js';
+
+export const listCommand: Command = {
+  name: 'list',
+  help: [
+    {
+      usage: 'list [--json]',
+      summary: 'registered agent instances (GET /agents)',
+    },
+  ],
+  async run(ctx) {
+    const agents = await ctx.registry().agents();
+    ctx.print(ctx.values.json ? JSON.stringify(agents, null, 2) : formatAgentList(agents));
+    return 0;
+  },
+};
