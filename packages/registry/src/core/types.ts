@@ -7,6 +7,8 @@ export interface DependencySpec {
   readonly tags: readonly TagSpec[];
   readonly version: string;
   readonly namespace: string;
+  /** The declaring tool is unavailable until this resolves (absent = optional, the official default). */
+  readonly required?: true;
 }
 
 /** A tool (function) an agent registers; `capability` is what others resolve against. */
