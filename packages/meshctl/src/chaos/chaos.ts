@@ -1,5 +1,5 @@
 import { MeshError } from '@mesh/common';
-import { callResolvedTool, resolveTool } from '../mcp-call.js';
+import { callTool, resolveTool } from '../mcp-call.js';
 import { RegistryClient } from '../registry-client.js';
 import { operatorTls } from '../tls/local-tls.js';
 import type { ConnectionOptions } from 'node:tls';
@@ -82,9 +82,8 @@ async function stock(
 ): Promise<StockSnapshot> {
   const target = resolveTool(await registry.agents(), 'inventory_check_stock');
   const args = { items: SKUS.map((sku) => ({ sku, quantity: 1 })) };
-  const result = await callResolvedTool(target, args, { registryUrl: registry.baseUrl, viaProxy, tls });
-  const items = (result['structuredContent'] as { items?: { sku: string; available: number }[] } | undefined)
-    ?.items;
+  const result = await callTool(target, args, { registryUrl: registry.baseUrl, viaProxy, tls });
+  const items = (result as { items?: { sku: string; available: number }[] } | undefined)?.items;
   if (!items) throw new MeshError('REMOTE_ERROR', 'inventory_check_stock returned no items');
   return Object.fromEntries(items.map((i) => [i.sku, i.available]));
 }
