@@ -6,7 +6,8 @@ export const listCommand: Command = {
   help: [
     {
       usage: 'list [--json]',
-      summary: 'registered agent instances (GET /agents)',
+      summary: `registered agent instances: tools (not the pseudo tools of consumer-only
+dependencies), distinct dependencies resolved; --json: GET /agents as it is`,
     },
   ],
   async run(ctx) {

@@ -24,4 +24,37 @@ describe('list formatting', () => {
     expect(lines[1]).toMatch(/^user-agent\s+user-a\s+unhealthy\s+\S+\s+user_get\s+1\/1\s+3s ago$/);
     expect(lines.at(-1)).toBe('2 instances, 1 healthy');
   });
+
+  it('hides the pseudo tools of consumer-only dependencies and counts each dependency once', () => {
+    const resolution = (fn: string, capability: string, status: string) => ({
+      function_name: fn,
+      capability,
+      status,
+    });
+    const order: AgentInfo = {
+      id: 'order-1',
+      name: 'order-agent',
+      status: 'healthy',
+      endpoint: 'http://127.0.0.1:9000',
+      capabilities: [
+        { name: 'order_processing', function_name: 'process_order' },
+        { name: 'order_get', function_name: 'get_order' },
+        { name: 'order_agent_consumer_1', function_name: 'order_agent_consumer_1' },
+      ],
+      // The same capabilities declared by a tool and by the consumer group, and data_query by two tools.
+      total_dependencies: 6,
+      dependencies_resolved: 5,
+      dependency_resolutions: [
+        resolution('process_order', 'payment_process', 'available'),
+        resolution('process_order', 'user_get', 'available'),
+        resolution('get_order', 'user_get', 'available'),
+        resolution('order_agent_consumer_1', 'payment_process', 'available'),
+        resolution('order_agent_consumer_1', 'user_get', 'available'),
+        resolution('order_agent_consumer_1', 'notification_send_email', 'unresolved'),
+      ],
+    };
+    const row = formatAgentList([order]).split('\n')[1]!;
+    expect(row).toMatch(/\sprocess_order,get_order\s+2\/3$/);
+    expect(row).not.toContain('consumer');
+  });
 });
