@@ -1,12 +1,14 @@
 import type { Command } from '../cli/command.js';
 import { runChaos } from '../chaos/chaos.js';
+import { DEMO_SYSTEM } from '../demo/demo-system.js';
 
 export const chaosCommand: Command = {
   name: 'chaos',
   help: [
     {
       usage: 'chaos [--orders N] [--concurrency C] [--victims a,b]',
-      summary: 'kill a random replica under a stream of orders, restart it, check invariants',
+      summary: `kill a random replica under a stream of orders, restart it, check invariants
+(the demo system's shopper, SKUs and victims: demo/demo-system.ts)`,
     },
   ],
   async run(ctx) {
@@ -20,9 +22,10 @@ export const chaosCommand: Command = {
       orders: bounded(values.orders, 60, 1000),
       concurrency: bounded(values.concurrency, 4, 32),
       deadlineMs: 180_000,
-      victims: (values.victims ?? 'auth-agent,user-agent,inventory-agent,payment-agent,order-agent').split(
-        ',',
-      ),
+      victims: values.victims?.split(',') ?? DEMO_SYSTEM.chaosVictims,
+      shopper: DEMO_SYSTEM.shopper,
+      skus: DEMO_SYSTEM.chaosSkus,
+      paymentApiKey: ctx.env['PAYMENT_API_KEY'] ?? DEMO_SYSTEM.paymentSandboxKey,
       log: ctx.print,
     });
     for (const v of violations) ctx.print(`VIOLATION ${v}`);
