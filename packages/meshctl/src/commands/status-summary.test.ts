@@ -111,13 +111,23 @@ describe('meshctl status summary', () => {
   });
 
   it('shows a recorded local process that is gone as DOWN, and the agent as degraded', () => {
-    const processes = [proc('user-agent', 1, process.pid), proc('user-agent', 2, DEAD_PID)];
+    const processes = [
+      proc('user-agent', 1, process.pid),
+      { ...proc('user-agent', 2, DEAD_PID), url: 'http://b' },
+    ];
+    // The registry has not noticed yet: it still reports the dead replica healthy, at the process's address.
     const [user] = summarizeStatus(
-      [info('u1', 'user-agent'), info('u2', 'user-agent')],
+      [info('u1', 'user-agent'), { ...info('u2', 'user-agent'), endpoint: 'http://b' }],
       new Map([['user-agent', 2]]),
       processes,
     );
-    expect(user).toMatchObject({ ok: false, state: 'DEGRADED', down: [{ replica: 2, pid: DEAD_PID }] });
+    expect(user).toMatchObject({
+      ok: false,
+      state: 'DEGRADED',
+      live: 1,
+      ready: 1,
+      down: [{ replica: 2, pid: DEAD_PID }],
+    });
     expect(formatStatusSummary([user!])).toMatch(new RegExp(`process #2 \\(pid ${DEAD_PID}\\) not running`));
     const table = formatProcessTable(processes, '/tmp');
     expect(table).toMatch(new RegExp(`agent\\s+user-agent\\s+2\\s+${DEAD_PID}\\s+DOWN`));

@@ -8,7 +8,8 @@ import { renderTable } from '../table.js';
  *   no heartbeat for the registry's DEFAULT_TIMEOUT_THRESHOLD, 20 s by default) is stale, listed apart and
  *   ignored until the registry evicts it;
  * - a replica is ready when its required dependencies resolve; optional ones never degrade it;
- * - a local process recorded in `.mesh/state.json` whose pid no longer runs is DOWN, whatever the registry says.
+ * - a local process recorded in `.mesh/state.json` whose pid no longer runs is DOWN, whatever the registry says,
+ *   and its registration (same endpoint) does not count as live while the registry has yet to notice.
  */
 export interface AgentStatus {
   readonly name: string;
@@ -50,9 +51,10 @@ export function summarizeStatus(
   processes: readonly ProcessRecord[] = [],
 ): AgentStatus[] {
   const names = new Set([...expected.keys(), ...agents.map((a) => a.name)]);
+  const deadEndpoints = new Set(processes.filter((p) => !isRunning(p) && p.url).map((p) => p.url));
   return [...names].sort().map((name): AgentStatus => {
     const registrations = agents.filter((a) => a.name === name);
-    const live = registrations.filter((a) => a.status === 'healthy');
+    const live = registrations.filter((a) => a.status === 'healthy' && !deadEndpoints.has(a.endpoint));
     const lacking = live.map(missingRequired);
     const ready = lacking.filter((missing) => missing.length === 0).length;
     const down = processes
@@ -77,7 +79,7 @@ export function summarizeStatus(
 function problems(status: AgentStatus): string {
   const parts: string[] = [];
   const want = status.expected ?? 1;
-  if (status.live < want) parts.push(`${want - status.live} of ${want} not registered`);
+  if (status.live < want) parts.push(`${want - status.live} of ${want} replicas not live`);
   if (status.missing.length > 0) parts.push(`missing required: ${status.missing.join(', ')}`);
   for (const d of status.down) parts.push(`process #${d.replica} (pid ${d.pid}) not running`);
   return parts.join('; ');
