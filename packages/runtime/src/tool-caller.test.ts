@@ -3,20 +3,16 @@ import { freePort } from '@mesh/testkit';
 import { MeshError } from '@mesh/common';
 import { createToolCaller } from './tool-caller.js';
 import type { ToolCaller } from './tool-caller.js';
-import { RawProvider, ok, toolError } from './test-raw-provider.js';
-import type { RawCall, RawReply } from './test-raw-provider.js';
+import { ok, startRawProvider, toolError } from './test-raw-provider.js';
+import type { RawCall, RawProvider, RawReply } from './test-raw-provider.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function provider(script: (call: RawCall, index: number) => RawReply): Promise<RawProvider> {
-  const raw = new RawProvider(script);
-  await raw.start();
-  cleanups.push(() => raw.stop());
-  return raw;
-}
+const provider = (script: (call: RawCall, index: number) => RawReply): Promise<RawProvider> =>
+  startRawProvider(script, cleanups);
 
 function caller(options: Parameters<typeof createToolCaller>[0] = {}): ToolCaller {
   const created = createToolCaller(options);
