@@ -70,9 +70,10 @@ export const agent = defineAgent<OrderServices>({
 });
 
 /**
- * The proxies the saga calls through. They are not bound to one tool call, so a compensation (refund,
- * release) still runs after the caller has given up, and recovery can use them outside any handler. The tool
- * below declares the same dependencies, which gates /ready and documents the contract (meshctl check).
+ * The proxies the saga calls through, declared once, here. They are not bound to one tool call, so a
+ * compensation (refund, release) still runs after the caller has given up, and recovery can use them outside
+ * any handler. Their required ones gate /ready, and `meshctl check` reads them from the manifest, so the tool
+ * below declares none of its own (it did once, which registered and resolved each capability twice).
  */
 export const sagaDeps = agent.consumer(orderDependencies);
 
@@ -97,7 +98,6 @@ agent.tool({
   input: orderInput,
   output: orderResultSchema,
   idempotent: true,
-  dependencies: orderDependencies,
   outcome: orderOutcome,
   handler: (input, ctx) => {
     ctx.span.setAttribute('order.id', input.order_id);

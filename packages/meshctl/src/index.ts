@@ -9,6 +9,7 @@ export type { CheckProblem, CheckReport } from './check.js';
 export { RegistryClient } from './registry-client.js';
 export type { AgentInfo } from './registry-client.js';
 export { callTool, resolveTool } from './mcp-call.js';
+export type { CallToolOptions, ToolTarget } from './mcp-call.js';
 export { readState, meshHome, isAlive, liveProcesses } from './local/state.js';
 export type { MeshState, ProcessRecord } from './local/state.js';
 export { chargeViolations, orderInvariants } from './chaos/invariants.js';

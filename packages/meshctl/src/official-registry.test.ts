@@ -55,7 +55,10 @@ describe.skipIf(binary === undefined)('meshctl against the official MCP Mesh reg
             function_name: 'greet_at',
             capability: 'timed_greeting',
             version: '1.0.0',
-            dependencies: [{ capability: 'date_service', tags: [] }],
+            dependencies: [
+              { capability: 'date_service', tags: [], required: true },
+              { capability: 'weather_service', tags: [] },
+            ],
           },
         ],
       }),
@@ -73,7 +76,7 @@ describe.skipIf(binary === undefined)('meshctl against the official MCP Mesh reg
     expect(table.code, table.err).toBe(0);
     expect(table.out).toMatch(/^NAME\s+ID\s+STATUS\s+ENDPOINT\s+TOOLS\s+DEPS\s+LAST SEEN$/m);
     expect(table.out).toMatch(
-      /greeter\s+greeter-1a2b3c4d\s+healthy\s+http:\/\/127\.0\.0\.1:9\s+greet,greet_at\s+0\/1/,
+      /greeter\s+greeter-1a2b3c4d\s+healthy\s+http:\/\/127\.0\.0\.1:9\s+greet,greet_at\s+0\/2/,
     );
 
     const json = meshctl(url, 'list', '--json');
@@ -82,10 +85,11 @@ describe.skipIf(binary === undefined)('meshctl against the official MCP Mesh reg
     expect(agents[0]!.capabilities.map((c) => c.name).sort()).toEqual(['greeting', 'timed_greeting']);
   });
 
-  it('reports status, non-zero while a dependency is unresolved', () => {
+  it('reports status, non-zero while a required dependency is unresolved, naming it (not the optional one)', () => {
     const status = meshctl(url, 'status');
     expect(status.out).toMatch(/^Registry http:\/\/127\.0\.0\.1:\d+: healthy$/m);
-    expect(status.out).toMatch(/greeter\s+0\/1\s+-\s+DEGRADED/);
+    expect(status.out).toMatch(/greeter\s+0\/1\s+DEGRADED\s+missing required: date_service$/m);
+    expect(status.out).not.toContain('weather_service');
     expect(status.code).toBe(1);
   });
 });

@@ -2,6 +2,11 @@
 export interface ReadySummary {
   /** "13 agent processes", "13 agent containers". */
   readonly agents: string;
+  /**
+   * What a partial start (`meshctl start <agent…>`) says instead of "All … ready": only what it started,
+   * then what runs in all.
+   */
+  readonly headline?: string;
   readonly readyMs: number;
   readonly registryUrl: string;
   readonly gatewayUrl?: string | undefined;
@@ -13,7 +18,7 @@ export interface ReadySummary {
 
 export function formatReadySummary(summary: ReadySummary): string[] {
   return [
-    `All ${summary.agents} ready in ${(summary.readyMs / 1000).toFixed(2)} s.`,
+    summary.headline ?? `All ${summary.agents} ready in ${(summary.readyMs / 1000).toFixed(2)} s.`,
     `Registry: ${summary.registryUrl}   Gateway: ${summary.gatewayUrl ?? '(not started)'}`,
     ...(summary.mailUrl ? [`Mail:     ${summary.mailUrl}/messages (SMTP sink)`] : []),
     ...(summary.more ?? []),

@@ -9,7 +9,15 @@ export interface AgentInfo {
   status: string;
   endpoint: string;
   version?: string;
-  capabilities: { name: string; version?: string; function_name: string; tags?: string[] }[];
+  capabilities: {
+    name: string;
+    version?: string;
+    function_name: string;
+    tags?: string[];
+    /** The official registry: false while a required dependency is not available (and why). */
+    available?: boolean;
+    unavailable_reason?: string;
+  }[];
   total_dependencies: number;
   dependencies_resolved: number;
   dependency_resolutions?: {
@@ -19,6 +27,8 @@ export interface AgentInfo {
     provider_agent_id?: string;
     endpoint?: string;
     status: string;
+    /** Our registry: set on dependencies registered as required. */
+    required?: boolean;
   }[];
   last_seen?: string;
 }

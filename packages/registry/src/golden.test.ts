@@ -13,7 +13,7 @@ function officialView(resolved: unknown): Resolved {
   return out;
 }
 
-/** Drops `{capability, status: "unresolved"}` placeholders and then-empty keys (what older registries sent). */
+/** Drops `{…, status: "unresolved"}` placeholders and then-empty keys (what older registries sent). */
 function withoutPlaceholders(resolved: Resolved): Resolved {
   const out: Resolved = {};
   for (const [fn, entries] of Object.entries(resolved)) {
@@ -95,7 +95,8 @@ describe('golden fixtures from the official registry', () => {
   it('matches dependent_agent_response_no_deps.json once placeholders are set aside when no provider exists', async () => {
     // That fixture comes from an older official release that omitted unresolved dependencies (`{}`) after
     // the time_service provider went away. The protocol we implement (and current official releases) keep
-    // positional `{capability, status: "unresolved"}` placeholders instead, so the runtime knows which
+    // positional placeholders instead (`status: "unresolved"`, empty `agent_id`, `endpoint` and
+    // `function_name`), so the runtime knows which
     // dependency is missing; without the placeholders the two agree.
     const body = fixture('dependent_agent_registration.json');
     await postJson(`${registry.url}/heartbeat`, body);
@@ -105,8 +106,12 @@ describe('golden fixtures from the official registry', () => {
     const resolved = officialView(response['dependencies_resolved']);
     expect(withoutPlaceholders(resolved)).toEqual(expected['dependencies_resolved']);
     expect(resolved).toEqual({
-      generate_report: [{ capability: 'time_service', status: 'unresolved' }],
-      analyze_data: [{ capability: 'time_service', status: 'unresolved' }],
+      generate_report: [
+        { agent_id: '', function_name: '', endpoint: '', capability: 'time_service', status: 'unresolved' },
+      ],
+      analyze_data: [
+        { agent_id: '', function_name: '', endpoint: '', capability: 'time_service', status: 'unresolved' },
+      ],
     });
   });
 
@@ -130,8 +135,8 @@ describe('golden fixtures from the official registry', () => {
     );
     const resolved = officialView(response['dependencies_resolved']);
     expect(resolved['generate_report']).toEqual([
-      { capability: 'template_service', status: 'unresolved' },
-      { capability: 'pdf_service', status: 'unresolved' },
+      { agent_id: '', function_name: '', endpoint: '', capability: 'template_service', status: 'unresolved' },
+      { agent_id: '', function_name: '', endpoint: '', capability: 'pdf_service', status: 'unresolved' },
       {
         agent_id: 'multi-service-agent',
         function_name: 'process_data',

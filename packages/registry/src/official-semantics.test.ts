@@ -5,6 +5,7 @@ import { freePort, officialMeshBinary, startProcess, waitForHttp } from '@mesh/t
 import type { StartedProcess } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBody, postJson, startRegistry } from './test-support.js';
+import { VERSION_CASES } from './core/version-cases.js';
 import type { RunningRegistry } from './test-support.js';
 
 // Missing, this throws in CI and skips (saying why) elsewhere.
@@ -82,6 +83,66 @@ describe.skipIf(binary === undefined)(
       const label = (values: boolean[]) => Object.fromEntries(RULES.map(([rule], i) => [rule, values[i]]));
       expect(label(availability(theirs.body))).toEqual(expected);
       expect(label(availability(mine.body))).toEqual(expected);
+    });
+
+    it('answers an unresolved dependency with the official entry: empty agent_id, endpoint and function_name', async () => {
+      const consumer = agentBody(
+        'lonely-consumer',
+        [
+          {
+            function_name: 'lonely',
+            capability: 'lonely',
+            dependencies: [{ capability: 'nobody_provides_this' }],
+          },
+        ],
+        { http_port: 20_013 },
+      );
+      const entry = (body: Record<string, unknown>) =>
+        (body['dependencies_resolved'] as Record<string, unknown[]>)['lonely']?.[0];
+      const theirs = entry((await postJson(`${officialUrl}/heartbeat`, consumer)).body);
+      expect(theirs).toEqual({
+        agent_id: '',
+        function_name: '',
+        endpoint: '',
+        capability: 'nobody_provides_this',
+        status: 'unresolved',
+      });
+      expect(entry((await postJson(`${ours.url}/heartbeat`, consumer)).body)).toEqual(theirs);
+    });
+
+    it('matches versions as the official registry does: !=, prereleases, wildcards, spellings', async () => {
+      const versions = [...new Set(VERSION_CASES.map(([version]) => version))];
+      const capabilityOf = (version: string) => `versioned-${versions.indexOf(version)}`;
+      for (const [i, version] of versions.entries()) {
+        const provider = agentBody(`versioned-${i}`, [{ capability: capabilityOf(version), version }], {
+          http_port: 21_000 + i,
+        });
+        for (const url of [officialUrl, ours.url])
+          expect((await postJson(`${url}/heartbeat`, provider)).status).toBe(200);
+      }
+      const consumer = agentBody(
+        'version-consumer',
+        [
+          {
+            function_name: 'consumer',
+            capability: 'version_consumer',
+            dependencies: VERSION_CASES.map(([version, constraint]) => ({
+              capability: capabilityOf(version),
+              version: constraint,
+            })),
+          },
+        ],
+        { http_port: 20_012 },
+      );
+      const label = (values: boolean[]) =>
+        Object.fromEntries(
+          VERSION_CASES.map(([version, constraint], i) => [`${version} ~ "${constraint}"`, values[i]]),
+        );
+      const expected = label(VERSION_CASES.map(([, , resolves]) => resolves));
+      expect(label(availability((await postJson(`${officialUrl}/heartbeat`, consumer)).body))).toEqual(
+        expected,
+      );
+      expect(label(availability((await postJson(`${ours.url}/heartbeat`, consumer)).body))).toEqual(expected);
     });
 
     it('answers 400 to an array of specs as a dependency entry, as the official registry does', async () => {

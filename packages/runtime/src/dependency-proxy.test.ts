@@ -5,20 +5,16 @@ import { MeshError, defineAgent } from './index.js';
 import type { DependencySpec, MeshConfig, RunningAgent } from './index.js';
 import { FakeRegistry } from './test-fake-registry.js';
 import { scrape, sampleValue } from './test-metrics.js';
-import { RawProvider, ok, toolError } from './test-raw-provider.js';
-import type { RawReply, RawCall } from './test-raw-provider.js';
+import { ok, startRawProvider, toolError } from './test-raw-provider.js';
+import type { RawCall, RawProvider, RawReply } from './test-raw-provider.js';
 
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function provider(script: (call: RawCall, index: number) => RawReply): Promise<RawProvider> {
-  const raw = new RawProvider(script);
-  await raw.start();
-  cleanups.push(() => raw.stop());
-  return raw;
-}
+const provider = (script: (call: RawCall, index: number) => RawReply): Promise<RawProvider> =>
+  startRawProvider(script, cleanups);
 
 /** A consumer-only agent of `thing` (served by `providers`), and the running agent for its /metrics. */
 async function consumerAgentOf(

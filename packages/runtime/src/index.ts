@@ -16,6 +16,9 @@ export type { RunAgentOptions } from './run-agent.js';
 export { meshEnvSchema, toMeshConfig, defaultMeshConfig } from './config.js';
 export type { MeshConfig, MeshEnv } from './config.js';
 export type { CallOptions, DependencyProxy } from './dependency-proxy.js';
+export { createToolCaller } from './tool-caller.js';
+export type { ToolCaller, ToolCallerOptions, ToolTarget } from './tool-caller.js';
+export type { ResolvedProvider } from './provider-pool.js';
 export { createTracing } from './tracing.js';
 export type { SpanHandle, SpanKindName, SpanStarter, StartSpanOptions } from './tracing.js';
 export type {

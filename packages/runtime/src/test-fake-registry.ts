@@ -169,7 +169,14 @@ export class FakeRegistry {
           });
         }
         const winner = providers[0];
-        if (!winner) return { capability: dependency.capability, status: 'unresolved' };
+        if (!winner)
+          return {
+            agent_id: '',
+            function_name: '',
+            endpoint: '',
+            capability: dependency.capability,
+            status: 'unresolved',
+          };
         return { ...winner, capability: dependency.capability, providers };
       });
     }

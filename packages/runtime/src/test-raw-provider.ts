@@ -59,6 +59,17 @@ export class RawProvider {
   }
 }
 
+/** Starts a RawProvider and puts its stop on the test's cleanup list. */
+export async function startRawProvider(
+  script: (call: RawCall, index: number) => RawReply,
+  cleanups: (() => Promise<void> | void)[],
+): Promise<RawProvider> {
+  const raw = new RawProvider(script);
+  await raw.start();
+  cleanups.push(() => raw.stop());
+  return raw;
+}
+
 /** A successful tools/call reply with structured content. */
 export function ok(call: RawCall, value: Record<string, unknown>): RawReply {
   return {

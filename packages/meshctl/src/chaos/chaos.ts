@@ -1,5 +1,5 @@
 import { MeshError } from '@mesh/common';
-import { callResolvedTool, resolveTool } from '../mcp-call.js';
+import { callTool, resolveTool } from '../mcp-call.js';
 import { RegistryClient } from '../registry-client.js';
 import { operatorTls } from '../tls/local-tls.js';
 import type { ConnectionOptions } from 'node:tls';
@@ -18,14 +18,22 @@ export interface ChaosOptions {
   deadlineMs: number;
   /** Agent names a victim is drawn from. */
   victims: readonly string[];
+  /** Who places the orders (logs in through the gateway). */
+  shopper: { readonly username: string; readonly password: string };
+  /** SKUs ordered, one unit each, in turn; each must be in the catalogue with stock. */
+  skus: readonly string[];
+  /** The payment gateway's API key, to list the charges of each order. */
+  paymentApiKey: string;
   random?: () => number;
   /** How long the killed replica stays down before the restart (default 1.5 s). */
   downtimeMs?: number;
   log: (line: string) => void;
 }
 
-const SKUS = ['ITEM-11', 'ITEM-12', 'ITEM-13', 'ITEM-14', 'ITEM-15'];
-/** Catalogue price per SKU in cents: each chaos order is one unit at this price, as `GET /products` lists it. */
+/**
+ * Catalogue price per chaos SKU in cents, in the order given: each chaos order is one unit at this price, as
+ * `GET /products` lists it.
+ */
 type Prices = ReadonlyMap<string, number>;
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -44,11 +52,11 @@ async function json(response: Response): Promise<Record<string, unknown>> {
   }
 }
 
-async function login(gateway: string): Promise<string> {
+async function login(gateway: string, shopper: ChaosOptions['shopper']): Promise<string> {
   const response = await fetch(`${gateway}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'user-1', password: 'demo' }),
+    body: JSON.stringify({ username: shopper.username, password: shopper.password }),
     signal: AbortSignal.timeout(5000),
   });
   const body = await json(response);
@@ -59,16 +67,17 @@ async function login(gateway: string): Promise<string> {
 }
 
 /** The catalogue's price of every chaos SKU, from the gateway (orders must pay what the server asks). */
-async function prices(gateway: string): Promise<Prices> {
+async function prices(gateway: string, skus: readonly string[]): Promise<Prices> {
   const response = await fetch(`${gateway}/products?limit=100`, { signal: AbortSignal.timeout(5000) });
   const body = await json(response);
   const products = (body['products'] ?? []) as { sku: string; price: number }[];
   const found = new Map(products.map((p) => [p.sku, Math.round(p.price * 100)]));
-  const missing = SKUS.filter((sku) => !found.has(sku));
+  const missing = skus.filter((sku) => !found.has(sku));
   if (!response.ok || missing.length > 0) {
     throw new MeshError('REMOTE_ERROR', `GET /products gave no price for ${missing.join(', ') || 'any SKU'}`);
   }
-  return found;
+  // Only the chaos SKUs, in their order: orders go to each in turn.
+  return new Map(skus.map((sku) => [sku, found.get(sku)!]));
 }
 
 /**
@@ -79,12 +88,12 @@ async function stock(
   registry: RegistryClient,
   tls: ConnectionOptions | undefined,
   viaProxy: boolean,
+  skus: readonly string[],
 ): Promise<StockSnapshot> {
   const target = resolveTool(await registry.agents(), 'inventory_check_stock');
-  const args = { items: SKUS.map((sku) => ({ sku, quantity: 1 })) };
-  const result = await callResolvedTool(target, args, { registryUrl: registry.baseUrl, viaProxy, tls });
-  const items = (result['structuredContent'] as { items?: { sku: string; available: number }[] } | undefined)
-    ?.items;
+  const args = { items: skus.map((sku) => ({ sku, quantity: 1 })) };
+  const result = await callTool(target, args, { registryUrl: registry.baseUrl, viaProxy, tls });
+  const items = (result as { items?: { sku: string; available: number }[] } | undefined)?.items;
   if (!items) throw new MeshError('REMOTE_ERROR', 'inventory_check_stock returned no items');
   return Object.fromEntries(items.map((i) => [i.sku, i.available]));
 }
@@ -95,12 +104,13 @@ async function postOrder(
   index: number,
   runId: string,
   catalogue: Prices,
+  shopper: ChaosOptions['shopper'],
 ): Promise<OrderOutcome> {
-  const sku = SKUS[index % SKUS.length]!;
+  const sku = [...catalogue.keys()][index % catalogue.size]!;
   const totalCents = catalogue.get(sku)!;
   const order = {
     order_id: `chaos-${runId}-${index}`,
-    user_id: 'user-1',
+    user_id: shopper.username,
     items: [{ sku, quantity: 1 }],
     total: totalCents / 100,
   };
@@ -199,9 +209,9 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
   const registry = new RegistryClient(state.registryUrl, 3000, tls);
   const runId = Date.now().toString(36);
 
-  const token = await login(gateway);
-  const catalogue = await prices(gateway);
-  const before = await stock(registry, tls, docker);
+  const token = await login(gateway, options.shopper);
+  const catalogue = await prices(gateway, options.skus);
+  const before = await stock(registry, tls, docker, options.skus);
   options.log(`stock before: ${JSON.stringify(before)}`);
 
   const outcomes: OrderOutcome[] = [];
@@ -212,7 +222,7 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
     while (next < options.orders && Date.now() < deadline) {
       const index = next++;
       if (index === killAt) chaos = killAndRestart(options, state, random);
-      outcomes.push(await postOrder(gateway, token, index, runId, catalogue));
+      outcomes.push(await postOrder(gateway, token, index, runId, catalogue, options.shopper));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
@@ -222,15 +232,15 @@ export async function runChaos(options: ChaosOptions): Promise<string[]> {
 
   const charged = new Map<string, ListedCharge[]>();
   if (paymentUrl) {
-    const apiKey = options.env['PAYMENT_API_KEY'] ?? 'sk_test_mesh_sandbox_4eC39HqLyjWDarjtT1zdp7dc';
-    for (const o of outcomes) charged.set(o.orderId, await charges(paymentUrl, apiKey, o.orderId));
+    for (const o of outcomes)
+      charged.set(o.orderId, await charges(paymentUrl, options.paymentApiKey, o.orderId));
   }
   // Reservations of failed orders are released at once or expire; give stock a bounded moment to converge.
-  let after = await stock(registry, tls, docker);
+  let after = await stock(registry, tls, docker, options.skus);
   let violations = orderInvariants(outcomes, charged, before, after);
   while (violations.some((v) => v.startsWith('stock')) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    after = await stock(registry, tls, docker);
+    after = await stock(registry, tls, docker, options.skus);
     violations = orderInvariants(outcomes, charged, before, after);
   }
   const count = (s: string): number => outcomes.filter((o) => o.final === s).length;

@@ -1,14 +1,31 @@
 import { resolve } from 'node:path';
 import type { Architecture } from '../architecture/load.js';
+import type { Command } from '../cli/command.js';
 import { runDevLoop } from '../local/dev-loop.js';
 import { readState } from '../local/state.js';
 import { restartAgent, type RestartOptions } from './local-commands.js';
+
+export const devCommand: Command = {
+  name: 'dev',
+  help: [
+    {
+      usage: 'dev <agent>',
+      summary: `on every save under the agent's src/, transpile the changed files and roll its replicas
+(local mode); a type check runs in the background`,
+    },
+  ],
+  async run(ctx) {
+    const [name] = ctx.args;
+    if (!name) throw new Error('dev needs an agent name');
+    return runDev(() => ctx.arch(), ctx.localOptions(), name);
+  },
+};
 
 /**
  * `meshctl dev <agent>`: rebuilds the agent on every save and rolls its running replicas (see runDevLoop and
  * rollingRestart) until Ctrl-C. The mesh must run locally (`./scripts/start-multi-agent.sh`, MESH_MODE=local).
  */
-export async function devCommand(
+export async function runDev(
   arch: () => Architecture,
   options: RestartOptions & { root: string },
   name: string,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentInfo } from '../registry-client.js';
-import { formatAgentList, formatSummary, summarizeAgents } from './list.js';
+import { formatAgentList } from './list.js';
 
 const info = (id: string, name: string, status = 'healthy', resolved = 1): AgentInfo => ({
   id,
@@ -13,7 +13,7 @@ const info = (id: string, name: string, status = 'healthy', resolved = 1): Agent
   last_seen: '2026-01-01T00:00:00Z',
 });
 
-describe('list and status formatting', () => {
+describe('list formatting', () => {
   it('prints one row per replica, sorted, with a count line', () => {
     const text = formatAgentList(
       [info('user-b', 'user-agent'), info('user-a', 'user-agent', 'unhealthy')],
@@ -25,26 +25,36 @@ describe('list and status formatting', () => {
     expect(lines.at(-1)).toBe('2 instances, 1 healthy');
   });
 
-  it('counts healthy replicas against the expected ones and flags what is short', () => {
-    const summary = summarizeAgents(
-      [
-        info('u1', 'user-agent'),
-        info('u2', 'user-agent'),
-        info('u3', 'user-agent', 'healthy', 0),
-        info('a1', 'auth-agent'),
+  it('hides the pseudo tools of consumer-only dependencies and counts each dependency once', () => {
+    const resolution = (fn: string, capability: string, status: string) => ({
+      function_name: fn,
+      capability,
+      status,
+    });
+    const order: AgentInfo = {
+      id: 'order-1',
+      name: 'order-agent',
+      status: 'healthy',
+      endpoint: 'http://127.0.0.1:9000',
+      capabilities: [
+        { name: 'order_processing', function_name: 'process_order' },
+        { name: 'order_get', function_name: 'get_order' },
+        { name: 'order_agent_consumer_1', function_name: 'order_agent_consumer_1' },
       ],
-      new Map([
-        ['user-agent', 3],
-        ['auth-agent', 1],
-        ['order-agent', 1],
-      ]),
-    );
-    expect(summary.map((s) => [s.name, s.healthy, s.ok])).toEqual([
-      ['auth-agent', 1, true],
-      ['order-agent', 0, false],
-      ['user-agent', 2, false],
-    ]);
-    expect(formatSummary(summary)).toMatch(/order-agent\s+0\/0\s+1\s+DOWN/);
-    expect(formatSummary(summary)).toMatch(/user-agent\s+2\/3\s+3\s+DEGRADED/);
+      // The same capabilities declared by a tool and by the consumer group, and data_query by two tools.
+      total_dependencies: 6,
+      dependencies_resolved: 5,
+      dependency_resolutions: [
+        resolution('process_order', 'payment_process', 'available'),
+        resolution('process_order', 'user_get', 'available'),
+        resolution('get_order', 'user_get', 'available'),
+        resolution('order_agent_consumer_1', 'payment_process', 'available'),
+        resolution('order_agent_consumer_1', 'user_get', 'available'),
+        resolution('order_agent_consumer_1', 'notification_send_email', 'unresolved'),
+      ],
+    };
+    const row = formatAgentList([order]).split('\n')[1]!;
+    expect(row).toMatch(/\sprocess_order,get_order\s+2\/3$/);
+    expect(row).not.toContain('consumer');
   });
 });

@@ -1,3 +1,4 @@
+import { isConsumerCapabilityOf } from '@mesh/trust';
 import type { AgentInfo } from '../registry-client.js';
 import { renderTable } from '../table.js';
 
@@ -18,6 +19,30 @@ function tools(names: readonly string[]): string {
   return names.length <= 3 ? names.join(',') : `${names.slice(0, 3).join(',')} +${names.length - 3}`;
 }
 
+/**
+ * The agent's real tools: the runtime registers an agent's consumer-only dependencies (`agent.consumer`) under
+ * a pseudo tool (`api_gateway_consumer_1`), which nobody can call.
+ */
+function realTools(agent: AgentInfo): string[] {
+  return agent.capabilities
+    .filter((c) => !isConsumerCapabilityOf(agent.name, c.name))
+    .map((c) => c.function_name);
+}
+
+/**
+ * `resolved/declared` over distinct capabilities: several tools (or a tool and a consumer group) may declare the
+ * same one, and the registry counts each declaration. A capability counts as resolved when every declaration
+ * of it is. Without resolutions listed, the registry's own counts.
+ */
+function dependencyCount(agent: AgentInfo): string {
+  const resolutions = agent.dependency_resolutions ?? [];
+  if (resolutions.length === 0) return `${agent.dependencies_resolved}/${agent.total_dependencies}`;
+  const resolved = new Map<string, boolean>();
+  for (const r of resolutions)
+    resolved.set(r.capability, (resolved.get(r.capability) ?? true) && r.status === 'available');
+  return `${[...resolved.values()].filter(Boolean).length}/${resolved.size}`;
+}
+
 /** `meshctl list`: one row per registered agent instance (replicas are separate rows). */
 export function formatAgentList(agents: readonly AgentInfo[], now = Date.now()): string {
   if (agents.length === 0) return 'No agents registered.';
@@ -28,49 +53,10 @@ export function formatAgentList(agents: readonly AgentInfo[], now = Date.now()):
       a.id,
       a.status,
       a.endpoint,
-      tools(a.capabilities.map((c) => c.function_name)),
-      `${a.dependencies_resolved}/${a.total_dependencies}`,
+      tools(realTools(a)),
+      dependencyCount(a),
       age(a.last_seen, now),
     ]);
   const healthy = agents.filter((a) => a.status === 'healthy').length;
   return `${renderTable(['NAME', 'ID', 'STATUS', 'ENDPOINT', 'TOOLS', 'DEPS', 'LAST SEEN'], rows)}\n\n${agents.length} instances, ${healthy} healthy`;
-}
-
-export interface AgentSummary {
-  name: string;
-  expected: number | undefined;
-  healthy: number;
-  total: number;
-  ok: boolean;
-}
-
-/**
- * `meshctl status`: per agent name, healthy instances against the replicas architecture.yml expects.
- * An agent is ok when every expected replica is healthy and its dependencies are resolved.
- */
-export function summarizeAgents(
-  agents: readonly AgentInfo[],
-  expected: ReadonlyMap<string, number>,
-): AgentSummary[] {
-  const names = new Set([...expected.keys(), ...agents.map((a) => a.name)]);
-  return [...names].sort().map((name) => {
-    const instances = agents.filter((a) => a.name === name);
-    const healthy = instances.filter(
-      (a) => a.status === 'healthy' && a.dependencies_resolved >= a.total_dependencies,
-    ).length;
-    const want = expected.get(name);
-    return { name, expected: want, healthy, total: instances.length, ok: healthy >= (want ?? 1) };
-  });
-}
-
-export function formatSummary(summary: readonly AgentSummary[]): string {
-  return renderTable(
-    ['AGENT', 'HEALTHY', 'EXPECTED', 'STATE'],
-    summary.map((s) => [
-      s.name,
-      `${s.healthy}/${s.total}`,
-      s.expected === undefined ? '-' : String(s.expected),
-      s.ok ? 'ok' : s.total === 0 ? 'DOWN' : 'DEGRADED',
-    ]),
-  );
 }

@@ -8,6 +8,8 @@ import { isAlive, readState, writeState, type ProcessRecord } from '../local/sta
 import { rollingRestart } from '../local/rolling-restart.js';
 import { up, type UpOptions } from '../local/up.js';
 import { operatorTls } from '../tls/local-tls.js';
+import { formatLogLine } from './log-format.js';
+import { matchName } from './name-match.js';
 
 /**
  * `meshctl start <agent…>`: starts the named agents (and a registry when none answers). With --detach it
@@ -37,12 +39,16 @@ export async function startAgentsCommand(
   return 0;
 }
 
-/** Prints what is appended to each file, prefixed, until `signal` aborts or `done()` says so. */
+/**
+ * Prints what is appended to each file, prefixed and passed through `format` (pretty by default), until
+ * `signal` aborts or `done()` says so.
+ */
 async function follow(
   files: readonly { label: string; file: string }[],
   log: (line: string) => void,
   signal: AbortSignal,
   done: () => boolean = () => false,
+  format: (line: string) => string = formatLogLine,
 ): Promise<void> {
   const offsets = new Map(files.map((f) => [f.file, existsSync(f.file) ? statSync(f.file).size : 0]));
   while (!signal.aborted && !done()) {
@@ -53,36 +59,55 @@ async function follow(
       if (size <= from) continue;
       const chunk = readFileSync(file).subarray(from, size).toString('utf8');
       offsets.set(file, size);
-      for (const line of chunk.split('\n')) if (line !== '') log(`${label} | ${line}`);
+      for (const line of chunk.split('\n')) if (line !== '') log(`${label} | ${format(line)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
-/** `meshctl logs <agent>`: the last lines of every replica's log, optionally followed. */
+export interface ShowLogsOptions {
+  /** How many of the last lines of each replica's log. */
+  readonly lines: number;
+  readonly follow: boolean;
+  /** The raw JSON lines instead of pretty ones. */
+  readonly json: boolean;
+}
+
+/**
+ * `meshctl logs <agent>`: the last lines of every replica's log, pretty-printed (see formatLogLine) unless
+ * `json`, optionally followed. A short name finds its agent (`order`: order-agent; see matchName).
+ */
 export async function showLogs(
   home: string,
-  name: string,
-  lines: number,
-  followLogs: boolean,
+  query: string,
+  options: ShowLogsOptions,
   log: (line: string) => void,
 ): Promise<number> {
-  const records = (readState(home)?.processes ?? []).filter((p) => p.name === name);
-  if (records.length === 0) {
-    log(`No local process named ${name} (see meshctl status).`);
+  const processes = readState(home)?.processes ?? [];
+  if (processes.length === 0) {
+    log('No local processes recorded (start the mesh first; see meshctl status).');
     return 1;
   }
+  const name = matchName(
+    query,
+    processes.map((p) => p.name),
+  );
+  const records = processes.filter((p) => p.name === name);
+  const format = options.json ? (line: string) => line : formatLogLine;
   for (const p of records) {
     log(`==> ${p.log} (pid ${p.pid}${isAlive(p.pid) ? '' : ', exited'}) <==`);
-    log(tailFile(p.log, lines));
+    const tail = tailFile(p.log, options.lines);
+    for (const line of tail === '' ? [] : tail.split('\n')) log(format(line));
   }
-  if (followLogs) {
+  if (options.follow) {
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     await follow(
       records.map((p) => ({ label: `${p.name}#${p.replica}`, file: p.log })),
       log,
       stop.signal,
+      () => false,
+      format,
     );
   }
   return 0;

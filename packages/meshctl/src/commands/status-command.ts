@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs';
 import type { Architecture } from '../architecture/load.js';
+import type { Command } from '../cli/command.js';
 import { dockerContainers, describeContainers } from '../docker/docker-commands.js';
 import { composeRecordOf } from '../docker/docker-state.js';
-import { liveProcesses, readState } from '../local/state.js';
-import { formatStateTable } from '../local/up.js';
-import type { RegistryClient, AgentInfo } from '../registry-client.js';
-import { formatSummary, summarizeAgents, type AgentSummary } from './list.js';
+import { isRunning, liveProcesses, readState } from '../local/state.js';
+import type { AgentInfo, RegistryClient } from '../registry-client.js';
+import {
+  formatProcessTable,
+  formatStatusSummary,
+  summarizeStatus,
+  type AgentStatus,
+} from './status-summary.js';
 
 export interface StatusOptions {
-  readonly registry: RegistryClient;
+  readonly registry: Pick<RegistryClient, 'baseUrl' | 'health' | 'agents'>;
   readonly archFile: string;
   readonly arch: () => Architecture;
   readonly root: string;
@@ -19,28 +24,31 @@ export interface StatusOptions {
 }
 
 /**
- * `meshctl status`: healthy replicas per agent from the registry, then what runs where: the local processes,
- * or the containers of a Docker mesh with their health. Non-zero when anything is degraded or unreachable.
+ * `meshctl status`: ready replicas per agent from the registry (see AgentStatus for the rules), then what runs
+ * where: every local process with whether it still runs, or the containers of a Docker mesh with their health.
+ * Non-zero when anything is degraded, down or unreachable.
  */
-export async function statusCommand(options: StatusOptions): Promise<number> {
+export async function showStatus(options: StatusOptions): Promise<number> {
   const state = readState(options.home);
   const containers = state?.mode === 'docker' ? await dockerContainers(state, options) : undefined;
   const docker =
     state && containers ? describeContainers(composeRecordOf(state).project, containers) : undefined;
-  let registry: { health: Record<string, unknown>; summary: AgentSummary[] } | { error: string };
+  const processes = state?.mode === 'local' ? state.processes : [];
+  let registry: { health: Record<string, unknown>; summary: AgentStatus[] } | { error: string };
   try {
     const health = await options.registry.health();
     const agents: AgentInfo[] = await options.registry.agents();
     const expected = new Map<string, number>();
     if (existsSync(options.archFile)) for (const a of options.arch().agents) expected.set(a.name, a.replicas);
-    registry = { health, summary: summarizeAgents(agents, expected) };
+    registry = { health, summary: summarizeStatus(agents, expected, processes) };
   } catch (error: unknown) {
     // Without a Docker mesh to describe, an unreachable registry is the whole answer.
     if (docker === undefined) throw error;
     registry = { error: error instanceof Error ? error.message : String(error) };
   }
+  const running = liveProcesses(state).length;
   const registryOk = 'summary' in registry && registry.summary.every((s) => s.ok);
-  const ok = registryOk && (docker?.ok ?? true);
+  const ok = registryOk && (docker?.ok ?? true) && running === processes.length;
   if (options.json) {
     const registryJson =
       'summary' in registry
@@ -51,6 +59,18 @@ export async function statusCommand(options: StatusOptions): Promise<number> {
         {
           registry: registryJson,
           agents: 'summary' in registry ? registry.summary : [],
+          ...(state?.mode === 'local'
+            ? {
+                processes: processes.map((p) => ({
+                  kind: p.kind,
+                  name: p.name,
+                  replica: p.replica,
+                  pid: p.pid,
+                  url: p.url,
+                  running: isRunning(p),
+                })),
+              }
+            : {}),
           ...(containers ? { containers } : {}),
           ok,
         },
@@ -62,7 +82,7 @@ export async function statusCommand(options: StatusOptions): Promise<number> {
   }
   if ('summary' in registry) {
     options.log(`Registry ${options.registry.baseUrl}: ${String(registry.health['status'] ?? 'unknown')}`);
-    options.log(formatSummary(registry.summary));
+    options.log(formatStatusSummary(registry.summary));
   } else {
     options.log(`Registry ${options.registry.baseUrl}: unreachable (${registry.error})`);
   }
@@ -70,9 +90,32 @@ export async function statusCommand(options: StatusOptions): Promise<number> {
     options.log('');
     options.log(docker.text);
   } else if (state) {
-    const live = new Set(liveProcesses(state).map((p) => p.pid));
-    options.log(`\nLocal processes (${live.size}/${state.processes.length} running):`);
-    options.log(formatStateTable({ ...state, processes: state.processes.filter((p) => live.has(p.pid)) }));
+    options.log(`\nLocal processes (${running}/${processes.length} running):`);
+    options.log(formatProcessTable(processes, state.root));
   }
   return ok ? 0 : 1;
 }
+
+export const statusCommand: Command = {
+  name: 'status',
+  help: [
+    {
+      usage: 'status [--json]',
+      summary: `ready replicas per agent (required dependencies resolved; stale registrations
+ignored), each missing dependency by name, and every local process, a dead one
+as DOWN; non-zero when anything is degraded or down`,
+    },
+  ],
+  run(ctx) {
+    return showStatus({
+      registry: ctx.registry(),
+      archFile: ctx.archFile,
+      arch: () => ctx.arch(),
+      root: ctx.root,
+      home: ctx.home,
+      env: ctx.env,
+      json: ctx.values.json ?? false,
+      log: ctx.print,
+    });
+  },
+};

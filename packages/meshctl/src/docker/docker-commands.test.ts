@@ -30,8 +30,8 @@ afterEach(() => {
 });
 
 /** A home holding the state of a Docker start with the event-driven layer, and fakes answering for it. */
-function running(ps = '') {
-  const fake: FakeDocker = fakeDocker({ composePlugin: 'Docker Compose version v2.29.7', ps });
+function running(ps = '', logs = '') {
+  const fake: FakeDocker = fakeDocker({ composePlugin: 'Docker Compose version v2.29.7', ps, logs });
   const home = mkdtempSync(join(tmpdir(), 'meshctl-docker-home-'));
   cleanups.push(
     () => fake.remove(),
@@ -93,10 +93,15 @@ describe('a Docker mesh recorded in state.json', () => {
     expect(lines).toEqual(['order-agent ready again']);
   });
 
-  it('logs shows the service through compose logs', async () => {
-    const { fake, state, options } = running();
+  it('logs shows the service through compose logs, its JSON lines pretty-printed (raw with json)', async () => {
+    const json =
+      '{"level":"info","time":"2026-12-06T10:41:33.123Z","service":"order-agent","msg":"order completed"}';
+    const { fake, state, options, lines } = running('', `order-agent-1  | ${json}\nplain line\n`);
     expect(await dockerLogs(state, 'order-agent', 20, false, options)).toBe(0);
     expect(fake.calls()).toEqual([`${PROJECT} logs --tail 20 order-agent`]);
+    expect(lines).toEqual(['order-agent-1  | 10:41:33.123 INFO  order-agent order completed', 'plain line']);
+    expect(await dockerLogs(state, 'order-agent', 20, false, { ...options, json: true })).toBe(0);
+    expect(lines).toHaveLength(2);
   });
 
   it('the local stop leaves its state alone (only compose stops its containers)', async () => {

@@ -3,6 +3,7 @@ import { statePath, type MeshState } from '../local/state.js';
 import { containerOk, formatContainers, parseComposePs, type ComposeContainer } from './compose-ps.js';
 import { runCompose } from './compose-run.js';
 import { composeRecordOf, dockerTlsDir } from './docker-state.js';
+import { formatLogLine } from '../commands/log-format.js';
 
 /** What the commands on a Docker mesh need besides its state. */
 export interface DockerCommandOptions {
@@ -66,16 +67,30 @@ export async function dockerRestart(
 /** How long `restart` waits for a container's healthcheck (it starts cold, as in a start's wave). */
 const RESTART_WAIT_SECONDS = 120;
 
-/** `logs <service>` of a Docker mesh: the last lines of each of its containers, optionally followed. */
+/** A `compose logs` line (`order-agent-1  | {json}`) with its JSON part pretty-printed. */
+function prettyComposeLine(line: string): string {
+  const at = line.indexOf(' | ');
+  return at < 0 ? formatLogLine(line) : `${line.slice(0, at)} | ${formatLogLine(line.slice(at + 3))}`;
+}
+
+/**
+ * `logs <service>` of a Docker mesh: the last lines of each of its containers, pretty-printed unless `json`;
+ * followed, compose streams them as they are.
+ */
 export async function dockerLogs(
   state: MeshState,
   name: string,
   lines: number,
   follow: boolean,
-  options: DockerCommandOptions,
+  options: DockerCommandOptions & { readonly json?: boolean },
 ): Promise<number> {
   const args = ['logs', '--tail', String(lines), ...(follow ? ['--follow'] : []), name];
-  return (await runCompose(composeRecordOf(state), args, options)).code;
+  const record = composeRecordOf(state);
+  if (follow || options.json === true) return (await runCompose(record, args, options)).code;
+  const run = await runCompose(record, args, { ...options, capture: true });
+  for (const line of run.stdout.split('\n')) if (line !== '') options.log(prettyComposeLine(line));
+  if (run.stderr.trim() !== '') process.stderr.write(run.stderr);
+  return run.code;
 }
 
 /** Every container of the project (stopped ones too), from `compose ps --all --format json`. */

@@ -16,6 +16,8 @@ export interface FakeDockerSpec {
   ps?: string;
   /** `compose up` fails for a wave naming this service. */
   upFailsFor?: string;
+  /** What `compose logs` prints. */
+  logs?: string;
 }
 
 /** A repository root with compose files and fake Docker executables recording every call. */
@@ -38,6 +40,7 @@ case " $* " in
   *" version "*) echo ${quote(versionText)}; exit 0 ;;
   *" config "*) cat ${quote(join(dir, 'services.txt'))}; exit 0 ;;
   *" ps "*) cat ${quote(join(dir, 'ps.json'))}; exit 0 ;;
+  *" logs "*) cat ${quote(join(dir, 'logs.txt'))}; exit 0 ;;
   *" up "*)
     env | grep -E '^(MESH|COMPOSE)_' > ${quote(join(dir, 'up-env.txt'))}
     ${spec.upFailsFor ? `case " $* " in *" ${spec.upFailsFor} "*) echo "dependency failed to start" >&2; exit 1 ;; esac` : ''}
@@ -64,6 +67,7 @@ export function fakeDocker(spec: FakeDockerSpec): FakeDocker {
     writeFileSync(join(root, 'deploy', file), 'services: {}\n');
   writeFileSync(join(dir, 'services.txt'), `${(spec.services ?? []).join('\n')}\n`);
   writeFileSync(join(dir, 'ps.json'), spec.ps ?? '');
+  writeFileSync(join(dir, 'logs.txt'), spec.logs ?? '');
   const log = join(dir, 'calls.log');
   const record = `printf '%s\\n' "$(basename "$0") $*" >> ${quote(log)}`;
   const docker = [

@@ -109,6 +109,13 @@ describe('up (local processes)', () => {
     const result = await up(arch, { ...opts, agents: ['shop-agent'], log: (l) => later.push(l) });
     expect(result.status, later.join('\n')).toBe('started');
     expect(later.some((l) => l.includes('fakedb ready: already running'))).toBe(true);
+    // It says what this start did, not what runs in all.
+    expect(later.some((l) => /^All \d+ agent processes ready/.test(l))).toBe(false);
+    expect(later).toContainEqual(
+      expect.stringMatching(
+        /^Started 1 agent process \(shop-agent x1\) in \d+\.\d\d s; 4 agent processes run in all\.$/,
+      ),
+    );
     const state = readState(home)!;
     expect(state.processes.filter((p) => p.name === 'fakedb')).toHaveLength(1);
     const shop = state.processes.find((p) => p.name === 'shop-agent')!;

@@ -9,7 +9,14 @@ import { Launcher } from './launcher.js';
 import { tailFile } from './processes.js';
 import { ReadinessError } from './readiness.js';
 import { writePrometheusConfig } from './prometheus-config.js';
-import { liveProcesses, readState, statePath, writeState, type MeshState } from './state.js';
+import {
+  liveProcesses,
+  readState,
+  statePath,
+  writeState,
+  type MeshState,
+  type ProcessRecord,
+} from './state.js';
 import { ensureLocalTls, localTlsMode } from '../tls/local-tls.js';
 import type { LocalTls } from '../tls/local-tls.js';
 
@@ -135,9 +142,13 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   options.log('');
   options.log(formatStateTable(launcher.state));
   options.log('');
-  const replicas = launcher.state.processes.filter((p) => p.kind === 'agent').length;
+  const agentProcesses = launcher.state.processes.filter((p) => p.kind === 'agent');
+  const startedNow = agentProcesses.filter((p) => !before.has(p.pid));
   const summary = formatReadySummary({
-    agents: `${replicas} agent processes`,
+    agents: countOf(agentProcesses.length, 'agent process', 'agent processes'),
+    ...(options.agents === undefined
+      ? {}
+      : { headline: startedHeadline(startedNow, agentProcesses.length, readyMs) }),
     readyMs,
     registryUrl: launcher.state.registryUrl,
     gatewayUrl: launcher.state.gatewayUrl,
@@ -145,6 +156,22 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   });
   for (const line of summary) options.log(line);
   return { status: 'started', state: launcher.state, readyMs };
+}
+
+function countOf(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** `Started 3 agent processes (order-agent x1, user-agent x2) in 2.31 s; 12 agent processes run in all.` */
+function startedHeadline(started: readonly ProcessRecord[], running: number, readyMs: number): string {
+  const perAgent = new Map<string, number>();
+  for (const p of started) perAgent.set(p.name, (perAgent.get(p.name) ?? 0) + 1);
+  const which = [...perAgent].map(([name, n]) => `${name} x${n}`).join(', ');
+  return (
+    `Started ${countOf(started.length, 'agent process', 'agent processes')}` +
+    `${which === '' ? '' : ` (${which})`} in ${(readyMs / 1000).toFixed(2)} s; ` +
+    `${countOf(running, 'agent process', 'agent processes')} run in all.`
+  );
 }
 
 async function startAgentsInOrder(

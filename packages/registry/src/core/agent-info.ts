@@ -13,6 +13,8 @@ function stableInfo(state: AgentState, resolved: DependenciesResolved): Record<s
       total += 1;
       const entry = entries[i];
       const flatTags = dep.tags.flatMap((tag) => (typeof tag === 'string' ? [tag] : tag));
+      // Our extension: which edges are required, so `meshctl status` degrades only on those.
+      const required = dep.required === true ? { required: true } : {};
       if (entry !== undefined && entry.status === 'available' && 'agent_id' in entry) {
         resolvedCount += 1;
         resolutions.push({
@@ -23,6 +25,7 @@ function stableInfo(state: AgentState, resolved: DependenciesResolved): Record<s
           provider_agent_id: entry.agent_id,
           endpoint: entry.endpoint,
           status: 'available',
+          ...required,
         });
       } else {
         resolutions.push({
@@ -30,6 +33,7 @@ function stableInfo(state: AgentState, resolved: DependenciesResolved): Record<s
           capability: dep.capability,
           tags: flatTags,
           status: 'unresolved',
+          ...required,
         });
       }
     });

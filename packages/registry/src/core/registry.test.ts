@@ -97,7 +97,7 @@ describe('Registry health transitions', () => {
     expect(await registry.headHeartbeat('consumer')).toBe(202);
     const second = await registry.heartbeat(registration('consumer', 'orders', ['stock']));
     expect(JSON.parse(second.resolvedJson)).toEqual({
-      orders: [{ capability: 'stock', status: 'unresolved' }],
+      orders: [{ agent_id: '', function_name: '', endpoint: '', capability: 'stock', status: 'unresolved' }],
     });
     await registry.heartbeat(registration('provider', 'stock'));
     expect(await registry.headHeartbeat('consumer')).toBe(202);

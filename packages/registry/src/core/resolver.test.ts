@@ -50,6 +50,9 @@ describe('resolveDependency', () => {
       provider('b', { capability: 'Date_Service' }),
     );
     expect(resolveDependency(dep('date_service'), index)).toEqual({
+      agent_id: '',
+      function_name: '',
+      endpoint: '',
       capability: 'date_service',
       status: 'unresolved',
     });
@@ -185,7 +188,13 @@ describe('resolveAgent', () => {
     ];
     const resolved = resolveAgent(tools, index);
     expect(Object.keys(resolved)).toEqual(['two']);
-    expect(resolved['two']![0]).toEqual({ capability: 'a', status: 'unresolved' });
+    expect(resolved['two']![0]).toEqual({
+      agent_id: '',
+      function_name: '',
+      endpoint: '',
+      capability: 'a',
+      status: 'unresolved',
+    });
     expect(resolved['two']![1]).toMatchObject({ agent_id: 'p', capability: 'b', status: 'available' });
   });
 });

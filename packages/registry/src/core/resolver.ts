@@ -50,7 +50,15 @@ export function resolveDependency(dep: DependencySpec, index: CapabilityIndex): 
     const scored = { entry, score };
     if (best === undefined || better(scored, best)) best = scored;
   }
-  if (best === undefined) return { capability: dep.capability, status: 'unresolved' };
+  if (best === undefined) {
+    return {
+      agent_id: '',
+      function_name: '',
+      endpoint: '',
+      capability: dep.capability,
+      status: 'unresolved',
+    };
+  }
   const winner = best.entry;
   const replicas = qualified
     .filter(
@@ -74,7 +82,7 @@ export function resolveDependency(dep: DependencySpec, index: CapabilityIndex): 
 
 /**
  * `dependencies_resolved` for an agent: one key per tool that declares dependencies, each a positional
- * array with one entry per declared dependency (an unresolved one is a `{capability, status}` placeholder).
+ * array with one entry per declared dependency (an unresolved one is a placeholder with empty provider fields).
  * An agent may resolve to its own tools.
  */
 export function resolveAgent(tools: readonly ToolRecord[], index: CapabilityIndex): DependenciesResolved {

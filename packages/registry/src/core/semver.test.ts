@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareVersionsDesc, parseVersion, satisfiesVersion } from './semver.js';
+import { VERSION_CASES } from './version-cases.js';
 
 describe('parseVersion', () => {
   it.each([
@@ -8,19 +9,36 @@ describe('parseVersion', () => {
     ['2', '2.0.0'],
     ['1.5', '1.5.0'],
     ['1.0.0-beta.1+build.5', '1.0.0-beta.1'],
+    ['01.2.3', '1.2.3'],
   ])('reads %s as %s when it fits the official grammar', (text, version) => {
     expect(parseVersion(text)?.version).toBe(version);
   });
 
-  it.each(['', 'latest', '1.2.3.4', 'build-7', 'version 1.2.3'])('treats %j as not semver', (text) => {
-    expect(parseVersion(text)).toBeNull();
-  });
+  it.each(['', 'latest', '1.2.3.4', 'build-7', 'version 1.2.3', '1.2.3-01'])(
+    'treats %j as not semver',
+    (text) => {
+      expect(parseVersion(text)).toBeNull();
+    },
+  );
 });
 
 describe('satisfiesVersion', () => {
-  it('accepts any version when the constraint is empty', () => {
+  it('accepts any version when the constraint is empty, and only then (blank is not empty)', () => {
     expect(satisfiesVersion('latest', '')).toBe(true);
-    expect(satisfiesVersion('1.0.0', '  ')).toBe(true);
+    expect(satisfiesVersion('1.0.0', '  ')).toBe(false);
+  });
+
+  it.each(VERSION_CASES)(
+    'matches %j against %j as the official registry does (%s)',
+    (version, constraint, resolves) => {
+      expect(satisfiesVersion(version, constraint)).toBe(resolves);
+    },
+  );
+
+  it('refuses a constraint longer than 256 characters, matching it by string equality only', () => {
+    const long = `>=1.0.0${' '.repeat(300)}`;
+    expect(satisfiesVersion('1.0.0', long)).toBe(false);
+    expect(satisfiesVersion(long, long)).toBe(true);
   });
 
   it('applies semver ranges, npm and comma-separated forms', () => {

@@ -1,6 +1,8 @@
 import semver from 'semver';
+import { parseConstraint } from './version-constraint.js';
+import type { Constraint } from './version-constraint.js';
 
-const rangeCache = new Map<string, semver.Range | null>();
+const constraintCache = new Map<string, Constraint | null>();
 const versionCache = new Map<string, semver.SemVer | null>();
 const CACHE_LIMIT = 10_000;
 
@@ -15,47 +17,44 @@ const VERSION =
   /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /**
- * Parses a provider version as the official registry does: "2", "1.5" and "v1.2.3" are 2.0.0, 1.5.0 and 1.2.3;
- * anything else ("latest", "1.2.3.4", "build-7") is not semver and only ever matches a constraint equal to it.
- * Cached: the same few strings recur on every resolution.
+ * Parses a version as the official registry does: "2", "1.5", "v1.2.3" and "01.2.3" are 2.0.0, 1.5.0, 1.2.3
+ * and 1.2.3; anything else ("latest", "1.2.3.4", "build-7", a prerelease number with a leading zero) is not
+ * semver and only ever matches a constraint equal to it. Cached: the same few strings recur on every resolution.
  */
 export function parseVersion(version: string): semver.SemVer | null {
   const cached = versionCache.get(version);
   if (cached !== undefined) return cached;
   const match = VERSION.exec(version);
+  const number = (digits: string | undefined): string => String(Number(digits ?? '0'));
   const parsed =
     match === null
       ? null
-      : semver.parse(`${match[1]}.${match[2] ?? '0'}.${match[3] ?? '0'}${match[4] ?? ''}${match[5] ?? ''}`);
+      : semver.parse(
+          `${number(match[1])}.${number(match[2])}.${number(match[3])}${match[4] ?? ''}${match[5] ?? ''}`,
+        );
   return remember(versionCache, version, parsed);
 }
 
-function parseRange(constraint: string): semver.Range | null {
-  const cached = rangeCache.get(constraint);
+function constraintOf(text: string): Constraint | null {
+  const cached = constraintCache.get(text);
   if (cached !== undefined) return cached;
-  // Accept the comma-separated form (">=1.0, <2.0") other ecosystems use, alongside npm syntax.
-  const normalized = constraint.replace(/,/g, ' ');
-  let range: semver.Range | null;
-  try {
-    range = new semver.Range(normalized, { loose: true, includePrerelease: true });
-  } catch {
-    range = null;
-  }
-  return remember(rangeCache, constraint, range);
+  return remember(constraintCache, text, parseConstraint(text, parseVersion));
 }
 
 /**
- * True when `version` satisfies `constraint`. An empty constraint accepts anything; as in the official
- * registry, a version that is not semver or a constraint that is not a range falls back to exact string
- * equality (`latest` matches `latest`), so it never matches by accident and never by coercion.
+ * True when `version` satisfies `constraint`, with the official registry's semantics (Masterminds semver):
+ * an empty constraint accepts anything; `!=`, `~`, `^`, x-ranges, hyphen ranges and `||` work; a prerelease
+ * version passes only an AND group that names a prerelease itself. A version that is not semver or a
+ * constraint that does not parse falls back to exact string equality (`latest` matches `latest`), so it
+ * never matches by accident and never by coercion.
  */
 export function satisfiesVersion(version: string, constraint: string): boolean {
-  const trimmed = constraint.trim();
-  if (trimmed === '' || trimmed === '*') return true;
+  if (constraint === '') return true;
+  if (version === '') return false;
   const parsed = parseVersion(version);
-  const range = parseRange(trimmed);
-  if (parsed === null || range === null) return version === constraint;
-  return range.test(parsed);
+  const compiled = parsed === null ? null : constraintOf(constraint);
+  if (parsed === null || compiled === null) return version === constraint;
+  return compiled.test(parsed);
 }
 
 /**

@@ -7,6 +7,8 @@ export interface DependencySpec {
   readonly tags: readonly TagSpec[];
   readonly version: string;
   readonly namespace: string;
+  /** The declaring tool is unavailable until this resolves (absent = optional, the official default). */
+  readonly required?: true;
 }
 
 /** A tool (function) an agent registers; `capability` is what others resolve against. */
@@ -74,7 +76,11 @@ export interface ResolvedProvider {
   readonly providers: readonly ProviderRef[];
 }
 
+/** What the official registry sends for a dependency nothing provides: the provider fields, empty. */
 export interface UnresolvedPlaceholder {
+  readonly agent_id: '';
+  readonly function_name: '';
+  readonly endpoint: '';
   readonly capability: string;
   readonly status: 'unresolved';
 }

@@ -80,6 +80,14 @@ function tagSpecs(items: readonly unknown[], path: string): TagSpec[] {
   });
 }
 
+function flag(obj: Json, key: string, path: string): boolean {
+  const value = obj[key];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean')
+    throw invalidField(`${path}${key}`, `expected a boolean, got ${typeName(value)}`);
+  return value;
+}
+
 function dependency(value: unknown, path: string): DependencySpec {
   if (typeof value === 'string' && value.length > 0) {
     return { capability: value, tags: [], version: '', namespace: 'default' };
@@ -91,6 +99,7 @@ function dependency(value: unknown, path: string): DependencySpec {
     tags: tagSpecs(array(value, 'tags', prefix, MAX_TAGS), `${prefix}tags`),
     version: text(value, 'version', prefix, ''),
     namespace: text(value, 'namespace', prefix, 'default'),
+    ...(flag(value, 'required', prefix) ? { required: true as const } : {}),
   };
 }
 

@@ -50,6 +50,38 @@ describe('registry HTTP API', () => {
     expect(Date.parse(orders!['last_seen'] as string)).not.toBeNaN();
   });
 
+  it('marks required dependencies in dependency_resolutions (optional ones carry no flag)', async () => {
+    await postJson(
+      `${registry.url}/heartbeat`,
+      agentBody('shop-1', [
+        {
+          capability: 'shop',
+          dependencies: [
+            { capability: 'stock', required: true },
+            { capability: 'mail', required: false },
+            { capability: 'ads' },
+          ],
+        },
+      ]),
+    );
+    const body = (await (await fetch(`${registry.url}/agents`)).json()) as {
+      agents: { dependency_resolutions: Record<string, unknown>[] }[];
+    };
+    expect(body.agents[0]!.dependency_resolutions).toEqual([
+      expect.objectContaining({ capability: 'stock', status: 'unresolved', required: true }),
+      expect.not.objectContaining({ required: expect.anything() }),
+      expect.not.objectContaining({ required: expect.anything() }),
+    ]);
+  });
+
+  it('refuses a required flag that is not a boolean', async () => {
+    const response = await postJson(
+      `${registry.url}/heartbeat`,
+      agentBody('shop-2', [{ capability: 'shop', dependencies: [{ capability: 'stock', required: 'yes' }] }]),
+    );
+    expect(response.status).toBe(400);
+  });
+
   it('unregisters with 204, idempotently, and logs the event', async () => {
     await postJson(`${registry.url}/heartbeat`, agentBody('gone', [{ capability: 'x' }]));
     expect((await fetch(`${registry.url}/agents/gone`, { method: 'DELETE' })).status).toBe(204);

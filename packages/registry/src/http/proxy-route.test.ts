@@ -70,6 +70,20 @@ describe('/proxy/{host}:{port}/mcp', () => {
     });
   });
 
+  // The official registry (3.7.1, measured) drops the query; we keep it, so a client's parameters are not lost.
+  it('keeps the query string on the way to the agent', async () => {
+    const response = await fetch(
+      `${registry.url}/proxy/127.0.0.1:${agentPort}/mcp?session=s-1&resume=a%20b`,
+      {
+        method: 'POST',
+        body: '{}',
+      },
+    );
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    expect(seen.at(-1)).toBe('POST /mcp?session=s-1&resume=a%20b');
+  });
+
   it('refuses targets that are not a registered agent endpoint', async () => {
     const response = await fetch(`${registry.url}/proxy/127.0.0.1:1/mcp`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(404);

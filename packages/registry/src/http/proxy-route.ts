@@ -33,7 +33,7 @@ function pick(headers: IncomingHttpHeaders, names: readonly string[]): Record<st
 }
 
 /**
- * `GET|POST /proxy/{host}:{port}/mcp…` (the official form): forwards to a registered agent's MCP
+ * `GET|POST /proxy/{host}:{port}/mcp…[?query]` (the official form): forwards to a registered agent's MCP
  * endpoint only. The target must equal a registered agent's endpoint and the path, once resolved, must be
  * `/mcp` or below it (see proxyTargetUrl), so the registry can never be used to reach anything else.
  */
@@ -48,6 +48,10 @@ export const proxyToAgent: Handler = (req, res, ctx, target, _requestId, caller)
   const hostPort = target.slice(0, slash);
   const endpoint = `${ctx.trust ? 'https' : 'http'}://${hostPort}`;
   const url = proxyTargetUrl(endpoint, target.slice(slash));
+  // The router matched the path alone; the query goes to the agent as sent (the official proxy drops it).
+  const rawUrl = req.url ?? '';
+  const queryAt = rawUrl.indexOf('?');
+  if (queryAt >= 0) url.search = rawUrl.slice(queryAt);
   let agentName: string | undefined;
   for (const state of ctx.registry.agentStates()) {
     if (state.record.endpoint === endpoint) {

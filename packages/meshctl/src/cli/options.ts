@@ -1,0 +1,37 @@
+import type { parseArgs } from 'node:util';
+
+/**
+ * Every option any command takes, for `node:util` parseArgs. One set for all commands: a command reads the ones
+ * its usage line names and ignores the rest.
+ */
+export const CLI_OPTIONS = {
+  root: { type: 'string' },
+  file: { type: 'string' },
+  'registry-url': { type: 'string' },
+  'env-file': { type: 'string' },
+  detach: { type: 'boolean', short: 'd' },
+  json: { type: 'boolean' },
+  format: { type: 'string' },
+  replica: { type: 'string' },
+  lines: { type: 'string', short: 'n' },
+  follow: { type: 'boolean', short: 'f' },
+  proxy: { type: 'boolean' },
+  url: { type: 'string' },
+  orders: { type: 'string' },
+  concurrency: { type: 'string' },
+  victims: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  parallel: { type: 'boolean' },
+  dir: { type: 'string' },
+  rotate: { type: 'boolean' },
+  hosts: { type: 'string' },
+  'trust-domain': { type: 'string' },
+  days: { type: 'string' },
+  layer: { type: 'string', multiple: true },
+  volumes: { type: 'boolean' },
+} as const;
+
+/** The parsed options, as parseArgs types them. */
+export type CliValues = ReturnType<
+  typeof parseArgs<{ options: typeof CLI_OPTIONS; allowPositionals: true }>
+>['values'];
