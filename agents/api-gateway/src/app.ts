@@ -23,7 +23,7 @@ import { settleOrder } from './order-outcome.js';
 import { refusalFields, refusedOrderStatus } from './order-refusals.js';
 import { loginBody, orderBody, pathId, productsQuery, validate } from './validation.js';
 
-/** What the gateway needs; main.ts wires the real ones, tests pass fakes. */
+/** What the gateway needs; services.ts wires the real ones, tests pass fakes. */
 export interface GatewayOptions {
   mesh: MeshPorts;
   limiter: RateLimiter;
@@ -44,7 +44,7 @@ export interface GatewayOptions {
   maxInFlight?: number;
   /** Retry-After (seconds) on 503 answers: outages, shed load. */
   retryAfterSeconds?: number;
-  /** Where request spans go (main.ts: the agent's, exported with OTEL_*); default: ids only. */
+  /** Where request spans go (services.ts: the agent's, exported with OTEL_*); default: ids only. */
   tracing?: SpanStarter;
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '@mesh/common';
+import type { AgentServices } from '@mesh/runtime';
 import type { NotificationServices } from './agent.js';
 import type { OutgoingPush, OutgoingSms } from './channels.js';
 import type { NotificationAgentConfig } from './config.js';
@@ -75,4 +76,13 @@ export function buildNotificationServices(
       await email.close();
     },
   };
+}
+
+/** notification-agent's services for runAgentMain. */
+export function buildServices(
+  config: NotificationAgentConfig,
+  logger: Logger,
+): AgentServices<NotificationServices> {
+  const built = buildNotificationServices(config, logger);
+  return { app: built.services, metrics: [built.metrics.registry], close: built.close };
 }
