@@ -26,6 +26,7 @@ import { up } from './local/up.js';
 import { meshHome, readState } from './local/state.js';
 import { operatorTls } from './tls/local-tls.js';
 import { tlsInit } from './tls/tls-init-command.js';
+import { NEW_AGENT_OPTIONS, newAgentCommand } from './scaffold/new-agent-command.js';
 
 const USAGE = `meshctl — run and inspect a mesh of MCP agents
 
@@ -48,7 +49,11 @@ Usage: meshctl <command> [options]
   call <tool> '<json>' [--proxy] call a tool on a healthy provider (or through the registry /proxy)
   logs <agent> [-n N] [-f]       tail an agent's logs (every replica)
   graph [--format mermaid|dot]   dependency graph: declared (architecture.yml) beside live (registry)
-  check [--json]                 architecture.yml against what the agents declare; non-zero on problems
+  check [--json]                 architecture.yml against what the agents declare, and the deploy files
+                                 (compose, Helm values, prometheus.yml) against it; non-zero on problems
+  new agent <name> --tier <tier> [--depends cap,cap] [--replicas N] [--description D]
+                                 write agents/<name> from the template and add it to architecture.yml and
+                                 the deploy files (docs/adding-an-agent.md)
   chaos [--orders N] [--concurrency C] [--victims a,b]
                                  kill a random replica under a stream of orders, restart it, check invariants
   init-db --url URL [db…]        create databases (default mcp_mesh auth_db business_db) if missing
@@ -91,6 +96,7 @@ const OPTIONS = {
   days: { type: 'string' },
   layer: { type: 'string', multiple: true },
   volumes: { type: 'boolean' },
+  ...NEW_AGENT_OPTIONS,
 } as const;
 
 function findRoot(explicit: string | undefined): string {
@@ -269,6 +275,8 @@ async function main(argv: readonly string[]): Promise<number> {
       );
       return report.ok ? 0 : 1;
     }
+    case 'new':
+      return newAgentCommand(rest, values, { root, archFile, log: print });
     case 'chaos': {
       const bounded = (value: string | undefined, fallback: number, max: number): number =>
         Math.min(max, Math.max(1, Number(value ?? fallback) || fallback));
