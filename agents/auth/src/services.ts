@@ -28,10 +28,7 @@ export async function buildServices(config: AuthConfig, logger: Logger): Promise
     const open = pool;
     return {
       app: { auth: stack.auth },
-      healthCheck: async () => {
-        await open.query('SELECT 1');
-        return true;
-      },
+      healthCheck: () => open.query('SELECT 1').then(() => true),
       close: async () => {
         await stack.close();
         await open.end();

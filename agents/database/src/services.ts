@@ -23,10 +23,7 @@ export async function buildServices(
   });
   return {
     app: { data },
-    healthCheck: async () => {
-      await pool.query('SELECT 1');
-      return true;
-    },
+    healthCheck: () => pool.query('SELECT 1').then(() => true),
     close: async () => {
       await cache.close();
       await pool.end();

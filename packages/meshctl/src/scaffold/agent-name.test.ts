@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isMeshError } from '@mesh/common';
 import { parseAgentName } from './agent-name.js';
+import { refusal as refusalOf } from './test-refusal.js';
 
-function refusal(typed: string): string {
-  try {
-    parseAgentName(typed);
-  } catch (error: unknown) {
-    if (isMeshError(error)) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  return 'accepted';
-}
+const refusal = (typed: string): string => refusalOf(() => parseAgentName(typed));
 
 describe('parseAgentName', () => {
   it('derives every name from the short one or the full one alike', () => {

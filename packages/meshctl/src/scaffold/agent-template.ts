@@ -46,6 +46,7 @@ function packageJson(plan: NewAgentPlan, versions: TemplateVersions): string {
       zod: versions.zod,
     },
     devDependencies: {
+      '@mesh/testkit': 'workspace:*',
       '@types/node': versions.typesNode,
       typescript: versions.typescript,
       vitest: versions.vitest,
@@ -186,27 +187,10 @@ function agentTestTs(plan: NewAgentPlan): string {
   return `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
 import type { RunningAgent } from '@mesh/runtime';
+import { callTool } from '@mesh/testkit';
 import { agent } from './agent.js';
 import { loadConfig } from './config.js';
 import { buildServices } from './services.js';
-
-/** One MCP tools/call over HTTP, as any client sends it. */
-async function callTool(url: string, tool: string, args: Record<string, unknown>) {
-  const response = await fetch(\`\${url}/mcp\`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: { name: tool, arguments: args },
-    }),
-  });
-  return (await response.json()) as {
-    result?: { isError?: boolean; structuredContent?: Record<string, unknown> };
-    error?: { code: number; message: string };
-  };
-}
 
 describe('${name.agent}', () => {
   let running: RunningAgent;
@@ -227,6 +211,7 @@ describe('${name.agent}', () => {
   });
 
   it('greets the caller by name and says which dependencies it reaches', async () => {
+    // callTool: one MCP tools/call over HTTP, as any client sends it.
     const reply = await callTool(running.url, '${capability}', { name: 'Ada' });
     expect(reply.result?.isError).toBeFalsy();
     expect(reply.result?.structuredContent).toEqual({

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isMeshError } from '@mesh/common';
 import { loadArchitecture } from '../architecture/load.js';
 import { planNewAgent, type NewAgentRequest } from './new-agent-plan.js';
+import { refusal as refusalOf } from './test-refusal.js';
 
 const arch = loadArchitecture(
   fileURLToPath(new URL('../../../../architecture.yml', import.meta.url)),
@@ -24,15 +24,8 @@ const request = (overrides: Partial<NewAgentRequest>): NewAgentRequest => ({
   ...overrides,
 });
 
-function refusal(overrides: Partial<NewAgentRequest>): string {
-  try {
-    planNewAgent(arch, root, request(overrides));
-  } catch (error: unknown) {
-    if (isMeshError(error)) return `${error.code}: ${error.message}`;
-    throw error;
-  }
-  return 'accepted';
-}
+const refusal = (overrides: Partial<NewAgentRequest>): string =>
+  refusalOf(() => planNewAgent(arch, root, request(overrides)));
 
 describe('planNewAgent', () => {
   it('turns the capabilities it calls into the agents it depends on, in the order given', () => {
