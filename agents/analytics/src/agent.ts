@@ -3,7 +3,7 @@ import { defineAgent, z } from '@mesh/runtime';
 import type { AnalyticsService } from './analytics-service.js';
 import { MAX_AMOUNT } from './order-event.js';
 
-/** What main.ts builds for the handlers. */
+/** What services.ts builds for the handlers. */
 export interface AnalyticsServices {
   analytics: AnalyticsService;
 }

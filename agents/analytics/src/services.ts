@@ -10,9 +10,9 @@ import {
   type EventBus,
 } from '@mesh/backends';
 import type { Logger } from '@mesh/common';
-import type { SpanStarter } from '@mesh/runtime';
+import type { AgentServices, SpanStarter } from '@mesh/runtime';
 import type pg from 'pg';
-import type { AnalyticsServices } from './agent.js';
+import { agent, type AnalyticsServices } from './agent.js';
 import { AnalyticsService } from './analytics-service.js';
 import type { AnalyticsAgentConfig } from './config.js';
 import { EventBatcher } from './event-batcher.js';
@@ -121,5 +121,19 @@ export async function buildAnalyticsServices(
         await pool?.end();
       }
     },
+  };
+}
+
+/** analytics-agent's services for runAgentMain; its batch writes' spans link to each event's span. */
+export async function buildServices(
+  config: AnalyticsAgentConfig,
+  logger: Logger,
+): Promise<AgentServices<AnalyticsServices>> {
+  const built = await buildAnalyticsServices(config, logger, { tracing: agent.tracing });
+  return {
+    app: built.services,
+    healthCheck: built.healthCheck,
+    metrics: [built.metrics.registry],
+    close: built.close,
   };
 }

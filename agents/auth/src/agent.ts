@@ -11,7 +11,7 @@ import {
   verifyTokenOutput,
 } from './schemas.js';
 
-/** What main.ts builds for the handlers. */
+/** What services.ts builds for the handlers. */
 export interface AuthApp {
   readonly auth: AuthService;
 }

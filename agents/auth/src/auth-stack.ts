@@ -37,7 +37,7 @@ export interface AuthStack {
 
 /**
  * Everything auth-agent serves, built from one pool: migrations, signing key, shared store, credentials and
- * (in demo mode) the demo accounts. main.ts and the multi-replica tests build replicas the same way.
+ * (in demo mode) the demo accounts. services.ts and the multi-replica tests build replicas the same way.
  */
 export async function createAuthStack(options: AuthStackOptions): Promise<AuthStack> {
   const logger = options.logger ?? silentLogger();

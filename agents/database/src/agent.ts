@@ -2,7 +2,7 @@ import { defineAgent } from '@mesh/runtime';
 import type { DataService } from './data-service.js';
 import { queryOperationSchema, storageOperationSchema } from './operations.js';
 
-/** What main.ts builds and handlers receive as `ctx.app`. */
+/** What services.ts builds and handlers receive as `ctx.app`. */
 export interface DatabaseServices {
   data: DataService;
 }

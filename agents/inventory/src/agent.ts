@@ -22,7 +22,7 @@ import {
   transitionOutput,
 } from './schemas.js';
 
-/** What main.ts builds and handlers receive as `ctx.app`. */
+/** What services.ts builds and handlers receive as `ctx.app`. */
 export interface InventoryServices {
   /** Used when a reserve call gives no ttl_seconds. */
   reservationTtlSeconds: number;
@@ -64,7 +64,7 @@ export const agent = defineAgent<InventoryServices>({
   description: 'Checks, reserves (atomic, expiring), releases, commits and restocks inventory',
 });
 
-/** Used by main.ts's reservation sweeper, outside any tool call. */
+/** Used by the reservation sweeper (services.ts), outside any tool call. */
 export const sweeperDeps = agent.consumer({ storage });
 
 agent.tool({

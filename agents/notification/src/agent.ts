@@ -2,7 +2,7 @@ import { validateEach } from '@mesh/common';
 import { defineAgent, z } from '@mesh/runtime';
 import type { NotificationReceipt, NotificationService } from './notification-service.js';
 
-/** What main.ts builds for the handlers. */
+/** What services.ts builds for the handlers. */
 export interface NotificationServices {
   notifications: NotificationService;
 }

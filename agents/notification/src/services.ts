@@ -14,6 +14,7 @@ import {
   type EventBus,
 } from '@mesh/backends';
 import type { Logger } from '@mesh/common';
+import type { AgentServices } from '@mesh/runtime';
 import type pg from 'pg';
 import type { NotificationServices } from './agent.js';
 import type { OutgoingPush, OutgoingSms } from './channels.js';
@@ -163,4 +164,18 @@ async function openLedger(
   }
   logger.info({ database: pgConfigToUrl(pgConfig) }, 'delivery ledger in PostgreSQL');
   return { ledger: new PgDeliveryLedger(pool, config.NOTIFICATION_DEDUPE_RETENTION), pool };
+}
+
+/** notification-agent's services for runAgentMain. */
+export async function buildServices(
+  config: NotificationAgentConfig,
+  logger: Logger,
+): Promise<AgentServices<NotificationServices>> {
+  const built = await buildNotificationServices(config, logger);
+  return {
+    app: built.services,
+    metrics: [built.metrics.registry, built.busMetrics.registry],
+    healthCheck: built.healthCheck,
+    close: built.close,
+  };
 }

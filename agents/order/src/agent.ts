@@ -4,7 +4,7 @@ import type { OrderSaga } from './order-saga.js';
 import { getOrderInput, orderInput, orderResultSchema, orderViewSchema } from './schemas.js';
 import type { OrderResult } from './schemas.js';
 
-/** What main.ts builds and handlers receive as `ctx.app`. */
+/** What services.ts builds and handlers receive as `ctx.app`. */
 export interface OrderServices {
   saga: OrderSaga;
 }

@@ -74,7 +74,7 @@ export function eventMessageId(event: Pick<OrderEventPayload, 'order_id' | 'type
 /**
  * Everything the saga asks of other agents, as plain functions. Remote business errors arrive as MeshError with
  * the remote code (NOT_FOUND, OUT_OF_STOCK, CONFLICT); transport failures as TIMEOUT, DEPENDENCY_UNAVAILABLE,
- * CIRCUIT_OPEN, CONNECTION_FAILED. Tests pass fakes; main.ts passes `portsFromProxies`.
+ * CIRCUIT_OPEN, CONNECTION_FAILED. Tests pass fakes; services.ts passes `portsFromProxies`.
  */
 export interface SagaPorts {
   /** What the items cost at catalogue prices; UNKNOWN_SKU (data.skus) when the catalogue lacks one. */

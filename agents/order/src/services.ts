@@ -11,8 +11,9 @@ import {
 import type { EventBus } from '@mesh/backends';
 import { formatTraceparent } from '@mesh/common';
 import type { Logger } from '@mesh/common';
+import type { AgentServices } from '@mesh/runtime';
 import type pg from 'pg';
-import { agent, sagaDeps } from './agent.js';
+import { agent, sagaDeps, type OrderServices } from './agent.js';
 import { BatchedOutbound } from './batched-outbound.js';
 import type { OrderAgentConfig } from './config.js';
 import { ORDER_MIGRATIONS } from './migrations.js';
@@ -23,7 +24,7 @@ import { ReconcileMetrics, startReconciler, type Reconciler, type StandingCharge
 import { startRecovery, type Recovery } from './recovery.js';
 import { portsFromProxies } from './saga-ports.js';
 
-/** Everything main.ts starts, with one way to stop it all in order. */
+/** Everything services.ts starts, with one way to stop it all in order. */
 export interface OrderStack {
   saga: OrderSaga;
   recovery: Recovery;
@@ -131,4 +132,32 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
     await pool.end().catch(() => undefined);
     throw error;
   }
+}
+
+/** order-agent's services for runAgentMain: the saga, and the sweeps that run once the mesh is up. */
+export async function buildServices(
+  config: OrderAgentConfig,
+  logger: Logger,
+): Promise<AgentServices<OrderServices>> {
+  const stack = await buildOrderStack(config, logger);
+  logger.info(
+    {
+      owner: stack.owner,
+      processingTimeoutMs: config.saga.processingTimeoutMs,
+      leaseMs: config.saga.leaseMs,
+      eventBus: config.rabbitmqUrl !== undefined,
+    },
+    'order saga ready',
+  );
+  return {
+    app: { saga: stack.saga },
+    metrics: [stack.metrics.registry, stack.outcomes.registry, stack.busMetrics.registry],
+    onStarted: () => {
+      // Orders a previous run left behind are picked up as soon as the mesh has resolved our dependencies.
+      void stack.recovery.runOnce();
+      // Charges a crash left standing for orders that did not complete are refunded from the start.
+      void stack.reconciler.runOnce();
+    },
+    close: () => stack.close(),
+  };
 }

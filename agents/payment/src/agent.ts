@@ -1,7 +1,7 @@
 import { defineAgent, z } from '@mesh/runtime';
 import type { PaymentService } from './payment-service.js';
 
-/** What main.ts builds for the handlers. */
+/** What services.ts builds for the handlers. */
 export interface PaymentServices {
   payments: PaymentService;
 }

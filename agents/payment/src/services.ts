@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '@mesh/common';
+import type { AgentServices } from '@mesh/runtime';
 import { createPgPool, ensureDatabase, pgConfigToUrl, runMigrations, toPgConfig } from '@mesh/backends';
 import type { PaymentServices } from './agent.js';
 import type { PaymentAgentConfig } from './config.js';
@@ -65,4 +66,13 @@ export async function buildPaymentServices(
       await pool?.end();
     },
   };
+}
+
+/** payment-agent's services for runAgentMain. */
+export async function buildServices(
+  config: PaymentAgentConfig,
+  logger: Logger,
+): Promise<AgentServices<PaymentServices>> {
+  const built = await buildPaymentServices(config, logger);
+  return { app: built.services, healthCheck: built.healthCheck, close: built.close };
 }

@@ -9,7 +9,7 @@ import {
 } from './schemas.js';
 import type { UserPorts, UserService } from './user-service.js';
 
-/** What main.ts builds for the handlers. */
+/** What services.ts builds for the handlers. */
 export interface UserApp {
   readonly users: UserService;
 }

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,49 @@ describe('checkArchitecture', () => {
         ]),
       );
       expect(report.ok).toBe(false);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('reports deploy files that disagree with architecture.yml, at their place, and counts those that agree', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'check-deploy-'));
+    try {
+      cpSync(fixture('valid'), root, { recursive: true });
+      const file = join(root, 'architecture.yml');
+      writeFileSync(
+        file,
+        readFileSync(file, 'utf8').replace('../fake-registry.js', fixture('fake-registry.js')),
+      );
+      mkdirSync(join(root, 'deploy'));
+      const service = (name: string, replicas: number, deps: string[]): string =>
+        `  ${name}:\n    command: ['${name}']\n    volumes: ['tls-${name}:/run/mesh-tls:ro']\n` +
+        `    depends_on: [${deps.join(', ')}]\n    deploy: { replicas: ${replicas} }\n`;
+      writeFileSync(
+        join(root, 'deploy/docker-compose.yml'),
+        'services:\n  mesh-certs:\n    volumes: [tls-store-agent:/x, tls-shop-agent:/x, tls-web-gateway:/x]\n' +
+          service('store-agent', 1, []) +
+          service('shop-agent', 1, ['store-agent']) +
+          service('web-gateway', 1, ['shop-agent']) +
+          'volumes:\n  tls-store-agent:\n  tls-shop-agent:\n  tls-web-gateway:\n',
+      );
+      const report = await checkArchitecture(loadArchitecture(file, 'architecture.yml'), root);
+      expect(report.deployFiles).toEqual(['deploy/docker-compose.yml']);
+      expect(formatCheckReport(report).split('\n')).toEqual([
+        'deploy/docker-compose.yml:8:25: deploy: store-agent: deploy/docker-compose.yml has replicas 1, architecture.yml has 2',
+        '1 problem(s) found',
+      ]);
+      writeFileSync(
+        join(root, 'deploy/docker-compose.yml'),
+        readFileSync(join(root, 'deploy/docker-compose.yml'), 'utf8').replace(
+          'replicas: 1 }',
+          'replicas: 2 }',
+        ),
+      );
+      const fixed = await checkArchitecture(loadArchitecture(file, 'architecture.yml'), root);
+      expect(formatCheckReport(fixed)).toBe(
+        'ok: 3 agents match architecture.yml, and 1 deploy file(s) agree with it',
+      );
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Architecture, TieredAgent } from './architecture/load.js';
+import { checkDeployFiles } from './deploy/deploy-check.js';
 import { buildGraph, findCycles } from './graph/dependency-graph.js';
 import {
   discoverAgentPackages,
@@ -18,12 +19,13 @@ export type CheckProblemKind =
   | 'provides-drift'
   | 'missing-provider'
   | 'depends-drift'
-  | 'policy';
+  | 'policy'
+  | 'deploy';
 
 export interface CheckProblem {
   readonly kind: CheckProblemKind;
   readonly message: string;
-  /** `file:line:col` in architecture.yml when the problem has a place there. */
+  /** `file:line:col` in architecture.yml (or the deploy file, for `deploy`) when the problem has a place. */
   readonly location?: string;
 }
 
@@ -33,6 +35,8 @@ export interface CheckReport {
   /** What the agents themselves declare: agent name -> agents it depends on (through capabilities). */
   readonly actualDependencies: ReadonlyMap<string, readonly string[]>;
   readonly checkedAgents: readonly string[];
+  /** The deploy files compared with architecture.yml (none in a tree without deploy/). */
+  readonly deployFiles: readonly string[];
 }
 
 /** The manifest dependencies of an agent (tools' and consumer-only ones), as capability names. */
@@ -208,7 +212,8 @@ function compareAgent(
 
 /**
  * Checks architecture.yml against what the agents declare (their manifests): missing providers, cycles
- * (as paths), tier inversions, and drift either way. `ok` is false when anything is wrong.
+ * (as paths), tier inversions, and drift either way; then the deploy files (compose, Helm values, Prometheus)
+ * against architecture.yml. `ok` is false when anything is wrong.
  */
 export async function checkArchitecture(arch: Architecture, root: string): Promise<CheckReport> {
   const problems = declaredGraphProblems(arch);
@@ -260,11 +265,14 @@ export async function checkArchitecture(arch: Architecture, root: string): Promi
       problems.push({ kind: 'cycle', message: `dependency cycle in the agents' declarations: ${path}` });
     }
   }
+  const deploy = checkDeployFiles(arch, root);
+  for (const problem of deploy.problems) problems.push({ kind: 'deploy', ...problem });
   return {
     ok: problems.length === 0,
     problems,
     actualDependencies,
     checkedAgents: [...manifests.keys()].sort(),
+    deployFiles: deploy.files,
   };
 }
 
@@ -273,7 +281,10 @@ export function formatCheckReport(report: CheckReport): string {
   const lines = report.problems.map((p) => `${p.location ? `${p.location}: ` : ''}${p.kind}: ${p.message}`);
   lines.push(
     report.ok
-      ? `ok: ${report.checkedAgents.length} agents match architecture.yml`
+      ? `ok: ${report.checkedAgents.length} agents match architecture.yml` +
+          (report.deployFiles.length > 0
+            ? `, and ${report.deployFiles.length} deploy file(s) agree with it`
+            : '')
       : `${report.problems.length} problem(s) found`,
   );
   return lines.join('\n');

@@ -13,6 +13,8 @@ export type {
 } from './define-agent.js';
 export { runAgent } from './run-agent.js';
 export type { RunAgentOptions } from './run-agent.js';
+export { runAgentMain } from './run-agent-main.js';
+export type { AgentConfig, AgentMainOptions, AgentServices } from './run-agent-main.js';
 export { meshEnvSchema, toMeshConfig, defaultMeshConfig } from './config.js';
 export type { MeshConfig, MeshEnv } from './config.js';
 export type { CallOptions, DependencyProxy } from './dependency-proxy.js';

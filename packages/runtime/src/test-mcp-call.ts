@@ -1,39 +1,6 @@
-/** What a test sees of one `tools/call` over HTTP: the status and the JSON-RPC result (or error). */
-export interface ToolCallReply {
-  status: number;
-  result?: {
-    isError?: boolean;
-    structuredContent?: Record<string, unknown>;
-    content?: { type: string; text: string }[];
-  };
-  error?: { code: number; message: string };
-}
-
-/** Calls `name` on an agent's /mcp as a plain HTTP client would (no `initialize`), with extra headers. */
-export async function callTool(
-  agentUrl: string,
-  name: string,
-  args: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-): Promise<ToolCallReply> {
-  const response = await fetch(`${agentUrl}/mcp`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      ...headers,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
-  });
-  const text = await response.text();
-  let body: Omit<ToolCallReply, 'status'> = {};
-  try {
-    body = JSON.parse(text) as Omit<ToolCallReply, 'status'>;
-  } catch {
-    // not JSON (e.g. a 503 while draining is JSON, but a proxy's error page may not be)
-  }
-  return { status: response.status, ...body };
-}
+// The plain MCP client every test uses lives in @mesh/testkit; the runtime's tests take it from here.
+export { callTool } from '@mesh/testkit';
+export type { ToolCallReply } from '@mesh/testkit';
 
 /** A promise a test resolves when it likes: holds a tool handler in flight. */
 export function gate(): { opened: Promise<void>; open(): void } {

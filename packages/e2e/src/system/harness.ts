@@ -81,10 +81,11 @@ function run(
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
   args: string[] = [],
+  root = REPO_ROOT,
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(REPO_ROOT, script), args, {
-      cwd: REPO_ROOT,
+    const child = spawn(join(root, script), args, {
+      cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -108,8 +109,10 @@ function run(
  * Build first (`pnpm build`). Throws with the script's output when the start fails.
  */
 export async function startSystem(
-  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+  /** `root`: a copy of the repository to start instead of this one (built, with its node_modules). */
+  options: { env?: Record<string, string>; timeoutMs?: number; root?: string } = {},
 ): Promise<StartedSystem> {
+  const root = options.root ?? REPO_ROOT;
   const home = mkdtempSync(join(tmpdir(), 'mesh-system-'));
   // As root, embedded PostgreSQL runs as another user, which must be able to enter the data directory's parents.
   chmodSync(home, 0o755);
@@ -122,10 +125,10 @@ export async function startSystem(
     DEPENDENCY_TIMEOUT: '60s',
     ...options.env,
   });
-  const started = await run('scripts/start-multi-agent.sh', env, options.timeoutMs ?? 180_000);
+  const started = await run('scripts/start-multi-agent.sh', env, options.timeoutMs ?? 180_000, [], root);
   const stateFile = join(home, 'state.json');
   const stop = async (): Promise<string> => {
-    const stopped = await run('scripts/stop-multi-agent.sh', env, 60_000);
+    const stopped = await run('scripts/stop-multi-agent.sh', env, 60_000, [], root);
     rmSync(home, { recursive: true, force: true });
     return stopped.output;
   };
@@ -143,20 +146,16 @@ export async function startSystem(
     output: started.output,
     coldStartMs: match ? Math.round(Number(match[1]) * 1000) : Number.NaN,
     meshctl: (...args) => {
-      const result = spawnSync(
-        join(REPO_ROOT, 'bin/meshctl'),
-        [...args, '--registry-url', state.registryUrl],
-        {
-          cwd: REPO_ROOT,
-          env,
-          encoding: 'utf8',
-          timeout: 60_000,
-        },
-      );
+      const result = spawnSync(join(root, 'bin/meshctl'), [...args, '--registry-url', state.registryUrl], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       return { code: result.status, stdout: result.stdout, stderr: result.stderr };
     },
-    startAgain: () => run('scripts/start-multi-agent.sh', env, 60_000),
-    script: (path, args, timeoutMs = 240_000) => run(path, env, timeoutMs, args),
+    startAgain: () => run('scripts/start-multi-agent.sh', env, 60_000, [], root),
+    script: (path, args, timeoutMs = 240_000) => run(path, env, timeoutMs, args, root),
     stop,
   };
 }

@@ -88,7 +88,9 @@ describe('scripts/start-multi-agent.sh (local processes, embedded defaults)', ()
       expect(JSON.parse(call.stdout)).toMatchObject({ id: 'user-3', email: 'user-3@example.com' });
     }
     const check = system.meshctl('check');
-    expect(check.stdout.trim(), check.stdout).toBe('ok: 9 agents match architecture.yml');
+    expect(check.stdout.trim(), check.stdout).toBe(
+      'ok: 9 agents match architecture.yml, and 6 deploy file(s) agree with it',
+    );
   });
 
   it('keeps every invariant when the order agent is killed under a stream of orders (chaos-test.sh)', async () => {

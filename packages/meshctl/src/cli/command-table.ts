@@ -7,6 +7,7 @@ import { graphCommand } from '../commands/graph-command.js';
 import { initDbCommand } from '../commands/init-db-command.js';
 import { listCommand } from '../commands/list-command.js';
 import { logsCommand } from '../commands/logs-command.js';
+import { newCommand } from '../commands/new-command.js';
 import { restartCommand } from '../commands/restart-command.js';
 import { startCommand } from '../commands/start-command.js';
 import { statusCommand } from '../commands/status-command.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   graphCommand,
   checkCommand,
+  newCommand,
   chaosCommand,
   initDbCommand,
   tlsCommand,

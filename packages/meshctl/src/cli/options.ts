@@ -1,4 +1,5 @@
 import type { parseArgs } from 'node:util';
+import { NEW_AGENT_OPTIONS } from '../scaffold/new-agent-command.js';
 
 /**
  * Every option any command takes, for `node:util` parseArgs. One set for all commands: a command reads the ones
@@ -29,6 +30,7 @@ export const CLI_OPTIONS = {
   days: { type: 'string' },
   layer: { type: 'string', multiple: true },
   volumes: { type: 'boolean' },
+  ...NEW_AGENT_OPTIONS,
 } as const;
 
 /** The parsed options, as parseArgs types them. */

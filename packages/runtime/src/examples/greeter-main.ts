@@ -1,6 +1,9 @@
 import { parseEnvConfig } from '@mesh/common';
-import { meshEnvSchema, runAgent, toMeshConfig } from '../index.js';
+import { meshEnvSchema, runAgentMain } from '../index.js';
 import { agent } from './greeter-agent.js';
 
-const config = parseEnvConfig(meshEnvSchema, process.env, 'greeter');
-await runAgent(agent, { app: undefined, mesh: toMeshConfig(config) });
+await runAgentMain({
+  agent,
+  loadConfig: () => parseEnvConfig(meshEnvSchema, process.env, 'greeter'),
+  build: () => ({ app: undefined }),
+});
