@@ -10,8 +10,8 @@ export const devCommand: Command = {
   help: [
     {
       usage: 'dev <agent>',
-      summary: `on every save under the agent's src/, transpile the changed files and roll its replicas
-(local mode); a type check runs in the background`,
+      summary: `on every save under the agent's src/, transpile the changed files and roll
+its replicas (local mode); a type check runs in the background`,
     },
   ],
   async run(ctx) {

@@ -6,8 +6,8 @@ export const newCommand: Command = {
   help: [
     {
       usage: NEW_AGENT_USAGE,
-      summary: `write agents/<name> from the template and add it to architecture.yml and the deploy files
-(docs/adding-an-agent.md)`,
+      summary: `write agents/<name> from the template and add it to architecture.yml and
+the deploy files (docs/adding-an-agent.md)`,
     },
   ],
   run: (ctx) =>

@@ -8,8 +8,8 @@ export const restartCommand: Command = {
   help: [
     {
       usage: 'restart <name> [--replica N]',
-      summary: `start again what is gone: replicas of an agent, or infrastructure (postgres); when every
-replica runs, replace them one at a time with no gap (rolling)
+      summary: `start again what is gone: replicas of an agent, or infrastructure (postgres);
+when every replica runs, replace them one at a time with no gap (rolling)
 (Docker: every stopped container of the service)`,
     },
   ],
