@@ -6,8 +6,8 @@ export const checkCommand: Command = {
   help: [
     {
       usage: 'check [--json]',
-      summary: `architecture.yml against what the agents declare, and the deploy files (compose, Helm values,
-prometheus.yml) against it; non-zero on problems`,
+      summary: `architecture.yml against what the agents declare, and the deploy files
+(compose, Helm values, prometheus.yml) against it; non-zero on problems`,
     },
   ],
   async run(ctx) {
