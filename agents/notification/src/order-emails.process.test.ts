@@ -5,6 +5,7 @@ import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventBus, type EventBus } from '@mesh/backends';
 import {
+  callTool,
   createTestDatabase,
   freePort,
   privateRabbitmqAvailable,
@@ -174,25 +175,14 @@ describe.skipIf(!canRun)(
         await publish(orderId);
         await publish(orderId);
       }
-      const direct = await fetch(`${first.url}/mcp`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'tools/call',
-          params: {
-            name: 'notification_send_email',
-            arguments: {
-              ...completed(orders[0]!).confirmation,
-              body: 'direct',
-              order_id: orders[0],
-              idempotency_key: `order-confirmation:${orders[0]}`,
-            },
-          },
-        }),
+      const direct = await callTool(first.url, 'notification_send_email', {
+        ...completed(orders[0]!).confirmation,
+        body: 'direct',
+        order_id: orders[0],
+        idempotency_key: `order-confirmation:${orders[0]}`,
       });
       expect(direct.status).toBe(200);
+      expect(direct.result?.isError).toBeFalsy();
 
       // The broker dies without warning mid-flow and comes back; publishing goes on around it.
       await broker.kill();

@@ -4,25 +4,12 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORDER_MIGRATIONS } from './migrations.js';
 import { OrderSaga, requestHash } from './order-saga.js';
-import type { NewOrder } from './order-store.js';
 import { PgOrderStore } from './pg-order-store.js';
 import type { OrderInput } from './schemas.js';
 import { FakeAgents } from './test-fake-ports.js';
+import { newOrder } from './test-orders.js';
 
 const adminUrl = realServerUrl('postgres');
-
-function newOrder(orderId: string): NewOrder {
-  return {
-    orderId,
-    requestHash: 'h',
-    userId: 'user-1',
-    items: [{ sku: 'ITEM-1', quantity: 1 }],
-    total: 9.99,
-    currency: 'usd',
-    paymentMethod: null,
-    traceId: null,
-  };
-}
 
 describe.skipIf(!adminUrl)('PgOrderStore on a real PostgreSQL', () => {
   let db: TestDatabase;

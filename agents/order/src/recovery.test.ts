@@ -2,23 +2,10 @@ import { silentLogger } from '@mesh/common';
 import { describe, expect, it } from 'vitest';
 import { MemoryOrderStore } from './memory-order-store.js';
 import { OrderSaga } from './order-saga.js';
-import type { NewOrder } from './order-store.js';
 import { startRecovery } from './recovery.js';
 import { FakeAgents } from './test-fake-ports.js';
+import { newOrder } from './test-orders.js';
 import { recordingTracing } from './test-tracing.js';
-
-function stuck(orderId: string): NewOrder {
-  return {
-    orderId,
-    requestHash: 'h',
-    userId: 'user-1',
-    items: [{ sku: 'ITEM-1', quantity: 1 }],
-    total: 9.99,
-    currency: 'usd',
-    paymentMethod: null,
-    traceId: 'c'.repeat(32),
-  };
-}
 
 describe('order recovery', () => {
   it('recovers a stuck order and announces an owed one, each as the root of a trace of its own', async () => {
@@ -27,10 +14,10 @@ describe('order recovery', () => {
     const agents = new FakeAgents({ 'ITEM-1': 10 });
     const saga = new OrderSaga(store, agents, 'owner-r', { processingTimeoutMs: 2_000 });
     // One order left behind by a process that died before deciding it.
-    await store.create(stuck('o-stuck'), 'dead-process', 1_000);
+    await store.create(newOrder('o-stuck', { traceId: 'c'.repeat(32) }), 'dead-process', 1_000);
     store.expireLease('o-stuck');
     // One decided order whose announcement never went out.
-    await store.create(stuck('o-owed'), 'dead-process', 60_000);
+    await store.create(newOrder('o-owed', { traceId: 'c'.repeat(32) }), 'dead-process', 60_000);
     await store.transition('o-owed', 'dead-process', 'failed', { error: { code: 'X', message: 'x' } });
     now += 31_000;
 

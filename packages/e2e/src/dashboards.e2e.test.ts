@@ -7,6 +7,7 @@ import { realServerUrl, skipOrFailInCi, waitFor } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { login, postOrder } from './support/api.js';
+import { deleteQueues } from './support/queues.js';
 import { dashboardQueries, problemsWith, substitute } from './support/dashboard.js';
 import { readEndpoints } from './support/environment.js';
 import { BusinessDb } from './support/ledgers.js';
@@ -158,13 +159,7 @@ describe.skipIf(!hasPrometheus || !rabbitmqUrl || !brokerMetricsUrl)(
     afterAll(async () => {
       await prometheus?.stop();
       await system?.stop();
-      const connection = await amqp.connect(rabbitmqUrl!);
-      const channel = await connection.createChannel();
-      for (const name of [queue, emailQueue]) {
-        await channel.deleteQueue(name);
-        await channel.deleteQueue(`${name}.dlq`);
-      }
-      await connection.close();
+      await deleteQueues(rabbitmqUrl!, [queue, emailQueue]);
     });
 
     it('finds every replica through the registry and scrapes it over mTLS', async () => {

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import amqp from 'amqplib';
 import { parseTraceparent } from '@mesh/common';
 import { realServerUrl, startOtlpReceiver, waitFor } from '@mesh/testkit';
 import type { CollectedSpan, OtlpReceiver } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, postOrder } from './support/api.js';
 import { dropDatabasesWithPrefix } from './support/databases.js';
+import { deleteQueues } from './support/queues.js';
 import { startSystem, type StartedSystem } from './system/harness.js';
 
 const postgresUrl = realServerUrl('postgres');
@@ -98,13 +98,7 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)('one order is one trace across the
     await system?.stop();
     await receiver?.close();
     await dropDatabasesWithPrefix(postgresUrl!, prefix).catch(() => undefined);
-    const connection = await amqp.connect(rabbitmqUrl!);
-    const channel = await connection.createChannel();
-    for (const name of [queue, emailQueue]) {
-      await channel.deleteQueue(name);
-      await channel.deleteQueue(`${name}.dlq`);
-    }
-    await connection.close();
+    await deleteQueues(rabbitmqUrl!, [queue, emailQueue]);
   });
 
   it('follows a completed order from the gateway through RabbitMQ to analytics and notification in one trace', async () => {
