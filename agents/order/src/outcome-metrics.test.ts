@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryOrderStore } from './memory-order-store.js';
 import { OrderSaga } from './order-saga.js';
-import { OrderOutcomeMetrics, OutcomeCountingStore } from './outcome-metrics.js';
+import { OrderOutcomeMetrics, countingOutcomes } from './outcome-metrics.js';
 import type { OrderInput } from './schemas.js';
 import { FakeAgents } from './test-fake-ports.js';
 
@@ -20,7 +20,7 @@ describe('order_outcomes_total', () => {
   it('counts each order once by how it ended: completed, failed before any side effect, compensated', async () => {
     const metrics = new OrderOutcomeMetrics();
     const agents = new FakeAgents({ 'ITEM-1': 10 });
-    const store = new OutcomeCountingStore(new MemoryOrderStore(), metrics);
+    const store = countingOutcomes(new MemoryOrderStore(), metrics);
     const saga = new OrderSaga(store, agents, 'owner-a', {
       processingTimeoutMs: 2_000,
       notifyTimeoutMs: 500,

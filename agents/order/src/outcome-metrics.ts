@@ -24,48 +24,21 @@ export class OrderOutcomeMetrics {
 
 /**
  * The store, counting each transition into a final state. A transition happens once per order (it is fenced by
- * the lease and a final state has no way out), so the counter counts orders, not attempts.
+ * the lease and a final state has no way out), so the counter counts orders, not attempts. Every other method
+ * is the store's own.
  */
-export class OutcomeCountingStore implements OrderStore {
-  constructor(
-    private readonly store: OrderStore,
-    private readonly metrics: OrderOutcomeMetrics,
-  ) {}
-
-  async transition(...args: Parameters<OrderStore['transition']>): Promise<OrderRecord> {
-    const order = await this.store.transition(...args);
+export function countingOutcomes(store: OrderStore, metrics: OrderOutcomeMetrics): OrderStore {
+  const transition: OrderStore['transition'] = async (...args) => {
+    const order: OrderRecord = await store.transition(...args);
     if (isTerminal(order.state))
-      this.metrics.outcomes.inc({ outcome: order.state, code: order.error?.code ?? '' });
+      metrics.outcomes.inc({ outcome: order.state, code: order.error?.code ?? '' });
     return order;
-  }
-
-  create(...args: Parameters<OrderStore['create']>): ReturnType<OrderStore['create']> {
-    return this.store.create(...args);
-  }
-  get(...args: Parameters<OrderStore['get']>): ReturnType<OrderStore['get']> {
-    return this.store.get(...args);
-  }
-  claim(...args: Parameters<OrderStore['claim']>): ReturnType<OrderStore['claim']> {
-    return this.store.claim(...args);
-  }
-  claimStale(...args: Parameters<OrderStore['claimStale']>): ReturnType<OrderStore['claimStale']> {
-    return this.store.claimStale(...args);
-  }
-  renew(...args: Parameters<OrderStore['renew']>): ReturnType<OrderStore['renew']> {
-    return this.store.renew(...args);
-  }
-  release(...args: Parameters<OrderStore['release']>): ReturnType<OrderStore['release']> {
-    return this.store.release(...args);
-  }
-  states(...args: Parameters<OrderStore['states']>): ReturnType<OrderStore['states']> {
-    return this.store.states(...args);
-  }
-  markAnnounced(...args: Parameters<OrderStore['markAnnounced']>): ReturnType<OrderStore['markAnnounced']> {
-    return this.store.markAnnounced(...args);
-  }
-  claimUnannounced(
-    ...args: Parameters<OrderStore['claimUnannounced']>
-  ): ReturnType<OrderStore['claimUnannounced']> {
-    return this.store.claimUnannounced(...args);
-  }
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'transition') return transition;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -18,7 +18,7 @@ import { BatchedOutbound } from './batched-outbound.js';
 import type { OrderAgentConfig } from './config.js';
 import { ORDER_MIGRATIONS } from './migrations.js';
 import { OrderSaga } from './order-saga.js';
-import { OrderOutcomeMetrics, OutcomeCountingStore } from './outcome-metrics.js';
+import { OrderOutcomeMetrics, countingOutcomes } from './outcome-metrics.js';
 import { PgOrderStore } from './pg-order-store.js';
 import { ReconcileMetrics, startReconciler, type Reconciler, type StandingCharge } from './reconciler.js';
 import { startRecovery, type Recovery } from './recovery.js';
@@ -58,7 +58,7 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
     const owner =
       config.env.MCP_MESH_AGENT_ID ?? `order-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const outcomes = new OrderOutcomeMetrics();
-    const store = new OutcomeCountingStore(new PgOrderStore(pool), outcomes);
+    const store = countingOutcomes(new PgOrderStore(pool), outcomes);
     const outbound = new BatchedOutbound(sagaDeps, config.outbound);
     const ports = portsFromProxies(sagaDeps, {
       bus,

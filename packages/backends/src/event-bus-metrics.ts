@@ -20,42 +20,36 @@ export class EventBusMetrics {
   readonly queueConsumers: Gauge<'queue'>;
 
   constructor() {
-    const registers = [this.registry];
-    this.published = new Counter({
-      name: 'mesh_events_published_total',
-      help: 'Events published, by topic and outcome: confirmed by the broker, or failed (no broker, refused, unroutable).',
-      labelNames: ['topic', 'outcome'],
-      registers,
-    });
-    this.fellBack = new Counter({
-      name: 'mesh_events_fell_back_total',
-      help: 'Events whose publish failed and whose effect was delivered by a direct call instead.',
-      labelNames: ['topic'],
-      registers,
-    });
-    this.consumed = new Counter({
-      name: 'mesh_events_consumed_total',
-      help: 'Deliveries a consumer finished, by queue, topic and outcome (acked, retried, dead_lettered, duplicate).',
-      labelNames: ['queue', 'topic', 'outcome'],
-      registers,
-    });
-    this.consumerLag = new Gauge({
-      name: 'mesh_events_consumer_lag_seconds',
-      help: 'Age of the last delivered message when it was delivered (publish to delivery), per queue.',
-      labelNames: ['queue'],
-      registers,
-    });
-    this.queueMessages = new Gauge({
-      name: 'mesh_events_queue_messages',
-      help: 'Messages ready in the queue (and its .dlq), sampled from the broker by each subscriber.',
-      labelNames: ['queue'],
-      registers,
-    });
-    this.queueConsumers = new Gauge({
-      name: 'mesh_events_queue_consumers',
-      help: 'Consumers attached to the queue (and its .dlq), sampled from the broker by each subscriber.',
-      labelNames: ['queue'],
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+      new Counter<L>({ name, help, labelNames, registers: [this.registry] });
+    const gauge = (name: string, help: string) =>
+      new Gauge<'queue'>({ name, help, labelNames: ['queue'], registers: [this.registry] });
+    this.published = counter(
+      'mesh_events_published_total',
+      'Events published, by topic and outcome: confirmed by the broker, or failed (no broker, refused, unroutable).',
+      ['topic', 'outcome'],
+    );
+    this.fellBack = counter(
+      'mesh_events_fell_back_total',
+      'Events whose publish failed and whose effect was delivered by a direct call instead.',
+      ['topic'],
+    );
+    this.consumed = counter(
+      'mesh_events_consumed_total',
+      'Deliveries a consumer finished, by queue, topic and outcome (acked, retried, dead_lettered, duplicate).',
+      ['queue', 'topic', 'outcome'],
+    );
+    this.consumerLag = gauge(
+      'mesh_events_consumer_lag_seconds',
+      'Age of the last delivered message when it was delivered (publish to delivery), per queue.',
+    );
+    this.queueMessages = gauge(
+      'mesh_events_queue_messages',
+      'Messages ready in the queue (and its .dlq), sampled from the broker by each subscriber.',
+    );
+    this.queueConsumers = gauge(
+      'mesh_events_queue_consumers',
+      'Consumers attached to the queue (and its .dlq), sampled from the broker by each subscriber.',
+    );
   }
 }

@@ -51,7 +51,14 @@ export function registeredMetricNames(files: readonly string[]): Set<string> {
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
     if (/collectDefaultMetrics\(\{ register/.test(text)) for (const name of DEFAULT_SERIES) names.add(name);
-    for (const match of text.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'/g)) {
+    // `new Counter({ name: '…' })`, or a registry's own factory called as `counter('…', help, labels)`.
+    const declared =
+      /new (Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'|\b(counter|gauge)\(\s*'([a-z_:]+)'/g;
+    for (const match of text.matchAll(declared)) {
+      if (match[4] !== undefined) {
+        names.add(match[4]);
+        continue;
+      }
       const [, kind, name] = match as unknown as [string, string, string];
       names.add(name);
       if (kind === 'Histogram' || kind === 'Summary')
