@@ -1,11 +1,8 @@
 import {
   createEventBus,
-  createPgPool,
-  ensureDatabase,
-  pgConfigToUrl,
+  openAgentDatabase,
   redactUrl,
   retryAtStartup,
-  runMigrations,
   toPgConfig,
   type EventBus,
 } from '@mesh/backends';
@@ -40,11 +37,13 @@ export async function buildAnalyticsServices(
   let pool: pg.Pool | undefined;
   let store: OrderEventStore;
   if (pgConfig !== undefined) {
-    await ensureDatabase(pgConfig, { logger });
-    pool = createPgPool(pgConfig, { logger, applicationName: 'analytics-agent' });
-    await runMigrations(pool, ANALYTICS_MIGRATIONS, { name: 'analytics-agent', logger });
+    pool = await openAgentDatabase(pgConfig, {
+      name: 'analytics-agent',
+      migrations: ANALYTICS_MIGRATIONS,
+      logger,
+      holds: 'order events',
+    });
     store = new PgOrderEventStore(pool);
-    logger.info({ database: pgConfigToUrl(pgConfig) }, 'order events in PostgreSQL');
   } else {
     store = new MemoryOrderEventStore();
     logger.warn('no DATABASE_URL or DB_HOST: order events are kept in memory and a restart forgets them');

@@ -1,14 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  EventBusMetrics,
   createEventBus,
-  createPgPool,
-  ensureDatabase,
-  pgConfigToUrl,
+  EventBusMetrics,
+  openAgentDatabase,
   redactUrl,
   retryAtStartup,
-  runMigrations,
   toPgConfig,
   toQueueSettings,
   type EventBus,
@@ -154,15 +151,12 @@ async function openLedger(
     );
     return { ledger: new MemoryDeliveryLedger(config.NOTIFICATION_DEDUPE_RETENTION) };
   }
-  await ensureDatabase(pgConfig, { logger });
-  const pool = createPgPool(pgConfig, { logger, applicationName: 'notification-agent' });
-  try {
-    await runMigrations(pool, NOTIFICATION_MIGRATIONS, { name: 'notification-agent', logger });
-  } catch (error: unknown) {
-    await pool.end().catch(() => undefined);
-    throw error;
-  }
-  logger.info({ database: pgConfigToUrl(pgConfig) }, 'delivery ledger in PostgreSQL');
+  const pool = await openAgentDatabase(pgConfig, {
+    name: 'notification-agent',
+    migrations: NOTIFICATION_MIGRATIONS,
+    logger,
+    holds: 'delivery ledger',
+  });
   return { ledger: new PgDeliveryLedger(pool, config.NOTIFICATION_DEDUPE_RETENTION), pool };
 }
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Logger } from '@mesh/common';
 import type { AgentServices } from '@mesh/runtime';
-import { createPgPool, ensureDatabase, pgConfigToUrl, runMigrations, toPgConfig } from '@mesh/backends';
+import { openAgentDatabase, toPgConfig } from '@mesh/backends';
 import type { PaymentServices } from './agent.js';
 import type { PaymentAgentConfig } from './config.js';
 import { GatewayClient } from './gateway-client.js';
@@ -27,15 +27,14 @@ export async function buildPaymentServices(
   let pool: pg.Pool | undefined;
   let store: PaymentStore;
   if (pgConfig !== undefined) {
-    await ensureDatabase(pgConfig, { logger });
-    pool = createPgPool(pgConfig, {
+    pool = await openAgentDatabase(pgConfig, {
+      name: 'payment-agent',
+      migrations: PAYMENT_MIGRATIONS,
       logger,
-      applicationName: 'payment-agent',
       synchronousCommit: config.MONEY_SYNCHRONOUS_COMMIT,
+      holds: 'payment records',
     });
-    await runMigrations(pool, PAYMENT_MIGRATIONS, { name: 'payment-agent', logger });
     store = new PgPaymentStore(pool);
-    logger.info({ database: pgConfigToUrl(pgConfig) }, 'payment records in PostgreSQL');
   } else {
     store = new MemoryPaymentStore();
     logger.warn('no DATABASE_URL or DB_HOST: payment records are kept in memory and a restart forgets them');

@@ -2,6 +2,8 @@
 export { postgresEnvShape, toPgConfig, pgConfigToUrl } from './postgres-config.js';
 export type { PgConfig, PostgresEnv, ToPgConfigOptions } from './postgres-config.js';
 export { createPgPool, ensureDatabase } from './postgres-pool.js';
+export { openAgentDatabase } from './agent-database.js';
+export type { OpenAgentDatabaseOptions } from './agent-database.js';
 export type { CreatePgPoolOptions, EnsureDatabaseOptions } from './postgres-pool.js';
 export { runMigrations } from './migrations.js';
 export { retryAtStartup, isTransientConnectError } from './startup-retry.js';
