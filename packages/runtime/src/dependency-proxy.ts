@@ -140,8 +140,10 @@ export class DependencyClient {
       caller.deadline === undefined ? now + timeoutMs : Math.min(now + timeoutMs, caller.deadline);
     const signal = options.signal ?? caller.signal;
     const parent = options.trace ?? caller.trace;
-    const safe = dependency.idempotent || options.idempotencyKey !== undefined;
-    const maxRetries = safe ? (dependency.retries ?? config.retryAttempts) : 0;
+    // Safe to repeat when the consumer says so (its spec, or a key the provider dedupes on) or when the
+    // provider chosen for an attempt declared its tool idempotent: then decided per attempt.
+    const callerSafe = dependency.idempotent || options.idempotencyKey !== undefined;
+    const maxRetries = dependency.retries ?? config.retryAttempts;
     budget.recordCall();
 
     if (this.slot.candidates.length === 0 && !this.env.topologyKnown())
@@ -165,6 +167,7 @@ export class DependencyClient {
         pickProvider(candidates, mayRepeat ? NOTHING_TRIED : tried, now, Math.random, true);
       if (!candidate) throw this.noProviderError(lastError);
       const state = candidate.state;
+      const safe = callerSafe || candidate.idempotent;
       tried.add(state.agentId);
       const span = this.env.tracing.start(`call ${dependency.capability}`, {
         kind: 'client',
