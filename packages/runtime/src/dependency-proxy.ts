@@ -1,6 +1,9 @@
 import { MeshError, formatTraceparent } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
 import type { MeshConfig } from './config.js';
+import { checkResponse } from './contract.js';
+import type { CapabilityContract } from './contract.js';
+import type { z } from 'zod';
 import type { NormalizedDependency } from './tool-registry.js';
 import type { DependencySlot } from './provider-pool.js';
 import type { McpHttpClient } from './mcp-client.js';
@@ -41,6 +44,17 @@ export interface DependencyProxy {
   readonly providers: number;
   readonly capability: string;
   call<T = unknown>(args: Record<string, unknown>, opts?: CallOptions): Promise<T>;
+}
+
+/**
+ * A dependency declared with a contract: `call` takes the contract's input and resolves to its output, checked
+ * at run time (a result that does not match fails with INVALID_RESPONSE naming the field).
+ */
+export interface ContractProxy<C extends CapabilityContract> {
+  readonly available: boolean;
+  readonly providers: number;
+  readonly capability: string;
+  call(args: z.input<C['input']>, opts?: CallOptions): Promise<z.output<C['output']>>;
 }
 
 /** What a handler's call inherits: its trace, deadline and abort signal. */
@@ -101,9 +115,11 @@ export class DependencyClient {
     this.inFlight.inc();
     this.env.outbound.begin();
     try {
-      const result = (await this.execute(args, options, caller)) as T;
+      const result = await this.execute(args, options, caller);
+      const contract = this.dependency.contract;
+      if (contract) checkResponse(contract, args, result);
       this.count('ok');
-      return result;
+      return result as T;
     } catch (error: unknown) {
       this.count(error instanceof MeshError ? error.code : 'INTERNAL');
       throw error;

@@ -15,14 +15,18 @@ export { runAgent } from './run-agent.js';
 export type { RunAgentOptions } from './run-agent.js';
 export { meshEnvSchema, toMeshConfig, defaultMeshConfig } from './config.js';
 export type { MeshConfig, MeshEnv } from './config.js';
-export type { CallOptions, DependencyProxy } from './dependency-proxy.js';
+export type { CallOptions, ContractProxy, DependencyProxy } from './dependency-proxy.js';
+export { checkResponse } from './contract.js';
+export type { CapabilityContract } from './contract.js';
 export { createTracing } from './tracing.js';
 export type { SpanHandle, SpanKindName, SpanStarter, StartSpanOptions } from './tracing.js';
 export type {
+  ContractDependency,
   DependencyDecl,
   DependencyDecls,
   DependencyProxies,
   DependencySpec,
+  ProxyFor,
   TagSpec,
   ToolContext,
   ToolDefinition,
