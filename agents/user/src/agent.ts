@@ -1,12 +1,5 @@
 import { MeshError, defineAgent, type DependencyProxy } from '@mesh/runtime';
-import {
-  createUserInput,
-  getUserInput,
-  listUsersInput,
-  updateUserInput,
-  userListSchema,
-  userSchema,
-} from './schemas.js';
+import { userCreate, userGet, userList, userUpdate } from '@mesh/contracts';
 import type { UserPorts, UserService } from './user-service.js';
 
 /** What main.ts builds for the handlers. */
@@ -67,51 +60,33 @@ export const agent = defineAgent<UserApp>({
 });
 
 agent.tool({
+  ...userGet,
   name: 'user_get',
-  version: '1.0.0',
   tags: ['users'],
-  description: 'One user by id (briefly cached). NOT_FOUND.',
-  input: getUserInput,
-  output: userSchema,
-  idempotent: true,
   dependencies: { query: dataQuery },
   handler: ({ user_id }, ctx) => ctx.app.users.get(bindPorts(ctx.deps), user_id),
 });
 
 agent.tool({
+  ...userList,
   name: 'user_list',
-  version: '1.0.0',
   tags: ['users'],
-  description: 'A page of users ordered by id, with the total.',
-  input: listUsersInput,
-  output: userListSchema,
-  idempotent: true,
   dependencies: { query: dataQuery },
   handler: (input, ctx) => ctx.app.users.list(bindPorts(ctx.deps), input),
 });
 
 agent.tool({
+  ...userCreate,
   name: 'user_create',
-  version: '1.0.0',
   tags: ['users'],
-  description:
-    'Creates the profile and the login credentials. Retry-safe with user_id or an idempotency key. ' +
-    'CONFLICT (data.field), VALIDATION_FAILED.',
-  input: createUserInput,
-  output: userSchema,
   dependencies: { storage: dataStorage, query: dataQuery, auth: registerCredentials },
   handler: (input, ctx) => ctx.app.users.create(bindPorts(ctx.deps), input, ctx.idempotencyKey),
 });
 
 agent.tool({
+  ...userUpdate,
   name: 'user_update',
-  version: '1.0.0',
   tags: ['users'],
-  description:
-    'Changes email, name or phone (null clears it) and drops the cached copy. NOT_FOUND, CONFLICT.',
-  input: updateUserInput,
-  output: userSchema,
-  idempotent: true,
   dependencies: { storage: dataStorage, query: dataQuery },
   handler: (input, ctx) => ctx.app.users.update(bindPorts(ctx.deps), input),
 });
