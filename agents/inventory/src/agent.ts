@@ -8,6 +8,8 @@ import {
   restock,
 } from './inventory-service.js';
 import {
+  dataQuery,
+  dataStorage,
   inventoryCheckStock,
   inventoryCommitReservation,
   inventoryListProducts,
@@ -23,31 +25,12 @@ export interface InventoryServices {
   reservationTtlSeconds: number;
 }
 
-const query = {
-  capability: 'data_query',
-  version: '>=1.0.0',
-  timeoutMs: 2_000,
-  retries: 2,
-  idempotent: true,
-  required: true,
-};
+// Reads: the contract says they are idempotent, so transport failures are retried.
+const query = { contract: dataQuery, timeoutMs: 2_000, retries: 2, required: true };
 // Reserve (per order_id), release and commit are idempotent at the database, so transport retries are safe.
-const storage = {
-  capability: 'data_storage',
-  version: '>=1.0.0',
-  timeoutMs: 3_000,
-  retries: 2,
-  idempotent: true,
-  required: true,
-};
-// Restock adds stock on every call: never retried.
-const storageOnce = {
-  capability: 'data_storage',
-  version: '>=1.0.0',
-  timeoutMs: 3_000,
-  retries: 0,
-  required: true,
-};
+const storage = { contract: dataStorage, timeoutMs: 3_000, retries: 2, idempotent: true, required: true };
+// Restock adds stock on every call (the contract is not idempotent): never retried.
+const storageOnce = { contract: dataStorage, timeoutMs: 3_000, retries: 0, required: true };
 
 /**
  * inventory-agent: stock checks and reservations for orders, through the database agent's typed operations.

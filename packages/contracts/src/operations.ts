@@ -47,11 +47,11 @@ export interface OperationsContract<Ops extends OperationSpecs> extends Contract
   /** The output schema of the operation `args.op` names. */
   outputFor(args: unknown): z.ZodType;
   /** Calls one operation through a dependency proxy of this contract; the result is typed by `op`. */
-  run<K extends keyof Ops & string, Options>(
+  run<A extends OperationArgs<Ops>, Options>(
     proxy: OperationCaller<Ops, Options>,
-    args: OperationArgs<Ops, K>,
+    args: A,
     opts?: Options,
-  ): Promise<OperationResult<Ops, K>>;
+  ): Promise<OperationResult<Ops, A['op']>>;
 }
 
 export interface OperationsSpec<Ops extends OperationSpecs> {
@@ -91,12 +91,12 @@ export function defineOperations<Ops extends OperationSpecs>(
     output: output as unknown as z.ZodType<OperationResult<Ops>, OperationResultInput<Ops>>,
     operations: spec.operations,
     outputFor,
-    run: async <K extends keyof Ops & string, Options>(
+    run: async <A extends OperationArgs<Ops>, Options>(
       proxy: OperationCaller<Ops, Options>,
-      args: OperationArgs<Ops, K>,
+      args: A,
       opts?: Options,
-    ): Promise<OperationResult<Ops, K>> =>
+    ): Promise<OperationResult<Ops, A['op']>> =>
       // The runtime checked the result against outputFor(args): it is this operation's output.
-      (await proxy.call(args as OperationArgs<Ops>, opts)) as OperationResult<Ops, K>,
+      (await proxy.call(args, opts)) as OperationResult<Ops, A['op']>,
   });
 }
