@@ -205,8 +205,7 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)('one order is one trace across the
     expect(published('orders.created').kind).toBe('producer');
     const consumed = (service: string, name: string) =>
       trace.find(
-        (span) =>
-          span.service === service && span.name === name && span.parentSpanId === publish.spanId,
+        (span) => span.service === service && span.name === name && span.parentSpanId === publish.spanId,
         `${service}'s ${name} of orders.completed`,
       );
     const analytics = consumed('mesh-analytics-agent', `process ${queue}`);
