@@ -1,4 +1,5 @@
 import { MeshError } from '@mesh/common';
+import { MAX_EVENT_AMOUNT } from '@mesh/contracts';
 
 /** The kinds the report counts; anything else is stored under its own type and only listed. */
 export type EventKind = 'created' | 'completed' | 'failed' | 'compensated' | 'other';
@@ -45,10 +46,11 @@ export function classify(type: string): EventKind {
 }
 
 /**
- * Largest amount in major units: its cents must be an exact JavaScript integer, which also keeps it well
- * inside the `bigint` column (an amount such as 1e17 used to pass here and then fail every batch write).
+ * Largest amount in major units (the contract's bound): its cents must be an exact JavaScript integer, which
+ * also keeps it well inside the `bigint` column (an amount such as 1e17 used to pass here and then fail every
+ * batch write).
  */
-export const MAX_AMOUNT = Math.floor(Number.MAX_SAFE_INTEGER / 100);
+export const MAX_AMOUNT = MAX_EVENT_AMOUNT;
 
 /** Validates and normalises an event from a tool call or the event bus. */
 export function normalizeEvent(raw: RawOrderEvent, now: Date = new Date()): OrderEvent {

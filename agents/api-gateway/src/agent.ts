@@ -1,3 +1,11 @@
+import {
+  authLogin,
+  authVerifyToken,
+  inventoryListProducts,
+  orderGet,
+  orderProcessing,
+  userGet,
+} from '@mesh/contracts';
 import { defineAgent } from '@mesh/runtime';
 
 /**
@@ -16,16 +24,10 @@ export const agent = defineAgent<undefined>({
  * wait for the first run anyway, and the client holds the order_id to retry with); reads and token checks are.
  */
 export const gatewayDeps = agent.consumer({
-  order: { capability: 'order_processing', version: '>=1.0.0', required: true, retries: 0 },
-  orderGet: { capability: 'order_get', version: '>=1.0.0', retries: 2, idempotent: true },
-  login: { capability: 'auth_login', version: '>=1.0.0', retries: 0 },
-  verify: {
-    capability: 'auth_verify_token',
-    version: '>=1.0.0',
-    required: true,
-    retries: 2,
-    idempotent: true,
-  },
-  user: { capability: 'user_get', version: '>=1.0.0', retries: 2, idempotent: true },
-  products: { capability: 'inventory_list_products', version: '>=1.0.0', retries: 2, idempotent: true },
+  order: { contract: orderProcessing, required: true, retries: 0 },
+  orderGet: { contract: orderGet, retries: 2 },
+  login: { contract: authLogin, retries: 0 },
+  verify: { contract: authVerifyToken, required: true, retries: 2 },
+  user: { contract: userGet, retries: 2 },
+  products: { contract: inventoryListProducts, retries: 2 },
 });

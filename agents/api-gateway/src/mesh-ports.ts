@@ -1,4 +1,14 @@
 import type { TraceContext } from '@mesh/common';
+import type {
+  ContractInput,
+  authLogin,
+  authVerifyToken,
+  inventoryListProducts,
+  orderGet,
+  orderProcessing,
+  userGet,
+} from '@mesh/contracts';
+import type { CapabilityContract, ContractProxy } from '@mesh/runtime';
 
 /** Per-call options the gateway passes to the mesh. */
 export interface MeshCallOptions {
@@ -14,7 +24,10 @@ export interface VerifiedToken {
 
 /** The mesh as the gateway sees it: one function per upstream capability, plus what is available. */
 export interface MeshPorts {
-  processOrder(order: Record<string, unknown>, options: MeshCallOptions): Promise<Record<string, unknown>>;
+  processOrder(
+    order: ContractInput<typeof orderProcessing>,
+    options: MeshCallOptions,
+  ): Promise<Record<string, unknown>>;
   getOrder(orderId: string, options: MeshCallOptions): Promise<Record<string, unknown>>;
   login(
     credentials: { username: string; password: string; client_address?: string },
@@ -32,23 +45,19 @@ export interface MeshPorts {
   dependencies(): Record<string, number>;
 }
 
-/** The slice of a runtime DependencyProxy used here. */
-export interface GatewayProxy {
-  readonly providers: number;
-  readonly capability: string;
-  call<T = unknown>(
-    args: Record<string, unknown>,
-    opts?: { timeoutMs?: number; trace?: TraceContext },
-  ): Promise<T>;
-}
+/** The slice of a runtime contract proxy used here: `call` is typed by the capability's contract. */
+export type GatewayProxy<C extends CapabilityContract> = Pick<
+  ContractProxy<C>,
+  'providers' | 'capability' | 'call'
+>;
 
 export interface GatewayProxies {
-  order: GatewayProxy;
-  orderGet: GatewayProxy;
-  login: GatewayProxy;
-  verify: GatewayProxy;
-  user: GatewayProxy;
-  products: GatewayProxy;
+  order: GatewayProxy<typeof orderProcessing>;
+  orderGet: GatewayProxy<typeof orderGet>;
+  login: GatewayProxy<typeof authLogin>;
+  verify: GatewayProxy<typeof authVerifyToken>;
+  user: GatewayProxy<typeof userGet>;
+  products: GatewayProxy<typeof inventoryListProducts>;
 }
 
 /** MeshPorts over the runtime's consumer proxies. */
@@ -57,7 +66,7 @@ export function portsFromProxies(deps: GatewayProxies): MeshPorts {
     processOrder: (order, options) => deps.order.call(order, options),
     getOrder: (orderId, options) => deps.orderGet.call({ order_id: orderId }, options),
     login: (credentials, options) => deps.login.call({ ...credentials }, options),
-    verifyToken: (token, options) => deps.verify.call<VerifiedToken>({ token }, options),
+    verifyToken: (token, options) => deps.verify.call({ token }, options),
     getUser: (userId, options) => deps.user.call({ user_id: userId }, options),
     listProducts: (page, options) => deps.products.call({ limit: page.limit, offset: page.offset }, options),
     dependencies: () =>

@@ -8,8 +8,8 @@ export const DEFAULT_USER_SCOPES: readonly string[] = Object.freeze([
   'users:read',
 ]);
 
-/** `resource:action`, `resource:*` or a bare word such as `admin`. */
-export const SCOPE_PATTERN = /^[a-z][a-z0-9_-]*(:([a-z][a-z0-9_-]*|\*))?$/;
+/** `resource:action`, `resource:*` or a bare word such as `admin` (the auth contract's rule). */
+export { SCOPE_PATTERN } from '@mesh/contracts';
 
 /**
  * Whether `granted` allows `required`: an exact match, `admin`, or `resource:*` for any action on

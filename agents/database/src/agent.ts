@@ -1,6 +1,6 @@
+import { dataQuery, dataStorage } from '@mesh/contracts';
 import { defineAgent } from '@mesh/runtime';
 import type { DataService } from './data-service.js';
-import { queryOperationSchema, storageOperationSchema } from './operations.js';
 
 /** What services.ts builds and handlers receive as `ctx.app`. */
 export interface DatabaseServices {
@@ -17,29 +17,18 @@ export const agent = defineAgent<DatabaseServices>({
   description: 'Owns business_db: users, stock and reservations as typed, atomic operations',
 });
 
+// One tool per contract; its input is the union of the contract's operations and each answer is that
+// operation's output.
 agent.tool({
+  ...dataQuery,
   name: 'data_query',
-  capability: 'data_query',
-  version: '1.0.0',
   tags: ['database', 'postgres', 'read'],
-  description:
-    'Reads business data. Ops: user.get {user_id}, user.list {limit, offset}, stock.get {skus} (price, currency, stock; ' +
-    'unknown skus in `missing`), stock.list {limit, offset} (the catalogue in sku order). NOT_FOUND when missing.',
-  // MCP wants an object schema: the union's JSON schema gets `type: object` next to its `oneOf`.
-  input: queryOperationSchema.meta({ type: 'object' }),
-  idempotent: true,
   handler: (operation, ctx) => ctx.app.data.query(operation),
 });
 
 agent.tool({
+  ...dataStorage,
   name: 'data_storage',
-  capability: 'data_storage',
-  version: '1.0.0',
   tags: ['database', 'postgres', 'write'],
-  description:
-    'Writes business data. Ops: user.create, user.update, stock.reserve {reservation_id?, order_id, items, ' +
-    'ttl_seconds} (atomic, all-or-nothing, idempotent per order_id; OUT_OF_STOCK), stock.release, stock.commit ' +
-    '{reservation_id} (CONFLICT on an invalid transition), stock.restock {sku, quantity}, stock.expire_reservations.',
-  input: storageOperationSchema.meta({ type: 'object' }),
   handler: (operation, ctx) => ctx.app.data.store(operation),
 });

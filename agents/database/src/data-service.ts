@@ -1,7 +1,7 @@
 import type { Cache } from '@mesh/backends';
 import { MeshError } from '@mesh/common';
 import type pg from 'pg';
-import type { QueryOperation, StorageOperation } from './operations.js';
+import type { QueryOperation, QueryResult, StorageOperation, StorageResult } from './operations.js';
 import { ReservationStore } from './reservation-store.js';
 import { StockStore } from './stock-store.js';
 import { UserStore } from './user-store.js';
@@ -17,12 +17,23 @@ export interface DataServiceOptions {
 
 /** The database agent's domain: typed operations over business_db, independent of the mesh. */
 export interface DataService {
-  query(operation: QueryOperation): Promise<Record<string, unknown>>;
-  store(operation: StorageOperation): Promise<Record<string, unknown>>;
+  /** Answers each read with that operation's output (the `data_query` contract). */
+  query<O extends QueryOperation>(operation: O): Promise<QueryResult<O['op']>>;
+  /** Answers each write with that operation's output (the `data_storage` contract). */
+  store<O extends StorageOperation>(operation: O): Promise<StorageResult<O['op']>>;
   readonly users: UserStore;
   readonly stock: StockStore;
   readonly reservations: ReservationStore;
 }
+
+type QueryOp = QueryOperation['op'];
+type StorageOp = StorageOperation['op'];
+type Readers = {
+  [K in QueryOp]: (operation: Extract<QueryOperation, { op: K }>) => Promise<QueryResult<K>>;
+};
+type Writers = {
+  [K in StorageOp]: (operation: Extract<StorageOperation, { op: K }>) => Promise<StorageResult<K>>;
+};
 
 /** Database failures surface as STORAGE_ERROR (never a client fault); domain errors pass through. */
 async function guard<T>(work: () => Promise<T>): Promise<T> {
@@ -39,39 +50,33 @@ export function createDataService(options: DataServiceOptions): DataService {
   const stock = new StockStore(options.pool, options.cache, options.stockCacheTtlMs ?? 5_000);
   const reservations = new ReservationStore(options.pool, stock);
 
-  const query = (operation: QueryOperation): Promise<Record<string, unknown>> =>
-    guard(async () => {
-      switch (operation.op) {
-        case 'user.get':
-          return { ...(await users.get(operation.user_id)) };
-        case 'user.list':
-          return { ...(await users.list(operation.limit, operation.offset)) };
-        case 'stock.get':
-          return { ...(await stock.get(operation.skus)) };
-        case 'stock.list':
-          return { ...(await stock.list(operation.limit, operation.offset)) };
-      }
-    });
+  // One implementation per operation, each checked against that operation's output in the contract.
+  const readers: Readers = {
+    'user.get': (operation) => users.get(operation.user_id),
+    'user.list': (operation) => users.list(operation.limit, operation.offset),
+    'stock.get': (operation) => stock.get(operation.skus),
+    'stock.list': (operation) => stock.list(operation.limit, operation.offset),
+  };
+  const writers: Writers = {
+    'user.create': (operation) => users.create(operation),
+    'user.update': (operation) => users.update(operation),
+    'stock.reserve': (operation) => reservations.reserve(operation),
+    'stock.release': (operation) => reservations.release(operation.reservation_id),
+    'stock.commit': (operation) => reservations.commit(operation.reservation_id),
+    'stock.restock': (operation) => stock.restock(operation),
+    'stock.expire_reservations': (operation) => reservations.expireDue(operation.limit),
+  };
 
-  const store = (operation: StorageOperation): Promise<Record<string, unknown>> =>
-    guard(async () => {
-      switch (operation.op) {
-        case 'user.create':
-          return { ...(await users.create(operation)) };
-        case 'user.update':
-          return { ...(await users.update(operation)) };
-        case 'stock.reserve':
-          return { ...(await reservations.reserve(operation)) };
-        case 'stock.release':
-          return { ...(await reservations.release(operation.reservation_id)) };
-        case 'stock.commit':
-          return { ...(await reservations.commit(operation.reservation_id)) };
-        case 'stock.restock':
-          return { ...(await stock.restock(operation)) };
-        case 'stock.expire_reservations':
-          return { ...(await reservations.expireDue(operation.limit)) };
-      }
-    });
+  // TypeScript cannot relate `readers[operation.op]` to `operation` itself (a correlated union), hence the cast;
+  // the maps above are what is checked.
+  const query = <O extends QueryOperation>(operation: O): Promise<QueryResult<O['op']>> =>
+    guard(() =>
+      (readers[operation.op] as unknown as (operation: O) => Promise<QueryResult<O['op']>>)(operation),
+    );
+  const store = <O extends StorageOperation>(operation: O): Promise<StorageResult<O['op']>> =>
+    guard(() =>
+      (writers[operation.op] as unknown as (operation: O) => Promise<StorageResult<O['op']>>)(operation),
+    );
 
   return { query, store, users, stock, reservations };
 }

@@ -9,7 +9,8 @@ const postgresUrl = realServerUrl('postgres');
 describe.skipIf(!postgresUrl)('reservations (real PostgreSQL)', () => {
   let db: TestBusinessDb;
   let counter = 0;
-  const store = (input: Record<string, unknown>) =>
+  // Untyped on purpose: these tests send operations as a caller's JSON would arrive.
+  const store = async (input: Record<string, unknown>): Promise<Record<string, unknown>> =>
     db.service.store(storageOperationSchema.parse(input) as StorageOperation);
   const newSku = async (quantity: number): Promise<string> => {
     counter += 1;

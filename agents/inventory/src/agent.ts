@@ -8,19 +8,16 @@ import {
   restock,
 } from './inventory-service.js';
 import {
-  checkStockInput,
-  checkStockOutput,
-  listProductsInput,
-  listProductsOutput,
-  quoteInput,
-  quoteOutput,
-  reservationOutput,
-  reservationRefInput,
-  reserveInput,
-  restockInput,
-  restockOutput,
-  transitionOutput,
-} from './schemas.js';
+  dataQuery,
+  dataStorage,
+  inventoryCheckStock,
+  inventoryCommitReservation,
+  inventoryListProducts,
+  inventoryQuote,
+  inventoryReleaseReservation,
+  inventoryReserveItems,
+  inventoryRestock,
+} from '@mesh/contracts';
 
 /** What services.ts builds and handlers receive as `ctx.app`. */
 export interface InventoryServices {
@@ -28,31 +25,12 @@ export interface InventoryServices {
   reservationTtlSeconds: number;
 }
 
-const query = {
-  capability: 'data_query',
-  version: '>=1.0.0',
-  timeoutMs: 2_000,
-  retries: 2,
-  idempotent: true,
-  required: true,
-};
+// Reads: the contract says they are idempotent, so transport failures are retried.
+const query = { contract: dataQuery, timeoutMs: 2_000, retries: 2, required: true };
 // Reserve (per order_id), release and commit are idempotent at the database, so transport retries are safe.
-const storage = {
-  capability: 'data_storage',
-  version: '>=1.0.0',
-  timeoutMs: 3_000,
-  retries: 2,
-  idempotent: true,
-  required: true,
-};
-// Restock adds stock on every call: never retried.
-const storageOnce = {
-  capability: 'data_storage',
-  version: '>=1.0.0',
-  timeoutMs: 3_000,
-  retries: 0,
-  required: true,
-};
+const storage = { contract: dataStorage, timeoutMs: 3_000, retries: 2, idempotent: true, required: true };
+// Restock adds stock on every call (the contract is not idempotent): never retried.
+const storageOnce = { contract: dataStorage, timeoutMs: 3_000, retries: 0, required: true };
 
 /**
  * inventory-agent: stock checks and reservations for orders, through the database agent's typed operations.
@@ -68,97 +46,57 @@ export const agent = defineAgent<InventoryServices>({
 export const sweeperDeps = agent.consumer({ storage });
 
 agent.tool({
+  ...inventoryCheckStock,
   name: 'inventory_check_stock',
-  capability: 'inventory_check_stock',
-  version: '1.0.0',
   tags: ['inventory'],
-  description: 'Whether every item is in stock now (advisory: reserve is the atomic step).',
-  input: checkStockInput,
-  output: checkStockOutput,
-  idempotent: true,
   dependencies: { query },
   handler: (input, ctx) => checkStock(ctx.deps.query, input.items),
 });
 
 agent.tool({
+  ...inventoryQuote,
   name: 'inventory_quote',
-  capability: 'inventory_quote',
-  version: '1.0.0',
   tags: ['inventory', 'catalogue'],
-  description:
-    'What items cost at catalogue prices: {currency, total, total_cents, lines}. UNKNOWN_SKU with data.skus; ' +
-    'MIXED_CURRENCIES when the SKUs are priced in different currencies.',
-  input: quoteInput,
-  output: quoteOutput,
-  idempotent: true,
   dependencies: { query },
   handler: (input, ctx) => quoteItems(ctx.deps.query, input.items),
 });
 
 agent.tool({
+  ...inventoryListProducts,
   name: 'inventory_list_products',
-  capability: 'inventory_list_products',
-  version: '1.0.0',
   tags: ['inventory', 'catalogue'],
-  description:
-    'One page of the catalogue in sku order: {products:[{sku, name, price, currency, available}], next_offset}.',
-  input: listProductsInput,
-  output: listProductsOutput,
-  idempotent: true,
   dependencies: { query },
   handler: (input, ctx) => listProducts(ctx.deps.query, input.limit, input.offset),
 });
 
 agent.tool({
+  ...inventoryReserveItems,
   name: 'inventory_reserve_items',
-  capability: 'inventory_reserve_items',
-  version: '1.0.0',
   tags: ['inventory'],
-  description:
-    'Reserves all items or none for an order; idempotent per order_id; the reservation expires after ttl_seconds ' +
-    'unless committed. OUT_OF_STOCK with data.sku, requested, available.',
-  input: reserveInput,
-  output: reservationOutput,
-  idempotent: true,
   dependencies: { storage },
   handler: (input, ctx) => reserveItems(ctx.deps.storage, input, ctx.app.reservationTtlSeconds),
 });
 
 agent.tool({
+  ...inventoryReleaseReservation,
   name: 'inventory_release_reservation',
-  capability: 'inventory_release_reservation',
-  version: '1.0.0',
   tags: ['inventory'],
-  description: 'Returns a reservation to stock; repeating it is a no-op; CONFLICT once committed.',
-  input: reservationRefInput,
-  output: transitionOutput,
-  idempotent: true,
   dependencies: { storage },
   handler: (input, ctx) => releaseReservation(ctx.deps.storage, input.reservation_id),
 });
 
 agent.tool({
+  ...inventoryCommitReservation,
   name: 'inventory_commit_reservation',
-  capability: 'inventory_commit_reservation',
-  version: '1.0.0',
   tags: ['inventory'],
-  description:
-    'Makes a reservation final (stock is sold); repeating it is a no-op; CONFLICT once released or expired.',
-  input: reservationRefInput,
-  output: transitionOutput,
-  idempotent: true,
   dependencies: { storage },
   handler: (input, ctx) => commitReservation(ctx.deps.storage, input.reservation_id),
 });
 
 agent.tool({
+  ...inventoryRestock,
   name: 'inventory_restock',
-  capability: 'inventory_restock',
-  version: '1.0.0',
   tags: ['inventory', 'admin'],
-  description: 'Adds units to a SKU (creating it when new).',
-  input: restockInput,
-  output: restockOutput,
   dependencies: { storage: storageOnce },
   handler: (input, ctx) => restock(ctx.deps.storage, input.sku, input.quantity),
 });

@@ -1,7 +1,10 @@
 import { isMeshError } from '@mesh/common';
 import { describe, expect, it } from 'vitest';
 import { listProducts, quoteItems } from './catalogue.js';
-import type { DataCaller } from './inventory-service.js';
+import type { QueryCaller, StorageCaller } from './inventory-service.js';
+
+/** A fake of either database proxy. */
+type DataCaller = QueryCaller & StorageCaller;
 
 const row = (sku: string, price: number, currency = 'usd') => ({
   sku,

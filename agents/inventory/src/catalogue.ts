@@ -1,14 +1,7 @@
 import { MeshError } from '@mesh/common';
-import type { DataCaller } from './inventory-service.js';
+import { dataQuery } from '@mesh/contracts';
+import type { QueryCaller } from './inventory-service.js';
 import type { Item, ListProductsResult, Product, Quote } from './schemas.js';
-
-interface CatalogueRow {
-  sku: string;
-  name: string;
-  price: number;
-  currency: string;
-  available: number;
-}
 
 /** Catalogue prices are stored in whole cents; integer arithmetic keeps a large order's total exact. */
 function cents(price: number): number {
@@ -22,9 +15,9 @@ function cents(price: number): number {
  * (MIXED_CURRENCIES). Reads go through the database agent's short stock cache, so a quote costs no more than
  * the stock check it replaces.
  */
-export async function quoteItems(query: DataCaller, items: readonly Item[]): Promise<Quote> {
+export async function quoteItems(query: QueryCaller, items: readonly Item[]): Promise<Quote> {
   const skus = [...new Set(items.map((item) => item.sku))];
-  const result = await query.call<{ items: CatalogueRow[]; missing?: string[] }>({ op: 'stock.get', skus });
+  const result = await dataQuery.run(query, { op: 'stock.get', skus });
   const bySku = new Map(result.items.map((row) => [row.sku, row]));
   const unknown = skus.filter((sku) => !bySku.has(sku));
   if (unknown.length > 0) {
@@ -58,15 +51,11 @@ export async function quoteItems(query: DataCaller, items: readonly Item[]): Pro
 
 /** One page of the catalogue (sku order) with prices and what is available to order now. */
 export async function listProducts(
-  query: DataCaller,
+  query: QueryCaller,
   limit: number,
   offset: number,
 ): Promise<ListProductsResult> {
-  const page = await query.call<{ items: CatalogueRow[]; next_offset: number | null }>({
-    op: 'stock.list',
-    limit,
-    offset,
-  });
+  const page = await dataQuery.run(query, { op: 'stock.list', limit, offset });
   const products: Product[] = page.items.map((row) => ({
     sku: row.sku,
     name: row.name,

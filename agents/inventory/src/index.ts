@@ -10,7 +10,7 @@ export {
   commitReservation,
   restock,
 } from './inventory-service.js';
-export type { DataCaller } from './inventory-service.js';
+export type { QueryCaller, StorageCaller } from './inventory-service.js';
 export { listProducts, quoteItems } from './catalogue.js';
 export { startReservationSweeper } from './reservation-sweeper.js';
 export type { Sweeper, SweeperOptions } from './reservation-sweeper.js';

@@ -1,6 +1,15 @@
 import { isMeshError, MeshError } from '@mesh/common';
 import { describe, expect, it } from 'vitest';
-import { checkStock, releaseReservation, reserveItems, type DataCaller } from './inventory-service.js';
+import {
+  checkStock,
+  releaseReservation,
+  reserveItems,
+  type QueryCaller,
+  type StorageCaller,
+} from './inventory-service.js';
+
+/** A fake of either database proxy. */
+type DataCaller = QueryCaller & StorageCaller;
 import { reserveInput } from './schemas.js';
 
 interface Recorded {

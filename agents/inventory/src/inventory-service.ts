@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isMeshError, MeshError } from '@mesh/common';
+import { dataQuery, dataStorage } from '@mesh/contracts';
+import type { OperationCaller } from '@mesh/contracts';
 import type {
   CheckStockResult,
   Item,
@@ -9,15 +11,15 @@ import type {
   TransitionResult,
 } from './schemas.js';
 
-/** The slice of a mesh dependency proxy the inventory logic needs (a DependencyProxy fits). */
-export interface DataCaller {
-  call<T = unknown>(args: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<T>;
+/** Per-call options the inventory logic passes to the database agent. */
+interface DataCallOptions {
+  idempotencyKey?: string;
 }
 
-interface StockLevel {
-  sku: string;
-  available: number;
-}
+/** The database agent's reads, as the inventory logic calls them (a `dataQuery` contract proxy fits). */
+export type QueryCaller = OperationCaller<(typeof dataQuery)['operations'], DataCallOptions>;
+/** The database agent's writes, as the inventory logic calls them (a `dataStorage` contract proxy fits). */
+export type StorageCaller = OperationCaller<(typeof dataStorage)['operations'], DataCallOptions>;
 
 /** Sums repeated SKUs so a check answers for the order's total per SKU. */
 function totals(items: readonly Item[]): Map<string, number> {
@@ -27,9 +29,9 @@ function totals(items: readonly Item[]): Map<string, number> {
 }
 
 /** Advisory: a concurrent order may take the stock before this caller reserves (reserve is the atomic step). */
-export async function checkStock(query: DataCaller, items: readonly Item[]): Promise<CheckStockResult> {
+export async function checkStock(query: QueryCaller, items: readonly Item[]): Promise<CheckStockResult> {
   const requested = totals(items);
-  const result = await query.call<{ items: StockLevel[] }>({ op: 'stock.get', skus: [...requested.keys()] });
+  const result = await dataQuery.run(query, { op: 'stock.get', skus: [...requested.keys()] });
   const levels = new Map(result.items.map((level) => [level.sku, level.available]));
   const lines = [...requested].map(([sku, quantity]) => ({
     sku,
@@ -44,12 +46,13 @@ export async function checkStock(query: DataCaller, items: readonly Item[]): Pro
  * reservation id) gets the order's first reservation back.
  */
 export async function reserveItems(
-  storage: DataCaller,
+  storage: StorageCaller,
   input: ReserveInput,
   defaultTtlSeconds: number,
 ): Promise<ReservationResult> {
   try {
-    return await storage.call<ReservationResult>(
+    return await dataStorage.run(
+      storage,
       {
         op: 'stock.reserve',
         reservation_id: `res-${randomUUID()}`,
@@ -77,10 +80,11 @@ export async function reserveItems(
 }
 
 export async function releaseReservation(
-  storage: DataCaller,
+  storage: StorageCaller,
   reservationId: string,
 ): Promise<TransitionResult> {
-  const result = await storage.call<TransitionResult>(
+  const result = await dataStorage.run(
+    storage,
     { op: 'stock.release', reservation_id: reservationId },
     { idempotencyKey: `release:${reservationId}` },
   );
@@ -88,10 +92,11 @@ export async function releaseReservation(
 }
 
 export async function commitReservation(
-  storage: DataCaller,
+  storage: StorageCaller,
   reservationId: string,
 ): Promise<TransitionResult> {
-  const result = await storage.call<TransitionResult>(
+  const result = await dataStorage.run(
+    storage,
     { op: 'stock.commit', reservation_id: reservationId },
     { idempotencyKey: `commit:${reservationId}` },
   );
@@ -99,11 +104,7 @@ export async function commitReservation(
 }
 
 /** Not idempotent (each call adds stock): never retried on transport failures. */
-export async function restock(storage: DataCaller, sku: string, quantity: number): Promise<RestockResult> {
-  const result = await storage.call<{ sku: string; available: number }>({
-    op: 'stock.restock',
-    sku,
-    quantity,
-  });
+export async function restock(storage: StorageCaller, sku: string, quantity: number): Promise<RestockResult> {
+  const result = await dataStorage.run(storage, { op: 'stock.restock', sku, quantity });
   return { sku: result.sku, available: result.available };
 }

@@ -1,8 +1,9 @@
 import type { Logger } from '@mesh/common';
-import type { DataCaller } from './inventory-service.js';
+import { dataStorage } from '@mesh/contracts';
+import type { StorageCaller } from './inventory-service.js';
 
 export interface SweeperOptions {
-  storage: DataCaller & { readonly available: boolean };
+  storage: StorageCaller & { readonly available: boolean };
   intervalMs: number;
   logger: Logger;
   /** Reservations expired per call; a full batch triggers another call at once (bounded by maxRounds). */
@@ -30,7 +31,7 @@ export function startReservationSweeper(options: SweeperOptions): Sweeper {
   const sweep = async (): Promise<number> => {
     let total = 0;
     for (let round = 0; round < maxRounds && !stopped; round += 1) {
-      const result = await options.storage.call<{ expired: number }>({
+      const result = await dataStorage.run(options.storage, {
         op: 'stock.expire_reservations',
         limit: batchSize,
       });

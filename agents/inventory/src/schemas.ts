@@ -1,87 +1,47 @@
-import { z } from 'zod';
+import {
+  inventoryCheckStock,
+  inventoryCommitReservation,
+  inventoryListProducts,
+  inventoryQuote,
+  inventoryReserveItems,
+  inventoryRestock,
+} from '@mesh/contracts';
+import type { ContractOutput } from '@mesh/contracts';
+import type { z } from 'zod';
 
-export const MAX_ITEMS = 100;
-export const MAX_QUANTITY = 1_000_000;
-export const MAX_TTL_SECONDS = 86_400;
+/** The inventory agent's schemas are its contracts' (`@mesh/contracts`); these names keep the modules short. */
+export {
+  MAX_ITEMS,
+  MAX_PAGE,
+  MAX_QUANTITY,
+  MAX_TTL_SECONDS,
+  itemSchema,
+  reservationStatus,
+} from '@mesh/contracts';
+export type { Item } from '@mesh/contracts';
 
-export const itemSchema = z.object({
-  sku: z.string().min(1).max(100),
-  quantity: z.number().int().positive().max(MAX_QUANTITY),
-});
-export type Item = z.infer<typeof itemSchema>;
+export const checkStockInput = inventoryCheckStock.input;
+export const checkStockOutput = inventoryCheckStock.output;
+export type CheckStockResult = ContractOutput<typeof inventoryCheckStock>;
 
-const items = z.array(itemSchema).min(1).max(MAX_ITEMS);
-const reservationId = z.string().min(1).max(200);
+export const reserveInput = inventoryReserveItems.input;
+export type ReserveInput = z.output<typeof reserveInput>;
+export const reservationOutput = inventoryReserveItems.output;
+export type ReservationResult = ContractOutput<typeof inventoryReserveItems>;
 
-export const checkStockInput = z.object({ items });
-export const checkStockOutput = z.object({
-  available: z.boolean(),
-  items: z.array(z.object({ sku: z.string(), requested: z.number(), available: z.number() })),
-});
-export type CheckStockResult = z.infer<typeof checkStockOutput>;
+export const reservationRefInput = inventoryCommitReservation.input;
+export const transitionOutput = inventoryCommitReservation.output;
+export type TransitionResult = ContractOutput<typeof inventoryCommitReservation>;
 
-export const reserveInput = z.object({
-  order_id: z.string().min(1).max(200),
-  items,
-  ttl_seconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
-});
-export type ReserveInput = z.infer<typeof reserveInput>;
+export const restockInput = inventoryRestock.input;
+export const restockOutput = inventoryRestock.output;
+export type RestockResult = ContractOutput<typeof inventoryRestock>;
 
-export const reservationStatus = z.enum(['reserved', 'committed', 'released', 'expired']);
+export const quoteInput = inventoryQuote.input;
+export const quoteOutput = inventoryQuote.output;
+export type Quote = ContractOutput<typeof inventoryQuote>;
 
-export const reservationOutput = z.object({
-  reservation_id: z.string(),
-  order_id: z.string(),
-  status: reservationStatus,
-  expires_at: z.string(),
-  items: z.array(itemSchema),
-  /** True when the order already had a reservation (a retried or replayed order). */
-  replayed: z.boolean(),
-});
-export type ReservationResult = z.infer<typeof reservationOutput>;
-
-export const reservationRefInput = z.object({ reservation_id: reservationId });
-export const transitionOutput = z.object({ reservation_id: z.string(), status: reservationStatus });
-export type TransitionResult = z.infer<typeof transitionOutput>;
-
-export const restockInput = z.object({
-  sku: z.string().min(1).max(100),
-  quantity: z.number().int().positive().max(MAX_QUANTITY),
-});
-export const restockOutput = z.object({ sku: z.string(), available: z.number() });
-export type RestockResult = z.infer<typeof restockOutput>;
-
-export const quoteInput = z.object({ items });
-export const quoteOutput = z.object({
-  /** Lowercase ISO 4217 code every line is priced in. */
-  currency: z.string(),
-  /** Major units (e.g. 29.97), exact to the cent. */
-  total: z.number(),
-  total_cents: z.number().int(),
-  lines: z.array(
-    z.object({ sku: z.string(), quantity: z.number(), unit_price: z.number(), line_total: z.number() }),
-  ),
-});
-export type Quote = z.infer<typeof quoteOutput>;
-
-export const MAX_PAGE = 100;
-export const listProductsInput = z.object({
-  limit: z.number().int().min(1).max(MAX_PAGE).default(50),
-  offset: z.number().int().min(0).max(1_000_000).default(0),
-});
-const product = z.object({
-  sku: z.string(),
-  name: z.string(),
-  price: z.number(),
-  currency: z.string(),
-  available: z.number(),
-});
-export type Product = z.infer<typeof product>;
-export const listProductsOutput = z.object({
-  products: z.array(product),
-  limit: z.number(),
-  offset: z.number(),
-  /** Offset of the next page; null on the last one. */
-  next_offset: z.number().nullable(),
-});
-export type ListProductsResult = z.infer<typeof listProductsOutput>;
+export const listProductsInput = inventoryListProducts.input;
+export const listProductsOutput = inventoryListProducts.output;
+export type ListProductsResult = ContractOutput<typeof inventoryListProducts>;
+export type Product = ListProductsResult['products'][number];

@@ -1,7 +1,23 @@
+import {
+  analyticsRecordEvent,
+  analyticsRecordEvents,
+  inventoryCommitReservation,
+  inventoryQuote,
+  inventoryReleaseReservation,
+  inventoryReserveItems,
+  notificationSendEmail,
+  notificationSendEmails,
+  notificationSendSms,
+  orderGet,
+  orderProcessing,
+  paymentProcess,
+  paymentRefund,
+  paymentStandingCharges,
+  userGet,
+} from '@mesh/contracts';
 import { defineAgent } from '@mesh/runtime';
-import type { DependencySpec } from '@mesh/runtime';
+import type { DependencyDecls } from '@mesh/runtime';
 import type { OrderSaga } from './order-saga.js';
-import { getOrderInput, orderInput, orderResultSchema, orderViewSchema } from './schemas.js';
 import type { OrderResult } from './schemas.js';
 
 /** What services.ts builds and handlers receive as `ctx.app`. */
@@ -9,55 +25,32 @@ export interface OrderServices {
   saga: OrderSaga;
 }
 
-const required = { version: '>=1.0.0', required: true } as const;
+const required = { required: true } as const;
 
 /**
  * The saga's dependencies. Safe-to-repeat calls (reads, per-order idempotent reserve/commit/release/charge/
  * refund) are retried by the runtime with jittered backoff; each provider sits behind a circuit breaker.
  * Notifications and analytics are optional: the order never waits for them to exist. Their batch tools
  * (`notification_send_emails`, `analytics_record_events`) carry many orders per call; the single-item tools
- * are the fallback when a provider offers only those.
+ * are the fallback when a provider offers only those. Each is declared with its contract, so calls are typed
+ * and results checked.
  */
 export const orderDependencies = {
-  quote: { capability: 'inventory_quote', ...required, timeoutMs: 3_000, retries: 2, idempotent: true },
-  user: { capability: 'user_get', ...required, timeoutMs: 3_000, retries: 3, idempotent: true },
-  reserve: {
-    capability: 'inventory_reserve_items',
-    ...required,
-    timeoutMs: 5_000,
-    retries: 2,
-    idempotent: true,
-  },
-  release: {
-    capability: 'inventory_release_reservation',
-    ...required,
-    timeoutMs: 5_000,
-    retries: 2,
-    idempotent: true,
-  },
-  commit: {
-    capability: 'inventory_commit_reservation',
-    ...required,
-    timeoutMs: 5_000,
-    retries: 2,
-    idempotent: true,
-  },
-  pay: { capability: 'payment_process', ...required, retries: 1, idempotent: true },
-  refund: { capability: 'payment_refund', ...required, timeoutMs: 10_000, retries: 2, idempotent: true },
+  quote: { contract: inventoryQuote, ...required, timeoutMs: 3_000, retries: 2 },
+  user: { contract: userGet, ...required, timeoutMs: 3_000, retries: 3 },
+  reserve: { contract: inventoryReserveItems, ...required, timeoutMs: 5_000, retries: 2 },
+  release: { contract: inventoryReleaseReservation, ...required, timeoutMs: 5_000, retries: 2 },
+  commit: { contract: inventoryCommitReservation, ...required, timeoutMs: 5_000, retries: 2 },
+  pay: { contract: paymentProcess, ...required, retries: 1 },
+  refund: { contract: paymentRefund, ...required, timeoutMs: 10_000, retries: 2 },
   /** Reconciliation only (not on the order path): charges at the gateway with money standing. */
-  standingCharges: {
-    capability: 'payment_standing_charges',
-    version: '>=1.0.0',
-    timeoutMs: 30_000,
-    retries: 1,
-    idempotent: true,
-  },
-  email: { capability: 'notification_send_email', version: '>=1.0.0', retries: 0 },
-  emailBatch: { capability: 'notification_send_emails', version: '>=1.0.0', retries: 0 },
-  sms: { capability: 'notification_send_sms', version: '>=1.0.0', retries: 0 },
-  analytics: { capability: 'analytics_record_event', version: '>=1.0.0', retries: 0 },
-  analyticsBatch: { capability: 'analytics_record_events', version: '>=1.0.0', retries: 0 },
-} satisfies Record<string, DependencySpec>;
+  standingCharges: { contract: paymentStandingCharges, timeoutMs: 30_000, retries: 1 },
+  email: { contract: notificationSendEmail, retries: 0 },
+  emailBatch: { contract: notificationSendEmails, retries: 0 },
+  sms: { contract: notificationSendSms, retries: 0 },
+  analytics: { contract: analyticsRecordEvent, retries: 0 },
+  analyticsBatch: { contract: analyticsRecordEvents, retries: 0 },
+} satisfies DependencyDecls;
 
 /**
  * order-agent: runs the order saga. Importing this module has no side effects.
@@ -86,18 +79,9 @@ export function orderOutcome(result: OrderResult): string | undefined {
 }
 
 agent.tool({
+  ...orderProcessing,
   name: 'process_order',
-  capability: 'order_processing',
-  version: '1.0.0',
   tags: ['orders'],
-  description:
-    'Processes an order end to end, charging the catalogue price. Same order_id = same outcome (a concurrent ' +
-    'duplicate waits for it); {status:"completed", order_id, payment_id} or {status:"failed", order_id, ' +
-    'error:{code,message}}. Refused before anything happens: PRICE_MISMATCH (data.expected_total) when total ' +
-    'is more than a cent off, UNSUPPORTED_CURRENCY, TOTAL_OUT_OF_RANGE, UNKNOWN_SKU (data.skus).',
-  input: orderInput,
-  output: orderResultSchema,
-  idempotent: true,
   outcome: orderOutcome,
   handler: (input, ctx) => {
     ctx.span.setAttribute('order.id', input.order_id);
@@ -106,15 +90,9 @@ agent.tool({
 });
 
 agent.tool({
+  ...orderGet,
   name: 'get_order',
-  capability: 'order_get',
-  version: '1.0.0',
   tags: ['orders'],
-  description:
-    'An order with its status (processing, completed, failed) and saga state. NOT_FOUND when unknown.',
-  input: getOrderInput,
-  output: orderViewSchema,
-  idempotent: true,
   handler: (input, ctx) => {
     ctx.span.setAttribute('order.id', input.order_id);
     return ctx.app.saga.view(input.order_id);

@@ -1,7 +1,7 @@
 import { MeshError } from '@mesh/common';
 import type { TraceContext } from '@mesh/common';
 import { OutboundBatcher } from './outbound-batcher.js';
-import type { OrderEventPayload, ProxyLike, StepOptions } from './saga-ports.js';
+import type { BatchProxies, OrderEventPayload, SagaProxies, StepOptions } from './saga-ports.js';
 
 /** How the order agent batches its non-critical calls (config.ts maps env to these). */
 export interface OutboundBatchSettings {
@@ -35,12 +35,7 @@ export interface EmailMessage {
 }
 
 /** The proxies batching uses: each batch tool, and the single-item tool it falls back to. */
-export interface OutboundProxies {
-  email: ProxyLike;
-  emailBatch: ProxyLike;
-  analytics: ProxyLike;
-  analyticsBatch: ProxyLike;
-}
+export type OutboundProxies = Pick<SagaProxies, 'email' | 'analytics'> & BatchProxies;
 
 interface Queued<T> {
   value: T;
@@ -48,11 +43,6 @@ interface Queued<T> {
 }
 
 type Outcome = { ok: true } | { ok: false; error: string };
-
-interface EmailReceipt {
-  accepted: boolean;
-  error?: string;
-}
 
 /**
  * Confirmation emails and order events in batches (`notification_send_emails`, `analytics_record_events`),
@@ -102,14 +92,14 @@ export class BatchedOutbound {
 
   private async sendEmails(items: Queued<EmailMessage>[]): Promise<Outcome[]> {
     if (this.deps.emailBatch.available) {
-      const reply = await this.deps.emailBatch.call<{ receipts: EmailReceipt[] }>(
+      const reply = await this.deps.emailBatch.call(
         { messages: items.map((item) => item.value) },
         this.callOptions(items),
       );
       return items.map((_, index) => {
         const receipt = reply.receipts[index];
         if (receipt === undefined) return { ok: false, error: 'no receipt for this message' };
-        return receipt.accepted ? { ok: true } : { ok: false, error: receipt.error ?? 'refused' };
+        return receipt.accepted ? { ok: true } : { ok: false, error: receipt.error };
       });
     }
     return this.oneByOne(items, (item) =>
@@ -122,12 +112,12 @@ export class BatchedOutbound {
 
   private async sendEvents(items: Queued<OrderEventPayload>[]): Promise<Outcome[]> {
     if (this.deps.analyticsBatch.available) {
-      const reply = await this.deps.analyticsBatch.call<{ rejected: { index: number; error: string }[] }>(
+      const reply = await this.deps.analyticsBatch.call(
         { events: items.map((item) => item.value) },
         this.callOptions(items),
       );
       const outcomes: Outcome[] = items.map(() => ({ ok: true }));
-      for (const { index, error } of reply.rejected ?? []) outcomes[index] = { ok: false, error };
+      for (const { index, error } of reply.rejected) outcomes[index] = { ok: false, error };
       return outcomes;
     }
     return this.oneByOne(items, (item) =>

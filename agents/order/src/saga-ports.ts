@@ -1,5 +1,21 @@
 import { isMeshError } from '@mesh/common';
 import type { TraceContext } from '@mesh/common';
+import type {
+  ContractInput,
+  analyticsRecordEvent,
+  analyticsRecordEvents,
+  inventoryCommitReservation,
+  inventoryQuote,
+  inventoryReleaseReservation,
+  inventoryReserveItems,
+  notificationSendEmail,
+  notificationSendEmails,
+  notificationSendSms,
+  paymentProcess,
+  paymentRefund,
+  userGet,
+} from '@mesh/contracts';
+import type { CapabilityContract, ContractProxy } from '@mesh/runtime';
 import type { BatchedOutbound } from './batched-outbound.js';
 import type { Quote } from './pricing.js';
 import type { OrderItem } from './schemas.js';
@@ -106,32 +122,36 @@ export interface SagaPorts {
   publishEvent(event: OrderEventPayload, options: StepOptions): Promise<boolean>;
 }
 
-/** The slice of a runtime DependencyProxy the ports use. */
+/** A proxy of any capability, untyped: what test fakes implement (it fits every `ProxyOf`). */
 export interface ProxyLike {
   readonly available: boolean;
   call<T = unknown>(
     args: Record<string, unknown>,
-    opts?: {
-      timeoutMs?: number;
-      idempotencyKey?: string;
-      signal?: AbortSignal;
-      trace?: TraceContext;
-    },
+    opts?: { timeoutMs?: number; idempotencyKey?: string; signal?: AbortSignal; trace?: TraceContext },
   ): Promise<T>;
 }
 
+/** The slice of a runtime contract proxy the ports use: `call` is typed by the capability's contract. */
+export type ProxyOf<C extends CapabilityContract> = Pick<ContractProxy<C>, 'available' | 'call'>;
+
 /** The order agent's dependencies, by role. */
 export interface SagaProxies {
-  quote: ProxyLike;
-  user: ProxyLike;
-  reserve: ProxyLike;
-  release: ProxyLike;
-  commit: ProxyLike;
-  pay: ProxyLike;
-  refund: ProxyLike;
-  email: ProxyLike;
-  sms: ProxyLike;
-  analytics: ProxyLike;
+  quote: ProxyOf<typeof inventoryQuote>;
+  user: ProxyOf<typeof userGet>;
+  reserve: ProxyOf<typeof inventoryReserveItems>;
+  release: ProxyOf<typeof inventoryReleaseReservation>;
+  commit: ProxyOf<typeof inventoryCommitReservation>;
+  pay: ProxyOf<typeof paymentProcess>;
+  refund: ProxyOf<typeof paymentRefund>;
+  email: ProxyOf<typeof notificationSendEmail>;
+  sms: ProxyOf<typeof notificationSendSms>;
+  analytics: ProxyOf<typeof analyticsRecordEvent>;
+}
+
+/** The batch tools `BatchedOutbound` prefers. */
+export interface BatchProxies {
+  emailBatch: ProxyOf<typeof notificationSendEmails>;
+  analyticsBatch: ProxyOf<typeof analyticsRecordEvents>;
 }
 
 /** Where order events and confirmations go besides direct calls. */
@@ -172,20 +192,23 @@ export function portsFromProxies(deps: SagaProxies, channels: PortChannels = {})
   const { bus, outbound } = channels;
   return {
     async quote(items, options) {
-      const quote = await deps.quote.call<Quote>({ items }, callOptions(options));
+      const quote = await deps.quote.call({ items: [...items] }, callOptions(options));
       return { currency: quote.currency, total_cents: quote.total_cents };
     },
     async getUser(userId, options) {
-      const user = await deps.user.call<Record<string, unknown>>({ user_id: userId }, callOptions(options));
-      const text = (key: string): string | null => {
-        const value = user[key];
-        return typeof value === 'string' && value !== '' ? value : null;
+      const user = await deps.user.call({ user_id: userId }, callOptions(options));
+      const text = (value: string | undefined): string | null =>
+        value !== undefined && value !== '' ? value : null;
+      return {
+        id: text(user.id) ?? userId,
+        email: text(user.email),
+        phone: text(user.phone),
+        name: text(user.name),
       };
-      return { id: text('id') ?? userId, email: text('email'), phone: text('phone'), name: text('name') };
     },
     reserve(orderId, items, ttlSeconds, options) {
       return deps.reserve.call(
-        { order_id: orderId, items, ttl_seconds: ttlSeconds },
+        { order_id: orderId, items: [...items], ttl_seconds: ttlSeconds },
         callOptions(options, `reserve:${orderId}`),
       );
     },
@@ -196,14 +219,14 @@ export function portsFromProxies(deps: SagaProxies, channels: PortChannels = {})
       await deps.commit.call({ reservation_id: reservationId }, callOptions(options));
     },
     charge(request, options) {
-      const args: Record<string, unknown> = {
+      const args: ContractInput<typeof paymentProcess> = {
         order_id: request.order_id,
         user_id: request.user_id,
         amount: request.amount,
       };
-      if (request.currency !== undefined) args['currency'] = request.currency;
-      if (request.payment_method !== undefined) args['payment_method'] = request.payment_method;
-      return deps.pay.call<ChargeResult>(args, callOptions(options, `charge:${request.order_id}`));
+      if (request.currency !== undefined) args.currency = request.currency;
+      if (request.payment_method !== undefined) args.payment_method = request.payment_method;
+      return deps.pay.call(args, callOptions(options, `charge:${request.order_id}`));
     },
     async refund(orderId, options) {
       await deps.refund.call({ order_id: orderId }, callOptions(options, `refund:${orderId}`));

@@ -20,7 +20,7 @@ import { ORDER_MIGRATIONS } from './migrations.js';
 import { OrderSaga } from './order-saga.js';
 import { OrderOutcomeMetrics, countingOutcomes } from './outcome-metrics.js';
 import { PgOrderStore } from './pg-order-store.js';
-import { ReconcileMetrics, startReconciler, type Reconciler, type StandingCharge } from './reconciler.js';
+import { ReconcileMetrics, startReconciler, type Reconciler } from './reconciler.js';
 import { startRecovery, type Recovery } from './recovery.js';
 import { portsFromProxies } from './saga-ports.js';
 
@@ -89,7 +89,7 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       ready: () => sagaDeps.standingCharges.available && sagaDeps.refund.available,
       ports: {
         standingCharges: (createdSince, max, options) =>
-          sagaDeps.standingCharges.call<{ charges: StandingCharge[]; truncated: boolean }>(
+          sagaDeps.standingCharges.call(
             { created_since: createdSince, max },
             { timeoutMs: options.timeoutMs, ...(options.trace ? { trace: options.trace } : {}) },
           ),

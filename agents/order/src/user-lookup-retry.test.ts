@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { silentLogger } from '@mesh/common';
+import { inventoryReserveItems, paymentProcess, userGet } from '@mesh/contracts';
 import { defineAgent, z, type RunningAgent } from '@mesh/runtime';
 import { freePort, startRegistryProcess, stopAllProcesses, waitFor } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,14 +82,14 @@ describe('order agent: user lookup over the mesh', { timeout: 60_000 }, () => {
   const client = defineAgent({ name: 'order-retry-test-client' });
   const orders = client.consumer({ process: { capability: 'order_processing', timeoutMs: 20_000 } });
 
+  // Stand-ins serve the real contracts, so the order agent checks their answers as it checks the agents'.
   const users = defineAgent({ name: 'fake-user-agent', version: '1.0.0' }).tool({
+    ...userGet,
     name: 'user_get',
-    version: '1.0.0',
-    idempotent: true,
-    input: z.object({ user_id: z.string() }),
     handler: ({ user_id }) => {
       userCalls.push(user_id);
-      return { id: user_id, email: null, name: `Test ${user_id}` };
+      // No email address: no confirmation to send.
+      return { id: user_id, username: user_id, email: '', name: `Test ${user_id}` };
     },
   });
 
@@ -101,11 +102,16 @@ describe('order agent: user lookup over the mesh', { timeout: 60_000 }, () => {
       handler: () => ({ currency: 'usd', total: 12.5, total_cents: 1250, lines: [] }),
     })
     .tool({
+      ...inventoryReserveItems,
       name: 'inventory_reserve_items',
-      version: '1.0.0',
-      idempotent: true,
-      input: z.object({ order_id: z.string() }).passthrough(),
-      handler: ({ order_id }) => ({ reservation_id: `res-${order_id}`, status: 'reserved' }),
+      handler: ({ order_id, items }) => ({
+        reservation_id: `res-${order_id}`,
+        order_id,
+        status: 'reserved' as const,
+        expires_at: new Date(Date.now() + 60_000).toISOString(),
+        items,
+        replayed: false,
+      }),
     })
     .tool({
       name: 'inventory_commit_reservation',
@@ -122,11 +128,14 @@ describe('order agent: user lookup over the mesh', { timeout: 60_000 }, () => {
       handler: ({ reservation_id }) => ({ reservation_id, status: 'released' }),
     })
     .tool({
+      ...paymentProcess,
       name: 'payment_process',
-      version: '1.0.0',
-      idempotent: true,
-      input: z.object({ order_id: z.string(), amount: z.number() }).passthrough(),
-      handler: ({ order_id, amount }) => ({ status: 'succeeded', payment_id: `pay-${order_id}`, amount }),
+      handler: ({ order_id, amount, currency }) => ({
+        status: 'succeeded' as const,
+        payment_id: `pay-${order_id}`,
+        amount,
+        currency: currency ?? 'usd',
+      }),
     })
     .tool({
       name: 'payment_refund',

@@ -1,12 +1,13 @@
-import { MeshError, defineAgent, type DependencyProxy } from '@mesh/runtime';
 import {
-  createUserInput,
-  getUserInput,
-  listUsersInput,
-  updateUserInput,
-  userListSchema,
-  userSchema,
-} from './schemas.js';
+  authRegisterCredentials,
+  dataQuery,
+  dataStorage,
+  userCreate,
+  userGet,
+  userList,
+  userUpdate,
+} from '@mesh/contracts';
+import { MeshError, defineAgent, type ContractProxy } from '@mesh/runtime';
 import type { UserPorts, UserService } from './user-service.js';
 
 /** What services.ts builds for the handlers. */
@@ -14,32 +15,17 @@ export interface UserApp {
   readonly users: UserService;
 }
 
-/** Reads repeat safely, so they retry on transport failures; the database agent answers in milliseconds. */
-const dataQuery = {
-  capability: 'data_query',
-  version: '>=1.0.0',
-  timeoutMs: 2000,
-  retries: 2,
-  idempotent: true,
-  required: true,
-} as const;
+/** Reads repeat safely (the contract says so), so they retry; the database agent answers in milliseconds. */
+const query = { contract: dataQuery, timeoutMs: 2000, retries: 2, required: true };
 /** Writes carry the user id as idempotency key, and create/update replays are handled in UserService. */
-const dataStorage = {
-  capability: 'data_storage',
-  version: '>=1.0.0',
-  timeoutMs: 3000,
-  retries: 1,
-  required: true,
-} as const;
+const storage = { contract: dataStorage, timeoutMs: 3000, retries: 1, required: true };
 /** Registration is idempotent on auth-agent's side (same id, username and password succeed again). */
 const registerCredentials = {
-  capability: 'auth_register_credentials',
-  version: '>=1.0.0',
+  contract: authRegisterCredentials,
   timeoutMs: 3000,
   retries: 2,
-  idempotent: true,
   required: true,
-} as const;
+};
 
 function undeclared(capability: string): never {
   throw new MeshError('INTERNAL', `${capability} is not a dependency of this tool`);
@@ -47,13 +33,13 @@ function undeclared(capability: string): never {
 
 /** Binds the service's ports to this call's dependency proxies (so trace and deadline flow through). */
 function bindPorts(deps: {
-  query?: DependencyProxy;
-  storage?: DependencyProxy;
-  auth?: DependencyProxy;
+  query?: ContractProxy<typeof dataQuery>;
+  storage?: ContractProxy<typeof dataStorage>;
+  auth?: ContractProxy<typeof authRegisterCredentials>;
 }): UserPorts {
   return {
-    query: (args, options) => (deps.query ?? undeclared('data_query')).call(args, options),
-    storage: (args, options) => (deps.storage ?? undeclared('data_storage')).call(args, options),
+    query: (args, options) => dataQuery.run(deps.query ?? undeclared('data_query'), args, options),
+    storage: (args, options) => dataStorage.run(deps.storage ?? undeclared('data_storage'), args, options),
     registerCredentials: (args, options) =>
       (deps.auth ?? undeclared('auth_register_credentials')).call(args, options),
   };
@@ -67,51 +53,33 @@ export const agent = defineAgent<UserApp>({
 });
 
 agent.tool({
+  ...userGet,
   name: 'user_get',
-  version: '1.0.0',
   tags: ['users'],
-  description: 'One user by id (briefly cached). NOT_FOUND.',
-  input: getUserInput,
-  output: userSchema,
-  idempotent: true,
-  dependencies: { query: dataQuery },
+  dependencies: { query },
   handler: ({ user_id }, ctx) => ctx.app.users.get(bindPorts(ctx.deps), user_id),
 });
 
 agent.tool({
+  ...userList,
   name: 'user_list',
-  version: '1.0.0',
   tags: ['users'],
-  description: 'A page of users ordered by id, with the total.',
-  input: listUsersInput,
-  output: userListSchema,
-  idempotent: true,
-  dependencies: { query: dataQuery },
+  dependencies: { query },
   handler: (input, ctx) => ctx.app.users.list(bindPorts(ctx.deps), input),
 });
 
 agent.tool({
+  ...userCreate,
   name: 'user_create',
-  version: '1.0.0',
   tags: ['users'],
-  description:
-    'Creates the profile and the login credentials. Retry-safe with user_id or an idempotency key. ' +
-    'CONFLICT (data.field), VALIDATION_FAILED.',
-  input: createUserInput,
-  output: userSchema,
-  dependencies: { storage: dataStorage, query: dataQuery, auth: registerCredentials },
+  dependencies: { storage, query, auth: registerCredentials },
   handler: (input, ctx) => ctx.app.users.create(bindPorts(ctx.deps), input, ctx.idempotencyKey),
 });
 
 agent.tool({
+  ...userUpdate,
   name: 'user_update',
-  version: '1.0.0',
   tags: ['users'],
-  description:
-    'Changes email, name or phone (null clears it) and drops the cached copy. NOT_FOUND, CONFLICT.',
-  input: updateUserInput,
-  output: userSchema,
-  idempotent: true,
-  dependencies: { storage: dataStorage, query: dataQuery },
+  dependencies: { storage, query },
   handler: (input, ctx) => ctx.app.users.update(bindPorts(ctx.deps), input),
 });

@@ -9,30 +9,38 @@ interface Row {
   phone: string | null;
 }
 
+/** A profile as the database agent answers it: a null phone is left out. */
+function answer(row: Row): Record<string, unknown> {
+  const { phone, ...rest } = row;
+  return phone === null ? { ...rest } : { ...rest, phone };
+}
+
 /**
- * Unit-test stand-ins for database-agent and auth-agent: a map of profiles with the same error codes
- * the real agents answer (NOT_FOUND, CONFLICT), and a log of every call.
+ * Unit-test stand-ins for database-agent and auth-agent: a map of profiles with the same answers and error
+ * codes the real agents give (NOT_FOUND, CONFLICT), and a log of every call. Written untyped, as JSON arrives;
+ * the real agents' answers are checked against their contracts by the runtime.
  */
 export function fakePorts() {
   const rows = new Map<string, Row>();
   const credentials = new Map<string, { username: string; password: string }>();
   const calls: { port: string; args: Record<string, unknown>; options?: CallOptions }[] = [];
-  const ports: UserPorts = {
-    async query(args, options) {
+  const untyped = {
+    async query(args: Record<string, unknown>, options?: CallOptions) {
       calls.push({ port: 'query', args, ...(options ? { options } : {}) });
       if (args['op'] === 'user.get') {
         const row = rows.get(String(args['user_id']));
         if (row === undefined) throw new MeshError('NOT_FOUND', 'no such user');
-        return { ...row };
+        return answer(row);
       }
       if (args['op'] === 'user.list') {
         const all = [...rows.values()];
         const offset = Number(args['offset']);
-        return { users: all.slice(offset, offset + Number(args['limit'])), total: all.length };
+        const limit = Number(args['limit']);
+        return { users: all.slice(offset, offset + limit).map(answer), total: all.length, limit, offset };
       }
       throw new MeshError('VALIDATION_FAILED', `unknown op ${String(args['op'])}`);
     },
-    async storage(args, options) {
+    async storage(args: Record<string, unknown>, options?: CallOptions) {
       calls.push({ port: 'storage', args, ...(options ? { options } : {}) });
       if (args['op'] === 'user.create') {
         const username = String(args['username']);
@@ -49,19 +57,19 @@ export function fakePorts() {
           phone: typeof args['phone'] === 'string' ? args['phone'] : null,
         };
         rows.set(id, row);
-        return { ...row };
+        return answer(row);
       }
       if (args['op'] === 'user.update') {
         const row = rows.get(String(args['user_id']));
         if (row === undefined) throw new MeshError('NOT_FOUND', 'no such user');
         for (const field of ['email', 'name', 'phone'] as const) {
-          if (field in args) row[field] = args[field] as never;
+          if (args[field] !== undefined) row[field] = args[field] as never;
         }
-        return { ...row };
+        return answer(row);
       }
       throw new MeshError('VALIDATION_FAILED', `unknown op ${String(args['op'])}`);
     },
-    async registerCredentials(args, options) {
+    async registerCredentials(args: Record<string, unknown>, options?: CallOptions) {
       calls.push({ port: 'auth', args, ...(options ? { options } : {}) });
       const userId = String(args['user_id']);
       const held = credentials.get(userId);
@@ -69,8 +77,14 @@ export function fakePorts() {
         throw new MeshError('CONFLICT', 'user_id already has credentials');
       }
       credentials.set(userId, { username: String(args['username']), password: String(args['password']) });
-      return { user_id: userId, created: held === undefined };
+      return {
+        user_id: userId,
+        username: String(args['username']),
+        scopes: [],
+        created: held === undefined,
+      };
     },
   };
+  const ports = untyped as unknown as UserPorts;
   return { ports, rows, credentials, calls };
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
-import { defineAgent, isMeshError, z, type RunningAgent } from '@mesh/runtime';
+import { authRegisterCredentials, dataQuery, dataStorage } from '@mesh/contracts';
+import { defineAgent, isMeshError, type RunningAgent } from '@mesh/runtime';
 import {
   startNode,
   startRegistryProcess,
@@ -29,14 +30,14 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
  */
 describe('user-agent: registry, user-agent and fake providers on loopback', { timeout: 20_000 }, () => {
   const fake = fakePorts();
-  const operation = z.looseObject({ op: z.string() });
+  // The stand-ins serve the real contracts, so user-agent checks their answers as it checks the agents'.
   const provider = defineAgent({ name: 'fake-database-agent' });
-  provider.tool({ name: 'data_query', input: operation, handler: (args) => fake.ports.query(args) });
-  provider.tool({ name: 'data_storage', input: operation, handler: (args) => fake.ports.storage(args) });
+  provider.tool({ ...dataQuery, name: 'data_query', handler: (args) => fake.ports.query(args) });
+  provider.tool({ ...dataStorage, name: 'data_storage', handler: (args) => fake.ports.storage(args) });
   const auth = defineAgent({ name: 'fake-auth-agent' });
   auth.tool({
+    ...authRegisterCredentials,
     name: 'auth_register_credentials',
-    input: z.looseObject({ user_id: z.string() }),
     handler: (args) => fake.ports.registerCredentials(args),
   });
   const client = defineAgent({ name: 'user-test-client' });

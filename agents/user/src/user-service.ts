@@ -1,8 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Cache } from '@mesh/backends';
 import { MeshError, isMeshError, silentLogger, type Logger } from '@mesh/common';
+import type {
+  ContractInput,
+  ContractOutput,
+  QueryArgs,
+  QueryResult,
+  StorageArgs,
+  StorageResult,
+  authRegisterCredentials,
+} from '@mesh/contracts';
 import {
-  userSchema,
   type CreateUserInput,
   type ListUsersInput,
   type UpdateUserInput,
@@ -15,16 +23,19 @@ export interface CallOptions {
 }
 
 /**
- * The mesh calls user-agent makes, one function per capability, so the service is tested with plain fakes
- * and agent.ts binds them to `ctx.deps`.
+ * The mesh calls user-agent makes, one function per capability and typed by its contract, so the service is
+ * tested with plain fakes and agent.ts binds them to `ctx.deps`.
  */
 export interface UserPorts {
-  /** database-agent `data_query`. */
-  query(args: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
-  /** database-agent `data_storage`. */
-  storage(args: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
+  /** database-agent `data_query`: the result is the operation's. */
+  query<A extends QueryArgs>(args: A, options?: CallOptions): Promise<QueryResult<A['op']>>;
+  /** database-agent `data_storage`: the result is the operation's. */
+  storage<A extends StorageArgs>(args: A, options?: CallOptions): Promise<StorageResult<A['op']>>;
   /** auth-agent `auth_register_credentials`. */
-  registerCredentials(args: Record<string, unknown>, options?: CallOptions): Promise<unknown>;
+  registerCredentials(
+    args: ContractInput<typeof authRegisterCredentials>,
+    options?: CallOptions,
+  ): Promise<ContractOutput<typeof authRegisterCredentials>>;
 }
 
 export interface UserServiceOptions {
@@ -36,26 +47,11 @@ export interface UserServiceOptions {
 
 const cacheKey = (userId: string): string => `user:${userId}`;
 
-/** Accepts the row itself, `{ user: row }`, or nothing (→ undefined); maps a null phone to absent. */
-function toUser(raw: unknown): User | undefined {
-  if (raw === null || raw === undefined) return undefined;
-  const record = raw as Record<string, unknown>;
-  const row = 'user' in record ? record['user'] : raw;
-  if (row === null || row === undefined || typeof row !== 'object') return undefined;
-  const fields = row as Record<string, unknown>;
-  const parsed = userSchema.safeParse({
-    id: fields['id'] ?? fields['user_id'],
-    username: fields['username'],
-    email: fields['email'],
-    name: fields['name'],
-    ...(typeof fields['phone'] === 'string' ? { phone: fields['phone'] } : {}),
-  });
-  if (!parsed.success) {
-    throw new MeshError('REMOTE_ERROR', 'database agent returned a malformed user', {
-      data: { issues: parsed.error.issues.map((issue) => issue.path.join('.')) },
-    });
-  }
-  return parsed.data;
+/** A stored user as user-agent answers it (the database agent's row, already checked by its contract). */
+function toUser(row: QueryResult<'user.get'>): User {
+  const user: User = { id: row.id, username: row.username, email: row.email, name: row.name };
+  if (row.phone !== undefined) user.phone = row.phone;
+  return user;
 }
 
 /** The same caller key always names the same new user, so a retried user_create finishes instead of clashing. */
@@ -90,16 +86,8 @@ export class UserService {
   }
 
   async list(ports: UserPorts, input: Required<ListUsersInput>): Promise<UserList> {
-    const raw = await ports.query({ op: 'user.list', limit: input.limit, offset: input.offset });
-    const record = (raw ?? {}) as Record<string, unknown>;
-    const rows = Array.isArray(raw)
-      ? raw
-      : Array.isArray(record['users'])
-        ? (record['users'] as unknown[])
-        : [];
-    const users = rows.map((row) => toUser(row)).filter((user): user is User => user !== undefined);
-    const total = typeof record['total'] === 'number' ? { total: record['total'] } : {};
-    return { users, limit: input.limit, offset: input.offset, ...total };
+    const page = await ports.query({ op: 'user.list', limit: input.limit, offset: input.offset });
+    return { users: page.users.map(toUser), limit: input.limit, offset: input.offset, total: page.total };
   }
 
   /**
@@ -118,7 +106,7 @@ export class UserService {
       name: input.name,
       ...phone,
     };
-    let user: User | undefined;
+    let user: User;
     try {
       user = toUser(await ports.storage({ op: 'user.create', ...profile }, { idempotencyKey: id }));
     } catch (error: unknown) {
@@ -136,25 +124,20 @@ export class UserService {
     );
     await this.#cache.delete(cacheKey(id));
     this.#logger.info({ user_id: id }, 'user created');
-    return user ?? { id, username: input.username, email: input.email, name: input.name, ...phone };
+    return user;
   }
 
   async update(ports: UserPorts, input: UpdateUserInput): Promise<User> {
     const { user_id: userId, ...changes } = input;
-    const fields = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-    if (Object.keys(fields).length === 0) {
+    if (Object.values(changes).every((value) => value === undefined)) {
       throw new MeshError('VALIDATION_FAILED', 'nothing to update: give email, name or phone', {
         data: { issues: [{ path: '', message: 'no fields to update' }] },
       });
     }
     try {
-      const raw = await ports.storage(
-        { op: 'user.update', user_id: userId, ...fields },
-        { idempotencyKey: userId },
+      return toUser(
+        await ports.storage({ op: 'user.update', user_id: userId, ...changes }, { idempotencyKey: userId }),
       );
-      const updated = toUser(raw) ?? (await this.#fetch(ports, userId));
-      if (updated === undefined) throw notFound(userId);
-      return updated;
     } finally {
       // Invalidate even when the outcome is unknown (timeout): the next read goes to the source.
       await this.#cache.delete(cacheKey(userId));

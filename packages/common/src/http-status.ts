@@ -15,6 +15,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   TIMEOUT: 504,
   REMOTE_ERROR: 502,
   CONNECTION_FAILED: 502,
+  // A provider answered with something its contract does not allow: a bad gateway, not the client's fault.
+  INVALID_RESPONSE: 502,
 };
 
 /** The HTTP status a MeshError code maps to; anything unknown is a server fault (500), never a 400. */

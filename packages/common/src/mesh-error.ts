@@ -17,6 +17,7 @@ export type MeshErrorCode =
   | 'TIMEOUT'
   | 'REMOTE_ERROR'
   | 'CONNECTION_FAILED'
+  | 'INVALID_RESPONSE'
   | 'SHUTTING_DOWN'
   | 'STORAGE_ERROR'
   | 'INTERNAL'

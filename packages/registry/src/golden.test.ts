@@ -156,6 +156,11 @@ describe('golden fixtures from the official registry', () => {
     };
     const { body: response } = await postJson(`${registry.url}/heartbeat`, consumer);
     const entry = (response['dependencies_resolved'] as Resolved)['use']![0]!;
-    expect(entry['kwargs']).toEqual((kwargsAgent['tools'] as { kwargs?: unknown }[])[0]!.kwargs);
+    const declared = (kwargsAgent['tools'] as { kwargs?: unknown }[])[0]!.kwargs;
+    expect(entry['kwargs']).toEqual(declared);
+    // Our extension lists the winner's replicas; each carries its own kwargs too.
+    expect((entry['providers'] as { kwargs?: unknown }[]).map((provider) => provider.kwargs)).toEqual([
+      declared,
+    ]);
   });
 });

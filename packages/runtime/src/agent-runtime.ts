@@ -385,6 +385,17 @@ export class AgentRuntime {
   }
 }
 
+/**
+ * Whether a provider's kwargs declare its tool safe to repeat. A replica listed without kwargs takes the
+ * entry's (the official registry lists no replicas; ours gives each its own).
+ */
+function declaresIdempotent(
+  own: Record<string, unknown> | undefined,
+  entry: ResolvedDependencyEntry,
+): boolean {
+  return (own ?? entry.kwargs)?.['idempotent'] === true;
+}
+
 function providersOf(entry: ResolvedDependencyEntry | undefined): ResolvedProvider[] {
   if (!entry || entry.status === 'unresolved') return [];
   if (Array.isArray(entry.providers) && entry.providers.length > 0) {
@@ -397,6 +408,7 @@ function providersOf(entry: ResolvedDependencyEntry | undefined): ResolvedProvid
         agentId: provider.agent_id,
         endpoint: provider.endpoint,
         functionName: provider.function_name,
+        idempotent: declaresIdempotent(provider.kwargs, entry),
       }));
   }
   if (
@@ -405,7 +417,14 @@ function providersOf(entry: ResolvedDependencyEntry | undefined): ResolvedProvid
     entry.function_name &&
     (entry.status === undefined || entry.status === 'available')
   ) {
-    return [{ agentId: entry.agent_id, endpoint: entry.endpoint, functionName: entry.function_name }];
+    return [
+      {
+        agentId: entry.agent_id,
+        endpoint: entry.endpoint,
+        functionName: entry.function_name,
+        idempotent: declaresIdempotent(undefined, entry),
+      },
+    ];
   }
   return [];
 }

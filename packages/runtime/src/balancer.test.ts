@@ -6,7 +6,7 @@ import type { Candidate } from './provider-pool.js';
 function candidate(id: string, inFlight = 0): Candidate {
   const state = new ProviderState(id, `http://127.0.0.1/${id}`, 5, 1000);
   state.inFlight = inFlight;
-  return { state, functionName: 'f' };
+  return { state, functionName: 'f', idempotent: false };
 }
 
 describe('pickProvider', () => {

@@ -18,13 +18,13 @@ const provider = (script: (call: RawCall, index: number) => RawReply): Promise<R
 
 /** A consumer-only agent of `thing` (served by `providers`), and the running agent for its /metrics. */
 async function consumerAgentOf(
-  providers: { id: string; endpoint: string }[],
+  providers: { id: string; endpoint: string; kwargs?: Record<string, unknown> }[],
   spec: Omit<DependencySpec, 'capability'> = {},
   mesh: Partial<MeshConfig> = {},
 ) {
   const registry = new FakeRegistry();
   const registryUrl = await registry.start();
-  for (const entry of providers) registry.addStatic(entry.id, 'thing', entry.endpoint);
+  for (const entry of providers) registry.addStatic(entry.id, 'thing', entry.endpoint, 'thing', entry.kwargs);
   const agent = defineAgent({ name: 'proxy-test' });
   const deps = agent.consumer({ thing: { capability: 'thing', ...spec } });
   const running: RunningAgent = await agent.start({
@@ -109,6 +109,22 @@ describe('DependencyProxy', () => {
   it('does not retry a non-idempotent call without an idempotency key', async () => {
     const raw = await provider((call, index) => (index === 0 ? { status: 500, body: 'boom' } : ok(call, {})));
     const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint }]);
+    expect(await codeOf(thing.call({}))).toBe('REMOTE_ERROR');
+    expect(raw.calls).toHaveLength(1);
+  });
+
+  it('retries a transport failure when the provider declares its tool idempotent, though the consumer does not', async () => {
+    const raw = await provider((call, index) =>
+      index === 0 ? { status: 500, body: 'boom' } : ok(call, { attempt: index }),
+    );
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint, kwargs: { idempotent: true } }]);
+    await expect(thing.call({})).resolves.toEqual({ attempt: 1 });
+    expect(raw.calls).toHaveLength(2);
+  });
+
+  it('does not retry a transport failure when neither the consumer nor the provider declares idempotency', async () => {
+    const raw = await provider((call, index) => (index === 0 ? { status: 500, body: 'boom' } : ok(call, {})));
+    const thing = await consumerOf([{ id: 'p1', endpoint: raw.endpoint, kwargs: { idempotent: false } }]);
     expect(await codeOf(thing.call({}))).toBe('REMOTE_ERROR');
     expect(raw.calls).toHaveLength(1);
   });

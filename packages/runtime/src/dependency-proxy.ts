@@ -1,6 +1,9 @@
 import { MeshError, formatTraceparent } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
 import type { MeshConfig } from './config.js';
+import { checkResponse } from './contract.js';
+import type { CapabilityContract } from './contract.js';
+import type { z } from 'zod';
 import type { NormalizedDependency } from './tool-registry.js';
 import type { DependencySlot } from './provider-pool.js';
 import type { McpHttpClient } from './mcp-client.js';
@@ -41,6 +44,17 @@ export interface DependencyProxy {
   readonly providers: number;
   readonly capability: string;
   call<T = unknown>(args: Record<string, unknown>, opts?: CallOptions): Promise<T>;
+}
+
+/**
+ * A dependency declared with a contract: `call` takes the contract's input and resolves to its output, checked
+ * at run time (a result that does not match fails with INVALID_RESPONSE naming the field).
+ */
+export interface ContractProxy<C extends CapabilityContract> {
+  readonly available: boolean;
+  readonly providers: number;
+  readonly capability: string;
+  call(args: z.input<C['input']>, opts?: CallOptions): Promise<z.output<C['output']>>;
 }
 
 /** What a handler's call inherits: its trace, deadline and abort signal. */
@@ -101,9 +115,11 @@ export class DependencyClient {
     this.inFlight.inc();
     this.env.outbound.begin();
     try {
-      const result = (await this.execute(args, options, caller)) as T;
+      const result = await this.execute(args, options, caller);
+      const contract = this.dependency.contract;
+      if (contract) checkResponse(contract, args, result);
       this.count('ok');
-      return result;
+      return result as T;
     } catch (error: unknown) {
       this.count(error instanceof MeshError ? error.code : 'INTERNAL');
       throw error;
@@ -140,8 +156,10 @@ export class DependencyClient {
       caller.deadline === undefined ? now + timeoutMs : Math.min(now + timeoutMs, caller.deadline);
     const signal = options.signal ?? caller.signal;
     const parent = options.trace ?? caller.trace;
-    const safe = dependency.idempotent || options.idempotencyKey !== undefined;
-    const maxRetries = safe ? (dependency.retries ?? config.retryAttempts) : 0;
+    // Safe to repeat when the consumer says so (its spec, or a key the provider dedupes on) or when the
+    // provider chosen for an attempt declared its tool idempotent: then decided per attempt.
+    const callerSafe = dependency.idempotent || options.idempotencyKey !== undefined;
+    const maxRetries = dependency.retries ?? config.retryAttempts;
     budget.recordCall();
 
     if (this.slot.candidates.length === 0 && !this.env.topologyKnown())
@@ -165,6 +183,7 @@ export class DependencyClient {
         pickProvider(candidates, mayRepeat ? NOTHING_TRIED : tried, now, Math.random, true);
       if (!candidate) throw this.noProviderError(lastError);
       const state = candidate.state;
+      const safe = callerSafe || candidate.idempotent;
       tried.add(state.agentId);
       const span = this.env.tracing.start(`call ${dependency.capability}`, {
         kind: 'client',

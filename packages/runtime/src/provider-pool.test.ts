@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DependencySlot, ProviderPool } from './provider-pool.js';
 
-const provider = { agentId: 'echo-1', endpoint: 'http://127.0.0.1:1', functionName: 'echo' };
+const provider = {
+  agentId: 'echo-1',
+  endpoint: 'http://127.0.0.1:1',
+  functionName: 'echo',
+  idempotent: false,
+};
 
 describe('DependencySlot', () => {
   beforeEach(() => vi.useFakeTimers());

@@ -6,6 +6,8 @@ export interface ResolvedProvider {
   agentId: string;
   endpoint: string;
   functionName: string;
+  /** The provider's tool declared itself safe to run twice (`idempotent` in its registry kwargs). */
+  idempotent: boolean;
 }
 
 /** Live state of one provider process (shared by every dependency it serves): load, breaker, ejection. */
@@ -49,6 +51,8 @@ export class ProviderState {
 export interface Candidate {
   readonly state: ProviderState;
   readonly functionName: string;
+  /** Per function, not per process: the same provider may serve one tool idempotent and another not. */
+  readonly idempotent: boolean;
 }
 
 /** Every provider this agent knows, by agent id, so breakers and load survive topology refreshes. */
@@ -119,6 +123,7 @@ export class DependencySlot {
     this.candidates = providers.map((provider) => ({
       state: pool.get(provider),
       functionName: provider.functionName,
+      idempotent: provider.idempotent,
     }));
     if (this.candidates.length > 0 && this.waiters.length > 0) {
       const waiters = this.waiters;

@@ -7,8 +7,16 @@ export interface ResolvedDependencyEntry {
   endpoint?: string;
   capability?: string;
   status?: string;
-  /** Our registry's extension: every healthy replica of the winner, the winner first. */
-  providers?: { agent_id: string; function_name: string; endpoint: string; status?: string }[];
+  /** The winner's tool kwargs (the official protocol's way to pass a producer's settings to its consumers). */
+  kwargs?: Record<string, unknown>;
+  /** Our registry's extension: every healthy replica of the winner, the winner first, each with its kwargs. */
+  providers?: {
+    agent_id: string;
+    function_name: string;
+    endpoint: string;
+    status?: string;
+    kwargs?: Record<string, unknown>;
+  }[];
 }
 
 export type DependenciesResolved = Record<string, ResolvedDependencyEntry[]>;

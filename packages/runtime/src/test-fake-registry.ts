@@ -7,7 +7,12 @@ interface Registration {
   version: string;
   http_host: string;
   http_port: number;
-  tools: { function_name: string; capability: string; dependencies?: { capability: string }[] }[];
+  tools: {
+    function_name: string;
+    capability: string;
+    dependencies?: { capability: string }[];
+    kwargs?: Record<string, unknown>;
+  }[];
 }
 
 /**
@@ -25,6 +30,7 @@ export class FakeRegistry {
     capability: string;
     function_name: string;
     endpoint: string;
+    kwargs?: Record<string, unknown>;
   }[] = [];
   private server: http.Server | undefined;
   url = '';
@@ -50,9 +56,21 @@ export class FakeRegistry {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Adds a provider that never registers (a raw server, or a dead endpoint). */
-  addStatic(agentId: string, capability: string, endpoint: string, functionName = capability): void {
-    this.statics.push({ agent_id: agentId, capability, function_name: functionName, endpoint });
+  /** Adds a provider that never registers (a raw server, or a dead endpoint), with its tool's kwargs if any. */
+  addStatic(
+    agentId: string,
+    capability: string,
+    endpoint: string,
+    functionName = capability,
+    kwargs?: Record<string, unknown>,
+  ): void {
+    this.statics.push({
+      agent_id: agentId,
+      capability,
+      function_name: functionName,
+      endpoint,
+      ...(kwargs ? { kwargs } : {}),
+    });
     this.changed();
   }
 
@@ -157,6 +175,7 @@ export class FakeRegistry {
               function_name: provided.function_name,
               endpoint: `http://${candidate.http_host}:${candidate.http_port}`,
               status: 'available',
+              ...(provided.kwargs ? { kwargs: provided.kwargs } : {}),
             })),
         );
         for (const extra of this.statics) {
@@ -166,6 +185,7 @@ export class FakeRegistry {
             function_name: extra.function_name,
             endpoint: extra.endpoint,
             status: 'available',
+            ...(extra.kwargs ? { kwargs: extra.kwargs } : {}),
           });
         }
         const winner = providers[0];

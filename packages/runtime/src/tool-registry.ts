@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Logger, TraceContext } from '@mesh/common';
-import type { DependencyProxy } from './dependency-proxy.js';
+import type { CapabilityContract } from './contract.js';
+import type { ContractProxy, DependencyProxy } from './dependency-proxy.js';
 
 /**
  * A tag filter in MCP Mesh syntax: `"tag"` required, `"+tag"` preferred, `"-tag"` excluded,
@@ -25,13 +26,31 @@ export interface DependencySpec {
   required?: boolean;
 }
 
-/** A capability name, or a full spec. */
-export type DependencyDecl = string | DependencySpec;
+/**
+ * A dependency on a contract: capability, idempotency and the version range (`^version`) come from it, and
+ * the proxy's `call` is typed by it and checks results against its output.
+ */
+export interface ContractDependency<C extends CapabilityContract = CapabilityContract> extends Omit<
+  DependencySpec,
+  'capability' | 'idempotent'
+> {
+  contract: C;
+  /** Defaults to the contract's. */
+  idempotent?: boolean;
+}
+
+/** A capability name, a full spec, or a contract dependency. */
+export type DependencyDecl = string | DependencySpec | ContractDependency;
 
 export type DependencyDecls = Record<string, DependencyDecl>;
 
+/** The proxy for one declaration: typed by its contract when it has one. */
+export type ProxyFor<T> = T extends { contract: infer C extends CapabilityContract }
+  ? ContractProxy<C>
+  : DependencyProxy;
+
 /** The typed proxies a handler receives: one per declared dependency, by the declared key. */
-export type DependencyProxies<D extends DependencyDecls> = { readonly [K in keyof D]: DependencyProxy };
+export type DependencyProxies<D extends DependencyDecls> = { readonly [K in keyof D]: ProxyFor<D[K]> };
 
 /** What a tool handler receives besides its validated input. */
 export interface ToolContext<App, D extends DependencyDecls = DependencyDecls> {
@@ -97,6 +116,8 @@ export interface NormalizedDependency {
   retries: number | undefined;
   idempotent: boolean;
   required: boolean;
+  /** Results are checked against it when set. */
+  contract: CapabilityContract | undefined;
 }
 
 /** A tool after normalisation: what the MCP handler and registry client work from. */
@@ -121,18 +142,23 @@ const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_.-]{1,128}$/;
 
 /** Normalises one dependency declaration. */
 export function normalizeDependency(name: string, decl: DependencyDecl): NormalizedDependency {
-  const spec: DependencySpec = typeof decl === 'string' ? { capability: decl } : decl;
-  if (!spec.capability) throw new Error(`dependency "${name}": capability is required`);
+  const contract = typeof decl === 'object' && 'contract' in decl ? decl.contract : undefined;
+  const spec: Omit<DependencySpec, 'capability'> & { capability?: string } =
+    typeof decl === 'string' ? { capability: decl } : decl;
+  const capability = contract?.capability ?? spec.capability;
+  if (!capability) throw new Error(`dependency "${name}": capability is required`);
   return {
     name,
-    capability: spec.capability,
+    capability,
     tags: [...(spec.tags ?? [])].map((tag) => (typeof tag === 'string' ? tag : [...tag])),
-    version: spec.version ?? '',
+    // A contract's consumer accepts any provider of the same major version, at least as new as it knows.
+    version: spec.version ?? (contract ? `^${contract.version}` : ''),
     namespace: spec.namespace,
     timeoutMs: spec.timeoutMs,
     retries: spec.retries,
-    idempotent: spec.idempotent ?? false,
+    idempotent: spec.idempotent ?? contract?.idempotent ?? false,
     required: spec.required ?? false,
+    contract,
   };
 }
 

@@ -165,6 +165,26 @@ describe('resolveDependency', () => {
     expect(entry.providers.map((p) => p.agent_id)).toEqual(['inv-a', 'inv-b']);
   });
 
+  it('passes each provider tool kwargs, on the entry and on every listed replica', () => {
+    const kwargs = { idempotent: true };
+    const index = indexOf(
+      provider('inv-a', { capability: 'stock', kwargs }, { name: 'inventory', port: 1 }),
+      provider('inv-b', { capability: 'stock', kwargs }, { name: 'inventory', port: 2 }),
+    );
+    const entry = resolveDependency(dep('stock'), index);
+    expect(entry.status).toBe('available');
+    if (entry.status !== 'available') return;
+    expect(entry.kwargs).toEqual(kwargs);
+    expect(entry.providers.map((p) => p.kwargs)).toEqual([kwargs, kwargs]);
+  });
+
+  it('leaves kwargs out of a resolution when the provider declares none', () => {
+    const entry = resolveDependency(dep('stock'), indexOf(provider('inv-a', { capability: 'stock' })));
+    expect(entry).not.toHaveProperty('kwargs');
+    if (entry.status !== 'available') return;
+    expect(entry.providers[0]).not.toHaveProperty('kwargs');
+  });
+
   it('stops offering an agent once it is removed from the index', () => {
     const a = provider('a', { capability: 'x' });
     const index = indexOf(a, provider('b', { capability: 'x' }));

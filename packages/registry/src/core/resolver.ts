@@ -29,6 +29,7 @@ function providerRef(entry: ProviderEntry): ProviderRef {
     function_name: entry.tool.function_name,
     endpoint: entry.endpoint,
     status: 'available',
+    ...(entry.tool.kwargs === undefined ? {} : { kwargs: entry.tool.kwargs }),
   };
 }
 
@@ -36,7 +37,9 @@ function providerRef(entry: ProviderEntry): ProviderRef {
  * Resolves one dependency against the healthy providers of its capability. Matching is exact on
  * capability, then semver on the tool version, then tags; `providers` lists the winner's replicas
  * (same agent name, agent version and function) that satisfy the dependency themselves, so a runtime can
- * spread calls across them without reaching one whose tags or version the dependency rules out.
+ * spread calls across them without reaching one whose tags or version the dependency rules out. Each
+ * provider carries its tool's kwargs, as the winner does, so a consumer knows which replicas declared a call
+ * safe to repeat.
  */
 export function resolveDependency(dep: DependencySpec, index: CapabilityIndex): ResolvedEntry {
   const tags = compileTags(dep.tags);

@@ -63,6 +63,8 @@ export interface ProviderRef {
   readonly function_name: string;
   readonly endpoint: string;
   readonly status: 'available';
+  /** The replica's own tool kwargs (its declared `idempotent`, say); absent when it declares none. */
+  readonly kwargs?: Readonly<Record<string, unknown>>;
 }
 
 export interface ResolvedProvider {

@@ -6,7 +6,8 @@ import https from 'node:https';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { parseEnvConfig, silentLogger } from '@mesh/common';
-import { defineAgent, meshEnvSchema, runAgent, toMeshConfig } from '../index.js';
+import { defineAgent, meshEnvSchema, runAgent, toMeshConfig, z } from '../index.js';
+import type { CapabilityContract } from '../index.js';
 import { measureLatency, measureThroughput } from './load.js';
 import type { CallFn } from './load.js';
 import { BENCH_CONSUMER } from './bench-names.js';
@@ -34,8 +35,23 @@ for (const proto of [http.Agent.prototype, https.Agent.prototype] as { createCon
   };
 }
 
+/**
+ * System cv: the same dependency declared with a contract, so every result is checked against its output.
+ * Not idempotent, as the plain declaration, so the two differ only by the check.
+ */
+const echoContract = {
+  capability: 'echo',
+  version: '1.0.0',
+  input: z.object({ n: z.number().int() }),
+  output: z.object({ n: z.number().int(), agent: z.string() }),
+  idempotent: false,
+} satisfies CapabilityContract;
+
 const agent = defineAgent({ name: BENCH_CONSUMER });
-const deps = agent.consumer({ echo: 'echo' });
+const checked = process.env['BENCH_CONTRACT'] === '1';
+const deps = checked
+  ? agent.consumer({ echo: { contract: echoContract } })
+  : agent.consumer({ echo: 'echo' });
 await runAgent(agent, {
   app: undefined,
   mesh: toMeshConfig(parseEnvConfig(meshEnvSchema, process.env, 'bench-consumer')),

@@ -191,3 +191,24 @@ export function baselineSummary(results: readonly SystemResult[], context: RunCo
     `- This build against the baseline: p50 ${signed(ours.latency.p50Ms - baseline.latency.p50Ms)} ms, p99 ${signed(ours.latency.p99Ms - baseline.latency.p99Ms)} ms, calls/s ${ratio.toFixed(2)}x, CPU per call ${addedCpu >= 0 ? '+' : ''}${addedCpu.toFixed(0)} µs (${(ours.cpuUsPerCall / baseline.cpuUsPerCall).toFixed(2)}x).`,
   ].join('\n');
 }
+
+/** (c) against (cv): the same hop with each result checked against a contract's output schema. */
+export function contractSummary(results: readonly SystemResult[], context: RunContext): string | undefined {
+  const plain = results.find((result) => result.key === 'c');
+  const checked = results.find((result) => result.key === 'cv');
+  if (!plain || !checked) return undefined;
+  const ratio = checked.throughput.callsPerSec / plain.throughput.callsPerSec;
+  const addedCpu = checked.cpuUsPerCall - plain.cpuUsPerCall;
+  return [
+    '## Runtime: results checked against a contract, one hop',
+    '',
+    header(context),
+    '',
+    '| (c) consumer -> provider | p50 ms | p99 ms | calls/s | CPU µs per call | provider idle / loaded RSS MB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    strictRow('plain capability', plain),
+    strictRow('contract', checked),
+    '',
+    `- Checking results: p50 ${signed(checked.latency.p50Ms - plain.latency.p50Ms)} ms, p99 ${signed(checked.latency.p99Ms - plain.latency.p99Ms)} ms, calls/s ${ratio.toFixed(2)}x, CPU per call ${addedCpu >= 0 ? '+' : ''}${addedCpu.toFixed(0)} µs (${(checked.cpuUsPerCall / plain.cpuUsPerCall).toFixed(2)}x).`,
+  ].join('\n');
+}

@@ -20,7 +20,14 @@ import { ConsumerProcess } from './consumer-process.js';
 import type { ConnectionCounts } from './consumer-process.js';
 import { startOtlpSink } from './otlp-sink.js';
 import type { OtlpSink } from './otlp-sink.js';
-import { baselineSummary, connectionsText, runtimeSummary, strictSummary, tracingSummary } from './report.js';
+import {
+  baselineSummary,
+  contractSummary,
+  connectionsText,
+  runtimeSummary,
+  strictSummary,
+  tracingSummary,
+} from './report.js';
 import type { SystemResult } from './report.js';
 import { measureLatency, measureThroughput, percentile, rawToolCaller } from './load.js';
 import type { CallFn, LatencyResult, ThroughputResult } from './load.js';
@@ -189,7 +196,12 @@ async function sdkSystem(): Promise<System> {
  * System (c) with the given trust: registry, echo provider and consumer agent, each a process of its own. With
  * `otlpUrl`, the consumer and the provider export their spans there (system ct).
  */
-async function runtimeSystem(trust: BenchTrust, otlpUrl?: string, baselineDist?: string): Promise<System> {
+async function runtimeSystem(
+  trust: BenchTrust,
+  otlpUrl?: string,
+  baselineDist?: string,
+  contract = false,
+): Promise<System> {
   const dist = baselineDist ?? join(here, '..');
   const otel: Record<string, string> = otlpUrl === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl };
   const require = createRequire(import.meta.url);
@@ -216,7 +228,7 @@ async function runtimeSystem(trust: BenchTrust, otlpUrl?: string, baselineDist?:
       FIXTURE_NAME: BENCH_PROVIDER,
       MCP_MESH_REGISTRY_URL: registryUrl,
       MCP_MESH_HTTP_PORT: String(providerPort),
-      MCP_MESH_AGENT_ID: `bench-provider-${trust.mode}${otlpUrl === undefined ? '' : '-traced'}${baselineDist === undefined ? '' : '-baseline'}`,
+      MCP_MESH_AGENT_ID: `bench-provider-${trust.mode}${otlpUrl === undefined ? '' : '-traced'}${baselineDist === undefined ? '' : '-baseline'}${contract ? '-contract' : ''}`,
       MCP_MESH_LOG_LEVEL: 'warn',
     },
     () => `${trust.scheme}://127.0.0.1:${providerPort}/ready`,
@@ -224,14 +236,22 @@ async function runtimeSystem(trust: BenchTrust, otlpUrl?: string, baselineDist?:
   );
   const consumer = await ConsumerProcess.start(
     registryUrl,
-    { ...trust.envFor(BENCH_CONSUMER), ...otel },
+    { ...trust.envFor(BENCH_CONSUMER), ...otel, ...(contract ? { BENCH_CONTRACT: '1' } : {}) },
     join(dist, 'bench', 'consumer-agent.js'),
   );
   return {
-    key:
-      baselineDist !== undefined ? 'cb' : otlpUrl !== undefined ? 'ct' : trust.mode === 'strict' ? 'cs' : 'c',
-    name:
-      baselineDist !== undefined
+    key: contract
+      ? 'cv'
+      : baselineDist !== undefined
+        ? 'cb'
+        : otlpUrl !== undefined
+          ? 'ct'
+          : trust.mode === 'strict'
+            ? 'cs'
+            : 'c',
+    name: contract
+      ? '(c) mesh runtime consumer -> provider, results checked against a contract'
+      : baselineDist !== undefined
         ? `(c) mesh runtime consumer -> provider, baseline build (${baselineDist})`
         : otlpUrl !== undefined
           ? '(c) mesh runtime consumer -> provider, spans exported'
@@ -378,6 +398,8 @@ const starters: (readonly [string, () => Promise<System>])[] = [
   ['b', sdkSystem],
   ['c', () => runtimeSystem(plainTrust())],
   ['cs', async () => runtimeSystem(await strictTrust())],
+  // (c) with the dependency declared with a contract: what checking each result costs.
+  ['cv', () => runtimeSystem(plainTrust(), undefined, undefined, true)],
   // BENCH_BASELINE_DIST=<another checkout>/packages/runtime/dist measures its (c) beside this one's (key cb).
   ...(process.env['BENCH_BASELINE_DIST']
     ? [['cb', () => runtimeSystem(plainTrust(), undefined, process.env['BENCH_BASELINE_DIST'])] as const]
@@ -407,6 +429,8 @@ try {
   if (strict) process.stdout.write(`\n${strict}\n`);
   const baseline = baselineSummary(results, context);
   if (baseline) process.stdout.write(`\n${baseline}\n`);
+  const contract = contractSummary(results, context);
+  if (contract) process.stdout.write(`\n${contract}\n`);
   const traced = tracingSummary(results, context, sink?.received);
   if (traced) process.stdout.write(`\n${traced}\n`);
 } finally {

@@ -1,0 +1,106 @@
+/**
+ * Public API of @mesh/contracts: each capability's zod input and output, one module per providing agent.
+ * Providers spread a contract into `agent.tool(...)`; consumers declare `{ contract }` dependencies.
+ */
+export { defineContract } from './define-contract.js';
+export type { Contract, ContractInput, ContractOutput, ContractSpec } from './define-contract.js';
+export { defineOperations } from './operations.js';
+export type {
+  OperationArgs,
+  OperationCaller,
+  OperationResult,
+  OperationSpec,
+  OperationSpecs,
+  OperationsContract,
+  OperationsSpec,
+  ParsedOperation,
+} from './operations.js';
+export {
+  MAX_ITEMS,
+  MAX_PAGE,
+  MAX_QUANTITY,
+  MAX_TTL_SECONDS,
+  inventoryCheckStock,
+  inventoryCommitReservation,
+  inventoryListProducts,
+  inventoryQuote,
+  inventoryReleaseReservation,
+  inventoryReserveItems,
+  inventoryRestock,
+  itemSchema,
+  reservationStatus,
+} from './inventory.js';
+export type { Item } from './inventory.js';
+export {
+  emailSchema,
+  nameSchema,
+  phoneSchema,
+  userCreate,
+  userGet,
+  userIdSchema,
+  userList,
+  userSchema,
+  userUpdate,
+  usernameSchema,
+} from './user.js';
+export {
+  SCOPE_PATTERN,
+  authLogin,
+  authRegisterCredentials,
+  authRevokeToken,
+  authUsernameSchema,
+  authVerifyToken,
+  clientAddressSchema,
+  passwordSchema,
+  scopeSchema,
+  tokenSchema,
+} from './auth.js';
+export { MAX_AMOUNT, paymentProcess, paymentRefund, paymentStandingCharges } from './payment.js';
+export {
+  MAX_EMAILS_PER_CALL,
+  emailMessageSchema,
+  notificationReceipt,
+  notificationSendEmail,
+  notificationSendEmails,
+  notificationSendPush,
+  notificationSendSms,
+} from './notification.js';
+export {
+  MAX_EVENTS_PER_CALL,
+  MAX_EVENT_AMOUNT,
+  analyticsRecordEvent,
+  analyticsRecordEvents,
+  analyticsReport,
+  orderEventSchema,
+} from './analytics.js';
+export {
+  MAX_ORDER_ITEMS,
+  MAX_ORDER_QUANTITY,
+  MAX_ORDER_TOTAL,
+  orderErrorSchema,
+  orderGet,
+  orderItemSchema,
+  orderProcessing,
+} from './order.js';
+export {
+  DB_MAX_ITEMS,
+  DB_MAX_PAGE,
+  DB_MAX_QUANTITY,
+  DB_MAX_TTL_SECONDS,
+  dataQuery,
+  dataStorage,
+  lineItemSchema,
+  reservationSchema,
+  stockLevelSchema,
+} from './database.js';
+export type {
+  LineItem,
+  QueryArgs,
+  QueryOperation,
+  QueryResult,
+  Reservation,
+  StockLevel,
+  StorageArgs,
+  StorageOperation,
+  StorageResult,
+} from './database.js';

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { defineContract } from './define-contract.js';
+
+/** The inventory agent's capabilities: stock checks, prices, and reservations an order holds. */
+
+export const MAX_ITEMS = 100;
+export const MAX_QUANTITY = 1_000_000;
+export const MAX_TTL_SECONDS = 86_400;
+/** Largest page of the catalogue one `inventory_list_products` returns. */
+export const MAX_PAGE = 100;
+
+export const itemSchema = z.object({
+  sku: z.string().min(1).max(100),
+  quantity: z.number().int().positive().max(MAX_QUANTITY),
+});
+export type Item = z.infer<typeof itemSchema>;
+
+const items = z.array(itemSchema).min(1).max(MAX_ITEMS);
+const reservationId = z.string().min(1).max(200);
+
+export const reservationStatus = z.enum(['reserved', 'committed', 'released', 'expired']);
+
+export const inventoryCheckStock = defineContract({
+  capability: 'inventory_check_stock',
+  version: '1.0.0',
+  description: 'Whether every item is in stock now (advisory: reserve is the atomic step).',
+  input: z.object({ items }),
+  output: z.object({
+    available: z.boolean(),
+    items: z.array(z.object({ sku: z.string(), requested: z.number(), available: z.number() })),
+  }),
+  idempotent: true,
+});
+
+export const inventoryQuote = defineContract({
+  capability: 'inventory_quote',
+  version: '1.0.0',
+  description:
+    'What items cost at catalogue prices: {currency, total, total_cents, lines}. UNKNOWN_SKU with data.skus; ' +
+    'MIXED_CURRENCIES when the SKUs are priced in different currencies.',
+  input: z.object({ items }),
+  output: z.object({
+    /** Lowercase ISO 4217 code every line is priced in. */
+    currency: z.string(),
+    /** Major units (e.g. 29.97), exact to the cent. */
+    total: z.number(),
+    total_cents: z.number().int(),
+    lines: z.array(
+      z.object({ sku: z.string(), quantity: z.number(), unit_price: z.number(), line_total: z.number() }),
+    ),
+  }),
+  idempotent: true,
+});
+
+const product = z.object({
+  sku: z.string(),
+  name: z.string(),
+  price: z.number(),
+  currency: z.string(),
+  available: z.number(),
+});
+
+export const inventoryListProducts = defineContract({
+  capability: 'inventory_list_products',
+  version: '1.0.0',
+  description:
+    'One page of the catalogue in sku order: {products:[{sku, name, price, currency, available}], next_offset}.',
+  input: z.object({
+    limit: z.number().int().min(1).max(MAX_PAGE).default(50),
+    offset: z.number().int().min(0).max(1_000_000).default(0),
+  }),
+  output: z.object({
+    products: z.array(product),
+    limit: z.number(),
+    offset: z.number(),
+    /** Offset of the next page; null on the last one. */
+    next_offset: z.number().nullable(),
+  }),
+  idempotent: true,
+});
+
+export const inventoryReserveItems = defineContract({
+  capability: 'inventory_reserve_items',
+  version: '1.0.0',
+  description:
+    'Reserves all items or none for an order; idempotent per order_id; the reservation expires after ttl_seconds ' +
+    'unless committed. OUT_OF_STOCK with data.sku, requested, available.',
+  input: z.object({
+    order_id: z.string().min(1).max(200),
+    items,
+    ttl_seconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
+  }),
+  output: z.object({
+    reservation_id: z.string(),
+    order_id: z.string(),
+    status: reservationStatus,
+    expires_at: z.string(),
+    items: z.array(itemSchema),
+    /** True when the order already had a reservation (a retried or replayed order). */
+    replayed: z.boolean(),
+  }),
+  idempotent: true,
+});
+
+const transition = {
+  input: z.object({ reservation_id: reservationId }),
+  output: z.object({ reservation_id: z.string(), status: reservationStatus }),
+  idempotent: true,
+};
+
+export const inventoryReleaseReservation = defineContract({
+  capability: 'inventory_release_reservation',
+  version: '1.0.0',
+  description: 'Returns a reservation to stock; repeating it is a no-op; CONFLICT once committed.',
+  ...transition,
+});
+
+export const inventoryCommitReservation = defineContract({
+  capability: 'inventory_commit_reservation',
+  version: '1.0.0',
+  description:
+    'Makes a reservation final (stock is sold); repeating it is a no-op; CONFLICT once released or expired.',
+  ...transition,
+});
+
+/** Adds stock on every call: not idempotent, never retried. */
+export const inventoryRestock = defineContract({
+  capability: 'inventory_restock',
+  version: '1.0.0',
+  description: 'Adds units to a SKU (creating it when new).',
+  input: z.object({
+    sku: z.string().min(1).max(100),
+    quantity: z.number().int().positive().max(MAX_QUANTITY),
+  }),
+  output: z.object({ sku: z.string(), available: z.number() }),
+});
