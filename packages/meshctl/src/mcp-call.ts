@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { MeshError } from '@mesh/common';
-import type { ToolTarget as RuntimeTarget } from '@mesh/runtime';
+import type { ResolvedProvider, ToolTarget as RuntimeTarget } from '@mesh/runtime';
 import type { AgentInfo } from './registry-client.js';
 
 /** A tool and every healthy replica that provides it. */
@@ -16,14 +16,19 @@ export interface ToolTarget extends RuntimeTarget {
  */
 export function resolveTool(agents: readonly AgentInfo[], tool: string): ToolTarget {
   for (const byTool of [true, false]) {
-    const providers: { agentId: string; endpoint: string; functionName: string }[] = [];
+    const providers: ResolvedProvider[] = [];
     let capability = '';
     for (const agent of agents) {
       if (agent.status !== 'healthy') continue;
       const found = agent.capabilities.find((c) => (byTool ? c.function_name === tool : c.name === tool));
       if (!found) continue;
       capability ||= found.name;
-      providers.push({ agentId: agent.id, endpoint: agent.endpoint, functionName: found.function_name });
+      providers.push({
+        agentId: agent.id,
+        endpoint: agent.endpoint,
+        functionName: found.function_name,
+        idempotent: found.kwargs?.['idempotent'] === true,
+      });
     }
     if (providers.length > 0) return { tool, capability, providers };
   }

@@ -17,6 +17,8 @@ export interface AgentInfo {
     /** The official registry: false while a required dependency is not available (and why). */
     available?: boolean;
     unavailable_reason?: string;
+    /** The tool's registration kwargs (`idempotent: true` when it is safe to run twice). */
+    kwargs?: Record<string, unknown>;
   }[];
   total_dependencies: number;
   dependencies_resolved: number;

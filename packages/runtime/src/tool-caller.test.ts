@@ -28,8 +28,8 @@ describe('createToolCaller (calls from outside any agent, e.g. meshctl)', () => 
     const dead = `http://127.0.0.1:${await freePort()}`;
     const tools = caller();
     const providers = [
-      { agentId: 'math-dead', endpoint: dead, functionName: 'double' },
-      { agentId: 'math-live', endpoint: live.endpoint, functionName: 'double' },
+      { agentId: 'math-dead', endpoint: dead, functionName: 'double', idempotent: false },
+      { agentId: 'math-live', endpoint: live.endpoint, functionName: 'double', idempotent: false },
     ];
     for (let i = 0; i < 4; i += 1)
       expect(await tools.call({ capability: 'math', providers }, { n: 21 })).toEqual({ doubled: 42 });
@@ -43,7 +43,7 @@ describe('createToolCaller (calls from outside any agent, e.g. meshctl)', () => 
       .call(
         {
           capability: 'user_get',
-          providers: [{ agentId: 'u1', endpoint: p.endpoint, functionName: 'user_get' }],
+          providers: [{ agentId: 'u1', endpoint: p.endpoint, functionName: 'user_get', idempotent: false }],
         },
         {},
       )
@@ -54,7 +54,14 @@ describe('createToolCaller (calls from outside any agent, e.g. meshctl)', () => 
 
   it('says CONNECTION_FAILED when no replica answers, and DEPENDENCY_UNAVAILABLE when there is none', async () => {
     const tools = caller();
-    const dead = [{ agentId: 'x1', endpoint: `http://127.0.0.1:${await freePort()}`, functionName: 'f' }];
+    const dead = [
+      {
+        agentId: 'x1',
+        endpoint: `http://127.0.0.1:${await freePort()}`,
+        functionName: 'f',
+        idempotent: false,
+      },
+    ];
     await expect(tools.call({ capability: 'f', providers: dead }, {})).rejects.toMatchObject({
       code: 'CONNECTION_FAILED',
     });
@@ -68,7 +75,7 @@ describe('createToolCaller (calls from outside any agent, e.g. meshctl)', () => 
     const tools = caller({ timeoutMs: 200 });
     const target = {
       capability: 'slow',
-      providers: [{ agentId: 's1', endpoint: p.endpoint, functionName: 'slow' }],
+      providers: [{ agentId: 's1', endpoint: p.endpoint, functionName: 'slow', idempotent: false }],
     };
     await expect(tools.call(target, {})).rejects.toMatchObject({ code: 'TIMEOUT' });
   });

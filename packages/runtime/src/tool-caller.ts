@@ -85,6 +85,7 @@ export function createToolCaller(options: ToolCallerOptions = {}): ToolCaller {
           retries: undefined,
           idempotent: target.idempotent ?? false,
           required: false,
+          contract: undefined,
         },
         slot,
         env,
