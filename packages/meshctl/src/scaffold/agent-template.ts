@@ -42,6 +42,7 @@ function packageJson(plan: NewAgentPlan, versions: TemplateVersions): string {
     },
     dependencies: {
       '@mesh/common': 'workspace:*',
+      '@mesh/contracts': 'workspace:*',
       '@mesh/runtime': 'workspace:*',
       zod: versions.zod,
     },
