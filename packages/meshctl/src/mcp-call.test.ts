@@ -115,10 +115,14 @@ describe('meshctl call', () => {
       tool: 'double',
       capability: 'math',
       providers: [
-        { agentId: 'b', endpoint: 'http://b', functionName: 'double' },
-        { agentId: 'c', endpoint: 'http://c', functionName: 'double' },
+        { agentId: 'b', endpoint: 'http://b', functionName: 'double', idempotent: false },
+        { agentId: 'c', endpoint: 'http://c', functionName: 'double', idempotent: false },
       ],
     });
+    // A tool registered with kwargs { idempotent: true } is safe for the runtime client to retry.
+    const declared = agentInfo('d', 'http://d');
+    declared.capabilities[0] = { name: 'math', function_name: 'double', kwargs: { idempotent: true } };
+    expect(resolveTool([declared], 'double').providers[0]?.idempotent).toBe(true);
     expect(resolveTool(agents, 'math').providers.map((p) => p.functionName)).toEqual(['double', 'double']);
     expect(() => resolveTool(agents, 'nothing')).toThrow('no healthy agent provides nothing');
   });
