@@ -205,8 +205,18 @@ describe.skipIf(!hasPrometheus || !rabbitmqUrl || !brokerMetricsUrl)(
         { timeoutMs: 10_000, intervalMs: 250, description: 'every rule evaluated' },
       );
       for (const rule of rules) expect(rule.health, `${rule.name}: ${rule.lastError ?? ''}`).toBe('ok');
-      const deadLetters = rules.find((rule) => rule.name === 'DeadLetterQueueNotEmpty');
-      expect(deadLetters?.alerts?.map((alert) => alert.labels['queue'])).toContain(`${queue}.dlq`);
+      // The broker's per-queue figures are refreshed every few seconds, the consumers' samples every 15 s: wait
+      // for the next evaluation that sees the test's dead-letter queue.
+      await waitFor(
+        async () => {
+          const deadLetters = (await prometheus.rules()).find(
+            (rule) => rule.name === 'DeadLetterQueueNotEmpty',
+          );
+          const queues = deadLetters?.alerts?.map((alert) => alert.labels['queue']) ?? [];
+          return queues.includes(`${queue}.dlq`) ? true : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500, description: `DeadLetterQueueNotEmpty for ${queue}.dlq` },
+      );
     });
 
     it('would fail the old error-ratio panel, which compared outcome to a value the runtime never emits', async () => {
