@@ -1,8 +1,7 @@
 import {
-  createEventBus,
+  EventBusMetrics,
   openAgentDatabase,
-  redactUrl,
-  retryAtStartup,
+  startEventConsumer,
   toPgConfig,
   type EventBus,
 } from '@mesh/backends';
@@ -20,6 +19,8 @@ import { ANALYTICS_MIGRATIONS, PgOrderEventStore } from './pg-event-store.js';
 export interface BuiltAnalyticsServices {
   services: AnalyticsServices;
   metrics: AnalyticsMetrics;
+  /** The event bus's shared series (consumed, lag, queue depth), when it consumes from RabbitMQ. */
+  busMetrics: EventBusMetrics;
   healthCheck: () => Promise<boolean>;
   /** Stops consuming, flushes the buffer, closes the bus and the pool, in that order. */
   close: () => Promise<void>;
@@ -74,28 +75,24 @@ export async function buildAnalyticsServices(
     logger,
     onEvent: (source, outcome) => metrics.events.inc({ source, outcome }),
   });
+  const busMetrics = new EventBusMetrics();
   let bus: EventBus | undefined;
   if (config.RABBITMQ_URL !== undefined) {
-    bus = createEventBus({
-      rabbitmqUrl: config.RABBITMQ_URL,
-      logger,
-      exchange: options.exchange,
-      prefetch: config.ANALYTICS_PREFETCH,
-      maxAttempts: config.ANALYTICS_MAX_ATTEMPTS,
-      onDelivery: (outcome) => {
-        metrics.busConsumed.inc();
-        metrics.busEvents.inc({ outcome });
+    bus = await startEventConsumer(
+      { ...config, RABBITMQ_URL: config.RABBITMQ_URL },
+      {
+        logger,
+        exchange: options.exchange,
+        prefetch: config.ANALYTICS_PREFETCH,
+        maxAttempts: config.ANALYTICS_MAX_ATTEMPTS,
+        metrics: busMetrics,
+        onDelivery: (outcome) => {
+          metrics.busConsumed.inc();
+          metrics.busEvents.inc({ outcome });
+        },
       },
-    });
-    // A broker still starting (compose, a restart) is waited for, each retry logged, rather than exiting:
-    // the agent listens, registers and reports ready only once it consumes.
-    const consumer = bus;
-    await retryAtStartup(() => analytics.consume(consumer, config.ANALYTICS_QUEUE), {
-      what: 'RabbitMQ',
-      logger,
-      timeoutMs: config.RABBITMQ_STARTUP_TIMEOUT,
-    });
-    logger.info({ broker: redactUrl(config.RABBITMQ_URL) }, 'event bus connected');
+      (consumer) => analytics.consume(consumer, config.ANALYTICS_QUEUE),
+    );
   }
   logger.info(
     { batch_size: config.BATCH_SIZE, interval_ms: config.PROCESSING_INTERVAL },
@@ -104,6 +101,7 @@ export async function buildAnalyticsServices(
   return {
     services: { analytics },
     metrics,
+    busMetrics,
     healthCheck: async () => {
       // Writes that keep failing make the agent unhealthy even when PostgreSQL answers a ping.
       if (batcher.consecutiveFailures >= config.ANALYTICS_UNHEALTHY_AFTER) return false;
@@ -132,7 +130,7 @@ export async function buildServices(
   return {
     app: built.services,
     healthCheck: built.healthCheck,
-    metrics: [built.metrics.registry],
+    metrics: [built.metrics.registry, built.busMetrics.registry],
     close: built.close,
   };
 }

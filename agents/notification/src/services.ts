@@ -1,13 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  createEventBus,
   EventBusMetrics,
   openAgentDatabase,
-  redactUrl,
-  retryAtStartup,
+  startEventConsumer,
   toPgConfig,
-  toQueueSettings,
   type EventBus,
 } from '@mesh/backends';
 import type { Logger } from '@mesh/common';
@@ -102,23 +99,19 @@ export async function buildNotificationServices(
   });
   let bus: EventBus | undefined;
   if (config.RABBITMQ_URL !== undefined) {
-    bus = createEventBus({
-      rabbitmqUrl: config.RABBITMQ_URL,
-      logger,
-      exchange: options.exchange,
-      prefetch: config.NOTIFICATION_PREFETCH,
-      maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
-      // An SMTP server that is down gets minutes of retries, not seconds, before the DLQ.
-      retryDelayMs: 1_000,
-      metrics: busMetrics,
-      queues: toQueueSettings(config),
-    });
-    const consumer = bus;
-    await retryAtStartup(
-      () => consumeOrderEmails(consumer, config.NOTIFICATION_QUEUE, { email, metrics, once, logger }),
-      { what: 'RabbitMQ', logger, timeoutMs: config.RABBITMQ_STARTUP_TIMEOUT },
+    bus = await startEventConsumer(
+      { ...config, RABBITMQ_URL: config.RABBITMQ_URL },
+      {
+        logger,
+        exchange: options.exchange,
+        prefetch: config.NOTIFICATION_PREFETCH,
+        maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
+        // An SMTP server that is down gets minutes of retries, not seconds, before the DLQ.
+        retryDelayMs: 1_000,
+        metrics: busMetrics,
+      },
+      (consumer) => consumeOrderEmails(consumer, config.NOTIFICATION_QUEUE, { email, metrics, once, logger }),
     );
-    logger.info({ broker: redactUrl(config.RABBITMQ_URL) }, 'event bus connected');
   }
   return {
     services: { notifications },
