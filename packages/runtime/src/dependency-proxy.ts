@@ -5,22 +5,14 @@ import { checkResponse } from './contract.js';
 import type { CapabilityContract } from './contract.js';
 import type { z } from 'zod';
 import type { NormalizedDependency } from './tool-registry.js';
-import type { DependencySlot } from './provider-pool.js';
 import type { McpHttpClient } from './mcp-client.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { SpanStarter } from './tracing.js';
 import { pickProvider } from './balancer.js';
-import {
-  RetryBudget,
-  fullJitterDelay,
-  isBreakerRejection,
-  isConnectionFailure,
-  isStaleConnection,
-  isTransportFailure,
-  neverReachedProvider,
-  sleep,
-  unrepeatable,
-} from './resilience.js';
+import type { Candidate, DependencySlot } from './provider-pool.js';
+import { RetryBudget, isBreakerRejection, isConnectionFailure, sleep, unrepeatable } from './resilience.js';
+import { GIVE_UP, decideNext } from './call-policies.js';
+import type { AttemptCounts, NextTarget, PolicySettings } from './call-policies.js';
 
 /** Per-call options of a dependency call. */
 export interface CallOptions {
@@ -81,9 +73,6 @@ export interface CallEnvironment {
 }
 
 const NOTHING_TRIED: ReadonlySet<string> = new Set();
-const MAX_BACKOFF_MS = 2000;
-/** Resends of a safe call after a pooled connection dropped under it (each takes another pooled socket). */
-const MAX_STALE_RESENDS = 2;
 
 /** Calls one declared dependency: balancing, failover, retries where safe, breakers, deadline, trace. */
 export class DependencyClient {
@@ -155,111 +144,128 @@ export class DependencyClient {
     const deadline =
       caller.deadline === undefined ? now + timeoutMs : Math.min(now + timeoutMs, caller.deadline);
     const signal = options.signal ?? caller.signal;
-    const parent = options.trace ?? caller.trace;
     // Safe to repeat when the consumer says so (its spec, or a key the provider dedupes on) or when the
     // provider chosen for an attempt declared its tool idempotent: then decided per attempt.
     const callerSafe = dependency.idempotent || options.idempotencyKey !== undefined;
-    const maxRetries = dependency.retries ?? config.retryAttempts;
+    const settings: PolicySettings = {
+      maxRetries: dependency.retries ?? config.retryAttempts,
+      retryDelayMs: config.retryDelayMs,
+      budget,
+    };
     budget.recordCall();
 
     if (this.slot.candidates.length === 0 && !this.env.topologyKnown())
       await this.awaitDiscovery(deadline, signal);
 
     const tried = new Set<string>();
-    let retries = 0;
-    let failovers = 0;
-    let staleResends = 0;
-    let mayRepeat = true;
+    const counts: AttemptCounts = { staleResends: 0, failovers: 0, retries: 0 };
+    let target: NextTarget = 'any';
     let lastError: MeshError | undefined;
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw lastError ?? this.timeoutError(timeoutMs);
-      const candidates = this.slot.candidates;
-      const now = Date.now();
-      // A failover goes to a provider not tried yet; a retry (after backoff) may go back to one.
-      const candidate =
-        pickProvider(candidates, tried, now) ??
-        (mayRepeat ? pickProvider(candidates, NOTHING_TRIED, now) : undefined) ??
-        pickProvider(candidates, mayRepeat ? NOTHING_TRIED : tried, now, Math.random, true);
+      const candidate = this.pick(tried, target);
       if (!candidate) throw this.noProviderError(lastError);
       const state = candidate.state;
       const safe = callerSafe || candidate.idempotent;
       tried.add(state.agentId);
-      const span = this.env.tracing.start(`call ${dependency.capability}`, {
-        kind: 'client',
-        parent,
-        ...(this.env.tracing.exporting
-          ? {
-              attributes: {
-                'mesh.capability': dependency.capability,
-                'mesh.provider': state.agentId,
-                'rpc.system': 'mcp',
-                'rpc.method': candidate.functionName,
-              },
-            }
-          : {}),
-      });
-      const headers: Record<string, string> = {
-        traceparent: formatTraceparent(span.trace),
-        'x-mesh-deadline': String(deadline),
-        'x-mesh-caller': this.env.agentId,
-      };
-      if (options.idempotencyKey !== undefined) headers['x-mesh-idempotency-key'] = options.idempotencyKey;
-      state.inFlight += 1;
+      let raw: unknown;
       try {
-        const result = await state.breaker.execute(() => {
-          const sent = this.env.client.callTool({
-            endpoint: state.endpoint,
-            functionName: candidate.functionName,
-            args,
-            timeoutMs: remaining,
-            headers,
-            signal,
-            providerId: state.agentId,
-            capability: dependency.capability,
-          });
-          // Classified inside the breaker, so an unsafe call's dropped connection counts as a failure.
-          return safe ? sent : sent.catch(unrepeatable);
-        });
-        span.end();
-        return result;
-      } catch (raw: unknown) {
-        const error = this.toError(raw, state.agentId);
-        span.end(error);
-        lastError = error;
-        if (isStaleConnection(error) && staleResends < MAX_STALE_RESENDS && !signal?.aborted) {
-          // Only safe calls get here (see `unrepeatable`): send it again, to the same provider if need be.
-          staleResends += 1;
-          tried.delete(state.agentId);
-          this.retried('stale_connection');
-          continue;
-        }
-        if (isConnectionFailure(error)) state.eject(config.ejectionMs);
-        if (signal?.aborted) throw error;
-        if (isBreakerRejection(raw) || neverReachedProvider(error)) {
-          // Nothing ran on that provider: try another one at once (bounded by the number of providers).
-          if (failovers < candidates.length) {
-            failovers += 1;
-            mayRepeat = false;
-            this.retried('failover');
-            continue;
-          }
-          throw error;
-        }
-        const retryable = isTransportFailure(error) || isStaleConnection(error);
-        if (safe && retryable && retries < maxRetries && budget.tryRetry()) {
-          retries += 1;
-          mayRepeat = true;
-          this.retried(error.code);
-          const delay = fullJitterDelay(retries - 1, config.retryDelayMs, MAX_BACKOFF_MS);
-          if (Date.now() + delay >= deadline) throw error;
-          await sleep(delay, signal);
-          continue;
-        }
-        throw error;
-      } finally {
-        state.inFlight -= 1;
+        return await this.attempt(candidate, args, options, caller, { deadline, remaining, safe, signal });
+      } catch (thrown: unknown) {
+        raw = thrown;
       }
+      const error = this.toError(raw, state.agentId);
+      lastError = error;
+      const failure = {
+        error,
+        raw,
+        safe,
+        providers: this.slot.candidates.length,
+        aborted: signal?.aborted === true,
+      };
+      const decision = decideNext(failure, counts, settings);
+      const resending = decision !== GIVE_UP && decision.target === 'same-or-other';
+      if (isConnectionFailure(error) && !resending) state.eject(config.ejectionMs);
+      if (decision === GIVE_UP) throw error;
+      this.retried(decision.reason);
+      if (resending) tried.delete(state.agentId);
+      target = decision.target === 'same-or-other' ? target : decision.target;
+      if (decision.delayMs > 0) {
+        if (Date.now() + decision.delayMs >= deadline) throw error;
+        await sleep(decision.delayMs, signal);
+      }
+    }
+  }
+
+  /**
+   * A failover goes to a provider not tried yet; otherwise an untried one is preferred, then any usable one
+   * (unless the last failure ran nothing and the call must not repeat on a tried one), then an ejected one.
+   */
+  private pick(tried: ReadonlySet<string>, target: NextTarget): Candidate | undefined {
+    const candidates = this.slot.candidates;
+    const now = Date.now();
+    const mayRepeat = target !== 'untried';
+    return (
+      pickProvider(candidates, tried, now) ??
+      (mayRepeat ? pickProvider(candidates, NOTHING_TRIED, now) : undefined) ??
+      pickProvider(candidates, mayRepeat ? NOTHING_TRIED : tried, now, Math.random, true)
+    );
+  }
+
+  /** One attempt on one provider, inside its breaker and a client span. */
+  private async attempt(
+    candidate: Candidate,
+    args: Record<string, unknown>,
+    options: CallOptions,
+    caller: CallerContext,
+    call: { deadline: number; remaining: number; safe: boolean; signal: AbortSignal | undefined },
+  ): Promise<unknown> {
+    const dependency = this.dependency;
+    const state = candidate.state;
+    const span = this.env.tracing.start(`call ${dependency.capability}`, {
+      kind: 'client',
+      parent: options.trace ?? caller.trace,
+      ...(this.env.tracing.exporting
+        ? {
+            attributes: {
+              'mesh.capability': dependency.capability,
+              'mesh.provider': state.agentId,
+              'rpc.system': 'mcp',
+              'rpc.method': candidate.functionName,
+            },
+          }
+        : {}),
+    });
+    const headers: Record<string, string> = {
+      traceparent: formatTraceparent(span.trace),
+      'x-mesh-deadline': String(call.deadline),
+      'x-mesh-caller': this.env.agentId,
+    };
+    if (options.idempotencyKey !== undefined) headers['x-mesh-idempotency-key'] = options.idempotencyKey;
+    state.inFlight += 1;
+    try {
+      const result = await state.breaker.execute(() => {
+        const sent = this.env.client.callTool({
+          endpoint: state.endpoint,
+          functionName: candidate.functionName,
+          args,
+          timeoutMs: call.remaining,
+          headers,
+          signal: call.signal,
+          providerId: state.agentId,
+          capability: dependency.capability,
+        });
+        // Classified inside the breaker, so an unsafe call's dropped connection counts as a failure.
+        return call.safe ? sent : sent.catch(unrepeatable);
+      });
+      span.end();
+      return result;
+    } catch (raw: unknown) {
+      span.end(this.toError(raw, state.agentId));
+      throw raw;
+    } finally {
+      state.inFlight -= 1;
     }
   }
 
