@@ -8,6 +8,13 @@ import { checkArchitecture, formatCheckReport } from './check.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../test-fixtures/${name}`, import.meta.url));
 
+/** A writable copy of fixture `name`; the whole folder is copied, since fixture agents import modules shared there. */
+function copyOfFixture(name: string, prefix: string): { root: string; remove: () => void } {
+  const copy = mkdtempSync(join(tmpdir(), prefix));
+  cpSync(fixture(''), copy, { recursive: true });
+  return { root: join(copy, name), remove: () => rmSync(copy, { recursive: true, force: true }) };
+}
+
 async function check(name: string) {
   const root = fixture(name);
   return checkArchitecture(loadArchitecture(`${root}/architecture.yml`, 'architecture.yml'), root);
@@ -51,9 +58,8 @@ describe('checkArchitecture', () => {
   });
 
   it('holds restricted capabilities to what the agent provides and to callers that depend on it', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'check-policy-'));
+    const { root, remove } = copyOfFixture('valid', 'check-policy-');
     try {
-      cpSync(fixture('valid'), root, { recursive: true });
       const file = join(root, 'architecture.yml');
       const text = readFileSync(file, 'utf8')
         .replace('../fake-registry.js', `${fixture('fake-registry.js')}`)
@@ -75,14 +81,13 @@ describe('checkArchitecture', () => {
       );
       expect(report.ok).toBe(false);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      remove();
     }
   });
 
   it('reports deploy files that disagree with architecture.yml, at their place, and counts those that agree', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'check-deploy-'));
+    const { root, remove } = copyOfFixture('valid', 'check-deploy-');
     try {
-      cpSync(fixture('valid'), root, { recursive: true });
       const file = join(root, 'architecture.yml');
       writeFileSync(
         file,
@@ -118,7 +123,7 @@ describe('checkArchitecture', () => {
         'ok: 3 agents match architecture.yml, and 1 deploy file(s) agree with it',
       );
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      remove();
     }
   });
 });

@@ -1,16 +1,3 @@
-// Fixture: a declaration module like an agent's dist/agent.js (no side effects on import).
-const provides = ['b_cap'];
-const deps = ['c_cap'];
-export const agent = {
-  manifest: () => ({
-    name: 'b-agent',
-    version: '1.0.0',
-    tools: provides.map((capability, i) => ({
-      name: capability,
-      capability,
-      version: '1.0.0',
-      tags: [],
-      dependencies: i === 0 ? deps.map((capability) => ({ name: capability, capability, tags: [] })) : [],
-    })),
-  }),
-};
+import { fakeAgent } from '../../../fake-agent.js';
+
+export const agent = fakeAgent('b-agent', ['b_cap'], ['c_cap']);
