@@ -1,2 +1,2 @@
-// Fixture agent process: see ../../../fake-agent-process.js.
-import '../../../fake-agent-process.js';
+// Fixture agent process: see ../../../fake-agent-main.js.
+import '../../../fake-agent-main.js';
