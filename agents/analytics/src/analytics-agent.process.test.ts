@@ -7,6 +7,7 @@ import {
   freePort,
   realServerUrl,
   startNode,
+  toolResult,
   startRegistryProcess,
   stopAllProcesses,
   waitForHttp,
@@ -17,23 +18,6 @@ import {
 const postgresUrl = realServerUrl('postgres');
 const dist = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const analyticsMain = dist('../dist/main.js');
-
-interface ToolResult {
-  structuredContent?: Record<string, unknown>;
-  isError?: boolean;
-}
-
-async function callTool(baseUrl: string, name: string, args: Record<string, unknown>): Promise<ToolResult> {
-  const response = await fetch(`${baseUrl}/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await response.json()) as { result?: ToolResult; error?: unknown };
-  if (body.result === undefined) throw new Error(`tools/call ${name} failed: ${JSON.stringify(body.error)}`);
-  return body.result;
-}
 
 describe.skipIf(!postgresUrl)(
   'analytics-agent: registry and agent as processes on loopback',
@@ -78,14 +62,14 @@ describe.skipIf(!postgresUrl)(
         ['order_completed', 'w-2', 5.01],
         ['order_failed', 'w-3', 3],
       ] as const) {
-        const recorded = await callTool(agentUrl, 'analytics_record_event', {
+        const recorded = await toolResult(agentUrl, 'analytics_record_event', {
           type,
           order_id: orderId,
           amount,
         });
         expect(recorded.structuredContent).toEqual({ accepted: true, duplicate: false });
       }
-      const batch = await callTool(agentUrl, 'analytics_record_events', {
+      const batch = await toolResult(agentUrl, 'analytics_record_events', {
         events: [
           { type: 'orders.completed', order_id: 'w-4', amount: 10 },
           { type: 'orders.completed', order_id: 'w-1', amount: 19.99 },
@@ -96,7 +80,7 @@ describe.skipIf(!postgresUrl)(
       expect(batch.structuredContent?.['rejected']).toEqual([
         { index: 2, error: expect.stringMatching(/^order_id: /) as unknown },
       ]);
-      const report = await callTool(agentUrl, 'analytics_report', { window_minutes: 10 });
+      const report = await toolResult(agentUrl, 'analytics_report', { window_minutes: 10 });
       expect(report.structuredContent).toMatchObject({
         completed: 3,
         failed: 1,

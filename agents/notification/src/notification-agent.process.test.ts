@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   freePort,
   startNode,
+  toolResult,
   startRegistryProcess,
   stopAllProcesses,
   waitFor,
@@ -14,23 +15,6 @@ import {
 const dist = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 const notificationMain = dist('../dist/main.js');
 const sinkMain = dist('../../../packages/sandboxes/dist/smtp-sink.js');
-
-interface ToolResult {
-  structuredContent?: Record<string, unknown>;
-  isError?: boolean;
-}
-
-async function callTool(baseUrl: string, name: string, args: Record<string, unknown>): Promise<ToolResult> {
-  const response = await fetch(`${baseUrl}/mcp`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const body = (await response.json()) as { result?: ToolResult; error?: unknown };
-  if (body.result === undefined) throw new Error(`tools/call ${name} failed: ${JSON.stringify(body.error)}`);
-  return body.result;
-}
 
 describe(
   'notification-agent: registry, SMTP sink and agent as processes on loopback',
@@ -72,7 +56,7 @@ describe(
     });
 
     it('delivers notification_send_email to the SMTP sink', async () => {
-      const result = await callTool(agentUrl, 'notification_send_email', {
+      const result = await toolResult(agentUrl, 'notification_send_email', {
         to: 'user-12@example.com',
         subject: 'Order wire-1 confirmed',
         body: 'Thanks!',
@@ -89,7 +73,7 @@ describe(
 
     it('sends a batch of emails in one call and refuses only the invalid message in it', async () => {
       const before = ((await (await fetch(inbox)).json()) as unknown[]).length;
-      const result = await callTool(agentUrl, 'notification_send_emails', {
+      const result = await toolResult(agentUrl, 'notification_send_emails', {
         messages: [
           { to: 'user-20@example.com', subject: 'Order batch-1 confirmed', body: 'One', order_id: 'batch-1' },
           { to: 'not-an-address', subject: 'Order batch-2 confirmed', body: 'Two' },
@@ -121,17 +105,17 @@ describe(
     });
 
     it('refuses an empty or oversized batch with JSON-RPC invalid params', async () => {
-      await expect(callTool(agentUrl, 'notification_send_emails', { messages: [] })).rejects.toThrow(
+      await expect(toolResult(agentUrl, 'notification_send_emails', { messages: [] })).rejects.toThrow(
         /-32602/,
       );
       const tooMany = Array.from({ length: 201 }, () => ({ to: 'a@example.com', subject: 's', body: 'b' }));
-      await expect(callTool(agentUrl, 'notification_send_emails', { messages: tooMany })).rejects.toThrow(
+      await expect(toolResult(agentUrl, 'notification_send_emails', { messages: tooMany })).rejects.toThrow(
         /-32602/,
       );
     });
 
     it('accepts an SMS with no provider configured and says it was not sent', async () => {
-      const result = await callTool(agentUrl, 'notification_send_sms', { to: '+15550100', body: 'hello' });
+      const result = await toolResult(agentUrl, 'notification_send_sms', { to: '+15550100', body: 'hello' });
       expect(result.structuredContent).toMatchObject({ accepted: true, delivered: false, disabled: true });
       await waitFor(async () =>
         agent.output().includes('sms accepted but not sent: no provider configured') ? true : undefined,
@@ -140,7 +124,7 @@ describe(
 
     it('refuses an invalid address with JSON-RPC invalid params', async () => {
       await expect(
-        callTool(agentUrl, 'notification_send_email', { to: 'not-an-address', subject: 's', body: 'b' }),
+        toolResult(agentUrl, 'notification_send_email', { to: 'not-an-address', subject: 's', body: 'b' }),
       ).rejects.toThrow(/-32602[\s\S]*Invalid email address/);
     });
 

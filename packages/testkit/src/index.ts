@@ -11,7 +11,7 @@ export type { WaitOptions } from './wait-for.js';
 export { startProcess, startNode, stopAllProcesses } from './child-process.js';
 export type { StartedProcess, StartProcessOptions } from './child-process.js';
 export { waitForAgentUrl } from './agent-process.js';
-export { callTool } from './mcp-call.js';
+export { callTool, toolResult } from './mcp-call.js';
 export type { ToolCallReply } from './mcp-call.js';
 export { startRegistryProcess, registryMainPath } from './registry-process.js';
 export type { RegistryProcess, StartRegistryOptions } from './registry-process.js';

@@ -9,6 +9,9 @@ export interface ToolCallReply {
   error?: { code: number; message: string };
 }
 
+/** A call that has not answered after this long fails the test instead of hanging it. */
+const CALL_TIMEOUT_MS = 30_000;
+
 /** Calls `name` on an agent's /mcp as a plain HTTP client would (no `initialize`), with extra headers. */
 export async function callTool(
   agentUrl: string,
@@ -24,6 +27,7 @@ export async function callTool(
       ...headers,
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } }),
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
   });
   const text = await response.text();
   let body: Omit<ToolCallReply, 'status'> = {};
@@ -33,4 +37,16 @@ export async function callTool(
     // not JSON (e.g. a 503 while draining is JSON, but a proxy's error page may not be)
   }
   return { status: response.status, ...body };
+}
+
+/** The tool's result (a business error included, as `isError`); a JSON-RPC error or no result throws. */
+export async function toolResult(
+  agentUrl: string,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<NonNullable<ToolCallReply['result']>> {
+  const reply = await callTool(agentUrl, name, args);
+  if (reply.result === undefined)
+    throw new Error(`tools/call ${name} failed (HTTP ${reply.status}): ${JSON.stringify(reply.error)}`);
+  return reply.result;
 }
