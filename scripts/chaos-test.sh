@@ -10,7 +10,7 @@
 #   - stock conserved: units gone per SKU equal the units of completed orders
 # Exits non-zero on any violation.
 #
-#   ./scripts/chaos-test.sh [--orders 60] [--concurrency 4] [--victims user-agent,order-agent]
+#   ./scripts/chaos-test.sh [--orders 60] [--concurrency 4] [--victims user-agent,order-agent] [--system FILE]
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 require_build

@@ -21,6 +21,7 @@ export const CLI_OPTIONS = {
   orders: { type: 'string' },
   concurrency: { type: 'string' },
   victims: { type: 'string' },
+  system: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   parallel: { type: 'boolean' },
   dir: { type: 'string' },
