@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { envBool, envDurationMs, envInt, envOptionalInt, parseDurationMs, parseEnvConfig } from './env.js';
+import {
+  envBool,
+  envDurationMs,
+  envInt,
+  envLogLevel,
+  envOptionalInt,
+  parseDurationMs,
+  parseEnvConfig,
+} from './env.js';
 import { MeshError } from './mesh-error.js';
 
 describe('parseDurationMs', () => {
@@ -66,5 +74,21 @@ describe('envOptionalInt', () => {
       expect(() => parseEnvConfig(schema, { PROBE_PORT: bad }, 'test'), bad).toThrow(
         /PROBE_PORT: expected an integer from 0 to 65535/,
       );
+  });
+});
+
+describe('envLogLevel', () => {
+  const schema = z.object({ LOG_LEVEL: envLogLevel('INFO') });
+
+  it("takes MCP Mesh's level names and pino's, and defaults when unset", () => {
+    expect(parseEnvConfig(schema, { LOG_LEVEL: 'WARNING' }, 'test').LOG_LEVEL).toBe('warn');
+    expect(parseEnvConfig(schema, { LOG_LEVEL: 'debug' }, 'test').LOG_LEVEL).toBe('debug');
+    expect(parseEnvConfig(schema, {}, 'test').LOG_LEVEL).toBe('info');
+  });
+
+  it('names the variable and the levels it accepts', () => {
+    expect(() => parseEnvConfig(schema, { LOG_LEVEL: 'loud' }, 'test')).toThrow(
+      /LOG_LEVEL.*expected DEBUG, INFO, WARNING, ERROR or CRITICAL; got "loud"/,
+    );
   });
 });

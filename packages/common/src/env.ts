@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MeshError } from './mesh-error.js';
+import { parseLogLevel } from './logger.js';
+import type { LogLevel } from './logger.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -51,6 +53,24 @@ export function envInt(defaultValue: number, min = 0, max = Number.MAX_SAFE_INTE
     .string()
     .default(String(defaultValue))
     .transform((value, ctx) => boundedInt(value, min, max, ctx));
+}
+
+/** A log level env var: MCP Mesh's names (`DEBUG`, `INFO`, `WARNING`, `ERROR`, `CRITICAL`) or pino's. */
+export function envLogLevel(defaultValue = 'info') {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((value, ctx): LogLevel => {
+      const level = parseLogLevel(value);
+      if (level === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected DEBUG, INFO, WARNING, ERROR or CRITICAL; got "${value}"`,
+        });
+        return z.NEVER;
+      }
+      return level;
+    });
 }
 
 /** An integer env var within bounds that stays undefined when unset (for settings that switch a feature on). */

@@ -18,6 +18,7 @@ export {
   envUrl,
   resolveSecretFiles,
   parseEnvConfig,
+  envLogLevel,
 } from './env.js';
 export type { Env } from './env.js';
 export { parseTraceparent, formatTraceparent, newTraceContext, childTraceContext } from './trace-context.js';

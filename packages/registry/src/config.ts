@@ -4,7 +4,7 @@ import {
   envOptionalInt,
   envUrl,
   parseEnvConfig,
-  parseLogLevel,
+  envLogLevel,
   resolveSecretFiles,
 } from '@mesh/common';
 import type { Env, LogLevel } from '@mesh/common';
@@ -13,18 +13,6 @@ import type { TelemetrySettings } from '@mesh/telemetry';
 import { TLS_OFF, tlsEnvSchema, toTlsSettings } from '@mesh/trust';
 import type { TlsSettings } from '@mesh/trust';
 import { z } from 'zod';
-
-const logLevel = z
-  .string()
-  .default('info')
-  .transform((value, ctx) => {
-    const level = parseLogLevel(value);
-    if (level === undefined) {
-      ctx.addIssue({ code: 'custom', message: `unknown log level "${value}"` });
-      return z.NEVER;
-    }
-    return level;
-  });
 
 const schema = z
   .object({
@@ -42,7 +30,7 @@ const schema = z
     EVICTION_THRESHOLD: envDurationMs('300s'),
     WATCH_PING_INTERVAL: envDurationMs('15s'),
     MAX_BODY_BYTES: envInt(1024 * 1024, 1024, 64 * 1024 * 1024),
-    MCP_MESH_LOG_LEVEL: logLevel,
+    MCP_MESH_LOG_LEVEL: envLogLevel(),
     /** Span export: the same OTEL_* variables as every agent (see @mesh/telemetry). */
     ...otelEnvShape,
     ...tlsEnvSchema.shape,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { envDurationMs, envInt, envOptionalInt, envUrl, parseLogLevel } from '@mesh/common';
+import { envDurationMs, envInt, envOptionalInt, envUrl, envLogLevel } from '@mesh/common';
 import type { LogLevel } from '@mesh/common';
 import { otelEnvShape, toTelemetrySettings } from '@mesh/telemetry';
 import type { TelemetrySettings } from '@mesh/telemetry';
@@ -28,20 +28,7 @@ export const meshEnvSchema = z.object({
     .optional(),
   MCP_MESH_NAMESPACE: z.string().min(1).optional(),
   MCP_MESH_HEALTH_INTERVAL: envDurationMs('5s'),
-  MCP_MESH_LOG_LEVEL: z
-    .string()
-    .default('INFO')
-    .transform((value, ctx): LogLevel => {
-      const level = parseLogLevel(value);
-      if (level === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected DEBUG, INFO, WARNING, ERROR or CRITICAL; got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return level;
-    }),
+  MCP_MESH_LOG_LEVEL: envLogLevel('INFO'),
   MCP_MESH_RETRY_ATTEMPTS: envInt(2, 0, 10),
   MCP_MESH_RETRY_DELAY: envDurationMs('100ms'),
   MCP_MESH_DISCOVERY_TIMEOUT: envDurationMs('30s'),

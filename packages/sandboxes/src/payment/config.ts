@@ -3,7 +3,7 @@ import {
   envDurationMs,
   envInt,
   parseEnvConfig,
-  parseLogLevel,
+  envLogLevel,
   resolveSecretFiles,
   type Env,
 } from '@mesh/common';
@@ -38,17 +38,7 @@ const schema = z.object({
   PAYMENT_SANDBOX_ERROR_RATE: rate(),
   /** Share of charges and refunds executed but left unanswered (lost responses). */
   PAYMENT_SANDBOX_DROP_RATE: rate(),
-  LOG_LEVEL: z
-    .string()
-    .default('info')
-    .transform((value, ctx) => {
-      const level = parseLogLevel(value);
-      if (level === undefined) {
-        ctx.addIssue({ code: 'custom', message: `unknown log level "${value}"` });
-        return z.NEVER;
-      }
-      return level;
-    }),
+  LOG_LEVEL: envLogLevel(),
 });
 
 export type PaymentSandboxConfig = Readonly<z.output<typeof schema>>;

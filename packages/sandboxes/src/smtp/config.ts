@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt, parseEnvConfig, parseLogLevel, type Env } from '@mesh/common';
+import { envInt, parseEnvConfig, envLogLevel, type Env } from '@mesh/common';
 
 const schema = z.object({
   SMTP_PORT: envInt(2525, 0, 65535),
@@ -7,17 +7,7 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   SMTP_SINK_MAX_MESSAGES: envInt(1000, 1),
   SMTP_SINK_MAX_MESSAGE_BYTES: envInt(10 * 1024 * 1024, 1024),
-  LOG_LEVEL: z
-    .string()
-    .default('info')
-    .transform((value, ctx) => {
-      const level = parseLogLevel(value);
-      if (level === undefined) {
-        ctx.addIssue({ code: 'custom', message: `unknown log level "${value}"` });
-        return z.NEVER;
-      }
-      return level;
-    }),
+  LOG_LEVEL: envLogLevel(),
 });
 
 export type SmtpSinkConfig = Readonly<z.output<typeof schema>>;
