@@ -1,43 +1,9 @@
 import { MeshError } from '@mesh/common';
 import { z } from 'zod';
+import { idSchema, orderProcessing } from '@mesh/contracts';
 
-const id = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9._:@-]+$/, 'letters, digits and . _ : @ - only');
-
-/** The seed's order body, checked at the edge so a bad payload never costs a mesh hop. */
-export const orderBody = z
-  .object({
-    order_id: id,
-    user_id: id,
-    items: z
-      .array(
-        z.object({
-          sku: z.string().min(1).max(100),
-          quantity: z.number().int().positive().max(1_000_000),
-        }),
-      )
-      .min(1)
-      .max(100),
-    // What the client expects to pay: optional; the server prices the order and refuses a total that is off.
-    total: z
-      .number()
-      .positive('must be more than 0')
-      .max(999_999.99)
-      .refine(
-        (value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6,
-        'must be a whole number of cents',
-      )
-      .optional(),
-    currency: z
-      .string()
-      .regex(/^[a-zA-Z]{3}$/, 'a 3-letter currency code')
-      .optional(),
-    payment_method: z.string().min(1).max(200).optional(),
-  })
-  .strip();
+/** The seed's order body, checked at the edge against the order contract so a bad payload never costs a hop. */
+export const orderBody = orderProcessing.input;
 export type OrderBody = z.infer<typeof orderBody>;
 
 export const loginBody = z.object({
@@ -45,7 +11,7 @@ export const loginBody = z.object({
   password: z.string().min(1).max(256),
 });
 
-export const pathId = id;
+export const pathId = idSchema;
 
 /** A whole number from a query string, within bounds, or `fallback` when absent. */
 function queryInt(min: number, max: number, fallback: number) {

@@ -77,6 +77,7 @@ export {
   MAX_ORDER_ITEMS,
   MAX_ORDER_QUANTITY,
   MAX_ORDER_TOTAL,
+  idSchema,
   orderErrorSchema,
   orderGet,
   orderItemSchema,

@@ -8,7 +8,7 @@ export const MAX_ORDER_QUANTITY = 1_000_000;
 export const MAX_ORDER_TOTAL = 999_999.99;
 
 /** Ids travel in URLs (GET /orders/:id) and logs, so they are kept to a safe alphabet. */
-const idSchema = z
+export const idSchema = z
   .string()
   .min(1)
   .max(200)
@@ -44,7 +44,7 @@ export const orderProcessing = defineContract({
     items: z.array(orderItemSchema).min(1).max(MAX_ORDER_ITEMS),
     total: z
       .number()
-      .positive()
+      .positive('must be more than 0')
       .max(MAX_ORDER_TOTAL)
       .refine(wholeCents, 'must be a whole number of cents')
       .optional(),
