@@ -231,17 +231,42 @@ function drawEdge(edge, from, to, outSlot, inSlot) {
   const title = svg('title');
   title.textContent = `${edge.from} → ${edge.to ?? '?'}: ${edge.capabilities.join(', ')} (${edge.status})`;
   path.append(title);
-  const label = svg('g', { class: `edge-label status-${edge.status}` });
   const content = edgeLabel(edge);
-  if (content !== '') {
-    // Near the provider's end, where edges into different providers are apart; stacked per incoming edge.
-    const lx = cubicAt(0.72, x1, x1, x2, x2);
-    const ly = cubicAt(0.72, y1, c1, c2, y2) + inSlot * 13;
-    const width = content.length * 5.4 + 6;
-    label.append(svg('rect', { class: 'label-bg', x: lx - width / 2, y: ly - 9, width, height: 12, rx: 2 }));
-    label.append(text(lx - width / 2 + 3, ly, 'label', content));
+  if (content === '') return { path, label: undefined };
+  // Near the provider's end, where edges into different providers are apart; stacked per incoming edge.
+  return {
+    path,
+    label: {
+      status: edge.status,
+      content,
+      x: cubicAt(0.72, x1, x1, x2, x2),
+      y: cubicAt(0.72, y1, c1, c2, y2) + inSlot * 15,
+      width: content.length * 5.4 + 6,
+    },
+  };
+}
+
+/** Moves labels down until none overlaps another (a bounded number of steps each). */
+function separateLabels(labels) {
+  const placed = [];
+  for (const label of [...labels].sort((a, b) => a.y - b.y)) {
+    const overlaps = () =>
+      placed.some(
+        (p) => Math.abs(p.x - label.x) < (p.width + label.width) / 2 && Math.abs(p.y - label.y) < 13,
+      );
+    for (let step = 0; step < 12 && overlaps(); step += 1) label.y += 13;
+    placed.push(label);
   }
-  return { path, label };
+}
+
+function drawLabel(label) {
+  const group = svg('g', { class: `edge-label status-${label.status}` });
+  const left = label.x - label.width / 2;
+  group.append(
+    svg('rect', { class: 'label-bg', x: left, y: label.y - 9, width: label.width, height: 12, rx: 2 }),
+  );
+  group.append(text(left + 3, label.y, 'label', label.content));
+  return group;
 }
 
 function drawGraph(snapshot) {
@@ -297,10 +322,11 @@ function drawGraph(snapshot) {
       slot(edge, target, (e) => e.from),
     );
     paths.push(drawn.path);
-    labels.push(drawn.label);
+    if (drawn.label !== undefined) labels.push(drawn.label);
   }
+  separateLabels(labels);
   const nodes = [...positions.values()].map(drawNode);
-  root.replaceChildren(...layers, ...paths, ...nodes, ...labels);
+  root.replaceChildren(...layers, ...paths, ...nodes, ...labels.map(drawLabel));
 }
 
 function drawAgents(snapshot) {
