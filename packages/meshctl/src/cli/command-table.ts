@@ -13,6 +13,7 @@ import { startCommand } from '../commands/start-command.js';
 import { statusCommand } from '../commands/status-command.js';
 import { stopCommand } from '../commands/stop-command.js';
 import { tlsCommand } from '../commands/tls-command.js';
+import { uiCommand } from '../commands/ui-command.js';
 import { upCommand } from '../commands/up-command.js';
 import type { Command } from './command.js';
 
@@ -37,6 +38,7 @@ export const COMMANDS: readonly Command[] = [
   chaosCommand,
   initDbCommand,
   tlsCommand,
+  uiCommand,
 ];
 
 /** The command named `name`, or undefined. */
