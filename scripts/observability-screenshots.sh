@@ -24,21 +24,14 @@ for tool in prometheus chromium curl node; do
   command -v "$tool" >/dev/null || die "$tool is not installed (apt-get install prometheus chromium curl)"
 done
 
-home=$(mktemp -d "${TMPDIR:-/tmp}/mesh-screenshots-XXXXXX")
-# As root, embedded PostgreSQL runs as another user, which must be able to enter the data directory's parents.
-chmod 755 "$home"
-export MESH_HOME=$home MESH_MODE=local MESH_PORT_OFFSET=${MESH_PORT_OFFSET:-25000}
+new_system_home screenshots 25000
 prometheus_pid=
 cleanup() {
   [ -n "$prometheus_pid" ] && kill "$prometheus_pid" 2>/dev/null && wait "$prometheus_pid" 2>/dev/null
-  "$MESH_ROOT/scripts/stop-multi-agent.sh" >/dev/null 2>&1 || true
-  rm -rf "$home"
+  stop_system_in_home
 }
 trap cleanup EXIT
-
-echo "== starting the system in $home"
-"$MESH_ROOT/scripts/start-multi-agent.sh" >"$home/start.log" 2>&1 || { cat "$home/start.log"; die "the start failed"; }
-gateway=$(node -p 'require(process.argv[1]).gatewayUrl' "$home/state.json")
+start_system_in_home
 
 echo "== starting prometheus"
 port=$((9090 + MESH_PORT_OFFSET))

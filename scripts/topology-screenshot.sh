@@ -19,10 +19,7 @@ for tool in chromium curl node; do
   command -v "$tool" >/dev/null || die "$tool is not installed (apt-get install chromium curl)"
 done
 
-home=$(mktemp -d "${TMPDIR:-/tmp}/mesh-topology-XXXXXX")
-# As root, embedded PostgreSQL runs as another user, which must be able to enter the data directory's parents.
-chmod 755 "$home"
-export MESH_HOME=$home MESH_MODE=local MESH_PORT_OFFSET=${MESH_PORT_OFFSET:-26000}
+new_system_home topology 26000
 ui_pid=
 traffic_pid=
 # Each step may fail (a process already gone, `wait` reporting the signal) without skipping the next: set -e
@@ -30,14 +27,10 @@ traffic_pid=
 cleanup() {
   if [ -n "$traffic_pid" ]; then kill "$traffic_pid" 2>/dev/null || true; wait "$traffic_pid" 2>/dev/null || true; fi
   if [ -n "$ui_pid" ]; then kill "$ui_pid" 2>/dev/null || true; wait "$ui_pid" 2>/dev/null || true; fi
-  "$MESH_ROOT/scripts/stop-multi-agent.sh" >/dev/null 2>&1 || true
-  rm -rf "$home"
+  stop_system_in_home
 }
 trap cleanup EXIT
-
-echo "== starting the system in $home"
-"$MESH_ROOT/scripts/start-multi-agent.sh" >"$home/start.log" 2>&1 || { cat "$home/start.log"; die "the start failed"; }
-gateway=$(node -p 'require(process.argv[1]).gatewayUrl' "$home/state.json")
+start_system_in_home
 
 echo "== starting meshctl ui"
 "$MESH_ROOT/bin/meshctl" ui 0 >"$home/ui.log" 2>&1 &

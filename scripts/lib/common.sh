@@ -15,3 +15,26 @@ require_build() {
   [ -f "$MESH_ROOT/packages/meshctl/dist/cli.js" ] ||
     die "Not built yet. Run: pnpm install && pnpm build"
 }
+
+# A throwaway local system for scripts that start one of their own: `new_system_home NAME OFFSET` makes a
+# fresh MESH_HOME under TMPDIR and exports it with MESH_MODE=local and MESH_PORT_OFFSET (OFFSET unless set);
+# `start_system_in_home` starts the whole system there and sets `gateway`; `stop_system_in_home` stops it and
+# removes the directory (safe to call from an EXIT trap before or after the start).
+new_system_home() {
+  home=$(mktemp -d "${TMPDIR:-/tmp}/mesh-$1-XXXXXX")
+  # As root, embedded PostgreSQL runs as another user, which must be able to enter the data directory's parents.
+  chmod 755 "$home"
+  export MESH_HOME=$home MESH_MODE=local MESH_PORT_OFFSET=${MESH_PORT_OFFSET:-$2}
+}
+
+start_system_in_home() {
+  echo "== starting the system in $home"
+  "$MESH_ROOT/scripts/start-multi-agent.sh" >"$home/start.log" 2>&1 || { cat "$home/start.log"; die "the start failed"; }
+  gateway=$(node -p 'require(process.argv[1]).gatewayUrl' "$home/state.json")
+}
+
+stop_system_in_home() {
+  "$MESH_ROOT/scripts/stop-multi-agent.sh" >/dev/null 2>&1 || true
+  [ -n "${home:-}" ] && rm -rf "$home"
+  return 0
+}
