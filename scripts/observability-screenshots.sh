@@ -65,8 +65,7 @@ done
 curl -fsS -o /dev/null "$prom/-/ready" || { cat "$home/prometheus.log"; die "prometheus did not start"; }
 
 echo "== placing orders for ${traffic_seconds} s"
-token=$(curl -fsS -X POST "$gateway/auth/login" -H 'content-type: application/json' \
-  -d '{"username":"user-1","password":"demo"}' | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')
+token=$(demo_token)
 if [ -n "${RABBITMQ_URL:-}" ]; then
   # One malformed event for analytics' queue: it goes to the dead-letter queue (and the alert about it).
   # amqplib is a dependency of packages/e2e.
@@ -85,11 +84,7 @@ deadline=$((started_graphs + traffic_seconds))
 n=0
 while [ "$SECONDS" -lt "$deadline" ]; do
   n=$((n + 1))
-  method=''
-  [ $((n % 7)) -eq 0 ] && method=',"payment_method":"tok_chargeDeclined"'
-  curl -sS -o /dev/null -X POST "$gateway/orders" -H "authorization: Bearer $token" \
-    -H 'content-type: application/json' --max-time 30 \
-    -d "{\"order_id\":\"shot-$$-$n\",\"user_id\":\"user-1\",\"items\":[{\"sku\":\"ITEM-$((n % 5 + 1))\",\"quantity\":1}]$method}" || true
+  place_demo_order "shot-$$-$n" "$n" "$token"
   sleep 0.$((RANDOM % 4 + 2))
 done
 echo "   $n orders placed"

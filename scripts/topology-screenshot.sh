@@ -45,19 +45,14 @@ done
 echo "   $ui"
 
 echo "== placing orders"
-token=$(curl -fsS -X POST "$gateway/auth/login" -H 'content-type: application/json' \
-  -d '{"username":"user-1","password":"demo"}' | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token')
+token=$(demo_token)
 (
   # Bounded: stops on its own after ten minutes if nothing kills it first.
   end=$((SECONDS + 600))
   n=0
   while [ "$SECONDS" -lt "$end" ]; do
     n=$((n + 1))
-    method=''
-    [ $((n % 7)) -eq 0 ] && method=',"payment_method":"tok_chargeDeclined"'
-    curl -sS -o /dev/null -X POST "$gateway/orders" -H "authorization: Bearer $token" \
-      -H 'content-type: application/json' --max-time 30 \
-      -d "{\"order_id\":\"topology-$$-$n\",\"user_id\":\"user-1\",\"items\":[{\"sku\":\"ITEM-$((n % 5 + 1))\",\"quantity\":1}]$method}" || true
+    place_demo_order "topology-$$-$n" "$n" "$token"
     sleep 0.1
   done
 ) &

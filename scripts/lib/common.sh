@@ -38,3 +38,19 @@ stop_system_in_home() {
   [ -n "${home:-}" ] && rm -rf "$home"
   return 0
 }
+
+# A bearer token for the demo shopper, from the gateway at $gateway.
+demo_token() {
+  curl -fsS -X POST "$gateway/auth/login" -H 'content-type: application/json' \
+    -d '{"username":"user-1","password":"demo"}' | node -p 'JSON.parse(require("fs").readFileSync(0, "utf8")).access_token'
+}
+
+# `place_demo_order ID N TOKEN`: one order of the demo shopper through $gateway, a unit of one of ITEM-1…5;
+# every seventh N pays with a card the sandbox declines, so the graphs show failures too. Never fails.
+place_demo_order() {
+  local method=''
+  [ $(($2 % 7)) -eq 0 ] && method=',"payment_method":"tok_chargeDeclined"'
+  curl -sS -o /dev/null -X POST "$gateway/orders" -H "authorization: Bearer $3" \
+    -H 'content-type: application/json' --max-time 30 \
+    -d "{\"order_id\":\"$1\",\"user_id\":\"user-1\",\"items\":[{\"sku\":\"ITEM-$(($2 % 5 + 1))\",\"quantity\":1}]$method}" || true
+}
