@@ -23,6 +23,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { meshHomeOf } from './lib/mesh-home.mjs';
 import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -282,8 +283,7 @@ function fmt(value) {
 }
 
 async function single(options) {
-  const home = process.env['MESH_HOME'] ? resolve(process.env['MESH_HOME']) : join(root, '.mesh');
-  const state = readLocalState(home);
+  const state = readLocalState(meshHomeOf(process.env, root));
   const baseUrl = options.baseUrl ?? state.gatewayUrl ?? 'http://127.0.0.1:8080';
   const result = await runPhase(state, { ...options, k6Path: options.k6, baseUrl });
   printPhase(result, options);
