@@ -20,10 +20,11 @@
 // it for two builds: A (`before`) runs from DIR, another checkout, built (its own bin/meshctl and dist), B
 // (`after`) from this one, both strict. Linux only (reads /proc).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { meshHomeOf } from './lib/mesh-home.mjs';
+import { snapshotTrees } from './lib/proc-cpu.mjs';
 import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -113,29 +114,6 @@ function fail(message) {
   throw new BenchError(message);
 }
 
-/** utime + stime in clock ticks and the parent pid of every process, from /proc. */
-function readProcesses() {
-  const table = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // the process ended while we read
-    }
-  }
-  return table;
-}
-
-/** CPU ticks of a process and all its descendants (PostgreSQL forks a backend per connection). */
-function treeTicks(table, pid) {
-  let total = table.get(pid)?.ticks ?? 0;
-  for (const [child, info] of table) if (info.ppid === pid) total += treeTicks(table, child);
-  return total;
-}
-
 /** CPU ticks of this script's finished children (k6), from /proc/self/stat cutime + cstime. */
 function childTicks() {
   const stat = readFileSync('/proc/self/stat', 'utf8');
@@ -143,9 +121,9 @@ function childTicks() {
   return Number(fields[13]) + Number(fields[14]);
 }
 
+/** CPU ticks of each process of the system with its children, exited ones included (see lib/proc-cpu.mjs). */
 function snapshot(processes) {
-  const table = readProcesses();
-  return processes.map((p) => treeTicks(table, p.pid));
+  return snapshotTrees(processes.map((p) => p.pid));
 }
 
 /** The local system's state.json in `home`; fails with a hint when none runs there. */
