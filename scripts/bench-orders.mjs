@@ -21,8 +21,9 @@
 // (`after`) from this one, both strict. Linux only (reads /proc).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
 import { snapshotTrees } from './lib/proc-cpu.mjs';
 import { watchNewConnections } from './lib/tcp-connections.mjs';
@@ -179,6 +180,7 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   const before = snapshot(processes);
   const k6Before = childTicks();
   const started = process.hrtime.bigint();
+  const hostLag = watchHostLag();
   const watch = watchNewConnections(meshPorts(state));
   const k6Status = await runK6(
     k6Path,
@@ -202,6 +204,7 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
     quiet,
   );
   const newConnections = watch.stop();
+  const lag = hostLag.stop();
   const after = snapshot(processes);
   const k6Ms = (childTicks() - k6Before) * 10;
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -217,6 +220,9 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   const completed = metric('orders_completed').count ?? 0;
   const failed = metric('orders_failed').count ?? 0;
   const latency = metric('http_req_duration{scenario:sustained}');
+  const durationSeconds = seconds(duration);
+  const dropped = metric('dropped_iterations').count ?? 0;
+  const achieved = (metric('iterations').count ?? 0) / durationSeconds;
   const msPerTick = 10; // USER_HZ is 100 on Linux
   const perOrder = (ms) => ms / Math.max(1, completed);
   const rows = processes
@@ -234,7 +240,13 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
     rows,
     totalMsPerOrder: rows.reduce((sum, row) => sum + row.msPerOrder, 0),
     k6MsPerOrder: perOrder(k6Ms),
+    k6CoreShare: k6Ms / 1000 / wallSeconds,
     k6Status,
+    asked: rate,
+    achieved,
+    dropped,
+    lag,
+    shortfalls: generatorShortfalls({ asked: rate, achieved, dropped, durationSeconds, lag }),
     newConnections,
   };
 }
@@ -254,6 +266,31 @@ function printPhase(result, { rate, duration }) {
   }
   console.log(`  ${'total'.padEnd(24)} ${result.totalMsPerOrder.toFixed(2).padStart(7)}`);
   console.log(`  ${'(k6, the load generator)'.padEnd(24)} ${result.k6MsPerOrder.toFixed(2).padStart(7)}`);
+  printGenerator(result);
+}
+
+/** What the generator did and how late the host ran it; a warning when it could not keep up. */
+function printGenerator(result) {
+  const { lag } = result;
+  console.log(
+    `\ngenerator: asked ${result.asked}/s, sent ${result.achieved.toFixed(1)}/s, ${result.dropped} dropped ` +
+      `iterations; k6 CPU ${result.k6MsPerOrder.toFixed(2)} ms/order (${(result.k6CoreShare * 100).toFixed(0)}% of a core)`,
+  );
+  console.log(
+    `host: scheduling lag p50 ${lag.p50Ms.toFixed(1)} ms, p99 ${lag.p99Ms.toFixed(1)} ms, max ${lag.maxMs.toFixed(1)} ms; ` +
+      `load average ${lag.loadStart.toFixed(2)} at start, ${lag.loadEnd.toFixed(2)} at end (${lag.cores} cores)`,
+  );
+  if (result.shortfalls.length > 0)
+    console.log(
+      `WARNING: the generator could not keep up (${result.shortfalls.join('; ')}): ` +
+        'latency and orders/s here measure the host as much as the system',
+    );
+}
+
+/** Seconds of a k6 duration such as 30s or 2m. */
+function seconds(duration) {
+  const value = Number.parseInt(duration, 10);
+  return duration.endsWith('m') ? value * 60 : value;
 }
 
 function fmt(value) {
@@ -349,15 +386,18 @@ async function compare(options) {
         // While the other system ran, this one's pools closed their idle connections (after 30 s): open them
         // again, so that every phase measures the steady state and not a reconnection wave.
         if (options.warmup !== '0s') await phase(mode, options.warmup, true);
-        const load = loadavg()[0].toFixed(1);
         const result = await phase(mode, options.duration, true);
         phases[mode].push(result);
         console.log(
           `round ${round} ${variants[mode].label.padEnd(6)} ${result.ordersPerSec.toFixed(1)} orders/s, ` +
             `p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, ${result.failed} failed, ` +
             `CPU ${result.totalMsPerOrder.toFixed(2)} ms/order (k6 ${result.k6MsPerOrder.toFixed(2)}), ` +
-            `${result.newConnections} new mesh connections, load ${load}`,
+            `${result.newConnections} new mesh connections, sent ${result.achieved.toFixed(1)}/s, ` +
+            `${result.dropped} dropped, lag p99 ${result.lag.p99Ms.toFixed(0)} ms, ` +
+            `load ${result.lag.loadStart.toFixed(1)}–${result.lag.loadEnd.toFixed(1)}`,
         );
+        if (result.shortfalls.length > 0)
+          console.log(`  WARNING: the generator could not keep up (${result.shortfalls.join('; ')})`);
       }
     }
   } finally {
