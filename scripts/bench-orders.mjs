@@ -23,6 +23,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
 import { generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
 import { snapshotTrees } from './lib/proc-cpu.mjs';
@@ -43,7 +44,7 @@ const SHARED_SERVER_VARS = [
   'MCP_MESH_REGISTRY_URL',
 ];
 const USAGE =
-  'use --rate N, --duration 20s, --k6 PATH, --base-url URL; or --compare-tls | --compare-env NAME=A,B | ' +
+  'use --rate N, --duration 20s, --k6 PATH, --base-url URL, --no-floor; or --compare-tls | --compare-env NAME=A,B | ' +
   '--compare-root DIR [--rounds N] [--warmup 10s]';
 
 function parseArgs(argv) {
@@ -57,11 +58,17 @@ function parseArgs(argv) {
     variants: undefined,
     rounds: 2,
     warmup: '10s',
+    /** Measure the floor (single mode): the path's transports alone, priced and counted per order. */
+    floor: true,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     if (flag === '--compare-tls') {
       options.compareTls = true;
+      continue;
+    }
+    if (flag === '--no-floor') {
+      options.floor = false;
       continue;
     }
     const value = argv[(i += 1)];
@@ -297,12 +304,65 @@ function fmt(value) {
   return typeof value === 'number' ? value.toFixed(1) : '-';
 }
 
+/** Round trips of each transport the floor measures: a few seconds at the bench's spacing. */
+const FLOOR_ROUND_TRIPS = 300;
+/**
+ * PostgreSQL (15+) backends report their transaction counts when idle for 10 s at the latest: the counts after
+ * a run are read this long after it, when the pools' last transactions have been reported.
+ */
+const PG_STATS_SETTLE_MS = 11_000;
+
 async function single(options) {
   const state = readLocalState(meshHomeOf(process.env, root));
   const baseUrl = options.baseUrl ?? state.gatewayUrl ?? 'http://127.0.0.1:8080';
+  const databaseUrl = state.processes.find((p) => p.env?.['DATABASE_URL'])?.env['DATABASE_URL'];
+  const floor = options.floor && state.tls && databaseUrl;
+  if (options.floor && !floor)
+    console.log('floor: not measured (it needs a strict system and a DATABASE_URL in the state)');
+  // The transports first, so that none of their processes (children of this one, or PostgreSQL backends)
+  // ends inside the measured window and lands in its CPU.
+  const transports = floor
+    ? await measureTransports({ tls: state.tls, databaseUrl, rate: options.rate, count: FLOOR_ROUND_TRIPS })
+    : undefined;
+  const countersBefore = floor ? await readPathCounters(state, databaseUrl) : undefined;
+  if (floor) await sleep(1000);
   const result = await runPhase(state, { ...options, k6Path: options.k6, baseUrl });
+  let path;
+  if (floor) {
+    await sleep(PG_STATS_SETTLE_MS);
+    const after = await readPathCounters(state, databaseUrl);
+    const orders = Math.max(1, result.completed);
+    path = {
+      hopsPerOrder: (after.meshCalls - countersBefore.meshCalls) / orders,
+      // The reading of the counters before is itself one transaction.
+      transactionsPerOrder: (after.transactions - countersBefore.transactions - 1) / orders,
+      ...transports,
+    };
+  }
   printPhase(result, options);
+  if (path) printFloor(path, result, options);
   return result.k6Status ?? 1;
+}
+
+/** The floor beside the measured CPU: what the path's hops and statements cost with nothing else to do. */
+function printFloor(path, result, options) {
+  const floor = floorOf(path);
+  console.log(`\n${floor.line}`);
+  console.log(
+    `  measured ${result.totalMsPerOrder.toFixed(2)} ms/order = ${(result.totalMsPerOrder / floor.ms).toFixed(1)} x floor; ` +
+      `one mTLS hop: client ${path.hop.clientCpuMs.toFixed(3)} + server ${path.hop.serverCpuMs.toFixed(3)} ms CPU, ` +
+      `p50 ${path.hop.p50Ms.toFixed(2)} ms; one statement: client ${path.statement.clientCpuMs.toFixed(3)} + ` +
+      `backend ${path.statement.serverCpuMs.toFixed(3)} ms CPU, p50 ${path.statement.p50Ms.toFixed(2)} ms ` +
+      `(${FLOOR_ROUND_TRIPS} each, ${(1000 / options.rate).toFixed(1)} ms apart, before the run)`,
+  );
+  console.log(
+    '  hops: mesh_dependency_calls_total of every agent; transactions: pg_stat_database ' +
+      '(a transaction of several statements counts once), per completed order during the run',
+  );
+}
+
+function sleep(ms) {
+  return new Promise((done) => setTimeout(done, ms));
 }
 
 /** Environment of one compared system: its home, port offset and differing variables, no shared servers. */
