@@ -2,14 +2,25 @@
 // Sustained-rate order benchmark with the CPU each process spent per order.
 //
 //   ./scripts/start-multi-agent.sh
-//   node scripts/bench-orders.mjs --rate 50 --duration 20s [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080]
+//   node scripts/bench-orders.mjs --rate 50 --duration 20s [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080] [--no-floor]
 //   node scripts/bench-orders.mjs --compare-tls --rate 60 --duration 30s [--rounds 2] [--warmup 10s]
 //   node scripts/bench-orders.mjs --compare-env MONEY_SYNCHRONOUS_COMMIT=false,true --rate 60 --duration 30s
 //   node scripts/bench-orders.mjs --compare-root /tmp/checkout-of-main --rate 100 --duration 30s
 //
 // Single mode runs k6 (loadtest/orders.js, sustained scenario only) against the running local system of
-// MESH_HOME (default .mesh), reads every process of its state.json (and its child processes, e.g. PostgreSQL
-// backends) from /proc before and after, and prints orders/s, latency and CPU ms per completed order per process.
+// MESH_HOME (as meshctl reads it: default <root>/.mesh, a relative one from where pnpm was called) and prints:
+//   - orders/s, latency, completed and failed orders;
+//   - CPU ms per completed order of every process of its state.json with its children, exited ones included
+//     (utime+stime+cutime+cstime over each process tree from /proc before and after: a PostgreSQL backend that
+//     ended during the run counts through the postmaster; lib/proc-cpu.mjs). The window includes k6's setup
+//     (the logins of USERS = the rate, 10 to 100, demo users, in the auth agents' CPU);
+//   - the generator beside it: asked vs sent rate, k6's dropped iterations and CPU, the host's scheduling lag
+//     (event-loop delay of this process, p50/p99/max) and load average at start and end, with a WARNING line
+//     when the generator could not keep up (lib/host-lag.mjs);
+//   - the floor (strict systems): one mTLS hop between two Node processes with the mesh's certificates and one
+//     pg statement round trip against the system's PostgreSQL, measured at the run's spacing just before it,
+//     times the mesh calls (mesh_dependency_calls_total) and PostgreSQL transactions (pg_stat_database) per
+//     order of the run (lib/floor.mjs); it waits 11 s after k6 so PostgreSQL has reported its counts.
 //
 // --compare-tls starts two local systems side by side, one with MCP_MESH_TLS_MODE=off and one strict (each in a
 // MESH_HOME of its own under a temp dir, with its own port offset and embedded PostgreSQL; DATABASE_URL and the
@@ -271,7 +282,13 @@ function printPhase(result, { rate, duration }) {
   for (const row of result.rows) {
     console.log(`  ${row.label.padEnd(24)} ${row.msPerOrder.toFixed(2).padStart(7)}`);
   }
-  console.log(`  ${'total'.padEnd(24)} ${result.totalMsPerOrder.toFixed(2).padStart(7)}`);
+  const attempted = result.completed + result.failed;
+  console.log(
+    `  ${'total'.padEnd(24)} ${result.totalMsPerOrder.toFixed(2).padStart(7)}` +
+      (result.failed > 0
+        ? `   (${((result.totalMsPerOrder * result.completed) / attempted).toFixed(2)} per order attempted, failed included)`
+        : ''),
+  );
   console.log(`  ${'(k6, the load generator)'.padEnd(24)} ${result.k6MsPerOrder.toFixed(2).padStart(7)}`);
   printGenerator(result);
 }
