@@ -37,7 +37,7 @@ import { join, resolve } from 'node:path';
 import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
 import { generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
-import { snapshotTrees } from './lib/proc-cpu.mjs';
+import { snapshotTreesBoth } from './lib/proc-cpu.mjs';
 import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -142,7 +142,7 @@ function childTicks() {
 
 /** CPU ticks of each process of the system with its children, exited ones included (see lib/proc-cpu.mjs). */
 function snapshot(processes) {
-  return snapshotTrees(processes.map((p) => p.pid));
+  return snapshotTreesBoth(processes.map((p) => p.pid));
 }
 
 /** The local system's state.json in `home`; fails with a hint when none runs there. */
@@ -244,7 +244,12 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   const msPerTick = 10; // USER_HZ is 100 on Linux
   const perOrder = (ms) => ms / Math.max(1, completed);
   const rows = processes
-    .map((p, i) => ({ label: labels[i], msPerOrder: perOrder((after[i] - before[i]) * msPerTick) }))
+    .map((p, i) => ({
+      label: labels[i],
+      msPerOrder: perOrder((after[i].ticks - before[i].ticks) * msPerTick),
+      // What reading live processes alone would have shown: the rest is children that exited in the window.
+      liveOnlyMsPerOrder: perOrder((after[i].liveOnly - before[i].liveOnly) * msPerTick),
+    }))
     .filter((row) => row.msPerOrder > 0)
     .sort((a, b) => b.msPerOrder - a.msPerOrder);
   return {
@@ -280,7 +285,11 @@ function printPhase(result, { rate, duration }) {
   );
   console.log('\nCPU per completed order (ms), by process:');
   for (const row of result.rows) {
-    console.log(`  ${row.label.padEnd(24)} ${row.msPerOrder.toFixed(2).padStart(7)}`);
+    const exited = row.msPerOrder - row.liveOnlyMsPerOrder;
+    console.log(
+      `  ${row.label.padEnd(24)} ${row.msPerOrder.toFixed(2).padStart(7)}` +
+        (exited >= 0.005 ? `   (${exited.toFixed(2)} of it in children that exited during the run)` : ''),
+    );
   }
   const attempted = result.completed + result.failed;
   console.log(

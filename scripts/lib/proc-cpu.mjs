@@ -46,14 +46,21 @@ export function ownAndReapedTicks(stat) {
   return stat.utime + stat.stime + stat.cutime + stat.cstime;
 }
 
-/** Every process now: pid -> { ppid, ticks } with ticks = utime + stime + cutime + cstime. */
+/**
+ * Every process now: pid -> { ppid, ticks, ownTicks } with ticks = utime + stime + cutime + cstime and ownTicks
+ * = utime + stime (what a reading of live processes alone sees).
+ */
 export function readProcessTable(procDir = '/proc') {
   const table = new Map();
   for (const entry of readdirSync(procDir)) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = parseStat(readFileSync(`${procDir}/${entry}/stat`, 'utf8'));
-      table.set(Number(entry), { ppid: stat.ppid, ticks: ownAndReapedTicks(stat) });
+      table.set(Number(entry), {
+        ppid: stat.ppid,
+        ticks: ownAndReapedTicks(stat),
+        ownTicks: stat.utime + stat.stime,
+      });
     } catch {
       // the process ended while we read
     }
@@ -61,8 +68,11 @@ export function readProcessTable(procDir = '/proc') {
   return table;
 }
 
-/** Ticks of `pid` and its live descendants, leaving out the subtrees of the pids in `exclude`. */
-export function treeTicks(table, pid, exclude = new Set()) {
+/**
+ * Ticks of `pid` and its live descendants, leaving out the subtrees of the pids in `exclude`; `field` 'ownTicks'
+ * sums utime + stime only (the reading that loses exited children).
+ */
+export function treeTicks(table, pid, exclude = new Set(), field = 'ticks') {
   const children = new Map();
   for (const [child, info] of table) {
     const list = children.get(info.ppid);
@@ -76,7 +86,7 @@ export function treeTicks(table, pid, exclude = new Set()) {
     const current = pending.pop();
     if (visited.has(current)) continue;
     visited.add(current);
-    total += table.get(current)?.ticks ?? 0;
+    total += table.get(current)?.[field] ?? 0;
     for (const child of children.get(current) ?? []) if (!exclude.has(child)) pending.push(child);
   }
   return total;
@@ -84,7 +94,15 @@ export function treeTicks(table, pid, exclude = new Set()) {
 
 /** Ticks of each root's tree, each root's tree leaving out the other roots (so nothing counts twice). */
 export function snapshotTrees(pids, procDir = '/proc') {
+  return snapshotTreesBoth(pids, procDir).map((tree) => tree.ticks);
+}
+
+/** Per root: `ticks` (exited children included) and `liveOnly` (utime + stime of live processes alone). */
+export function snapshotTreesBoth(pids, procDir = '/proc') {
   const table = readProcessTable(procDir);
   const roots = new Set(pids);
-  return pids.map((pid) => treeTicks(table, pid, roots));
+  return pids.map((pid) => ({
+    ticks: treeTicks(table, pid, roots),
+    liveOnly: treeTicks(table, pid, roots, 'ownTicks'),
+  }));
 }

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseStat, readProcessTable, snapshotTrees, treeTicks } from './proc-cpu.mjs';
+import { parseStat, readProcessTable, snapshotTrees, snapshotTreesBoth, treeTicks } from './proc-cpu.mjs';
 
 const dirs = [];
 afterEach(() => {
@@ -47,8 +47,9 @@ describe('proc-cpu', () => {
     const delta = snapshotTrees([100], after)[0] - snapshotTrees([100], before)[0];
     expect(delta).toBe(2 + 3 + 6);
     // Live utime + stime alone (the old reading) would have shown the tree losing CPU.
-    const liveOnly = 12 - (10 + 4 + 1);
-    expect(liveOnly).toBeLessThan(0);
+    const [first, last] = [before, after].map((dir) => snapshotTreesBoth([100], dir)[0]);
+    expect(last.liveOnly - first.liveOnly).toBe(12 - (10 + 4 + 1));
+    expect(last.ticks - first.ticks).toBe(delta);
   });
 
   it('leaves another root out of a tree, so a listed child is not counted twice', () => {
