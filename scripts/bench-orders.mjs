@@ -16,7 +16,7 @@
 //     (the logins of USERS = the rate, 10 to 100, demo users, in the auth agents' CPU);
 //   - the generator beside it: asked vs sent rate, k6's dropped iterations and CPU, the host's scheduling lag
 //     (event-loop delay of this process, p50/p99/max) and load average at start and end, with a WARNING line
-//     when the generator could not keep up (lib/host-lag.mjs);
+//     when the generator could not keep up and another when the host was busy (lib/host-lag.mjs);
 //   - the floor (strict systems): one mTLS hop between two Node processes with the mesh's certificates and one
 //     pg statement round trip against the system's PostgreSQL, measured at the run's spacing just before it,
 //     times the mesh calls (mesh_dependency_calls_total) and PostgreSQL transactions (pg_stat_database) per
@@ -35,9 +35,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
-import { generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
+import { busyHost, generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
-import { snapshotTreesBoth } from './lib/proc-cpu.mjs';
+import { TICKS_PER_SECOND, parseStat, snapshotTreesBoth } from './lib/proc-cpu.mjs';
 import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -133,11 +133,13 @@ function fail(message) {
   throw new BenchError(message);
 }
 
-/** CPU ticks of this script's finished children (k6), from /proc/self/stat cutime + cstime. */
+/**
+ * CPU ticks of this script's finished children, from /proc/self/stat cutime + cstime: k6 during a phase (the
+ * floor's processes have exited and been waited for before it starts).
+ */
 function childTicks() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[13]) + Number(fields[14]);
+  const stat = parseStat(readFileSync('/proc/self/stat', 'utf8'));
+  return stat.cutime + stat.cstime;
 }
 
 /** CPU ticks of each process of the system with its children, exited ones included (see lib/proc-cpu.mjs). */
@@ -224,7 +226,7 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   const newConnections = watch.stop();
   const lag = hostLag.stop();
   const after = snapshot(processes);
-  const k6Ms = (childTicks() - k6Before) * 10;
+  const k6Ms = ((childTicks() - k6Before) * 1000) / TICKS_PER_SECOND;
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   let summary;
   try {
@@ -241,7 +243,7 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   const durationSeconds = seconds(duration);
   const dropped = metric('dropped_iterations').count ?? 0;
   const achieved = (metric('iterations').count ?? 0) / durationSeconds;
-  const msPerTick = 10; // USER_HZ is 100 on Linux
+  const msPerTick = 1000 / TICKS_PER_SECOND;
   const perOrder = (ms) => ms / Math.max(1, completed);
   const rows = processes
     .map((p, i) => ({
@@ -270,6 +272,7 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
     dropped,
     lag,
     shortfalls: generatorShortfalls({ asked: rate, achieved, dropped, durationSeconds, lag }),
+    busyHost: busyHost(lag),
     newConnections,
   };
 }
@@ -318,6 +321,8 @@ function printGenerator(result) {
       `WARNING: the generator could not keep up (${result.shortfalls.join('; ')}): ` +
         'latency and orders/s here measure the host as much as the system',
     );
+  if (result.busyHost)
+    console.log(`WARNING: the host is busy (${result.busyHost}): other processes competed for the cores`);
 }
 
 /** Seconds of a k6 duration such as 30s or 2m. */
@@ -484,6 +489,7 @@ async function compare(options) {
         );
         if (result.shortfalls.length > 0)
           console.log(`  WARNING: the generator could not keep up (${result.shortfalls.join('; ')})`);
+        if (result.busyHost) console.log(`  WARNING: the host is busy (${result.busyHost})`);
       }
     }
   } finally {
