@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'agents/*'],
+    projects: ['packages/*', 'agents/*', 'scripts'],
     reporters: ['default', './scripts/vitest-summary-reporter.ts'],
   },
 });

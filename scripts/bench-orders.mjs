@@ -2,14 +2,25 @@
 // Sustained-rate order benchmark with the CPU each process spent per order.
 //
 //   ./scripts/start-multi-agent.sh
-//   node scripts/bench-orders.mjs --rate 50 --duration 20s [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080]
+//   node scripts/bench-orders.mjs --rate 50 --duration 20s [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080] [--no-floor]
 //   node scripts/bench-orders.mjs --compare-tls --rate 60 --duration 30s [--rounds 2] [--warmup 10s]
 //   node scripts/bench-orders.mjs --compare-env MONEY_SYNCHRONOUS_COMMIT=false,true --rate 60 --duration 30s
 //   node scripts/bench-orders.mjs --compare-root /tmp/checkout-of-main --rate 100 --duration 30s
 //
 // Single mode runs k6 (loadtest/orders.js, sustained scenario only) against the running local system of
-// MESH_HOME (default .mesh), reads every process of its state.json (and its child processes, e.g. PostgreSQL
-// backends) from /proc before and after, and prints orders/s, latency and CPU ms per completed order per process.
+// MESH_HOME (as meshctl reads it: default <root>/.mesh, a relative one from where pnpm was called) and prints:
+//   - orders/s, latency, completed and failed orders;
+//   - CPU ms per completed order of every process of its state.json with its children, exited ones included
+//     (utime+stime+cutime+cstime over each process tree from /proc before and after: a PostgreSQL backend that
+//     ended during the run counts through the postmaster; lib/proc-cpu.mjs). The window includes k6's setup
+//     (the logins of USERS = the rate, 10 to 100, demo users, in the auth agents' CPU);
+//   - the generator beside it: asked vs sent rate, k6's dropped iterations and CPU, the host's scheduling lag
+//     (event-loop delay of this process, p50/p99/max) and load average at start and end, with a WARNING line
+//     when the generator could not keep up and another when the host was busy (lib/host-lag.mjs);
+//   - the floor (strict systems): one mTLS hop between two Node processes with the mesh's certificates and one
+//     pg statement round trip against the system's PostgreSQL, measured at the run's spacing just before it,
+//     times the mesh calls (mesh_dependency_calls_total) and PostgreSQL transactions (pg_stat_database) per
+//     order of the run (lib/floor.mjs); it waits 11 s after k6 so PostgreSQL has reported its counts.
 //
 // --compare-tls starts two local systems side by side, one with MCP_MESH_TLS_MODE=off and one strict (each in a
 // MESH_HOME of its own under a temp dir, with its own port offset and embedded PostgreSQL; DATABASE_URL and the
@@ -20,9 +31,13 @@
 // it for two builds: A (`before`) runs from DIR, another checkout, built (its own bin/meshctl and dist), B
 // (`after`) from this one, both strict. Linux only (reads /proc).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
+import { busyHost, generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
+import { meshHomeOf } from './lib/mesh-home.mjs';
+import { TICKS_PER_SECOND, parseStat, snapshotTreesBoth } from './lib/proc-cpu.mjs';
 import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -40,7 +55,7 @@ const SHARED_SERVER_VARS = [
   'MCP_MESH_REGISTRY_URL',
 ];
 const USAGE =
-  'use --rate N, --duration 20s, --k6 PATH, --base-url URL; or --compare-tls | --compare-env NAME=A,B | ' +
+  'use --rate N, --duration 20s, --k6 PATH, --base-url URL, --no-floor; or --compare-tls | --compare-env NAME=A,B | ' +
   '--compare-root DIR [--rounds N] [--warmup 10s]';
 
 function parseArgs(argv) {
@@ -54,11 +69,17 @@ function parseArgs(argv) {
     variants: undefined,
     rounds: 2,
     warmup: '10s',
+    /** Measure the floor (single mode): the path's transports alone, priced and counted per order. */
+    floor: true,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
     if (flag === '--compare-tls') {
       options.compareTls = true;
+      continue;
+    }
+    if (flag === '--no-floor') {
+      options.floor = false;
       continue;
     }
     const value = argv[(i += 1)];
@@ -112,39 +133,18 @@ function fail(message) {
   throw new BenchError(message);
 }
 
-/** utime + stime in clock ticks and the parent pid of every process, from /proc. */
-function readProcesses() {
-  const table = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // the process ended while we read
-    }
-  }
-  return table;
-}
-
-/** CPU ticks of a process and all its descendants (PostgreSQL forks a backend per connection). */
-function treeTicks(table, pid) {
-  let total = table.get(pid)?.ticks ?? 0;
-  for (const [child, info] of table) if (info.ppid === pid) total += treeTicks(table, child);
-  return total;
-}
-
-/** CPU ticks of this script's finished children (k6), from /proc/self/stat cutime + cstime. */
+/**
+ * CPU ticks of this script's finished children, from /proc/self/stat cutime + cstime: k6 during a phase (the
+ * floor's processes have exited and been waited for before it starts).
+ */
 function childTicks() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[13]) + Number(fields[14]);
+  const stat = parseStat(readFileSync('/proc/self/stat', 'utf8'));
+  return stat.cutime + stat.cstime;
 }
 
+/** CPU ticks of each process of the system with its children, exited ones included (see lib/proc-cpu.mjs). */
 function snapshot(processes) {
-  const table = readProcesses();
-  return processes.map((p) => treeTicks(table, p.pid));
+  return snapshotTreesBoth(processes.map((p) => p.pid));
 }
 
 /** The local system's state.json in `home`; fails with a hint when none runs there. */
@@ -200,6 +200,7 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   const before = snapshot(processes);
   const k6Before = childTicks();
   const started = process.hrtime.bigint();
+  const hostLag = watchHostLag();
   const watch = watchNewConnections(meshPorts(state));
   const k6Status = await runK6(
     k6Path,
@@ -223,8 +224,9 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
     quiet,
   );
   const newConnections = watch.stop();
+  const lag = hostLag.stop();
   const after = snapshot(processes);
-  const k6Ms = (childTicks() - k6Before) * 10;
+  const k6Ms = ((childTicks() - k6Before) * 1000) / TICKS_PER_SECOND;
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   let summary;
   try {
@@ -238,10 +240,18 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   const completed = metric('orders_completed').count ?? 0;
   const failed = metric('orders_failed').count ?? 0;
   const latency = metric('http_req_duration{scenario:sustained}');
-  const msPerTick = 10; // USER_HZ is 100 on Linux
+  const durationSeconds = seconds(duration);
+  const dropped = metric('dropped_iterations').count ?? 0;
+  const achieved = (metric('iterations').count ?? 0) / durationSeconds;
+  const msPerTick = 1000 / TICKS_PER_SECOND;
   const perOrder = (ms) => ms / Math.max(1, completed);
   const rows = processes
-    .map((p, i) => ({ label: labels[i], msPerOrder: perOrder((after[i] - before[i]) * msPerTick) }))
+    .map((p, i) => ({
+      label: labels[i],
+      msPerOrder: perOrder((after[i].ticks - before[i].ticks) * msPerTick),
+      // What reading live processes alone would have shown: the rest is children that exited in the window.
+      liveOnlyMsPerOrder: perOrder((after[i].liveOnly - before[i].liveOnly) * msPerTick),
+    }))
     .filter((row) => row.msPerOrder > 0)
     .sort((a, b) => b.msPerOrder - a.msPerOrder);
   return {
@@ -255,7 +265,14 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
     rows,
     totalMsPerOrder: rows.reduce((sum, row) => sum + row.msPerOrder, 0),
     k6MsPerOrder: perOrder(k6Ms),
+    k6CoreShare: k6Ms / 1000 / wallSeconds,
     k6Status,
+    asked: rate,
+    achieved,
+    dropped,
+    lag,
+    shortfalls: generatorShortfalls({ asked: rate, achieved, dropped, durationSeconds, lag }),
+    busyHost: busyHost(lag),
     newConnections,
   };
 }
@@ -271,23 +288,112 @@ function printPhase(result, { rate, duration }) {
   );
   console.log('\nCPU per completed order (ms), by process:');
   for (const row of result.rows) {
-    console.log(`  ${row.label.padEnd(24)} ${row.msPerOrder.toFixed(2).padStart(7)}`);
+    const exited = row.msPerOrder - row.liveOnlyMsPerOrder;
+    console.log(
+      `  ${row.label.padEnd(24)} ${row.msPerOrder.toFixed(2).padStart(7)}` +
+        (exited >= 0.005 ? `   (${exited.toFixed(2)} of it in children that exited during the run)` : ''),
+    );
   }
-  console.log(`  ${'total'.padEnd(24)} ${result.totalMsPerOrder.toFixed(2).padStart(7)}`);
+  const attempted = result.completed + result.failed;
+  console.log(
+    `  ${'total'.padEnd(24)} ${result.totalMsPerOrder.toFixed(2).padStart(7)}` +
+      (result.failed > 0
+        ? `   (${((result.totalMsPerOrder * result.completed) / attempted).toFixed(2)} per order attempted, failed included)`
+        : ''),
+  );
   console.log(`  ${'(k6, the load generator)'.padEnd(24)} ${result.k6MsPerOrder.toFixed(2).padStart(7)}`);
+  printGenerator(result);
+}
+
+/** What the generator did and how late the host ran it; a warning when it could not keep up. */
+function printGenerator(result) {
+  const { lag } = result;
+  console.log(
+    `\ngenerator: asked ${result.asked}/s, sent ${result.achieved.toFixed(1)}/s, ${result.dropped} dropped ` +
+      `iterations; k6 CPU ${result.k6MsPerOrder.toFixed(2)} ms/order (${(result.k6CoreShare * 100).toFixed(0)}% of a core)`,
+  );
+  console.log(
+    `host: scheduling lag p50 ${lag.p50Ms.toFixed(1)} ms, p99 ${lag.p99Ms.toFixed(1)} ms, max ${lag.maxMs.toFixed(1)} ms; ` +
+      `load average ${lag.loadStart.toFixed(2)} at start, ${lag.loadEnd.toFixed(2)} at end (${lag.cores} cores)`,
+  );
+  if (result.shortfalls.length > 0)
+    console.log(
+      `WARNING: the generator could not keep up (${result.shortfalls.join('; ')}): ` +
+        'latency and orders/s here measure the host as much as the system',
+    );
+  if (result.busyHost)
+    console.log(`WARNING: the host is busy (${result.busyHost}): other processes competed for the cores`);
+}
+
+/** Seconds of a k6 duration such as 30s or 2m. */
+function seconds(duration) {
+  const value = Number.parseInt(duration, 10);
+  return duration.endsWith('m') ? value * 60 : value;
 }
 
 function fmt(value) {
   return typeof value === 'number' ? value.toFixed(1) : '-';
 }
 
+/** Round trips of each transport the floor measures: a few seconds at the bench's spacing. */
+const FLOOR_ROUND_TRIPS = 300;
+/**
+ * PostgreSQL (15+) backends report their transaction counts when idle for 10 s at the latest: the counts after
+ * a run are read this long after it, when the pools' last transactions have been reported.
+ */
+const PG_STATS_SETTLE_MS = 11_000;
+
 async function single(options) {
-  const home = process.env['MESH_HOME'] ? resolve(process.env['MESH_HOME']) : join(root, '.mesh');
-  const state = readLocalState(home);
+  const state = readLocalState(meshHomeOf(process.env, root));
   const baseUrl = options.baseUrl ?? state.gatewayUrl ?? 'http://127.0.0.1:8080';
+  const databaseUrl = state.processes.find((p) => p.env?.['DATABASE_URL'])?.env['DATABASE_URL'];
+  const floor = options.floor && state.tls && databaseUrl;
+  if (options.floor && !floor)
+    console.log('floor: not measured (it needs a strict system and a DATABASE_URL in the state)');
+  // The transports first, so that none of their processes (children of this one, or PostgreSQL backends)
+  // ends inside the measured window and lands in its CPU.
+  const transports = floor
+    ? await measureTransports({ tls: state.tls, databaseUrl, rate: options.rate, count: FLOOR_ROUND_TRIPS })
+    : undefined;
+  const countersBefore = floor ? await readPathCounters(state, databaseUrl) : undefined;
+  if (floor) await sleep(1000);
   const result = await runPhase(state, { ...options, k6Path: options.k6, baseUrl });
+  let path;
+  if (floor) {
+    await sleep(PG_STATS_SETTLE_MS);
+    const after = await readPathCounters(state, databaseUrl);
+    const orders = Math.max(1, result.completed);
+    path = {
+      hopsPerOrder: (after.meshCalls - countersBefore.meshCalls) / orders,
+      // The reading of the counters before is itself one transaction.
+      transactionsPerOrder: (after.transactions - countersBefore.transactions - 1) / orders,
+      ...transports,
+    };
+  }
   printPhase(result, options);
+  if (path) printFloor(path, result, options);
   return result.k6Status ?? 1;
+}
+
+/** The floor beside the measured CPU: what the path's hops and statements cost with nothing else to do. */
+function printFloor(path, result, options) {
+  const floor = floorOf(path);
+  console.log(`\n${floor.line}`);
+  console.log(
+    `  measured ${result.totalMsPerOrder.toFixed(2)} ms/order = ${(result.totalMsPerOrder / floor.ms).toFixed(1)} x floor; ` +
+      `one mTLS hop: client ${path.hop.clientCpuMs.toFixed(3)} + server ${path.hop.serverCpuMs.toFixed(3)} ms CPU, ` +
+      `p50 ${path.hop.p50Ms.toFixed(2)} ms; one statement: client ${path.statement.clientCpuMs.toFixed(3)} + ` +
+      `backend ${path.statement.serverCpuMs.toFixed(3)} ms CPU, p50 ${path.statement.p50Ms.toFixed(2)} ms ` +
+      `(${FLOOR_ROUND_TRIPS} each, ${(1000 / options.rate).toFixed(1)} ms apart, before the run)`,
+  );
+  console.log(
+    '  hops: mesh_dependency_calls_total of every agent; transactions: pg_stat_database ' +
+      '(a transaction of several statements counts once), per completed order during the run',
+  );
+}
+
+function sleep(ms) {
+  return new Promise((done) => setTimeout(done, ms));
 }
 
 /** Environment of one compared system: its home, port offset and differing variables, no shared servers. */
@@ -371,15 +477,19 @@ async function compare(options) {
         // While the other system ran, this one's pools closed their idle connections (after 30 s): open them
         // again, so that every phase measures the steady state and not a reconnection wave.
         if (options.warmup !== '0s') await phase(mode, options.warmup, true);
-        const load = loadavg()[0].toFixed(1);
         const result = await phase(mode, options.duration, true);
         phases[mode].push(result);
         console.log(
           `round ${round} ${variants[mode].label.padEnd(6)} ${result.ordersPerSec.toFixed(1)} orders/s, ` +
             `p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, ${result.failed} failed, ` +
             `CPU ${result.totalMsPerOrder.toFixed(2)} ms/order (k6 ${result.k6MsPerOrder.toFixed(2)}), ` +
-            `${result.newConnections} new mesh connections, load ${load}`,
+            `${result.newConnections} new mesh connections, sent ${result.achieved.toFixed(1)}/s, ` +
+            `${result.dropped} dropped, lag p99 ${result.lag.p99Ms.toFixed(0)} ms, ` +
+            `load ${result.lag.loadStart.toFixed(1)}–${result.lag.loadEnd.toFixed(1)}`,
         );
+        if (result.shortfalls.length > 0)
+          console.log(`  WARNING: the generator could not keep up (${result.shortfalls.join('; ')})`);
+        if (result.busyHost) console.log(`  WARNING: the host is busy (${result.busyHost})`);
       }
     }
   } finally {

@@ -15,8 +15,13 @@
 #   MESH_MODE=local          never use Docker, even where an engine answers (docker: Docker or fail)
 #   Docker only: --layer L / MESH_COMPOSE_LAYERS=a,b (deploy/docker-compose.<L>.yml), COMPOSE_PROJECT_NAME
 #   (agent-mesh), MESH_PUBLISH_HOST (127.0.0.1; 0.0.0.0 publishes the ports on every interface)
+# "All … ready in N s" counts from the moment this script started.
 # Logs, pids, data and the record of what runs go to .mesh/ (see bin/meshctl status, bin/meshctl logs <agent>).
 set -euo pipefail
+# The printed "ready in" counts from here, the shell's and meshctl's own start-up included (GNU date; where
+# date lacks %N, meshctl counts from its own process start).
+MESH_START_EPOCH_MS=$(date +%s%3N)
+export MESH_START_EPOCH_MS
 source "$(dirname "$0")/lib/common.sh"
 require_build
 exec "$MESHCTL" up --root "$MESH_ROOT" "$@"

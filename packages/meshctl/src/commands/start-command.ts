@@ -1,4 +1,5 @@
 import type { Command } from '../cli/command.js';
+import { startEpochMs } from '../start-clock.js';
 import { startAgentsCommand } from './local-commands.js';
 
 export const startCommand: Command = {
@@ -15,6 +16,7 @@ export const startCommand: Command = {
       ...ctx.localOptions(),
       agents: ctx.args,
       detach: ctx.values.detach ?? false,
+      startedAtMs: startEpochMs(ctx.env),
     });
   },
 };

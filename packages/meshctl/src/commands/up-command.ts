@@ -5,6 +5,7 @@ import { dockerUp } from '../docker/docker-up.js';
 import { chooseMode } from '../docker/mesh-mode.js';
 import { readState } from '../local/state.js';
 import { up } from '../local/up.js';
+import { startEpochMs } from '../start-clock.js';
 
 export const upCommand: Command = {
   name: 'up',
@@ -19,6 +20,7 @@ processes; --layer adds deploy/docker-compose.<L>.yml (Docker only)`,
   ],
   async run(ctx) {
     const { config, values } = ctx;
+    const startedAtMs = startEpochMs(ctx.env);
     const running = readState(ctx.home);
     if (running?.mode === 'docker' && config.MESH_MODE === 'local') throw dockerMeshRuns(running);
     const decision = chooseMode(config.MESH_MODE, ctx.root, ctx.env);
@@ -35,6 +37,7 @@ processes; --layer adds deploy/docker-compose.<L>.yml (Docker only)`,
         publishHost: config.MESH_PUBLISH_HOST,
         timeoutMs: config.DEPENDENCY_TIMEOUT,
         log: ctx.print,
+        startedAtMs,
       });
     }
     if (decision.notice !== undefined) ctx.print(`${decision.notice}\n`);
@@ -42,7 +45,11 @@ processes; --layer adds deploy/docker-compose.<L>.yml (Docker only)`,
       ctx.print(
         'Compose layers apply to the Docker path only; local processes start architecture.yml as it is.',
       );
-    const result = await up(ctx.arch(), { ...ctx.localOptions(), parallel: values.parallel ?? false });
+    const result = await up(ctx.arch(), {
+      ...ctx.localOptions(),
+      parallel: values.parallel ?? false,
+      startedAtMs,
+    });
     return result.status === 'failed' ? 1 : 0;
   },
 };

@@ -34,6 +34,8 @@ export interface DockerUpOptions {
   /** DEPENDENCY_TIMEOUT: each wave's `--wait-timeout` (at least MIN_WAVE_TIMEOUT_MS: containers start cold). */
   readonly timeoutMs: number;
   readonly log: (line: string) => void;
+  /** Epoch ms the start began (`startEpochMs`), so "ready in" counts the CLI's start-up; default: now. */
+  readonly startedAtMs?: number;
 }
 
 /** Containers start cold (image, healthcheck interval): a wave gets at least this long to become healthy. */
@@ -67,7 +69,7 @@ export function dockerWaves(arch: Architecture, services: readonly string[]): st
  * first wave it copies the operator certificate out, so status, list and chaos reach the registry.
  */
 export async function dockerUp(arch: Architecture, options: DockerUpOptions): Promise<number> {
-  const started = Date.now();
+  const started = options.startedAtMs ?? Date.now();
   const record: ComposeRecord = {
     command: options.compose.command,
     project: options.project,

@@ -37,6 +37,11 @@ export interface UpOptions {
    */
   parallel?: boolean;
   log: (line: string) => void;
+  /**
+   * Epoch ms the start began (`startEpochMs`: the start script's or meshctl's process start), so the step times
+   * and "ready in" count the CLI's own start-up too; default: when `up` is called.
+   */
+  startedAtMs?: number;
 }
 
 export interface UpResult {
@@ -63,8 +68,8 @@ export function formatStateTable(state: MeshState): string {
  * as everything it depends on answers /ready (replicas in parallel), all bounded by DEPENDENCY_TIMEOUT.
  */
 export async function up(arch: Architecture, options: UpOptions): Promise<UpResult> {
-  const started = performance.now();
-  const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(2).padStart(5)}s`;
+  const started = options.startedAtMs ?? Date.now();
+  const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(2).padStart(5)}s`;
   const say = (line: string): void => options.log(`[${elapsed()}] ${line}`);
 
   const previous = readState(options.home);
@@ -128,7 +133,7 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
     await stopMesh(options.home, { graceMs: 5000, pids, log: () => undefined });
     return { status: 'failed' };
   }
-  const readyMs = Math.round(performance.now() - started);
+  const readyMs = Date.now() - started;
   launcher.state.readyMs = readyMs;
   const gateway = launcher.state.processes.find((p) => p.name === 'api-gateway');
   if (gateway?.url) launcher.state.gatewayUrl = gateway.url;
