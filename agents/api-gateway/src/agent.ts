@@ -1,6 +1,7 @@
 import {
   authLogin,
-  authVerifyToken,
+  authRevocations,
+  authSigningKeys,
   inventoryListProducts,
   orderGet,
   orderProcessing,
@@ -21,13 +22,15 @@ export const agent = defineAgent<undefined>({
 
 /**
  * The gateway's upstream capabilities. Order processing is not retried by the runtime (a duplicate would only
- * wait for the first run anyway, and the client holds the order_id to retry with); reads and token checks are.
+ * wait for the first run anyway, and the client holds the order_id to retry with); reads are.
  */
 export const gatewayDeps = agent.consumer({
   order: { contract: orderProcessing, required: true, retries: 0 },
   orderGet: { contract: orderGet, retries: 2 },
   login: { contract: authLogin, retries: 0 },
-  verify: { contract: authVerifyToken, required: true, retries: 2 },
+  // Tokens are verified here with auth's published keys; these two keep the copy fresh in the background.
+  signingKeys: { contract: authSigningKeys, retries: 2 },
+  revocations: { contract: authRevocations, retries: 1 },
   user: { contract: userGet, retries: 2 },
   products: { contract: inventoryListProducts, retries: 2 },
 });

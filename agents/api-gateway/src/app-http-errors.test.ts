@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeMesh } from './test-fake-mesh.js';
+import { FakeMesh, TOKENS } from './test-fake-mesh.js';
 import { gatewayServers, type Json } from './test-http.js';
 
 const servers = gatewayServers();
@@ -13,7 +13,7 @@ async function send(
   url: string,
   init: { method?: string; body?: string; headers?: Record<string, string>; token?: string | null } = {},
 ): Promise<{ status: number; headers: Headers; text: string; json: () => Json }> {
-  const token = init.token === undefined ? 'tok-user-1' : init.token;
+  const token = init.token === undefined ? TOKENS.user1 : init.token;
   const response = await fetch(url, {
     method: init.method ?? 'GET',
     headers: {
@@ -34,7 +34,7 @@ function postChunked(url: string, chunks: string[]): Promise<{ status: number; b
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer tok-user-1' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.user1}` },
       },
       (res) => {
         let text = '';

@@ -9,7 +9,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@mesh/common';
 import { createTracing } from '@mesh/runtime';
-import { FakeMesh } from './test-fake-mesh.js';
+import { FakeMesh, TOKENS } from './test-fake-mesh.js';
 import { gatewayServers } from './test-http.js';
 
 const INCOMING = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' };
@@ -55,7 +55,7 @@ describe('gateway request spans', () => {
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer tok-user-1', ...headers },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.user1}`, ...headers },
       body: JSON.stringify(body),
     });
   const requestSpan = (): ReadableSpan => {
@@ -127,7 +127,9 @@ describe('gateway request spans', () => {
   });
 
   it('leaves a client error other than a failed order unset, with its code', async () => {
-    const response = await fetch(`${base}/users/user-2`, { headers: { authorization: 'Bearer tok-user-1' } });
+    const response = await fetch(`${base}/users/user-2`, {
+      headers: { authorization: `Bearer ${TOKENS.user1}` },
+    });
     expect(response.status).toBe(403);
     const span = requestSpan();
     expect(span.status.code).toBe(SpanStatusCode.UNSET);

@@ -39,4 +39,11 @@ describe('api-gateway loadConfig', () => {
     expect(() => loadConfig({ RATE_LIMIT: '0' })).toThrow(/RATE_LIMIT/);
     expect(() => loadConfig({ GATEWAY_PORT: 'eighty' })).toThrow(/GATEWAY_PORT/);
   });
+
+  it('refreshes token keys every 5 minutes and polls revocations every second, within bounds', () => {
+    expect(loadConfig({})).toMatchObject({ authKeysRefreshMs: 300_000, authRevocationPollMs: 1_000 });
+    expect(loadConfig({ AUTH_REVOCATION_POLL: '250ms' }).authRevocationPollMs).toBe(250);
+    expect(() => loadConfig({ AUTH_REVOCATION_POLL: '10ms' })).toThrow(/AUTH_REVOCATION_POLL/);
+    expect(() => loadConfig({ AUTH_KEYS_REFRESH: '2h' })).toThrow(/AUTH_KEYS_REFRESH/);
+  });
 });

@@ -24,8 +24,13 @@ const schema = meshEnvSchema
     /** Requests per client per minute; a client is the token's subject, else the address. */
     RATE_LIMIT: envInt(1000, 1, 100_000_000),
     RATE_LIMIT_WINDOW: envDurationMs('60s'),
-    /** How long a positive token verification is reused (0 = ask the auth agent every time). */
-    AUTH_CACHE_TTL: envDurationMs('5s'),
+    /**
+     * How often the token keys auth-agent publishes are fetched again. Auth publishes each key a rotation period
+     * before it signs, and a token under an unknown kid triggers a fetch at once, so this only bounds staleness.
+     */
+    AUTH_KEYS_REFRESH: envDurationMs('5m'),
+    /** How often revocations are polled: a revoked token is refused within this plus one call. */
+    AUTH_REVOCATION_POLL: envDurationMs('1s'),
     /** Largest request body in bytes. */
     BODY_LIMIT: envInt(65_536, 256, 10_485_760),
     /** The saga's own timeout; POST /orders waits this plus room for compensation. */
@@ -52,6 +57,12 @@ const schema = meshEnvSchema
     GATEWAY_RETRY_AFTER: envDurationMs('2s'),
   })
   .superRefine((env, ctx) => {
+    if (env.AUTH_KEYS_REFRESH < 10_000 || env.AUTH_KEYS_REFRESH > 3_600_000) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_KEYS_REFRESH'], message: 'must be from 10s to 1h' });
+    }
+    if (env.AUTH_REVOCATION_POLL < 100 || env.AUTH_REVOCATION_POLL > 60_000) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_REVOCATION_POLL'], message: 'must be from 100ms to 60s' });
+    }
     const { invalid } = parseTrustedProxies(env.TRUSTED_PROXIES);
     if (invalid.length > 0) {
       ctx.addIssue({
@@ -76,7 +87,8 @@ export interface GatewayConfig {
   readonly redisUrl: string | undefined;
   readonly rateLimit: number;
   readonly rateLimitWindowMs: number;
-  readonly authCacheTtlMs: number;
+  readonly authKeysRefreshMs: number;
+  readonly authRevocationPollMs: number;
   readonly bodyLimitBytes: number;
   readonly orderTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -110,7 +122,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     redisUrl: toRedisUrl(parsed),
     rateLimit: parsed.RATE_LIMIT,
     rateLimitWindowMs: parsed.RATE_LIMIT_WINDOW,
-    authCacheTtlMs: parsed.AUTH_CACHE_TTL,
+    authKeysRefreshMs: parsed.AUTH_KEYS_REFRESH,
+    authRevocationPollMs: parsed.AUTH_REVOCATION_POLL,
     bodyLimitBytes: parsed.BODY_LIMIT,
     orderTimeoutMs: parsed.GATEWAY_ORDER_TIMEOUT || parsed.ORDER_PROCESSING_TIMEOUT * 2 + 15_000,
     requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT,

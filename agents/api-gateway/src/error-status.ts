@@ -32,6 +32,8 @@ const EDGE_STATUS: Readonly<Record<string, number>> = {
   METHOD_NOT_ALLOWED: 405,
   UNSUPPORTED_MEDIA_TYPE: 415,
   OVERLOADED: 503,
+  // No token keys fetched from auth yet: the gateway cannot tell a good token from a bad one, so not 401.
+  AUTH_UNAVAILABLE: 503,
 };
 
 /**

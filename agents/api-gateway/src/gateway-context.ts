@@ -9,13 +9,14 @@ import type { GatewayMetrics } from './metrics.js';
 import type { MeshCallOptions, MeshPorts } from './mesh-ports.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { RequestScope } from './request-scope.js';
-import type { TokenCache } from './token-cache.js';
+import type { TokenVerifier } from './token-check/local-verifier.js';
 
 /** What the gateway needs; main.ts wires the real ones, tests pass fakes. */
 export interface GatewayOptions {
   mesh: MeshPorts;
   limiter: RateLimiter;
-  tokens: TokenCache;
+  /** Checks bearer tokens (main.ts: locally, with auth's published keys). */
+  tokens: TokenVerifier;
   logger?: Logger;
   metrics?: GatewayMetrics;
   /** Largest accepted request body. */
@@ -40,7 +41,7 @@ export interface GatewayOptions {
 export interface GatewayContext {
   readonly mesh: MeshPorts;
   readonly limiter: RateLimiter;
-  readonly tokens: TokenCache;
+  readonly tokens: TokenVerifier;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics | undefined;
   readonly bodyLimitBytes: number;

@@ -1,8 +1,10 @@
 import type { TraceContext } from '@mesh/common';
 import type {
   ContractInput,
+  ContractOutput,
   authLogin,
-  authVerifyToken,
+  authRevocations,
+  authSigningKeys,
   inventoryListProducts,
   orderGet,
   orderProcessing,
@@ -16,6 +18,7 @@ export interface MeshCallOptions {
   timeoutMs: number;
 }
 
+/** A bearer token the gateway accepted. */
 export interface VerifiedToken {
   user_id: string;
   scopes: string[];
@@ -33,8 +36,13 @@ export interface MeshPorts {
     credentials: { username: string; password: string; client_address?: string },
     options: MeshCallOptions,
   ): Promise<Record<string, unknown>>;
-  /** UNAUTHORIZED (or FORBIDDEN) when the token is not valid. */
-  verifyToken(token: string, options: MeshCallOptions): Promise<VerifiedToken>;
+  /** The public keys that verify access tokens (auth_signing_keys). */
+  signingKeys(options: MeshCallOptions): Promise<ContractOutput<typeof authSigningKeys>>;
+  /** Token revocations after `cursor` (auth_revocations). */
+  revocations(
+    cursor: string | undefined,
+    options: MeshCallOptions,
+  ): Promise<ContractOutput<typeof authRevocations>>;
   getUser(userId: string, options: MeshCallOptions): Promise<Record<string, unknown>>;
   /** One page of the catalogue: `{products, limit, offset, next_offset}`. */
   listProducts(
@@ -55,7 +63,8 @@ export interface GatewayProxies {
   order: GatewayProxy<typeof orderProcessing>;
   orderGet: GatewayProxy<typeof orderGet>;
   login: GatewayProxy<typeof authLogin>;
-  verify: GatewayProxy<typeof authVerifyToken>;
+  signingKeys: GatewayProxy<typeof authSigningKeys>;
+  revocations: GatewayProxy<typeof authRevocations>;
   user: GatewayProxy<typeof userGet>;
   products: GatewayProxy<typeof inventoryListProducts>;
 }
@@ -66,7 +75,8 @@ export function portsFromProxies(deps: GatewayProxies): MeshPorts {
     processOrder: (order, options) => deps.order.call(order, options),
     getOrder: (orderId, options) => deps.orderGet.call({ order_id: orderId }, options),
     login: (credentials, options) => deps.login.call({ ...credentials }, options),
-    verifyToken: (token, options) => deps.verify.call({ token }, options),
+    signingKeys: (options) => deps.signingKeys.call({}, options),
+    revocations: (cursor, options) => deps.revocations.call(cursor === undefined ? {} : { cursor }, options),
     getUser: (userId, options) => deps.user.call({ user_id: userId }, options),
     listProducts: (page, options) => deps.products.call({ limit: page.limit, offset: page.offset }, options),
     dependencies: () =>

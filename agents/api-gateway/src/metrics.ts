@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LabelValues, OpenMetricsContentType } from 'prom-client';
 
 /**
@@ -13,6 +13,8 @@ export class GatewayMetrics {
   readonly orders: Counter<'status' | 'code'>;
   readonly rateLimited: Counter;
   readonly shed: Counter;
+  readonly tokenRefusals: Counter<'reason'>;
+  private authSyncAges: () => Record<string, number> = () => ({});
 
   constructor(collectDefaults = true) {
     this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -43,11 +45,35 @@ export class GatewayMetrics {
       help: 'Requests refused with 503 because GATEWAY_MAX_IN_FLIGHT requests were being served',
       registers,
     });
+    this.tokenRefusals = new Counter({
+      name: 'gateway_token_refusals_total',
+      help: 'Bearer tokens refused (401), by reason: bad_signature, expired, revoked, unknown_kid…',
+      labelNames: ['reason'],
+      registers,
+    });
+    const ages = () => this.authSyncAges();
+    new Gauge({
+      name: 'gateway_auth_sync_age_seconds',
+      help:
+        'Seconds since the token keys (what="keys") or revocations (what="revocations") were last fetched ' +
+        'from auth-agent; growing while auth is unreachable and the gateway verifies with what it holds',
+      labelNames: ['what'],
+      registers,
+      collect() {
+        for (const [what, ms] of Object.entries(ages()))
+          this.set({ what }, Number.isFinite(ms) ? ms / 1000 : -1);
+      },
+    });
     this.rateLimited = new Counter({
       name: 'gateway_rate_limited_total',
       help: 'Requests refused with 429',
       registers,
     });
+  }
+
+  /** What `gateway_auth_sync_age_seconds` reports: milliseconds since each was fetched (Infinity: never). */
+  watchAuthSync(ages: () => Record<string, number>): void {
+    this.authSyncAges = ages;
   }
 
   /** Records one answered request; a sampled trace becomes the exemplar of the bucket it fell in. */

@@ -9,11 +9,12 @@ import { portsFromProxies } from './mesh-ports.js';
 import { GatewayMetrics } from './metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import { listen } from './server.js';
-import { TokenCache } from './token-cache.js';
+import { createTokenCheck } from './token-check/token-check.js';
 
 /**
- * The gateway for runAgentMain: the shared rate-limit store (Redis, else PostgreSQL, else memory) and the
- * public HTTP server, listening before the agent registers and answering 503 until it has started.
+ * The gateway for runAgentMain: the shared rate-limit store (Redis, else PostgreSQL, else memory), local token
+ * verification fed by auth's published keys and revocations, and the public HTTP server, listening before the
+ * agent registers and answering 503 until it has started.
  */
 export async function buildServices(
   config: GatewayConfig,
@@ -33,12 +34,21 @@ export async function buildServices(
     'rate limit configured',
   );
   let started = false;
-  const handler = createGateway({
-    mesh: portsFromProxies(gatewayDeps),
-    limiter: new RateLimiter(store, config.rateLimit, config.rateLimitWindowMs),
-    tokens: new TokenCache(config.authCacheTtlMs),
+  const mesh = portsFromProxies(gatewayDeps);
+  const metrics = new GatewayMetrics();
+  const tokens = createTokenCheck({
+    mesh,
+    keysRefreshMs: config.authKeysRefreshMs,
+    revocationPollMs: config.authRevocationPollMs,
     logger,
-    metrics: new GatewayMetrics(),
+    metrics,
+  });
+  const handler = createGateway({
+    mesh,
+    limiter: new RateLimiter(store, config.rateLimit, config.rateLimitWindowMs),
+    tokens: tokens.verifier,
+    logger,
+    metrics,
     bodyLimitBytes: config.bodyLimitBytes,
     orderTimeoutMs: config.orderTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
@@ -54,10 +64,13 @@ export async function buildServices(
     app: undefined,
     onStarted: () => {
       started = true;
+      // Until the first key set arrives, authenticated routes answer 503 AUTH_UNAVAILABLE and /ready is false.
+      tokens.start();
     },
     // Stop taking requests as soon as a stop signal arrives; the runtime then deregisters and drains.
     onStopSignal: () => void server.close(),
     close: async () => {
+      tokens.stop();
       await server.close();
       await store.close();
       await pool?.end();

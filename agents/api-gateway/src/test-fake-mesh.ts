@@ -1,27 +1,38 @@
 import { MeshError } from '@mesh/common';
-import type { MeshCallOptions, MeshPorts, VerifiedToken } from './mesh-ports.js';
+import type { MeshCallOptions, MeshPorts } from './mesh-ports.js';
+import { TestTokenIssuer, jtiOf } from './test-token-issuer.js';
 
-/** A scripted mesh for gateway tests: two users with tokens, an order book and switchable failures. */
+/** The auth of every fake mesh: one key set, so the tokens below are valid at every test gateway. */
+export const TEST_ISSUER = new TestTokenIssuer();
+
+const USER_SCOPES = 'orders:write orders:read users:read';
+
+/** Bearer tokens signed like auth's, valid for an hour from when the tests load. */
+export const TOKENS = {
+  user1: TEST_ISSUER.token({ sub: 'user-1', scope: USER_SCOPES }),
+  user2: TEST_ISSUER.token({ sub: 'user-2', scope: USER_SCOPES }),
+  admin: TEST_ISSUER.token({ sub: 'admin', scope: 'admin' }),
+  readonly: TEST_ISSUER.token({ sub: 'user-3', scope: 'orders:read' }),
+} as const;
+
+/** A scripted mesh for gateway tests: auth's keys and revocations, an order book and switchable failures. */
 export class FakeMesh implements MeshPorts {
-  readonly tokens = new Map<string, VerifiedToken>([
-    [
-      'tok-user-1',
-      { user_id: 'user-1', scopes: ['orders:write', 'orders:read', 'users:read'], expires_at: future() },
-    ],
-    [
-      'tok-user-2',
-      { user_id: 'user-2', scopes: ['orders:write', 'orders:read', 'users:read'], expires_at: future() },
-    ],
-    ['tok-admin', { user_id: 'admin', scopes: ['admin'], expires_at: future() }],
-    ['tok-readonly', { user_id: 'user-3', scopes: ['orders:read'], expires_at: future() }],
-  ]);
+  /** Revoked token ids, in order (auth_revocations pages them by index). */
+  readonly revoked: { jti: string; expires_at: string }[] = [];
+  /** When set, auth's calls fail as if the agent were down. */
+  authDown = false;
+
+  /** `issuer`: auth's keys (default the one TOKENS are signed with). */
+  constructor(readonly issuer: TestTokenIssuer = TEST_ISSUER) {}
+
   readonly orders = new Map<string, Record<string, unknown>>();
   readonly calls: { op: string; options: MeshCallOptions }[] = [];
   available: Record<string, number> = {
     order_processing: 1,
     order_get: 1,
     auth_login: 1,
-    auth_verify_token: 2,
+    auth_signing_keys: 2,
+    auth_revocations: 2,
     user_get: 3,
     inventory_list_products: 1,
   };
@@ -92,11 +103,30 @@ export class FakeMesh implements MeshPorts {
     };
   }
 
-  async verifyToken(token: string, options: MeshCallOptions) {
-    this.calls.push({ op: 'verifyToken', options });
-    const verified = this.tokens.get(token);
-    if (!verified) throw new MeshError('UNAUTHORIZED', 'invalid token');
-    return verified;
+  async signingKeys(options: MeshCallOptions) {
+    this.calls.push({ op: 'signingKeys', options });
+    if (this.authDown) throw new MeshError('CONNECTION_FAILED', 'auth-agent is down');
+    return this.issuer.keySet();
+  }
+
+  async revocations(cursor: string | undefined, options: MeshCallOptions) {
+    this.calls.push({ op: 'revocations', options });
+    if (this.authDown) throw new MeshError('CONNECTION_FAILED', 'auth-agent is down');
+    return {
+      revocations: this.revoked.slice(Number(cursor ?? '0')),
+      cursor: String(this.revoked.length),
+      more: false,
+    };
+  }
+
+  /** What auth_revoke_token does, as the gateway sees it through auth_revocations. */
+  revoke(token: string): void {
+    this.revoked.push({ jti: jtiOf(token), expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+  }
+
+  /** Calls that reached auth-agent (login aside). */
+  authCalls(): number {
+    return this.count('signingKeys') + this.count('revocations');
   }
 
   async getUser(userId: string, options: MeshCallOptions) {
@@ -125,8 +155,4 @@ export class FakeMesh implements MeshPorts {
   count(op: string): number {
     return this.calls.filter((call) => call.op === op).length;
   }
-}
-
-function future(): string {
-  return new Date(Date.now() + 3_600_000).toISOString();
 }

@@ -7,7 +7,8 @@ import { GatewayMetrics } from './metrics.js';
 import type { MeshPorts } from './mesh-ports.js';
 import { RateLimiter } from './rate-limiter.js';
 import { listen, type ListeningServer } from './server.js';
-import { TokenCache } from './token-cache.js';
+import { TOKENS } from './test-fake-mesh.js';
+import { createTokenCheck, type TokenCheck } from './token-check/token-check.js';
 
 /** Loose JSON for assertions on response bodies. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,23 +29,41 @@ export interface TestGatewaySettings {
   /** Spans of the requests (default: ids only, nothing recorded). */
   tracing?: SpanStarter;
   logger?: Logger;
+  /** Fetch auth's keys and revocations before serving (default true; false: a gateway that holds none yet). */
+  tokensSynced?: boolean;
+  /** Revocation poll interval (default 1 s; the keys refresh every minute). */
+  revocationPollMs?: number;
 }
 
 /** Starts a gateway on a free loopback port over `mesh`; `close` stops every one started. */
 export function gatewayServers(): {
   start(mesh: MeshPorts, settings?: TestGatewaySettings): Promise<string>;
+  /** The token check of the last gateway started. */
+  tokenCheck(): TokenCheck;
   close(): Promise<void>;
 } {
   const servers: ListeningServer[] = [];
+  const checks: TokenCheck[] = [];
   return {
     async start(
       mesh,
-      { rateLimit = 1000, maxInFlight, trustedProxies = '127.0.0.0/8,::1', tracing, logger } = {},
+      {
+        rateLimit = 1000,
+        maxInFlight,
+        trustedProxies = '127.0.0.0/8,::1',
+        tracing,
+        logger,
+        tokensSynced = true,
+        revocationPollMs = 1_000,
+      } = {},
     ) {
+      const check = createTokenCheck({ mesh, keysRefreshMs: 60_000, revocationPollMs });
+      checks.push(check);
+      if (tokensSynced) await check.sync();
       const app = createGateway({
         mesh,
         limiter: new RateLimiter(new MemorySharedStore({ prefix: 't' }), rateLimit, 60_000),
-        tokens: new TokenCache(5_000),
+        tokens: check.verifier,
         metrics: new GatewayMetrics(false),
         bodyLimitBytes: 4_096,
         orderTimeoutMs: 45_000,
@@ -60,7 +79,13 @@ export function gatewayServers(): {
       servers.push(server);
       return server.url;
     },
+    tokenCheck() {
+      const check = checks.at(-1);
+      if (check === undefined) throw new Error('no gateway started');
+      return check;
+    },
     async close() {
+      for (const check of checks) check.stop();
       await Promise.all(servers.map((server) => server.close()));
     },
   };
@@ -73,7 +98,7 @@ async function answer(response: Response): Promise<Answer> {
 export async function postJson(
   url: string,
   body: unknown,
-  token: string | null = 'tok-user-1',
+  token: string | null = TOKENS.user1,
 ): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers['authorization'] = `Bearer ${token}`;

@@ -1,4 +1,11 @@
-import { authLogin, authRegisterCredentials, authRevokeToken, authVerifyToken } from '@mesh/contracts';
+import {
+  authLogin,
+  authRegisterCredentials,
+  authRevocations,
+  authRevokeToken,
+  authSigningKeys,
+  authVerifyToken,
+} from '@mesh/contracts';
 import { defineAgent } from '@mesh/runtime';
 import type { AuthService } from './auth-service.js';
 
@@ -11,7 +18,8 @@ export interface AuthApp {
 export const agent = defineAgent<AuthApp>({
   name: 'auth-agent',
   version: '1.0.0',
-  description: 'Authentication and authorization: logins, JWT access tokens with scopes, revocation.',
+  description:
+    'Authentication and authorization: logins, EdDSA access tokens with scopes, their public keys and revocation list.',
 });
 
 agent.tool({
@@ -40,4 +48,18 @@ agent.tool({
   name: 'auth_register_credentials',
   tags: ['auth'],
   handler: (input, ctx) => ctx.app.auth.registerCredentials(input),
+});
+
+agent.tool({
+  ...authSigningKeys,
+  name: 'auth_signing_keys',
+  tags: ['auth', 'authorization'],
+  handler: (_input, ctx) => ctx.app.auth.signingKeys(),
+});
+
+agent.tool({
+  ...authRevocations,
+  name: 'auth_revocations',
+  tags: ['auth', 'authorization'],
+  handler: (input, ctx) => ctx.app.auth.revocations(input),
 });

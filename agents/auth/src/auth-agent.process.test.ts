@@ -62,7 +62,7 @@ describe.skipIf(!postgresUrl)(
         throw new Error(`${authMain} is missing: build first (pnpm turbo run build)`);
       database = await createTestDatabase(postgresUrl!, 'auth');
       registryUrl = (await startRegistryProcess()).url;
-      // Both replicas start at once on an empty auth_db: migrations, the demo secret and seeding must not race.
+      // Both replicas start at once on an empty auth_db: migrations, signing keys and seeding must not race.
       // Seeding hashes 101 passwords (~3 s idle on 2 cores, 20+ s on a loaded machine), hence the long waits.
       const processes = [0, 1].map(() =>
         startNode(authMain, [], {

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
 import { createAuthStack, type AuthStack } from './auth-stack.js';
 import { DEFAULT_SCRYPT_PARAMS } from './password-hash.js';
+import { keyIdOf, publicJwkOf } from './signing-key.js';
 
 const postgresUrl = realServerUrl('postgres');
 const redisUrl = realServerUrl('redis');
@@ -47,7 +48,7 @@ for (const mode of modes) {
             pool,
             redisUrl: mode.redis,
             sharedPrefix: prefix,
-            jwtSecret: undefined,
+            keyRotationMs: 86_400_000,
             demoMode: true,
             demoUsers: 3,
             tokenTtlSeconds: 600,
@@ -55,7 +56,7 @@ for (const mode of modes) {
             scrypt: FAST,
           });
         };
-        // Started together, as replicas are: migrations, secret and seeding must not race.
+        // Started together, as replicas are: migrations, signing keys and seeding must not race.
         [a, b] = await Promise.all([build(), build()]);
       }, 30_000);
 
@@ -70,7 +71,14 @@ for (const mode of modes) {
         expect([a.seed?.skipped, b.seed?.skipped].sort()).toEqual([0, 4]);
       });
 
-      it("accepts each other's tokens, with the generated demo secret", async () => {
+      it('publishes the same signing keys from both instances: the current one and the next', async () => {
+        const [fromA, fromB] = await Promise.all([a.auth.signingKeys(), b.auth.signingKeys()]);
+        expect(fromA.keys).toHaveLength(2);
+        expect(fromB.keys.map((key) => key.kid)).toEqual(fromA.keys.map((key) => key.kid));
+        expect(fromA).toMatchObject({ issuer: 'mesh-auth', audience: 'mesh' });
+      });
+
+      it("accepts each other's tokens, with the generated, shared signing key", async () => {
         const login = await a.auth.login({ username: 'user-1', password: 'demo' });
         await expect(
           b.auth.verifyToken({ token: login.access_token, scope: 'orders:write' }),
@@ -89,8 +97,12 @@ for (const mode of modes) {
 
       it('honours a revocation made by the other instance', async () => {
         const { access_token } = await a.auth.login({ username: 'user-2', password: 'demo' });
-        await b.auth.revokeToken({ token: access_token });
+        const before = await a.auth.revocations({});
+        const revoked = await b.auth.revokeToken({ token: access_token });
         expect(await codeOf(a.auth.verifyToken({ token: access_token }))).toBe('UNAUTHORIZED');
+        const after = await a.auth.revocations({ cursor: before.cursor });
+        expect(after.revocations).toEqual([{ jti: revoked.token_id, expires_at: revoked.expires_at }]);
+        expect((await a.auth.revocations({ cursor: after.cursor })).revocations).toEqual([]);
       });
 
       it('counts failed logins across both instances', async () => {
@@ -144,25 +156,20 @@ describe.skipIf(!postgresUrl)('auth startup checks', () => {
 
   const base = {
     demoMode: false,
+    keyRotationMs: 86_400_000,
     tokenTtlSeconds: 60,
     login: LOGIN,
     scrypt: FAST,
   };
 
-  it('refuses to start without a secret or with a short one outside demo mode', async () => {
-    await expect(createAuthStack({ ...base, pool, jwtSecret: undefined })).rejects.toMatchObject({
-      code: 'CONFIG_INVALID',
-    });
-    await expect(createAuthStack({ ...base, pool, jwtSecret: 'too-short' })).rejects.toMatchObject({
-      code: 'CONFIG_INVALID',
-    });
-  });
-
-  it('starts with a long secret and seeds nothing outside demo mode', async () => {
-    const stack = await createAuthStack({ ...base, pool, jwtSecret: 'k'.repeat(40) });
+  it('starts outside demo mode with a configured Ed25519 key, signs with it and seeds nothing', async () => {
+    const signingKey = generateKeyPairSync('ed25519').privateKey;
+    const stack = await createAuthStack({ ...base, pool, signingKey });
     try {
       expect(stack.seed).toBeUndefined();
       expect(await codeOf(stack.auth.login({ username: 'user-1', password: 'demo' }))).toBe('UNAUTHORIZED');
+      const { keys } = await stack.auth.signingKeys();
+      expect(keys.map((key) => key.kid)).toContain(keyIdOf(publicJwkOf(signingKey)));
     } finally {
       await stack.close();
     }

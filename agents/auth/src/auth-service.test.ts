@@ -6,7 +6,7 @@ import { createLoginLimiter } from './login-limiter.js';
 import { DEFAULT_SCRYPT_PARAMS } from './password-hash.js';
 import { loginInput, registerCredentialsInput, verifyTokenInput } from './schemas.js';
 import { MemorySharedStore } from '@mesh/backends';
-import { createTokenService } from './token-service.js';
+import { memoryTokens } from './memory-tokens.js';
 
 const FAST = { ...DEFAULT_SCRYPT_PARAMS, N: 1024 };
 
@@ -14,9 +14,12 @@ function setup(maxFailures = 3) {
   let clock = Date.UTC(2026, 0, 1);
   const now = () => clock;
   const state = new MemorySharedStore({ prefix: 't:', now });
+  const { tokens, keys, revocationLog } = memoryTokens({ ttlSeconds: 900, revocations: state, now });
   const service = createAuthService({
     credentials: new MemoryCredentialStore(),
-    tokens: createTokenService({ secret: Buffer.alloc(32, 7), ttlSeconds: 900, revocations: state, now }),
+    tokens,
+    keys,
+    revocationLog,
     limiter: createLoginLimiter({
       state,
       free: { pair: maxFailures, address: 100, username: 100 },

@@ -9,27 +9,41 @@ import type {
   LoginOutput,
   RegisterCredentialsInput,
   RegisterCredentialsOutput,
+  RevocationsInput,
+  RevocationsOutput,
   RevokeTokenInput,
   RevokeTokenOutput,
+  SigningKeysOutput,
   VerifyTokenInput,
   VerifyTokenOutput,
 } from './schemas.js';
+import type { RevocationLog } from './revocation-log.js';
+import type { SigningKeys } from './signing-keys.js';
 import type { TokenService } from './token-service.js';
+
+/** Page size of auth_revocations when the caller names none. */
+const DEFAULT_REVOCATIONS_PAGE = 500;
 
 export interface AuthServiceOptions {
   readonly credentials: CredentialStore;
   readonly tokens: TokenService;
+  /** Published by auth_signing_keys. */
+  readonly keys: SigningKeys;
+  /** Read by auth_revocations. */
+  readonly revocationLog: RevocationLog;
   readonly limiter: LoginLimiter;
   readonly scrypt?: ScryptParams;
   readonly logger?: Logger;
 }
 
-/** The four auth tools as plain async functions, so they are tested without a mesh around them. */
+/** The auth tools as plain async functions, so they are tested without a mesh around them. */
 export interface AuthService {
   login(input: LoginInput): Promise<LoginOutput>;
   verifyToken(input: VerifyTokenInput): Promise<VerifyTokenOutput>;
   revokeToken(input: RevokeTokenInput): Promise<RevokeTokenOutput>;
   registerCredentials(input: RegisterCredentialsInput): Promise<RegisterCredentialsOutput>;
+  signingKeys(): Promise<SigningKeysOutput>;
+  revocations(input: RevocationsInput): Promise<RevocationsOutput>;
 }
 
 export function createAuthService(options: AuthServiceOptions): AuthService {
@@ -79,6 +93,33 @@ export function createAuthService(options: AuthServiceOptions): AuthService {
       const revoked = await tokens.revoke(token);
       logger.info({ token_id: revoked.tokenId }, 'token revoked');
       return { revoked: true, token_id: revoked.tokenId, expires_at: revoked.expiresAt.toISOString() };
+    },
+
+    async signingKeys() {
+      const keys = await options.keys.published();
+      return {
+        issuer: tokens.issuer,
+        audience: tokens.audience,
+        keys: keys.map((key) => ({
+          kid: key.kid,
+          alg: key.alg,
+          jwk: { ...key.jwk },
+          not_before: key.notBefore.toISOString(),
+          not_after: key.notAfter.toISOString(),
+        })),
+      };
+    },
+
+    async revocations({ cursor, limit }) {
+      const page = await options.revocationLog.since(cursor, limit ?? DEFAULT_REVOCATIONS_PAGE);
+      return {
+        revocations: page.revocations.map((entry) => ({
+          jti: entry.jti,
+          expires_at: entry.expiresAt.toISOString(),
+        })),
+        cursor: page.cursor,
+        more: page.more,
+      };
     },
 
     async registerCredentials({ user_id, username, password, scopes }) {

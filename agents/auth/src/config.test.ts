@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,20 +37,47 @@ describe('auth-agent config', () => {
     expect(loadConfig({ ...base, TOKEN_TTL: '15m' }).tokenTtlSeconds).toBe(900);
   });
 
-  it('reads the secret from JWT_SECRET_FILE', () => {
+  it('reads an Ed25519 signing key from JWT_PRIVATE_KEY_FILE and rotates generated keys daily by default', () => {
+    expect(loadConfig(base)).toMatchObject({ signingKey: undefined, keyRotationMs: 86_400_000 });
     const dir = mkdtempSync(join(tmpdir(), 'auth-config-'));
-    const file = join(dir, 'jwt_secret');
-    writeFileSync(file, `${'s'.repeat(40)}\n`);
-    const config = loadConfig({ ...base, JWT_SECRET_FILE: file, DEMO_DATA: 'false' });
-    expect(config.jwtSecret).toBe('s'.repeat(40));
+    const file = join(dir, 'jwt_key.pem');
+    const pem = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
+    writeFileSync(file, pem);
+    const config = loadConfig({ ...base, JWT_PRIVATE_KEY_FILE: file, DEMO_DATA: 'false' });
+    expect(config.signingKey?.asymmetricKeyType).toBe('ed25519');
     expect(config.demoData).toBe(false);
   });
 
-  it('refuses to start outside demo mode without a long enough secret, listing every problem', () => {
+  it('refuses a JWT_SECRET (HS256) with the migration, and keys that are not Ed25519', () => {
+    expect(() => loadConfig({ ...base, JWT_SECRET: 's'.repeat(40) })).toThrow(
+      /JWT_SECRET \(an HS256 shared secret\) is no longer accepted[\s\S]*JWT_PRIVATE_KEY_FILE/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'auth-config-'));
+    const file = join(dir, 'jwt_secret');
+    writeFileSync(file, `${'s'.repeat(40)}\n`);
+    expect(() => loadConfig({ ...base, JWT_SECRET_FILE: file })).toThrow(/no longer accepted/);
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+      format: 'pem',
+      type: 'pkcs8',
+    });
+    expect(() => loadConfig({ ...base, JWT_PRIVATE_KEY: ec.toString() })).toThrow(
+      /ec key; tokens are signed with Ed25519/,
+    );
+    expect(() => loadConfig({ ...base, JWT_PRIVATE_KEY: 'not a key' })).toThrow(/JWT_PRIVATE_KEY/);
+  });
+
+  it('refuses a rotation period under a minute or under a tenth of TOKEN_TTL', () => {
+    expect(() => loadConfig({ ...base, JWT_KEY_ROTATION: '30s' })).toThrow(/JWT_KEY_ROTATION/);
+    expect(() => loadConfig({ ...base, TOKEN_TTL: '24h', JWT_KEY_ROTATION: '2h' })).toThrow(
+      /JWT_KEY_ROTATION/,
+    );
+    expect(loadConfig({ ...base, TOKEN_TTL: '1h', JWT_KEY_ROTATION: '6m' }).keyRotationMs).toBe(360_000);
+  });
+
+  it('refuses to start without a database, listing every problem', () => {
     expect(() => loadConfig({ DEMO_DATA: 'false', JWT_SECRET: 'short' })).toThrow(
       /DATABASE_URL or DB_HOST is required[\s\S]*JWT_SECRET/,
     );
-    expect(() => loadConfig({ ...base, DEMO_DATA: 'false' })).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ ...base, DEMO_DATA: 'maybe' })).toThrow(/DEMO_DATA/);
   });
 });

@@ -1,17 +1,29 @@
 import { postgresEnvShape, redisEnvShape, toPgConfig, toRedisUrl, type PgConfig } from '@mesh/backends';
 import { envBool, envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
 import { meshEnvSchema, toMeshConfig, z, type MeshConfig } from '@mesh/runtime';
-import { MIN_SECRET_BYTES } from './token-service.js';
+import type { KeyObject } from 'node:crypto';
+import { parsePrivateKey } from './signing-key.js';
+
+/** Why a JWT_SECRET config stops the agent rather than being ignored (docs/security.md, "Token keys"). */
+const HS256_REMOVED =
+  'JWT_SECRET (an HS256 shared secret) is no longer accepted: tokens are signed with Ed25519 keys that the ' +
+  'gateway verifies itself. Remove JWT_SECRET/JWT_SECRET_FILE: auth-agent then generates and rotates keys in ' +
+  'auth_db (JWT_KEY_ROTATION), or set JWT_PRIVATE_KEY_FILE to an Ed25519 key (openssl genpkey -algorithm ' +
+  'ed25519). Tokens signed with the old secret are refused; users log in again';
 
 const schema = meshEnvSchema
   .extend({
     ...postgresEnvShape,
     ...redisEnvShape,
-    /** HS256 signing key, identical on every replica (or JWT_SECRET_FILE). */
+    /** Refused with a migration note: HS256 is gone (see HS256_REMOVED). */
     JWT_SECRET: z.string().optional(),
+    /** An Ed25519 private key in PEM (or JWT_PRIVATE_KEY_FILE) to sign with instead of generated keys. */
+    JWT_PRIVATE_KEY: z.string().optional(),
+    /** How long a generated signing key signs before the next takes over (ignored with JWT_PRIVATE_KEY). */
+    JWT_KEY_ROTATION: envDurationMs('24h'),
     /** Access token lifetime; a bare number is seconds. */
     TOKEN_TTL: envDurationMs('1h'),
-    /** Seeds user-0..user-99 / admin with password "demo" and allows a generated, shared JWT secret. */
+    /** Seeds user-0..user-99 / admin with password "demo". */
     DEMO_DATA: envBool(true),
     /** Failed logins of one username from one address before delays start. */
     LOGIN_MAX_FAILURES: envInt(5, 1, 1000),
@@ -35,12 +47,23 @@ const schema = meshEnvSchema
         message: 'DATABASE_URL or DB_HOST is required: credentials live in auth_db, shared by replicas',
       });
     }
-    const secretBytes = env.JWT_SECRET === undefined ? 0 : Buffer.byteLength(env.JWT_SECRET);
-    if (!env.DEMO_DATA && secretBytes < MIN_SECRET_BYTES) {
+    if (env.JWT_SECRET !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: HS256_REMOVED });
+    }
+    if (env.JWT_PRIVATE_KEY !== undefined) {
+      try {
+        parsePrivateKey(env.JWT_PRIVATE_KEY, 'the key');
+      } catch (error: unknown) {
+        const reason = error instanceof Error ? error.message : String(error);
+        ctx.addIssue({ code: 'custom', path: ['JWT_PRIVATE_KEY'], message: reason });
+      }
+    }
+    // A key signs for one period and stays published for a token lifetime after: keep the published set small.
+    if (env.JWT_KEY_ROTATION < 60_000 || env.JWT_KEY_ROTATION * 10 < env.TOKEN_TTL) {
       ctx.addIssue({
         code: 'custom',
-        path: ['JWT_SECRET'],
-        message: `JWT_SECRET (or JWT_SECRET_FILE) of at least ${MIN_SECRET_BYTES} bytes is required when DEMO_DATA=false`,
+        path: ['JWT_KEY_ROTATION'],
+        message: 'must be at least 1m and at least a tenth of TOKEN_TTL',
       });
     }
     if (env.LOGIN_BACKOFF_BASE < 1 || env.LOGIN_BACKOFF_MAX < env.LOGIN_BACKOFF_BASE) {
@@ -63,7 +86,9 @@ export interface AuthConfig {
   readonly mesh: Partial<MeshConfig>;
   readonly postgres: PgConfig;
   readonly redisUrl: string | undefined;
-  readonly jwtSecret: string | undefined;
+  /** JWT_PRIVATE_KEY(_FILE): sign with it; undefined = generated keys rotated every keyRotationMs. */
+  readonly signingKey: KeyObject | undefined;
+  readonly keyRotationMs: number;
   readonly tokenTtlSeconds: number;
   readonly demoData: boolean;
   readonly login: LoginThrottleConfig;
@@ -80,7 +105,12 @@ export interface LoginThrottleConfig {
 
 /** Reads the environment (secrets also from NAME_FILE); throws CONFIG_INVALID listing every problem. */
 export function loadConfig(env: Env = process.env): AuthConfig {
-  const resolved = resolveSecretFiles(env, ['JWT_SECRET', 'DB_PASSWORD', 'REDIS_PASSWORD']);
+  const resolved = resolveSecretFiles(env, [
+    'JWT_SECRET',
+    'JWT_PRIVATE_KEY',
+    'DB_PASSWORD',
+    'REDIS_PASSWORD',
+  ]);
   const parsed = parseEnvConfig(schema, resolved, 'auth-agent');
   const postgres = toPgConfig(parsed, { defaultDatabase: 'auth_db' });
   // superRefine guarantees a server is configured; this keeps the type honest.
@@ -90,7 +120,11 @@ export function loadConfig(env: Env = process.env): AuthConfig {
     mesh: toMeshConfig(parsed),
     postgres,
     redisUrl: toRedisUrl(parsed),
-    jwtSecret: parsed.JWT_SECRET,
+    signingKey:
+      parsed.JWT_PRIVATE_KEY === undefined
+        ? undefined
+        : parsePrivateKey(parsed.JWT_PRIVATE_KEY, 'JWT_PRIVATE_KEY'),
+    keyRotationMs: parsed.JWT_KEY_ROTATION,
     tokenTtlSeconds: Math.round(parsed.TOKEN_TTL / 1000),
     demoData: parsed.DEMO_DATA,
     login: Object.freeze({

@@ -7,9 +7,27 @@ export { createLoginLimiter } from './login-limiter.js';
 export type { LoginLimiter, LoginLimiterOptions } from './login-limiter.js';
 export { hashPassword, verifyPassword, parsePasswordHash, DEFAULT_SCRYPT_PARAMS } from './password-hash.js';
 export type { ScryptParams } from './password-hash.js';
-export { createTokenService, MIN_SECRET_BYTES } from './token-service.js';
+export {
+  createTokenService,
+  DEFAULT_AUDIENCE,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  DEFAULT_ISSUER,
+} from './token-service.js';
 export type { TokenService, TokenServiceOptions, IssuedToken, VerifiedToken } from './token-service.js';
-export { resolveJwtSecret, loadOrCreateSharedSecret } from './jwt-secret.js';
+export { createSigningKeys, CONFIGURED_KEY_LEASE_MS } from './signing-keys.js';
+export type { PublishedKey, SigningKeys, SigningKeysOptions } from './signing-keys.js';
+export {
+  TOKEN_ALGORITHM,
+  generateSigningKeyPair,
+  keyIdOf,
+  parsePrivateKey,
+  publicJwkOf,
+} from './signing-key.js';
+export type { PublicJwk, SigningKey } from './signing-key.js';
+export { MemorySigningKeyStore, PgSigningKeyStore } from './signing-key-store.js';
+export type { SigningKeyStore, StoredKey } from './signing-key-store.js';
+export { MemoryRevocationLog, PgRevocationLog } from './revocation-log.js';
+export type { RevocationEntry, RevocationLog, RevocationPage } from './revocation-log.js';
 export { seedDemoCredentials, demoAccounts, DEMO_PASSWORD } from './demo-seed.js';
 export type { DemoAccount, SeedResult } from './demo-seed.js';
 export { authMigrations } from './migrations.js';

@@ -1,4 +1,11 @@
-import { authLogin, authRegisterCredentials, authRevokeToken, authVerifyToken } from '@mesh/contracts';
+import {
+  authLogin,
+  authRegisterCredentials,
+  authRevocations,
+  authRevokeToken,
+  authSigningKeys,
+  authVerifyToken,
+} from '@mesh/contracts';
 import type { z } from 'zod';
 
 /** The auth agent's schemas are its contracts' (`@mesh/contracts`); these names keep the modules short. */
@@ -20,6 +27,13 @@ export const verifyTokenOutput = authVerifyToken.output;
 export const revokeTokenOutput = authRevokeToken.output;
 export const registerCredentialsOutput = authRegisterCredentials.output;
 
+export const signingKeysOutput = authSigningKeys.output;
+export const revocationsInput = authRevocations.input;
+export const revocationsOutput = authRevocations.output;
+
+export type SigningKeysOutput = z.infer<typeof signingKeysOutput>;
+export type RevocationsInput = z.infer<typeof revocationsInput>;
+export type RevocationsOutput = z.infer<typeof revocationsOutput>;
 export type LoginInput = z.infer<typeof loginInput>;
 export type LoginOutput = z.infer<typeof loginOutput>;
 export type VerifyTokenInput = z.infer<typeof verifyTokenInput>;

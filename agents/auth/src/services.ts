@@ -13,13 +13,20 @@ export async function buildServices(config: AuthConfig, logger: Logger): Promise
     await ensureDatabase(config.postgres, { logger });
     pool = createPgPool(config.postgres, { logger, applicationName: agent.name });
     logger.info(
-      { database: pgConfigToUrl(config.postgres), shared_store: config.redisUrl ? 'redis' : 'postgres' },
+      {
+        database: pgConfigToUrl(config.postgres),
+        shared_store: config.redisUrl ? 'redis' : 'postgres',
+        signing_keys: config.signingKey
+          ? 'JWT_PRIVATE_KEY'
+          : `generated, rotated every ${config.keyRotationMs} ms`,
+      },
       'auth-agent starting',
     );
     const stack = await createAuthStack({
       pool,
       redisUrl: config.redisUrl,
-      jwtSecret: config.jwtSecret,
+      signingKey: config.signingKey,
+      keyRotationMs: config.keyRotationMs,
       demoMode: config.demoData,
       tokenTtlSeconds: config.tokenTtlSeconds,
       login: config.login,

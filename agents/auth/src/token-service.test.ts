@@ -1,23 +1,24 @@
+import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeJwt } from 'jose';
+import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
 import { isMeshError } from '@mesh/common';
 import { MemorySharedStore } from '@mesh/backends';
-import { createTokenService, type TokenServiceOptions } from './token-service.js';
-
-const SECRET = new TextEncoder().encode('an-hs256-secret-of-at-least-32-bytes!!');
+import { memoryTokens } from './memory-tokens.js';
+import type { TokenServiceOptions } from './token-service.js';
 
 function setup(overrides: Partial<TokenServiceOptions> = {}) {
   let clock = Date.UTC(2026, 0, 1);
   const now = () => clock;
-  const service = createTokenService({
-    secret: SECRET,
+  const { tokens, keys, revocationLog } = memoryTokens({
     ttlSeconds: 3600,
-    revocations: new MemorySharedStore({ prefix: 't:', now }),
     now,
-    ...overrides,
+    ...(overrides.revocations ? { revocations: overrides.revocations } : {}),
+    overrides,
   });
-  return { service, advance: (ms: number) => (clock += ms) };
+  return { service: tokens, keys, revocationLog, advance: (ms: number) => (clock += ms) };
 }
+
+const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
@@ -97,9 +98,9 @@ describe('token service', () => {
     expect(flags).toBe(0);
   });
 
-  it('rejects tampered tokens and tokens signed with another secret', async () => {
+  it('rejects tampered tokens and tokens signed with another key', async () => {
     const { service } = setup();
-    const other = setup({ secret: new TextEncoder().encode('x'.repeat(40)) }).service;
+    const other = setup().service;
     const { token } = await service.issue({ userId: 'u', scopes: ['orders:read'] });
     const [header, , signature] = token.split('.');
     const forged = Buffer.from(JSON.stringify({ ...decodeJwt(token), scope: 'admin' })).toString('base64url');
@@ -109,7 +110,40 @@ describe('token service', () => {
     expect(await codeOf(service.revoke('not-a-jwt-at-all'))).toBe('UNAUTHORIZED');
   });
 
-  it('refuses a secret shorter than 32 bytes', () => {
-    expect(() => setup({ secret: new TextEncoder().encode('short') })).toThrow(/at least 32 bytes/);
+  it('signs with EdDSA and names the key in kid', async () => {
+    const { service } = setup();
+    const { token } = await service.issue({ userId: 'u', scopes: [] });
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'EdDSA', typ: 'JWT', kid: expect.any(String) });
+  });
+
+  it('refuses alg none and an HS256 token keyed with the public key (algorithm confusion)', async () => {
+    const { service, keys } = setup();
+    const { token } = await service.issue({ userId: 'u', scopes: ['orders:read'] });
+    const { kid } = decodeProtectedHeader(token);
+    const claims = decodeJwt(token);
+    const none = `${encode({ alg: 'none', typ: 'JWT', kid })}.${encode({ ...claims, scope: 'admin' })}.`;
+    expect(await codeOf(service.verify(none))).toBe('UNAUTHORIZED');
+    // The public key is published: an attacker MACs a token with it as an HS256 secret (raw and as PEM).
+    const [published] = await keys.published();
+    const raw = Buffer.from(published!.jwk.x, 'base64url');
+    const pem = Buffer.from(
+      createPublicKey({ key: { ...published!.jwk }, format: 'jwk' }).export({ format: 'pem', type: 'spki' }),
+    );
+    for (const secret of [raw, pem]) {
+      const hs256 = await new SignJWT({ ...claims, scope: 'admin' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid })
+        .sign(secret);
+      expect(await codeOf(service.verify(hs256))).toBe('UNAUTHORIZED');
+    }
+  });
+
+  it('records a revocation in the log verifiers poll, once', async () => {
+    const { service, revocationLog } = setup();
+    const { token, tokenId } = await service.issue({ userId: 'u', scopes: [] });
+    await service.revoke(token);
+    await service.revoke(token);
+    const page = await revocationLog.since(undefined, 10);
+    expect(page.revocations).toEqual([{ jti: tokenId, expiresAt: new Date(Date.UTC(2026, 0, 1, 1)) }]);
+    expect((await revocationLog.since(page.cursor, 10)).revocations).toEqual([]);
   });
 });

@@ -86,3 +86,68 @@ export const authRegisterCredentials = defineContract({
   }),
   idempotent: true,
 });
+
+/** The public half of a token signing key, as a JWK (RFC 8037: Ed25519 is `kty: OKP`, `crv: Ed25519`). */
+export const publicJwkSchema = z.object({
+  kty: z.literal('OKP'),
+  crv: z.literal('Ed25519'),
+  /** The 32-byte public key, base64url without padding. */
+  x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a base64url Ed25519 public key'),
+});
+
+/** One published verification key: tokens whose header names `kid` are checked with it, with `alg` only. */
+export const signingKeySchema = z.object({
+  kid: z.string().min(1).max(128),
+  alg: z.literal('EdDSA'),
+  jwk: publicJwkSchema,
+  /** When the key may first sign (ISO 8601); a key published ahead of its use lets verifiers fetch it early. */
+  not_before: z.string(),
+  /** After this no token it signed can still be valid (ISO 8601): verifiers may forget the key then. */
+  not_after: z.string(),
+});
+
+/**
+ * The keys that verify access tokens, so a verifier (the gateway) checks tokens locally instead of asking per
+ * request: the current signing key, the next one (published before its first use) and previous ones until every
+ * token they signed has expired. Also the `iss` and `aud` every token carries.
+ */
+export const authSigningKeys = defineContract({
+  capability: 'auth_signing_keys',
+  version: '1.0.0',
+  description:
+    'Public keys (JWK, EdDSA) that verify access tokens: current, next and previous until their tokens expire.',
+  input: z.object({}),
+  output: z.object({
+    issuer: z.string(),
+    audience: z.string(),
+    keys: z.array(signingKeySchema).max(64),
+  }),
+  idempotent: true,
+});
+
+/** Largest page of `auth_revocations`. */
+export const MAX_REVOCATIONS_PAGE = 1000;
+
+/**
+ * Revoked token ids still within their lifetime, oldest first, after `cursor` (absent: from the start). A
+ * verifier polls with the `cursor` of its last answer and gets only what is new; `more` says another page waits.
+ */
+export const authRevocations = defineContract({
+  capability: 'auth_revocations',
+  version: '1.0.0',
+  description:
+    'Revoked token ids (jti) with their expiry, after a cursor, so a poll returns only what is new.',
+  input: z.object({
+    cursor: z
+      .string()
+      .regex(/^\d{1,18}$/, 'a cursor from an earlier answer')
+      .optional(),
+    limit: z.number().int().min(1).max(MAX_REVOCATIONS_PAGE).optional(),
+  }),
+  output: z.object({
+    revocations: z.array(z.object({ jti: z.string(), expires_at: z.string() })).max(MAX_REVOCATIONS_PAGE),
+    cursor: z.string(),
+    more: z.boolean(),
+  }),
+  idempotent: true,
+});

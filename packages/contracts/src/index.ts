@@ -44,15 +44,20 @@ export {
   usernameSchema,
 } from './user.js';
 export {
+  MAX_REVOCATIONS_PAGE,
   SCOPE_PATTERN,
   authLogin,
   authRegisterCredentials,
+  authRevocations,
   authRevokeToken,
+  authSigningKeys,
   authUsernameSchema,
   authVerifyToken,
   clientAddressSchema,
   passwordSchema,
+  publicJwkSchema,
   scopeSchema,
+  signingKeySchema,
   tokenSchema,
 } from './auth.js';
 export { MAX_AMOUNT, paymentProcess, paymentRefund, paymentStandingCharges } from './payment.js';

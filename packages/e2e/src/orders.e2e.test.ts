@@ -246,6 +246,23 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
     );
   });
 
+  it('refuses a token revoked at auth within about a second, at a gateway that verifies tokens itself', async () => {
+    const revoked = await login(gateway, 'user-12');
+    const kept = await login(gateway, 'user-12');
+    expect((await getJson(`${gateway}/users/user-12`, revoked)).status).toBe(200);
+    const call = system.meshctl('call', 'auth_revoke_token', JSON.stringify({ token: revoked }));
+    expect(call.code, call.stderr).toBe(0);
+    const revokedAt = Date.now();
+    const refused = await waitFor(
+      async () => ((await getJson(`${gateway}/users/user-12`, revoked)).status === 401 ? true : undefined),
+      { timeoutMs: 10_000, intervalMs: 100, description: 'the gateway refusing the revoked token' },
+    );
+    expect(refused).toBe(true);
+    // AUTH_REVOCATION_POLL (1 s) plus one call, with room for a loaded machine.
+    expect(Date.now() - revokedAt).toBeLessThan(5_000);
+    expect((await getJson(`${gateway}/users/user-12`, kept)).status).toBe(200);
+  });
+
   it('completes orders while the SMTP server does not answer', async () => {
     const [sink] = pidsOf(endpoints, 'smtp-sink');
     process.kill(sink!, 'SIGSTOP');

@@ -1,24 +1,30 @@
 import { MeshError } from '@mesh/common';
 import type { MeshPorts, VerifiedToken } from '../mesh-ports.js';
+import { TestTokenIssuer } from '../test-token-issuer.js';
+import { verificationKeys } from '../token-check/verification-key.js';
+import { verifyJwt } from '../token-check/jwt-verify.js';
 
-/** Users (and tokens `bench-token-<n>`) the load spreads its orders over, as k6's setup logs in several users. */
+/** Users the load spreads its orders over, as k6's setup logs in several users. */
 export const BENCH_USERS = 50;
+
+/** auth's keys in every bench process: derived from one seed, so the load's tokens verify in the gateway's. */
+export const BENCH_ISSUER = new TestTokenIssuer(Date.now, 'gateway-bench');
+
+/** One token per bench user, valid for a day, signed like auth's tokens. */
+export function benchTokens(): string[] {
+  return Array.from({ length: BENCH_USERS }, (_, n) =>
+    BENCH_ISSUER.token({ sub: `user-${n}`, ttlSeconds: 86_400 }),
+  );
+}
 
 /**
  * A mesh that answers at once: every order completes, every bench token is valid. It takes the mesh out of the
- * measurement, so what is left is the gateway's own work per request (HTTP, routing, auth cache, rate limit,
- * validation, spans, metrics), the part a change of its HTTP layer can change.
+ * measurement, so what is left is the gateway's own work per request (HTTP, routing, token check, rate limit,
+ * validation, spans, metrics), the part a change of its HTTP layer can change. It answers both token paths:
+ * auth's key set and revocations (this build) and `verifyToken` (a baseline from before local verification).
  */
-export function benchMesh(): MeshPorts {
-  const expires = new Date(Date.now() + 86_400_000).toISOString();
-  const tokens = new Map<string, VerifiedToken>();
-  for (let n = 0; n < BENCH_USERS; n += 1) {
-    tokens.set(`bench-token-${n}`, {
-      user_id: `user-${n}`,
-      scopes: ['orders:write', 'orders:read', 'users:read'],
-      expires_at: expires,
-    });
-  }
+export function benchMesh(): MeshPorts & { verifyToken(token: string): Promise<VerifiedToken> } {
+  const keys = verificationKeys(BENCH_ISSUER.keySet());
   return {
     async processOrder(order) {
       const id = String(order['order_id']);
@@ -34,12 +40,27 @@ export function benchMesh(): MeshPorts {
       return { order_id: orderId, user_id: 'user-0', status: 'completed', state: 'completed' };
     },
     async login(credentials) {
-      return { access_token: `bench-token-0`, token_type: 'Bearer', user_id: credentials.username };
+      return { access_token: benchTokens()[0], token_type: 'Bearer', user_id: credentials.username };
+    },
+    async signingKeys() {
+      return BENCH_ISSUER.keySet();
+    },
+    async revocations(cursor) {
+      return { revocations: [], cursor: cursor ?? '0', more: false };
     },
     async verifyToken(token) {
-      const verified = tokens.get(token);
-      if (verified === undefined) throw new MeshError('UNAUTHORIZED', 'invalid token');
-      return verified;
+      const result = verifyJwt(token, (kid) => keys.get(kid), {
+        issuer: BENCH_ISSUER.issuer,
+        audience: BENCH_ISSUER.audience,
+        leewaySeconds: 5,
+        now: Date.now(),
+      });
+      if (!result.ok) throw new MeshError('UNAUTHORIZED', 'invalid token');
+      return {
+        user_id: result.claims.sub,
+        scopes: result.claims.scopes,
+        expires_at: new Date(result.claims.exp * 1000).toISOString(),
+      };
     },
     async getUser(userId) {
       return { id: userId };
@@ -47,6 +68,6 @@ export function benchMesh(): MeshPorts {
     async listProducts(page) {
       return { products: [], limit: page.limit, offset: page.offset, next_offset: null };
     },
-    dependencies: () => ({ order_processing: 1, auth_verify_token: 1 }),
+    dependencies: () => ({ order_processing: 1, auth_signing_keys: 1, auth_verify_token: 1 }),
   };
 }

@@ -18,12 +18,30 @@ if (dist === undefined) {
   process.exit(2);
 }
 const gateway = (await import(pathToFileURL(join(resolve(dist), 'index.js')).href)) as typeof Gateway;
+/**
+ * How this gateway checks tokens: the local verifier of this build (keys fetched once from the bench mesh), or,
+ * for a baseline built before it, the remote path with its 5 s cache (BENCH_TOKEN_CACHE_TTL overrides; 0 makes
+ * every request a cache miss). Typed loosely: a baseline's exports are not this build's.
+ */
+async function tokenOptions(): Promise<Record<string, unknown>> {
+  const loose = gateway as unknown as Record<string, unknown>;
+  const legacyCache = loose['TokenCache'] as (new (ttlMs: number) => unknown) | undefined;
+  if (legacyCache !== undefined) {
+    return { tokens: new legacyCache(Number(process.env['BENCH_TOKEN_CACHE_TTL'] ?? 5_000)) };
+  }
+  const check = gateway.createTokenCheck({ mesh, keysRefreshMs: 300_000, revocationPollMs: 1_000 });
+  await check.sync();
+  check.start();
+  return { tokens: check.verifier };
+}
+
+const mesh = benchMesh();
 const trustedProxies = new BlockList();
 trustedProxies.addSubnet('127.0.0.0', 8, 'ipv4');
 const app = gateway.createGateway({
-  mesh: benchMesh(),
+  mesh,
   limiter: new gateway.RateLimiter(new MemorySharedStore({ prefix: 'bench' }), 1_000_000_000, 60_000),
-  tokens: new gateway.TokenCache(5_000),
+  ...((await tokenOptions()) as Pick<Gateway.GatewayOptions, 'tokens'>),
   logger: createLogger({
     name: 'api-gateway',
     level: 'info',

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { BENCH_USERS } from './bench-mesh.js';
+import { BENCH_USERS, benchTokens } from './bench-mesh.js';
 
 /** What one load phase against a gateway measured. */
 export interface PhaseResult {
@@ -19,6 +19,8 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 let sequence = 0;
+/** The bench users' tokens, the same keys the bench mesh publishes (one seed). */
+const tokens = benchTokens();
 
 /**
  * POST /orders against `url` for `durationMs` over `connections` keep-alive connections: as fast as they go,
@@ -47,7 +49,7 @@ export async function postOrders(
             ...request,
             headers: {
               'content-type': 'application/json',
-              authorization: `Bearer bench-token-${user}`,
+              authorization: `Bearer ${tokens[user]}`,
             },
             body: JSON.stringify({
               order_id: `bench-${process.pid}-${sequence}`,

@@ -2,15 +2,21 @@ import { sendJson } from '@mesh/common';
 import type { Request, Response } from 'express';
 import type { GatewayContext } from '../gateway-context.js';
 
-/** Capabilities without which the gateway cannot take orders (/ready, /health). */
-export const REQUIRED_CAPABILITIES = ['order_processing', 'auth_verify_token'] as const;
+/**
+ * Capabilities without which the gateway cannot take orders (/ready, /health). Auth is not one: tokens are
+ * checked with the keys held, so what counts is that the gateway holds them (`ctx.tokens.ready()`).
+ */
+export const REQUIRED_CAPABILITIES = ['order_processing'] as const;
 
 /** /health, /ready, /livez and /metrics: never shed, never rate-limited, spans not exported. */
 export function probeRoutes(ctx: GatewayContext) {
   const up = (dependencies: Record<string, number>): boolean =>
-    ctx.started() && REQUIRED_CAPABILITIES.every((c) => (dependencies[c] ?? 0) > 0);
+    ctx.started() && ctx.tokens.ready() && REQUIRED_CAPABILITIES.every((c) => (dependencies[c] ?? 0) > 0);
 
-  /** 200 `ok` with each dependency's providers; 503 `degraded` while a required one has none. */
+  /**
+   * 200 `ok` with each dependency's providers and the state of the token keys and revocations held; 503
+   * `degraded` while a required capability has no provider or no key set was fetched yet.
+   */
   const health = (_req: Request, res: Response): void => {
     const dependencies = ctx.mesh.dependencies();
     const ok = up(dependencies);
@@ -23,6 +29,7 @@ export function probeRoutes(ctx: GatewayContext) {
           { available: providers > 0, providers },
         ]),
       ),
+      tokens: ctx.tokens.status(),
     });
   };
 

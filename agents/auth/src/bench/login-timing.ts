@@ -7,7 +7,7 @@ import { MemoryCredentialStore } from '../credential-store.js';
 import { DEMO_PASSWORD } from '../demo-seed.js';
 import { createLoginLimiter } from '../login-limiter.js';
 import { DEMO_SCRYPT_PARAMS, hashPassword } from '../password-hash.js';
-import { createTokenService } from '../token-service.js';
+import { memoryTokens } from '../memory-tokens.js';
 
 const rounds = Number(process.argv[2] ?? 40);
 const state = new MemorySharedStore({ prefix: 'bench:' });
@@ -20,7 +20,7 @@ await credentials.insert({
 });
 const auth = createAuthService({
   credentials,
-  tokens: createTokenService({ secret: Buffer.alloc(32, 1), ttlSeconds: 60, revocations: state }),
+  ...memoryTokens({ ttlSeconds: 60, revocations: state }),
   // Thresholds no measurement reaches, so the throttle never slows it down.
   limiter: createLoginLimiter({
     state,
