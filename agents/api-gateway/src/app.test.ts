@@ -1,6 +1,6 @@
 import { MeshError } from '@mesh/common';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeMesh, TOKENS } from './test-fake-mesh.js';
+import { FakeMesh, TOKENS, orderRecord } from './test-fake-mesh.js';
 import { gatewayServers, type TestGatewaySettings } from './test-http.js';
 
 /** Loose JSON for assertions on response bodies. */
@@ -163,19 +163,25 @@ describe('api-gateway HTTP app', () => {
     expect(unknown.body).toEqual({ status: 'pending', order_id: 'g-6' });
     expect(unknown.headers.get('location')).toBe('/orders/g-6');
     // Recorded and still running (a failure after the order was written): pending as well.
-    mesh.orders.set('g-6b', { order_id: 'g-6b', user_id: 'user-1', status: 'processing', state: 'charged' });
+    mesh.orders.set(
+      'g-6b',
+      orderRecord({ order_id: 'g-6b', user_id: 'user-1', status: 'processing', state: 'charged' }),
+    );
     mesh.orderError = new MeshError('STORAGE_ERROR', 'db down mid-saga', { data: { remote: true } });
     expect((await post(`${base}/orders`, seedOrder('g-6b'))).status).toBe(202);
   });
 
   it('answers with the outcome when the call failed but the order is already decided', async () => {
-    mesh.orders.set('g-6c', {
-      order_id: 'g-6c',
-      user_id: 'user-1',
-      status: 'completed',
-      state: 'completed',
-      payment_id: 'pay-g-6c',
-    });
+    mesh.orders.set(
+      'g-6c',
+      orderRecord({
+        order_id: 'g-6c',
+        user_id: 'user-1',
+        status: 'completed',
+        state: 'completed',
+        payment_id: 'pay-g-6c',
+      }),
+    );
     mesh.orderError = new MeshError('CONNECTION_FAILED', 'reset', { data: { outcomeUnknown: true } });
     const answer = await post(`${base}/orders`, seedOrder('g-6c'));
     expect(answer.status).toBe(200);

@@ -30,12 +30,12 @@ export interface MeshPorts {
   processOrder(
     order: ContractInput<typeof orderProcessing>,
     options: MeshCallOptions,
-  ): Promise<Record<string, unknown>>;
-  getOrder(orderId: string, options: MeshCallOptions): Promise<Record<string, unknown>>;
+  ): Promise<ContractOutput<typeof orderProcessing>>;
+  getOrder(orderId: string, options: MeshCallOptions): Promise<ContractOutput<typeof orderGet>>;
   login(
-    credentials: { username: string; password: string; client_address?: string },
+    credentials: ContractInput<typeof authLogin>,
     options: MeshCallOptions,
-  ): Promise<Record<string, unknown>>;
+  ): Promise<ContractOutput<typeof authLogin>>;
   /** The public keys that verify access tokens (auth_signing_keys). */
   signingKeys(options: MeshCallOptions): Promise<ContractOutput<typeof authSigningKeys>>;
   /** Token revocations after `cursor` (auth_revocations). */
@@ -43,12 +43,12 @@ export interface MeshPorts {
     cursor: string | undefined,
     options: MeshCallOptions,
   ): Promise<ContractOutput<typeof authRevocations>>;
-  getUser(userId: string, options: MeshCallOptions): Promise<Record<string, unknown>>;
+  getUser(userId: string, options: MeshCallOptions): Promise<ContractOutput<typeof userGet>>;
   /** One page of the catalogue: `{products, limit, offset, next_offset}`. */
   listProducts(
     page: { limit: number; offset: number },
     options: MeshCallOptions,
-  ): Promise<Record<string, unknown>>;
+  ): Promise<ContractOutput<typeof inventoryListProducts>>;
   /** Capability -> providers currently resolved (0 = unavailable). */
   dependencies(): Record<string, number>;
 }

@@ -1,5 +1,11 @@
 import { toMeshError } from '@mesh/common';
 import type { MeshError } from '@mesh/common';
+import type { ContractOutput, orderGet, orderProcessing } from '@mesh/contracts';
+
+/** An order as `order_get` answers it. */
+export type OrderView = ContractOutput<typeof orderGet>;
+/** The outcome `order_processing` answers. */
+export type OrderResult = ContractOutput<typeof orderProcessing>;
 
 /** What the gateway can honestly say about an order whose processing call failed. */
 export type KnownOutcome =
@@ -8,7 +14,7 @@ export type KnownOutcome =
   /** It may still finish: answer 202 and let GET /orders/:id tell the outcome. */
   | { kind: 'pending' }
   /** It already ended; answer with that ending, not with the error. */
-  | { kind: 'decided'; view: Record<string, unknown> };
+  | { kind: 'decided'; view: OrderView };
 
 /**
  * Whether the failed call can have recorded the order: a refused connection, an open breaker or no provider
@@ -32,25 +38,24 @@ export function neverTaken(error: MeshError): boolean {
  */
 export async function orderOutcomeUnknown(
   error: MeshError,
-  lookup: () => Promise<Record<string, unknown>>,
+  lookup: () => Promise<OrderView>,
 ): Promise<KnownOutcome> {
-  let view: Record<string, unknown>;
+  let view: OrderView;
   try {
     view = await lookup();
   } catch {
     // Not found while the call may still be on its way, or no answer at all: the outcome is not known.
     return neverTaken(error) ? { kind: 'not_taken' } : { kind: 'pending' };
   }
-  const status = view['status'];
-  if (status === 'completed' || status === 'failed') return { kind: 'decided', view };
+  if (view.status === 'completed' || view.status === 'failed') return { kind: 'decided', view };
   return { kind: 'pending' };
 }
 
 /** What `settleOrder` may need besides the lookup. */
 export interface SettleOptions {
-  lookup: () => Promise<Record<string, unknown>>;
+  lookup: () => Promise<OrderView>;
   /** Sends the same order again (order_processing is replay-safe by order_id). */
-  resend: () => Promise<Record<string, unknown>>;
+  resend: () => Promise<OrderResult>;
   /** A failure the client must hear as it is (a refusal: 4xx), not one to settle. */
   isClientError: (error: MeshError) => boolean;
   /** Epoch ms after which no more attempts are made. */
@@ -63,7 +68,7 @@ export interface SettleOptions {
 export type SettledOutcome =
   | Exclude<KnownOutcome, { kind: 'not_taken' }>
   | { kind: 'not_taken'; error: MeshError }
-  | { kind: 'result'; result: Record<string, unknown> };
+  | { kind: 'result'; result: OrderResult };
 
 /** The connection dropped under the call: the order agent may have died before (or after) storing the order. */
 function connectionLost(error: MeshError): boolean {
@@ -84,7 +89,7 @@ export async function settleOrder(error: MeshError, options: SettleOptions): Pro
   let last = error;
   let seenMissing = false;
   for (;;) {
-    let view: Record<string, unknown> | undefined;
+    let view: OrderView | undefined;
     let missing = false;
     try {
       view = await options.lookup();
@@ -92,8 +97,9 @@ export async function settleOrder(error: MeshError, options: SettleOptions): Pro
       missing = (lookupError as { code?: unknown }).code === 'NOT_FOUND';
     }
     if (view !== undefined) {
-      const status = view['status'];
-      return status === 'completed' || status === 'failed' ? { kind: 'decided', view } : { kind: 'pending' };
+      return view.status === 'completed' || view.status === 'failed'
+        ? { kind: 'decided', view }
+        : { kind: 'pending' };
     }
     seenMissing ||= missing;
     if (Date.now() >= options.deadline) {
@@ -110,4 +116,17 @@ export async function settleOrder(error: MeshError, options: SettleOptions): Pro
     }
     await new Promise((resolve) => setTimeout(resolve, options.pauseMs ?? 250));
   }
+}
+
+/** A decided order's view as the outcome `order_processing` would have answered, marked as a replay. */
+export function resultOfDecided(view: OrderView): OrderResult {
+  const completed = view.status === 'completed';
+  return {
+    status: completed ? 'completed' : 'failed',
+    order_id: view.order_id,
+    payment_id: view.payment_id,
+    ...(completed ? {} : { error: view.error ?? { code: 'ORDER_FAILED', message: 'order failed' } }),
+    state: view.state,
+    replayed: true,
+  };
 }

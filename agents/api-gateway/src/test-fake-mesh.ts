@@ -1,4 +1,5 @@
 import { MeshError } from '@mesh/common';
+import type { ContractInput, ContractOutput, orderGet, orderProcessing } from '@mesh/contracts';
 import type { MeshCallOptions, MeshPorts } from './mesh-ports.js';
 import { TestTokenIssuer, jtiOf } from './test-token-issuer.js';
 
@@ -15,6 +16,26 @@ export const TOKENS = {
   readonly: TEST_ISSUER.token({ sub: 'user-3', scope: 'orders:read' }),
 } as const;
 
+type OrderRecord = ContractOutput<typeof orderGet>;
+
+/** An order as order_get answers it, from the fields a test cares about (the rest defaulted). */
+export function orderRecord(
+  fields: Pick<OrderRecord, 'order_id' | 'user_id' | 'status' | 'state'> & Partial<OrderRecord>,
+): OrderRecord {
+  const now = new Date().toISOString();
+  return {
+    items: [],
+    total: 0,
+    currency: 'USD',
+    payment_id: null,
+    reservation_id: null,
+    error: null,
+    created_at: now,
+    updated_at: now,
+    ...fields,
+  };
+}
+
 /** A scripted mesh for gateway tests: auth's keys and revocations, an order book and switchable failures. */
 export class FakeMesh implements MeshPorts {
   /** Revoked token ids, in order (auth_revocations pages them by index). */
@@ -25,7 +46,7 @@ export class FakeMesh implements MeshPorts {
   /** `issuer`: auth's keys (default the one TOKENS are signed with). */
   constructor(readonly issuer: TestTokenIssuer = TEST_ISSUER) {}
 
-  readonly orders = new Map<string, Record<string, unknown>>();
+  readonly orders = new Map<string, OrderRecord>();
   readonly calls: { op: string; options: MeshCallOptions }[] = [];
   available: Record<string, number> = {
     order_processing: 1,
@@ -55,22 +76,41 @@ export class FakeMesh implements MeshPorts {
   /** Outcome processOrder returns for the next orders (default completed). */
   outcome: 'completed' | { code: string; message: string } = 'completed';
 
-  async processOrder(order: Record<string, unknown>, options: MeshCallOptions) {
+  async processOrder(order: ContractInput<typeof orderProcessing>, options: MeshCallOptions) {
     this.calls.push({ op: 'processOrder', options });
     if (this.orderGate) await this.orderGate;
     this.lastOrder = order;
     if (this.orderError) throw this.orderError;
-    const id = String(order['order_id']);
+    const id = order.order_id;
     const result =
       this.outcome === 'completed'
-        ? { status: 'completed', order_id: id, payment_id: `pay-${id}`, state: 'completed', replayed: false }
-        : { status: 'failed', order_id: id, error: this.outcome, state: 'compensated', replayed: false };
-    this.orders.set(id, {
-      order_id: id,
-      user_id: order['user_id'],
-      status: result.status,
-      state: result.state,
-    });
+        ? {
+            status: 'completed' as const,
+            order_id: id,
+            payment_id: `pay-${id}`,
+            state: 'completed',
+            replayed: false,
+          }
+        : {
+            status: 'failed' as const,
+            order_id: id,
+            error: this.outcome,
+            state: 'compensated',
+            replayed: false,
+          };
+    this.orders.set(
+      id,
+      orderRecord({
+        order_id: id,
+        user_id: order.user_id,
+        status: result.status,
+        state: result.state,
+        items: order.items,
+        total: order.total ?? 0,
+        payment_id: result.payment_id ?? null,
+        error: result.error ?? null,
+      }),
+    );
     return result;
   }
 
@@ -96,7 +136,7 @@ export class FakeMesh implements MeshPorts {
     if (credentials.password !== 'demo') throw new MeshError('UNAUTHORIZED', 'bad credentials');
     return {
       access_token: `tok-${credentials.username}`,
-      token_type: 'Bearer',
+      token_type: 'Bearer' as const,
       expires_in: 3600,
       user_id: credentials.username,
       scopes: [],

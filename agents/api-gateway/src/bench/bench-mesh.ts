@@ -1,5 +1,6 @@
 import { MeshError } from '@mesh/common';
 import type { MeshPorts, VerifiedToken } from '../mesh-ports.js';
+import { orderRecord } from '../test-fake-mesh.js';
 import { TestTokenIssuer } from '../test-token-issuer.js';
 import { verificationKeys } from '../token-check/verification-key.js';
 import { verifyJwt } from '../token-check/jwt-verify.js';
@@ -37,10 +38,16 @@ export function benchMesh(): MeshPorts & { verifyToken(token: string): Promise<V
       };
     },
     async getOrder(orderId) {
-      return { order_id: orderId, user_id: 'user-0', status: 'completed', state: 'completed' };
+      return orderRecord({ order_id: orderId, user_id: 'user-0', status: 'completed', state: 'completed' });
     },
     async login(credentials) {
-      return { access_token: benchTokens()[0], token_type: 'Bearer', user_id: credentials.username };
+      return {
+        access_token: benchTokens()[0]!,
+        token_type: 'Bearer',
+        expires_in: 3600,
+        user_id: credentials.username,
+        scopes: [],
+      };
     },
     async signingKeys() {
       return BENCH_ISSUER.keySet();
@@ -63,7 +70,7 @@ export function benchMesh(): MeshPorts & { verifyToken(token: string): Promise<V
       };
     },
     async getUser(userId) {
-      return { id: userId };
+      return { id: userId, username: userId, email: `${userId}@example.com`, name: userId };
     },
     async listProducts(page) {
       return { products: [], limit: page.limit, offset: page.offset, next_offset: null };

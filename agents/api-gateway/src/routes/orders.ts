@@ -2,7 +2,8 @@ import type { Request, Response } from 'express';
 import { MeshError, sendJson, toMeshError } from '@mesh/common';
 import { statusForError, statusForFailedOrder } from '../error-status.js';
 import type { GatewayContext } from '../gateway-context.js';
-import { settleOrder } from '../order-outcome.js';
+import { resultOfDecided, settleOrder } from '../order-outcome.js';
+import type { OrderResult } from '../order-outcome.js';
 import { authOf, scopeOf } from '../request-scope.js';
 import { orderBody, pathId, validate } from '../validation.js';
 
@@ -23,7 +24,7 @@ export function orderRoutes(ctx: GatewayContext) {
       throw new MeshError('FORBIDDEN', 'user_id must be the authenticated user');
     }
     const deadline = Date.now() + ctx.orderTimeoutMs;
-    let result: Record<string, unknown>;
+    let result: OrderResult;
     try {
       result = await mesh.processOrder(body, ctx.callOptions(scope, ctx.orderTimeoutMs));
     } catch (raw: unknown) {
@@ -52,25 +53,19 @@ export function orderRoutes(ctx: GatewayContext) {
           { location: `/orders/${encodeURIComponent(body.order_id)}` },
         );
         return;
-      } else {
-        result = { ...known.view, replayed: true };
-        if (result['status'] === 'failed' && result['error'] === null) {
-          result['error'] = { code: 'ORDER_FAILED', message: 'order failed' };
-        }
-      }
+      } else result = resultOfDecided(known.view);
     }
-    if (result['status'] === 'completed') {
+    if (result.status === 'completed') {
       metrics?.orders.inc({ status: 'completed', code: '' });
       sendJson(res, 200, {
         status: 'completed',
         order_id: body.order_id,
-        payment_id: result['payment_id'] ?? null,
-        replayed: result['replayed'] === true,
+        payment_id: result.payment_id ?? null,
+        replayed: result.replayed,
       });
       return;
     }
-    const error = (result['error'] ?? {}) as { code?: string; message?: string };
-    const code = error.code ?? 'ORDER_FAILED';
+    const code = result.error?.code ?? 'ORDER_FAILED';
     scope.failure = code;
     scope.orderFailed = true;
     metrics?.orders.inc({ status: 'failed', code });
@@ -78,9 +73,9 @@ export function orderRoutes(ctx: GatewayContext) {
     sendJson(res, statusForFailedOrder(code), {
       status: 'failed',
       order_id: body.order_id,
-      error: { code, message: error.message ?? 'order failed', requestId: scope.requestId },
-      state: result['state'],
-      replayed: result['replayed'] === true,
+      error: { code, message: result.error?.message ?? 'order failed', requestId: scope.requestId },
+      state: result.state,
+      replayed: result.replayed,
     });
   };
 
@@ -94,7 +89,7 @@ export function orderRoutes(ctx: GatewayContext) {
     const view = await mesh.getOrder(orderId, ctx.callOptions(scope)).catch((raw: unknown) => {
       throw toMeshError(raw).code === 'NOT_FOUND' ? notFound : raw;
     });
-    if (view['user_id'] !== auth.user_id && !auth.scopes.includes('admin')) throw notFound;
+    if (view.user_id !== auth.user_id && !auth.scopes.includes('admin')) throw notFound;
     sendJson(res, 200, view);
   };
 
