@@ -1,3 +1,4 @@
+import { codeOf } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { isMeshError, validateInput } from '@mesh/common';
 import { createAuthService } from './auth-service.js';
@@ -31,16 +32,6 @@ function setup(maxFailures = 3) {
     scrypt: FAST,
   });
   return { service, advance: (ms: number) => (clock += ms) };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    if (isMeshError(error)) return error.code;
-    throw error;
-  }
-  return 'resolved';
 }
 
 describe('auth service', () => {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
+import { codeOf } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
-import { isMeshError } from '@mesh/common';
 import { memoryTokens } from './memory-tokens.js';
 import { keyIdOf, publicJwkOf } from './signing-key.js';
 import { MemorySigningKeyStore } from './signing-key-store.js';
@@ -15,16 +15,6 @@ function rotating(rotationMs = HOUR, ttlSeconds = 1800) {
   const now = () => clock;
   const setup = memoryTokens({ ttlSeconds, rotationMs, now });
   return { ...setup, now, advance: (ms: number) => (clock += ms) };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    if (isMeshError(error)) return error.code;
-    throw error;
-  }
-  return 'resolved';
 }
 
 describe('signing keys', () => {

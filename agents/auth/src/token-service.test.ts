@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
+import { codeOf } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { SignJWT, decodeJwt, decodeProtectedHeader } from 'jose';
-import { isMeshError } from '@mesh/common';
 import { MemorySharedStore } from '@mesh/backends';
 import { memoryTokens } from './memory-tokens.js';
 import type { TokenServiceOptions } from './token-service.js';
@@ -19,16 +19,6 @@ function setup(overrides: Partial<TokenServiceOptions> = {}) {
 }
 
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    if (isMeshError(error)) return error.code;
-    throw error;
-  }
-  return 'resolved';
-}
 
 describe('token service', () => {
   it('issues a token that verifies with its subject, scopes and expiry', async () => {

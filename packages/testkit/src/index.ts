@@ -12,6 +12,7 @@ export { startProcess, startNode, stopAllProcesses } from './child-process.js';
 export type { StartedProcess, StartProcessOptions } from './child-process.js';
 export { waitForAgentUrl } from './agent-process.js';
 export { callTool, toolResult } from './mcp-call.js';
+export { codeOf } from './error-code.js';
 export type { ToolCallReply } from './mcp-call.js';
 export { startRegistryProcess, registryMainPath } from './registry-process.js';
 export type { RegistryProcess, StartRegistryOptions } from './registry-process.js';

@@ -1,5 +1,6 @@
+import { codeOf } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
-import { MeshError, isMeshError } from '@mesh/common';
+import { MeshError } from '@mesh/common';
 import { TestTokenIssuer, jtiOf } from '../test-token-issuer.js';
 import { KeySet } from './key-set.js';
 import { createLocalVerifier } from './local-verifier.js';
@@ -53,16 +54,6 @@ function setup() {
   });
   const verifier = createLocalVerifier({ keys, revocations, now });
   return { auth, keys, revocations, verifier, warnings, advance: (ms: number) => (clock += ms) };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    if (isMeshError(error)) return error.code;
-    throw error;
-  }
-  return 'resolved';
 }
 
 describe('local token verification', () => {
