@@ -26,3 +26,4 @@ export type { TraceContext } from './trace-context.js';
 export { isProcessAlive } from './process-alive.js';
 export { httpRequest, httpResponse } from './http-request.js';
 export type { HttpExchange, HttpRequestOptions } from './http-request.js';
+export { freePort, portIsFree } from './ports.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startNode } from './child-process.js';
-import { freePort } from './ports.js';
+import { freePort } from '@mesh/common';
 import { waitForHttp } from './wait-for.js';
 
 describe('startNode', () => {

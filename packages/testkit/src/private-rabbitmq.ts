@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startProcess, type StartedProcess } from './child-process.js';
-import { freePort } from './ports.js';
+import { freePort } from '@mesh/common';
 import { skipOrFailInCi } from './skip-or-fail.js';
 import { waitFor } from './wait-for.js';
 import { connect } from 'node:net';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startNode, type StartedProcess } from './child-process.js';
-import { freePort } from './ports.js';
+import { freePort } from '@mesh/common';
 import { waitForHttp } from './wait-for.js';
 
 /**

@@ -5,7 +5,7 @@ import type { InfrastructureEntry } from '../architecture/schema.js';
 import { readAgentPackage, discoverAgentPackages, type AgentPackage } from '../manifests.js';
 import { RegistryClient } from '../registry-client.js';
 import { ensureDatabases, withDatabase } from './databases.js';
-import { freePort, portIsFree } from './ports.js';
+import { freePort, portIsFree } from '@mesh/common';
 import { spawnDetached } from './processes.js';
 import {
   awaitReady,

@@ -1,4 +1,4 @@
-import { freePort } from './ports.js';
+import { freePort } from '@mesh/common';
 import { spawnDetached, stopProcesses } from './processes.js';
 import { awaitReady, httpReady } from './readiness.js';
 import { readState, writeState, type ProcessRecord } from './state.js';

@@ -8,7 +8,7 @@ import { freePort } from '@mesh/testkit';
 import { loadArchitecture } from '../architecture/load.js';
 import { stopMesh, stopWaves } from './down.js';
 import { isAlive, readState } from './state.js';
-import { portIsFree } from './ports.js';
+import { portIsFree } from '@mesh/common';
 import { up } from './up.js';
 
 const root = fileURLToPath(new URL('../../test-fixtures/valid', import.meta.url));
