@@ -12,18 +12,14 @@ class FakeBus {
   readonly subscribers: Handlers[] = [];
   live = true;
   channel(): InvalidationChannel {
-    const bus = this;
+    const isLive = (): boolean => this.live;
     return {
       get live() {
-        return bus.live;
+        return isLive();
       },
-      async publish(keys) {
-        for (const subscriber of bus.subscribers) subscriber.onKeys(keys);
-      },
-      async subscribe(handlers) {
-        bus.subscribers.push(handlers);
-      },
-      async close() {},
+      publish: async (keys) => this.subscribers.forEach((subscriber) => subscriber.onKeys(keys)),
+      subscribe: async (handlers) => void this.subscribers.push(handlers),
+      close: async () => undefined,
     };
   }
 }
