@@ -47,9 +47,6 @@ export class Compensator {
         ? order
         : await this.store.transition(id, this.owner, 'compensating', {
             error: failure,
-            // A reservation the saga made but had not written yet: recorded with the decision, so neither
-            // this run nor recovery has to look it up again.
-            ...(order.reservationId ? { reservationId: order.reservationId } : {}),
             ...(payment === 'declined' ? { paymentStatus: 'declined' as const } : {}),
           });
     const deadline = Date.now() + this.settings.compensationTimeoutMs;

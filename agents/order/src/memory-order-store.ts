@@ -39,7 +39,7 @@ export class MemoryOrderStore implements OrderStore {
       userPhone: null,
       reservationId: null,
       paymentId: null,
-      paymentStatus: order.paymentStatus ?? 'none',
+      paymentStatus: 'none',
       error: null,
       leaseOwner: owner,
       leaseUntil: new Date(this.now() + leaseMs),

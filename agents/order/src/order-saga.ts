@@ -61,11 +61,6 @@ interface SagaRun {
   logger: Logger;
   /** A reserve call was made and may have reserved: failing now means releasing. */
   reserveAttempted: boolean;
-  /**
-   * The order as it stands in memory after the user lookup and the reservation, which are not written on
-   * their own (the charge's write carries them); a failure before that write compensates from it.
-   */
-  reserved?: OrderRecord;
 }
 
 /** A business failure: the order fails with this code, no matter how often it is retried. */
@@ -204,8 +199,6 @@ export class OrderSaga {
               currency: priced.currency,
               paymentMethod: input.payment_method ?? null,
               traceId: call.trace?.traceId ?? null,
-              // Nothing is written again before the charge: a crash from here on must already refund.
-              paymentStatus: 'pending',
             },
             this.owner,
             this.settings.leaseMs,
@@ -389,9 +382,8 @@ export class OrderSaga {
       case 'received':
       case 'user_validated':
         // Orders recorded by earlier versions may stand at user_validated; they take the same path.
-        return this.reserveAndCharge(order, run);
+        return this.reserve(order, run);
       case 'reserved':
-        // Only earlier versions wrote `reserved`.
         return this.charge(order, run);
       case 'charged':
       case 'committed':
@@ -401,20 +393,7 @@ export class OrderSaga {
     }
   }
 
-  /**
-   * received -> charged in one write. The reservation needs no write of its own: the order was stored with its
-   * payment `pending`, so a crash before the charge's write leaves an order recovery compensates (a refund, or
-   * a void when nothing was charged; the reservation found again by order id and released).
-   */
-  private async reserveAndCharge(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
-    run.reserved = await this.reserve(order, run);
-    return this.charge(run.reserved, run);
-  }
-
-  /**
-   * The user (for the confirmation), then all the items or none; returns the order as it stands in memory
-   * (not written: the charge's write carries it).
-   */
+  /** received -> reserved: the user (for the confirmation), then all the items or none. */
   private async reserve(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
     const { id, deadline, call } = run;
     const user = await this.ports.getUser(order.userId, this.step(deadline, call)).catch((e: unknown) => {
@@ -436,30 +415,19 @@ export class OrderSaga {
         const items = Array.isArray(e.data?.['items']) ? e.data['items'] : undefined;
         throw business('OUT_OF_STOCK', e.message, { sku: e.data?.['sku'], items });
       });
-    return {
-      ...order,
+    return this.store.transition(id, this.owner, 'reserved', {
       userEmail: user.email,
       userPhone: user.phone,
       reservationId: reservation.reservation_id,
       paymentStatus: order.total > 0 ? 'pending' : 'none',
-    };
+    });
   }
 
-  /**
-   * -> charged (with what the reservation step learnt), or a declined charge compensated (the reservation
-   * released) -> compensated.
-   */
+  /** reserved -> charged, or a declined charge compensated (the reservation released) -> compensated. */
   private async charge(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
     const { id, deadline, call } = run;
-    const reserved = {
-      userEmail: order.userEmail,
-      userPhone: order.userPhone,
-      reservationId: order.reservationId,
-    };
     // Only orders stored by earlier versions can be free: new ones cost the catalogue's price (> 0).
-    if (order.total === 0) {
-      return this.store.transition(id, this.owner, 'charged', { ...reserved, paymentStatus: 'none' });
-    }
+    if (order.total === 0) return this.store.transition(id, this.owner, 'charged', { paymentStatus: 'none' });
     const charge = await this.ports.charge(
       {
         order_id: id,
@@ -480,7 +448,6 @@ export class OrderSaga {
       );
     }
     return this.store.transition(id, this.owner, 'charged', {
-      ...reserved,
       paymentId: charge.payment_id,
       paymentStatus: 'succeeded',
     });
@@ -517,14 +484,12 @@ export class OrderSaga {
    * anything else is compensated.
    */
   private async stopped(
-    stored: OrderRecord,
+    order: OrderRecord,
     run: SagaRun,
     error: MeshError,
     replayed: boolean,
   ): Promise<OrderResult> {
     const { id, call, logger } = run;
-    // What the run knows beyond the last write (the reservation), so compensation need not look it up.
-    const order = run.reserved?.state === stored.state ? run.reserved : stored;
     if (error.code === 'LEASE_LOST') {
       logger.warn('lost the order lease to another process; waiting for its outcome');
       this.leases.untrack(id);
@@ -542,11 +507,7 @@ export class OrderSaga {
     const failure: OrderError = { code: error.code, message: error.message };
     logger.info({ state: order.state, code: error.code, err: error.message }, 'order failed');
     if ((order.state === 'received' || order.state === 'user_validated') && !run.reserveAttempted) {
-      // Nothing was reserved nor charged: the payment `pending` since the insert never happened.
-      const failed = await this.store.transition(id, this.owner, 'failed', {
-        error: failure,
-        paymentStatus: 'none',
-      });
+      const failed = await this.store.transition(id, this.owner, 'failed', { error: failure });
       this.compensator.announce(failed, call);
       return toResult(failed, replayed);
     }

@@ -1,9 +1,7 @@
 /**
- * The order saga's states. Forward: received -> charged -> completed (three writes per order). The user lookup,
- * the reservation and the charge happen between the first two, with nothing written in between: `received`
- * already records the payment as `pending`, so recovery compensates (refund or void, release) whatever of them
- * happened. The commit of the reservation happens between the last two. `user_validated`, `reserved` and
- * `committed` are intermediate states earlier versions wrote; such orders still resume.
+ * The order saga's states. Forward: received -> reserved -> charged -> completed (four writes per order; the user
+ * lookup and the reservation happen between the first two, the commit of the reservation between the last two).
+ * `user_validated` and `committed` are intermediate states earlier versions wrote; such orders still resume.
  * A failure before any side effect ends in `failed`; after one, the order goes `compensating` (the decision to
  * fail is then final) and ends `compensated` once the charge is refunded and the reservation released.
  */
@@ -48,8 +46,8 @@ export function publicStatus(state: OrderState): 'processing' | 'completed' | 'f
  * only while no side effect can have happened, which the saga decides) or start compensating.
  */
 const NEXT: Readonly<Record<OrderState, readonly OrderState[]>> = {
-  received: ['user_validated', 'reserved', 'charged', 'failed', 'compensating'],
-  user_validated: ['reserved', 'charged', 'failed', 'compensating'],
+  received: ['user_validated', 'reserved', 'failed', 'compensating'],
+  user_validated: ['reserved', 'failed', 'compensating'],
   reserved: ['charged', 'compensating'],
   charged: ['committed', 'completed', 'compensating'],
   committed: ['completed'],

@@ -37,14 +37,7 @@ export interface OrderRecord {
 export type NewOrder = Pick<
   OrderRecord,
   'orderId' | 'requestHash' | 'userId' | 'items' | 'total' | 'currency' | 'paymentMethod' | 'traceId'
-> & {
-  /**
-   * What the payment may be from the start (default `none`). The saga records `pending` for an order it will
-   * charge: nothing is written between the insert and the charge, so a crash anywhere in between must
-   * already leave an order whose compensation refunds (or voids) the charge.
-   */
-  paymentStatus?: PaymentStatus;
-};
+>;
 
 /** Fields a transition may set besides the state. */
 export type OrderPatch = Partial<

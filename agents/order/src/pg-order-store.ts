@@ -95,9 +95,8 @@ export class PgOrderStore implements OrderStore {
       const inserted = await this.pool.query<OrderRow>(
         prepared(
           `INSERT INTO orders (order_id, request_hash, user_id, items, total, currency, payment_method, state,
-           lease_owner, lease_until, trace_id, payment_status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, now() + make_interval(secs => $9 / 1000.0), $10,
-           $11)
+           lease_owner, lease_until, trace_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, now() + make_interval(secs => $9 / 1000.0), $10)
          ON CONFLICT (order_id) DO NOTHING
          RETURNING ${COLUMNS}`,
           [
@@ -111,7 +110,6 @@ export class PgOrderStore implements OrderStore {
             owner,
             leaseMs,
             order.traceId,
-            order.paymentStatus ?? 'none',
           ],
         ),
       );

@@ -21,14 +21,13 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgres {
-  /**
-   * Server URL without a database path: each app picks its own database (`toPgConfig`). It names the Unix
-   * socket (`?host=<socketDir>`): local clients skip the TCP stack; a client that ignores `host` reaches the
-   * same server over TCP on 127.0.0.1 and the same port.
-   */
+  /** Server URL (TCP on 127.0.0.1) without a database path: each app picks its own database (`toPgConfig`). */
   readonly url: string;
-  /** The same server over TCP on 127.0.0.1, for tools that cannot use a Unix socket. */
-  readonly tcpUrl: string;
+  /**
+   * The same server through its Unix socket (`?host=<socketDir>`, as libpq and `toPgConfig` read it): no TCP
+   * stack per round trip. A client that ignores `host` reaches the same server over TCP.
+   */
+  readonly socketUrl: string;
   /** The private (0700) directory holding the server's Unix socket `.s.PGSQL.<port>`. */
   readonly socketDir: string;
   readonly port: number;
@@ -162,7 +161,7 @@ async function createServer(
     persistent: true,
     createPostgresUser: createUser,
     // A Unix socket in a private directory (never the system default, which may not be writable) for local
-    // agents: no TCP stack per round trip. TCP on loopback stays for tools that need it. Commits do not wait for
+    // clients that take `socketUrl`: no TCP stack per round trip. TCP on loopback stays. Commits do not wait for
     // their WAL flush: this is the local development database, where a machine crash may lose the last moment
     // of commits (never consistency), and not waiting took a fifth off its CPU per order. A configured
     // DATABASE_URL server keeps its own setting; the order and payment pools wait anyway (money).
@@ -239,8 +238,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     socket.temporary ? rm(socket.dir, { recursive: true, force: true }) : Promise.resolve();
   void exited.then(removeTemporary);
   return {
-    url: viaSocket.toString(),
-    tcpUrl,
+    url: tcpUrl,
+    socketUrl: viaSocket.toString(),
     socketDir: socket.dir,
     port: options.port,
     initialised,
