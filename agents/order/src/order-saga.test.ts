@@ -270,6 +270,28 @@ describe('OrderSaga', () => {
     expect(agents.stock.get('ITEM-1')).toBe(10);
   });
 
+  it('refunds and releases when the write after the charge is lost', async () => {
+    const transition = store.transition.bind(store);
+    store.transition = (id, owner, state, patch) =>
+      state === 'charged'
+        ? Promise.reject(new MeshError('STORAGE_ERROR', 'order store: transition failed'))
+        : transition(id, owner, state, patch);
+    await expect(saga.process(order('o-21'))).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(agents.standingCharges()).toEqual(['o-21']);
+    expect(await store.get('o-21')).toMatchObject({ state: 'reserved', paymentStatus: 'pending' });
+    store.transition = transition;
+    store.expireLease('o-21');
+    const [claimed] = await store.claimStale('owner-b', 5_000, 10);
+    const recovered = await new OrderSaga(store, agents, 'owner-b').resume(claimed!);
+    expect(recovered).toMatchObject({
+      status: 'failed',
+      state: 'compensated',
+      error: { code: 'INTERRUPTED' },
+    });
+    expect(agents.standingCharges()).toEqual([]);
+    expect(agents.stock.get('ITEM-1')).toBe(10);
+  });
+
   it('takes over a duplicate whose first run died instead of waiting forever', async () => {
     const input = order('o-15', { items: [{ sku: 'ITEM-1', quantity: 1 }], total: 9.99 });
     await store.create(

@@ -192,11 +192,13 @@ export class PgOrderStore implements OrderStore {
   claim(orderId: string, owner: string, leaseMs: number): Promise<OrderRecord | undefined> {
     return guarded('claim', async () => {
       const result = await this.pool.query<OrderRow>(
-        `UPDATE orders SET lease_owner = $2, lease_until = now() + make_interval(secs => $3 / 1000.0),
+        prepared(
+          `UPDATE orders SET lease_owner = $2, lease_until = now() + make_interval(secs => $3 / 1000.0),
            attempts = attempts + 1, updated_at = now()
          WHERE order_id = $1 AND ${OPEN} AND (lease_until IS NULL OR lease_until <= now())
          RETURNING ${COLUMNS}`,
-        [orderId, owner, leaseMs],
+          [orderId, owner, leaseMs],
+        ),
       );
       const row = result.rows[0];
       return row ? toRecord(row) : undefined;
@@ -228,9 +230,11 @@ export class PgOrderStore implements OrderStore {
     if (orderIds.length === 0) return Promise.resolve(0);
     return guarded('renew', async () => {
       const result = await this.pool.query(
-        `UPDATE orders SET lease_until = now() + make_interval(secs => $3 / 1000.0)
+        prepared(
+          `UPDATE orders SET lease_until = now() + make_interval(secs => $3 / 1000.0)
          WHERE order_id = ANY($2) AND lease_owner = $1 AND ${OPEN}`,
-        [owner, orderIds, leaseMs],
+          [owner, orderIds, leaseMs],
+        ),
       );
       return result.rowCount ?? 0;
     });
@@ -282,9 +286,11 @@ export class PgOrderStore implements OrderStore {
   release(orderId: string, owner: string, retryAfterMs: number): Promise<void> {
     return guarded('release', async () => {
       await this.pool.query(
-        `UPDATE orders SET lease_until = now() + make_interval(secs => $3 / 1000.0), lease_owner = NULL
+        prepared(
+          `UPDATE orders SET lease_until = now() + make_interval(secs => $3 / 1000.0), lease_owner = NULL
          WHERE order_id = $1 AND lease_owner = $2 AND ${OPEN}`,
-        [orderId, owner, retryAfterMs],
+          [orderId, owner, retryAfterMs],
+        ),
       );
     });
   }

@@ -17,6 +17,10 @@ describe('user-agent config', () => {
     });
   });
 
+  it('caches for 5 min by default when Redis carries every update to every replica', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://r:6380' }).cacheTtlMs).toBe(300_000);
+  });
+
   it('names the variable when a value is invalid', () => {
     expect(() => loadConfig({ USER_CACHE_TTL: 'soon' })).toThrow(/USER_CACHE_TTL/);
     expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);

@@ -1,14 +1,29 @@
 import { redisEnvShape, toRedisUrl } from '@mesh/backends';
-import { envDurationMs, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
-import { meshEnvSchema, toMeshConfig, type MeshConfig, type z } from '@mesh/runtime';
+import { parseDurationMs, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import { meshEnvSchema, toMeshConfig, type MeshConfig } from '@mesh/runtime';
+import { z } from 'zod';
+
+/** USER_CACHE_TTL when unset: long where every update evicts the profile in every replica, short otherwise. */
+const CACHE_TTL_INVALIDATED_MS = 5 * 60_000;
+const CACHE_TTL_ALONE_MS = 5_000;
 
 const schema = meshEnvSchema.extend({
   ...redisEnvShape,
   /**
-   * How long user_get answers are cached. Redis (REDIS_URL/REDIS_HOST/CACHE_HOST) shares the cache and its
-   * invalidation across replicas; without it each replica caches alone, so keep this short.
+   * How long user_get answers are cached in each replica's memory. With Redis (REDIS_URL/REDIS_HOST/
+   * CACHE_HOST) every update evicts the profile in every replica (pub/sub), so the default is 5 min; without
+   * it only the replica that made the update knows, so the default is 5 s.
    */
-  USER_CACHE_TTL: envDurationMs('5s'),
+  USER_CACHE_TTL: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return undefined;
+      const ms = parseDurationMs(value, 's');
+      if (ms !== undefined) return ms;
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 5s, 500ms or 5; got "${value}"` });
+      return z.NEVER;
+    }),
 });
 
 export type UserEnv = z.output<typeof schema>;
@@ -24,10 +39,12 @@ export interface UserConfig {
 /** Reads the environment (secrets also from NAME_FILE); throws CONFIG_INVALID listing every problem. */
 export function loadConfig(env: Env = process.env): UserConfig {
   const parsed = parseEnvConfig(schema, resolveSecretFiles(env, ['REDIS_PASSWORD']), 'user-agent');
+  const redisUrl = toRedisUrl(parsed);
   return Object.freeze({
     env: parsed,
     mesh: toMeshConfig(parsed),
-    redisUrl: toRedisUrl(parsed),
-    cacheTtlMs: parsed.USER_CACHE_TTL,
+    redisUrl,
+    cacheTtlMs:
+      parsed.USER_CACHE_TTL ?? (redisUrl === undefined ? CACHE_TTL_ALONE_MS : CACHE_TTL_INVALIDATED_MS),
   });
 }

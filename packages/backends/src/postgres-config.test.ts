@@ -28,6 +28,15 @@ describe('toPgConfig', () => {
     ).toBe('named');
   });
 
+  it('connects through the Unix socket directory a host query parameter names, keeping the port', () => {
+    const url = 'postgres://u:p@127.0.0.1:5433/orders?host=%2Fvar%2Fmesh%2Fpg%2Fsocket';
+    const config = toPgConfig(parse({ DATABASE_URL: url }), { defaultDatabase: 'd' });
+    expect(config).toMatchObject({ host: '/var/mesh/pg/socket', port: 5433, database: 'orders' });
+    expect(pgConfigToUrl(config!)).toBe(
+      'postgres://u:***@localhost:5433/orders?host=%2Fvar%2Fmesh%2Fpg%2Fsocket',
+    );
+  });
+
   it('builds a config from DB_HOST and friends', () => {
     const config = toPgConfig(
       parse({

@@ -33,6 +33,7 @@ export interface PostgresEnv {
 
 /** Where and how to connect; built by `toPgConfig`, consumed by `createPgPool` and `ensureDatabase`. */
 export interface PgConfig {
+  /** A host name or address, or (starting with `/`) the directory of the server's Unix socket. */
   host: string;
   port: number;
   database: string;
@@ -53,14 +54,17 @@ export interface ToPgConfigOptions {
  * Turns parsed env into a PgConfig, or undefined when no server is configured (neither DATABASE_URL nor
  * DB_HOST), so each app decides whether PostgreSQL is required or optional.
  * Database precedence: DB_NAME, then the URL's path, then `defaultDatabase`. Give a URL without a path
- * (`postgres://u:p@host:5432`) to let each app use its own database on a shared server.
+ * (`postgres://u:p@host:5432`) to let each app use its own database on a shared server. A `host` query
+ * parameter naming a directory (`postgres://u:p@127.0.0.1:5433?host=/run/mesh/pg`, as libpq reads it) connects
+ * through the Unix socket `.s.PGSQL.<port>` in it instead of TCP.
  */
 export function toPgConfig(parsed: PostgresEnv, options: ToPgConfigOptions): PgConfig | undefined {
   if (parsed.DATABASE_URL !== undefined) {
     const url = new URL(parsed.DATABASE_URL);
     const pathDatabase = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    const socketDir = url.searchParams.get('host');
     return {
-      host: url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
+      host: socketDir?.startsWith('/') ? socketDir : url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1',
       port: url.port === '' ? 5432 : Number(url.port),
       database: parsed.DB_NAME ?? (pathDatabase === '' ? options.defaultDatabase : pathDatabase),
       user: url.username === '' ? (parsed.DB_USER ?? 'postgres') : decodeURIComponent(url.username),
@@ -86,7 +90,8 @@ export function toPgConfig(parsed: PostgresEnv, options: ToPgConfigOptions): PgC
 /** A URL for the config, with the password masked unless `withPassword` (for logs, never log secrets). */
 export function pgConfigToUrl(config: PgConfig, withPassword = false): string {
   const url = new URL('postgres://localhost');
-  url.hostname = config.host.includes(':') ? `[${config.host}]` : config.host;
+  if (config.host.startsWith('/')) url.searchParams.set('host', config.host);
+  else url.hostname = config.host.includes(':') ? `[${config.host}]` : config.host;
   url.port = String(config.port);
   url.username = config.user;
   if (config.password !== undefined && config.password !== '') {

@@ -1,18 +1,20 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '@mesh/common';
 import { redactUrl } from './redis-config.js';
 
 /**
  * An ioredis client tuned for request paths: commands fail fast (one retry, 1 s timeout) instead of queueing
- * for ever while the server is away; the client keeps reconnecting in the background.
+ * for ever while the server is away; the client keeps reconnecting in the background. `options` adds to or
+ * overrides these.
  */
-export function createRedisClient(url: string, logger: Logger): Redis {
+export function createRedisClient(url: string, logger: Logger, options: RedisOptions = {}): Redis {
   const client = new Redis(url, {
     maxRetriesPerRequest: 1,
     commandTimeout: 1_000,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
     lazyConnect: false,
+    ...options,
   });
   let warned = false;
   client.on('error', (error: Error) => {

@@ -1,0 +1,104 @@
+import { createPgPool, runMigrations, toPgConfig } from '@mesh/backends';
+import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import type pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ORDER_MIGRATIONS } from './migrations.js';
+import { OrderSaga } from './order-saga.js';
+import { PgOrderStore } from './pg-order-store.js';
+import { FakeAgents } from './test-fake-ports.js';
+
+const adminUrl = realServerUrl('postgres');
+
+/** Enough of a statement to tell the saga's writes apart: the insert, a state change, an announcement mark. */
+function kind(text: string): string {
+  if (/^\s*INSERT INTO orders/.test(text)) return 'insert';
+  if (/^\s*UPDATE orders SET state = /.test(text)) return 'state';
+  if (/^\s*UPDATE orders SET announce_due = NULL/.test(text)) return 'announced';
+  return text.trim().split(/\s+/).slice(0, 4).join(' ');
+}
+
+/**
+ * The statements one order costs the order database. Every statement is a round trip on the order's path and
+ * a commit waiting for its WAL flush (synchronous_commit=on for money), so this number must not grow unnoticed.
+ * `reserved` has no durability of its own to give (an insert recording the payment as pending would let
+ * recovery compensate from `received`), but the end-to-end crash tests wait for it before killing the agent.
+ */
+describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let statements: string[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase(adminUrl!, 'order_statements');
+    const config = toPgConfig(
+      { DATABASE_URL: db.url, DB_PORT: 5432, DB_POOL_MAX: 5 },
+      { defaultDatabase: 'x' },
+    );
+    pool = createPgPool(config!);
+    await runMigrations(pool, ORDER_MIGRATIONS, { name: 'order-agent' });
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    // Counts what the store sends through the pool (it checks out no clients of its own).
+    pool.query = ((...args: unknown[]) => {
+      const config = args[0];
+      statements.push(typeof config === 'string' ? config : (config as { text: string }).text);
+      return query(...args);
+    }) as typeof pool.query;
+  });
+
+  beforeEach(() => {
+    statements = [];
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('stores a completed order in four statements, and marks its announcement in a batch', async () => {
+    const agents = new FakeAgents({ 'ITEM-1': 10 });
+    const saga = new OrderSaga(new PgOrderStore(pool), agents, 'counter');
+    const result = await saga.process({
+      order_id: 'count-1',
+      user_id: 'user-1',
+      items: [{ sku: 'ITEM-1', quantity: 1 }],
+    });
+    expect(result.status).toBe('completed');
+    // Recorded (the insert), reserved, charged, completed.
+    expect(statements.map(kind)).toEqual(['insert', 'state', 'state', 'state']);
+    await saga.idle();
+    expect(statements.slice(4).map(kind)).toEqual(['announced']);
+  });
+
+  it('marks the announcements of concurrent orders in one statement', async () => {
+    const agents = new FakeAgents({ 'ITEM-1': 100 });
+    const saga = new OrderSaga(new PgOrderStore(pool), agents, 'counter-batch');
+    const ids = Array.from({ length: 20 }, (_, i) => `count-batch-${i}`);
+    const results = await Promise.all(
+      ids.map((id) =>
+        saga.process({ order_id: id, user_id: 'user-1', items: [{ sku: 'ITEM-1', quantity: 1 }] }),
+      ),
+    );
+    expect(results.every((r) => r.status === 'completed')).toBe(true);
+    await saga.idle();
+    const kinds = statements.map(kind);
+    expect(kinds.filter((k) => k !== 'announced')).toHaveLength(4 * ids.length);
+    // One mark for all of them; a second at most when the batch window closed while some were still running.
+    expect(kinds.filter((k) => k === 'announced').length).toBeLessThanOrEqual(2);
+  });
+
+  it('stores a declined order in four statements', async () => {
+    const agents = new FakeAgents({ 'ITEM-1': 10 });
+    agents.declinePayments = true;
+    const saga = new OrderSaga(new PgOrderStore(pool), agents, 'counter-declined');
+    const result = await saga.process({
+      order_id: 'count-declined',
+      user_id: 'user-1',
+      items: [{ sku: 'ITEM-1', quantity: 1 }],
+    });
+    expect(result).toMatchObject({ status: 'failed', state: 'compensated' });
+    // Recorded, reserved, compensating (the decision), compensated.
+    expect(statements.map(kind)).toEqual(['insert', 'state', 'state', 'state']);
+    expect(agents.calls.filter((call) => call === 'reserve')).toHaveLength(1);
+    await saga.idle();
+  });
+});
