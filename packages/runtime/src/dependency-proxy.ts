@@ -74,8 +74,8 @@ export interface CallEnvironment {
 
 const NOTHING_TRIED: ReadonlySet<string> = new Set();
 
-/** Which provider version a call ended on (the label of its metrics); one per call. */
-interface LastAttempt {
+/** What one call has spent, and the provider version it ended on (the label of its metrics). */
+interface CallProgress extends AttemptCounts {
   version: string;
 }
 
@@ -106,22 +106,22 @@ export class DependencyClient {
 
   async call<T>(args: Record<string, unknown>, options: CallOptions, caller: CallerContext): Promise<T> {
     const started = performance.now();
-    const last: LastAttempt = { version: '' };
+    const progress: CallProgress = { staleResends: 0, failovers: 0, retries: 0, version: '' };
     this.inFlight.inc();
     this.env.outbound.begin();
     try {
-      const result = await this.execute(args, options, caller, last);
+      const result = await this.execute(args, options, caller, progress);
       const contract = this.dependency.contract;
       if (contract) checkResponse(contract, args, result);
-      this.count('ok', last.version);
+      this.count('ok', progress.version);
       return result as T;
     } catch (error: unknown) {
-      this.count(error instanceof MeshError ? error.code : 'INTERNAL', last.version);
+      this.count(error instanceof MeshError ? error.code : 'INTERNAL', progress.version);
       throw error;
     } finally {
       this.inFlight.dec();
       this.env.outbound.end();
-      this.durationOf(last.version).observe((performance.now() - started) / 1000);
+      this.durationOf(progress.version).observe((performance.now() - started) / 1000);
     }
   }
 
@@ -161,7 +161,7 @@ export class DependencyClient {
     args: Record<string, unknown>,
     options: CallOptions,
     caller: CallerContext,
-    last: LastAttempt,
+    counts: CallProgress,
   ): Promise<unknown> {
     const { config, budget } = this.env;
     const dependency = this.dependency;
@@ -184,7 +184,6 @@ export class DependencyClient {
       await this.awaitDiscovery(deadline, signal);
 
     const tried = new Set<string>();
-    const counts: AttemptCounts = { staleResends: 0, failovers: 0, retries: 0 };
     let target: NextTarget = 'any';
     let lastError: MeshError | undefined;
     for (;;) {
@@ -195,7 +194,7 @@ export class DependencyClient {
       const state = candidate.state;
       const safe = callerSafe || candidate.idempotent;
       tried.add(state.agentId);
-      last.version = candidate.version ?? '';
+      counts.version = candidate.version ?? '';
       let raw: unknown;
       try {
         return await this.attempt(candidate, args, options, caller, { deadline, remaining, safe, signal });
