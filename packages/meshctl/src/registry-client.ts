@@ -48,12 +48,29 @@ export class RegistryClient {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  private async get(path: string): Promise<Response> {
+  private get(path: string): Promise<Response> {
+    return this.send('GET', path);
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = json === undefined ? {} : { 'content-type': 'application/json' };
     try {
       const url = `${this.baseUrl}${path}`;
       if (url.startsWith('https:'))
-        return await httpResponse(url, { timeoutMs: this.timeoutMs, tls: this.tls ?? {} });
-      return await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+        return await httpResponse(url, {
+          method,
+          headers,
+          ...(json === undefined ? {} : { body: json }),
+          timeoutMs: this.timeoutMs,
+          tls: this.tls ?? {},
+        });
+      return await fetch(url, {
+        method,
+        headers,
+        ...(json === undefined ? {} : { body: json }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (error: unknown) {
       throw new MeshError('CONNECTION_FAILED', `registry at ${this.baseUrl} does not answer`, {
         cause: error,
@@ -88,4 +105,55 @@ export class RegistryClient {
       dependency_resolutions: agent.dependency_resolutions ?? [],
     }));
   }
+
+  /** The canaries in force (our registry's extension; the official one has none: an empty list). */
+  async canaries(): Promise<CanaryInfo[]> {
+    const response = await this.get('/canaries');
+    if (response.status === 404) return [];
+    if (!response.ok) throw await refused(response, 'GET /canaries');
+    return ((await response.json()) as { canaries?: CanaryInfo[] }).canaries ?? [];
+  }
+
+  async canary(agentName: string): Promise<CanaryInfo | undefined> {
+    const response = await this.get(`/canaries/${encodeURIComponent(agentName)}`);
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw await refused(response, `GET /canaries/${agentName}`);
+    return (await response.json()) as CanaryInfo;
+  }
+
+  /** Sets the canary version and its percent of calls (operator-only in a strict mesh). */
+  async setCanary(agentName: string, version: string, weight: number): Promise<CanaryInfo> {
+    const response = await this.send('PUT', `/canaries/${encodeURIComponent(agentName)}`, {
+      version,
+      weight,
+    });
+    if (!response.ok) throw await refused(response, `PUT /canaries/${agentName}`);
+    return (await response.json()) as CanaryInfo;
+  }
+
+  async deleteCanary(agentName: string): Promise<void> {
+    const response = await this.send('DELETE', `/canaries/${encodeURIComponent(agentName)}`);
+    await response.arrayBuffer();
+    if (!response.ok) throw await refused(response, `DELETE /canaries/${agentName}`);
+  }
+}
+
+/** A canary record as the registry lists it. */
+export interface CanaryInfo {
+  agent_name: string;
+  version: string;
+  weight: number;
+  updated_at: number;
+}
+
+async function refused(response: Response, what: string): Promise<MeshError> {
+  const text = await response.text().catch(() => '');
+  let message = text.slice(0, 300);
+  try {
+    const body = JSON.parse(text) as { error?: unknown };
+    if (typeof body.error === 'string') message = body.error;
+  } catch {
+    // not JSON: the text as it is
+  }
+  return new MeshError('REMOTE_ERROR', `registry refused ${what}: HTTP ${response.status} ${message}`.trim());
 }

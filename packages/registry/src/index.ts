@@ -11,6 +11,7 @@ export { FakeClock, systemClock } from './core/clock.js';
 export type { Clock } from './core/clock.js';
 export { resolveAgent, resolveDependency } from './core/resolver.js';
 export { CapabilityIndex } from './core/capability-index.js';
+export type { CanaryRecord, CanaryLookup } from './core/canary.js';
 export { parseRegistration } from './core/validate-registration.js';
 export { satisfiesVersion } from './core/semver.js';
 export { compileTags, matchTags } from './core/tag-matcher.js';

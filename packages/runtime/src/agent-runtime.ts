@@ -396,6 +396,11 @@ function declaresIdempotent(
   return (own ?? entry.kwargs)?.['idempotent'] === true;
 }
 
+/** A canary weight as our registry sends it: a whole percent; anything else is ignored (plain balancing). */
+function validWeight(weight: unknown): weight is number {
+  return typeof weight === 'number' && Number.isInteger(weight) && weight >= 0 && weight <= 100;
+}
+
 function providersOf(entry: ResolvedDependencyEntry | undefined): ResolvedProvider[] {
   if (!entry || entry.status === 'unresolved') return [];
   if (Array.isArray(entry.providers) && entry.providers.length > 0) {
@@ -409,6 +414,8 @@ function providersOf(entry: ResolvedDependencyEntry | undefined): ResolvedProvid
         endpoint: provider.endpoint,
         functionName: provider.function_name,
         idempotent: declaresIdempotent(provider.kwargs, entry),
+        ...(typeof provider.version === 'string' ? { version: provider.version } : {}),
+        ...(validWeight(provider.weight) ? { weight: provider.weight } : {}),
       }));
   }
   if (

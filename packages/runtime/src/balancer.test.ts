@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { pickProvider } from './balancer.js';
+import { pickBalanced, pickProvider, pickWeighted } from './balancer.js';
 import { ProviderState } from './provider-pool.js';
-import type { Candidate } from './provider-pool.js';
+import type { Candidate, CandidateGroup } from './provider-pool.js';
 
-function candidate(id: string, inFlight = 0): Candidate {
+function candidate(id: string, inFlight = 0, version = '1.0.0'): Candidate {
   const state = new ProviderState(id, `http://127.0.0.1/${id}`, 5, 1000);
   state.inFlight = inFlight;
-  return { state, functionName: 'f', idempotent: false };
+  return { state, functionName: 'f', idempotent: false, version };
 }
 
 describe('pickProvider', () => {
@@ -44,5 +44,44 @@ describe('pickProvider', () => {
     a.state.eject(60_000);
     expect(pickProvider([a], new Set(), Date.now())).toBeUndefined();
     expect(pickProvider([a], new Set(), Date.now(), Math.random, true)?.state.agentId).toBe('a');
+  });
+});
+
+describe('pickWeighted (a canary split)', () => {
+  function split(canaryWeight: number): { groups: CandidateGroup[]; all: Candidate[] } {
+    const stable = [candidate('s1'), candidate('s2'), candidate('s3')];
+    const canary = [candidate('c1', 0, '2.0.0')];
+    return {
+      groups: [
+        { version: '1.0.0', weight: 100 - canaryWeight, candidates: stable },
+        { version: '2.0.0', weight: canaryWeight, candidates: canary },
+      ],
+      all: [...stable, ...canary],
+    };
+  }
+
+  it('gives each version group its weight, however many replicas it has', () => {
+    const { groups } = split(10);
+    let canary = 0;
+    const picks = 100_000;
+    for (let i = 0; i < picks; i += 1) {
+      if (pickWeighted(groups, new Set(), Date.now())?.version === '2.0.0') canary += 1;
+    }
+    expect(canary / picks).toBeGreaterThan(0.095);
+    expect(canary / picks).toBeLessThan(0.105);
+  });
+
+  it('moves to the other version when one has no usable candidate left', () => {
+    const { groups, all } = split(90);
+    expect(pickWeighted(groups, new Set(['c1']), Date.now(), () => 0.99)?.version).toBe('1.0.0');
+    groups[0]!.candidates.forEach((c) => c.state.eject(60_000));
+    expect(pickBalanced(all, groups, new Set(['c1']), Date.now())).toBeUndefined();
+    expect(pickBalanced(all, groups, new Set(), Date.now(), () => 0)?.version).toBe('2.0.0');
+  });
+
+  it('falls back to a weight-0 group only when nothing weighted is usable', () => {
+    const { groups, all } = split(0);
+    expect(pickWeighted(groups, new Set(['s1', 's2', 's3']), Date.now())).toBeUndefined();
+    expect(pickBalanced(all, groups, new Set(['s1', 's2', 's3']), Date.now())?.state.agentId).toBe('c1');
   });
 });

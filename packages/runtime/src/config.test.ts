@@ -82,4 +82,11 @@ describe('meshEnvSchema and toMeshConfig', () => {
     for (const name of ['MCP_MESH_HTTP_PORT', 'MCP_MESH_LOG_LEVEL', 'MCP_MESH_AGENT_ID'])
       expect(message).toContain(name);
   });
+
+  it('takes MCP_MESH_AGENT_VERSION as the registered version only when it is semantic', () => {
+    const env = (value: string) => parseEnvConfig(meshEnvSchema, { MCP_MESH_AGENT_VERSION: value }, 'test');
+    expect(toMeshConfig(env('2.0.0-rc.1')).agentVersion).toBe('2.0.0-rc.1');
+    for (const bad of ['2.0', 'v2.0.0', 'latest', '02.0.0'])
+      expect(() => env(bad)).toThrow(/MCP_MESH_AGENT_VERSION.*semantic version/);
+  });
 });

@@ -8,6 +8,9 @@ import { TLS_OFF, tlsEnvSchema, toTlsSettings } from '@mesh/trust';
 import type { MeshPolicy, TlsSettings } from '@mesh/trust';
 
 const AGENT_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+/** Semantic version, as the registry's canary records name one. */
+const SEMVER_PATTERN =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /**
  * The mesh's environment variables (MCP Mesh names), as a zod object schema. Apps extend it with their own
@@ -27,6 +30,11 @@ export const meshEnvSchema = z.object({
     .regex(AGENT_ID_PATTERN, 'expected 1-64 letters, digits, "_" or "-"')
     .optional(),
   MCP_MESH_NAMESPACE: z.string().min(1).optional(),
+  /** Overrides the version the agent declares (a canary replica runs the same code as another version). */
+  MCP_MESH_AGENT_VERSION: z
+    .string()
+    .regex(SEMVER_PATTERN, 'expected a semantic version such as 2.0.0')
+    .optional(),
   MCP_MESH_HEALTH_INTERVAL: envDurationMs('5s'),
   MCP_MESH_LOG_LEVEL: envLogLevel('INFO'),
   MCP_MESH_RETRY_ATTEMPTS: envInt(2, 0, 10),
@@ -59,6 +67,8 @@ export interface MeshConfig {
   probePort?: number;
   /** Fixed agent id; otherwise `${name}-${8 hex}`. */
   agentId?: string;
+  /** The version registered, instead of the one `defineAgent` declares (a canary). */
+  agentVersion?: string;
   namespace: string;
   healthIntervalMs: number;
   logLevel: LogLevel;
@@ -130,6 +140,7 @@ export function toMeshConfig(env: MeshEnv): Partial<MeshConfig> {
   if (env.MCP_MESH_PROBE_PORT !== undefined) config.probePort = env.MCP_MESH_PROBE_PORT;
   if (env.MCP_MESH_NAMESPACE !== undefined) config.namespace = env.MCP_MESH_NAMESPACE;
   if (env.MCP_MESH_AGENT_ID !== undefined) config.agentId = env.MCP_MESH_AGENT_ID;
+  if (env.MCP_MESH_AGENT_VERSION !== undefined) config.agentVersion = env.MCP_MESH_AGENT_VERSION;
   const telemetry = toTelemetrySettings(env);
   if (telemetry !== undefined) config.telemetry = telemetry;
   return config;

@@ -228,7 +228,7 @@ class DeclaredAgent<App> implements Agent<App> {
     const runtime = new AgentRuntime(
       {
         name: this.name,
-        version: this.version,
+        version: config.agentVersion ?? this.version,
         description: this.description,
         tools: this.tools,
         consumerGroups: this.consumerGroups,

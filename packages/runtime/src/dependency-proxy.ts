@@ -8,7 +8,7 @@ import type { NormalizedDependency } from './tool-registry.js';
 import type { McpHttpClient } from './mcp-client.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { SpanStarter } from './tracing.js';
-import { pickProvider } from './balancer.js';
+import { pickBalanced } from './balancer.js';
 import type { Candidate, DependencySlot } from './provider-pool.js';
 import { RetryBudget, isBreakerRejection, isConnectionFailure, sleep, unrepeatable } from './resilience.js';
 import { GIVE_UP, decideNext } from './call-policies.js';
@@ -74,10 +74,16 @@ export interface CallEnvironment {
 
 const NOTHING_TRIED: ReadonlySet<string> = new Set();
 
+/** What one call has spent, and the provider version it ended on (the label of its metrics). */
+interface CallProgress extends AttemptCounts {
+  version: string;
+}
+
 /** Calls one declared dependency: balancing, failover, retries where safe, breakers, deadline, trace. */
 export class DependencyClient {
-  private readonly outcomes = new Map<string, { inc(): void }>();
-  private readonly duration;
+  /** Labelled children by version, then outcome: created once, so a call allocates no label object. */
+  private readonly outcomes = new Map<string, Map<string, { inc(): void }>>();
+  private readonly durations = new Map<string, { observe(seconds: number): void }>();
   private readonly inFlight;
 
   constructor(
@@ -86,7 +92,6 @@ export class DependencyClient {
     private readonly env: CallEnvironment,
   ) {
     const labels = { dependency: dependency.name, capability: dependency.capability };
-    this.duration = env.metrics.dependencyDuration.labels(labels);
     this.inFlight = env.metrics.dependencyInFlight.labels(labels);
   }
 
@@ -101,41 +106,62 @@ export class DependencyClient {
 
   async call<T>(args: Record<string, unknown>, options: CallOptions, caller: CallerContext): Promise<T> {
     const started = performance.now();
+    const progress: CallProgress = { staleResends: 0, failovers: 0, retries: 0, version: '' };
     this.inFlight.inc();
     this.env.outbound.begin();
     try {
-      const result = await this.execute(args, options, caller);
+      const result = await this.execute(args, options, caller, progress);
       const contract = this.dependency.contract;
       if (contract) checkResponse(contract, args, result);
-      this.count('ok');
+      this.count('ok', progress.version);
       return result as T;
     } catch (error: unknown) {
-      this.count(error instanceof MeshError ? error.code : 'INTERNAL');
+      this.count(error instanceof MeshError ? error.code : 'INTERNAL', progress.version);
       throw error;
     } finally {
       this.inFlight.dec();
       this.env.outbound.end();
-      this.duration.observe((performance.now() - started) / 1000);
+      this.durationOf(progress.version).observe((performance.now() - started) / 1000);
     }
   }
 
-  private count(outcome: string): void {
-    let counter = this.outcomes.get(outcome);
+  private count(outcome: string, version: string): void {
+    let byOutcome = this.outcomes.get(version);
+    if (!byOutcome) {
+      byOutcome = new Map();
+      this.outcomes.set(version, byOutcome);
+    }
+    let counter = byOutcome.get(outcome);
     if (!counter) {
       counter = this.env.metrics.dependencyCalls.labels({
         dependency: this.dependency.name,
         capability: this.dependency.capability,
         outcome,
+        version,
       });
-      this.outcomes.set(outcome, counter);
+      byOutcome.set(outcome, counter);
     }
     counter.inc();
+  }
+
+  private durationOf(version: string): { observe(seconds: number): void } {
+    let histogram = this.durations.get(version);
+    if (!histogram) {
+      histogram = this.env.metrics.dependencyDuration.labels({
+        dependency: this.dependency.name,
+        capability: this.dependency.capability,
+        version,
+      });
+      this.durations.set(version, histogram);
+    }
+    return histogram;
   }
 
   private async execute(
     args: Record<string, unknown>,
     options: CallOptions,
     caller: CallerContext,
+    counts: CallProgress,
   ): Promise<unknown> {
     const { config, budget } = this.env;
     const dependency = this.dependency;
@@ -158,7 +184,6 @@ export class DependencyClient {
       await this.awaitDiscovery(deadline, signal);
 
     const tried = new Set<string>();
-    const counts: AttemptCounts = { staleResends: 0, failovers: 0, retries: 0 };
     let target: NextTarget = 'any';
     let lastError: MeshError | undefined;
     for (;;) {
@@ -169,6 +194,7 @@ export class DependencyClient {
       const state = candidate.state;
       const safe = callerSafe || candidate.idempotent;
       tried.add(state.agentId);
+      counts.version = candidate.version ?? '';
       let raw: unknown;
       try {
         return await this.attempt(candidate, args, options, caller, { deadline, remaining, safe, signal });
@@ -203,13 +229,13 @@ export class DependencyClient {
    * (unless the last failure ran nothing and the call must not repeat on a tried one), then an ejected one.
    */
   private pick(tried: ReadonlySet<string>, target: NextTarget): Candidate | undefined {
-    const candidates = this.slot.candidates;
+    const { candidates, groups } = this.slot;
     const now = Date.now();
     const mayRepeat = target !== 'untried';
     return (
-      pickProvider(candidates, tried, now) ??
-      (mayRepeat ? pickProvider(candidates, NOTHING_TRIED, now) : undefined) ??
-      pickProvider(candidates, mayRepeat ? NOTHING_TRIED : tried, now, Math.random, true)
+      pickBalanced(candidates, groups, tried, now) ??
+      (mayRepeat ? pickBalanced(candidates, groups, NOTHING_TRIED, now) : undefined) ??
+      pickBalanced(candidates, groups, mayRepeat ? NOTHING_TRIED : tried, now, Math.random, true)
     );
   }
 

@@ -11,8 +11,8 @@ export class RuntimeMetrics {
   readonly toolCalls: Counter<'tool' | 'outcome'>;
   readonly toolDuration: Histogram<'tool'>;
   readonly toolInFlight: Gauge<'tool'>;
-  readonly dependencyCalls: Counter<'dependency' | 'capability' | 'outcome'>;
-  readonly dependencyDuration: Histogram<'dependency' | 'capability'>;
+  readonly dependencyCalls: Counter<'dependency' | 'capability' | 'outcome' | 'version'>;
+  readonly dependencyDuration: Histogram<'dependency' | 'capability' | 'version'>;
   readonly dependencyInFlight: Gauge<'dependency' | 'capability'>;
   readonly dependencyRetries: Counter<'dependency' | 'capability' | 'reason'>;
   readonly dependencyProviders: Gauge<'dependency' | 'capability'>;
@@ -45,14 +45,18 @@ export class RuntimeMetrics {
     });
     this.dependencyCalls = new Counter({
       name: 'mesh_dependency_calls_total',
-      help: 'Calls made to dependencies, by dependency, capability and outcome.',
-      labelNames: ['dependency', 'capability', 'outcome'],
+      help:
+        'Calls made to dependencies, by dependency, capability, outcome and the agent version of the ' +
+        'provider that answered last (empty when unknown).',
+      labelNames: ['dependency', 'capability', 'outcome', 'version'],
       registers,
     });
     this.dependencyDuration = new Histogram({
       name: 'mesh_dependency_duration_seconds',
-      help: 'Latency of dependency calls, retries and failovers included.',
-      labelNames: ['dependency', 'capability'],
+      help:
+        'Latency of dependency calls, retries and failovers included, by the agent version of the provider ' +
+        'that answered last.',
+      labelNames: ['dependency', 'capability', 'version'],
       buckets: LATENCY_BUCKETS,
       registers,
     });

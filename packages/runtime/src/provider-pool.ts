@@ -8,6 +8,10 @@ export interface ResolvedProvider {
   functionName: string;
   /** The provider's tool declared itself safe to run twice (`idempotent` in its registry kwargs). */
   idempotent: boolean;
+  /** Its agent version, when the registry says (ours does; the official one does not). */
+  version?: string;
+  /** Percent of calls for its version group while a canary splits them; absent otherwise. */
+  weight?: number;
 }
 
 /** Live state of one provider process (shared by every dependency it serves): load, breaker, ejection. */
@@ -53,6 +57,38 @@ export interface Candidate {
   readonly functionName: string;
   /** Per function, not per process: the same provider may serve one tool idempotent and another not. */
   readonly idempotent: boolean;
+  /** The provider's agent version ('' when unknown): a label of the dependency metrics. */
+  readonly version?: string;
+}
+
+/** The candidates of one agent version and the percent of calls the registry gives them (a canary split). */
+export interface CandidateGroup {
+  readonly version: string;
+  readonly weight: number;
+  readonly candidates: readonly Candidate[];
+}
+
+/**
+ * Groups candidates by version when the registry weighted them (a canary): the weight of a group is that of
+ * its providers. Undefined when nothing is weighted or there is one version only (plain balancing then).
+ */
+export function weightedGroups(
+  providers: readonly ResolvedProvider[],
+  candidates: readonly Candidate[],
+): CandidateGroup[] | undefined {
+  const byVersion = new Map<string, { weight: number; candidates: Candidate[] }>();
+  providers.forEach((provider, index) => {
+    if (provider.weight === undefined) return;
+    const version = provider.version ?? '';
+    let group = byVersion.get(version);
+    if (group === undefined) {
+      group = { weight: provider.weight, candidates: [] };
+      byVersion.set(version, group);
+    }
+    group.candidates.push(candidates[index]!);
+  });
+  if (byVersion.size < 2) return undefined;
+  return [...byVersion].map(([version, group]) => ({ version, ...group }));
 }
 
 /** Every provider this agent knows, by agent id, so breakers and load survive topology refreshes. */
@@ -96,6 +132,8 @@ export class ProviderPool {
 /** The providers currently resolved for one declared dependency. */
 export class DependencySlot {
   candidates: readonly Candidate[] = [];
+  /** The candidates by version with their share of calls, while a canary splits them. */
+  groups: readonly CandidateGroup[] | undefined;
   private waiters: (() => void)[] = [];
 
   private holdTimer: NodeJS.Timeout | undefined;
@@ -113,6 +151,7 @@ export class DependencySlot {
         this.holdTimer = setTimeout(() => {
           this.holdTimer = undefined;
           this.candidates = [];
+          this.groups = undefined;
         }, holdMs);
         this.holdTimer.unref();
       }
@@ -124,7 +163,9 @@ export class DependencySlot {
       state: pool.get(provider),
       functionName: provider.functionName,
       idempotent: provider.idempotent,
+      version: provider.version ?? '',
     }));
+    this.groups = weightedGroups(providers, this.candidates);
     if (this.candidates.length > 0 && this.waiters.length > 0) {
       const waiters = this.waiters;
       this.waiters = [];

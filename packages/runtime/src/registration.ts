@@ -16,6 +16,10 @@ export interface ResolvedDependencyEntry {
     endpoint: string;
     status?: string;
     kwargs?: Record<string, unknown>;
+    /** The replica's agent version. */
+    version?: string;
+    /** Percent of calls for the replica's version group while a canary splits them. */
+    weight?: number;
   }[];
 }
 

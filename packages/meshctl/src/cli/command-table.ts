@@ -1,4 +1,5 @@
 import { callCommand } from '../commands/call-command.js';
+import { canaryCommand } from '../commands/canary-command.js';
 import { chaosCommand } from '../commands/chaos-command.js';
 import { checkCommand } from '../commands/check-command.js';
 import { devCommand } from '../commands/dev-command.js';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   newCommand,
   chaosCommand,
+  canaryCommand,
   initDbCommand,
   tlsCommand,
   uiCommand,

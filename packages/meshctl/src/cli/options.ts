@@ -31,6 +31,13 @@ export const CLI_OPTIONS = {
   days: { type: 'string' },
   layer: { type: 'string', multiple: true },
   volumes: { type: 'boolean' },
+  version: { type: 'string' },
+  canary: { type: 'string' },
+  auto: { type: 'boolean' },
+  'max-error-margin': { type: 'string' },
+  interval: { type: 'string' },
+  steps: { type: 'string' },
+  'min-calls': { type: 'string' },
   ...NEW_AGENT_OPTIONS,
 } as const;
 

@@ -57,4 +57,12 @@ describe('list formatting', () => {
     expect(row).toMatch(/\sprocess_order,get_order\s+2\/3$/);
     expect(row).not.toContain('consumer');
   });
+
+  it('lists canaries after the instances, with the stable version and its share', () => {
+    const order = (id: string, version: string): AgentInfo => ({ ...info(id, 'order-agent'), version });
+    const text = formatAgentList([order('o-1', '1.0.0'), order('o-2', '2.0.0')], Date.now(), [
+      { agent_name: 'order-agent', version: '2.0.0', weight: 10, updated_at: 0 },
+    ]);
+    expect(text.split('\n').slice(-2)).toEqual(['Canaries:', '  order-agent: 2.0.0 at 10 % (1.0.0 at 90 %)']);
+  });
 });

@@ -1,5 +1,5 @@
 import { isConsumerCapabilityOf } from '@mesh/trust';
-import type { AgentInfo } from '../registry-client.js';
+import type { AgentInfo, CanaryInfo } from '../registry-client.js';
 import { renderTable } from '../table.js';
 
 function age(iso: string | undefined, now: number): string {
@@ -43,8 +43,27 @@ function dependencyCount(agent: AgentInfo): string {
   return `${[...resolved.values()].filter(Boolean).length}/${resolved.size}`;
 }
 
-/** `meshctl list`: one row per registered agent instance (replicas are separate rows). */
-export function formatAgentList(agents: readonly AgentInfo[], now = Date.now()): string {
+/** One line per canary: its version and weight beside the other versions registered under the name. */
+function canaryLines(agents: readonly AgentInfo[], canaries: readonly CanaryInfo[]): string[] {
+  return canaries.map((canary) => {
+    const others = new Set(
+      agents
+        .filter(
+          (a) => a.name === canary.agent_name && a.version !== undefined && a.version !== canary.version,
+        )
+        .map((a) => a.version!),
+    );
+    const stable = others.size === 0 ? '' : ` (${[...others].join(', ')} at ${100 - canary.weight} %)`;
+    return `  ${canary.agent_name}: ${canary.version} at ${canary.weight} %${stable}`;
+  });
+}
+
+/** `meshctl list`: one row per registered agent instance (replicas are separate rows), then any canaries. */
+export function formatAgentList(
+  agents: readonly AgentInfo[],
+  now = Date.now(),
+  canaries: readonly CanaryInfo[] = [],
+): string {
   if (agents.length === 0) return 'No agents registered.';
   const rows = [...agents]
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
@@ -58,5 +77,9 @@ export function formatAgentList(agents: readonly AgentInfo[], now = Date.now()):
       age(a.last_seen, now),
     ]);
   const healthy = agents.filter((a) => a.status === 'healthy').length;
-  return `${renderTable(['NAME', 'ID', 'STATUS', 'ENDPOINT', 'TOOLS', 'DEPS', 'LAST SEEN'], rows)}\n\n${agents.length} instances, ${healthy} healthy`;
+  const table = renderTable(['NAME', 'ID', 'STATUS', 'ENDPOINT', 'TOOLS', 'DEPS', 'LAST SEEN'], rows);
+  const summary = `${table}\n\n${agents.length} instances, ${healthy} healthy`;
+  return canaries.length === 0
+    ? summary
+    : [summary, 'Canaries:', ...canaryLines(agents, canaries)].join('\n');
 }

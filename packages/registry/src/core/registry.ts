@@ -7,6 +7,7 @@ import { registrationSignature, toAgentRecord, topologyDiffers } from './agent-r
 import { distinctDepCaps, newAgentState } from './agent-state.js';
 import type { AgentState } from './agent-state.js';
 import { CapabilityIndex } from './capability-index.js';
+import type { CanaryRecord } from './canary.js';
 import { ChangeTracker } from './change-tracker.js';
 import type { Clock } from './clock.js';
 import { dependencyEvents } from './dependency-events.js';
@@ -51,6 +52,8 @@ export interface RegistryOptions {
 export class Registry {
   private readonly agents = new Map<string, AgentState>();
   private readonly index = new CapabilityIndex();
+  /** The operator's canaries by agent name (see canary.ts); part of every resolution. */
+  private canaries = new Map<string, CanaryRecord>();
   private readonly changes = new ChangeTracker();
   private readonly watchers = new TopologyWatchers((agentId) => this.checkWatched(agentId));
   private reloading: Promise<void> | undefined;
@@ -75,6 +78,7 @@ export class Registry {
   async start(): Promise<void> {
     await this.store.init();
     this.applySnapshot(await this.store.loadAgents());
+    this.applyCanaries(await this.store.loadCanaries());
     this.store.onRemoteChange(() => void this.reload());
   }
 
@@ -227,6 +231,55 @@ export class Registry {
     return this.store.listEvents(filter);
   }
 
+  /** The canaries in force, by agent name. */
+  listCanaries(): CanaryRecord[] {
+    return [...this.canaries.values()].sort((a, b) => (a.agent_name < b.agent_name ? -1 : 1));
+  }
+
+  getCanary(agentName: string): CanaryRecord | undefined {
+    return this.canaries.get(agentName);
+  }
+
+  /** Sets (or changes the weight of) an agent's canary; consumers of its capabilities hear of it at once. */
+  async setCanary(record: CanaryRecord): Promise<void> {
+    await this.store.saveCanary(record);
+    this.applyCanaries([
+      ...[...this.canaries.values()].filter((c) => c.agent_name !== record.agent_name),
+      record,
+    ]);
+  }
+
+  /** Removes an agent's canary; the removed record, if there was one. */
+  async deleteCanary(agentName: string): Promise<CanaryRecord | undefined> {
+    const removed = await this.store.deleteCanary(agentName);
+    const known = this.canaries.get(agentName);
+    this.applyCanaries([...this.canaries.values()].filter((c) => c.agent_name !== agentName));
+    return removed ?? known;
+  }
+
+  /**
+   * Installs a set of canaries, bumping the capabilities provided by each agent name whose canary changed,
+   * so cached resolutions, HEAD (202) and the watch feed all notice a weight change like any other.
+   */
+  private applyCanaries(records: readonly CanaryRecord[]): void {
+    const next = new Map(records.map((record) => [record.agent_name, record]));
+    const changed = new Set<string>();
+    for (const [name, record] of next) {
+      const old = this.canaries.get(name);
+      if (old === undefined || old.version !== record.version || old.weight !== record.weight)
+        changed.add(name);
+    }
+    for (const name of this.canaries.keys()) if (!next.has(name)) changed.add(name);
+    this.canaries = next;
+    if (changed.size === 0) return;
+    const touched = new Set<string>();
+    for (const state of this.agents.values()) {
+      if (state.record.status !== 'healthy' || !changed.has(state.record.name)) continue;
+      for (const tool of state.record.tools) touched.add(tool.capability);
+    }
+    this.bump([...touched]);
+  }
+
   /** Subscribes to relevant topology changes of one agent; returns the unsubscribe function. */
   watch(agentId: string, listener: TopologyListener): () => void {
     const state = this.agents.get(agentId);
@@ -246,6 +299,7 @@ export class Registry {
         this.reloadAgain = false;
         try {
           this.applySnapshot(await this.store.loadAgents());
+          this.applyCanaries(await this.store.loadCanaries());
         } catch (error: unknown) {
           this.logger.warn({ err: error }, 'could not reload agents from the store');
         }
@@ -320,7 +374,7 @@ export class Registry {
       return state.resolvedJson;
     }
     const started = performance.now();
-    state.resolved = resolveAgent(state.record.tools, this.index);
+    state.resolved = resolveAgent(state.record.tools, this.index, this.canaries);
     state.resolvedJson = JSON.stringify(state.resolved);
     state.resolvedHash = createHash('sha1').update(state.resolvedJson).digest('base64');
     this.onResolution?.((performance.now() - started) / 1000);

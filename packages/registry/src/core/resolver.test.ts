@@ -144,6 +144,7 @@ describe('resolveDependency', () => {
       function_name: 'stock_fn',
       endpoint: 'http://127.0.0.1:2',
       status: 'available',
+      version: '1.0.0',
     });
   });
 

@@ -65,6 +65,13 @@ export interface ProviderRef {
   readonly status: 'available';
   /** The replica's own tool kwargs (its declared `idempotent`, say); absent when it declares none. */
   readonly kwargs?: Readonly<Record<string, unknown>>;
+  /** The replica's agent version (our extension, like `providers`). */
+  readonly version: string;
+  /**
+   * Percent of calls for this replica's version group while a canary splits them (see canary.ts); absent
+   * otherwise. Replicas of a group share its weight evenly.
+   */
+  readonly weight?: number;
 }
 
 export interface ResolvedProvider {

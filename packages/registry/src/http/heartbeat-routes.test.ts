@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CanaryRecord } from '../core/canary.js';
 import type { AgentRecord, EventFilter, RegistryEvent } from '../core/types.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { RegistryStore, SaveResult } from '../store/registry-store.js';
@@ -52,6 +53,16 @@ class FailingStore implements RegistryStore {
   }
   async listEvents(filter: EventFilter): Promise<RegistryEvent[]> {
     return this.#inner.listEvents(filter);
+  }
+  async loadCanaries(): Promise<CanaryRecord[]> {
+    this.#check();
+    return this.#inner.loadCanaries();
+  }
+  async saveCanary(record: CanaryRecord): Promise<void> {
+    return this.#inner.saveCanary(record);
+  }
+  async deleteCanary(agentName: string): Promise<CanaryRecord | undefined> {
+    return this.#inner.deleteCanary(agentName);
   }
   onRemoteChange(): void {}
   async close(): Promise<void> {}

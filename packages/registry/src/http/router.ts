@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MeshError, isMeshError, parseTraceparent } from '@mesh/common';
 import { deleteAgent, listAgents, methodNotAllowed } from './agent-routes.js';
 import type { Caller, Handler, HandlerContext } from './context.js';
+import { deleteCanary, getCanary, listCanaries, putCanary } from './canary-routes.js';
 import { listEvents } from './event-routes.js';
 import { getHealth, getMetrics, getRoot } from './health-routes.js';
 import { headHeartbeat, postHeartbeat } from './heartbeat-routes.js';
@@ -27,6 +28,7 @@ const EXACT: ReadonlyMap<string, Route> = new Map<string, Route>([
   ['/events', { name: '/events', methods: { GET: listEvents } }],
   ['/metrics', { name: '/metrics', methods: { GET: getMetrics }, open: true }],
   ['/v1/sd/prometheus', { name: '/v1/sd/prometheus', methods: { GET: prometheusTargets } }],
+  ['/canaries', { name: '/canaries', methods: { GET: listCanaries } }],
 ]);
 
 /** Routes whose last segment (or, for the proxy, the whole remainder) is a parameter. */
@@ -34,6 +36,11 @@ const PREFIXED: readonly (readonly [string, Route, boolean])[] = [
   ['/heartbeat/', { name: '/heartbeat/{agent_id}', methods: { HEAD: headHeartbeat } }, false],
   ['/agents/', { name: '/agents/{agent_id}', methods: { DELETE: deleteAgent } }, false],
   ['/watch/', { name: '/watch/{agent_id}', methods: { GET: watchAgent } }, false],
+  [
+    '/canaries/',
+    { name: '/canaries/{agent_name}', methods: { GET: getCanary, PUT: putCanary, DELETE: deleteCanary } },
+    false,
+  ],
   ['/proxy/', { name: '/proxy/{target}', methods: { GET: proxyToAgent, POST: proxyToAgent } }, true],
 ];
 

@@ -1,3 +1,4 @@
+import type { CanaryRecord } from '../core/canary.js';
 import type { AgentRecord, EventFilter, RegistryEvent } from '../core/types.js';
 import type { RegistryStore, SaveResult } from './registry-store.js';
 
@@ -8,6 +9,7 @@ const DEFAULT_EVENT_CAPACITY = 10_000;
 export class MemoryStore implements RegistryStore {
   readonly kind = 'memory';
   private readonly agents = new Map<string, AgentRecord>();
+  private readonly canaries = new Map<string, CanaryRecord>();
   private readonly events: RegistryEvent[] = [];
   private eventStart = 0;
 
@@ -93,6 +95,20 @@ export class MemoryStore implements RegistryStore {
       result.push(event);
     }
     return result;
+  }
+
+  async loadCanaries(): Promise<CanaryRecord[]> {
+    return [...this.canaries.values()];
+  }
+
+  async saveCanary(record: CanaryRecord): Promise<void> {
+    this.canaries.set(record.agent_name, { ...record });
+  }
+
+  async deleteCanary(agentName: string): Promise<CanaryRecord | undefined> {
+    const record = this.canaries.get(agentName);
+    this.canaries.delete(agentName);
+    return record;
   }
 
   onRemoteChange(): void {}

@@ -44,6 +44,18 @@ export const REGISTRY_MIGRATIONS: readonly { readonly id: string; readonly sql: 
       ALTER TABLE registry_agents SET (fillfactor = 50);
     `,
   },
+  {
+    // Set by the operator before a canary replica registers (see core/canary.ts); a handful of rows.
+    id: '004_canaries',
+    sql: `
+      CREATE TABLE IF NOT EXISTS registry_canaries (
+        agent_name text PRIMARY KEY,
+        version text NOT NULL,
+        weight integer NOT NULL CHECK (weight BETWEEN 0 AND 100),
+        updated_at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Arbitrary but fixed: the advisory lock that serialises migrations across replicas. */

@@ -129,4 +129,26 @@ describe.skipIf(!adminUrl)('PostgresStore on a real PostgreSQL', { timeout: 30_0
       ['register', undefined],
     ]);
   });
+
+  it('stores canaries shared by replicas, and a replica hears of a change made on the other', async () => {
+    const clock = new FakeClock(Date.now());
+    const registryB = new Registry({ store: second, clock });
+    await registryB.start();
+    await first.saveCanary({ agent_name: 'pg-canary', version: '2.0.0', weight: 10, updated_at: 1 });
+    expect(await second.loadCanaries()).toContainEqual({
+      agent_name: 'pg-canary',
+      version: '2.0.0',
+      weight: 10,
+      updated_at: 1,
+    });
+    const deadline = Date.now() + 5000;
+    while (registryB.getCanary('pg-canary') === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(registryB.getCanary('pg-canary')?.weight).toBe(10);
+    await first.saveCanary({ agent_name: 'pg-canary', version: '2.0.0', weight: 25, updated_at: 2 });
+    expect((await second.loadCanaries()).find((c) => c.agent_name === 'pg-canary')?.weight).toBe(25);
+    expect((await second.deleteCanary('pg-canary'))?.weight).toBe(25);
+    expect(await first.deleteCanary('pg-canary')).toBeUndefined();
+  });
 });

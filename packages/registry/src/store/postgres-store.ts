@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { MeshError, silentLogger } from '@mesh/common';
 import type { Logger } from '@mesh/common';
 import pg from 'pg';
+import type { CanaryRecord } from '../core/canary.js';
 import type { AgentRecord, EventFilter, RegistryEvent } from '../core/types.js';
 import { runRegistryMigrations } from './migrations.js';
+import { PostgresCanaries } from './postgres-canaries.js';
 import type { RegistryStore, SaveResult } from './registry-store.js';
 
 export interface PostgresStoreOptions {
@@ -73,6 +75,7 @@ export class PostgresStore implements RegistryStore {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private closing = false;
+  private readonly canaries: PostgresCanaries;
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.logger = options.logger ?? silentLogger();
@@ -85,6 +88,7 @@ export class PostgresStore implements RegistryStore {
       options: '-c synchronous_commit=off',
     });
     this.pool.on('error', (error) => this.logger.warn({ err: error }, 'idle database connection failed'));
+    this.canaries = new PostgresCanaries(this.pool, CHANNEL, this.replicaId);
   }
 
   async init(): Promise<void> {
@@ -339,6 +343,18 @@ export class PostgresStore implements RegistryStore {
     } catch (error: unknown) {
       throw storageError(error, 'read events');
     }
+  }
+
+  loadCanaries(): Promise<CanaryRecord[]> {
+    return this.canaries.load();
+  }
+
+  saveCanary(record: CanaryRecord): Promise<void> {
+    return this.canaries.save(record);
+  }
+
+  deleteCanary(agentName: string): Promise<CanaryRecord | undefined> {
+    return this.canaries.delete(agentName);
   }
 
   onRemoteChange(listener: () => void): void {

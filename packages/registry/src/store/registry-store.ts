@@ -1,3 +1,4 @@
+import type { CanaryRecord } from '../core/canary.js';
 import type { AgentRecord, EventFilter, RegistryEvent } from '../core/types.js';
 
 /** Result of saving a registration. */
@@ -36,7 +37,12 @@ export interface RegistryStore {
   appendEvents(events: readonly RegistryEvent[]): Promise<void>;
   /** Newest first. */
   listEvents(filter: EventFilter): Promise<RegistryEvent[]>;
-  /** Called (possibly coalesced) when another replica changed agents. */
+  loadCanaries(): Promise<CanaryRecord[]>;
+  /** Inserts or replaces the canary of an agent name; visible to replicas (and notified) when this resolves. */
+  saveCanary(record: CanaryRecord): Promise<void>;
+  /** Removes the canary of an agent name; the removed record, or undefined when there was none. */
+  deleteCanary(agentName: string): Promise<CanaryRecord | undefined>;
+  /** Called (possibly coalesced) when another replica changed agents or canaries. */
   onRemoteChange(listener: () => void): void;
   close(): Promise<void>;
 }

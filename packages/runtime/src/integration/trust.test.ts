@@ -195,6 +195,35 @@ describe(
       );
     });
 
+    it('lets only the operator set or remove a canary', async () => {
+      const body = JSON.stringify({ version: '2.0.0', weight: 10 });
+      const headers = { 'content-type': 'application/json' };
+      const byAgent = await httpRequest(`${registryUrl}/canaries/payment-agent`, {
+        method: 'PUT',
+        headers,
+        body,
+        tls: as(pki, 'payment-agent'),
+      });
+      expect(byAgent.status).toBe(403);
+      expect(byAgent.text).toContain('canaries are operator-only');
+      const byOperator = await httpRequest(`${registryUrl}/canaries/payment-agent`, {
+        method: 'PUT',
+        headers,
+        body,
+        tls: as(pki, 'meshctl', 'operator'),
+      });
+      expect(byOperator.status).toBe(200);
+      const listed = await httpRequest(`${registryUrl}/canaries`, { tls: as(pki, 'order-agent') });
+      expect(JSON.parse(listed.text)).toMatchObject({
+        canaries: [{ agent_name: 'payment-agent', weight: 10 }],
+      });
+      const removed = await httpRequest(`${registryUrl}/canaries/payment-agent`, {
+        method: 'DELETE',
+        tls: as(pki, 'meshctl', 'operator'),
+      });
+      expect(removed.status).toBe(204);
+    });
+
     it('refuses unauthenticated and wrongly authenticated tool calls with 401 and 403', async () => {
       const url = `${paymentAgent.url}/mcp`;
       const call = (tls: object, tool: string) =>
