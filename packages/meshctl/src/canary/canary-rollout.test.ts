@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeshError, silentLogger } from '@mesh/common';
+import { MeshError, portIsFree, silentLogger } from '@mesh/common';
 import { defineAgent } from '@mesh/runtime';
 import type { RunningAgent } from '@mesh/runtime';
 import { freePort, waitFor } from '@mesh/testkit';
 import { loadArchitecture } from '../architecture/load.js';
 import { stopMesh } from '../local/down.js';
-import { portIsFree } from '../local/ports.js';
 import { liveProcesses, readState } from '../local/state.js';
 import { up } from '../local/up.js';
 
