@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fixture, fixtureNames, postJson, startRegistry } from './test-support.js';
-import type { RunningRegistry } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { fixture, fixtureNames, postJson, freshRegistryEachTest } from './test-support.js';
 
 type Resolved = Record<string, Record<string, unknown>[]>;
 
@@ -26,13 +25,7 @@ function withoutPlaceholders(resolved: Resolved): Resolved {
 const registrationFixtures = fixtureNames().filter((name) => !name.includes('response'));
 
 describe('golden fixtures from the official registry', () => {
-  let registry: RunningRegistry;
-  beforeEach(async () => {
-    registry = await startRegistry();
-  });
-  afterEach(async () => {
-    await registry.close();
-  });
+  const registry = freshRegistryEachTest();
 
   it('finds the registration fixtures in the shared reference data', () => {
     expect(registrationFixtures.length).toBeGreaterThanOrEqual(7);

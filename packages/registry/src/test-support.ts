@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach } from 'vitest';
 import { createRegistryServer } from './server.js';
 import type { CreateRegistryServerOptions, RegistryServer } from './server.js';
 
@@ -24,6 +25,28 @@ export async function startRegistry(options: CreateRegistryServerOptions = {}): 
   const server = await createRegistryServer({ healthMonitor: false, ...options });
   const { url } = await server.listen(0, '127.0.0.1');
   return Object.assign(server, { url });
+}
+
+/**
+ * A fresh registry for every test of the calling `describe` block, started before and closed after each one.
+ * The handle forwards to the current test's registry, so tests read `registry.url` as with their own.
+ */
+export function freshRegistryEachTest(options: CreateRegistryServerOptions = {}): RunningRegistry {
+  let current: RunningRegistry | undefined;
+  beforeEach(async () => {
+    current = await startRegistry(options);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return new Proxy({} as RunningRegistry, {
+    get(_target, property) {
+      if (!current) throw new Error('the registry exists only while a test runs');
+      const value: unknown = Reflect.get(current, property);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
 }
 
 export async function postJson(

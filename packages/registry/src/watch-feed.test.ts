@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agentBody, postJson, startRegistry } from './test-support.js';
-import type { RunningRegistry } from './test-support.js';
+import { describe, expect, it } from 'vitest';
+import { agentBody, postJson, freshRegistryEachTest } from './test-support.js';
 
 interface SseReader {
   /** Resolves with the next `event:` block's name and data. */
@@ -43,14 +42,7 @@ async function openWatch(
 }
 
 describe('GET /watch/{agent_id}', () => {
-  let registry: RunningRegistry;
-
-  beforeEach(async () => {
-    registry = await startRegistry();
-  });
-  afterEach(async () => {
-    await registry.close();
-  });
+  const registry = freshRegistryEachTest();
 
   it('answers 404 with a JSON error for an unknown agent', async () => {
     const { status, body } = await openWatch(`${registry.url}/watch/nobody`);

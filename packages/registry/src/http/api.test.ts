@@ -1,17 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../core/clock.js';
-import { agentBody, head, postJson, startRegistry } from '../test-support.js';
-import type { RunningRegistry } from '../test-support.js';
+import { agentBody, head, postJson, startRegistry, freshRegistryEachTest } from '../test-support.js';
 
 describe('registry HTTP API', () => {
-  let registry: RunningRegistry;
-
-  beforeEach(async () => {
-    registry = await startRegistry();
-  });
-  afterEach(async () => {
-    await registry.close();
-  });
+  const registry = freshRegistryEachTest();
 
   it('serves GET and HEAD /health with the spec fields', async () => {
     const body = (await (await fetch(`${registry.url}/health`)).json()) as Record<string, unknown>;

@@ -1,6 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { agentBody, head, postJson, startRegistry } from '../test-support.js';
-import type { RunningRegistry } from '../test-support.js';
+import { describe, expect, it } from 'vitest';
+import { agentBody, head, postJson, freshRegistryEachTest } from '../test-support.js';
 
 function put(url: string, body: unknown): Promise<Response> {
   return fetch(url, {
@@ -60,14 +59,7 @@ async function nextTopologyEvent(url: string, ms: number): Promise<void> {
 }
 
 describe('/canaries', () => {
-  let registry: RunningRegistry;
-
-  beforeEach(async () => {
-    registry = await startRegistry();
-  });
-  afterEach(async () => {
-    await registry.close();
-  });
+  const registry = freshRegistryEachTest();
 
   it('stores, lists, reads and deletes a canary record', async () => {
     const set = await put(`${registry.url}/canaries/order-agent`, { version: '2.0.0', weight: 10 });

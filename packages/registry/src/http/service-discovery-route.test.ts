@@ -6,18 +6,10 @@ import type { TestPki } from '@mesh/testkit';
 import { MeshPolicy, loadTlsMaterial, clientTlsOptions } from '@mesh/trust';
 import { createRegistryServer } from '../server.js';
 import type { RegistryServer } from '../server.js';
-import { agentBody, postJson, startRegistry } from '../test-support.js';
-import type { RunningRegistry } from '../test-support.js';
+import { agentBody, postJson, freshRegistryEachTest } from '../test-support.js';
 
 describe('GET /v1/sd/prometheus (Prometheus HTTP service discovery)', () => {
-  let registry: RunningRegistry;
-
-  beforeEach(async () => {
-    registry = await startRegistry();
-  });
-  afterEach(async () => {
-    await registry.close();
-  });
+  const registry = freshRegistryEachTest();
 
   it('lists every healthy replica as host:port with its agent, id, namespace and scheme', async () => {
     await postJson(
