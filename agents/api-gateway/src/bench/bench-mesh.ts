@@ -1,5 +1,6 @@
 import { MeshError } from '@mesh/common';
 import type { MeshPorts, VerifiedToken } from '../mesh-ports.js';
+import { shopUnavailable } from '../shop-ports.js';
 
 /** Users (and tokens `bench-token-<n>`) the load spreads its orders over, as k6's setup logs in several users. */
 export const BENCH_USERS = 50;
@@ -20,6 +21,7 @@ export function benchMesh(): MeshPorts {
     });
   }
   return {
+    ...shopUnavailable(),
     async processOrder(order) {
       const id = String(order['order_id']);
       return {
@@ -45,7 +47,7 @@ export function benchMesh(): MeshPorts {
       return { id: userId };
     },
     async listProducts(page) {
-      return { products: [], limit: page.limit, offset: page.offset, next_offset: null };
+      return { products: [], total: 0, limit: page.limit, offset: page.offset, next_offset: null };
     },
     dependencies: () => ({ order_processing: 1, auth_verify_token: 1 }),
   };
