@@ -91,10 +91,41 @@ describe('Recommender', () => {
       limit: 5,
       exclude: [],
     });
-    expect(result).toEqual({
-      recommendations: [{ sku: 'TEA', score: expect.any(Number), reason: 'best_seller' }],
-      model: { source: 'best_sellers', trained_at: null },
+    expect(result.model).toEqual({ source: 'best_sellers', trained_at: null });
+    expect(result.recommendations.map((r) => [r.sku, r.reason])).toEqual([
+      ['TEA', 'best_seller'],
+      ['ITEM-1', 'catalogue'],
+      ['ITEM-2', 'catalogue'],
+      ['ITEM-3', 'catalogue'],
+    ]);
+  });
+
+  it("fills a short model answer from the catalogue, skipping the cart and the user's purchases", async () => {
+    const small = trainModel([
+      {
+        user_id: 'ann',
+        items: [
+          { sku: 'ITEM-1', quantity: 1 },
+          { sku: 'ITEM-2', quantity: 1 },
+        ],
+      },
+    ]);
+    const result = await recommender(small).recommend(ports({ cart: ['ITEM-3'] }), {
+      user_id: 'ann',
+      limit: 5,
+      exclude: [],
     });
+    expect(result.model.source).toBe('model');
+    expect(result.recommendations.map((r) => r.sku)).toEqual([]);
+    const fresh = await recommender(small).recommend(ports({ cart: ['ITEM-1'] }), {
+      user_id: 'new',
+      limit: 5,
+      exclude: [],
+    });
+    expect(fresh.recommendations.map((r) => [r.sku, r.reason])).toEqual([
+      ['ITEM-2', 'bought_together'],
+      ['ITEM-3', 'catalogue'],
+    ]);
   });
 
   it('falls back to the catalogue order without a model or any history', async () => {

@@ -17,8 +17,9 @@ export interface RecommenderPorts {
 
 /**
  * Recommendations for one user: the model's neighbours of what the user has in the cart and bought before,
- * scored by summing each seed's similarity, then best sellers to fill the list. Never a SKU in the cart or
- * in `exclude`. Without a model: best sellers from the order history, else the catalogue's order.
+ * scored by summing each seed's similarity, then best sellers, then the catalogue's order to fill the list.
+ * Never a SKU in the cart or in `exclude`. Without a model: best sellers from the order history, then the
+ * catalogue's order.
  */
 export class Recommender {
   constructor(
@@ -43,30 +44,57 @@ export class Recommender {
     const excluded = new Set([...cart, ...request.exclude]);
     const model = this.model();
     if (model !== undefined) {
+      const chosen = fromModel(model, request.user_id, cart, excluded, request.limit);
+      // A young model knows few SKUs: the catalogue fills what it cannot (never what the user already has).
+      const owned = new Set([...excluded, ...(model.user_items[request.user_id] ?? [])]);
       return {
-        recommendations: fromModel(model, request.user_id, cart, excluded, request.limit),
+        recommendations: await fillFromCatalogue(ports, chosen, owned, request.limit),
         model: { source: 'model', trained_at: model.trained_at },
       };
     }
-    const wanted = request.limit + excluded.size;
-    const sellers = await ports.bestSellers(wanted).catch((e: unknown) => {
+    const sellers = await ports.bestSellers(request.limit + excluded.size).catch((e: unknown) => {
       this.logger.warn({ err: e instanceof Error ? e.message : String(e) }, 'order history unavailable');
       return [];
     });
-    if (sellers.length > 0) {
-      return {
-        recommendations: fill([], sellers, excluded, request.limit),
-        model: { source: 'best_sellers', trained_at: null },
-      };
-    }
-    const skus = (await ports.catalogueSkus(Math.min(100, wanted))).filter((sku) => !excluded.has(sku));
     return {
-      recommendations: skus
-        .slice(0, request.limit)
-        .map((sku, i) => ({ sku, score: round(1 / (i + 1)), reason: 'catalogue' })),
-      model: { source: 'catalogue', trained_at: null },
+      recommendations: await fillFromCatalogue(
+        ports,
+        fill([], sellers, excluded, request.limit),
+        excluded,
+        request.limit,
+      ),
+      model: { source: sellers.length > 0 ? 'best_sellers' : 'catalogue', trained_at: null },
     };
   }
+}
+
+/**
+ * Tops `chosen` up to `limit` with the catalogue's first SKUs (scored below everything else); when the
+ * catalogue cannot be read, what was chosen is the answer (an error only if that is nothing).
+ */
+async function fillFromCatalogue(
+  ports: RecommenderPorts,
+  chosen: Recommendation[],
+  excluded: ReadonlySet<string>,
+  limit: number,
+): Promise<Recommendation[]> {
+  if (chosen.length >= limit) return chosen;
+  const taken = new Set([...excluded, ...chosen.map((r) => r.sku)]);
+  let skus: string[];
+  try {
+    skus = await ports.catalogueSkus(Math.min(100, limit + taken.size));
+  } catch (e: unknown) {
+    if (chosen.length > 0) return chosen;
+    throw e;
+  }
+  const out = [...chosen];
+  for (const sku of skus) {
+    if (out.length >= limit) break;
+    if (taken.has(sku)) continue;
+    taken.add(sku);
+    out.push({ sku, score: round(1 / (out.length + 1) / 1e6), reason: 'catalogue' });
+  }
+  return out;
 }
 
 /** Neighbours of the seeds (the cart and past purchases), best first, then best sellers. */
