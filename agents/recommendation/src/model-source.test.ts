@@ -105,6 +105,29 @@ describe('ModelSource', () => {
     expect(warnings[2]).toMatch(/more than ML_MODEL_MAX_BYTES/);
   });
 
+  it('starts without watching when the directory cannot be made, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'model-source-'));
+    dirs.push(dir);
+    // A file where the directory should be: mkdir fails, as on a read-only filesystem.
+    await writeFile(join(dir, 'models'), 'not a directory');
+    const { logger } = recordingLogger();
+    const messages: string[] = [];
+    const spy = {
+      ...logger,
+      warn: (_fields: unknown, message: string) => messages.push(message),
+    } as unknown as Logger;
+    const source = new ModelSource({
+      path: join(dir, 'models', 'model.json'),
+      debounceMs: 10,
+      maxBytes: 1_000,
+      logger: spy,
+    });
+    sources.push(source);
+    await source.start();
+    expect(source.model).toBeUndefined();
+    expect(messages).toEqual([expect.stringMatching(/cannot be watched/)]);
+  });
+
   it('makes one reload of a burst of changes (debounce)', async () => {
     const { source, publish } = setUp();
     await source.start();

@@ -44,13 +44,22 @@ export class ModelSource {
     if (!outcome.loaded)
       this.#options.logger.info({ path: this.#options.path, reason: outcome.reason }, 'no model loaded yet');
     const dir = dirname(this.#options.path);
-    await mkdir(dir, { recursive: true });
     const name = basename(this.#options.path);
-    this.#watcher = watch(dir, (_event, file) => {
-      if (file !== null && file !== name) return;
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => void this.reload(), this.#options.debounceMs);
-    });
+    try {
+      await mkdir(dir, { recursive: true });
+      this.#watcher = watch(dir, (_event, file) => {
+        if (file !== null && file !== name) return;
+        clearTimeout(this.#timer);
+        this.#timer = setTimeout(() => void this.reload(), this.#options.debounceMs);
+      });
+    } catch (e: unknown) {
+      // A read-only or missing directory must not stop the agent: it answers from its fallbacks.
+      this.#options.logger.warn(
+        { err: e instanceof Error ? e.message : String(e), dir },
+        'model directory cannot be watched; the model is not reloaded (set ML_MODEL_PATH to a writable place)',
+      );
+      return;
+    }
     this.#watcher.on('error', (error: Error) => {
       this.#options.logger.warn({ err: error.message, dir }, 'model directory watch failed; reloads stop');
     });
