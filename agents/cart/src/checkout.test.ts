@@ -133,6 +133,18 @@ describe('checkout', () => {
     expect(cart.pending_order_id).toBeNull();
   });
 
+  it('unlocks the cart when no order agent could be asked (the order was never sent)', async () => {
+    const { a, fake } = replicas();
+    await filled(a);
+    fake.state.mode = 'unavailable';
+    await expect(checkout(a, { user_id: 'user-1' }, logger)).rejects.toMatchObject({
+      code: 'DEPENDENCY_UNAVAILABLE',
+    });
+    const cart = await a.get('user-1');
+    expect(cart.pending_order_id).toBeNull();
+    expect(cart.lines).toHaveLength(2);
+  });
+
   it('keeps the cart locked on an order whose outcome is unknown, and settles it on the next checkout', async () => {
     const { a, b, fake } = replicas();
     await filled(a);

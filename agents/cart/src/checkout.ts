@@ -17,6 +17,9 @@ const REFUSED_BEFORE_ORDER = new Set([
   'MIXED_CURRENCIES',
 ]);
 
+/** The call never reached an order agent (none resolved, or its breaker open): nothing can have been ordered. */
+const NEVER_SENT = new Set(['DEPENDENCY_UNAVAILABLE', 'CIRCUIT_OPEN']);
+
 /**
  * The order id a checkout key stands for: one key, one order, whoever (which replica, which retry) asks.
  * Hashed with the user so two users' keys never meet, and kept to the order id alphabet.
@@ -108,7 +111,7 @@ export async function checkout(
         data: { order_id: claim.order_id },
       });
     }
-    if (isMeshError(raw) && REFUSED_BEFORE_ORDER.has(raw.code)) {
+    if (isMeshError(raw) && (REFUSED_BEFORE_ORDER.has(raw.code) || NEVER_SENT.has(raw.code))) {
       await settle(carts, userId, claim, undefined);
       throw raw;
     }

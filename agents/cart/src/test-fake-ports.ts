@@ -31,7 +31,7 @@ export function fakePorts() {
     /** Orders actually created (not replays). */
     created: [] as OrderInput[],
     /** The next orders' outcome: completed, failed with a code, or an error thrown (the answer lost). */
-    mode: 'completed' as 'completed' | 'declined' | 'lost',
+    mode: 'completed' as 'completed' | 'declined' | 'lost' | 'unavailable',
     /** Holds placeOrder answers until released (a slow saga). */
     gate: undefined as Promise<void> | undefined,
     lookups: 0,
@@ -54,6 +54,8 @@ export function fakePorts() {
         return { ...(await known.outcome), replayed: true };
       }
       if (state.mode === 'lost') throw new MeshError('TIMEOUT', 'order_processing timed out');
+      if (state.mode === 'unavailable')
+        throw new MeshError('DEPENDENCY_UNAVAILABLE', 'no order_processing provider');
       const mode = state.mode;
       const gate = state.gate;
       state.created.push(input);
