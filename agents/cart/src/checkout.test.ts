@@ -108,13 +108,22 @@ describe('checkout', () => {
     expect(fake.state.created).toHaveLength(1);
   });
 
-  it('answers a retried keyless checkout of the emptied cart with its order', async () => {
-    const { a, fake } = replicas();
+  it('answers a retried keyless checkout of the emptied cart with its order, for a while', async () => {
+    const fake = fakePorts();
+    const clock = { now: Date.parse('2026-12-06T12:00:00Z') };
+    const a = new CartService({
+      store: new MemoryCartStore(() => clock.now),
+      ports: fake.ports,
+      limits,
+      now: () => clock.now,
+    });
     await filled(a);
     const first = await checkout(a, { user_id: 'user-1' }, logger);
     const retry = await checkout(a, { user_id: 'user-1' }, logger);
     expect(retry).toEqual({ ...first, replayed: true });
     expect(fake.state.created).toHaveLength(1);
+    clock.now += 15 * 60_000 + 1;
+    await expect(checkout(a, { user_id: 'user-1' }, logger)).rejects.toMatchObject({ code: 'CART_EMPTY' });
   });
 
   it('refuses a key already used for a different order, and leaves the cart', async () => {

@@ -17,6 +17,12 @@ const REFUSED_BEFORE_ORDER = new Set([
   'MIXED_CURRENCIES',
 ]);
 
+/**
+ * How long after a completed checkout a keyless checkout of the emptied cart still answers that order (a retry
+ * whose answer was lost); later it is just an empty cart.
+ */
+const KEYLESS_REPLAY_MS = 15 * 60_000;
+
 /** The call never reached an order agent (none resolved, or its breaker open): nothing can have been ordered. */
 const NEVER_SENT = new Set(['DEPENDENCY_UNAVAILABLE', 'CIRCUIT_OPEN']);
 
@@ -76,7 +82,8 @@ export async function checkout(
       }
       if (cart === undefined || cart.lines.length === 0) {
         // A retried checkout whose answer was lost finds the cart emptied by its own order.
-        if (last !== null && input.checkout_key === undefined && last.status === 'completed') {
+        const recent = cart !== undefined && Date.parse(cart.updated_at) > carts.now() - KEYLESS_REPLAY_MS;
+        if (last !== null && recent && input.checkout_key === undefined && last.status === 'completed') {
           replayed = last;
           return undefined;
         }
