@@ -2,9 +2,16 @@ import {
   authLogin,
   authRevocations,
   authSigningKeys,
-  inventoryListProducts,
+  cartAddItems,
+  cartCheckout,
+  cartClear,
+  cartGet,
+  cartSetItems,
   orderGet,
   orderProcessing,
+  productGet,
+  productList,
+  recommendationGet,
   userGet,
 } from '@mesh/contracts';
 import { defineAgent } from '@mesh/runtime';
@@ -17,7 +24,7 @@ export const agent = defineAgent<undefined>({
   name: 'api-gateway',
   version: '1.0.0',
   description:
-    'HTTP edge: orders, the product catalogue, login, users and health over the mesh, with JWT auth and rate limits',
+    'HTTP edge: orders, the product catalogue, carts, recommendations, login, users and health over the mesh, with JWT auth and rate limits',
 });
 
 /**
@@ -32,5 +39,14 @@ export const gatewayDeps = agent.consumer({
   signingKeys: { contract: authSigningKeys, retries: 2 },
   revocations: { contract: authRevocations, retries: 1 },
   user: { contract: userGet, retries: 2 },
-  products: { contract: inventoryListProducts, retries: 2 },
+  products: { contract: productList, retries: 2 },
+  product: { contract: productGet, retries: 2 },
+  cart: { contract: cartGet, retries: 2 },
+  // Adding is not idempotent (it adds again): never retried. Setting and clearing are.
+  cartAdd: { contract: cartAddItems, retries: 0 },
+  cartSet: { contract: cartSetItems, retries: 2 },
+  cartClear: { contract: cartClear, retries: 2 },
+  // Checkout is safe to send again (the cart claims one order per key or cart version).
+  checkout: { contract: cartCheckout, retries: 1 },
+  recommendations: { contract: recommendationGet, retries: 2 },
 });

@@ -28,9 +28,24 @@ describe('api-gateway: prices and the catalogue', () => {
     expect(page.status).toBe(200);
     expect(page.body).toEqual({
       products: [
-        { sku: 'ITEM-2', name: 'Demo item 2', price: 14.99, currency: 'usd', available: 5 },
-        { sku: 'ITEM-3', name: 'Demo item 3', price: 19.99, currency: 'usd', available: 5 },
+        {
+          sku: 'ITEM-2',
+          name: 'Demo item 2',
+          price: 14.99,
+          price_cents: 1499,
+          currency: 'usd',
+          available: 5,
+        },
+        {
+          sku: 'ITEM-3',
+          name: 'Demo item 3',
+          price: 19.99,
+          price_cents: 1999,
+          currency: 'usd',
+          available: 5,
+        },
       ],
+      total: 3,
       limit: 2,
       offset: 1,
       next_offset: null,
@@ -44,7 +59,7 @@ describe('api-gateway: prices and the catalogue', () => {
   });
 
   it('answers 503 for GET /products while no catalogue provider is resolved', async () => {
-    mesh.productsError = new MeshError('DEPENDENCY_UNAVAILABLE', 'no provider for inventory_list_products');
+    mesh.productsError = new MeshError('DEPENDENCY_UNAVAILABLE', 'no provider for product_list');
     expect((await getJson(`${base}/products`)).status).toBe(503);
   });
 

@@ -1,6 +1,7 @@
 import { httpStatusForCode } from '@mesh/common';
 import type { MeshError } from '@mesh/common';
 import { refusedOrderStatus } from './order-refusals.js';
+import { shopRefusalStatus } from './shop-refusals.js';
 
 /**
  * HTTP status of a failed order, so clients (and the load test's `status == 200` count) can tell outcomes
@@ -42,7 +43,7 @@ const EDGE_STATUS: Readonly<Record<string, number>> = {
  * not a fault of the gateway: both are 503, which the client may retry after Retry-After.
  */
 export function statusForError(error: MeshError): number {
-  const refused = refusedOrderStatus(error.code);
+  const refused = refusedOrderStatus(error.code) ?? shopRefusalStatus(error.code);
   if (refused !== undefined) return refused;
   const edge = EDGE_STATUS[error.code];
   if (edge !== undefined) return edge;

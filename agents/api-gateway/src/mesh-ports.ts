@@ -5,12 +5,13 @@ import type {
   authLogin,
   authRevocations,
   authSigningKeys,
-  inventoryListProducts,
   orderGet,
   orderProcessing,
+  productList,
   userGet,
 } from '@mesh/contracts';
 import type { CapabilityContract, ContractProxy } from '@mesh/runtime';
+import { shopPortsFromProxies, type ShopPorts, type ShopProxies } from './shop-ports.js';
 
 /** Per-call options the gateway passes to the mesh. */
 export interface MeshCallOptions {
@@ -26,7 +27,7 @@ export interface VerifiedToken {
 }
 
 /** The mesh as the gateway sees it: one function per upstream capability, plus what is available. */
-export interface MeshPorts {
+export interface MeshPorts extends ShopPorts {
   processOrder(
     order: ContractInput<typeof orderProcessing>,
     options: MeshCallOptions,
@@ -44,11 +45,11 @@ export interface MeshPorts {
     options: MeshCallOptions,
   ): Promise<ContractOutput<typeof authRevocations>>;
   getUser(userId: string, options: MeshCallOptions): Promise<ContractOutput<typeof userGet>>;
-  /** One page of the catalogue: `{products, limit, offset, next_offset}`. */
+  /** One page of the catalogue, searched by `q`: `{products, total, limit, offset, next_offset}`. */
   listProducts(
-    page: { limit: number; offset: number },
+    page: { q?: string | undefined; limit: number; offset: number },
     options: MeshCallOptions,
-  ): Promise<ContractOutput<typeof inventoryListProducts>>;
+  ): Promise<ContractOutput<typeof productList>>;
   /** Capability -> providers currently resolved (0 = unavailable). */
   dependencies(): Record<string, number>;
 }
@@ -59,26 +60,31 @@ export type GatewayProxy<C extends CapabilityContract> = Pick<
   'providers' | 'capability' | 'call'
 >;
 
-export interface GatewayProxies {
+export interface GatewayProxies extends ShopProxies {
   order: GatewayProxy<typeof orderProcessing>;
   orderGet: GatewayProxy<typeof orderGet>;
   login: GatewayProxy<typeof authLogin>;
   signingKeys: GatewayProxy<typeof authSigningKeys>;
   revocations: GatewayProxy<typeof authRevocations>;
   user: GatewayProxy<typeof userGet>;
-  products: GatewayProxy<typeof inventoryListProducts>;
+  products: GatewayProxy<typeof productList>;
 }
 
 /** MeshPorts over the runtime's consumer proxies. */
 export function portsFromProxies(deps: GatewayProxies): MeshPorts {
   return {
+    ...shopPortsFromProxies(deps),
     processOrder: (order, options) => deps.order.call(order, options),
     getOrder: (orderId, options) => deps.orderGet.call({ order_id: orderId }, options),
     login: (credentials, options) => deps.login.call({ ...credentials }, options),
     signingKeys: (options) => deps.signingKeys.call({}, options),
     revocations: (cursor, options) => deps.revocations.call(cursor === undefined ? {} : { cursor }, options),
     getUser: (userId, options) => deps.user.call({ user_id: userId }, options),
-    listProducts: (page, options) => deps.products.call({ limit: page.limit, offset: page.offset }, options),
+    listProducts: (page, options) =>
+      deps.products.call(
+        { ...(page.q === undefined ? {} : { q: page.q }), limit: page.limit, offset: page.offset },
+        options,
+      ),
     dependencies: () =>
       Object.fromEntries(Object.values(deps).map((proxy) => [proxy.capability, proxy.providers])),
   };

@@ -39,6 +39,7 @@ export function mountRoutes(ctx: GatewayContext, routes: readonly Route[]): Rout
       if (route.jsonBody === true) chain.push(body);
       chain.push(route.handle);
       if (route.method === 'GET') methods.get(chain);
+      else if (route.method === 'DELETE') methods.delete(chain);
       else methods.post(chain);
     }
     // Express answers HEAD with a GET route, so HEAD is allowed wherever GET is.

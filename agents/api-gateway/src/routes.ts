@@ -1,14 +1,16 @@
 import type { RequestHandler } from 'express';
 import type { GatewayContext } from './gateway-context.js';
 import { authRoutes } from './routes/auth.js';
+import { cartRoutes } from './routes/cart.js';
 import { orderRoutes } from './routes/orders.js';
 import { probeRoutes } from './routes/probes.js';
 import { productRoutes } from './routes/products.js';
+import { recommendationRoutes } from './routes/recommendations.js';
 import { userRoutes } from './routes/users.js';
 
 /** One route of the gateway: what it needs before its handler runs is declared here, not in the handler. */
 export interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** An express path (`/orders/:id`); also the route label of metrics, spans and logs. */
   path: string;
   /** The scope a bearer token must grant; without one the route is public. */
@@ -36,10 +38,21 @@ export function routeTable(ctx: GatewayContext): Route[] {
   const auth = authRoutes(ctx);
   const users = userRoutes(ctx);
   const probes = probeRoutes(ctx);
+  const cart = cartRoutes(ctx);
+  const recommendations = recommendationRoutes(ctx);
   return [
     { method: 'POST', path: '/orders', scope: 'orders:write', jsonBody: true, handle: orders.place },
     { method: 'GET', path: '/orders/:id', scope: 'orders:read', handle: orders.show },
     { method: 'GET', path: '/products', limitByAddress: true, handle: products.list },
+    { method: 'GET', path: '/products/:sku', limitByAddress: true, handle: products.show },
+    // The cart is the token's user's: reading it is orders:read, changing it and checking out orders:write.
+    { method: 'GET', path: '/cart', scope: 'orders:read', handle: cart.show },
+    { method: 'POST', path: '/cart', scope: 'orders:write', jsonBody: true, handle: cart.change },
+    { method: 'DELETE', path: '/cart', scope: 'orders:write', handle: cart.clear },
+    // Before /cart/:sku, whose 405 would otherwise answer POST /cart/checkout.
+    { method: 'POST', path: '/cart/checkout', scope: 'orders:write', jsonBody: true, handle: cart.checkout },
+    { method: 'DELETE', path: '/cart/:sku', scope: 'orders:write', handle: cart.removeLine },
+    { method: 'GET', path: '/recommendations', scope: 'orders:read', handle: recommendations.list },
     { method: 'POST', path: '/auth/login', limitByAddress: true, jsonBody: true, handle: auth.login },
     { method: 'GET', path: '/users/:id', scope: 'users:read', handle: users.show },
     { method: 'GET', path: '/health', probe: true, handle: probes.health },

@@ -1,6 +1,7 @@
 import { MeshError } from '@mesh/common';
 import type { ContractInput, ContractOutput, orderGet, orderProcessing } from '@mesh/contracts';
 import type { MeshCallOptions, MeshPorts } from './mesh-ports.js';
+import { FakeShop } from './test-fake-shop.js';
 import { TestTokenIssuer, jtiOf } from './test-token-issuer.js';
 
 /** The auth of every fake mesh: one key set, so the tokens below are valid at every test gateway. */
@@ -37,14 +38,16 @@ export function orderRecord(
 }
 
 /** A scripted mesh for gateway tests: auth's keys and revocations, an order book and switchable failures. */
-export class FakeMesh implements MeshPorts {
+export class FakeMesh extends FakeShop implements MeshPorts {
   /** Revoked token ids, in order (auth_revocations pages them by index). */
   readonly revoked: { jti: string; expires_at: string }[] = [];
   /** When set, auth's calls fail as if the agent were down. */
   authDown = false;
 
   /** `issuer`: auth's keys (default the one TOKENS are signed with). */
-  constructor(readonly issuer: TestTokenIssuer = TEST_ISSUER) {}
+  constructor(readonly issuer: TestTokenIssuer = TEST_ISSUER) {
+    super();
+  }
 
   readonly orders = new Map<string, OrderRecord>();
   readonly calls: { op: string; options: MeshCallOptions }[] = [];
@@ -55,7 +58,7 @@ export class FakeMesh implements MeshPorts {
     auth_signing_keys: 2,
     auth_revocations: 2,
     user_get: 3,
-    inventory_list_products: 1,
+    product_list: 3,
   };
   /** Thrown by processOrder when set. */
   orderError: MeshError | undefined;
@@ -63,11 +66,12 @@ export class FakeMesh implements MeshPorts {
   orderGate: Promise<void> | undefined;
   /** The body of the last processOrder call. */
   lastOrder: Record<string, unknown> | undefined;
-  /** The catalogue listProducts pages through (ITEM-1..ITEM-3). */
+  /** The catalogue listProducts searches and pages through (ITEM-1..ITEM-3). */
   readonly products = [1, 2, 3].map((n) => ({
     sku: `ITEM-${n}`,
     name: `Demo item ${n}`,
     price: Number((4.99 + 5 * n).toFixed(2)),
+    price_cents: 499 + 500 * n,
     currency: 'usd',
     available: 5,
   }));
@@ -175,16 +179,28 @@ export class FakeMesh implements MeshPorts {
     return { id: userId, username: userId, email: `${userId}@example.com`, name: userId };
   }
 
-  async listProducts(page: { limit: number; offset: number }, options: MeshCallOptions) {
+  /** The query of the last listProducts call. */
+  lastProductsQuery: { q?: string | undefined; limit: number; offset: number } | undefined;
+
+  async listProducts(
+    page: { q?: string | undefined; limit: number; offset: number },
+    options: MeshCallOptions,
+  ) {
     this.calls.push({ op: 'listProducts', options });
+    this.lastProductsQuery = page;
     if (this.productsError) throw this.productsError;
-    const products = this.products.slice(page.offset, page.offset + page.limit);
+    const needle = (page.q ?? '').toLowerCase();
+    const matching = this.products.filter(
+      (p) => p.name.toLowerCase().includes(needle) || p.sku.toLowerCase().includes(needle),
+    );
+    const products = matching.slice(page.offset, page.offset + page.limit);
     const next = page.offset + page.limit;
     return {
       products,
+      total: matching.length,
       limit: page.limit,
       offset: page.offset,
-      next_offset: next < this.products.length ? next : null,
+      next_offset: next < matching.length ? next : null,
     };
   }
 

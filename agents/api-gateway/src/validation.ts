@@ -24,8 +24,9 @@ function queryInt(min: number, max: number, fallback: number) {
     .transform((value) => value ?? fallback);
 }
 
-/** `GET /products?limit=&offset=`: one bounded page of the catalogue. */
+/** `GET /products?q=&limit=&offset=`: one bounded page of the catalogue, searched by name or SKU. */
 export const productsQuery = z.object({
+  q: z.string().max(100).optional(),
   limit: queryInt(1, 100, 50),
   offset: queryInt(0, 1_000_000, 0),
 });

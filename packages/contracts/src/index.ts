@@ -110,3 +110,19 @@ export type {
   StorageOperation,
   StorageResult,
 } from './database.js';
+export { PRODUCT_MAX_PAGE, productGet, productList, productLookup, productSchema } from './product.js';
+export type { ProductView } from './product.js';
+export {
+  CART_MAX_LINES,
+  CART_MAX_QUANTITY,
+  cartAddItems,
+  cartCheckout,
+  cartClear,
+  cartGet,
+  cartLineSchema,
+  cartSetItems,
+  cartViewSchema,
+  checkoutKeySchema,
+} from './cart.js';
+export type { CartView } from './cart.js';
+export { RECOMMENDATION_MAX, recommendationGet, recommendationSchema } from './recommendation.js';

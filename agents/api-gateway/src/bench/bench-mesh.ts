@@ -4,6 +4,7 @@ import { orderRecord } from '../test-fake-mesh.js';
 import { TestTokenIssuer } from '../test-token-issuer.js';
 import { verificationKeys } from '../token-check/verification-key.js';
 import { verifyJwt } from '../token-check/jwt-verify.js';
+import { shopUnavailable } from '../shop-ports.js';
 
 /** Users the load spreads its orders over, as k6's setup logs in several users. */
 export const BENCH_USERS = 50;
@@ -27,6 +28,7 @@ export function benchTokens(): string[] {
 export function benchMesh(): MeshPorts & { verifyToken(token: string): Promise<VerifiedToken> } {
   const keys = verificationKeys(BENCH_ISSUER.keySet());
   return {
+    ...shopUnavailable(),
     async processOrder(order) {
       const id = String(order['order_id']);
       return {
@@ -73,7 +75,7 @@ export function benchMesh(): MeshPorts & { verifyToken(token: string): Promise<V
       return { id: userId, username: userId, email: `${userId}@example.com`, name: userId };
     },
     async listProducts(page) {
-      return { products: [], limit: page.limit, offset: page.offset, next_offset: null };
+      return { products: [], total: 0, limit: page.limit, offset: page.offset, next_offset: null };
     },
     dependencies: () => ({ order_processing: 1, auth_signing_keys: 1, auth_verify_token: 1 }),
   };

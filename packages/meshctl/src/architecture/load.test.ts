@@ -29,11 +29,14 @@ describe('parseArchitecture', () => {
       'analytics-agent',
       'api-gateway',
       'auth-agent',
+      'cart-agent',
       'database-agent',
       'inventory-agent',
       'notification-agent',
       'order-agent',
       'payment-agent',
+      'product-agent',
+      'recommendation-agent',
       'user-agent',
     ]);
     expect(arch.agent('auth-agent')?.replicas).toBe(2);

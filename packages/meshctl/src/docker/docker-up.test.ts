@@ -155,7 +155,10 @@ describe('dockerUp', () => {
   it('fails when a wave does not become healthy, keeping the state so the stop script cleans up', async () => {
     const { options, lines, home } = setup({ upFailsFor: 'order-agent' });
     expect(await dockerUp(arch, options)).not.toBe(0);
-    expect(lines.join('\n')).toContain('START FAILED: order-agent did not become healthy within 120 s.');
+    // order-agent starts in one wave with product-agent (both wait only on the agents below them).
+    expect(lines.join('\n')).toContain(
+      'START FAILED: order-agent, product-agent did not become healthy within 120 s.',
+    );
     expect(readState(home)?.mode).toBe('docker');
   });
 
