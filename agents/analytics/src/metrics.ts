@@ -1,4 +1,6 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
+import { Registry } from 'prom-client';
+import { metricsIn } from '@mesh/common';
 
 /** The agent's own counters, in a registry of their own so the runtime's /metrics can include them. */
 export class AnalyticsMetrics {
@@ -14,54 +16,42 @@ export class AnalyticsMetrics {
   readonly consecutiveFailures: Gauge;
 
   constructor() {
-    const registers = [this.registry];
-    this.events = new Counter({
-      name: 'analytics_events_total',
-      help: 'Order events received, by source (call, bus) and outcome (stored, buffered, duplicate).',
-      labelNames: ['source', 'outcome'],
-      registers,
-    });
-    this.flushes = new Counter({
-      name: 'analytics_flushes_total',
-      help: 'Batches written to PostgreSQL, by what triggered them (size, interval, shutdown).',
-      labelNames: ['reason'],
-      registers,
-    });
-    this.written = new Counter({
-      name: 'analytics_events_written_total',
-      help: 'Order events written.',
-      registers,
-    });
-    this.dropped = new Counter({
-      name: 'analytics_events_dropped_total',
-      help: 'Order events dropped because the buffer was full while writes failed.',
-      registers,
-    });
-    this.busConsumed = new Counter({
-      name: 'analytics_bus_consumed_total',
-      help: 'Deliveries taken from the event bus queue (retried copies included).',
-      registers,
-    });
-    this.busEvents = new Counter({
-      name: 'analytics_bus_events_total',
-      help: 'Deliveries finished, by outcome: acked (stored), retried (re-queued after a failure), dead_lettered (sent to <queue>.dlq).',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.rejected = new Counter({
-      name: 'analytics_events_rejected_total',
-      help: 'Order events the store refused for good (a value its column cannot hold); never retried.',
-      registers,
-    });
-    this.flushFailures = new Counter({
-      name: 'analytics_flush_failures_total',
-      help: 'Batch writes that failed as a whole (store unavailable); their events are kept and retried.',
-      registers,
-    });
-    this.consecutiveFailures = new Gauge({
-      name: 'analytics_store_consecutive_failures',
-      help: 'Batch writes in a row that failed (0 once one succeeds); /health fails at ANALYTICS_UNHEALTHY_AFTER.',
-      registers,
-    });
+    const metric = metricsIn(this.registry);
+    this.events = metric.counter(
+      'analytics_events_total',
+      'Order events received, by source (call, bus) and outcome (stored, buffered, duplicate).',
+      ['source', 'outcome'],
+    );
+    this.flushes = metric.counter(
+      'analytics_flushes_total',
+      'Batches written to PostgreSQL, by what triggered them (size, interval, shutdown).',
+      ['reason'],
+    );
+    this.written = metric.counter('analytics_events_written_total', 'Order events written.');
+    this.dropped = metric.counter(
+      'analytics_events_dropped_total',
+      'Order events dropped because the buffer was full while writes failed.',
+    );
+    this.busConsumed = metric.counter(
+      'analytics_bus_consumed_total',
+      'Deliveries taken from the event bus queue (retried copies included).',
+    );
+    this.busEvents = metric.counter(
+      'analytics_bus_events_total',
+      'Deliveries finished, by outcome: acked (stored), retried (re-queued after a failure), dead_lettered (sent to <queue>.dlq).',
+      ['outcome'],
+    );
+    this.rejected = metric.counter(
+      'analytics_events_rejected_total',
+      'Order events the store refused for good (a value its column cannot hold); never retried.',
+    );
+    this.flushFailures = metric.counter(
+      'analytics_flush_failures_total',
+      'Batch writes that failed as a whole (store unavailable); their events are kept and retried.',
+    );
+    this.consecutiveFailures = metric.gauge(
+      'analytics_store_consecutive_failures',
+      'Batch writes in a row that failed (0 once one succeeds); /health fails at ANALYTICS_UNHEALTHY_AFTER.',
+    );
   }
 }

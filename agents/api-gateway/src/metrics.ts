@@ -1,5 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LabelValues, OpenMetricsContentType } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { metricsIn } from '@mesh/common';
+import type { LabelValues, OpenMetricsContentType, Counter, Histogram } from 'prom-client';
 
 /**
  * The gateway's Prometheus metrics (served on its own port at /metrics), in the OpenMetrics format so the
@@ -19,56 +20,44 @@ export class GatewayMetrics {
   constructor(collectDefaults = true) {
     this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     if (collectDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
-    const registers = [this.registry];
-    this.requests = new Counter({
-      name: 'gateway_http_requests_total',
-      help: 'HTTP requests answered, by route template, method and status',
-      labelNames: ['route', 'method', 'status'],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'gateway_http_request_duration_seconds',
-      help: 'Time to answer, by route template',
-      labelNames: ['route'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      enableExemplars: true,
-      registers,
-    });
-    this.orders = new Counter({
-      name: 'gateway_orders_total',
-      help: 'Orders answered by outcome (completed, failed, pending) and failure code',
-      labelNames: ['status', 'code'],
-      registers,
-    });
-    this.shed = new Counter({
-      name: 'gateway_shed_total',
-      help: 'Requests refused with 503 because GATEWAY_MAX_IN_FLIGHT requests were being served',
-      registers,
-    });
-    this.tokenRefusals = new Counter({
-      name: 'gateway_token_refusals_total',
-      help: 'Bearer tokens refused (401), by reason: bad_signature, expired, revoked, unknown_kid…',
-      labelNames: ['reason'],
-      registers,
-    });
+    const metric = metricsIn(this.registry);
+    this.requests = metric.counter(
+      'gateway_http_requests_total',
+      'HTTP requests answered, by route template, method and status',
+      ['route', 'method', 'status'],
+    );
+    this.duration = metric.histogram(
+      'gateway_http_request_duration_seconds',
+      'Time to answer, by route template',
+      ['route'],
+      { buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], exemplars: true },
+    );
+    this.orders = metric.counter(
+      'gateway_orders_total',
+      'Orders answered by outcome (completed, failed, pending) and failure code',
+      ['status', 'code'],
+    );
+    this.shed = metric.counter(
+      'gateway_shed_total',
+      'Requests refused with 503 because GATEWAY_MAX_IN_FLIGHT requests were being served',
+    );
+    this.tokenRefusals = metric.counter(
+      'gateway_token_refusals_total',
+      'Bearer tokens refused (401), by reason: bad_signature, expired, revoked, unknown_kid…',
+      ['reason'],
+    );
     const ages = () => this.authSyncAges();
-    new Gauge({
-      name: 'gateway_auth_sync_age_seconds',
-      help:
-        'Seconds since the token keys (what="keys") or revocations (what="revocations") were last fetched ' +
+    metric.gauge(
+      'gateway_auth_sync_age_seconds',
+      'Seconds since the token keys (what="keys") or revocations (what="revocations") were last fetched ' +
         'from auth-agent; growing while auth is unreachable and the gateway verifies with what it holds',
-      labelNames: ['what'],
-      registers,
-      collect() {
+      ['what'],
+      function collect() {
         for (const [what, ms] of Object.entries(ages()))
           this.set({ what }, Number.isFinite(ms) ? ms / 1000 : -1);
       },
-    });
-    this.rateLimited = new Counter({
-      name: 'gateway_rate_limited_total',
-      help: 'Requests refused with 429',
-      registers,
-    });
+    );
+    this.rateLimited = metric.counter('gateway_rate_limited_total', 'Requests refused with 429');
   }
 
   /** What `gateway_auth_sync_age_seconds` reports: milliseconds since each was fetched (Infinity: never). */

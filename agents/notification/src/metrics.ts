@@ -1,4 +1,6 @@
-import { Counter, Registry } from 'prom-client';
+import type { Counter } from 'prom-client';
+import { Registry } from 'prom-client';
+import { metricsIn } from '@mesh/common';
 
 export type Channel = 'email' | 'sms' | 'push';
 export type DeliveryOutcome = 'delivered' | 'failed' | 'disabled' | 'duplicate';
@@ -11,25 +13,20 @@ export class NotificationMetrics {
   readonly retries: Counter<'channel'>;
 
   constructor() {
-    const registers = [this.registry];
-    this.deliveries = new Counter({
-      name: 'notification_deliveries_total',
-      help: 'Notifications by channel and final outcome (delivered, failed after retries, disabled channel, duplicate: sent before under the same idempotency key).',
-      labelNames: ['channel', 'outcome'],
-      registers,
-    });
-    this.failures = new Counter({
-      name: 'notification_delivery_failures_total',
-      help: 'Notifications that could not be delivered after every retry.',
-      labelNames: ['channel'],
-      registers,
-    });
-    this.retries = new Counter({
-      name: 'notification_delivery_retries_total',
-      help: 'Retried delivery attempts.',
-      labelNames: ['channel'],
-      registers,
-    });
+    const metric = metricsIn(this.registry);
+    this.deliveries = metric.counter(
+      'notification_deliveries_total',
+      'Notifications by channel and final outcome (delivered, failed after retries, disabled channel, duplicate: sent before under the same idempotency key).',
+      ['channel', 'outcome'],
+    );
+    this.failures = metric.counter(
+      'notification_delivery_failures_total',
+      'Notifications that could not be delivered after every retry.',
+      ['channel'],
+    );
+    this.retries = metric.counter('notification_delivery_retries_total', 'Retried delivery attempts.', [
+      'channel',
+    ]);
   }
 
   count(channel: Channel, outcome: DeliveryOutcome): void {

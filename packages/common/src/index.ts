@@ -27,3 +27,5 @@ export { isProcessAlive } from './process-alive.js';
 export { httpRequest, httpResponse } from './http-request.js';
 export type { HttpExchange, HttpRequestOptions } from './http-request.js';
 export { freePort, portIsFree } from './ports.js';
+export { metricsIn } from './metric-factory.js';
+export type { HistogramSettings, MetricFactory } from './metric-factory.js';

@@ -1,4 +1,6 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { metricsIn } from '@mesh/common';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -23,80 +25,61 @@ export class RuntimeMetrics {
   constructor(agentName: string, agentId: string, collectDefaults = true) {
     this.registry.setDefaultLabels({ agent: agentName, agent_id: agentId });
     if (collectDefaults) collectDefaultMetrics({ register: this.registry });
-    const registers = [this.registry];
-    this.toolCalls = new Counter({
-      name: 'mesh_tool_calls_total',
-      help: 'Tool calls served, by tool and outcome (ok or the error code).',
-      labelNames: ['tool', 'outcome'],
-      registers,
-    });
-    this.toolDuration = new Histogram({
-      name: 'mesh_tool_duration_seconds',
-      help: 'Time to serve a tool call.',
-      labelNames: ['tool'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.toolInFlight = new Gauge({
-      name: 'mesh_tool_in_flight',
-      help: 'Tool calls being served.',
-      labelNames: ['tool'],
-      registers,
-    });
-    this.dependencyCalls = new Counter({
-      name: 'mesh_dependency_calls_total',
-      help:
-        'Calls made to dependencies, by dependency, capability, outcome and the agent version of the ' +
+    const metric = metricsIn(this.registry);
+    this.toolCalls = metric.counter(
+      'mesh_tool_calls_total',
+      'Tool calls served, by tool and outcome (ok or the error code).',
+      ['tool', 'outcome'],
+    );
+    this.toolDuration = metric.histogram(
+      'mesh_tool_duration_seconds',
+      'Time to serve a tool call.',
+      ['tool'],
+      { buckets: LATENCY_BUCKETS },
+    );
+    this.toolInFlight = metric.gauge('mesh_tool_in_flight', 'Tool calls being served.', ['tool']);
+    this.dependencyCalls = metric.counter(
+      'mesh_dependency_calls_total',
+      'Calls made to dependencies, by dependency, capability, outcome and the agent version of the ' +
         'provider that answered last (empty when unknown).',
-      labelNames: ['dependency', 'capability', 'outcome', 'version'],
-      registers,
-    });
-    this.dependencyDuration = new Histogram({
-      name: 'mesh_dependency_duration_seconds',
-      help:
-        'Latency of dependency calls, retries and failovers included, by the agent version of the provider ' +
+      ['dependency', 'capability', 'outcome', 'version'],
+    );
+    this.dependencyDuration = metric.histogram(
+      'mesh_dependency_duration_seconds',
+      'Latency of dependency calls, retries and failovers included, by the agent version of the provider ' +
         'that answered last.',
-      labelNames: ['dependency', 'capability', 'version'],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.dependencyInFlight = new Gauge({
-      name: 'mesh_dependency_in_flight',
-      help: 'Dependency calls in flight.',
-      labelNames: ['dependency', 'capability'],
-      registers,
-    });
-    this.dependencyRetries = new Counter({
-      name: 'mesh_dependency_retries_total',
-      help: 'Retries and failovers of dependency calls, by reason.',
-      labelNames: ['dependency', 'capability', 'reason'],
-      registers,
-    });
-    this.dependencyProviders = new Gauge({
-      name: 'mesh_dependency_providers',
-      help: 'Providers currently resolved per dependency (0 = unavailable).',
-      labelNames: ['dependency', 'capability'],
-      registers,
-    });
-    this.breakerState = new Gauge({
-      name: 'mesh_circuit_breaker_state',
-      help: 'Circuit breaker state per provider: 0 closed, 1 open, 2 half-open.',
-      labelNames: ['provider'],
-      registers,
-    });
-    this.registryUp = new Gauge({
-      name: 'mesh_registry_connected',
-      help: '1 while the last registry exchange succeeded.',
-      registers,
-    });
-    this.trustRefusals = new Counter({
-      name: 'mesh_trust_refusals_total',
-      help:
-        'Calls refused by mTLS or the capability policy: inbound (callers refused, 401/403) and outbound ' +
+      ['dependency', 'capability', 'version'],
+      { buckets: LATENCY_BUCKETS },
+    );
+    this.dependencyInFlight = metric.gauge('mesh_dependency_in_flight', 'Dependency calls in flight.', [
+      'dependency',
+      'capability',
+    ]);
+    this.dependencyRetries = metric.counter(
+      'mesh_dependency_retries_total',
+      'Retries and failovers of dependency calls, by reason.',
+      ['dependency', 'capability', 'reason'],
+    );
+    this.dependencyProviders = metric.gauge(
+      'mesh_dependency_providers',
+      'Providers currently resolved per dependency (0 = unavailable).',
+      ['dependency', 'capability'],
+    );
+    this.breakerState = metric.gauge(
+      'mesh_circuit_breaker_state',
+      'Circuit breaker state per provider: 0 closed, 1 open, 2 half-open.',
+      ['provider'],
+    );
+    this.registryUp = metric.gauge(
+      'mesh_registry_connected',
+      '1 while the last registry exchange succeeded.',
+    );
+    this.trustRefusals = metric.counter(
+      'mesh_trust_refusals_total',
+      'Calls refused by mTLS or the capability policy: inbound (callers refused, 401/403) and outbound ' +
         '(providers whose certificate names an agent not allowed to provide the capability).',
-      labelNames: ['direction', 'reason', 'identity', 'capability'],
-      registers,
-    });
+      ['direction', 'reason', 'identity', 'capability'],
+    );
   }
 
   /**
