@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
-import type { RunningAgent } from '@mesh/runtime';
+import { startAlone, type RunningAgent } from '@mesh/runtime';
 import { callTool } from '@mesh/testkit';
 import { agent } from './agent.js';
 import { loadConfig } from './config.js';
@@ -8,23 +8,13 @@ import { buildServices } from './services.js';
 
 describe('cart-agent alone (no registry: product and order providers unavailable)', () => {
   let running: RunningAgent;
-  let close: (() => void | Promise<void>) | undefined;
 
   beforeAll(async () => {
     const config = loadConfig({});
-    const services = await buildServices(config, silentLogger());
-    close = services.close;
-    running = await agent.start({
-      app: services.app,
-      mesh: { ...config.mesh, registryUrl: null, httpPort: 0 },
-      logger: silentLogger(),
-    });
+    running = await startAlone(agent, await buildServices(config, silentLogger()), config.mesh);
   });
 
-  afterAll(async () => {
-    await running?.stop();
-    await close?.();
-  });
+  afterAll(() => running?.stop());
 
   it('shows an empty cart without asking for prices', async () => {
     const reply = await callTool(running.url, 'cart_get', { user_id: 'user-1' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
-import type { RunningAgent } from '@mesh/runtime';
+import { startAlone, type RunningAgent } from '@mesh/runtime';
 import { callTool } from '@mesh/testkit';
 import { agent } from './agent.js';
 import { loadConfig } from './config.js';
@@ -20,16 +20,10 @@ describe('product-agent over MCP (catalogue from a stand-in source)', () => {
       products: catalogue,
       next_offset: null,
     }));
-    running = await agent.start({
-      app: services.app,
-      mesh: { ...config.mesh, registryUrl: null, httpPort: 0 },
-      logger: silentLogger(),
-    });
+    running = await startAlone(agent, services, config.mesh);
   });
 
-  afterAll(async () => {
-    await running?.stop();
-  });
+  afterAll(() => running?.stop());
 
   it('searches the catalogue', async () => {
     const reply = await callTool(running.url, 'product_list', { q: 'item 2' });

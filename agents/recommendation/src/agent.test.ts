@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
-import type { RunningAgent } from '@mesh/runtime';
+import { startAlone, type RunningAgent } from '@mesh/runtime';
 import { callTool } from '@mesh/testkit';
 import { agent } from './agent.js';
 import { loadConfig } from './config.js';
@@ -12,7 +12,6 @@ import { trainModel } from './train.js';
 
 describe('recommendation-agent over MCP with a model file (no registry: cart unavailable)', () => {
   let running: RunningAgent;
-  let close: (() => void | Promise<void>) | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'recommendation-agent-'));
 
   beforeAll(async () => {
@@ -30,17 +29,11 @@ describe('recommendation-agent over MCP with a model file (no registry: cart una
     writeFileSync(path, JSON.stringify(model));
     const config = loadConfig({ ML_MODEL_PATH: path });
     const services = await buildServices(config, silentLogger());
-    close = services.close;
-    running = await agent.start({
-      app: services.app,
-      mesh: { ...config.mesh, registryUrl: null, httpPort: 0 },
-      logger: silentLogger(),
-    });
+    running = await startAlone(agent, services, config.mesh);
   });
 
   afterAll(async () => {
     await running?.stop();
-    await close?.();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,6 +3,7 @@ export { z } from 'zod';
 export { MeshError, isMeshError } from '@mesh/common';
 export type { MeshErrorCode, TraceContext, Logger } from '@mesh/common';
 export { defineAgent } from './define-agent.js';
+export { startAlone } from './start-alone.js';
 export type {
   Agent,
   AgentOptions,

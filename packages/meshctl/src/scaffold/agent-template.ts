@@ -187,7 +187,7 @@ function agentTestTs(plan: NewAgentPlan): string {
   const unavailable = plan.dependencies.map((d) => `${d.capability}: false`).join(', ');
   return `import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
-import type { RunningAgent } from '@mesh/runtime';
+import { startAlone, type RunningAgent } from '@mesh/runtime';
 import { callTool } from '@mesh/testkit';
 import { agent } from './agent.js';
 import { loadConfig } from './config.js';
@@ -198,18 +198,11 @@ describe('${name.agent}', () => {
 
   beforeAll(async () => {
     const config = loadConfig({ ${variable}: 'Hi' });
-    const services = buildServices(config, silentLogger());
-    // No registry: the agent serves alone, and its dependencies stay unavailable.
-    running = await agent.start({
-      app: services.app,
-      mesh: { ...config.mesh, registryUrl: null, httpPort: 0 },
-      logger: silentLogger(),
-    });
+    // No registry: the agent serves alone on a free port, and its dependencies stay unavailable.
+    running = await startAlone(agent, buildServices(config, silentLogger()), config.mesh);
   });
 
-  afterAll(async () => {
-    await running?.stop();
-  });
+  afterAll(() => running?.stop());
 
   it('greets the caller by name and says which dependencies it reaches', async () => {
     // callTool: one MCP tools/call over HTTP, as any client sends it.
