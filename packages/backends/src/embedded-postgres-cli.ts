@@ -48,26 +48,15 @@ async function main(): Promise<number> {
     return 2;
   }
   const onLog = values.quiet ? undefined : (line: string) => progress(`[postgres] ${line}`);
+  const serverOptions = { dataDir, port, user: values.user, password: values.password, onLog };
   const startedAt = Date.now();
   if (command === 'init') {
-    const initialised = await initialiseEmbeddedPostgres({
-      dataDir,
-      port,
-      user: values.user,
-      password: values.password,
-      onLog,
-    });
+    const initialised = await initialiseEmbeddedPostgres(serverOptions);
     const ms = Date.now() - startedAt;
     process.stdout.write(`${JSON.stringify({ event: 'initialised', dataDir, initialised, ms })}\n`);
     return 0;
   }
-  const server = await startEmbeddedPostgres({
-    dataDir,
-    port,
-    user: values.user,
-    password: values.password,
-    onLog,
-  });
+  const server = await startEmbeddedPostgres(serverOptions);
   const ms = Date.now() - startedAt;
   const ready = {
     event: 'ready',

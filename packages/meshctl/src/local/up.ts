@@ -6,6 +6,7 @@ import { formatReadySummary } from '../ready-summary.js';
 import { dockerMeshRuns } from '../docker/docker-state.js';
 import { stopMesh } from './down.js';
 import { Launcher } from './launcher.js';
+import type { LauncherOptions } from './launcher.js';
 import { tailFile } from './processes.js';
 import { ReadinessError } from './readiness.js';
 import { writePrometheusConfig } from './prometheus-config.js';
@@ -20,14 +21,8 @@ import {
 import { ensureLocalTls, localTlsMode } from '../tls/local-tls.js';
 import type { LocalTls } from '../tls/local-tls.js';
 
-export interface UpOptions {
-  root: string;
-  home: string;
-  env: NodeJS.ProcessEnv;
-  portOffset: number;
-  /** MESH_DATABASE_PREFIX: put in front of every database name (default none). */
-  databasePrefix?: string;
-  timeoutMs: number;
+/** What `up` needs: the launcher's settings (its certificates it makes itself), and which agents to start. */
+export interface UpOptions extends Omit<LauncherOptions, 'tls'> {
   /** Agents to start (default: all); their dependencies are not added automatically. */
   agents?: readonly string[];
   /**
@@ -36,7 +31,6 @@ export interface UpOptions {
    * reported amid its dependants.
    */
   parallel?: boolean;
-  log: (line: string) => void;
   /**
    * Epoch ms the start began (`startEpochMs`: the start script's or meshctl's process start), so the step times
    * and "ready in" count the CLI's own start-up too; default: when `up` is called.
