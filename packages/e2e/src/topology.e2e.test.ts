@@ -5,8 +5,10 @@ import { waitFor } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, HeadlessPage } from './support/headless-chromium.js';
 import { REPO_ROOT, startSystem, type StartedSystem } from './system/harness.js';
+import { loadArchitecture } from '@mesh/meshctl';
 
-const DECLARED_AGENTS = 9;
+/** Every agent architecture.yml declares: the page draws one node each. */
+const DECLARED_AGENTS = loadArchitecture(join(REPO_ROOT, 'architecture.yml')).agents.length;
 
 /** Starts `meshctl ui` on a free port against the system and resolves with the page's URL. */
 async function startUi(system: StartedSystem): Promise<{ child: ChildProcess; url: string }> {
