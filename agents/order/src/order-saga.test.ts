@@ -28,6 +28,20 @@ describe('OrderSaga', () => {
     saga = new OrderSaga(store, agents, 'owner-a', { processingTimeoutMs: 2_000, notifyTimeoutMs: 500 });
   });
 
+  /** Another replica claims the order once its lease expired: it compensates (refund, release) and says so. */
+  async function expectRecoveredAsCompensated(orderId: string): Promise<void> {
+    store.expireLease(orderId);
+    const [claimed] = await store.claimStale('owner-b', 5_000, 10);
+    const recovered = await new OrderSaga(store, agents, 'owner-b').resume(claimed!);
+    expect(recovered).toMatchObject({
+      status: 'failed',
+      state: 'compensated',
+      error: { code: 'INTERRUPTED' },
+    });
+    expect(agents.standingCharges()).toEqual([]);
+    expect(agents.stock.get('ITEM-1')).toBe(10);
+  }
+
   it('completes an order: reserves, charges, commits, mails and records the event', async () => {
     const result = await saga.process(order('o-1'));
     await saga.idle();
@@ -258,16 +272,7 @@ describe('OrderSaga', () => {
       reservationId: reservation_id,
       paymentStatus: 'pending',
     });
-    store.expireLease('o-14');
-    const [claimed] = await store.claimStale('owner-b', 5_000, 10);
-    const recovered = await new OrderSaga(store, agents, 'owner-b').resume(claimed!);
-    expect(recovered).toMatchObject({
-      status: 'failed',
-      state: 'compensated',
-      error: { code: 'INTERRUPTED' },
-    });
-    expect(agents.standingCharges()).toEqual([]);
-    expect(agents.stock.get('ITEM-1')).toBe(10);
+    await expectRecoveredAsCompensated('o-14');
   });
 
   it('refunds and releases when the write after the charge is lost', async () => {
@@ -280,16 +285,7 @@ describe('OrderSaga', () => {
     expect(agents.standingCharges()).toEqual(['o-21']);
     expect(await store.get('o-21')).toMatchObject({ state: 'reserved', paymentStatus: 'pending' });
     store.transition = transition;
-    store.expireLease('o-21');
-    const [claimed] = await store.claimStale('owner-b', 5_000, 10);
-    const recovered = await new OrderSaga(store, agents, 'owner-b').resume(claimed!);
-    expect(recovered).toMatchObject({
-      status: 'failed',
-      state: 'compensated',
-      error: { code: 'INTERRUPTED' },
-    });
-    expect(agents.standingCharges()).toEqual([]);
-    expect(agents.stock.get('ITEM-1')).toBe(10);
+    await expectRecoveredAsCompensated('o-21');
   });
 
   it('takes over a duplicate whose first run died instead of waiting forever', async () => {

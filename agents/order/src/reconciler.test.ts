@@ -7,6 +7,7 @@ import {
   startReconciler,
   type ReconcilePorts,
   type Reconciler,
+  type ReconcilerOptions,
   type StandingCharge,
 } from './reconciler.js';
 
@@ -51,6 +52,22 @@ async function metricValue(metrics: ReconcileMetrics, outcome: string): Promise<
   return values.find((v) => v.labels['outcome'] === outcome)?.value ?? 0;
 }
 
+/** A reconciler over `fake`'s ports at the fixed clock, with the test's settings. */
+function reconcilerFor(
+  fake: { ports: ReconcilePorts },
+  metrics: ReconcileMetrics,
+  extra: Partial<ReconcilerOptions> = {},
+): Reconciler {
+  return startReconciler({
+    ports: fake.ports,
+    settings,
+    metrics,
+    logger: silentLogger(),
+    now: () => NOW,
+    ...extra,
+  });
+}
+
 describe('reconciler', () => {
   let reconciler: Reconciler | undefined;
   afterEach(async () => {
@@ -75,13 +92,7 @@ describe('reconciler', () => {
       },
     );
     const metrics = new ReconcileMetrics();
-    reconciler = startReconciler({
-      ports: fake.ports,
-      settings,
-      metrics,
-      logger: silentLogger(),
-      now: () => NOW,
-    });
+    reconciler = reconcilerFor(fake, metrics);
     const result = await reconciler.runOnce();
     expect(result).toEqual({ found: 3, refunded: 3, failed: 0 });
     expect(fake.refunded.sort()).toEqual(['o-compensated', 'o-failed', 'o-lost']);
@@ -97,13 +108,7 @@ describe('reconciler', () => {
       new Set(['o-1']),
     );
     const metrics = new ReconcileMetrics();
-    reconciler = startReconciler({
-      ports: fake.ports,
-      settings,
-      metrics,
-      logger: silentLogger(),
-      now: () => NOW,
-    });
+    reconciler = reconcilerFor(fake, metrics);
     expect(await reconciler.runOnce()).toEqual({ found: 2, refunded: 1, failed: 1 });
     expect(fake.refunded).toEqual(['o-2']);
     expect(await metricValue(metrics, 'refund_failed')).toBe(1);
@@ -118,14 +123,7 @@ describe('reconciler', () => {
       return refund(orderId, options);
     };
     const tracing = recordingTracing();
-    reconciler = startReconciler({
-      ports: fake.ports,
-      settings,
-      metrics: new ReconcileMetrics(),
-      logger: silentLogger(),
-      now: () => NOW,
-      tracing,
-    });
+    reconciler = reconcilerFor(fake, new ReconcileMetrics(), { tracing });
     await reconciler.runOnce();
     expect(tracing.spans.map((span) => [span.name, span.ended])).toEqual([['reconcile charges', 'ok']]);
     expect(traces).toEqual([expect.objectContaining({ traceId: 'a'.repeat(32) })]);
@@ -134,14 +132,7 @@ describe('reconciler', () => {
   it('skips a pass until the payment agent is resolved', async () => {
     const fake = fakePorts([charge('o-1', 120_000)], {});
     let ready = false;
-    reconciler = startReconciler({
-      ports: fake.ports,
-      settings,
-      metrics: new ReconcileMetrics(),
-      logger: silentLogger(),
-      now: () => NOW,
-      ready: () => ready,
-    });
+    reconciler = reconcilerFor(fake, new ReconcileMetrics(), { ready: () => ready });
     expect(await reconciler.runOnce()).toBeUndefined();
     expect(fake.refunded).toEqual([]);
     ready = true;
