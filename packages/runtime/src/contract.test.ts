@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mesh/common';
 import { MeshError, defineAgent, z } from './index.js';
-import type { CapabilityContract } from './index.js';
+import type { CapabilityContract, DependencyDecls, DependencyProxies } from './index.js';
 import { FakeRegistry } from './test-fake-registry.js';
 import { RawProvider, ok } from './test-raw-provider.js';
-import type { RawReply } from './test-raw-provider.js';
+import type { RawCall, RawReply } from './test-raw-provider.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -20,15 +20,22 @@ const quote = {
   idempotent: true,
 } satisfies CapabilityContract;
 
-/** A consumer of `quote` served by one scripted provider. */
-async function quoteConsumer(script: (index: number) => Record<string, unknown>) {
-  const raw = new RawProvider((call, index): RawReply => ok(call, script(index)));
+/**
+ * A started consumer agent of `decls` whose one provider of `capability` is a raw provider answering `reply`;
+ * everything is stopped after the test.
+ */
+async function consumerServedBy<D extends DependencyDecls>(
+  capability: string,
+  decls: D,
+  reply: (call: RawCall, index: number) => RawReply,
+): Promise<{ deps: DependencyProxies<D>; raw: RawProvider }> {
+  const raw = new RawProvider(reply);
   await raw.start();
   const registry = new FakeRegistry();
   const registryUrl = await registry.start();
-  registry.addStatic('quoter', 'quote', raw.endpoint);
-  const agent = defineAgent({ name: 'contract-test' });
-  const deps = agent.consumer({ quote: { contract: quote, required: true } });
+  registry.addStatic(`${capability}-provider`, capability, raw.endpoint);
+  const agent = defineAgent({ name: `${capability}-consumer` });
+  const deps = agent.consumer(decls);
   const running = await agent.start({
     app: undefined,
     mesh: { registryUrl, healthIntervalMs: 60_000 },
@@ -39,6 +46,16 @@ async function quoteConsumer(script: (index: number) => Record<string, unknown>)
     await registry.stop();
     await raw.stop();
   });
+  return { deps, raw };
+}
+
+/** A consumer of `quote` served by one scripted provider. */
+async function quoteConsumer(script: (index: number) => Record<string, unknown>) {
+  const { deps, raw } = await consumerServedBy(
+    'quote',
+    { quote: { contract: quote, required: true } },
+    (call, index) => ok(call, script(index)),
+  );
   return { quote: deps.quote, raw };
 }
 
@@ -93,23 +110,9 @@ describe('contracts', () => {
           ? z.object({ count: z.number() })
           : z.object({ name: z.string() }),
     } satisfies CapabilityContract;
-    const raw = new RawProvider((call): RawReply => ok(call, { name: 'x' }));
-    await raw.start();
-    const registry = new FakeRegistry();
-    const registryUrl = await registry.start();
-    registry.addStatic('ops-provider', 'ops', raw.endpoint);
-    const agent = defineAgent({ name: 'ops-test' });
-    const deps = agent.consumer({ ops: { contract: byOp } });
-    const running = await agent.start({
-      app: undefined,
-      mesh: { registryUrl, healthIntervalMs: 60_000 },
-      logger: silentLogger(),
-    });
-    cleanups.push(async () => {
-      await running.stop();
-      await registry.stop();
-      await raw.stop();
-    });
+    const { deps } = await consumerServedBy('ops', { ops: { contract: byOp } }, (call) =>
+      ok(call, { name: 'x' }),
+    );
     await expect(deps.ops.call({ op: 'name' })).resolves.toEqual({ name: 'x' });
     await expect(deps.ops.call({ op: 'count' })).rejects.toMatchObject({ code: 'INVALID_RESPONSE' });
   });
