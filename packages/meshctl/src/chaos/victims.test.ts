@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadArchitecture } from '../architecture/load.js';
-import { dockerState } from '../docker/docker-state.js';
-import { publishedPorts } from '../docker/published-ports.js';
 import { psLines } from '../docker/test-compose-ps.js';
-import { fakeDocker, type FakeDocker } from '../docker/test-fake-docker.js';
+import { fakeDocker, recordedDockerStart, type FakeDocker } from '../docker/test-fake-docker.js';
 import { pickVictim } from './victims.js';
 
 const repo = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -29,23 +25,11 @@ describe('pickVictim in a Docker mesh', () => {
         { service: 'user-agent' },
       ]),
     });
-    const home = mkdtempSync(join(tmpdir(), 'meshctl-chaos-'));
-    cleanups.push(
-      () => fake.remove(),
-      () => rmSync(home, { recursive: true, force: true }),
-    );
-    const state = dockerState(
-      fake.root,
-      home,
-      {
-        command: ['docker', 'compose'],
-        project: 'agent-mesh',
-        files: ['deploy/docker-compose.yml'],
-        layers: [],
-        publishHost: '127.0.0.1',
-        ports: publishedPorts(arch, 0),
-      },
-      'mesh.local',
+    const { home, state } = recordedDockerStart(
+      fake,
+      arch,
+      { project: 'agent-mesh', layers: [], portOffset: 0 },
+      cleanups,
     );
     const lines: string[] = [];
     const victim = await pickVictim(state, {

@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,9 +15,7 @@ import {
   dockerRestart,
   dockerStop,
 } from './docker-commands.js';
-import { dockerState } from './docker-state.js';
-import { publishedPorts } from './published-ports.js';
-import { fakeDocker, type FakeDocker } from './test-fake-docker.js';
+import { fakeDocker, recordedDockerStart, type FakeDocker } from './test-fake-docker.js';
 import { psLines } from './test-compose-ps.js';
 
 const repo = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -32,23 +29,11 @@ afterEach(() => {
 /** A home holding the state of a Docker start with the event-driven layer, and fakes answering for it. */
 function running(ps = '', logs = '') {
   const fake: FakeDocker = fakeDocker({ composePlugin: 'Docker Compose version v2.29.7', ps, logs });
-  const home = mkdtempSync(join(tmpdir(), 'meshctl-docker-home-'));
-  cleanups.push(
-    () => fake.remove(),
-    () => rmSync(home, { recursive: true, force: true }),
-  );
-  const state = dockerState(
-    fake.root,
-    home,
-    {
-      command: ['docker', 'compose'],
-      project: 'meshctl-test',
-      files: ['deploy/docker-compose.yml', 'deploy/docker-compose.event-driven.yml'],
-      layers: ['event-driven'],
-      publishHost: '127.0.0.1',
-      ports: publishedPorts(arch, 300),
-    },
-    'mesh.local',
+  const { home, state } = recordedDockerStart(
+    fake,
+    arch,
+    { project: 'meshctl-test', layers: ['event-driven'], portOffset: 300 },
+    cleanups,
   );
   writeState(home, state);
   mkdirSync(join(home, 'docker-tls'));

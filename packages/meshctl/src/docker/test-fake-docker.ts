@@ -1,6 +1,10 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Architecture } from '../architecture/load.js';
+import type { MeshState } from '../local/state.js';
+import { dockerState } from './docker-state.js';
+import { publishedPorts } from './published-ports.js';
 
 /** How the fake `docker` and `docker-compose` on PATH answer. */
 export interface FakeDockerSpec {
@@ -128,4 +132,41 @@ export function fakeDocker(spec: FakeDockerSpec): FakeDocker {
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** What a recorded Docker start says: its compose project, layers and the port offset of its published ports. */
+export interface RecordedStart {
+  readonly project: string;
+  readonly layers: readonly string[];
+  readonly portOffset: number;
+}
+
+/**
+ * A fresh mesh home and the state a Docker start of `arch` on `fake`'s repository would record (not written);
+ * the home and the fake are removed by `cleanups`.
+ */
+export function recordedDockerStart(
+  fake: FakeDocker,
+  arch: Architecture,
+  start: RecordedStart,
+  cleanups: (() => void)[],
+): { home: string; state: MeshState } {
+  const home = mkdtempSync(join(tmpdir(), 'meshctl-docker-home-'));
+  cleanups.push(
+    () => fake.remove(),
+    () => rmSync(home, { recursive: true, force: true }),
+  );
+  const files = [
+    'deploy/docker-compose.yml',
+    ...start.layers.map((layer) => `deploy/docker-compose.${layer}.yml`),
+  ];
+  const record = {
+    command: ['docker', 'compose'],
+    project: start.project,
+    files,
+    layers: [...start.layers],
+    publishHost: '127.0.0.1',
+    ports: publishedPorts(arch, start.portOffset),
+  };
+  return { home, state: dockerState(fake.root, home, record, 'mesh.local') };
 }
