@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CartService } from './cart-service.js';
+import { emptyCartView } from './cart-view.js';
 import { MemoryCartStore } from './memory-cart-store.js';
 import { fakePorts } from './test-fake-ports.js';
 
@@ -21,15 +22,7 @@ function carts(limits = { maxLines: 3, maxQuantity: 5, ttlMs: 60_000 }) {
 describe('CartService', () => {
   it('shows an empty cart for a user without one', async () => {
     const { service } = carts();
-    expect(await service.get('user-1')).toEqual({
-      user_id: 'user-1',
-      version: '0',
-      lines: [],
-      total_cents: 0,
-      currency: null,
-      pending_order_id: null,
-      expires_at: null,
-    });
+    expect(await service.get('user-1')).toEqual(emptyCartView('user-1'));
   });
 
   it('adds items, adding to a line already there, and totals at current prices in whole cents', async () => {

@@ -2,6 +2,19 @@ import { MeshError } from '@mesh/common';
 import type { CartView, ProductView } from '@mesh/contracts';
 import type { StoredCart } from './cart-store.js';
 
+/** The cart of a user who has none (or whose cart expired). */
+export function emptyCartView(userId: string): CartView {
+  return {
+    user_id: userId,
+    version: '0',
+    lines: [],
+    total_cents: 0,
+    currency: null,
+    pending_order_id: null,
+    expires_at: null,
+  };
+}
+
 /** The cart as its owner sees it: each line at the catalogue's current price, the total in whole cents. */
 export function toCartView(
   userId: string,
@@ -9,17 +22,7 @@ export function toCartView(
   products: ReadonlyMap<string, ProductView>,
   ttlMs: number,
 ): CartView {
-  if (cart === undefined) {
-    return {
-      user_id: userId,
-      version: '0',
-      lines: [],
-      total_cents: 0,
-      currency: null,
-      pending_order_id: null,
-      expires_at: null,
-    };
-  }
+  if (cart === undefined) return emptyCartView(userId);
   let total = 0;
   const lines = cart.lines.map((line) => {
     const product = products.get(line.sku);

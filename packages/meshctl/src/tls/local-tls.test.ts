@@ -39,15 +39,8 @@ describe('the local mesh PKI', () => {
 
   it('hands each agent its own certificate, the CA, the trust domain and architecture.yml as the policy', async () => {
     const { tls } = await ensureLocalTls(arch, root, home, { MCP_MESH_TRUST_DOMAIN: 'mesh.local' });
-    const launcher = new Launcher(arch, {
-      root,
-      home,
-      env: {},
-      portOffset: 0,
-      timeoutMs: 1000,
-      log: () => undefined,
-      tls,
-    });
+    const settings = { root, home, env: {}, portOffset: 0, timeoutMs: 1000, log: () => undefined };
+    const launcher = new Launcher(arch, { ...settings, tls });
     expect(launcher.state.registryUrl).toBe('https://127.0.0.1:18000');
     const env = launcher.agentEnv(arch.agent('shop-agent')!, 4000, 1);
     expect(env).toMatchObject({
@@ -57,14 +50,7 @@ describe('the local mesh PKI', () => {
       MCP_MESH_TLS_CA: join(home, 'tls', 'ca.crt'),
       MCP_MESH_POLICY_FILE: join(root, 'architecture.yml'),
     });
-    const plain = new Launcher(arch, {
-      root,
-      home,
-      env: {},
-      portOffset: 0,
-      timeoutMs: 1000,
-      log: () => undefined,
-    });
+    const plain = new Launcher(arch, settings);
     expect(plain.state.registryUrl).toBe('http://127.0.0.1:18000');
     expect(plain.agentEnv(arch.agent('shop-agent')!, 4000, 1)['MCP_MESH_TLS_MODE']).toBe('off');
   });
