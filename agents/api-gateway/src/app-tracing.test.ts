@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import {
   BasicTracerProvider,
@@ -7,7 +6,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '@mesh/common';
+import { captureLog, createLogger } from '@mesh/common';
 import { createTracing } from '@mesh/runtime';
 import { FakeMesh, TOKENS } from './test-fake-mesh.js';
 import { gatewayServers } from './test-http.js';
@@ -19,17 +18,12 @@ describe('gateway request spans', () => {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const servers = gatewayServers();
-  const lines: Record<string, unknown>[] = [];
+  const log = captureLog();
+  const lines = log.lines;
   const logger = createLogger({
     name: 'api-gateway',
     level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n'))
-          if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    }),
+    destination: log.destination,
   });
   let mesh: FakeMesh;
   let base: string;

@@ -29,3 +29,5 @@ export type { HttpExchange, HttpRequestOptions } from './http-request.js';
 export { freePort, portIsFree } from './ports.js';
 export { metricsIn } from './metric-factory.js';
 export type { HistogramSettings, MetricFactory } from './metric-factory.js';
+export { captureLog } from './log-capture.js';
+export type { CapturedLog } from './log-capture.js';

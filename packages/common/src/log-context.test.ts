@@ -1,24 +1,12 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { withLogContext } from './log-context.js';
 import { createLogger } from './logger.js';
 import { newTraceContext } from './trace-context.js';
-
-function capture(): { lines: Record<string, unknown>[]; destination: Writable } {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n'))
-        if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, destination };
-}
+import { captureLog } from './log-capture.js';
 
 describe('log context', () => {
   it('puts the trace and span ids on every line written inside withLogContext, by any logger', async () => {
-    const { lines, destination } = capture();
+    const { lines, destination } = captureLog();
     const logger = createLogger({ name: 'ctx', destination });
     const child = logger.child({ component: 'store' });
     const trace = newTraceContext();
@@ -37,7 +25,7 @@ describe('log context', () => {
   });
 
   it('keeps concurrent requests apart', async () => {
-    const { lines, destination } = capture();
+    const { lines, destination } = captureLog();
     const logger = createLogger({ name: 'ctx', destination });
     const first = newTraceContext();
     const second = newTraceContext();

@@ -1,8 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { MeshError, createLogger, formatTraceparent, newTraceContext, silentLogger } from '@mesh/common';
+import {
+  MeshError,
+  captureLog,
+  createLogger,
+  formatTraceparent,
+  newTraceContext,
+  silentLogger,
+} from '@mesh/common';
 import { defineAgent, z } from './index.js';
 import { RuntimeMetrics } from './metrics.js';
 import { callTool } from './test-mcp-call.js';
@@ -86,14 +92,7 @@ describe('tool context', () => {
   });
 
   it('logs through ctx.logger with the trace id of the incoming traceparent', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n'))
-          if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { lines, destination } = captureLog();
     const agent = defineAgent({ name: 'logged' });
     agent.tool({
       name: 'log_something',
