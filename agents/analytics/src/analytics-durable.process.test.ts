@@ -12,6 +12,7 @@ import {
   startNode,
   startRegistryProcess,
   stopAllProcesses,
+  deleteQueues,
   waitFor,
   waitForHttp,
   type RegistryProcess,
@@ -88,11 +89,7 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)(
 
     afterAll(async () => {
       await stopAllProcesses();
-      const connection = await amqp.connect(rabbitmqUrl!);
-      const channel = await connection.createChannel();
-      await channel.deleteQueue(queue);
-      await channel.deleteQueue(`${queue}.dlq`);
-      await connection.close();
+      await deleteQueues(rabbitmqUrl!, [queue]);
       await database?.drop();
     });
 

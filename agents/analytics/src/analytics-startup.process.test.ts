@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import amqp from 'amqplib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventBus } from '@mesh/backends';
@@ -13,6 +12,7 @@ import {
   startRegistryProcess,
   startTcpForwarder,
   stopAllProcesses,
+  deleteQueues,
   waitFor,
   waitForHttp,
   type RegistryProcess,
@@ -59,11 +59,7 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)(
     afterAll(async () => {
       await stopAllProcesses();
       await Promise.all(forwarders.map((forwarder) => forwarder.close()));
-      const connection = await amqp.connect(rabbitmqUrl!);
-      const channel = await connection.createChannel();
-      await channel.deleteQueue(queue);
-      await channel.deleteQueue(`${queue}.dlq`);
-      await connection.close();
+      await deleteQueues(rabbitmqUrl!, [queue]);
       await database?.drop();
     });
 

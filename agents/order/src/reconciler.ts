@@ -1,3 +1,4 @@
+import type { StandingCharge } from '@mesh/contracts';
 import { toMeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
 import type { SpanStarter } from '@mesh/runtime';
@@ -17,15 +18,8 @@ export interface ReconcileSettings {
   maxCharges: number;
 }
 
-/** A charge at the gateway with money standing, as the payment agent lists it. */
-export interface StandingCharge {
-  order_id: string;
-  payment_id: string;
-  amount: number;
-  currency: string;
-  /** Epoch seconds. */
-  created: number;
-}
+/** A charge at the gateway with money still standing, as payment_standing_charges lists it. */
+export type { StandingCharge };
 
 /** What a pass needs from the mesh and from the order store. */
 export interface ReconcilePorts {

@@ -1,3 +1,4 @@
+import type { StandingCharge } from '@mesh/contracts';
 import { MeshError, silentLogger, type Logger } from '@mesh/common';
 import type { CallOptions, FoundCharge, GatewayClient } from './gateway-client.js';
 import { fromCents, toCents } from './money.js';
@@ -28,16 +29,8 @@ export interface RefundResult {
   amount: number;
 }
 
-/** A charge at the gateway with money still standing (major units), for reconciliation. */
-export interface StandingCharge {
-  order_id: string;
-  payment_id: string;
-  /** What is still held (charged minus refunded). */
-  amount: number;
-  currency: string;
-  /** Epoch seconds. */
-  created: number;
-}
+/** A charge at the gateway with money still standing, as payment_standing_charges lists it. */
+export type { StandingCharge };
 
 export interface PaymentServiceOptions {
   store: PaymentStore;

@@ -61,6 +61,7 @@ export {
   tokenSchema,
 } from './auth.js';
 export { MAX_AMOUNT, paymentProcess, paymentRefund, paymentStandingCharges } from './payment.js';
+export type { StandingCharge } from './payment.js';
 export {
   MAX_EMAILS_PER_CALL,
   emailMessageSchema,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineContract } from './define-contract.js';
+import type { ContractOutput } from './define-contract.js';
 
 /** The payment agent's capabilities: one charge per order, refunds, and what the gateway still holds. */
 
@@ -66,3 +67,6 @@ export const paymentStandingCharges = defineContract({
   }),
   idempotent: true,
 });
+
+/** A charge at the gateway with money still standing (major units; `created` in epoch seconds). */
+export type StandingCharge = ContractOutput<typeof paymentStandingCharges>['charges'][number];

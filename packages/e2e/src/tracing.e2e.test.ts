@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseTraceparent } from '@mesh/common';
-import { realServerUrl, startOtlpReceiver, waitFor } from '@mesh/testkit';
+import { realServerUrl, startOtlpReceiver, waitFor, deleteQueues } from '@mesh/testkit';
 import type { CollectedSpan, OtlpReceiver } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, postOrder } from './support/api.js';
 import { dropDatabasesWithPrefix } from './support/databases.js';
-import { deleteQueues } from './support/queues.js';
 import { startSystem, type StartedSystem } from './system/harness.js';
 
 const postgresUrl = realServerUrl('postgres');

@@ -28,3 +28,4 @@ export type { CollectedSpan, OtlpReceiver } from './otlp-receiver.js';
 export { privateRabbitmqAvailable, startPrivateRabbitmq } from './private-rabbitmq.js';
 export type { PrivateRabbitmq } from './private-rabbitmq.js';
 export { BROKER_SERIES, metricNamesIn } from './monitoring-series.js';
+export { deleteQueues } from './queues.js';
