@@ -3,6 +3,7 @@ import {
   openAgentDatabase,
   startEventConsumer,
   toPgConfig,
+  type ConsumingAgentServices,
   type EventBus,
 } from '@mesh/backends';
 import type { Logger } from '@mesh/common';
@@ -16,15 +17,8 @@ import { MemoryOrderEventStore, type OrderEventStore } from './event-store.js';
 import { AnalyticsMetrics } from './metrics.js';
 import { ANALYTICS_MIGRATIONS, PgOrderEventStore } from './pg-event-store.js';
 
-export interface BuiltAnalyticsServices {
-  services: AnalyticsServices;
-  metrics: AnalyticsMetrics;
-  /** The event bus's shared series (consumed, lag, queue depth), when it consumes from RabbitMQ. */
-  busMetrics: EventBusMetrics;
-  healthCheck: () => Promise<boolean>;
-  /** Stops consuming, flushes the buffer, closes the bus and the pool, in that order. */
-  close: () => Promise<void>;
-}
+/** Its close stops consuming, flushes the buffer, closes the bus and the pool, in that order. */
+export type BuiltAnalyticsServices = ConsumingAgentServices<AnalyticsServices, AnalyticsMetrics>;
 
 /** Builds the store (business_db, or memory without a database), the batcher and, with RABBITMQ_URL, the consumer. */
 export async function buildAnalyticsServices(

@@ -5,6 +5,7 @@ import {
   openAgentDatabase,
   startEventConsumer,
   toPgConfig,
+  type ConsumingAgentServices,
   type EventBus,
 } from '@mesh/backends';
 import type { Logger } from '@mesh/common';
@@ -23,14 +24,8 @@ import { NOTIFICATION_MIGRATIONS, PgDeliveryLedger } from './pg-delivery-ledger.
 import type { SendOnceOptions } from './send-once.js';
 import { SmtpChannel } from './smtp-channel.js';
 
-export interface BuiltNotificationServices {
-  services: NotificationServices;
-  metrics: NotificationMetrics;
-  busMetrics: EventBusMetrics;
-  healthCheck: () => Promise<boolean>;
-  /** Stops consuming, waits briefly for sends in flight, then closes the SMTP pool and the database pool. */
-  close: () => Promise<void>;
-}
+/** Its close stops consuming, waits briefly for sends in flight, then closes the SMTP pool and the database pool. */
+export type BuiltNotificationServices = ConsumingAgentServices<NotificationServices, NotificationMetrics>;
 
 /**
  * Builds the channels from config (SMTP connects at the first message), the delivery ledger (business_db, or

@@ -1,7 +1,20 @@
 import type { Logger } from '@mesh/common';
 import { createEventBus, type CreateEventBusOptions, type EventBus } from './event-bus.js';
+import type { EventBusMetrics } from './event-bus-metrics.js';
 import { redactUrl, toQueueSettings } from './redis-config.js';
 import { retryAtStartup } from './startup-retry.js';
+
+/**
+ * What an agent that consumes events builds: the services its handlers use, its own metrics, the bus's shared
+ * series (consumed, lag, queue depth), its health check, and a close that stops consuming before the rest.
+ */
+export interface ConsumingAgentServices<Services, Metrics> {
+  services: Services;
+  metrics: Metrics;
+  busMetrics: EventBusMetrics;
+  healthCheck: () => Promise<boolean>;
+  close: () => Promise<void>;
+}
 
 /** The parsed `rabbitmqEnvShape` values a consumer needs (RABBITMQ_URL set). */
 export interface ConsumerBrokerEnv {

@@ -30,7 +30,7 @@ export { defaultQueueSettings } from './amqp-queues.js';
 export type { QueueSettings } from './amqp-queues.js';
 export { EventBusMetrics } from './event-bus-metrics.js';
 export { startEventConsumer } from './event-consumer.js';
-export type { ConsumerBrokerEnv } from './event-consumer.js';
+export type { ConsumerBrokerEnv, ConsumingAgentServices } from './event-consumer.js';
 export type { ConsumeOutcome, PublishOutcome } from './event-bus-metrics.js';
 export type {
   EventBus,
