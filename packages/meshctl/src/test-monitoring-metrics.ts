@@ -51,17 +51,14 @@ export function registeredMetricNames(files: readonly string[]): Set<string> {
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
     if (/collectDefaultMetrics\(\{ register/.test(text)) for (const name of DEFAULT_SERIES) names.add(name);
-    // `new Counter({ name: '…' })`, or a registry's own factory called as `counter('…', help, labels)`.
+    // `new Counter({ name: '…' })`, or a factory called as `counter('…', help, labels)` (`metricsIn`'s too).
     const declared =
-      /new (Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'|\b(counter|gauge)\(\s*'([a-z_:]+)'/g;
+      /new (Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'|\b(counter|gauge|histogram)\(\s*'([a-z_:]+)'/g;
     for (const match of text.matchAll(declared)) {
-      if (match[4] !== undefined) {
-        names.add(match[4]);
-        continue;
-      }
-      const [, kind, name] = match as unknown as [string, string, string];
+      const kind = (match[1] ?? match[3] ?? '').toLowerCase();
+      const name = (match[2] ?? match[4])!;
       names.add(name);
-      if (kind === 'Histogram' || kind === 'Summary')
+      if (kind === 'histogram' || kind === 'summary')
         for (const suffix of HISTOGRAM_SUFFIXES) names.add(`${name}${suffix}`);
     }
   }
