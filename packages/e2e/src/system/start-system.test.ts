@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, login, startSystem, type StartedSystem } from './harness.js';
+import { join } from 'node:path';
+import { loadArchitecture } from '@mesh/meshctl';
+import { REPO_ROOT, isAlive, login, startSystem, type StartedSystem } from './harness.js';
+
+/** Every agent architecture.yml declares. */
+const DECLARED_AGENTS = loadArchitecture(join(REPO_ROOT, 'architecture.yml')).agents.length;
 
 /** The README's run command from a fresh state: everything up, healthy, and an order goes through. */
 describe('scripts/start-multi-agent.sh (local processes, embedded defaults)', () => {
@@ -89,7 +94,7 @@ describe('scripts/start-multi-agent.sh (local processes, embedded defaults)', ()
     }
     const check = system.meshctl('check');
     expect(check.stdout.trim(), check.stdout).toBe(
-      'ok: 9 agents match architecture.yml, and 6 deploy file(s) agree with it',
+      `ok: ${DECLARED_AGENTS} agents match architecture.yml, and 6 deploy file(s) agree with it`,
     );
   });
 
