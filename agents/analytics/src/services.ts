@@ -4,7 +4,6 @@ import {
   startEventConsumer,
   toPgConfig,
   type ConsumingAgentServices,
-  type EventBus,
 } from '@mesh/backends';
 import type { Logger } from '@mesh/common';
 import type { AgentServices, SpanStarter } from '@mesh/runtime';
@@ -70,24 +69,21 @@ export async function buildAnalyticsServices(
     onEvent: (source, outcome) => metrics.events.inc({ source, outcome }),
   });
   const busMetrics = new EventBusMetrics();
-  let bus: EventBus | undefined;
-  if (config.RABBITMQ_URL !== undefined) {
-    bus = await startEventConsumer(
-      { ...config, RABBITMQ_URL: config.RABBITMQ_URL },
-      {
-        logger,
-        exchange: options.exchange,
-        prefetch: config.ANALYTICS_PREFETCH,
-        maxAttempts: config.ANALYTICS_MAX_ATTEMPTS,
-        metrics: busMetrics,
-        onDelivery: (outcome) => {
-          metrics.busConsumed.inc();
-          metrics.busEvents.inc({ outcome });
-        },
+  const bus = await startEventConsumer(
+    config,
+    {
+      logger,
+      exchange: options.exchange,
+      prefetch: config.ANALYTICS_PREFETCH,
+      maxAttempts: config.ANALYTICS_MAX_ATTEMPTS,
+      metrics: busMetrics,
+      onDelivery: (outcome) => {
+        metrics.busConsumed.inc();
+        metrics.busEvents.inc({ outcome });
       },
-      (consumer) => analytics.consume(consumer, config.ANALYTICS_QUEUE),
-    );
-  }
+    },
+    (consumer) => analytics.consume(consumer, config.ANALYTICS_QUEUE),
+  );
   logger.info(
     { batch_size: config.BATCH_SIZE, interval_ms: config.PROCESSING_INTERVAL },
     'analytics batching configured',

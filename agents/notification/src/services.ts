@@ -6,7 +6,6 @@ import {
   startEventConsumer,
   toPgConfig,
   type ConsumingAgentServices,
-  type EventBus,
 } from '@mesh/backends';
 import type { Logger } from '@mesh/common';
 import type { AgentServices } from '@mesh/runtime';
@@ -92,22 +91,19 @@ export async function buildNotificationServices(
     once,
     logger,
   });
-  let bus: EventBus | undefined;
-  if (config.RABBITMQ_URL !== undefined) {
-    bus = await startEventConsumer(
-      { ...config, RABBITMQ_URL: config.RABBITMQ_URL },
-      {
-        logger,
-        exchange: options.exchange,
-        prefetch: config.NOTIFICATION_PREFETCH,
-        maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
-        // An SMTP server that is down gets minutes of retries, not seconds, before the DLQ.
-        retryDelayMs: 1_000,
-        metrics: busMetrics,
-      },
-      (consumer) => consumeOrderEmails(consumer, config.NOTIFICATION_QUEUE, { email, metrics, once, logger }),
-    );
-  }
+  const bus = await startEventConsumer(
+    config,
+    {
+      logger,
+      exchange: options.exchange,
+      prefetch: config.NOTIFICATION_PREFETCH,
+      maxAttempts: config.NOTIFICATION_MAX_ATTEMPTS,
+      // An SMTP server that is down gets minutes of retries, not seconds, before the DLQ.
+      retryDelayMs: 1_000,
+      metrics: busMetrics,
+    },
+    (consumer) => consumeOrderEmails(consumer, config.NOTIFICATION_QUEUE, { email, metrics, once, logger }),
+  );
   return {
     services: { notifications },
     metrics,

@@ -25,15 +25,17 @@ export interface ConsumerBrokerEnv {
 }
 
 /**
- * An agent's event bus as a consumer: queues declared as RABBITMQ_QUEUE_* say, and `subscribe` run until it
- * succeeds. A broker still starting (compose, a restart) is waited for up to RABBITMQ_STARTUP_TIMEOUT, each
- * retry logged, rather than the agent exiting: it listens, registers and reports ready only once it consumes.
+ * An agent's event bus as a consumer, or undefined when RABBITMQ_URL is unset (no broker: events arrive by
+ * direct calls only). Queues are declared as RABBITMQ_QUEUE_* say, and `subscribe` runs until it succeeds. A
+ * broker still starting (compose, a restart) is waited for up to RABBITMQ_STARTUP_TIMEOUT, each retry logged,
+ * rather than the agent exiting: it listens, registers and reports ready only once it consumes.
  */
 export async function startEventConsumer(
-  env: ConsumerBrokerEnv,
+  env: Omit<ConsumerBrokerEnv, 'RABBITMQ_URL'> & { RABBITMQ_URL?: string | undefined },
   options: Omit<CreateEventBusOptions, 'rabbitmqUrl' | 'queues'> & { logger: Logger },
   subscribe: (bus: EventBus) => Promise<void>,
-): Promise<EventBus> {
+): Promise<EventBus | undefined> {
+  if (env.RABBITMQ_URL === undefined) return undefined;
   const bus = createEventBus({ ...options, rabbitmqUrl: env.RABBITMQ_URL, queues: toQueueSettings(env) });
   await retryAtStartup(() => subscribe(bus), {
     what: 'RabbitMQ',
