@@ -1,5 +1,4 @@
-import { Writable } from 'node:stream';
-import { createLogger } from '@mesh/common';
+import { captureLog, createLogger } from '@mesh/common';
 import { MeshError } from '@mesh/common';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryOrderStore } from './memory-order-store.js';
@@ -130,13 +129,7 @@ describe('OrderSaga', () => {
   });
 
   it('logs one info line per completed order, with its order id, payment and total', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-        done();
-      },
-    });
+    const { lines, destination } = captureLog();
     const logger = createLogger({ name: 'order-agent', destination });
     const logged = new OrderSaga(store, agents, 'owner-b', { processingTimeoutMs: 2_000 }, logger);
     await logged.process(order('o-log'));
