@@ -66,10 +66,27 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** An offset for the system's fixed ports under which every one of them is free now. */
+/**
+ * The first port the kernel hands out for connections and port-0 listeners (every agent listens on one): a
+ * fixed port at or above it can be taken by any of them between the check below and the process binding it.
+ */
+function ephemeralPortsStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 20_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** An offset for the system's fixed ports under which every one of them is free now, all below the ephemeral range. */
 async function freeOffset(): Promise<number> {
+  const thousands = Math.max(
+    1,
+    Math.floor((ephemeralPortsStart() - Math.max(...FIXED_PORTS) - 10_000) / 1000),
+  );
   for (let attempt = 0; attempt < 20; attempt += 1) {
-    const offset = 10_000 + Math.floor(Math.random() * 20) * 1000 + Math.floor(Math.random() * 900);
+    const offset = 10_000 + Math.floor(Math.random() * thousands) * 1000 + Math.floor(Math.random() * 900);
     const free = await Promise.all(FIXED_PORTS.map((port) => portFree(port + offset)));
     if (free.every(Boolean)) return offset;
   }
