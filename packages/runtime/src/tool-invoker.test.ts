@@ -74,12 +74,13 @@ describe('tool context', () => {
 
   it('sends a downstream deadline no later than the one the tool was called with', async () => {
     const { raw, running } = await relayAgent((call) => ok(call, { relayed: true }));
-    const deadline = Date.now() + 300;
+    // Room enough that a busy machine still relays before the deadline; the bounds below are what is pinned.
+    const deadline = Date.now() + 5_000;
     const reply = await callTool(running.url, 'relay', {}, { 'x-mesh-deadline': String(deadline) });
     expect(reply.result?.structuredContent).toEqual({ relayed: true });
     const downstream = Number(raw.calls[0]!.headers['x-mesh-deadline']);
     expect(downstream).toBeLessThanOrEqual(deadline);
-    expect(downstream).toBeGreaterThan(deadline - 300);
+    expect(downstream).toBeGreaterThan(deadline - 1_000);
   });
 
   it('gives up on a downstream call at the caller deadline, not at the dependency timeout', async () => {

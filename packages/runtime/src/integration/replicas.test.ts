@@ -83,15 +83,23 @@ describe(
 
     it('loses no call when a replica stops gracefully (SIGTERM) under load, and it exits 0 deregistered', async () => {
       let stop = false;
+      let completed = 0;
       const load = runLoad({
         call: (n) => deps.echo.call<Echo>({ n, delayMs: 2 }),
         concurrency: 8,
         stop: () => stop || stopLoad,
+        onResult: () => (completed += 1),
       });
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Counted in calls, not in time: on a busy machine 300 ms may hold only a few dozen calls.
+      await waitFor(async () => (completed > 50 ? true : undefined), { timeoutMs: 10_000, intervalMs: 10 });
       const leaving = providers.find((provider) => provider.agentId === 'echo-4')!;
       expect(await leaving.process.stop(10_000)).toBe(0);
       await waitForAgents(registry.url, [], ['echo-4']);
+      const stoppedAt = completed;
+      await waitFor(async () => (completed > stoppedAt + 50 ? true : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 10,
+      });
       stop = true;
       const result = await load;
       expect(result.failures).toEqual([]);
