@@ -284,6 +284,9 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
         GATEWAY_PORT: String(port),
         MCP_MESH_HTTP_PORT: '0',
         RATE_LIMIT: '3',
+        // Windows are fixed and aligned to the clock: five calls straddling a minute's edge would see the count
+        // restart (seen once). An hour makes that edge about 60 times less likely to fall inside the test.
+        RATE_LIMIT_WINDOW: '1h',
       },
     });
     const url = `http://127.0.0.1:${port}`;
