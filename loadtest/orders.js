@@ -13,8 +13,9 @@
 // costs there, so a refused price (409 PRICE_MISMATCH) is a failure like any other.
 import http from 'k6/http';
 import exec from 'k6/execution';
-import { check, fail } from 'k6';
+import { check } from 'k6';
 import { Counter } from 'k6/metrics';
+import { catalogueCents, loginUsers, requireHealthy, runIdOf } from './lib/session.js';
 
 const env = (name, fallback) => (__ENV[name] !== undefined && __ENV[name] !== '' ? __ENV[name] : fallback);
 
@@ -80,47 +81,12 @@ export const options = {
   summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
 };
 
-/** The catalogue price of each SKU ordered, in cents, read page by page from GET /products. */
-function catalogueCents() {
-  const cents = {};
-  let offset = 0;
-  for (let page = 0; page < 50 && offset !== null; page += 1) {
-    const response = http.get(`${BASE_URL}/products?limit=100&offset=${offset}`, { tags: { name: 'setup' } });
-    if (response.status !== 200) fail(`GET /products failed: HTTP ${response.status}`);
-    for (const product of response.json('products')) cents[product.sku] = Math.round(product.price * 100);
-    offset = response.json('next_offset');
-  }
-  for (const sku of SKUS) if (cents[sku] === undefined) fail(`SKU ${sku} is not in the catalogue`);
-  return cents;
-}
-
-/** Reads the catalogue's prices and logs in USERS demo users (user-0..), in batches, one token per user. */
+/** Reads the catalogue's prices and logs in USERS demo users (user-0..), one token per user. */
 export function setup() {
-  const health = http.get(`${BASE_URL}/health`, { tags: { name: 'setup' } });
-  if (health.status !== 200) fail(`gateway not healthy at ${BASE_URL}/health: HTTP ${health.status}`);
-  const cents = catalogueCents();
-  const tokens = [];
-  const batchSize = 10;
-  for (let start = 0; start < USERS; start += batchSize) {
-    const requests = [];
-    for (let i = start; i < Math.min(USERS, start + batchSize); i += 1) {
-      requests.push({
-        method: 'POST',
-        url: `${BASE_URL}/auth/login`,
-        body: JSON.stringify({ username: `user-${i}`, password: PASSWORD }),
-        params: { headers: { 'content-type': 'application/json' }, tags: { name: 'login' } },
-      });
-    }
-    for (const [offset, response] of http.batch(requests).entries()) {
-      if (response.status !== 200) fail(`login of user-${start + offset} failed: HTTP ${response.status}`);
-      tokens.push({ user: `user-${start + offset}`, token: response.json('access_token') });
-    }
-  }
-  const runId = env(
-    'RUN_ID',
-    `k6-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`,
-  );
-  return { tokens, runId, cents };
+  requireHealthy(BASE_URL);
+  const cents = catalogueCents(BASE_URL, SKUS);
+  const tokens = loginUsers(BASE_URL, USERS, PASSWORD);
+  return { tokens, runId: runIdOf(__ENV.RUN_ID, 'k6'), cents };
 }
 
 export default function (data) {

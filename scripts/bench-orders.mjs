@@ -3,17 +3,21 @@
 //
 //   ./scripts/start-multi-agent.sh
 //   node scripts/bench-orders.mjs --rate 50 --duration 20s [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080] [--no-floor]
+//   node scripts/bench-orders.mjs --flow checkout --rate 10 --duration 30s     (also: pnpm bench:checkout)
 //   node scripts/bench-orders.mjs --compare-tls --rate 60 --duration 30s [--rounds 2] [--warmup 10s]
 //   node scripts/bench-orders.mjs --compare-env MONEY_SYNCHRONOUS_COMMIT=false,true --rate 60 --duration 30s
 //   node scripts/bench-orders.mjs --compare-root /tmp/checkout-of-main --rate 100 --duration 30s
 //
-// Single mode runs k6 (loadtest/orders.js, sustained scenario only) against the running local system of
-// MESH_HOME (as meshctl reads it: default <root>/.mesh, a relative one from where pnpm was called) and prints:
-//   - orders/s, latency, completed and failed orders;
+// Single mode runs k6 (loadtest/orders.js, sustained scenario only; with --flow checkout loadtest/checkout.js:
+// each order is a cart set with POST /cart and checked out with POST /cart/checkout) against the running local
+// system of MESH_HOME (as meshctl reads it: default <root>/.mesh, a relative one from where pnpm was called)
+// and prints:
+//   - orders/s, latency (of each request kind of the flow), completed and failed orders;
 //   - CPU ms per completed order of every process of its state.json with its children, exited ones included
 //     (utime+stime+cutime+cstime over each process tree from /proc before and after: a PostgreSQL backend that
 //     ended during the run counts through the postmaster; lib/proc-cpu.mjs). The window includes k6's setup
-//     (the logins of USERS = the rate, 10 to 100, demo users, in the auth agents' CPU);
+//     (the logins of USERS demo users, in the auth agents' CPU: the rate, 10 to 100, for orders; four times
+//     the rate, 20 to 100, for checkout, one per cart in flight; lib/bench-flows.mjs);
 //   - the generator beside it: asked vs sent rate, k6's dropped iterations and CPU, the host's scheduling lag
 //     (event-loop delay of this process, p50/p99/max) and load average at start and end, with a WARNING line
 //     when the generator could not keep up and another when the host was busy (lib/host-lag.mjs);
@@ -29,11 +33,12 @@
 // prints each phase, the medians per mode and strict/off ratios. --compare-env NAME=A,B does the same for two
 // strict systems that differ only in the variable NAME (A first, B second; ratios are B/A). --compare-root DIR does
 // it for two builds: A (`before`) runs from DIR, another checkout, built (its own bin/meshctl and dist), B
-// (`after`) from this one, both strict. Linux only (reads /proc).
+// (`after`) from this one, both strict. Each drives the flow of --flow (default orders). Linux only (reads /proc).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { flowOf, k6Args, latenciesOf } from './lib/bench-flows.mjs';
 import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
 import { busyHost, generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
@@ -55,11 +60,12 @@ const SHARED_SERVER_VARS = [
   'MCP_MESH_REGISTRY_URL',
 ];
 const USAGE =
-  'use --rate N, --duration 20s, --k6 PATH, --base-url URL, --no-floor; or --compare-tls | --compare-env NAME=A,B | ' +
+  'use --flow orders|checkout, --rate N, --duration 20s, --k6 PATH, --base-url URL, --no-floor; or --compare-tls | --compare-env NAME=A,B | ' +
   '--compare-root DIR [--rounds N] [--warmup 10s]';
 
 function parseArgs(argv) {
   const options = {
+    flow: flowOf('orders'),
     rate: 30,
     duration: '20s',
     k6: join(root, '.mesh/bin/k6'),
@@ -84,7 +90,8 @@ function parseArgs(argv) {
     }
     const value = argv[(i += 1)];
     if (value === undefined) fail(`missing value after ${flag}`);
-    if (flag === '--rate') options.rate = Number(value);
+    if (flag === '--flow') options.flow = flowOrFail(value);
+    else if (flag === '--rate') options.rate = Number(value);
     else if (flag === '--duration') options.duration = value;
     else if (flag === '--k6') options.k6 = value;
     else if (flag === '--base-url') options.baseUrl = value;
@@ -131,6 +138,14 @@ class BenchError extends Error {}
 
 function fail(message) {
   throw new BenchError(message);
+}
+
+function flowOrFail(name) {
+  try {
+    return flowOf(name);
+  } catch (error) {
+    return fail(error.message);
+  }
 }
 
 /**
@@ -187,10 +202,11 @@ function runK6(k6Path, args, quiet) {
 }
 
 /**
- * One sustained k6 phase against a running local system: orders/s, latency, CPU ms per completed order of
- * each process of `state` (with its children) and of k6, and the connections opened between mesh processes.
+ * One sustained k6 phase of `flow` against a running local system: orders/s, latency, CPU ms per completed
+ * order of each process of `state` (with its children) and of k6, and the connections opened between mesh
+ * processes.
  */
-async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false }) {
+async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = false }) {
   const processes = state.processes.filter((p) => Number.isInteger(p.pid));
   const labels = processes.map((p) =>
     p.replica > 1 || p.kind === 'agent' ? `${p.name}-${p.replica}` : p.name,
@@ -202,27 +218,7 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   const started = process.hrtime.bigint();
   const hostLag = watchHostLag();
   const watch = watchNewConnections(meshPorts(state));
-  const k6Status = await runK6(
-    k6Path,
-    [
-      'run',
-      '--quiet',
-      '--summary-export',
-      summaryFile,
-      '-e',
-      'SCENARIOS=sustained',
-      '-e',
-      `RATE=${rate}`,
-      '-e',
-      `DURATION=${duration}`,
-      '-e',
-      `BASE_URL=${baseUrl}`,
-      '-e',
-      `USERS=${Math.min(100, Math.max(10, rate))}`,
-      join(root, 'loadtest/orders.js'),
-    ],
-    quiet,
-  );
+  const k6Status = await runK6(k6Path, k6Args(flow, { root, rate, duration, baseUrl, summaryFile }), quiet);
   const newConnections = watch.stop();
   const lag = hostLag.stop();
   const after = snapshot(processes);
@@ -239,7 +235,9 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   const metric = (name) => summary.metrics[name] ?? {};
   const completed = metric('orders_completed').count ?? 0;
   const failed = metric('orders_failed').count ?? 0;
-  const latency = metric('http_req_duration{scenario:sustained}');
+  // The first latency is the flow's order request (POST /orders, POST /cart/checkout): comparisons use it.
+  const latencies = latenciesOf(flow, summary);
+  const [latency] = latencies;
   const durationSeconds = seconds(duration);
   const dropped = metric('dropped_iterations').count ?? 0;
   const achieved = (metric('iterations').count ?? 0) / durationSeconds;
@@ -259,9 +257,10 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
     failed,
     wallSeconds,
     ordersPerSec: completed / wallSeconds,
-    p50: latency['med'],
-    p95: latency['p(95)'],
-    max: latency['max'],
+    p50: latency.p50,
+    p95: latency.p95,
+    max: latency.max,
+    latencies,
     rows,
     totalMsPerOrder: rows.reduce((sum, row) => sum + row.msPerOrder, 0),
     k6MsPerOrder: perOrder(k6Ms),
@@ -277,12 +276,18 @@ async function runPhase(state, { rate, duration, k6Path, baseUrl, quiet = false 
   };
 }
 
-function printPhase(result, { rate, duration }) {
+function printPhase(result, { flow, rate, duration }) {
+  console.log(`\nflow: ${flow.description} (${flow.script})`);
   console.log(
-    `\nrate ${rate}/s for ${duration}: ${result.completed} completed, ${result.failed} failed, ` +
+    `rate ${rate}/s for ${duration}: ${result.completed} completed, ${result.failed} failed, ` +
       `${result.ordersPerSec.toFixed(1)} orders/s over ${result.wallSeconds.toFixed(1)} s (k6 exit ${result.k6Status})`,
   );
-  console.log(`latency p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, max ${fmt(result.max)} ms`);
+  for (const latency of result.latencies) {
+    console.log(
+      `latency ${result.latencies.length > 1 ? `${latency.label} ` : ''}p50 ${fmt(latency.p50)} ms, ` +
+        `p95 ${fmt(latency.p95)} ms, max ${fmt(latency.max)} ms`,
+    );
+  }
   console.log(
     `connections opened between mesh processes: at least ${result.newConnections} (sampled every 250 ms)`,
   );
@@ -465,6 +470,7 @@ async function compare(options) {
     }
     const phase = (mode, duration, quiet) =>
       runPhase(states[mode], {
+        flow: options.flow,
         rate: options.rate,
         duration,
         k6Path: options.k6,
@@ -509,7 +515,8 @@ function printComparison(phases, options) {
         `(${nameA} ${spread(off, pick, digits)}, ${nameB} ${spread(strict, pick, digits)} ${unit})`,
     );
   console.log(
-    `\nrate ${options.rate}/s, ${options.rounds} phase(s) of ${options.duration} per mode, alternating; medians:`,
+    `\n${options.flow.description}: rate ${options.rate}/s, ${options.rounds} phase(s) of ${options.duration} per mode, ` +
+      'alternating; medians:',
   );
   console.log(`  ${''.padEnd(22)} ${'A'.padStart(8)} ${'B'.padStart(8)}   B/A   (A: ${nameA}, B: ${nameB})`);
   line('orders/s', (p) => p.ordersPerSec, 1, 'orders/s');

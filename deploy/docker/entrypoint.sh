@@ -22,6 +22,10 @@ case "$what" in
     exec /app/deploy/docker/mesh-certs.sh "$@" ;;
   tls-secrets)
     exec node /app/deploy/docker/tls-secrets.mjs "$@" ;;
+  train-recommendations)
+    # The recommendation model from business_db (DB_*, ML_MODEL_PATH): the Helm chart's training CronJob.
+    # The same training as scripts/train-recommendations.mjs, without its search for a local system.
+    exec node /app/agents/recommendation/dist/train-main.js "$@" ;;
   *-agent|api-gateway)
     dir=${what%-agent}
     main=/app/agents/$dir/dist/main.js

@@ -232,6 +232,20 @@ kubectl -n "$namespace" create secret generic agent-mesh-secrets \
   --from-literal=REGISTRY_DATABASE_URL=postgres://mesh:check-cluster@postgres:5432/mcp_mesh \
   --from-literal=PAYMENT_API_KEY=check-cluster >/dev/null
 
+# The recommendation model's claim (ReadWriteOnce by default) needs a volume; no provisioner runs here, so one
+# PersistentVolume without a class stands ready for it. Nothing is ever written to it: kwok runs no container.
+kubectl apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: check-cluster-models
+spec:
+  capacity: { storage: 1Gi }
+  accessModes: [ReadWriteOnce, ReadWriteMany]
+  persistentVolumeReclaimPolicy: Retain
+  hostPath: { path: $run/models }
+YAML
+
 say "kubectl apply --dry-run=server of the rendered chart"
 helm template "$release" "$chart" --namespace "$namespace" >"$run/rendered.yaml"
 kubectl apply --dry-run=server -n "$namespace" -f "$run/rendered.yaml" >"$logs/dry-run.log" 2>&1 ||
@@ -309,6 +323,21 @@ for service in $(kubectl -n "$namespace" get services -o jsonpath='{.items[*].me
     "kubectl -n '$namespace' get endpointslices -l kubernetes.io/service-name=$service -o jsonpath='{.items[*].endpoints[*].addresses[0]}' | grep -q ."
 done
 say "$ready deployments ready, $pdb_count PodDisruptionBudgets healthy, every Service has endpoints"
+
+say "the recommendation model: its claim bound, a training Job from the CronJob placed on the agent's node"
+[[ "$(kubectl -n "$namespace" get pvc recommendation-models -o jsonpath='{.status.phase}')" == "Bound" ]] ||
+  fail "E_MODELS: the claim recommendation-models is not Bound"
+# A Job made from the CronJob, as an operator would to train at once: its pod must share the agent's node
+# (the claim is ReadWriteOnce). kwok runs no container, so the Job is deleted once its pod is placed.
+kubectl -n "$namespace" create job --from=cronjob/recommendation-training check-training >/dev/null
+wait_for 60 "the training pod to be scheduled" bash -c \
+  "kubectl -n '$namespace' get pods -l job-name=check-training -o jsonpath='{.items[0].spec.nodeName}' | grep -q ."
+training_node="$(kubectl -n "$namespace" get pods -l job-name=check-training -o jsonpath='{.items[0].spec.nodeName}')"
+agent_node="$(kubectl -n "$namespace" get pods -l app.kubernetes.io/name=recommendation-agent -o jsonpath='{.items[0].spec.nodeName}')"
+[[ "$training_node" == "$agent_node" ]] ||
+  fail "E_MODELS: the training pod is on $training_node, the recommendation agent on $agent_node"
+kubectl -n "$namespace" delete job check-training --wait=false >/dev/null
+say "model claim Bound; the training pod shares $agent_node with the agent"
 
 say "helm uninstall"
 helm uninstall "$release" --namespace "$namespace" --wait --timeout 2m >>"$logs/helm.log" 2>&1 ||

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates the chart's rendered manifests offline against the Kubernetes API schemas (kubernetes-validate
 # --strict: unknown fields are errors), for every way the chart renders: the defaults (strict mTLS, hook
-# Job), cert-manager, plain HTTP and the ingress. No cluster needed.
+# Job, the recommendation model on a ReadWriteOnce claim), cert-manager, plain HTTP, the ingress, and the
+# model in an emptyDir or on a ReadWriteMany claim. No cluster needed.
 #
 # Usage: deploy/helm/validate-offline.sh
 #   needs helm on PATH (deploy/helm/install-helm.sh) and python3 with venv; kubernetes-validate is installed
@@ -38,6 +39,8 @@ renderings=(
   "cert-manager|--api-versions cert-manager.io/v1 --set tls.certManager.issuer=mesh-ca"
   "plain-http|--set tls.mode=off"
   "ingress|--set ingress.enabled=true"
+  "model-in-emptydir|--set recommendations.persistence.enabled=false"
+  "model-shared-rwx|--set recommendations.persistence.accessMode=ReadWriteMany"
 )
 total=0
 for rendering in "${renderings[@]}"; do

@@ -51,3 +51,29 @@ securityContext:
   runAsGroup: 1000
   fsGroup: 1000
 {{- end -}}
+
+{{/* Where the recommendation agent reads its model and the training CronJob writes it (a volume at /models). */}}
+{{- define "agent-mesh.modelPath" -}}
+/models/recommendations.json
+{{- end -}}
+
+{{/* The database of the recommendation agent in .Values.agents (empty when the list has no such agent). */}}
+{{- define "agent-mesh.recommendationDatabase" -}}
+{{- range .Values.agents }}{{ if eq .name "recommendation-agent" }}{{ .database }}{{ end }}{{ end -}}
+{{- end -}}
+
+{{/* True when the model volume is a ReadWriteOnce claim: one node at a time (see values.yaml). */}}
+{{- define "agent-mesh.modelsSingleNode" -}}
+{{- if and .Values.recommendations.persistence.enabled (eq .Values.recommendations.persistence.accessMode "ReadWriteOnce") }}true{{ end -}}
+{{- end -}}
+
+{{/* The model volume of the agent's pods and the CronJob's: the shared claim, or the agent's own emptyDir. */}}
+{{- define "agent-mesh.modelsVolume" -}}
+- name: models
+  {{- if .Values.recommendations.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: recommendation-models
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
+{{- end -}}

@@ -101,6 +101,11 @@ describe.skipIf(!helm)('helm checks values against values.schema.json', () => {
     [['--set', 'tls.certManager.issuerKind=Vault'], "at '/tls/certManager/issuerKind'"],
     [['--set', 'agentResources.limits.memory=lots'], "at '/agentResources/limits/memory'"],
     [['--set', 'paymentGatewayUrl=payment-sandbox:8090'], "at '/paymentGatewayUrl'"],
+    [
+      ['--set', 'recommendations.persistence.accessMode=ReadWriteOncePod'],
+      "at '/recommendations/persistence/accessMode'",
+    ],
+    [['--set', 'recommendations.training.schedule=hourly'], "at '/recommendations/training/schedule'"],
   ])('refuses %j with a message naming the value', (args, message) => {
     for (const command of [
       ['template', 'mesh'],
