@@ -100,6 +100,20 @@ describe('Recommender', () => {
     ]);
   });
 
+  it('treats a model trained from no orders as no model: the live best sellers answer', async () => {
+    // A fresh install's first training run sees no orders; until the next run the history is what knows.
+    const result = await recommender(trainModel([])).recommend(ports({ cart: ['MILK'] }), {
+      user_id: 'x',
+      limit: 2,
+      exclude: [],
+    });
+    expect(result.model).toEqual({ source: 'best_sellers', trained_at: null });
+    expect(result.recommendations.map((r) => [r.sku, r.reason])).toEqual([
+      ['TEA', 'best_seller'],
+      ['ITEM-1', 'catalogue'],
+    ]);
+  });
+
   it("fills a short model answer from the catalogue, skipping the cart and the user's purchases", async () => {
     const small = trainModel([
       {

@@ -42,7 +42,7 @@ export class Recommender {
       );
     }
     const excluded = new Set([...cart, ...request.exclude]);
-    const model = this.model();
+    const model = knowing(this.model());
     if (model !== undefined) {
       const chosen = fromModel(model, request.user_id, cart, excluded, request.limit);
       // A young model knows few SKUs: the catalogue fills what it cannot (never what the user already has).
@@ -66,6 +66,15 @@ export class Recommender {
       model: { source: sellers.length > 0 ? 'best_sellers' : 'catalogue', trained_at: null },
     };
   }
+}
+
+/**
+ * The model, unless it was trained from no orders at all (a fresh install's first run): such a model knows
+ * nothing the live order history would not know better, so it is treated as no model until a run sees orders.
+ */
+function knowing(model: RecommendationModel | undefined): RecommendationModel | undefined {
+  if (model === undefined) return undefined;
+  return model.best_sellers.length > 0 ? model : undefined;
 }
 
 /**
