@@ -43,6 +43,11 @@ const schema = z.object({
         .map((s) => s.trim())
         .filter((s) => s !== ''),
     ),
+  /**
+   * A Prometheus that scrapes the mesh, for `meshctl ui`'s edge rates (`--prometheus` wins); unset, a Docker
+   * mesh's rates come from the monitoring layer's Prometheus and a local mesh's from its replicas.
+   */
+  MESH_PROMETHEUS_URL: z.string().url().optional(),
   /** Docker: the host address published ports bind to; loopback unless set (0.0.0.0 opens them up). */
   MESH_PUBLISH_HOST: z.union([z.ipv4(), z.ipv6()]).default(DEFAULT_PUBLISH_HOST),
 });

@@ -49,6 +49,18 @@ export function formatRatio(ratio) {
   return `${(ratio * 100).toFixed(ratio > 0 && ratio < 0.01 ? 2 : 1)}%`;
 }
 
+/**
+ * The one line saying where the edge rates come from, or why there are none (a Docker mesh without the
+ * monitoring layer's Prometheus): `state` is `error` then. Older snapshots have no `metrics`: replicas.
+ */
+export function metricsNote(snapshot) {
+  const source = snapshot.metrics ?? { kind: 'replicas', url: null, error: null };
+  if (source.error) return { state: 'error', text: `no rates: ${source.error}` };
+  if (source.kind === 'prometheus')
+    return { state: 'ok', text: `rates from Prometheus ${source.url}, as fresh as its last scrape` };
+  return { state: 'ok', text: "rates from each replica's /metrics" };
+}
+
 function nodeHeight(node) {
   return 46 + 15 * Math.max(1, node.replicas.length);
 }
@@ -330,6 +342,8 @@ function drawGraph(snapshot) {
 }
 
 function drawAgents(snapshot) {
+  const unscraped =
+    snapshot.metrics?.kind === 'prometheus' ? ' (no series in Prometheus)' : ' (metrics unreachable)';
   const sections = snapshot.nodes.map((node) => {
     const healthy = node.replicas.filter((r) => r.status === 'healthy').length;
     const heading = html('h3', {}, [node.name]);
@@ -353,7 +367,7 @@ function drawAgents(snapshot) {
       node.replicas.map((r) => {
         const item = html('li', { 'data-replica': r.id, 'data-status': r.status }, [
           html('span', { class: `swatch health-${r.status === 'healthy' ? 'healthy' : 'unhealthy'}` }),
-          `${r.id} v${r.version ?? '?'} ${r.status}${r.scraped === false ? ' (metrics unreachable)' : ''} `,
+          `${r.id} v${r.version ?? '?'} ${r.status}${r.scraped === false ? unscraped : ''} `,
         ]);
         for (const c of r.capabilities)
           item.append(html('span', { class: 'cap' }, [`${c.name}${c.version ? `@${c.version}` : ''}`]));
@@ -404,6 +418,10 @@ function render(snapshot) {
     status.dataset.state = 'error';
     status.textContent = `registry ${snapshot.registry.url} does not answer (${snapshot.registry.error ?? 'unknown'}) · declared topology only`;
   }
+  const note = metricsNote(snapshot);
+  const metrics = document.getElementById('metrics-status');
+  metrics.dataset.state = note.state;
+  metrics.textContent = note.text;
   drawGraph(snapshot);
   drawAgents(snapshot);
   drawEdgeTable(snapshot);

@@ -38,6 +38,7 @@ export const CLI_OPTIONS = {
   interval: { type: 'string' },
   steps: { type: 'string' },
   'min-calls': { type: 'string' },
+  prometheus: { type: 'string' },
   ...NEW_AGENT_OPTIONS,
 } as const;
 

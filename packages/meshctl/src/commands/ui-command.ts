@@ -1,11 +1,13 @@
-import { MeshError, httpResponse } from '@mesh/common';
-import { TopologySource, createTopologyServer } from '@mesh/registry/topology';
+import { MeshError } from '@mesh/common';
+import { createTopologyServer } from '@mesh/registry/topology';
 import type { DeclaredAgent } from '@mesh/registry/topology';
 import type { Command, CommandContext } from '../cli/command.js';
+import { readState } from '../local/state.js';
+import { chooseUiMetrics } from './ui-metrics.js';
+import { uiTopologySource } from './ui-source.js';
 
 /** The page's port on a default start (beside the registry's 8000 and the gateway's 8080); MESH_PORT_OFFSET moves it. */
 const DEFAULT_UI_PORT = 8070;
-const SCRAPE_TIMEOUT_MS = 1500;
 
 function portOf(ctx: CommandContext): number {
   const [given] = ctx.args;
@@ -14,16 +16,6 @@ function portOf(ctx: CommandContext): number {
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new MeshError('INVALID_ARGUMENT', `ui: the port must be 0-65535 (0: any free one); got "${given}"`);
   return port;
-}
-
-/** One replica's /metrics: over mTLS with the operator certificate when the mesh is strict. */
-async function fetchMetrics(ctx: CommandContext, endpoint: string): Promise<string> {
-  const url = `${endpoint.replace(/\/+$/, '')}/metrics`;
-  const response = url.startsWith('https:')
-    ? await httpResponse(url, { timeoutMs: SCRAPE_TIMEOUT_MS, tls: ctx.operatorTls() ?? {} })
-    : await fetch(url, { signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS) });
-  if (!response.ok) throw new MeshError('REMOTE_ERROR', `${url} answered ${response.status}`);
-  return response.text();
 }
 
 /** architecture.yml's agents, or none when it cannot be read (the page then draws what registered). */
@@ -54,24 +46,33 @@ export const uiCommand: Command = {
   name: 'ui',
   help: [
     {
-      usage: 'ui [PORT]',
+      usage: 'ui [PORT] [--prometheus URL]',
       summary: `the live topology page on http://127.0.0.1:8070/ (PORT 0: any free port):
 agents by tier with replicas, health, versions and capabilities, dependency
-edges with calls/s, error ratio and p95 from the agents' metrics; until Ctrl-C`,
+edges with calls/s, error ratio and p95 from the agents' metrics (each
+replica's /metrics; a Docker mesh's from the monitoring layer's Prometheus;
+--prometheus or MESH_PROMETHEUS_URL: from that Prometheus); until Ctrl-C`,
     },
   ],
   async run(ctx) {
     const registry = ctx.registry();
-    const source = new TopologySource({
+    const metrics = chooseUiMetrics({
+      prometheusUrl: ctx.values.prometheus ?? ctx.config.MESH_PROMETHEUS_URL,
+      state: readState(ctx.home),
+    });
+    const source = uiTopologySource({
       registryUrl: registry.baseUrl,
       fetchAgents: () => registry.agents(),
-      fetchMetrics: (endpoint) => fetchMetrics(ctx, endpoint),
+      operatorTls: () => ctx.operatorTls(),
+      metrics,
       ...declaredOf(ctx),
     });
     const server = createTopologyServer({ source });
     const url = await server.listen(portOf(ctx));
     await source.start();
-    ctx.print(`Topology of ${registry.baseUrl} at ${url} (Ctrl-C to stop)`);
+    const rates =
+      metrics.kind === 'prometheus' ? `rates from Prometheus ${metrics.url}` : 'rates from each replica';
+    ctx.print(`Topology of ${registry.baseUrl} (${rates}) at ${url} (Ctrl-C to stop)`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -1,6 +1,7 @@
 import type {
   DeclaredAgent,
   EdgeMetrics,
+  MetricsSourceStatus,
   NodeHealth,
   RegistryAgent,
   TopologyEdge,
@@ -20,6 +21,8 @@ export interface BuildTopologyInput {
   readonly metrics?: (agent: string, capabilities: readonly string[]) => EdgeMetrics | null;
   /** Whether each replica's `/metrics` answered at the last scrape. */
   readonly scraped?: ReadonlyMap<string, boolean>;
+  /** Where the rates come from (default: the replicas, no error). */
+  readonly metricsSource?: MetricsSourceStatus;
   readonly now: Date;
 }
 
@@ -184,6 +187,7 @@ export function buildTopology(input: BuildTopologyInput): TopologySnapshot {
     generatedAt: input.now.toISOString(),
     tierOrder: input.tierOrder,
     registry: { url: input.registry.url, reachable: input.agents !== undefined, error: input.registry.error },
+    metrics: input.metricsSource ?? { kind: 'replicas', url: null, error: null },
     nodes,
     edges,
   };

@@ -11,6 +11,7 @@ interface PageModule {
   layout(snapshot: unknown): { width: number; positions: Map<string, Place> };
   formatSeconds(seconds: number | null): string;
   formatRatio(ratio: number | null): string;
+  metricsNote(snapshot: unknown): { state: string; text: string };
 }
 
 /** The page's own module (plain browser JavaScript, no build): its layout is pure, so it runs here too. */
@@ -89,5 +90,28 @@ describe('the page layout', () => {
     expect(page.formatSeconds(null)).toBe('–');
     expect(page.formatRatio(0.005)).toBe('0.50%');
     expect(page.formatRatio(0.25)).toBe('25.0%');
+  });
+});
+
+describe('the metrics line', () => {
+  it('names the source of the rates, or says why there are none', () => {
+    expect(page.metricsNote({ metrics: { kind: 'replicas', url: null, error: null } }).text).toBe(
+      "rates from each replica's /metrics",
+    );
+    expect(
+      page.metricsNote({ metrics: { kind: 'prometheus', url: 'http://127.0.0.1:9090', error: null } }),
+    ).toEqual({
+      state: 'ok',
+      text: 'rates from Prometheus http://127.0.0.1:9090, as fresh as its last scrape',
+    });
+    const down = {
+      kind: 'prometheus',
+      url: 'http://127.0.0.1:9090',
+      error: 'Prometheus at … does not answer',
+    };
+    expect(page.metricsNote({ metrics: down })).toEqual({
+      state: 'error',
+      text: 'no rates: Prometheus at … does not answer',
+    });
   });
 });

@@ -18,7 +18,12 @@ describe('parsePrometheusText', () => {
         labels: { agent: 'order-agent', capability: 'user_get', outcome: 'ok' },
         value: 12,
       },
-      { name: 'mesh_dependency_calls_total', labels: { capability: 'odd', outcome: 'say "hi"\\' }, value: 3 },
+      {
+        name: 'mesh_dependency_calls_total',
+        labels: { capability: 'odd', outcome: 'say "hi"\\' },
+        value: 3,
+        timestampMs: 1700000000000,
+      },
       {
         name: 'mesh_dependency_duration_seconds_bucket',
         labels: { capability: 'user_get', le: '+Inf' },

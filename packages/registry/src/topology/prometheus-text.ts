@@ -3,6 +3,8 @@ export interface Sample {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly value: number;
+  /** The sample's own time (ms since the epoch) when the line carries one, as Prometheus's `/federate` writes. */
+  readonly timestampMs?: number;
 }
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
@@ -53,9 +55,13 @@ export function parsePrometheusText(text: string, prefixes: readonly string[]): 
       labels = read.labels;
       rest = line.slice(read.end);
     }
-    const value = Number(rest.trim().split(/\s+/)[0]);
+    const [valueText, timestampText] = rest.trim().split(/\s+/);
+    const value = Number(valueText);
     if (rest.trim() === '' || Number.isNaN(value)) continue;
-    samples.push({ name, labels, value });
+    const timestampMs = timestampText === undefined ? Number.NaN : Number(timestampText);
+    samples.push(
+      Number.isFinite(timestampMs) ? { name, labels, value, timestampMs } : { name, labels, value },
+    );
   }
   return samples;
 }

@@ -15,7 +15,7 @@ async function started(): Promise<{ url: string; source: TopologySource }> {
   const source = new TopologySource({
     registryUrl: 'https://127.0.0.1:8000',
     fetchAgents: async () => [{ id: 'auth-agent-1', name: 'auth-agent', status: 'healthy', endpoint: '' }],
-    fetchMetrics: async () => '',
+    metrics: { kind: 'replicas', fetch: async () => '' },
     tierOrder: ['core'],
     declared: [{ name: 'auth-agent', tier: 'core', replicas: 1, provides: [], dependsOn: [] }],
   });

@@ -1,20 +1,34 @@
 import { buildTopology } from './build-topology.js';
 import { DEPENDENCY_PREFIXES, DependencyRates } from './dependency-rates.js';
+import { FEDERATED_FAMILIES, federateUrl, samplesByReplica } from './federation.js';
 import { parsePrometheusText } from './prometheus-text.js';
-import type { DeclaredAgent, RegistryAgent, TopologySnapshot } from './types.js';
+import type { DeclaredAgent, MetricsSourceStatus, RegistryAgent, TopologySnapshot } from './types.js';
+
+/**
+ * Where the rates come from. `replicas`: `fetch` gets one replica's `/metrics` body from its registered
+ * endpoint. `prometheus`: `fetch` gets a URL of that Prometheus (its `/federate`); `advice` is added to the
+ * page's message when it does not answer (what to start, which flag to set).
+ */
+export type MetricsFrom =
+  | { readonly kind: 'replicas'; fetch(endpoint: string): Promise<string> }
+  | {
+      readonly kind: 'prometheus';
+      readonly url: string;
+      fetch(url: string): Promise<string>;
+      readonly advice?: string;
+    };
 
 export interface TopologySourceOptions {
   /** Shown on the page; the source never reads it itself. */
   readonly registryUrl: string;
   /** `GET /agents` of the registry (with the operator certificate in strict mode). */
   fetchAgents(): Promise<readonly RegistryAgent[]>;
-  /** One replica's `/metrics` body, from its registered endpoint. */
-  fetchMetrics(endpoint: string): Promise<string>;
+  readonly metrics: MetricsFrom;
   readonly tierOrder: readonly string[];
   readonly declared: readonly DeclaredAgent[];
   /** How often the registry is asked (default 1 s). */
   readonly refreshMs?: number;
-  /** How often every healthy replica is scraped; the rates' window (default 2 s). */
+  /** How often the metrics are read (every healthy replica, or Prometheus once) (default 2 s). */
   readonly scrapeMs?: number;
   readonly now?: () => number;
 }
@@ -30,6 +44,7 @@ type Listener = (snapshot: TopologySnapshot) => void;
 export class TopologySource {
   private readonly rates = new DependencyRates();
   private readonly scraped = new Map<string, boolean>();
+  private metricsError: string | null = null;
   private readonly listeners = new Set<Listener>();
   private readonly now: () => number;
   private current: TopologySnapshot;
@@ -98,11 +113,19 @@ export class TopologySource {
   }
 
   private async scrape(agents: readonly RegistryAgent[]): Promise<void> {
+    const from = this.options.metrics;
+    if (from.kind === 'prometheus') {
+      await this.federate(
+        agents.filter((agent) => agent.status === 'healthy'),
+        from,
+      );
+      return;
+    }
     const healthy = agents.filter((agent) => agent.status === 'healthy' && agent.endpoint !== '');
     await Promise.all(
       healthy.map(async (agent) => {
         try {
-          const text = await this.options.fetchMetrics(agent.endpoint);
+          const text = await from.fetch(agent.endpoint);
           this.rates.record(agent.id, agent.name, parsePrometheusText(text, DEPENDENCY_PREFIXES), this.now());
           this.scraped.set(agent.id, true);
         } catch {
@@ -110,9 +133,62 @@ export class TopologySource {
         }
       }),
     );
+    this.retain(healthy);
+  }
+
+  /**
+   * One `/federate` read for every replica. Each replica's samples are recorded at the time Prometheus
+   * scraped them, not now: between two of its scrapes the same samples come back with the same time, which
+   * keeps the last window's rates instead of showing a zero increase.
+   */
+  private async federate(
+    healthy: readonly RegistryAgent[],
+    from: Extract<MetricsFrom, { kind: 'prometheus' }>,
+  ): Promise<void> {
+    let text: string;
+    try {
+      text = await from.fetch(federateUrl(from.url));
+    } catch (e: unknown) {
+      const cause = e instanceof Error ? e.message : String(e);
+      this.metricsError =
+        `Prometheus at ${from.url} does not answer (${cause})` + (from.advice ? `; ${from.advice}` : '');
+      // Not one replica's fault: the page says why once, instead of marking each one unreachable, and shows
+      // no rates rather than the last ones it had as if they were current.
+      this.scraped.clear();
+      this.rates.retain(new Set());
+      return;
+    }
+    const byReplica = samplesByReplica(
+      parsePrometheusText(text, FEDERATED_FAMILIES).filter((s) =>
+        FEDERATED_FAMILIES.some((f) => f === s.name),
+      ),
+      this.now(),
+    );
+    for (const agent of healthy) {
+      const replica = byReplica.get(agent.id);
+      this.scraped.set(agent.id, replica !== undefined);
+      if (replica !== undefined) this.rates.record(agent.id, agent.name, replica.samples, replica.atMs);
+    }
+    this.metricsError =
+      healthy.length > 0 && !healthy.some((agent) => byReplica.has(agent.id))
+        ? `Prometheus at ${from.url} holds no series of these replicas yet (it scrapes them at its own ` +
+          'interval; if this stays, check its targets)'
+        : null;
+    this.retain(healthy);
+  }
+
+  /** Forgets what was kept for replicas no longer healthy and registered. */
+  private retain(healthy: readonly RegistryAgent[]): void {
     const ids = new Set(healthy.map((agent) => agent.id));
     this.rates.retain(ids);
     for (const id of [...this.scraped.keys()]) if (!ids.has(id)) this.scraped.delete(id);
+  }
+
+  private metricsStatus(): MetricsSourceStatus {
+    const from = this.options.metrics;
+    return from.kind === 'prometheus'
+      ? { kind: 'prometheus', url: from.url, error: this.metricsError }
+      : { kind: 'replicas', url: null, error: null };
   }
 
   private build(agents: readonly RegistryAgent[] | undefined, error: string | null): TopologySnapshot {
@@ -123,6 +199,7 @@ export class TopologySource {
       registry: { url: this.options.registryUrl, error },
       metrics: (agent, capabilities) => this.rates.edgeMetrics(agent, capabilities),
       scraped: this.scraped,
+      metricsSource: this.metricsStatus(),
       now: new Date(this.now()),
     });
   }

@@ -98,10 +98,23 @@ export interface TopologyEdge {
   readonly metrics: EdgeMetrics | null;
 }
 
+/**
+ * Where the edge rates come from. `replicas`: each healthy replica's `/metrics` at its registered endpoint;
+ * `prometheus`: one Prometheus's `/federate` (`url`), rates moving at its scrape interval.
+ */
+export interface MetricsSourceStatus {
+  readonly kind: 'replicas' | 'prometheus';
+  /** The Prometheus asked; null for `replicas`. */
+  readonly url: string | null;
+  /** Why the rates are missing (Prometheus does not answer, holds no mesh series); null while they flow. */
+  readonly error: string | null;
+}
+
 export interface TopologySnapshot {
   readonly generatedAt: string;
   readonly tierOrder: readonly string[];
   readonly registry: { readonly url: string; readonly reachable: boolean; readonly error: string | null };
+  readonly metrics: MetricsSourceStatus;
   readonly nodes: readonly TopologyNode[];
   readonly edges: readonly TopologyEdge[];
 }

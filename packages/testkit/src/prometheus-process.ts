@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '@mesh/common';
+import { startProcess } from './child-process.js';
+import { waitFor } from './wait-for.js';
+
+/** Whether a `prometheus` binary (Debian's package in CI) is on PATH. */
+export function prometheusInstalled(): boolean {
+  return spawnSync('prometheus', ['--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+}
+
+/** A Prometheus server of the test's own on loopback. */
+export interface TestPrometheus {
+  readonly url: string;
+  readonly pid: number;
+  /** Everything it logged, for failure messages. */
+  output(): string;
+  /** SIGTERM by pid (SIGKILL after 10 s); resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `prometheus` with `config` (YAML text) written into `dir`, its storage under `dir` too, on a free
+ * loopback port, and waits (at most 30 s) until it answers `/-/ready`.
+ */
+export async function startTestPrometheus(config: string, dir: string): Promise<TestPrometheus> {
+  mkdirSync(dir, { recursive: true });
+  const configFile = join(dir, 'prometheus.yml');
+  writeFileSync(configFile, config);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const server = startProcess('prometheus', [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=warn',
+  ]);
+  const running: TestPrometheus = {
+    url,
+    pid: server.pid,
+    output: () => server.output(),
+    stop: async () => {
+      await server.stop(10_000);
+    },
+  };
+  try {
+    await waitFor(
+      async () =>
+        (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) })).ok ? true : undefined,
+      { timeoutMs: 30_000, intervalMs: 200, description: `prometheus ready at ${url}` },
+    );
+  } catch (error: unknown) {
+    await running.stop();
+    throw new Error(`${String(error)}\n${server.output()}`);
+  }
+  return running;
+}
