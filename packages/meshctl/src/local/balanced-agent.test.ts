@@ -67,6 +67,9 @@ describe('an agent with a fixed port and several replicas (a profile)', { timeou
     const balancer = state.processes.find((p) => p.name === 'web-gateway-balancer')!;
     expect(balancer).toMatchObject({ kind: 'balancer', port, url: `http://127.0.0.1:${port}` });
     expect(lines.join('\n')).toContain('profile wide');
+    expect(lines).toContain(
+      `Replicas: http://127.0.0.1:${port + 1}, http://127.0.0.1:${port + 2} (web-gateway, behind web-gateway-balancer)`,
+    );
 
     const answeredBy = async (): Promise<number> => {
       const answer = await fetch(`${balancer.url}/anything`);

@@ -161,9 +161,21 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
     registryUrl: launcher.state.registryUrl,
     gatewayUrl: launcher.state.gatewayUrl,
     mailUrl: launcher.state.processes.find((p) => p.name === 'smtp-sink')?.url,
+    more: balancedReplicas(launcher.state.processes),
   });
   for (const line of summary) options.log(line);
   return { status: 'started', state: launcher.state, readyMs };
+}
+
+/** `Gateway replicas: … (behind api-gateway-balancer)` for each balancer, so each replica can be reached too. */
+function balancedReplicas(processes: readonly ProcessRecord[]): string[] {
+  return processes
+    .filter((p) => p.kind === 'balancer')
+    .map((balancer) => {
+      const agent = balancer.name.replace(/-balancer$/, '');
+      const urls = processes.filter((p) => p.kind === 'agent' && p.name === agent).map((p) => p.url);
+      return `Replicas: ${urls.join(', ')} (${agent}, behind ${balancer.name})`;
+    });
 }
 
 function countOf(n: number, one: string, many: string): string {
