@@ -10,6 +10,10 @@
 # use real servers.
 #
 #   ./scripts/start-multi-agent.sh [--env-file FILE] [--parallel] [--layer event-driven --layer monitoring]
+#                                  [--profile microservices]
+#   --profile P / MESH_PROFILE=P     a variant of architecture.yml (its profiles: section): microservices runs the
+#                                    gateway x2 behind a local balancer on 8080 (replicas on 8081, 8082) and more
+#                                    replicas; in Docker it adds deploy/docker-compose.P.yml
 #   DEPENDENCY_TIMEOUT=30s   how long each step may take to become ready (a Docker wave: at least 120 s)
 #   MESH_PORT_OFFSET=0       added to every fixed or published port, to run a second system beside the first
 #   MESH_MODE=local          never use Docker, even where an engine answers (docker: Docker or fail)

@@ -31,6 +31,14 @@ const schema = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, - and _, starting with a letter or digit')
     .default(DEFAULT_PROJECT_NAME),
+  /**
+   * The architecture.yml profile to start (`up --profile` wins); once a mesh runs, its state file says which
+   * profile it runs, so restart, status and dev need neither.
+   */
+  MESH_PROFILE: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'expected a profile name such as microservices')
+    .optional(),
   /** Docker: compose layers on top of the base file, comma-separated (`event-driven,monitoring`). */
   MESH_COMPOSE_LAYERS: z.string().default(''),
   /** Docker: services of the compose files not to start, comma-separated (`grafana,jaeger`). */

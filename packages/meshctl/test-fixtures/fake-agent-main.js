@@ -13,6 +13,7 @@ const server = createServer((req, res) => {
   res.end(
     JSON.stringify({
       status: ready ? 'ready' : 'starting',
+      port,
       env: { DATABASE_URL: process.env.DATABASE_URL ?? null, REGISTRY: process.env.MCP_MESH_REGISTRY_URL },
     }),
   );

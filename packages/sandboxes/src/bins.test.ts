@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
@@ -41,5 +42,38 @@ describe('sandbox executables', { timeout: 30_000 }, () => {
     }>;
     expect(listed.map((m) => m.subject)).toEqual(['via process']);
     expect(await sink.stop()).toBe(0);
+  });
+
+  it('runs the http balancer over the backends it is given and stops on SIGTERM with exit 0', async () => {
+    const [backendPort, port] = [await freePort(), await freePort()];
+    const backend = startNode(dist('payment-sandbox.js'), [], {
+      env: { PORT: String(backendPort), LOG_LEVEL: 'warn' },
+    });
+    await waitForHttp(`http://127.0.0.1:${backendPort}/health`, { status: 200 });
+    const balancer = startNode(dist('http-balancer.js'), [], {
+      env: {
+        PORT: String(port),
+        BALANCER_BACKENDS: `127.0.0.1:${backendPort}`,
+        BALANCER_HEALTH_PATH: '/health',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    await waitForHttp(`http://127.0.0.1:${port}/health`, { status: 200 });
+    const status = (await (await fetch(`http://127.0.0.1:${port}/balancer-status`)).json()) as {
+      backends: { address: string }[];
+    };
+    expect(status.backends.map((b) => b.address)).toEqual([`127.0.0.1:${backendPort}`]);
+    expect(await balancer.stop()).toBe(0);
+    expect(await backend.stop()).toBe(0);
+  });
+
+  it('refuses to start without backends, naming the variable', () => {
+    const result = spawnSync(process.execPath, [dist('http-balancer.js')], {
+      env: { ...process.env, BALANCER_BACKENDS: '' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr + result.stdout).toContain('BALANCER_BACKENDS');
   });
 });

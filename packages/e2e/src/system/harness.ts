@@ -12,7 +12,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 /** One process of the started system, as `.mesh/state.json` records it. */
 export interface SystemProcess {
   name: string;
-  kind: 'registry' | 'infrastructure' | 'agent';
+  kind: 'registry' | 'infrastructure' | 'agent' | 'balancer';
   replica: number;
   pid: number;
   url?: string;
@@ -20,6 +20,8 @@ export interface SystemProcess {
 }
 
 export interface SystemState {
+  /** The architecture.yml profile the system was started with (`--profile`). */
+  profile?: string;
   registryUrl: string;
   gatewayUrl?: string;
   readyMs?: number;
@@ -56,7 +58,8 @@ const REAL_SERVER_VARS = [
   'REDIS_HOST',
   'CACHE_HOST',
 ];
-const FIXED_PORTS = [8000, 8080, 5433, 8090, 8025, 2525];
+/** The fixed ports of a start; 8081 and 8082 are the gateway replicas' behind the balancer of a profile. */
+const FIXED_PORTS = [8000, 8080, 8081, 8082, 5433, 8090, 8025, 2525];
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -127,7 +130,7 @@ function run(
  */
 export async function startSystem(
   /** `root`: a copy of the repository to start instead of this one (built, with its node_modules). */
-  options: { env?: Record<string, string>; timeoutMs?: number; root?: string } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; root?: string; args?: string[] } = {},
 ): Promise<StartedSystem> {
   const root = options.root ?? REPO_ROOT;
   const home = mkdtempSync(join(tmpdir(), 'mesh-system-'));
@@ -142,7 +145,8 @@ export async function startSystem(
     DEPENDENCY_TIMEOUT: '60s',
     ...options.env,
   });
-  const started = await run('scripts/start-multi-agent.sh', env, options.timeoutMs ?? 180_000, [], root);
+  const args = options.args ?? [];
+  const started = await run('scripts/start-multi-agent.sh', env, options.timeoutMs ?? 180_000, args, root);
   const stateFile = join(home, 'state.json');
   const stop = async (): Promise<string> => {
     const stopped = await run('scripts/stop-multi-agent.sh', env, 60_000, [], root);
@@ -171,7 +175,7 @@ export async function startSystem(
       });
       return { code: result.status, stdout: result.stdout, stderr: result.stderr };
     },
-    startAgain: () => run('scripts/start-multi-agent.sh', env, 60_000, [], root),
+    startAgain: () => run('scripts/start-multi-agent.sh', env, 60_000, args, root),
     script: (path, args, timeoutMs = 240_000) => run(path, env, timeoutMs, args, root),
     stop,
   };

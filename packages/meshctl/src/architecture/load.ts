@@ -6,8 +6,10 @@ import {
   type AgentEntry,
   type ArchitectureDocument,
   type InfrastructureEntry,
+  type ProfileEntry,
   type RegistryEntry,
 } from './schema.js';
+import { profileProblems } from './profiles.js';
 
 /** An agent with the tier it sits in and where it is declared. */
 export interface TieredAgent extends AgentEntry {
@@ -25,6 +27,12 @@ export interface Architecture {
   readonly registry: RegistryEntry;
   readonly infrastructure: readonly InfrastructureEntry[];
   readonly agents: readonly TieredAgent[];
+  /** The profiles the file declares, by name (see applyProfile). */
+  readonly profileEntries: Readonly<Record<string, ProfileEntry>>;
+  /** Their names, in the file's order. */
+  readonly profiles: readonly string[];
+  /** The profile applied to `agents` (applyProfile); undefined for the file as written. */
+  readonly profile?: string | undefined;
   /** `file:line:column` of a document path (or the closest existing parent), for messages. */
   locate(path: readonly (string | number)[]): string;
   agent(name: string): TieredAgent | undefined;
@@ -132,6 +140,7 @@ function build(
       }
     });
   }
+  for (const { path, message } of profileProblems(data)) problem(path, message);
   if (problems.length > 0) fail(file, problems);
   const byName = new Map(agents.map((a) => [a.name, a]));
   return {
@@ -140,6 +149,8 @@ function build(
     registry: data.registry,
     infrastructure: data.infrastructure,
     agents,
+    profileEntries: data.profiles,
+    profiles: Object.keys(data.profiles),
     locate,
     agent: (name) => byName.get(name),
   };

@@ -69,6 +69,21 @@ export const registryEntrySchema = z.strictObject({
   env: envMapSchema.default({}),
 });
 
+/** What a profile changes for one agent: how many replicas, and variables on top of its own `env`. */
+export const profileAgentSchema = z.strictObject({
+  replicas: z.number().int().min(1).max(20).optional(),
+  env: envMapSchema.default({}),
+});
+
+/**
+ * A named variant of the topology (`meshctl up --profile NAME`): per-agent overrides; agents it does not name
+ * run as declared. Its compose counterpart, when there is one, is deploy/docker-compose.<NAME>.yml.
+ */
+export const profileSchema = z.strictObject({
+  description: z.string().optional(),
+  agents: z.record(nameSchema, profileAgentSchema).default({}),
+});
+
 /** The whole architecture.yml document. */
 export const architectureSchema = z.strictObject({
   version: z.literal(1),
@@ -77,9 +92,11 @@ export const architectureSchema = z.strictObject({
   registry: registryEntrySchema,
   infrastructure: z.array(infrastructureEntrySchema).default([]),
   agents: z.record(nameSchema, z.array(agentEntrySchema)),
+  profiles: z.record(nameSchema, profileSchema).default({}),
 });
 
 export type AgentEntry = z.output<typeof agentEntrySchema>;
 export type InfrastructureEntry = z.output<typeof infrastructureEntrySchema>;
 export type RegistryEntry = z.output<typeof registryEntrySchema>;
+export type ProfileEntry = z.output<typeof profileSchema>;
 export type ArchitectureDocument = z.output<typeof architectureSchema>;

@@ -19,7 +19,13 @@ export interface CommandContext {
   readonly home: string;
   /** The environment with --env-file's variables on top. */
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * architecture.yml with the profile applied: --profile, else MESH_PROFILE, else the one the running mesh was
+   * started with (its state file).
+   */
   arch(): Architecture;
+  /** architecture.yml as written, no profile applied (what `check` compares the code and deploy files with). */
+  declaredArch(): Architecture;
   /** The registry client (--registry-url, MCP_MESH_REGISTRY_URL, the running mesh's, or localhost:8000). */
   registry(): RegistryClient;
   /** meshctl's operator certificate for a strict mesh; undefined for a plain one. */

@@ -3,11 +3,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConnectionOptions } from 'node:tls';
 import { loadArchitecture } from '../architecture/load.js';
+import { applyProfile } from '../architecture/profiles.js';
 import type { Architecture } from '../architecture/load.js';
 import { loadConfig } from '../config.js';
 import { readEnvFile } from '../env-file.js';
 import { stopWaves } from '../local/down.js';
-import { meshHome, readState } from '../local/state.js';
+import { liveProcesses, meshHome, readState } from '../local/state.js';
 import { RegistryClient } from '../registry-client.js';
 import { operatorTls } from '../tls/local-tls.js';
 import type { CommandContext } from './command.js';
@@ -23,6 +24,18 @@ function findRoot(explicit: string | undefined): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 }
 
+/**
+ * The profile to apply: --profile, else MESH_PROFILE, else the running mesh's (a state whose processes are all
+ * gone says nothing: the next `up` starts what it is told).
+ */
+function profileOf(values: CliValues, fromEnv: string | undefined, home: string): string | undefined {
+  if (values.profile !== undefined) return values.profile;
+  if (fromEnv !== undefined) return fromEnv;
+  const state = readState(home);
+  if (state?.mode === 'docker') return state.profile;
+  return liveProcesses(state).length > 0 ? state?.profile : undefined;
+}
+
 /** Builds what commands share; nothing here touches the network until a command asks for the registry. */
 export function createContext(
   args: readonly string[],
@@ -36,6 +49,7 @@ export function createContext(
   const env = { ...process.env, ...(values['env-file'] ? readEnvFile(values['env-file']) : {}) };
   let tls: { value: ConnectionOptions | undefined } | undefined;
   let registry: RegistryClient | undefined;
+  let declared: Architecture | undefined;
   let architecture: Architecture | undefined;
   const context: CommandContext = {
     args,
@@ -45,8 +59,12 @@ export function createContext(
     archFile,
     home,
     env,
+    declaredArch() {
+      declared ??= loadArchitecture(archFile, archFile.replace(`${root}/`, ''));
+      return declared;
+    },
     arch() {
-      architecture ??= loadArchitecture(archFile, archFile.replace(`${root}/`, ''));
+      architecture ??= applyProfile(context.declaredArch(), profileOf(values, config.MESH_PROFILE, home));
       return architecture;
     },
     operatorTls() {

@@ -30,6 +30,7 @@ export const CLI_OPTIONS = {
   'trust-domain': { type: 'string' },
   days: { type: 'string' },
   layer: { type: 'string', multiple: true },
+  profile: { type: 'string' },
   volumes: { type: 'boolean' },
   version: { type: 'string' },
   canary: { type: 'string' },

@@ -11,7 +11,7 @@ export const checkCommand: Command = {
     },
   ],
   async run(ctx) {
-    const report = await checkArchitecture(ctx.arch(), ctx.root);
+    const report = await checkArchitecture(ctx.declaredArch(), ctx.root);
     ctx.print(
       ctx.values.json
         ? JSON.stringify(

@@ -95,5 +95,12 @@ describe('meshctl status against a local mesh', () => {
     const { code, out } = await status(false);
     expect(code, out).toBe(0);
     expect(out).toMatch(/user-agent\s+2\/2\s+ok/);
+    expect(out).not.toContain('Profile:');
+  });
+
+  it('names the profile the mesh was started with, in text and JSON', async () => {
+    writeState(home, { ...state, profile: 'microservices', processes: [record(1, process.pid)] });
+    expect((await status(false)).out).toContain('Profile: microservices');
+    expect(JSON.parse((await status(true)).out)).toMatchObject({ profile: 'microservices' });
   });
 });

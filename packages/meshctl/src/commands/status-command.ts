@@ -58,6 +58,7 @@ export async function showStatus(options: StatusOptions): Promise<number> {
       JSON.stringify(
         {
           registry: registryJson,
+          ...(state?.profile === undefined ? {} : { profile: state.profile }),
           agents: 'summary' in registry ? registry.summary : [],
           ...(state?.mode === 'local'
             ? {
@@ -80,6 +81,7 @@ export async function showStatus(options: StatusOptions): Promise<number> {
     );
     return ok ? 0 : 1;
   }
+  if (state?.profile !== undefined) options.log(`Profile: ${state.profile} (architecture.yml profiles)`);
   if ('summary' in registry) {
     options.log(`Registry ${options.registry.baseUrl}: ${String(registry.health['status'] ?? 'unknown')}`);
     options.log(formatStatusSummary(registry.summary));
@@ -103,7 +105,8 @@ export const statusCommand: Command = {
       usage: 'status [--json]',
       summary: `ready replicas per agent (required dependencies resolved; stale registrations
 ignored), each missing dependency by name, and every local process, a dead one
-as DOWN; non-zero when anything is degraded or down`,
+as DOWN; the profile the mesh was started with; non-zero when anything is
+degraded or down`,
     },
   ],
   run(ctx) {

@@ -46,6 +46,28 @@ describe('checkDeployFiles', () => {
     ]);
   });
 
+  it('names a layer that runs other replicas than the profile of its name', () => {
+    const problems = problemsWith({
+      'deploy/docker-compose.microservices.yml': swap(/(product-agent:[\s\S]*?replicas: )3/, '$14'),
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^deploy\/docker-compose\.microservices\.yml:\d+:\d+: product-agent: deploy\/docker-compose\.microservices\.yml runs 4 replica\(s\) over the base file, profile microservices of architecture\.yml 3$/,
+      ),
+    ]);
+  });
+
+  it('names a variable the profile sets and its layer does not', () => {
+    const problems = problemsWith({
+      'deploy/docker-compose.microservices.yml': swap(/\n\s+RATE_LIMIT: [^\n]+/, '\n      OTHER: x'),
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /api-gateway: profile microservices of architecture\.yml sets RATE_LIMIT, deploy\/docker-compose\.microservices\.yml does not$/,
+      ),
+    ]);
+  });
+
   it('checks nothing in a tree without deploy files', () => {
     expect(checkDeployFiles(arch, scratch)).toEqual({ files: [], problems: [] });
   });
@@ -100,6 +122,7 @@ describe('checkDeployFiles', () => {
     });
     expect(problems.map((p) => p.replace(/^\S+ /, ''))).toEqual([
       "user-agent: deploy/docker-compose.microservices.yml has replicas 1, below architecture.yml's 3",
+      'user-agent: deploy/docker-compose.microservices.yml runs 1 replica(s) over the base file, profile microservices of architecture.yml 3',
       "deploy/docker-compose.monitoring.yml has no service payment-agent: it turns on every agent's trace export",
       'service old-agent configures an agent that architecture.yml does not declare',
     ]);

@@ -11,6 +11,7 @@ import {
 import type { DeployProblem } from './deploy-agent.js';
 import { HELM_VALUES, helmValuesProblems } from './helm-values.js';
 import { PROMETHEUS_CONFIG, prometheusProblems } from './prometheus-scrape.js';
+import { profileLayerProblems } from './profile-layer.js';
 import { readYamlSource, type YamlSource } from './yaml-source.js';
 
 /** What the deploy files say differently from architecture.yml, and which files were read. */
@@ -41,8 +42,8 @@ function serviceNames(source: YamlSource | undefined): string[] {
 
 /**
  * Checks the deploy files against architecture.yml, which they are written from by hand (or by
- * `meshctl new agent`), not generated from: the compose base and its layers, the Helm chart's values and
- * Prometheus's scrape jobs. A tree without deploy/docker-compose.yml has nothing to check.
+ * `meshctl new agent`), not generated from: the compose base and its layers (a layer named like a profile
+ * against that profile), the Helm chart's values and Prometheus's scrape jobs. A tree without deploy/docker-compose.yml has nothing to check.
  */
 export function checkDeployFiles(arch: Architecture, root: string): DeployCheck {
   const base = readYamlSource(root, COMPOSE_BASE);
@@ -56,6 +57,9 @@ export function checkDeployFiles(arch: Architecture, root: string): DeployCheck 
     if (source === undefined) continue;
     files.push(layer.path);
     problems.push(...composeLayerProblems(arch, layer, source, baseServices));
+    const profile = /docker-compose\.([a-z0-9-]+)\.yml$/.exec(layer.path)?.[1];
+    if (profile !== undefined && arch.profiles.includes(profile))
+      problems.push(...profileLayerProblems(arch, profile, base, source));
     for (const name of serviceNames(source)) allServices.add(name);
   }
   const values = readYamlSource(root, HELM_VALUES);

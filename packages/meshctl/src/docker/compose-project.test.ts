@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { availableLayers, composeFiles, selectLayers } from './compose-project.js';
+import { availableLayers, composeFiles, selectLayers, withProfileLayer } from './compose-project.js';
 
 const repo = fileURLToPath(new URL('../../../..', import.meta.url));
 
@@ -32,5 +32,17 @@ describe('compose layers', () => {
       'deploy/docker-compose.monitoring.yml',
       'deploy/docker-compose.event-driven.yml',
     ]);
+  });
+
+  it("gain a profile's own layer once, and refuse a profile without one", () => {
+    expect(withProfileLayer(repo, ['event-driven'], 'microservices')).toEqual([
+      'event-driven',
+      'microservices',
+    ]);
+    expect(withProfileLayer(repo, ['microservices'], 'microservices')).toEqual(['microservices']);
+    expect(withProfileLayer(repo, ['monitoring'], undefined)).toEqual(['monitoring']);
+    expect(() => withProfileLayer(repo, [], 'tiny')).toThrow(
+      /profile "tiny" has no compose layer \(deploy\/docker-compose\.tiny\.yml\)/,
+    );
   });
 });

@@ -51,6 +51,26 @@ export function selectLayers(root: string, flags: readonly string[], fromEnv: st
   return layers;
 }
 
+/**
+ * The layers of a Docker start with a profile: the profile's own layer (deploy/docker-compose.<profile>.yml,
+ * which `meshctl check` keeps equal to the profile) after those asked for. A profile without one is an error:
+ * the Docker path has no other way to run it.
+ */
+export function withProfileLayer(
+  root: string,
+  layers: readonly string[],
+  profile: string | undefined,
+): string[] {
+  if (profile === undefined || layers.includes(profile)) return [...layers];
+  if (!availableLayers(root).includes(profile))
+    throw new MeshError(
+      'CONFIG_INVALID',
+      `profile "${profile}" has no compose layer (deploy/docker-compose.${profile}.yml): ` +
+        'the Docker path runs a profile through its layer; MESH_MODE=local runs it as local processes',
+    );
+  return [...layers, profile];
+}
+
 /** The `-f` files of a start with these layers. */
 export function composeFiles(layers: readonly string[]): string[] {
   return [BASE_COMPOSE_FILE, ...layers.map((layer) => `deploy/docker-compose.${layer}.yml`)];

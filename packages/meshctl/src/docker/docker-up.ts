@@ -116,6 +116,7 @@ export async function dockerUp(arch: Architecture, options: DockerUpOptions): Pr
   if (skip.length > 0) options.log(`docker: not starting ${skip.join(', ')} (MESH_COMPOSE_SKIP)`);
   const trustDomain = trustDomainOf(options.env);
   const state = dockerState(options.root, options.home, record, trustDomain);
+  if (arch.profile !== undefined) state.profile = arch.profile;
   writeState(options.home, state);
 
   const waitSeconds = Math.ceil(Math.max(options.timeoutMs, MIN_WAVE_TIMEOUT_MS) / 1000);

@@ -1,6 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Architecture, TieredAgent } from '../architecture/load.js';
+import { isBalanced, replicaPort } from '../architecture/profiles.js';
 import type { InfrastructureEntry } from '../architecture/schema.js';
 import { readAgentPackage, discoverAgentPackages, type AgentPackage } from '../manifests.js';
 import { RegistryClient } from '../registry-client.js';
@@ -62,6 +64,7 @@ export class Launcher {
       mode: 'local',
       root: options.root,
       startedAt: new Date().toISOString(),
+      ...(arch.profile === undefined ? {} : { profile: arch.profile }),
       registryUrl: `${scheme}://127.0.0.1:${registryPort}`,
       ...(options.tls ? { tls: { dir: options.tls.dir, trustDomain: options.tls.trustDomain } } : {}),
       processes: [],
@@ -298,8 +301,9 @@ export class Launcher {
     const pkg = this.packageOf(agent);
     const started = await Promise.all(
       replicas.map(async (replica) => {
-        const port = agent.port !== undefined ? agent.port + this.options.portOffset : await freePort();
-        if (agent.port !== undefined && !(await portIsFree(port))) {
+        const fixed = replicaPort(agent, replica, this.options.portOffset);
+        const port = fixed ?? (await freePort());
+        if (fixed !== undefined && !(await portIsFree(port))) {
           throw new ReadinessError(`${agent.name}: port ${port} is already in use`);
         }
         const child = this.spawn(
@@ -332,6 +336,46 @@ export class Launcher {
     const pids = new Set(started.map((s) => s.child.pid));
     return this.state.processes.filter((p) => pids.has(p.pid));
   }
+
+  /**
+   * Starts the balancer in front of a balanced agent's replicas (several on a fixed port, see replicaPort) on
+   * that port, unless it runs already, and waits until a request through it reaches a ready replica. Returns
+   * its record, or undefined for an agent that needs none.
+   */
+  async startBalancer(agent: TieredAgent): Promise<ProcessRecord | undefined> {
+    if (!isBalanced(agent) || agent.port === undefined) return undefined;
+    const name = balancerName(agent.name);
+    const running = this.state.processes.find((p) => p.name === name && isRunning(p));
+    if (running) return running;
+    const port = agent.port + this.options.portOffset;
+    if (!(await portIsFree(port))) throw new ReadinessError(`${name}: port ${port} is already in use`);
+    const backends = range(agent.replicas).map(
+      (r) => `127.0.0.1:${replicaPort(agent, r, this.options.portOffset)}`,
+    );
+    const script = BALANCER_SCRIPT;
+    const env = { PORT: String(port), HOST: '127.0.0.1', BALANCER_BACKENDS: backends.join(',') };
+    const child = this.spawn(name, 'balancer', 1, script, [], env, port, 'http');
+    await awaitReady(name, async () => ((await httpReady(`${child.url}/ready`)) ? true : undefined), {
+      timeoutMs: this.options.timeoutMs,
+      exited: child.exited,
+      logFile: child.logFile,
+    });
+    return this.state.processes.find((p) => p.pid === child.pid);
+  }
+}
+
+/**
+ * The balancer in front of several replicas sharing a fixed port: @mesh/sandboxes' executable, found beside
+ * this package (packages/meshctl/dist/local -> packages/sandboxes/dist) rather than under the root of the
+ * architecture, which need not be this repository.
+ */
+export const BALANCER_SCRIPT = fileURLToPath(
+  new URL('../../../sandboxes/dist/http-balancer.js', import.meta.url),
+);
+
+/** The process name of the balancer in front of an agent's replicas: `api-gateway-balancer`. */
+export function balancerName(agentName: string): string {
+  return `${agentName}-balancer`;
 }
 
 export function range(count: number): number[] {

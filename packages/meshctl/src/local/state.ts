@@ -7,7 +7,8 @@ import type { ComposeRecord } from '../docker/compose-project.js';
 export interface ProcessRecord {
   /** Agent, infrastructure or registry name (architecture.yml). */
   name: string;
-  kind: 'registry' | 'infrastructure' | 'agent';
+  /** `balancer`: the proxy on a fixed port in front of that agent's replicas (`<agent>-balancer`). */
+  kind: 'registry' | 'infrastructure' | 'agent' | 'balancer';
   /** 1-based replica number. */
   replica: number;
   /** The process that is the service: for PostgreSQL the postmaster, not the node wrapper that started it. */
@@ -32,6 +33,8 @@ export interface MeshState {
   mode: 'local' | 'docker';
   root: string;
   startedAt: string;
+  /** The architecture.yml profile the mesh was started with (`up --profile`); absent: the file as written. */
+  profile?: string;
   readyMs?: number;
   registryUrl: string;
   gatewayUrl?: string;

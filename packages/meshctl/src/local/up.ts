@@ -5,7 +5,7 @@ import { renderTable } from '../table.js';
 import { formatReadySummary } from '../ready-summary.js';
 import { dockerMeshRuns } from '../docker/docker-state.js';
 import { stopMesh } from './down.js';
-import { Launcher } from './launcher.js';
+import { balancerName, Launcher } from './launcher.js';
 import type { LauncherOptions } from './launcher.js';
 import { tailFile } from './processes.js';
 import { ReadinessError } from './readiness.js';
@@ -70,6 +70,11 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   if (previous?.mode === 'docker') throw dockerMeshRuns(previous);
   if (previous && liveProcesses(previous).length > 0 && options.agents === undefined) {
     options.log(`The mesh is already running (${statePath(options.home)}):`);
+    if ((previous.profile ?? '') !== (arch.profile ?? ''))
+      options.log(
+        `It runs ${previous.profile === undefined ? 'without a profile' : `profile ${previous.profile}`}, ` +
+          `not ${arch.profile === undefined ? 'the file as written' : arch.profile}: stop it first to change.`,
+      );
     options.log(formatStateTable(previous));
     return { status: 'already-running', state: previous };
   }
@@ -85,6 +90,7 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   const names = new Set(selected.map((a) => a.name));
   const graph = buildGraph(selected.map((a) => [a.name, a.depends_on.filter((d) => names.has(d))]));
   const waves = startWaves(graph);
+  if (arch.profile !== undefined) say(`profile ${arch.profile} (${arch.file})`);
   say(
     options.parallel
       ? `start order: all agents at once (--parallel)`
@@ -129,7 +135,10 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
   }
   const readyMs = Date.now() - started;
   launcher.state.readyMs = readyMs;
-  const gateway = launcher.state.processes.find((p) => p.name === 'api-gateway');
+  // The gateway's public address: its balancer when its replicas share the port, else its one replica.
+  const gateway =
+    launcher.state.processes.find((p) => p.name === balancerName('api-gateway')) ??
+    launcher.state.processes.find((p) => p.name === 'api-gateway');
   if (gateway?.url) launcher.state.gatewayUrl = gateway.url;
   writeState(options.home, launcher.state);
   const prometheus = writePrometheusConfig(options.home, launcher.state, {
@@ -152,9 +161,21 @@ export async function up(arch: Architecture, options: UpOptions): Promise<UpResu
     registryUrl: launcher.state.registryUrl,
     gatewayUrl: launcher.state.gatewayUrl,
     mailUrl: launcher.state.processes.find((p) => p.name === 'smtp-sink')?.url,
+    more: balancedReplicas(launcher.state.processes),
   });
   for (const line of summary) options.log(line);
   return { status: 'started', state: launcher.state, readyMs };
+}
+
+/** `Gateway replicas: … (behind api-gateway-balancer)` for each balancer, so each replica can be reached too. */
+function balancedReplicas(processes: readonly ProcessRecord[]): string[] {
+  return processes
+    .filter((p) => p.kind === 'balancer')
+    .map((balancer) => {
+      const agent = balancer.name.replace(/-balancer$/, '');
+      const urls = processes.filter((p) => p.kind === 'agent' && p.name === agent).map((p) => p.url);
+      return `Replicas: ${urls.join(', ')} (${agent}, behind ${balancer.name})`;
+    });
 }
 
 function countOf(n: number, one: string, many: string): string {
@@ -189,6 +210,9 @@ async function startAgentsInOrder(
       const records = await launcher.startAgent(agent);
       const where = records.map((r) => `${r.url} (pid ${r.pid})`).join(', ');
       say(`${agent.name} x${records.length} ready [${agent.tier}]: ${where}`);
+      const balancer = await launcher.startBalancer(agent);
+      if (balancer !== undefined)
+        say(`${balancer.name} ready: ${balancer.url} (pid ${balancer.pid}), round robin over ${agent.name}`);
     });
     done.set(name, promise);
     return promise;
