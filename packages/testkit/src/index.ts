@@ -29,5 +29,5 @@ export { privateRabbitmqAvailable, startPrivateRabbitmq } from './private-rabbit
 export type { PrivateRabbitmq } from './private-rabbitmq.js';
 export { BROKER_SERIES, metricNamesIn } from './monitoring-series.js';
 export { deleteQueues } from './queues.js';
-export { prometheusInstalled, startTestPrometheus } from './prometheus-process.js';
+export { prometheusInstalled, startPrometheusWith, startTestPrometheus } from './prometheus-process.js';
 export type { TestPrometheus } from './prometheus-process.js';

@@ -28,13 +28,27 @@ export async function startTestPrometheus(config: string, dir: string): Promise<
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, config);
+  return startPrometheusWith(configFile, dir);
+}
+
+/**
+ * Starts `prometheus` with the config file `configFile`, its storage under `dataDir`, on a free loopback port,
+ * with `extraArgs` (feature flags), and waits (at most 30 s) until it answers `/-/ready`.
+ */
+export async function startPrometheusWith(
+  configFile: string,
+  dataDir: string,
+  extraArgs: readonly string[] = [],
+): Promise<TestPrometheus> {
+  mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = startProcess('prometheus', [
     `--config.file=${configFile}`,
-    `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+    `--storage.tsdb.path=${join(dataDir, 'tsdb')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn',
+    ...extraArgs,
   ]);
   const running: TestPrometheus = {
     url,

@@ -1,13 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { freePort, startProcess, waitFor } from '@mesh/testkit';
-import type { StartedProcess } from '@mesh/testkit';
+import { startPrometheusWith } from '@mesh/testkit';
 
-/** Whether Debian's `prometheus` binary is on PATH. */
-export function prometheusInstalled(): boolean {
-  return spawnSync('prometheus', ['--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-}
+export { prometheusInstalled } from '@mesh/testkit';
 
 /** One series of an instant query: its labels and its value as Prometheus writes it ("0.5", "NaN"). */
 export interface Sample {
@@ -59,21 +52,13 @@ async function api<T>(url: string): Promise<T> {
 }
 
 /**
- * Starts `prometheus` with `configFile` (data under `dataDir`, exemplar storage on) on a free loopback port
- * and waits until it is ready.
+ * Starts `prometheus` with `configFile` (data under `dataDir`, exemplar storage on) on a free loopback port,
+ * waits until it is ready, and wraps the parts of its HTTP API the tests read.
  */
 export async function startPrometheus(configFile: string, dataDir: string): Promise<RunningPrometheus> {
-  mkdirSync(dataDir, { recursive: true });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const server: StartedProcess = startProcess('prometheus', [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${join(dataDir, 'tsdb')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--enable-feature=exemplar-storage',
-    '--log.level=warn',
-  ]);
-  const running: RunningPrometheus = {
+  const server = await startPrometheusWith(configFile, dataDir, ['--enable-feature=exemplar-storage']);
+  const { url } = server;
+  return {
     url,
     query: async (expr) => {
       const data = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
@@ -98,19 +83,6 @@ export async function startPrometheus(configFile: string, dataDir: string): Prom
         (group) => group.rules,
       ),
     output: () => server.output(),
-    stop: async () => {
-      await server.stop(10_000);
-    },
+    stop: () => server.stop(),
   };
-  try {
-    await waitFor(
-      async () =>
-        (await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(2_000) })).ok ? true : undefined,
-      { timeoutMs: 30_000, intervalMs: 200, description: `prometheus ready at ${url}` },
-    );
-  } catch (error: unknown) {
-    await running.stop();
-    throw new Error(`${String(error)}\n${server.output()}`);
-  }
-  return running;
 }
