@@ -34,6 +34,7 @@ export {
 } from './inventory.js';
 export type { Item } from './inventory.js';
 export {
+  USER_PROFILE_INVALIDATION_CHANNEL,
   emailSchema,
   nameSchema,
   phoneSchema,
@@ -41,6 +42,7 @@ export {
   userGet,
   userIdSchema,
   userList,
+  userProfileCacheKey,
   userSchema,
   userUpdate,
   usernameSchema,
