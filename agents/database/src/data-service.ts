@@ -63,6 +63,9 @@ export function createDataService(options: DataServiceOptions): DataService {
     'stock.reserve': (operation) => reservations.reserve(operation),
     'stock.release': (operation) => reservations.release(operation.reservation_id),
     'stock.commit': (operation) => reservations.commit(operation.reservation_id),
+    'stock.commit_many': async (operation) => ({
+      results: await reservations.commitMany(operation.reservation_ids),
+    }),
     'stock.restock': (operation) => stock.restock(operation),
     'stock.expire_reservations': (operation) => reservations.expireDue(operation.limit),
   };

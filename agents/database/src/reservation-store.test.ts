@@ -150,6 +150,60 @@ describe.skipIf(!postgresUrl)('reservations (real PostgreSQL)', () => {
     expect(await level(sku)).toEqual({ available: 3, reserved: 2, sold: 0 });
   });
 
+  it('commits many reservations in one transaction and answers each: committed, conflict or not found', async () => {
+    const a = await newSku(10);
+    const b = await newSku(10);
+    const reserve = (orderId: string, items: { sku: string; quantity: number }[]) =>
+      store({ op: 'stock.reserve', order_id: orderId, items }).then((r) => r['reservation_id'] as string);
+    const first = await reserve('many-1', [{ sku: a, quantity: 2 }]);
+    const second = await reserve('many-2', [
+      { sku: a, quantity: 1 },
+      { sku: b, quantity: 3 },
+    ]);
+    const done = await reserve('many-3', [{ sku: b, quantity: 1 }]);
+    const released = await reserve('many-4', [{ sku: a, quantity: 1 }]);
+    await store({ op: 'stock.commit', reservation_id: done });
+    await store({ op: 'stock.release', reservation_id: released });
+
+    const reply = await store({
+      op: 'stock.commit_many',
+      reservation_ids: [second, first, done, released, 'res-missing', first],
+    });
+    expect(reply['results']).toEqual([
+      { reservation_id: second, status: 'committed' },
+      { reservation_id: first, status: 'committed' },
+      { reservation_id: done, status: 'committed' },
+      { reservation_id: released, status: 'released' },
+      { reservation_id: 'res-missing', status: null },
+    ]);
+    expect(await level(a)).toEqual({ available: 7, reserved: 0, sold: 3 });
+    expect(await level(b)).toEqual({ available: 6, reserved: 0, sold: 4 });
+    // Repeating it moves nothing.
+    await store({ op: 'stock.commit_many', reservation_ids: [first, second] });
+    expect(await level(a)).toEqual({ available: 7, reserved: 0, sold: 3 });
+  });
+
+  it('conserves stock when batched commits race single commits, releases and expiry', async () => {
+    const sku = await newSku(60);
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        store({ op: 'stock.reserve', order_id: `race-many-${i}`, items: [{ sku, quantity: 2 }] }).then(
+          (r) => r['reservation_id'] as string,
+        ),
+      ),
+    );
+    const batches = [ids.slice(0, 15), ids.slice(10, 25), ids.slice(20)];
+    await Promise.all([
+      ...batches.map((batch) => store({ op: 'stock.commit_many', reservation_ids: batch })),
+      ...ids.slice(25).map((id) => store({ op: 'stock.release', reservation_id: id }).catch(() => undefined)),
+      ...ids.slice(0, 5).map((id) => store({ op: 'stock.commit', reservation_id: id })),
+    ]);
+    const { available, reserved, sold } = await level(sku);
+    expect(reserved).toBe(0);
+    expect(available + reserved + sold).toBe(60);
+    expect(sold).toBeGreaterThanOrEqual(50);
+  });
+
   it('answers NOT_FOUND for an unknown reservation', async () => {
     const error = await failure(store({ op: 'stock.commit', reservation_id: 'res-missing' }));
     expect(error.code).toBe('NOT_FOUND');

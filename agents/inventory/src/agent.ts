@@ -3,6 +3,7 @@ import { listProducts, quoteItems } from './catalogue.js';
 import {
   checkStock,
   commitReservation,
+  commitReservations,
   releaseReservation,
   reserveItems,
   restock,
@@ -12,6 +13,7 @@ import {
   dataStorage,
   inventoryCheckStock,
   inventoryCommitReservation,
+  inventoryCommitReservations,
   inventoryListProducts,
   inventoryQuote,
   inventoryReleaseReservation,
@@ -39,7 +41,7 @@ const storageOnce = { contract: dataStorage, timeoutMs: 3_000, retries: 0, requi
 export const agent = defineAgent<InventoryServices>({
   name: 'inventory-agent',
   version: '1.0.0',
-  description: 'Checks, reserves (atomic, expiring), releases, commits and restocks inventory',
+  description: 'Checks, reserves (atomic, expiring), releases, commits (one or many) and restocks inventory',
 });
 
 /** Used by the reservation sweeper (services.ts), outside any tool call. */
@@ -91,6 +93,15 @@ agent.tool({
   tags: ['inventory'],
   dependencies: { storage },
   handler: (input, ctx) => commitReservation(ctx.deps.storage, input.reservation_id),
+});
+
+/** The order agent's concurrent commits in one call and one database transaction. */
+agent.tool({
+  ...inventoryCommitReservations,
+  name: 'inventory_commit_reservations',
+  tags: ['inventory'],
+  dependencies: { storage },
+  handler: (input, ctx) => commitReservations(ctx.deps.storage, input.reservation_ids),
 });
 
 agent.tool({

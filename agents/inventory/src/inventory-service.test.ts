@@ -2,6 +2,7 @@ import { isMeshError, MeshError } from '@mesh/common';
 import { describe, expect, it } from 'vitest';
 import {
   checkStock,
+  commitReservations,
   releaseReservation,
   reserveItems,
   type QueryCaller,
@@ -117,5 +118,39 @@ describe('releaseReservation', () => {
     }));
     expect(await releaseReservation(storage, 'r-1')).toEqual({ reservation_id: 'r-1', status: 'released' });
     expect(storage.calls[0]?.args).toEqual({ op: 'stock.release', reservation_id: 'r-1' });
+  });
+});
+
+describe('commitReservations', () => {
+  it('asks for all ids in one operation and answers each in input order with the single commit codes', async () => {
+    const storage = fakeCaller(() => ({
+      results: [
+        { reservation_id: 'r-1', status: 'committed' },
+        { reservation_id: 'r-2', status: 'expired' },
+        { reservation_id: 'r-3', status: null },
+      ],
+    }));
+    const reply = await commitReservations(storage, ['r-1', 'r-2', 'r-3', 'r-1']);
+    expect(storage.calls.map((call) => call.args)).toEqual([
+      { op: 'stock.commit_many', reservation_ids: ['r-1', 'r-2', 'r-3', 'r-1'] },
+    ]);
+    expect(reply.results).toEqual([
+      { reservation_id: 'r-1', status: 'committed' },
+      {
+        reservation_id: 'r-2',
+        status: 'expired',
+        error: { code: 'CONFLICT', message: 'cannot commit reservation r-2: it is expired' },
+      },
+      { reservation_id: 'r-3', error: { code: 'NOT_FOUND', message: 'reservation r-3 not found' } },
+      { reservation_id: 'r-1', status: 'committed' },
+    ]);
+  });
+
+  it('lets a database failure fail the whole call (the caller retries it)', async () => {
+    const storage = fakeCaller(() => {
+      throw new MeshError('STORAGE_ERROR', 'business database operation failed');
+    });
+    const error = await commitReservations(storage, ['r-1']).catch((e: unknown) => e);
+    expect(isMeshError(error, 'STORAGE_ERROR')).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { dataQuery, dataStorage } from '@mesh/contracts';
 import type { OperationCaller } from '@mesh/contracts';
 import type {
   CheckStockResult,
+  CommitManyResult,
   Item,
   ReservationResult,
   ReserveInput,
@@ -101,6 +102,37 @@ export async function commitReservation(
     { idempotencyKey: `commit:${reservationId}` },
   );
   return { reservation_id: result.reservation_id, status: result.status };
+}
+
+/**
+ * Commits many reservations in one database transaction and answers each id as the single commit would:
+ * committed (now or before), CONFLICT (released or expired) or NOT_FOUND, in input order (repeated ids too).
+ */
+export async function commitReservations(
+  storage: StorageCaller,
+  reservationIds: readonly string[],
+): Promise<CommitManyResult> {
+  const reply = await dataStorage.run(storage, {
+    op: 'stock.commit_many',
+    reservation_ids: [...reservationIds],
+  });
+  const statuses = new Map(reply.results.map((result) => [result.reservation_id, result.status]));
+  return {
+    results: reservationIds.map((id) => {
+      const status = statuses.get(id) ?? null;
+      if (status === null) {
+        return { reservation_id: id, error: { code: 'NOT_FOUND', message: `reservation ${id} not found` } };
+      }
+      if (status !== 'committed') {
+        return {
+          reservation_id: id,
+          status,
+          error: { code: 'CONFLICT', message: `cannot commit reservation ${id}: it is ${status}` },
+        };
+      }
+      return { reservation_id: id, status };
+    }),
+  };
 }
 
 /** Not idempotent (each call adds stock): never retried on transport failures. */

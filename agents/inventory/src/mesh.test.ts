@@ -170,6 +170,42 @@ describe.skipIf(!postgresUrl)('inventory over the mesh (registry + database-agen
     expect(release.error?.code).toBe('CONFLICT');
   });
 
+  it('commits many reservations in one call, answering each id as the single commit would', async () => {
+    await callTool('inventory_restock', { sku: 'WIRE-MANY', quantity: 10 });
+    const reserve = async (orderId: string, quantity: number): Promise<unknown> =>
+      (
+        await callTool('inventory_reserve_items', {
+          order_id: orderId,
+          items: [{ sku: 'WIRE-MANY', quantity }],
+        })
+      ).result!['reservation_id'];
+    const first = await reserve('wire-many-1', 2);
+    const second = await reserve('wire-many-2', 3);
+    const released = await reserve('wire-many-3', 1);
+    await callTool('inventory_release_reservation', { reservation_id: released });
+
+    const outcome = await callTool('inventory_commit_reservations', {
+      reservation_ids: [first, second, released, 'res-nowhere'],
+    });
+    expect(outcome.result?.['results']).toEqual([
+      { reservation_id: first, status: 'committed' },
+      { reservation_id: second, status: 'committed' },
+      {
+        reservation_id: released,
+        status: 'released',
+        error: { code: 'CONFLICT', message: `cannot commit reservation ${String(released)}: it is released` },
+      },
+      {
+        reservation_id: 'res-nowhere',
+        error: { code: 'NOT_FOUND', message: 'reservation res-nowhere not found' },
+      },
+    ]);
+    expect(await stockOf('WIRE-MANY')).toEqual({ available: 5, reserved: 0, sold: 5 });
+    const again = await callTool('inventory_commit_reservations', { reservation_ids: [first] });
+    expect(again.result?.['results']).toEqual([{ reservation_id: first, status: 'committed' }]);
+    expect(await stockOf('WIRE-MANY')).toEqual({ available: 5, reserved: 0, sold: 5 });
+  });
+
   it('answers OUT_OF_STOCK with the SKU, requested and available', async () => {
     await callTool('inventory_restock', { sku: 'WIRE-SCARCE', quantity: 2 });
     const outcome = await callTool('inventory_reserve_items', {

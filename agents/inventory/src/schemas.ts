@@ -6,7 +6,7 @@ import {
   inventoryReserveItems,
   inventoryRestock,
 } from '@mesh/contracts';
-import type { ContractOutput } from '@mesh/contracts';
+import type { ContractOutput, inventoryCommitReservations } from '@mesh/contracts';
 import type { z } from 'zod';
 
 /** The inventory agent's schemas are its contracts' (`@mesh/contracts`); these names keep the modules short. */
@@ -32,6 +32,8 @@ export type ReservationResult = ContractOutput<typeof inventoryReserveItems>;
 export const reservationRefInput = inventoryCommitReservation.input;
 export const transitionOutput = inventoryCommitReservation.output;
 export type TransitionResult = ContractOutput<typeof inventoryCommitReservation>;
+
+export type CommitManyResult = ContractOutput<typeof inventoryCommitReservations>;
 
 export const restockInput = inventoryRestock.input;
 export const restockOutput = inventoryRestock.output;

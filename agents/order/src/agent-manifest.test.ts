@@ -10,5 +10,6 @@ describe('order-agent declaration', () => {
     ];
     expect(declared.length).toBe(new Set(declared).size);
     expect(declared).toContain('payment_process');
+    expect(declared).toContain('inventory_commit_reservations');
   });
 });

@@ -2,6 +2,7 @@ import {
   analyticsRecordEvent,
   analyticsRecordEvents,
   inventoryCommitReservation,
+  inventoryCommitReservations,
   inventoryQuote,
   inventoryReleaseReservation,
   inventoryReserveItems,
@@ -41,6 +42,8 @@ export const orderDependencies = {
   reserve: { contract: inventoryReserveItems, ...required, timeoutMs: 5_000, retries: 2 },
   release: { contract: inventoryReleaseReservation, ...required, timeoutMs: 5_000, retries: 2 },
   commit: { contract: inventoryCommitReservation, ...required, timeoutMs: 5_000, retries: 2 },
+  /** Concurrent orders' commits in one call (batched-commits.ts); without it, `commit` one by one. */
+  commitBatch: { contract: inventoryCommitReservations, timeoutMs: 5_000, retries: 2 },
   pay: { contract: paymentProcess, ...required, retries: 1 },
   refund: { contract: paymentRefund, ...required, timeoutMs: 10_000, retries: 2 },
   /** Reconciliation only (not on the order path): charges at the gateway with money standing. */

@@ -86,4 +86,20 @@ describe('order agent config', () => {
       expect(config.saga).toMatchObject({ processingTimeoutMs: 150_000, reservationTtlSeconds: 300 });
     });
   });
+
+  it('coalesces up to 50 commits per call, one call at a time, and turns batching off with COMMIT_BATCH_SIZE=1', () => {
+    expect(loadConfig(base).commits).toEqual({ maxBatch: 50, maxInFlight: 1, maxQueued: 10_000 });
+    expect(loadConfig({ ...base, COMMIT_BATCH_SIZE: '1' }).commits).toBeUndefined();
+    expect(configError({ COMMIT_BATCH_SIZE: '101' }).message).toMatch(/COMMIT_BATCH_SIZE/);
+  });
+
+  it('keeps user profiles 5 min with Redis (updates evict them) and 5 s without; ORDER_USER_CACHE_TTL overrides', () => {
+    expect(loadConfig(base).userCacheTtlMs).toBe(5_000);
+    const withRedis = loadConfig({ ...base, REDIS_HOST: 'redis' });
+    expect(withRedis.redisUrl).toMatch(/^redis:\/\/redis/);
+    expect(withRedis.userCacheTtlMs).toBe(300_000);
+    expect(loadConfig({ ...base, ORDER_USER_CACHE_TTL: '0' }).userCacheTtlMs).toBe(0);
+    expect(loadConfig({ ...base, ORDER_USER_CACHE_TTL: '2s' }).userCacheTtlMs).toBe(2_000);
+    expect(configError({ ORDER_USER_CACHE_TTL: 'later' }).message).toMatch(/ORDER_USER_CACHE_TTL/);
+  });
 });

@@ -1,14 +1,41 @@
-import { postgresEnvShape, rabbitmqEnvShape, toPgConfig, type PgConfig } from '@mesh/backends';
-import { envBool, envDurationMs, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import {
+  postgresEnvShape,
+  rabbitmqEnvShape,
+  redisEnvShape,
+  toPgConfig,
+  toRedisUrl,
+  type PgConfig,
+} from '@mesh/backends';
+import {
+  envBool,
+  envDurationMs,
+  envInt,
+  parseDurationMs,
+  parseEnvConfig,
+  resolveSecretFiles,
+  type Env,
+} from '@mesh/common';
 import { meshEnvSchema, toMeshConfig, z, type MeshConfig } from '@mesh/runtime';
+import type { CommitBatchSettings } from './batched-commits.js';
 import type { OutboundBatchSettings } from './batched-outbound.js';
 import type { SagaSettings } from './order-saga.js';
 import type { ReconcileSettings } from './reconciler.js';
+
+/**
+ * ORDER_USER_CACHE_TTL when unset. With Redis the user agent's announcements evict a changed profile here at
+ * once, so it may stay long. Without Redis nothing tells this process, so only the TTL bounds how long an order
+ * uses an old email or phone: 5 s, the user agent's own bound without Redis. That is safe because the profile
+ * only addresses the confirmation (the user's existence was checked by the user_get that filled the entry, and
+ * users are never deleted); a changed address is used by orders placed within those seconds at most.
+ */
+const USER_CACHE_TTL_INVALIDATED_MS = 5 * 60_000;
+const USER_CACHE_TTL_ALONE_MS = 5_000;
 
 const schema = meshEnvSchema
   .extend({
     ...postgresEnvShape,
     ...rabbitmqEnvShape,
+    ...redisEnvShape,
     /** The whole forward path of one order; past it the order is compensated (seed default 30 s). */
     ORDER_PROCESSING_TIMEOUT: envDurationMs('30s'),
     /** Claim on an order while a process drives it; a crashed process's orders are recovered after it. */
@@ -29,6 +56,27 @@ const schema = meshEnvSchema
     EVENT_BATCH_WINDOW: envDurationMs('200ms'),
     /** Most confirmations or events per call (1: one call each). */
     OUTBOUND_BATCH_SIZE: envInt(100, 1, 200),
+    /** Most reservation commits per inventory call (one database transaction); 1: a call per order. */
+    COMMIT_BATCH_SIZE: envInt(50, 1, 100),
+    /** Commit calls under way at once; commits arriving meanwhile wait for one to return and go together. */
+    COMMIT_BATCH_IN_FLIGHT: envInt(1, 1, 16),
+    /**
+     * How long user_get answers stay in this process's memory (0: not cached). Default 5 min with Redis
+     * (REDIS_URL/REDIS_HOST/CACHE_HOST: the user agent's updates evict them), 5 s without.
+     */
+    ORDER_USER_CACHE_TTL: z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        if (value === undefined || value === '') return undefined;
+        const ms = parseDurationMs(value, 's');
+        if (ms !== undefined) return ms;
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a duration such as 5s, 500ms or 5; got "${value}"`,
+        });
+        return z.NEVER;
+      }),
     /** Also send an SMS confirmation when the user has a phone number. */
     ORDER_SMS: envBool(false),
     /** Orders commit synchronously even where the server's default does not; `false` only to measure. */
@@ -84,6 +132,11 @@ export interface OrderAgentConfig {
   readonly rabbitmqUrl: string | undefined;
   readonly saga: SagaSettings;
   readonly outbound: OutboundBatchSettings;
+  /** Undefined when COMMIT_BATCH_SIZE is 1: each order commits with its own call. */
+  readonly commits: CommitBatchSettings | undefined;
+  readonly redisUrl: string | undefined;
+  /** How long a user profile is kept in memory; 0 = not cached. */
+  readonly userCacheTtlMs: number;
   readonly recoveryIntervalMs: number;
   readonly recoveryBatch: number;
   readonly synchronousCommit: boolean;
@@ -92,7 +145,12 @@ export interface OrderAgentConfig {
 
 /** Reads the environment (DB_PASSWORD also from DB_PASSWORD_FILE); throws CONFIG_INVALID listing every problem. */
 export function loadConfig(env: Env = process.env): OrderAgentConfig {
-  const parsed = parseEnvConfig(schema, resolveSecretFiles(env, ['DB_PASSWORD']), 'order-agent');
+  const parsed = parseEnvConfig(
+    schema,
+    resolveSecretFiles(env, ['DB_PASSWORD', 'REDIS_PASSWORD']),
+    'order-agent',
+  );
+  const redisUrl = toRedisUrl(parsed);
   const postgres = toPgConfig(parsed, { defaultDatabase: 'business_db' });
   if (postgres === undefined) throw new Error('unreachable: PostgreSQL config missing after validation');
   return Object.freeze({
@@ -118,6 +176,18 @@ export function loadConfig(env: Env = process.env): OrderAgentConfig {
       timeoutMs: parsed.NOTIFY_TIMEOUT,
       maxQueued: 10_000,
     },
+    commits:
+      parsed.COMMIT_BATCH_SIZE > 1
+        ? {
+            maxBatch: parsed.COMMIT_BATCH_SIZE,
+            maxInFlight: parsed.COMMIT_BATCH_IN_FLIGHT,
+            maxQueued: 10_000,
+          }
+        : undefined,
+    redisUrl,
+    userCacheTtlMs:
+      parsed.ORDER_USER_CACHE_TTL ??
+      (redisUrl === undefined ? USER_CACHE_TTL_ALONE_MS : USER_CACHE_TTL_INVALIDATED_MS),
     recoveryIntervalMs: parsed.ORDER_RECOVERY_INTERVAL,
     recoveryBatch: parsed.ORDER_RECOVERY_BATCH,
     synchronousCommit: parsed.MONEY_SYNCHRONOUS_COMMIT,

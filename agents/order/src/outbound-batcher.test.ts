@@ -97,3 +97,106 @@ describe('OutboundBatcher', () => {
     expect(() => recorder({ maxBatch: 0 })).toThrow(RangeError);
   });
 });
+
+/** A coalescing batcher whose calls stay open until the test answers them. */
+function coalescing(options: { maxBatch?: number; maxInFlight?: number; maxQueued?: number } = {}) {
+  const calls: { items: number[]; answer(): void; fail(error: Error): void }[] = [];
+  const batcher = new OutboundBatcher<number, string>({
+    name: 'commits',
+    maxBatch: options.maxBatch ?? 10,
+    maxInFlight: options.maxInFlight ?? 1,
+    maxQueued: options.maxQueued ?? 100,
+    send: (items) =>
+      new Promise<string[]>((resolve, reject) => {
+        calls.push({
+          items,
+          answer: () => resolve(items.map((item) => `done ${item}`)),
+          fail: reject,
+        });
+      }),
+  });
+  return { batcher, calls };
+}
+
+/** Lets queued microtasks and settled promises run (no timers are involved in coalescing mode). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('OutboundBatcher, coalescing while a call is in flight', () => {
+  it('sends a lone item at once, with no window', async () => {
+    const { batcher, calls } = coalescing();
+    const result = batcher.add(1);
+    await Promise.resolve();
+    expect(calls.map((call) => call.items)).toEqual([[1]]);
+    calls[0]!.answer();
+    expect(await result).toBe('done 1');
+  });
+
+  it('sends what arrived while a call was under way in one call as soon as it returns', async () => {
+    const { batcher, calls } = coalescing();
+    const first = batcher.add(1);
+    await settle();
+    const later = [batcher.add(2), batcher.add(3)];
+    await settle();
+    const more = batcher.add(4);
+    await settle();
+    expect(calls.map((call) => call.items)).toEqual([[1]]);
+    calls[0]!.answer();
+    await settle();
+    expect(calls.map((call) => call.items)).toEqual([[1], [2, 3, 4]]);
+    calls[1]!.answer();
+    expect(await Promise.all([first, ...later, more])).toEqual(['done 1', 'done 2', 'done 3', 'done 4']);
+  });
+
+  it('keeps each call to maxBatch items and at most maxInFlight calls open', async () => {
+    const { batcher, calls } = coalescing({ maxBatch: 2, maxInFlight: 2 });
+    const results = [1, 2, 3, 4, 5, 6, 7].map((item) => batcher.add(item));
+    await settle();
+    expect(calls.map((call) => call.items)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(batcher.queued).toBe(3);
+    calls[0]!.answer();
+    await settle();
+    expect(calls.map((call) => call.items)).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    for (const call of calls.slice(1)) call.answer();
+    await settle();
+    calls[3]!.answer();
+    expect(await Promise.all(results)).toHaveLength(7);
+    expect(calls.map((call) => call.items)).toEqual([[1, 2], [3, 4], [5, 6], [7]]);
+  });
+
+  it('fails every waiter of a failed call with its error and still sends the next batch', async () => {
+    const { batcher, calls } = coalescing();
+    const first = batcher.add(1).catch((e: Error) => e.message);
+    await settle();
+    const second = batcher.add(2);
+    calls[0]!.fail(new Error('inventory unreachable'));
+    expect(await first).toBe('inventory unreachable');
+    await settle();
+    expect(calls.map((call) => call.items)).toEqual([[1], [2]]);
+    calls[1]!.answer();
+    expect(await second).toBe('done 2');
+  });
+
+  it('drain waits for the call in flight and sends what queued behind it', async () => {
+    const { batcher, calls } = coalescing();
+    const results = [batcher.add(1)];
+    await settle();
+    results.push(batcher.add(2));
+    const drained = batcher.drain();
+    calls[0]!.answer();
+    await settle();
+    calls[1]?.answer();
+    await drained;
+    expect(await Promise.all(results)).toEqual(['done 1', 'done 2']);
+  });
+
+  it('refuses a maxInFlight below 1', () => {
+    expect(() => coalescing({ maxInFlight: 0 })).toThrow(RangeError);
+  });
+});

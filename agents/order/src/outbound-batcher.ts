@@ -1,17 +1,33 @@
 import { MeshError } from '@mesh/common';
 
-export interface OutboundBatcherOptions<T, R> {
+interface CommonOptions<T, R> {
   /** For error messages (`email`, `analytics`). */
   name: string;
   /** A batch goes out as soon as this many items wait. */
   maxBatch: number;
-  /** ...or this long after the first item of a batch arrived, whichever comes first. */
-  maxDelayMs: number;
   /** Items waiting beyond this are refused at once (the receiver is down or far behind). */
   maxQueued: number;
   /** Sends one batch; resolves with one result per item, in order. */
   send(items: T[]): Promise<R[]>;
 }
+
+/** Window mode: a batch goes out `maxDelayMs` after its first item arrived (or when full). */
+interface WindowOptions {
+  maxDelayMs: number;
+  maxInFlight?: undefined;
+}
+
+/**
+ * Coalescing mode: a batch goes out at once (same tick) while fewer than `maxInFlight` batches are under way;
+ * otherwise its items wait until one returns. No delay is added at low load, and under load each call carries
+ * whatever arrived while the previous one was in flight (the wait is bounded by that call's timeout).
+ */
+interface CoalescingOptions {
+  maxInFlight: number;
+  maxDelayMs?: undefined;
+}
+
+export type OutboundBatcherOptions<T, R> = CommonOptions<T, R> & (WindowOptions | CoalescingOptions);
 
 interface Waiting<T, R> {
   item: T;
@@ -20,22 +36,31 @@ interface Waiting<T, R> {
 }
 
 /**
- * Collects fire-and-forget items (confirmation emails, order events) and sends them in batches: one call
+ * Collects items (confirmation emails, order events, reservation commits) and sends them in batches: one call
  * per batch instead of one per order, so the receiving agent wakes once for many items. Each `add` still
  * settles with its own item's result, or with the batch's error.
  */
 export class OutboundBatcher<T, R> {
   private queue: Waiting<T, R>[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private pumpQueued = false;
   private readonly sending = new Set<Promise<void>>();
 
   constructor(private readonly options: OutboundBatcherOptions<T, R>) {
     if (options.maxBatch < 1) throw new RangeError('maxBatch must be at least 1');
+    if (options.maxInFlight !== undefined && options.maxInFlight < 1) {
+      throw new RangeError('maxInFlight must be at least 1');
+    }
   }
 
   /** Items waiting to be sent (not counting batches in flight). */
   get queued(): number {
     return this.queue.length;
+  }
+
+  /** Batches sent and not yet answered. */
+  get inFlight(): number {
+    return this.sending.size;
   }
 
   add(item: T): Promise<R> {
@@ -49,26 +74,55 @@ export class OutboundBatcher<T, R> {
     }
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.queue.length >= this.options.maxBatch) this.flush();
+      if (this.options.maxInFlight !== undefined) this.schedulePump();
+      else if (this.queue.length >= this.options.maxBatch) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs);
     });
   }
 
-  /** Sends what waits now, in batches of at most `maxBatch`. */
+  /** Sends what waits now, in batches of at most `maxBatch` (ignoring `maxInFlight`). */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      const sent = this.sendBatch(batch).finally(() => this.sending.delete(sent));
-      this.sending.add(sent);
-    }
+    while (this.queue.length > 0) this.sendNext();
   }
 
   /** Sends what waits and resolves once every batch has settled (graceful shutdown). */
   async drain(): Promise<void> {
     this.flush();
-    while (this.sending.size > 0) await Promise.allSettled([...this.sending]);
+    while (this.sending.size > 0) {
+      await Promise.allSettled([...this.sending]);
+      this.flush();
+    }
+  }
+
+  /**
+   * Coalescing mode: the items added in this tick go together, without a timer: a microtask runs after the
+   * caller's synchronous work, before any I/O.
+   */
+  private schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  /** Coalescing mode: sends batches while a call slot is free. */
+  private pump(): void {
+    const limit = this.options.maxInFlight ?? Number.POSITIVE_INFINITY;
+    while (this.queue.length > 0 && this.sending.size < limit) this.sendNext();
+  }
+
+  private sendNext(): void {
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    const sent = this.sendBatch(batch).finally(() => {
+      this.sending.delete(sent);
+      // What arrived while this batch was under way goes out now, in one call.
+      if (this.options.maxInFlight !== undefined && this.queue.length > 0) this.pump();
+    });
+    this.sending.add(sent);
   }
 
   private async sendBatch(batch: Waiting<T, R>[]): Promise<void> {

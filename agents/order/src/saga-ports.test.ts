@@ -1,4 +1,6 @@
+import { MemoryCache } from '@mesh/backends';
 import { describe, expect, it } from 'vitest';
+import { BatchedCommits } from './batched-commits.js';
 import { portsFromProxies, type ProxyLike, type SagaProxies } from './saga-ports.js';
 
 /** A proxy that records its calls. */
@@ -92,5 +94,45 @@ describe('order events through the ports', () => {
         idempotency_key: 'order-confirmation:o-7',
       },
     ]);
+  });
+});
+
+describe('fewer calls per order', () => {
+  it('makes one inventory call for N concurrent commits', async () => {
+    const deps = proxies();
+    const commit = recordingProxy();
+    const commitBatch: ProxyLike & { calls: Record<string, unknown>[] } = {
+      available: true,
+      calls: [],
+      async call<T>(args: Record<string, unknown>): Promise<T> {
+        this.calls.push(args);
+        const ids = args['reservation_ids'] as string[];
+        return { results: ids.map((id) => ({ reservation_id: id, status: 'committed' })) } as T;
+      },
+    };
+    const commits = new BatchedCommits({ commit, commitBatch }, { maxBatch: 50, maxInFlight: 1 });
+    const ports = portsFromProxies({ ...deps, commit }, { commits });
+    const ids = Array.from({ length: 8 }, (_, i) => `res-${i}`);
+    await Promise.all(ids.map((id) => ports.commit(id, { timeoutMs: 1_000 })));
+    expect(commit.calls).toEqual([]);
+    expect(commitBatch.calls).toEqual([{ reservation_ids: ids }]);
+  });
+
+  it('makes no user_get call for a second order by the same user', async () => {
+    const deps = proxies();
+    const user: ProxyLike & { calls: Record<string, unknown>[] } = {
+      available: true,
+      calls: [],
+      async call<T>(args: Record<string, unknown>): Promise<T> {
+        this.calls.push(args);
+        return { id: args['user_id'], username: 'u', email: 'u@example.com', name: 'U' } as T;
+      },
+    };
+    const profiles = { cache: new MemoryCache({ prefix: '', maxEntries: 10 }), ttlMs: 60_000 };
+    const ports = portsFromProxies({ ...deps, user }, { profiles });
+    const first = await ports.getUser('user-1', { timeoutMs: 1_000 });
+    const second = await ports.getUser('user-1', { timeoutMs: 1_000 });
+    expect(second).toEqual(first);
+    expect(user.calls).toEqual([{ user_id: 'user-1' }]);
   });
 });

@@ -16,7 +16,9 @@ import type {
   userGet,
 } from '@mesh/contracts';
 import type { CapabilityContract, ContractProxy } from '@mesh/runtime';
+import type { BatchedCommits } from './batched-commits.js';
 import type { BatchedOutbound } from './batched-outbound.js';
+import { cachedProfile, type ProfileCache } from './profile-cache.js';
 import type { Quote } from './pricing.js';
 import type { OrderItem } from './schemas.js';
 
@@ -163,6 +165,10 @@ export interface PortChannels {
   outbound?: BatchedOutbound;
   /** Counts events whose publish failed and that went by a direct call instead. */
   onFellBack?: (topic: string) => void;
+  /** Reservation commits of concurrent orders coalesced into one call instead of one call each. */
+  commits?: BatchedCommits;
+  /** user_get answers kept in memory, so repeat orders by a user cost no call to the user agent. */
+  profiles?: ProfileCache;
 }
 
 /** Publishes to the event bus (RabbitMQ) when one is configured; resolves false when there is none. */
@@ -195,16 +201,19 @@ export function portsFromProxies(deps: SagaProxies, channels: PortChannels = {})
       const quote = await deps.quote.call({ items: [...items] }, callOptions(options));
       return { currency: quote.currency, total_cents: quote.total_cents };
     },
-    async getUser(userId, options) {
-      const user = await deps.user.call({ user_id: userId }, callOptions(options));
-      const text = (value: string | undefined): string | null =>
-        value !== undefined && value !== '' ? value : null;
-      return {
-        id: text(user.id) ?? userId,
-        email: text(user.email),
-        phone: text(user.phone),
-        name: text(user.name),
+    getUser(userId, options) {
+      const fetchUser = async (): Promise<UserInfo> => {
+        const user = await deps.user.call({ user_id: userId }, callOptions(options));
+        const text = (value: string | undefined): string | null =>
+          value !== undefined && value !== '' ? value : null;
+        return {
+          id: text(user.id) ?? userId,
+          email: text(user.email),
+          phone: text(user.phone),
+          name: text(user.name),
+        };
       };
+      return channels.profiles ? cachedProfile(channels.profiles, userId, fetchUser) : fetchUser();
     },
     reserve(orderId, items, ttlSeconds, options) {
       return deps.reserve.call(
@@ -216,6 +225,7 @@ export function portsFromProxies(deps: SagaProxies, channels: PortChannels = {})
       await deps.release.call({ reservation_id: reservationId }, callOptions(options));
     },
     async commit(reservationId, options) {
+      if (channels.commits) return channels.commits.commit(reservationId, options);
       await deps.commit.call({ reservation_id: reservationId }, callOptions(options));
     },
     charge(request, options) {

@@ -14,12 +14,14 @@ import type { Logger } from '@mesh/common';
 import type { AgentServices } from '@mesh/runtime';
 import type pg from 'pg';
 import { agent, sagaDeps, type OrderServices } from './agent.js';
+import { BatchedCommits } from './batched-commits.js';
 import { BatchedOutbound } from './batched-outbound.js';
 import type { OrderAgentConfig } from './config.js';
 import { ORDER_MIGRATIONS } from './migrations.js';
 import { OrderSaga } from './order-saga.js';
 import { OrderOutcomeMetrics, countingOutcomes } from './outcome-metrics.js';
 import { PgOrderStore } from './pg-order-store.js';
+import { createProfileCache, type ProfileCache } from './profile-cache.js';
 import { ReconcileMetrics, startReconciler, type Reconciler } from './reconciler.js';
 import { startRecovery, type Recovery } from './recovery.js';
 import { portsFromProxies } from './saga-ports.js';
@@ -50,6 +52,7 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
     synchronousCommit: config.synchronousCommit,
   });
   let bus: EventBus | undefined;
+  let profiles: ProfileCache | undefined;
   try {
     await runMigrations(pool, ORDER_MIGRATIONS, { name: 'order-agent', logger });
     logger.info({ database: pgConfigToUrl(config.postgres) }, 'order store ready');
@@ -60,11 +63,15 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
     const outcomes = new OrderOutcomeMetrics();
     const store = countingOutcomes(new PgOrderStore(pool), outcomes);
     const outbound = new BatchedOutbound(sagaDeps, config.outbound);
+    const commits = config.commits ? new BatchedCommits(sagaDeps, config.commits) : undefined;
+    profiles = createProfileCache({ redisUrl: config.redisUrl, ttlMs: config.userCacheTtlMs, logger });
     const ports = portsFromProxies(sagaDeps, {
       bus,
       traceparent: formatTraceparent,
       outbound,
       onFellBack: (topic) => busMetrics.fellBack.inc({ topic }),
+      ...(commits ? { commits } : {}),
+      ...(profiles ? { profiles } : {}),
     });
     const saga = new OrderSaga(store, ports, owner, config.saga, logger);
     saga.leases.start();
@@ -107,6 +114,7 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
       },
     });
     const openBus = bus;
+    const openProfiles = profiles;
     return {
       saga,
       recovery,
@@ -122,12 +130,16 @@ export async function buildOrderStack(config: OrderAgentConfig, logger: Logger):
         // batch is bounded by NOTIFY_TIMEOUT).
         await outbound.drain();
         await saga.idle();
+        // Orders being finished have had their commits answered; nothing waits here any more.
+        await commits?.drain();
         saga.leases.stop();
+        await openProfiles?.cache.close().catch(() => undefined);
         await openBus.close().catch(() => undefined);
         await pool.end();
       },
     };
   } catch (error: unknown) {
+    await profiles?.cache.close().catch(() => undefined);
     await bus?.close().catch(() => undefined);
     await pool.end().catch(() => undefined);
     throw error;
@@ -146,6 +158,9 @@ export async function buildServices(
       processingTimeoutMs: config.saga.processingTimeoutMs,
       leaseMs: config.saga.leaseMs,
       eventBus: config.rabbitmqUrl !== undefined,
+      commitBatch: config.commits?.maxBatch ?? 1,
+      userCacheTtlMs: config.userCacheTtlMs,
+      userCacheInvalidation: config.redisUrl !== undefined ? 'redis' : 'ttl only',
     },
     'order saga ready',
   );

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryCache, NearCache, type InvalidationChannel } from '@mesh/backends';
 import { isMeshError, validateInput } from '@mesh/common';
+import { userProfileCacheKey } from '@mesh/contracts';
 import { createUserInput, listUsersInput, updateUserInput } from './schemas.js';
 import { fakePorts } from './test-fake-ports.js';
 import { UserService } from './user-service.js';
@@ -87,6 +88,34 @@ describe('user service', () => {
       await expect(replica.get(fake.ports, 'user-1')).resolves.toMatchObject({ name: 'Renamed' });
     }
     expect(reads()).toBe(6);
+  });
+
+  it('announces the shared profile key on every write, so other processes caching profiles drop it', async () => {
+    const published: string[] = [];
+    const channel: InvalidationChannel = {
+      live: true,
+      publish: async (keys) => void published.push(...keys),
+      subscribe: async () => undefined,
+      close: async () => undefined,
+    };
+    const announcing = new UserService({
+      cache: new NearCache({ channel, maxEntries: 10 }),
+      cacheTtlMs: 60_000,
+    });
+    await announcing.update(fake.ports, { user_id: 'user-1', email: 'new@example.com' });
+    const failing = { ...fake.ports, storage: async () => Promise.reject(new Error('timeout')) };
+    await expect(announcing.update(failing, { user_id: 'user-1', name: 'X' })).rejects.toThrow('timeout');
+    const created = await announcing.create(fake.ports, {
+      username: 'newcomer',
+      email: 'newcomer@example.com',
+      name: 'New Comer',
+      password: 'pw-1234',
+    });
+    expect(published).toEqual([
+      userProfileCacheKey('user-1'),
+      userProfileCacheKey('user-1'),
+      userProfileCacheKey(created.id),
+    ]);
   });
 
   it('invalidates the cache even when the update fails midway', async () => {

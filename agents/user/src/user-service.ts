@@ -10,6 +10,7 @@ import type {
   StorageResult,
   authRegisterCredentials,
 } from '@mesh/contracts';
+import { userProfileCacheKey } from '@mesh/contracts';
 import {
   type CreateUserInput,
   type ListUsersInput,
@@ -45,7 +46,8 @@ export interface UserServiceOptions {
   readonly logger?: Logger;
 }
 
-const cacheKey = (userId: string): string => `user:${userId}`;
+/** The shared key: other processes caching profiles (the order agent) are evicted by the same message. */
+const cacheKey = userProfileCacheKey;
 
 /** A stored user as user-agent answers it (the database agent's row, already checked by its contract). */
 function toUser(row: QueryResult<'user.get'>): User {

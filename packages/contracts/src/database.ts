@@ -13,6 +13,8 @@ export const DB_MAX_QUANTITY = 1_000_000;
 export const DB_MAX_TTL_SECONDS = 86_400;
 /** Largest page of the catalogue one `stock.list` returns. */
 export const DB_MAX_PAGE = 100;
+/** Most reservations one `stock.commit_many` commits in its transaction. */
+export const DB_MAX_COMMITS = 100;
 
 const id = z.string().min(1).max(200);
 const sku = z.string().min(1).max(100);
@@ -41,10 +43,12 @@ export const stockLevelSchema = z.object({
   reserved: z.number(),
 });
 
+export const reservationStatusSchema = z.enum(['reserved', 'committed', 'released', 'expired']);
+
 export const reservationSchema = z.object({
   reservation_id: z.string(),
   order_id: z.string(),
-  status: z.enum(['reserved', 'committed', 'released', 'expired']),
+  status: reservationStatusSchema,
   expires_at: z.string(),
   items: z.array(lineItemSchema),
 });
@@ -102,7 +106,8 @@ export const dataStorage = defineOperations({
   description:
     'Writes business data. Ops: user.create, user.update, stock.reserve {reservation_id?, order_id, items, ' +
     'ttl_seconds} (atomic, all-or-nothing, idempotent per order_id; OUT_OF_STOCK), stock.release, stock.commit ' +
-    '{reservation_id} (CONFLICT on an invalid transition), stock.restock {sku, quantity}, stock.expire_reservations.',
+    '{reservation_id} (CONFLICT on an invalid transition), stock.commit_many {reservation_ids} (one transaction; ' +
+    'per id its status after, null when not found), stock.restock {sku, quantity}, stock.expire_reservations.',
   operations: {
     'user.create': {
       input: z.object({
@@ -135,6 +140,18 @@ export const dataStorage = defineOperations({
     },
     'stock.release': { input: z.object({ reservation_id: id }), output: reservationSchema },
     'stock.commit': { input: z.object({ reservation_id: id }), output: reservationSchema },
+    'stock.commit_many': {
+      input: z.object({ reservation_ids: z.array(id).min(1).max(DB_MAX_COMMITS) }),
+      /**
+       * One entry per distinct id, in first-seen order: its status after the call (`committed` whether now or
+       * before; `released`/`expired` were not committed), or null when there is no such reservation.
+       */
+      output: z.object({
+        results: z.array(
+          z.object({ reservation_id: z.string(), status: reservationStatusSchema.nullable() }),
+        ),
+      }),
+    },
     'stock.restock': {
       input: z.object({
         sku,

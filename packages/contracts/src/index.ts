@@ -16,12 +16,14 @@ export type {
   ParsedOperation,
 } from './operations.js';
 export {
+  MAX_COMMITS_PER_CALL,
   MAX_ITEMS,
   MAX_PAGE,
   MAX_QUANTITY,
   MAX_TTL_SECONDS,
   inventoryCheckStock,
   inventoryCommitReservation,
+  inventoryCommitReservations,
   inventoryListProducts,
   inventoryQuote,
   inventoryReleaseReservation,
@@ -32,6 +34,7 @@ export {
 } from './inventory.js';
 export type { Item } from './inventory.js';
 export {
+  USER_PROFILE_INVALIDATION_CHANNEL,
   emailSchema,
   nameSchema,
   phoneSchema,
@@ -39,6 +42,7 @@ export {
   userGet,
   userIdSchema,
   userList,
+  userProfileCacheKey,
   userSchema,
   userUpdate,
   usernameSchema,
@@ -90,6 +94,7 @@ export {
   orderProcessing,
 } from './order.js';
 export {
+  DB_MAX_COMMITS,
   DB_MAX_ITEMS,
   DB_MAX_PAGE,
   DB_MAX_QUANTITY,
@@ -98,6 +103,7 @@ export {
   dataStorage,
   lineItemSchema,
   reservationSchema,
+  reservationStatusSchema,
   stockLevelSchema,
 } from './database.js';
 export type {

@@ -8,6 +8,8 @@ export const MAX_QUANTITY = 1_000_000;
 export const MAX_TTL_SECONDS = 86_400;
 /** Largest page of the catalogue one `inventory_list_products` returns. */
 export const MAX_PAGE = 100;
+/** Most reservations one `inventory_commit_reservations` commits (one database transaction). */
+export const MAX_COMMITS_PER_CALL = 100;
 
 export const itemSchema = z.object({
   sku: z.string().min(1).max(100),
@@ -121,6 +123,32 @@ export const inventoryCommitReservation = defineContract({
   description:
     'Makes a reservation final (stock is sold); repeating it is a no-op; CONFLICT once released or expired.',
   ...transition,
+});
+
+/**
+ * Many commits in one call and one database transaction: the order agent coalesces the commits of concurrent
+ * orders into it. Each id gets its own answer, in input order, with the single tool's codes: committed (now
+ * or before: a no-op), CONFLICT (released or expired: data.status) or NOT_FOUND. Repeating it is a no-op per id.
+ */
+export const inventoryCommitReservations = defineContract({
+  capability: 'inventory_commit_reservations',
+  version: '1.0.0',
+  description:
+    `Commits up to ${MAX_COMMITS_PER_CALL} reservations in one transaction; answers per id in input order: ` +
+    '{reservation_id, status} or {reservation_id, status?, error: {code: CONFLICT|NOT_FOUND, message}}. ' +
+    'Repeating it is a no-op per id.',
+  input: z.object({ reservation_ids: z.array(reservationId).min(1).max(MAX_COMMITS_PER_CALL) }),
+  output: z.object({
+    results: z.array(
+      z.object({
+        reservation_id: z.string(),
+        /** The reservation's status after the call; absent when it does not exist. */
+        status: reservationStatus.optional(),
+        error: z.object({ code: z.enum(['CONFLICT', 'NOT_FOUND']), message: z.string() }).optional(),
+      }),
+    ),
+  }),
+  idempotent: true,
 });
 
 /** Adds stock on every call: not idempotent, never retried. */

@@ -16,6 +16,18 @@ export const phoneSchema = z
   .string()
   .regex(/^\+?[0-9][0-9 ()-]{3,30}$/, 'a phone number such as +1 555 0100');
 
+/**
+ * The Redis pub/sub channel on which user-agent announces changed profiles (the keys of
+ * `userProfileCacheKey`). Every process that keeps user_get answers in memory (user-agent's replicas,
+ * order-agent) listens here, so a profile change evicts every copy; sharing the name keeps them from drifting.
+ */
+export const USER_PROFILE_INVALIDATION_CHANNEL = 'user-agent:profiles';
+
+/** The key a cached user_get answer is kept and invalidated under, in every process that caches one. */
+export function userProfileCacheKey(userId: string): string {
+  return `user:${userId}`;
+}
+
 /** One user as user-agent answers it. */
 export const userSchema = z.object({
   id: z.string(),
