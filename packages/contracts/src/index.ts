@@ -98,6 +98,7 @@ export {
   dataStorage,
   lineItemSchema,
   reservationSchema,
+  reservedPriceSchema,
   stockLevelSchema,
 } from './database.js';
 export type {
@@ -106,6 +107,7 @@ export type {
   QueryOperation,
   QueryResult,
   Reservation,
+  ReservedPrice,
   StockLevel,
   StorageArgs,
   StorageOperation,
