@@ -11,6 +11,7 @@ export type {
   QueryOperation,
   QueryResult,
   Reservation,
+  ReservedPrice,
   StockLevel,
   StorageOperation,
   StorageResult,

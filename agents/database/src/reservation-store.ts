@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { MeshError } from '@mesh/common';
 import { prepared } from '@mesh/backends';
 import type pg from 'pg';
-import type { LineItem, Reservation, ReservationStatus, StorageOperation } from './operations.js';
+import type {
+  LineItem,
+  Reservation,
+  ReservationStatus,
+  ReservedPrice,
+  StorageOperation,
+} from './operations.js';
 import { lockStockRows, type StockStore } from './stock-store.js';
 import { withTransaction } from './transaction.js';
 
@@ -21,8 +27,11 @@ export interface CommitManyResult {
   status: ReservationStatus | null;
 }
 
-/** A reservation as returned by `reserve`: `replayed` is true when the order already had one. */
-export type ReserveResult = Reservation & { replayed: boolean };
+/**
+ * A reservation as returned by `reserve`: `replayed` is true when the order already had one, `prices` are the
+ * catalogue's for the reserved SKUs, read in the reservation's transaction.
+ */
+export type ReserveResult = Reservation & { replayed: boolean; prices: ReservedPrice[] };
 
 /** Merges repeated SKUs and sorts by SKU (the lock order). */
 export function mergeItems(items: readonly LineItem[]): LineItem[] {
@@ -45,6 +54,24 @@ interface ReservationFunctionRow extends ReservationRow {
   quantities: string[] | null;
 }
 
+/** What mesh_reserve_stock_priced returns: the reservation and the price of each of its SKUs (same order). */
+interface PricedReservationRow extends ReservationFunctionRow {
+  replayed: boolean;
+  /** numeric arrives as text (exact); prices are whole cents. */
+  prices: string[] | null;
+  currencies: string[] | null;
+}
+
+function pricesOf(row: PricedReservationRow): ReservedPrice[] {
+  const prices = row.prices ?? [];
+  const currencies = row.currencies ?? [];
+  return (row.skus ?? []).map((sku, index) => ({
+    sku,
+    price: Number(prices[index]),
+    currency: currencies[index] ?? '',
+  }));
+}
+
 function sqlState(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code;
 }
@@ -65,15 +92,16 @@ export class ReservationStore {
     const items = mergeItems(input.items);
     const skus = items.map((item) => item.sku);
     const reservationId = input.reservation_id ?? `res-${randomUUID()}`;
-    let row: ReservationFunctionRow & { replayed: boolean };
+    let row: PricedReservationRow;
     try {
-      const result = await this.pool.query<ReservationFunctionRow & { replayed: boolean }>(
-        prepared('SELECT * FROM mesh_reserve_stock($1, $2, $3::text[], $4::bigint[], $5)', [
+      const result = await this.pool.query<PricedReservationRow>(
+        prepared('SELECT * FROM mesh_reserve_stock_priced($1, $2, $3::text[], $4::bigint[], $5, $6)', [
           reservationId,
           input.order_id,
           skus,
           items.map((item) => item.quantity),
           input.ttl_seconds,
+          input.renew ?? false,
         ]),
       );
       row = result.rows[0]!;
@@ -88,7 +116,7 @@ export class ReservationStore {
       throw error;
     }
     if (!row.replayed) await this.stock.invalidate(skus);
-    return { ...fromFunctionRow(row), replayed: row.replayed };
+    return { ...fromFunctionRow(row), replayed: row.replayed, prices: pricesOf(row) };
   }
 
   async release(reservationId: string): Promise<Reservation> {

@@ -134,4 +134,73 @@ export const BUSINESS_DB_MIGRATIONS: readonly Migration[] = [
     id: '004-stock-currency',
     sql: `ALTER TABLE stock ADD COLUMN currency text NOT NULL DEFAULT 'usd' CHECK (currency ~ '^[a-z]{3}$')`,
   },
+  {
+    // Reserve and price in one statement: the prices come from the stock rows the reservation just locked, so
+    // what the order is charged and the stock it holds are one snapshot, and the order agent needs no quote
+    // call. A replay of a held reservation extends it to the TTL asked (a retry of an order whose first run
+    // died before storing it must not have its stock expire under it). `p_renew` takes the stock again for an
+    // order whose reservation was released or expired (an order refused before it was stored, or abandoned
+    // past its TTL, then sent again); without it a replay only answers the reservation the order has.
+    // mesh_reserve_stock stays for database agents of earlier versions.
+    id: '005-reserve-with-prices',
+    sql: `CREATE FUNCTION mesh_reserve_stock_priced(p_id text, p_order_id text, p_skus text[],
+                                                    p_quantities bigint[], p_ttl_seconds double precision,
+                                                    p_renew boolean)
+          RETURNS TABLE (id text, order_id text, status text, expires_at timestamptz, skus text[],
+                         quantities bigint[], replayed boolean, prices numeric[], currencies text[])
+          LANGUAGE plpgsql AS $fn$
+          #variable_conflict use_column
+          DECLARE
+            v_row reservations%ROWTYPE;
+            v_updated integer;
+            v_replayed boolean := false;
+          BEGIN
+            INSERT INTO reservations AS r (id, order_id, status, expires_at)
+            VALUES (p_id, p_order_id, 'reserved', now() + make_interval(secs => p_ttl_seconds))
+            ON CONFLICT DO NOTHING
+            RETURNING r.* INTO v_row;
+            IF NOT FOUND THEN
+              SELECT r.* INTO v_row FROM reservations r WHERE r.order_id = p_order_id FOR UPDATE;
+              IF NOT FOUND THEN
+                RAISE EXCEPTION 'reservation id % is already used by another order', p_id USING ERRCODE = 'MS001';
+              END IF;
+              IF p_renew AND v_row.status IN ('released', 'expired') THEN
+                -- The order's stock went back: hold it again, for the items asked now, under the same id.
+                UPDATE reservations r SET status = 'reserved', updated_at = now(),
+                                          expires_at = now() + make_interval(secs => p_ttl_seconds)
+                  WHERE r.id = v_row.id RETURNING r.* INTO v_row;
+                DELETE FROM reservation_items i WHERE i.reservation_id = v_row.id;
+              ELSE
+                v_replayed := true;
+                IF v_row.status = 'reserved' THEN
+                  -- A retry of the order gets the full TTL again, so it does not expire under the retry.
+                  UPDATE reservations r SET expires_at = greatest(r.expires_at,
+                                                                  now() + make_interval(secs => p_ttl_seconds))
+                    WHERE r.id = v_row.id RETURNING r.* INTO v_row;
+                END IF;
+              END IF;
+            END IF;
+            IF NOT v_replayed THEN
+              INSERT INTO reservation_items (reservation_id, sku, quantity)
+                SELECT v_row.id, t.sku, t.quantity FROM unnest(p_skus, p_quantities) AS t(sku, quantity);
+              IF cardinality(p_skus) > 1 THEN
+                PERFORM 1 FROM stock s WHERE s.sku = ANY(p_skus) ORDER BY s.sku FOR NO KEY UPDATE;
+              END IF;
+              UPDATE stock s SET available = s.available - t.quantity, reserved = s.reserved + t.quantity,
+                                 updated_at = now()
+                FROM unnest(p_skus, p_quantities) AS t(sku, quantity)
+                WHERE s.sku = t.sku AND s.available >= t.quantity;
+              GET DIAGNOSTICS v_updated = ROW_COUNT;
+              IF v_updated <> cardinality(p_skus) THEN
+                RAISE EXCEPTION 'not enough stock' USING ERRCODE = 'MS002';
+              END IF;
+            END IF;
+            -- A replay prices the items the reservation holds, at today's prices.
+            RETURN QUERY SELECT v_row.id, v_row.order_id, v_row.status, v_row.expires_at,
+                array_agg(i.sku ORDER BY i.sku), array_agg(i.quantity::bigint ORDER BY i.sku), v_replayed,
+                array_agg(s.price ORDER BY i.sku), array_agg(s.currency ORDER BY i.sku)
+              FROM reservation_items i JOIN stock s ON s.sku = i.sku WHERE i.reservation_id = v_row.id;
+          END
+          $fn$`,
+  },
 ];

@@ -8,6 +8,13 @@ function cents(price: number): number {
   return Math.round(price * 100);
 }
 
+/** The price of one SKU as the catalogue holds it. */
+export interface CataloguePrice {
+  sku: string;
+  price: number;
+  currency: string;
+}
+
 /**
  * What `items` cost at the catalogue's prices, line by line and in total, so the order agent charges what
  * the shop asks rather than what the client says. Unknown SKUs are UNKNOWN_SKU (with every one of them in
@@ -18,14 +25,19 @@ function cents(price: number): number {
 export async function quoteItems(query: QueryCaller, items: readonly Item[]): Promise<Quote> {
   const skus = [...new Set(items.map((item) => item.sku))];
   const result = await dataQuery.run(query, { op: 'stock.get', skus });
-  const bySku = new Map(result.items.map((row) => [row.sku, row]));
-  const unknown = skus.filter((sku) => !bySku.has(sku));
+  return priceItems(items, result.items);
+}
+
+/** Prices `items` from catalogue rows (a quote's read, or the one a reservation made); pure. */
+export function priceItems(items: readonly Item[], prices: readonly CataloguePrice[]): Quote {
+  const bySku = new Map(prices.map((row) => [row.sku, row]));
+  const unknown = [...new Set(items.map((item) => item.sku))].filter((sku) => !bySku.has(sku));
   if (unknown.length > 0) {
     throw new MeshError('UNKNOWN_SKU', `unknown SKU${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
       data: { skus: unknown },
     });
   }
-  const currencies = [...new Set(result.items.map((row) => row.currency))];
+  const currencies = [...new Set(items.map((item) => bySku.get(item.sku)!.currency))];
   if (currencies.length !== 1) {
     throw new MeshError(
       'MIXED_CURRENCIES',

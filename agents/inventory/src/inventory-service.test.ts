@@ -86,6 +86,80 @@ describe('reserveItems', () => {
     });
   });
 
+  it('answers what the reserved items cost, from the prices the reservation read with the stock', async () => {
+    const storage = fakeCaller((args) => ({
+      reservation_id: args['reservation_id'],
+      order_id: 'o-5',
+      status: 'reserved',
+      expires_at: '2026-01-01T00:00:00.000Z',
+      items: [
+        { sku: 'A', quantity: 2 },
+        { sku: 'B', quantity: 1 },
+      ],
+      replayed: false,
+      prices: [
+        { sku: 'A', price: 9.99, currency: 'usd' },
+        { sku: 'B', price: 0.1, currency: 'usd' },
+      ],
+    }));
+    const held = await reserveItems(storage, { order_id: 'o-5', items: [{ sku: 'A', quantity: 2 }] }, 300);
+    expect(held).not.toHaveProperty('prices');
+    expect(held.quote).toEqual({
+      currency: 'usd',
+      total: 20.08,
+      total_cents: 2008,
+      lines: [
+        { sku: 'A', quantity: 2, unit_price: 9.99, line_total: 19.98 },
+        { sku: 'B', quantity: 1, unit_price: 0.1, line_total: 0.1 },
+      ],
+    });
+  });
+
+  it('answers no quote when the prices cannot make one charge or the database sent none', async () => {
+    const reservation = {
+      reservation_id: 'res-1',
+      order_id: 'o-6',
+      status: 'reserved',
+      expires_at: '2026-01-01T00:00:00.000Z',
+      items: [
+        { sku: 'A', quantity: 1 },
+        { sku: 'E', quantity: 1 },
+      ],
+      replayed: true,
+    };
+    const mixed = fakeCaller(() => ({
+      ...reservation,
+      prices: [
+        { sku: 'A', price: 1, currency: 'usd' },
+        { sku: 'E', price: 1, currency: 'eur' },
+      ],
+    }));
+    const items = [{ sku: 'A', quantity: 1 }];
+    expect((await reserveItems(mixed, { order_id: 'o-6', items }, 300)).quote).toBeUndefined();
+    const older = fakeCaller(() => reservation);
+    expect(await reserveItems(older, { order_id: 'o-6', items }, 300)).toEqual(reservation);
+  });
+
+  it('asks the database to hold the stock again when told to renew', async () => {
+    const storage = fakeCaller((args) => ({ reservation_id: args['reservation_id'], status: 'reserved' }));
+    await reserveItems(storage, { order_id: 'o-7', items: [{ sku: 'A', quantity: 1 }], renew: true }, 300);
+    expect(storage.calls[0]?.args).toMatchObject({ op: 'stock.reserve', order_id: 'o-7', renew: true });
+  });
+
+  it('answers UNKNOWN_SKU, as a quote would, for SKUs the catalogue lacks', async () => {
+    const storage = fakeCaller(() => {
+      throw new MeshError('OUT_OF_STOCK', 'not enough stock for GHOST', {
+        data: { sku: 'GHOST', requested: 1, available: 0, items: [], unknown_skus: ['GHOST'], remote: true },
+      });
+    });
+    const error = await reserveItems(
+      storage,
+      { order_id: 'o-8', items: [{ sku: 'GHOST', quantity: 1 }] },
+      300,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'UNKNOWN_SKU', data: { order_id: 'o-8', skus: ['GHOST'] } });
+  });
+
   it('passes other failures through unchanged', async () => {
     const storage = fakeCaller(() => {
       throw new MeshError('DEPENDENCY_UNAVAILABLE', 'no provider of data_storage is available');

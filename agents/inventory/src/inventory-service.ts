@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { isMeshError, MeshError } from '@mesh/common';
 import { dataQuery, dataStorage } from '@mesh/contracts';
-import type { OperationCaller } from '@mesh/contracts';
+import type { OperationCaller, StorageResult } from '@mesh/contracts';
+import { priceItems, type CataloguePrice } from './catalogue.js';
 import type {
   CheckStockResult,
   CommitManyResult,
   Item,
+  Quote,
   ReservationResult,
   ReserveInput,
   RestockResult,
@@ -43,16 +45,19 @@ export async function checkStock(query: QueryCaller, items: readonly Item[]): Pr
 }
 
 /**
- * Reserves every item or none. The order id makes it idempotent end to end: a retried call (even with a new
- * reservation id) gets the order's first reservation back.
+ * Reserves every item or none, and says what they cost. The order id makes it idempotent end to end: a retried
+ * call (even with a new reservation id) gets the order's first reservation back; `renew` holds the stock again
+ * when that reservation was released or expired. The prices come from the database's reservation statement, so
+ * the price and the stock are one snapshot and the order agent needs no `inventory_quote` call.
  */
 export async function reserveItems(
   storage: StorageCaller,
   input: ReserveInput,
   defaultTtlSeconds: number,
 ): Promise<ReservationResult> {
+  let reservation: StorageResult<'stock.reserve'>;
   try {
-    return await dataStorage.run(
+    reservation = await dataStorage.run(
       storage,
       {
         op: 'stock.reserve',
@@ -60,24 +65,51 @@ export async function reserveItems(
         order_id: input.order_id,
         items: input.items,
         ttl_seconds: input.ttl_seconds ?? defaultTtlSeconds,
+        renew: input.renew ?? false,
       },
-      { idempotencyKey: `reserve:${input.order_id}` },
+      { idempotencyKey: `reserve:${input.order_id}${input.renew === true ? ':renew' : ''}` },
     );
   } catch (error: unknown) {
-    if (isMeshError(error, 'OUT_OF_STOCK')) {
-      const data = error.data ?? {};
-      throw new MeshError('OUT_OF_STOCK', error.message, {
-        data: {
-          order_id: input.order_id,
-          sku: data['sku'],
-          requested: data['requested'],
-          available: data['available'],
-          items: data['items'],
-        },
-      });
-    }
+    if (isMeshError(error, 'OUT_OF_STOCK')) throw outOfStock(input.order_id, error);
     throw error;
   }
+  const { prices, ...held } = reservation;
+  const quote = prices === undefined ? undefined : quoteOrNone(held.items, prices);
+  return quote === undefined ? held : { ...held, quote };
+}
+
+/** The reservation's quote, or none when its prices cannot make one charge (the order agent asks why). */
+function quoteOrNone(items: readonly Item[], prices: readonly CataloguePrice[]): Quote | undefined {
+  try {
+    return priceItems(items, prices);
+  } catch (error: unknown) {
+    if (isMeshError(error, 'MIXED_CURRENCIES') || isMeshError(error, 'UNKNOWN_SKU')) return undefined;
+    throw error;
+  }
+}
+
+/** A SKU the catalogue lacks is UNKNOWN_SKU (as a quote says), not a shortage; otherwise what is short. */
+function outOfStock(orderId: string, error: MeshError): MeshError {
+  const data = error.data ?? {};
+  const unknown = Array.isArray(data['unknown_skus']) ? (data['unknown_skus'] as string[]) : [];
+  if (unknown.length > 0) {
+    return new MeshError(
+      'UNKNOWN_SKU',
+      `unknown SKU${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+      {
+        data: { order_id: orderId, skus: unknown },
+      },
+    );
+  }
+  return new MeshError('OUT_OF_STOCK', error.message, {
+    data: {
+      order_id: orderId,
+      sku: data['sku'],
+      requested: data['requested'],
+      available: data['available'],
+      items: data['items'],
+    },
+  });
 }
 
 export async function releaseReservation(

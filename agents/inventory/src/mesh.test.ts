@@ -245,4 +245,61 @@ describe.skipIf(!postgresUrl)('inventory over the mesh (registry + database-agen
     });
     expect(commit.error?.code).toBe('CONFLICT');
   });
+
+  it('answers the catalogue price of what it reserved, as inventory_quote does, on a reservation and its replay', async () => {
+    const items = [
+      { sku: 'ITEM-2', quantity: 2 },
+      { sku: 'ITEM-20', quantity: 3 },
+    ];
+    const quote = await callTool('inventory_quote', { items });
+    const reserved = await callTool('inventory_reserve_items', { order_id: 'wire-priced', items });
+    expect(reserved.result).toMatchObject({ status: 'reserved', replayed: false, quote: quote.result });
+    const replay = await callTool('inventory_reserve_items', { order_id: 'wire-priced', items });
+    expect(replay.result).toMatchObject({ replayed: true, quote: quote.result });
+    const unknown = await callTool('inventory_reserve_items', {
+      order_id: 'wire-ghost',
+      items: [{ sku: 'NOPE', quantity: 1 }],
+    });
+    expect(unknown.error).toMatchObject({ code: 'UNKNOWN_SKU', data: { skus: ['NOPE'] } });
+  });
+
+  it('gives an order left unstored its reservation back within the TTL, and holds the stock again after it', async () => {
+    await callTool('inventory_restock', { sku: 'WIRE-RETRY', quantity: 3 });
+    const items = [{ sku: 'WIRE-RETRY', quantity: 3 }];
+    // The order agent reserved, then was killed before storing the order: a retry of the same order_id.
+    const first = await callTool('inventory_reserve_items', { order_id: 'wire-5', items, ttl_seconds: 1 });
+    const retry = await callTool('inventory_reserve_items', { order_id: 'wire-5', items, ttl_seconds: 1 });
+    expect(retry.result).toMatchObject({
+      reservation_id: first.result!['reservation_id'],
+      status: 'reserved',
+      replayed: true,
+    });
+    // The retry has the whole TTL again.
+    expect(Date.parse(retry.result!['expires_at'] as string)).toBeGreaterThanOrEqual(
+      Date.parse(first.result!['expires_at'] as string),
+    );
+    expect(await stockOf('WIRE-RETRY')).toEqual({ available: 0, reserved: 3, sold: 0 });
+    // Nobody stored the order: the sweeper returns the stock at the TTL.
+    await waitFor(async () => ((await stockOf('WIRE-RETRY')).available === 3 ? true : undefined), {
+      timeoutMs: 10_000,
+      description: 'the abandoned reservation to expire',
+    });
+    const late = await callTool('inventory_reserve_items', { order_id: 'wire-5', items });
+    expect(late.result).toMatchObject({ status: 'expired', replayed: true });
+    expect(await stockOf('WIRE-RETRY')).toEqual({ available: 3, reserved: 0, sold: 0 });
+    const renewed = await callTool('inventory_reserve_items', { order_id: 'wire-5', items, renew: true });
+    expect(renewed.result).toMatchObject({
+      reservation_id: first.result!['reservation_id'],
+      status: 'reserved',
+      replayed: false,
+    });
+    expect(await stockOf('WIRE-RETRY')).toEqual({ available: 0, reserved: 3, sold: 0 });
+    const again = await callTool('inventory_reserve_items', { order_id: 'wire-5', items, renew: true });
+    expect(again.result).toMatchObject({ status: 'reserved', replayed: true });
+    const commit = await callTool('inventory_commit_reservation', {
+      reservation_id: first.result!['reservation_id'],
+    });
+    expect(commit.result).toMatchObject({ status: 'committed' });
+    expect(await stockOf('WIRE-RETRY')).toEqual({ available: 0, reserved: 0, sold: 3 });
+  });
 });

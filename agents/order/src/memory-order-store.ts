@@ -32,19 +32,21 @@ export class MemoryOrderStore implements OrderStore {
     const existing = this.orders.get(order.orderId);
     if (existing) return { created: false, order: this.clone(existing) };
     const now = new Date(this.now());
+    const { state = 'received', ...fields } = structuredClone(order);
+    const terminal = isTerminal(state);
     const record: OrderRecord = {
-      ...structuredClone(order),
-      state: 'received',
       userEmail: null,
       userPhone: null,
       reservationId: null,
       paymentId: null,
       paymentStatus: 'none',
       error: null,
-      leaseOwner: owner,
-      leaseUntil: new Date(this.now() + leaseMs),
+      ...fields,
+      state,
+      leaseOwner: terminal ? null : owner,
+      leaseUntil: terminal ? null : new Date(this.now() + leaseMs),
       attempts: 1,
-      announceDue: null,
+      announceDue: terminal ? new Date(this.now() + this.announceGraceMs) : null,
       createdAt: now,
       updatedAt: now,
     };

@@ -8,7 +8,7 @@ function order(id: string, overrides: Partial<OrderInput> = {}): OrderInput {
   return { order_id: id, user_id: 'user-1', items: [{ sku: 'ITEM-1', quantity: 2 }], ...overrides };
 }
 
-/** The saga charges the catalogue's price; a refused price leaves no trace (no order, reservation, charge). */
+/** The saga charges the catalogue's price; a refused price leaves no trace (no order, held stock, charge). */
 describe('OrderSaga pricing', () => {
   let store: MemoryOrderStore;
   let agents: FakeAgents;
@@ -20,8 +20,10 @@ describe('OrderSaga pricing', () => {
     saga = new OrderSaga(store, agents, 'owner-a', { processingTimeoutMs: 2_000, notifyTimeoutMs: 100 });
   });
 
+  /** A refusal releases what was reserved for the order: nothing stored, held or charged. */
   const untouched = async (orderId: string): Promise<void> => {
-    expect(agents.calls).toEqual(['quote']);
+    expect(agents.calls).not.toContain('charge');
+    expect(agents.reservedUnits('ITEM-1')).toBe(0);
     expect(await store.get(orderId)).toBeUndefined();
     expect(agents.stock.get('ITEM-1')).toBe(10);
     expect(agents.charges.size).toBe(0);
@@ -53,7 +55,7 @@ describe('OrderSaga pricing', () => {
     }
   });
 
-  it('answers UNKNOWN_SKU for a SKU the catalogue lacks, not OUT_OF_STOCK, and reserves nothing', async () => {
+  it('answers UNKNOWN_SKU for a SKU the catalogue lacks, not OUT_OF_STOCK, and holds nothing', async () => {
     const input = order('p-5', {
       items: [
         { sku: 'ITEM-1', quantity: 1 },

@@ -140,10 +140,15 @@ describe('OrderSaga', () => {
     ]);
   });
 
-  it('fails without side effects when the user does not exist', async () => {
+  it('fails an unknown user, releasing the stock reserved alongside the lookup and charging nothing', async () => {
     const result = await saga.process(order('o-2', { user_id: 'nobody' }));
-    expect(result).toMatchObject({ status: 'failed', state: 'failed', error: { code: 'USER_NOT_FOUND' } });
-    expect(agents.calls).not.toContain('reserve');
+    expect(result).toMatchObject({
+      status: 'failed',
+      state: 'compensated',
+      error: { code: 'USER_NOT_FOUND' },
+    });
+    expect(agents.reservedUnits('ITEM-1')).toBe(0);
+    expect(agents.stock.get('ITEM-1')).toBe(10);
     expect(agents.charges.size).toBe(0);
   });
 

@@ -6,7 +6,7 @@ import { Compensator, confirmationEmail, orderEvent } from './compensator.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { isDecided, publicStatus } from './order-state.js';
 import type { OrderRecord, OrderStore } from './order-store.js';
-import { priceOrder, type PricedOrder } from './pricing.js';
+import { OrderIntake } from './order-intake.js';
 import type { SagaPorts, StepOptions } from './saga-ports.js';
 import type { OrderError, OrderInput, OrderResult, OrderView } from './schemas.js';
 
@@ -59,8 +59,6 @@ interface SagaRun {
   deadline: number;
   call: CallContext;
   logger: Logger;
-  /** A reserve call was made and may have reserved: failing now means releasing. */
-  reserveAttempted: boolean;
 }
 
 /** A business failure: the order fails with this code, no matter how often it is retried. */
@@ -132,6 +130,7 @@ export class OrderSaga {
   private readonly pending = new Set<Promise<void>>();
   private readonly compensator: Compensator;
   private readonly announcements: Announcements;
+  private readonly intake: OrderIntake;
 
   constructor(
     private readonly store: OrderStore,
@@ -145,6 +144,12 @@ export class OrderSaga {
     this.leases = new LeaseKeeper(store, owner, this.settings.leaseMs, this.logger);
     this.announcements = new Announcements(store, this.logger);
     this.compensator = new Compensator(store, ports, owner, this.settings, this.logger, this.announcements);
+    this.intake = new OrderIntake({
+      store,
+      ports,
+      reservationTtlSeconds: this.settings.reservationTtlSeconds,
+      logger: this.logger,
+    });
   }
 
   /** Resolves once every background notification has finished and been marked (tests, graceful shutdown). */
@@ -180,39 +185,54 @@ export class OrderSaga {
   /**
    * Processes a new order, or returns (waiting if need be) the outcome of an earlier one with the same id. The
    * amount charged is the catalogue's: an order whose price cannot stand (see `priceOrder`, UNKNOWN_SKU) is
-   * refused before it is stored, so nothing is reserved or charged for it.
+   * refused before it is stored, and what was reserved for it is released, so nothing is held or charged.
+   * A completed order costs three writes: stored `reserved` (with its price, user and reservation: see
+   * `OrderIntake`), `charged`, `completed`.
    */
   async process(input: OrderInput, call: CallContext = {}): Promise<OrderResult> {
     const deadline = Date.now() + this.settings.processingTimeoutMs;
     const hash = requestHash(input, this.settings.currency);
-    const priced = await this.price(input, deadline, call);
-    const { created, order } =
-      'existing' in priced
-        ? { created: false, order: priced.existing }
-        : await this.createOrder(
-            {
-              orderId: input.order_id,
-              requestHash: hash,
-              userId: input.user_id,
-              items: input.items,
-              total: priced.total,
-              currency: priced.currency,
-              paymentMethod: input.payment_method ?? null,
-              traceId: call.trace?.traceId ?? null,
-            },
-            this.owner,
-            this.settings.leaseMs,
-          );
-    if (created) {
-      this.announceCreated(order, call);
-      return this.track(order, () => this.forward(order, deadline, call, false));
+    const step = () => this.step(deadline, call);
+    const admission = await this.intake.admit(input, hash, call.trace?.traceId ?? null, step);
+    let existing: OrderRecord;
+    if (admission.kind === 'new') {
+      const { created, order } = await this.createOrder(admission.order, this.owner, this.settings.leaseMs);
+      if (created) return this.started(order, deadline, call);
+      existing = order;
+    } else {
+      existing = admission.existing;
     }
-    if (order.requestHash !== hash) {
+    // Stored before: a replay, a concurrent duplicate, or an order_id reused for another order.
+    await this.intake.releaseStray(admission.stray, existing, this.releaseOptions(call));
+    if (existing.requestHash !== hash) {
       throw new MeshError('CONFLICT', `order_id ${input.order_id} was already used for a different order`, {
         data: { order_id: input.order_id, field: 'order_id' },
       });
     }
-    return this.awaitOutcome(order.orderId, deadline, call);
+    return this.awaitOutcome(existing.orderId, deadline, call);
+  }
+
+  /** A freshly stored order: forward from `reserved`, compensated when it failed holding stock, or failed. */
+  private started(order: OrderRecord, deadline: number, call: CallContext): Promise<OrderResult> {
+    this.announceCreated(order, call);
+    const logger = this.loggerFor(order, call);
+    if (order.state === 'failed') {
+      logger.info({ state: order.state, code: order.error?.code, err: order.error?.message }, 'order failed');
+      this.compensator.announce(order, call);
+      return Promise.resolve(toResult(order, false));
+    }
+    if (order.state === 'compensating') {
+      logger.info({ state: order.state, code: order.error?.code, err: order.error?.message }, 'order failed');
+      return this.track(order, async () =>
+        toResult(await this.compensator.run(order, order.error!, call), false),
+      );
+    }
+    return this.track(order, () => this.forward(order, deadline, call, false));
+  }
+
+  /** Budget of a release outside the forward path's steps (a replay's stray reservation). */
+  private releaseOptions(call: CallContext): StepOptions {
+    return { timeoutMs: this.settings.stepTimeoutMs, trace: call.trace };
   }
 
   /** `orders.created` on the event bus (the seed's order-creator), fire-and-forget: no fallback, no wait. */
@@ -234,30 +254,6 @@ export class OrderSaga {
       throw new MeshError('STORAGE_ERROR', error.message, {
         cause: error,
         data: { ...error.data, order_id: args[0].orderId, order_recorded: false },
-      });
-    }
-  }
-
-  /**
-   * The catalogue's price for the order. When pricing fails (a refusal, or the catalogue unreachable) but the
-   * order_id is already stored, the stored order is returned instead: a replay answers the first outcome even
-   * if prices changed since.
-   */
-  private async price(
-    input: OrderInput,
-    deadline: number,
-    call: CallContext,
-  ): Promise<PricedOrder | { existing: OrderRecord }> {
-    try {
-      return priceOrder(input, await this.ports.quote(input.items, this.step(deadline, call)));
-    } catch (error: unknown) {
-      const existing = await this.store.get(input.order_id).catch(() => undefined);
-      if (existing !== undefined) return { existing };
-      // Not stored, so nothing happened and nothing will: the gateway may say "retry" rather than "pending".
-      const failure = toMeshError(error);
-      throw new MeshError(failure.code, failure.message, {
-        cause: failure,
-        data: { ...failure.data, order_id: input.order_id, order_recorded: false },
       });
     }
   }
@@ -365,7 +361,6 @@ export class OrderSaga {
       deadline,
       call,
       logger: this.loggerFor(start, call),
-      reserveAttempted: false,
     };
     let order = start;
     try {
@@ -376,13 +371,13 @@ export class OrderSaga {
     }
   }
 
-  /** One step of the forward path: the work of the order's state, ending in the next state's write. */
+  /**
+   * One step of the forward path: the work of the order's state, ending in the next state's write. Orders are
+   * stored `reserved` (OrderIntake); earlier states only come from earlier versions, and recovery compensates
+   * those rather than going forward.
+   */
   private advance(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
     switch (order.state) {
-      case 'received':
-      case 'user_validated':
-        // Orders recorded by earlier versions may stand at user_validated; they take the same path.
-        return this.reserve(order, run);
       case 'reserved':
         return this.charge(order, run);
       case 'charged':
@@ -391,36 +386,6 @@ export class OrderSaga {
       default:
         throw new MeshError('INTERNAL', `order ${run.id} is in unexpected state ${order.state}`);
     }
-  }
-
-  /** received -> reserved: the user (for the confirmation), then all the items or none. */
-  private async reserve(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
-    const { id, deadline, call } = run;
-    const user = await this.ports.getUser(order.userId, this.step(deadline, call)).catch((e: unknown) => {
-      throw isMeshError(e, 'NOT_FOUND') ? business('USER_NOT_FOUND', `user ${order.userId} not found`) : e;
-    });
-    // The reservation is the stock check: it takes all items or none, atomically, so a separate read
-    // first would cost a round trip and still be stale by the time of reserving.
-    run.reserveAttempted = true;
-    const reservation = await this.ports
-      .reserve(id, order.items, this.settings.reservationTtlSeconds, this.step(deadline, call))
-      .catch((e: unknown) => {
-        // No provider was reachable for the last attempt: usually nothing was reserved. Should an earlier
-        // attempt that timed out have reserved after all, that reservation expires on its own (TTL).
-        if (isMeshError(e, 'CIRCUIT_OPEN') || isMeshError(e, 'DEPENDENCY_UNAVAILABLE')) {
-          run.reserveAttempted = false;
-        }
-        if (!isMeshError(e, 'OUT_OF_STOCK')) throw e;
-        run.reserveAttempted = false;
-        const items = Array.isArray(e.data?.['items']) ? e.data['items'] : undefined;
-        throw business('OUT_OF_STOCK', e.message, { sku: e.data?.['sku'], items });
-      });
-    return this.store.transition(id, this.owner, 'reserved', {
-      userEmail: user.email,
-      userPhone: user.phone,
-      reservationId: reservation.reservation_id,
-      paymentStatus: order.total > 0 ? 'pending' : 'none',
-    });
   }
 
   /** reserved -> charged, or a declined charge compensated (the reservation released) -> compensated. */
@@ -506,11 +471,6 @@ export class OrderSaga {
     }
     const failure: OrderError = { code: error.code, message: error.message };
     logger.info({ state: order.state, code: error.code, err: error.message }, 'order failed');
-    if ((order.state === 'received' || order.state === 'user_validated') && !run.reserveAttempted) {
-      const failed = await this.store.transition(id, this.owner, 'failed', { error: failure });
-      this.compensator.announce(failed, call);
-      return toResult(failed, replayed);
-    }
     return toResult(await this.compensator.run(order, failure, call), replayed);
   }
 

@@ -1,9 +1,10 @@
 /**
- * The order saga's states. Forward: received -> reserved -> charged -> completed (four writes per order; the user
- * lookup and the reservation happen between the first two, the commit of the reservation between the last two).
- * `user_validated` and `committed` are intermediate states earlier versions wrote; such orders still resume.
- * A failure before any side effect ends in `failed`; after one, the order goes `compensating` (the decision to
- * fail is then final) and ends `compensated` once the charge is refunded and the reservation released.
+ * The order saga's states. Forward: reserved -> charged -> completed (three writes per order; the user lookup and
+ * the reservation happen before the first, which stores the order already reserved, the commit of the
+ * reservation between the last two). `received`, `user_validated` and `committed` are states earlier versions
+ * wrote; such orders still resume. A failure before any side effect ends in `failed`; after one, the order goes
+ * `compensating` (the decision to fail is then final; an order that failed holding stock is stored in it) and
+ * ends `compensated` once the charge is refunded and the reservation released.
  */
 export const ORDER_STATES = [
   'received',

@@ -20,8 +20,9 @@ function kind(text: string): string {
 /**
  * The statements one order costs the order database. Every statement is a round trip on the order's path and
  * a commit waiting for its WAL flush (synchronous_commit=on for money), so this number must not grow unnoticed.
- * `reserved` has no durability of its own to give (an insert recording the payment as pending would let
- * recovery compensate from `received`), but the end-to-end crash tests wait for it before killing the agent.
+ * The first write stores the order already `reserved` (priced from the reservation's answer, with its user and
+ * reservation, the payment pending), so recovery can compensate it; the end-to-end crash tests wait for that
+ * state before killing the agent.
  */
 describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
   let db: TestDatabase;
@@ -54,7 +55,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     await db?.drop();
   });
 
-  it('stores a completed order in four statements, and marks its announcement in a batch', async () => {
+  it('stores a completed order in three statements, and marks its announcement in a batch', async () => {
     const agents = new FakeAgents({ 'ITEM-1': 10 });
     const saga = new OrderSaga(new PgOrderStore(pool), agents, 'counter');
     const result = await saga.process({
@@ -63,10 +64,11 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
       items: [{ sku: 'ITEM-1', quantity: 1 }],
     });
     expect(result.status).toBe('completed');
-    // Recorded (the insert), reserved, charged, completed.
-    expect(statements.map(kind)).toEqual(['insert', 'state', 'state', 'state']);
+    // Recorded as reserved (the insert), charged, completed.
+    expect(statements.map(kind)).toEqual(['insert', 'state', 'state']);
+    expect(agents.calls).not.toContain('quote');
     await saga.idle();
-    expect(statements.slice(4).map(kind)).toEqual(['announced']);
+    expect(statements.slice(3).map(kind)).toEqual(['announced']);
   });
 
   it('marks the announcements of concurrent orders in one statement', async () => {
@@ -81,12 +83,12 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     expect(results.every((r) => r.status === 'completed')).toBe(true);
     await saga.idle();
     const kinds = statements.map(kind);
-    expect(kinds.filter((k) => k !== 'announced')).toHaveLength(4 * ids.length);
+    expect(kinds.filter((k) => k !== 'announced')).toHaveLength(3 * ids.length);
     // One mark for all of them; a second at most when the batch window closed while some were still running.
     expect(kinds.filter((k) => k === 'announced').length).toBeLessThanOrEqual(2);
   });
 
-  it('stores a declined order in four statements', async () => {
+  it('stores a declined order in three statements', async () => {
     const agents = new FakeAgents({ 'ITEM-1': 10 });
     agents.declinePayments = true;
     const saga = new OrderSaga(new PgOrderStore(pool), agents, 'counter-declined');
@@ -96,9 +98,47 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
       items: [{ sku: 'ITEM-1', quantity: 1 }],
     });
     expect(result).toMatchObject({ status: 'failed', state: 'compensated' });
-    // Recorded, reserved, compensating (the decision), compensated.
-    expect(statements.map(kind)).toEqual(['insert', 'state', 'state', 'state']);
+    // Recorded as reserved, compensating (the decision), compensated.
+    expect(statements.map(kind)).toEqual(['insert', 'state', 'state']);
     expect(agents.calls.filter((call) => call === 'reserve')).toHaveLength(1);
+    await saga.idle();
+  });
+
+  it('completes the retry of an order whose first run was killed after reserving, with its reservation', async () => {
+    const agents = new FakeAgents({ 'ITEM-1': 10 });
+    // The killed run reserved and never stored the order (kill -9 between the two).
+    const { reservation_id } = await agents.reserve('count-crashed', [{ sku: 'ITEM-1', quantity: 1 }]);
+    const store = new PgOrderStore(pool);
+    const saga = new OrderSaga(store, agents, 'counter-retry');
+    const result = await saga.process({
+      order_id: 'count-crashed',
+      user_id: 'user-1',
+      items: [{ sku: 'ITEM-1', quantity: 1 }],
+    });
+    expect(result.status).toBe('completed');
+    expect(statements.map(kind)).toEqual(['insert', 'state', 'state']);
+    expect(await store.get('count-crashed')).toMatchObject({
+      reservationId: reservation_id,
+      state: 'completed',
+    });
+    expect(agents.reservations.size).toBe(1);
+    expect(agents.stock.get('ITEM-1')).toBe(9);
+    await saga.idle();
+  });
+
+  it('stores an order that failed before any write in one statement, unleased', async () => {
+    const agents = new FakeAgents({ 'ITEM-1': 1 });
+    const store = new PgOrderStore(pool);
+    const saga = new OrderSaga(store, agents, 'counter-oos');
+    const result = await saga.process({
+      order_id: 'count-oos',
+      user_id: 'user-1',
+      items: [{ sku: 'ITEM-1', quantity: 2 }],
+    });
+    expect(result).toMatchObject({ status: 'failed', state: 'failed', error: { code: 'OUT_OF_STOCK' } });
+    expect(statements.map(kind)).toEqual(['insert']);
+    const stored = await store.get('count-oos');
+    expect(stored).toMatchObject({ leaseOwner: null, leaseUntil: null, total: 19.98 });
     await saga.idle();
   });
 });

@@ -34,22 +34,36 @@ export interface OrderRecord {
   updatedAt: Date;
 }
 
-export type NewOrder = Pick<
-  OrderRecord,
-  'orderId' | 'requestHash' | 'userId' | 'items' | 'total' | 'currency' | 'paymentMethod' | 'traceId'
->;
-
 /** Fields a transition may set besides the state. */
 export type OrderPatch = Partial<
   Pick<OrderRecord, 'userEmail' | 'userPhone' | 'reservationId' | 'paymentId' | 'paymentStatus' | 'error'>
 >;
 
 /**
+ * The states an order may be stored in by its first write. The saga stores an order once its reservation and
+ * price are known: `reserved` (the forward path goes on), `compensating` (it failed holding stock: the
+ * compensator releases it), `failed` (it failed with nothing held). `received` is what earlier versions wrote.
+ */
+export type InitialState = Extract<OrderState, 'received' | 'reserved' | 'compensating' | 'failed'>;
+
+export type NewOrder = Pick<
+  OrderRecord,
+  'orderId' | 'requestHash' | 'userId' | 'items' | 'total' | 'currency' | 'paymentMethod' | 'traceId'
+> &
+  OrderPatch & {
+    /** Default `received`. A terminal one is stored unleased, its announcement owed (as a transition does). */
+    state?: InitialState;
+  };
+
+/**
  * Where orders live. Every write after `create` is fenced by the lease: it only applies while `owner` still
  * holds the order, so a replica that lost its claim (paused, partitioned) can never overwrite the new owner.
  */
 export interface OrderStore {
-  /** Inserts the order in `received`, leased to `owner`; an existing order is returned untouched. */
+  /**
+   * Inserts the order in its initial state (with what the patch fields say), leased to `owner` unless that state
+   * is terminal; an existing order is returned untouched (the conflict is how a replay learns it exists).
+   */
   create(order: NewOrder, owner: string, leaseMs: number): Promise<{ created: boolean; order: OrderRecord }>;
   get(orderId: string): Promise<OrderRecord | undefined>;
   /**

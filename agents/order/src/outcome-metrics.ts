@@ -23,9 +23,9 @@ export class OrderOutcomeMetrics {
 }
 
 /**
- * The store, counting each transition into a final state. A transition happens once per order (it is fenced by
- * the lease and a final state has no way out), so the counter counts orders, not attempts. Every other method
- * is the store's own.
+ * The store, counting each transition into a final state, and each order created in one. A transition happens
+ * once per order (it is fenced by the lease and a final state has no way out) and a create once, so the counter
+ * counts orders, not attempts. Every other method is the store's own.
  */
 export function countingOutcomes(store: OrderStore, metrics: OrderOutcomeMetrics): OrderStore {
   const transition: OrderStore['transition'] = async (...args) => {
@@ -34,9 +34,18 @@ export function countingOutcomes(store: OrderStore, metrics: OrderOutcomeMetrics
       metrics.outcomes.inc({ outcome: order.state, code: order.error?.code ?? '' });
     return order;
   };
+  // An order that failed before it was stored is decided by its first write: counted once, when it is created.
+  const create: OrderStore['create'] = async (...args) => {
+    const outcome = await store.create(...args);
+    if (outcome.created && isTerminal(outcome.order.state)) {
+      metrics.outcomes.inc({ outcome: outcome.order.state, code: outcome.order.error?.code ?? '' });
+    }
+    return outcome;
+  };
   return new Proxy(store, {
     get(target, property) {
       if (property === 'transition') return transition;
+      if (property === 'create') return create;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

@@ -92,11 +92,18 @@ export class PgOrderStore implements OrderStore {
 
   create(order: NewOrder, owner: string, leaseMs: number): Promise<{ created: boolean; order: OrderRecord }> {
     return guarded('create', async () => {
+      const state = order.state ?? 'received';
+      // A terminal first write is unleased and owes its announcement, as a terminal transition does.
+      const terminal = isTerminal(state);
       const inserted = await this.pool.query<OrderRow>(
         prepared(
           `INSERT INTO orders (order_id, request_hash, user_id, items, total, currency, payment_method, state,
-           lease_owner, lease_until, trace_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $8, now() + make_interval(secs => $9 / 1000.0), $10)
+           user_email, user_phone, reservation_id, payment_status, error_code, error_message,
+           lease_owner, lease_until, trace_id, announce_due)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+           CASE WHEN $18 THEN NULL ELSE $15 END,
+           CASE WHEN $18 THEN NULL ELSE now() + make_interval(secs => $16 / 1000.0) END, $17,
+           CASE WHEN $18 THEN now() + make_interval(secs => $19 / 1000.0) END)
          ON CONFLICT (order_id) DO NOTHING
          RETURNING ${COLUMNS}`,
           [
@@ -107,9 +114,18 @@ export class PgOrderStore implements OrderStore {
             order.total.toFixed(2),
             order.currency,
             order.paymentMethod,
+            state,
+            order.userEmail ?? null,
+            order.userPhone ?? null,
+            order.reservationId ?? null,
+            order.paymentStatus ?? 'none',
+            order.error?.code ?? null,
+            order.error?.message ?? null,
             owner,
             leaseMs,
             order.traceId,
+            terminal,
+            this.announceGraceMs,
           ],
         ),
       );

@@ -36,6 +36,19 @@ export interface UserInfo {
   name: string | null;
 }
 
+/** A reservation as the saga sees it. */
+export interface HeldReservation {
+  reservation_id: string;
+  /** 'reserved' while it holds stock; 'committed', 'released' or 'expired' when it was the order's before. */
+  status: string;
+  /** What it holds, per SKU. */
+  items: readonly OrderItem[];
+  /** The order already had it (a retry or a replay), rather than this call making it. */
+  replayed: boolean;
+  /** What the reserved items cost, read with the stock; absent from inventory agents of earlier versions. */
+  quote?: Quote | undefined;
+}
+
 export interface ChargeRequest {
   order_id: string;
   user_id: string;
@@ -98,12 +111,17 @@ export interface SagaPorts {
   /** What the items cost at catalogue prices; UNKNOWN_SKU (data.skus) when the catalogue lacks one. */
   quote(items: readonly OrderItem[], options: StepOptions): Promise<Quote>;
   getUser(userId: string, options: StepOptions): Promise<UserInfo>;
+  /**
+   * Reserves the items for the order (idempotent per order id) and says what they cost; `renew` holds the stock
+   * again when the order's reservation was released or expired.
+   */
   reserve(
     orderId: string,
     items: readonly OrderItem[],
     ttlSeconds: number,
     options: StepOptions,
-  ): Promise<{ reservation_id: string; status: string }>;
+    renew?: boolean,
+  ): Promise<HeldReservation>;
   release(reservationId: string, options: StepOptions): Promise<void>;
   commit(reservationId: string, options: StepOptions): Promise<void>;
   charge(request: ChargeRequest, options: StepOptions): Promise<ChargeResult>;
@@ -215,11 +233,22 @@ export function portsFromProxies(deps: SagaProxies, channels: PortChannels = {})
       };
       return channels.profiles ? cachedProfile(channels.profiles, userId, fetchUser) : fetchUser();
     },
-    reserve(orderId, items, ttlSeconds, options) {
-      return deps.reserve.call(
-        { order_id: orderId, items: [...items], ttl_seconds: ttlSeconds },
-        callOptions(options, `reserve:${orderId}`),
-      );
+    async reserve(orderId, items, ttlSeconds, options, renew = false) {
+      const args: ContractInput<typeof inventoryReserveItems> = {
+        order_id: orderId,
+        items: [...items],
+        ttl_seconds: ttlSeconds,
+      };
+      if (renew) args.renew = true;
+      const held = await deps.reserve.call(args, callOptions(options, `reserve:${orderId}`));
+      const { reservation_id, status, items: reserved, replayed, quote } = held;
+      return {
+        reservation_id,
+        status,
+        items: reserved,
+        replayed,
+        quote: quote && { currency: quote.currency, total_cents: quote.total_cents },
+      };
     },
     async release(reservationId, options) {
       await deps.release.call({ reservation_id: reservationId }, callOptions(options));

@@ -3,6 +3,7 @@ import type {
   ChargeRequest,
   ChargeResult,
   EventRoute,
+  HeldReservation,
   OrderEventPayload,
   SagaPorts,
   StepOptions,
@@ -15,7 +16,7 @@ interface FakeReservation {
   id: string;
   orderId: string;
   items: OrderItem[];
-  status: 'reserved' | 'committed' | 'released';
+  status: 'reserved' | 'committed' | 'released' | 'expired';
 }
 
 /**
@@ -44,6 +45,8 @@ export class FakeAgents implements SagaPorts {
   /** Charges never answer (like tok_timeout) until the step's timeout. */
   hangPayment = false;
   failEmail = false;
+  /** Reservations answer their prices (false: an inventory agent of an earlier version, without `quote`). */
+  reserveQuotes = true;
   /** Errors to throw, once each, from a named port before it acts. */
   readonly failOnce = new Map<string, MeshError>();
   /** Errors to throw from a named port after it acted (a lost reply). */
@@ -73,6 +76,10 @@ export class FakeAgents implements SagaPorts {
 
   async quote(items: readonly OrderItem[]): Promise<Quote> {
     this.enter('quote');
+    return this.priced(items);
+  }
+
+  private priced(items: readonly OrderItem[]): Quote {
     const unknown = items.filter((item) => !this.prices.has(item.sku)).map((item) => item.sku);
     if (unknown.length > 0) throw new MeshError('UNKNOWN_SKU', 'unknown SKU', { data: { skus: unknown } });
     const cents = items.reduce(
@@ -89,20 +96,54 @@ export class FakeAgents implements SagaPorts {
     return user;
   }
 
-  async reserve(orderId: string, items: readonly OrderItem[]) {
+  /** Like inventory_reserve_items: one reservation per order id, priced with the stock; `renew` takes it again. */
+  async reserve(
+    orderId: string,
+    items: readonly OrderItem[],
+    _ttlSeconds?: number,
+    _options?: StepOptions,
+    renew = false,
+  ): Promise<HeldReservation> {
     this.enter('reserve');
-    const existing = [...this.reservations.values()].find((r) => r.orderId === orderId);
-    if (existing) return { reservation_id: existing.id, status: existing.status };
+    let reservation = [...this.reservations.values()].find((r) => r.orderId === orderId);
+    const revive = reservation !== undefined && renew && ['released', 'expired'].includes(reservation.status);
+    if (reservation && !revive) return this.held(reservation, true);
+    const unknown = items.filter((item) => !this.prices.has(item.sku)).map((item) => item.sku);
+    if (unknown.length > 0) throw new MeshError('UNKNOWN_SKU', 'unknown SKU', { data: { skus: unknown } });
     for (const item of items) {
       if ((this.stock.get(item.sku) ?? 0) < item.quantity) {
         throw new MeshError('OUT_OF_STOCK', `not enough ${item.sku}`, { data: { sku: item.sku } });
       }
     }
     for (const item of items) this.stock.set(item.sku, (this.stock.get(item.sku) ?? 0) - item.quantity);
-    const id = `res-${this.nextId++}`;
-    this.reservations.set(id, { id, orderId, items: [...items], status: 'reserved' });
+    if (reservation) Object.assign(reservation, { items: [...items], status: 'reserved' });
+    else {
+      const id = `res-${this.nextId++}`;
+      reservation = { id, orderId, items: [...items], status: 'reserved' };
+      this.reservations.set(id, reservation);
+    }
     this.leave('reserve');
-    return { reservation_id: id, status: 'reserved' };
+    return this.held(reservation, false);
+  }
+
+  private held(reservation: FakeReservation, replayed: boolean): HeldReservation {
+    return {
+      reservation_id: reservation.id,
+      status: reservation.status,
+      items: [...reservation.items],
+      replayed,
+      quote: this.reserveQuotes ? this.priced(reservation.items) : undefined,
+    };
+  }
+
+  /** What the inventory's sweeper does at a reservation's TTL: its stock goes back. */
+  expire(reservationId: string): void {
+    const reservation = this.reservations.get(reservationId);
+    if (reservation?.status !== 'reserved') return;
+    for (const item of reservation.items) {
+      this.stock.set(item.sku, (this.stock.get(item.sku) ?? 0) + item.quantity);
+    }
+    reservation.status = 'expired';
   }
 
   async release(reservationId: string): Promise<void> {
@@ -122,7 +163,9 @@ export class FakeAgents implements SagaPorts {
     this.enter('commit');
     const reservation = this.reservations.get(reservationId);
     if (!reservation) throw new MeshError('NOT_FOUND', `no reservation ${reservationId}`);
-    if (reservation.status === 'released') throw new MeshError('CONFLICT', 'already released');
+    if (reservation.status === 'released' || reservation.status === 'expired') {
+      throw new MeshError('CONFLICT', `already ${reservation.status}`);
+    }
     reservation.status = 'committed';
     this.leave('commit');
   }

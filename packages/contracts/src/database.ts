@@ -45,6 +45,15 @@ export const stockLevelSchema = z.object({
 
 export const reservationStatusSchema = z.enum(['reserved', 'committed', 'released', 'expired']);
 
+/** What a reserved SKU costs, as the reservation read it from the catalogue. */
+export const reservedPriceSchema = z.object({
+  sku: z.string(),
+  /** Major units, whole cents. */
+  price: z.number(),
+  /** Lowercase ISO 4217 code. */
+  currency: z.string(),
+});
+
 export const reservationSchema = z.object({
   reservation_id: z.string(),
   order_id: z.string(),
@@ -105,9 +114,10 @@ export const dataStorage = defineOperations({
   version: '1.0.0',
   description:
     'Writes business data. Ops: user.create, user.update, stock.reserve {reservation_id?, order_id, items, ' +
-    'ttl_seconds} (atomic, all-or-nothing, idempotent per order_id; OUT_OF_STOCK), stock.release, stock.commit ' +
-    '{reservation_id} (CONFLICT on an invalid transition), stock.commit_many {reservation_ids} (one transaction; ' +
-    'per id its status after, null when not found), stock.restock {sku, quantity}, stock.expire_reservations.',
+    'ttl_seconds, renew?} (atomic, all-or-nothing, idempotent per order_id, answers the prices; OUT_OF_STOCK), ' +
+    'stock.release, stock.commit {reservation_id} (CONFLICT on an invalid transition), stock.commit_many ' +
+    '{reservation_ids} (one transaction; per id its status after, null when not found), stock.restock ' +
+    '{sku, quantity}, stock.expire_reservations.',
   operations: {
     'user.create': {
       input: z.object({
@@ -134,9 +144,22 @@ export const dataStorage = defineOperations({
         order_id: id,
         items: z.array(lineItemSchema).min(1).max(DB_MAX_ITEMS),
         ttl_seconds: z.number().int().min(1).max(DB_MAX_TTL_SECONDS).default(300),
+        /**
+         * Hold the stock again when the order's reservation was released or expired (the order was refused
+         * before it was stored, or abandoned past its TTL, and is sent again). Without it a replay only answers
+         * the reservation the order has, whatever its status.
+         */
+        renew: z.boolean().optional(),
       }),
-      /** `replayed` when the order already had a reservation. */
-      output: reservationSchema.extend({ replayed: z.boolean() }),
+      /**
+       * `replayed` when the order already had a reservation (and `renew` did not take the stock again).
+       * `prices`: the catalogue price of each reserved SKU, read in the reservation's own transaction (absent
+       * from database agents of earlier versions).
+       */
+      output: reservationSchema.extend({
+        replayed: z.boolean(),
+        prices: z.array(reservedPriceSchema).optional(),
+      }),
     },
     'stock.release': { input: z.object({ reservation_id: id }), output: reservationSchema },
     'stock.commit': { input: z.object({ reservation_id: id }), output: reservationSchema },
@@ -183,4 +206,5 @@ export type QueryResult<K extends keyof QueryOps = keyof QueryOps> = OperationRe
 export type StorageResult<K extends keyof StorageOps = keyof StorageOps> = OperationResult<StorageOps, K>;
 export type StockLevel = z.infer<typeof stockLevelSchema>;
 export type Reservation = z.infer<typeof reservationSchema>;
+export type ReservedPrice = z.infer<typeof reservedPriceSchema>;
 export type LineItem = z.infer<typeof lineItemSchema>;

@@ -104,6 +104,7 @@ export {
   lineItemSchema,
   reservationSchema,
   reservationStatusSchema,
+  reservedPriceSchema,
   stockLevelSchema,
 } from './database.js';
 export type {
@@ -112,6 +113,7 @@ export type {
   QueryOperation,
   QueryResult,
   Reservation,
+  ReservedPrice,
   StockLevel,
   StorageArgs,
   StorageOperation,

@@ -34,6 +34,18 @@ export const inventoryCheckStock = defineContract({
   idempotent: true,
 });
 
+/** What items cost at catalogue prices (the answer of `inventory_quote`, and part of a reservation's). */
+export const quoteSchema = z.object({
+  /** Lowercase ISO 4217 code every line is priced in. */
+  currency: z.string(),
+  /** Major units (e.g. 29.97), exact to the cent. */
+  total: z.number(),
+  total_cents: z.number().int(),
+  lines: z.array(
+    z.object({ sku: z.string(), quantity: z.number(), unit_price: z.number(), line_total: z.number() }),
+  ),
+});
+
 export const inventoryQuote = defineContract({
   capability: 'inventory_quote',
   version: '1.0.0',
@@ -41,16 +53,7 @@ export const inventoryQuote = defineContract({
     'What items cost at catalogue prices: {currency, total, total_cents, lines}. UNKNOWN_SKU with data.skus; ' +
     'MIXED_CURRENCIES when the SKUs are priced in different currencies.',
   input: z.object({ items }),
-  output: z.object({
-    /** Lowercase ISO 4217 code every line is priced in. */
-    currency: z.string(),
-    /** Major units (e.g. 29.97), exact to the cent. */
-    total: z.number(),
-    total_cents: z.number().int(),
-    lines: z.array(
-      z.object({ sku: z.string(), quantity: z.number(), unit_price: z.number(), line_total: z.number() }),
-    ),
-  }),
+  output: quoteSchema,
   idempotent: true,
 });
 
@@ -86,11 +89,15 @@ export const inventoryReserveItems = defineContract({
   version: '1.0.0',
   description:
     'Reserves all items or none for an order; idempotent per order_id; the reservation expires after ttl_seconds ' +
-    'unless committed. OUT_OF_STOCK with data.sku, requested, available.',
+    'unless committed; answers what the reserved items cost (quote), read with the stock. renew holds the stock ' +
+    'again for an order whose reservation was released or expired. OUT_OF_STOCK with data.sku, requested, ' +
+    'available; UNKNOWN_SKU with data.skus.',
   input: z.object({
     order_id: z.string().min(1).max(200),
     items,
     ttl_seconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
+    /** Take the stock again if the order's reservation was released or expired (else a replay answers it). */
+    renew: z.boolean().optional(),
   }),
   output: z.object({
     reservation_id: z.string(),
@@ -100,6 +107,12 @@ export const inventoryReserveItems = defineContract({
     items: z.array(itemSchema),
     /** True when the order already had a reservation (a retried or replayed order). */
     replayed: z.boolean(),
+    /**
+     * What the reserved items cost at catalogue prices, read in the reservation's transaction (the price and
+     * the stock are one snapshot); on a replay, today's prices. Absent when the prices cannot make one charge
+     * (MIXED_CURRENCIES) or the database agent is of an earlier version: `inventory_quote` then says why.
+     */
+    quote: quoteSchema.optional(),
   }),
   idempotent: true,
 });

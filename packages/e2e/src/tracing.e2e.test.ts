@@ -141,9 +141,10 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)('one order is one trace across the
     });
     expect(call.parentSpanId).toBe(root.spanId);
 
-    // The saga's calls are client spans of the tool, each served by a tool span of the agent it reached.
+    // The saga's calls are client spans of the tool, each served by a tool span of the agent it reached. The
+    // price comes with the reservation: no inventory_quote call.
+    expect(trace.spans.filter((span) => span.name === 'call inventory_quote')).toEqual([]);
     for (const capability of [
-      'inventory_quote',
       'user_get',
       'inventory_reserve_items',
       'payment_process',
