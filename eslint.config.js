@@ -27,4 +27,6 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // k6 scripts: k6's init-context file reader.
+  { files: ['loadtest/**/*.js'], languageOptions: { globals: { open: 'readonly' } } },
 );

@@ -15,9 +15,11 @@
 //   - orders/s, latency (of each request kind of the flow), completed and failed orders;
 //   - CPU ms per completed order of every process of its state.json with its children, exited ones included
 //     (utime+stime+cutime+cstime over each process tree from /proc before and after: a PostgreSQL backend that
-//     ended during the run counts through the postmaster; lib/proc-cpu.mjs). The window includes k6's setup
-//     (the logins of USERS demo users, in the auth agents' CPU: the rate, 10 to 100, for orders; four times
-//     the rate, 20 to 100, for checkout, one per cart in flight; lib/bench-flows.mjs);
+//     ended during the run counts through the postmaster; lib/proc-cpu.mjs). The USERS demo users (the rate,
+//     10 to 100, for orders; four times the rate, 20 to 100, for checkout, one per cart in flight;
+//     lib/bench-flows.mjs) are logged in by the bench before the window opens and handed to k6 in TOKENS_FILE
+//     (lib/bench-logins.mjs): a login's password hashing is not part of an order. The window holds k6's
+//     setup reads of the catalogue;
 //   - the generator beside it: asked vs sent rate, k6's dropped iterations and CPU, the host's scheduling lag
 //     (event-loop delay of this process, p50/p99/max) and load average at start and end, with a WARNING line
 //     when the generator could not keep up and another when the host was busy (lib/host-lag.mjs);
@@ -37,8 +39,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { flowOf, k6Args, latenciesOf } from './lib/bench-flows.mjs';
+import { loginDemoUsers, writeTokensFile } from './lib/bench-logins.mjs';
 import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
 import { busyHost, generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
@@ -213,12 +216,18 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
   );
   const summaryDir = mkdtempSync(join(tmpdir(), 'bench-orders-'));
   const summaryFile = join(summaryDir, 'summary.json');
+  // The users are logged in before the CPU window opens: password hashing is not part of an order.
+  const tokensFile = writeTokensFile(await loginDemoUsers(baseUrl, flow.users(rate)));
   const before = snapshot(processes);
   const k6Before = childTicks();
   const started = process.hrtime.bigint();
   const hostLag = watchHostLag();
   const watch = watchNewConnections(meshPorts(state));
-  const k6Status = await runK6(k6Path, k6Args(flow, { root, rate, duration, baseUrl, summaryFile }), quiet);
+  const k6Status = await runK6(
+    k6Path,
+    k6Args(flow, { root, rate, duration, baseUrl, summaryFile, tokensFile }),
+    quiet,
+  );
   const newConnections = watch.stop();
   const lag = hostLag.stop();
   const after = snapshot(processes);
@@ -231,6 +240,7 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
     fail(`k6 wrote no summary (exit ${k6Status})`);
   } finally {
     rmSync(summaryDir, { recursive: true, force: true });
+    rmSync(dirname(tokensFile), { recursive: true, force: true });
   }
   const metric = (name) => summary.metrics[name] ?? {};
   const completed = metric('orders_completed').count ?? 0;

@@ -23,8 +23,21 @@ export function catalogueCents(baseUrl, skus) {
   return cents;
 }
 
-/** Logs in `users` demo users (user-0..), ten at a time; one `{user, token}` per user, in order. */
+// TOKENS_FILE: `[{user, token}, ...]` of users already logged in (scripts/bench-orders.mjs logs them in before
+// it starts counting CPU, so the logins' password hashing is not charged to the orders). Read at init, as k6
+// allows files to be opened only then.
+const GIVEN_TOKENS = __ENV.TOKENS_FILE ? JSON.parse(open(__ENV.TOKENS_FILE)) : undefined;
+
+/**
+ * Logs in `users` demo users (user-0..), ten at a time; one `{user, token}` per user, in order. With
+ * TOKENS_FILE, the first `users` of its tokens instead.
+ */
 export function loginUsers(baseUrl, users, password) {
+  if (GIVEN_TOKENS !== undefined) {
+    if (!Array.isArray(GIVEN_TOKENS) || GIVEN_TOKENS.length < users)
+      fail(`TOKENS_FILE holds ${GIVEN_TOKENS.length ?? 'no list of'} tokens; ${users} users are needed`);
+    return GIVEN_TOKENS.slice(0, users);
+  }
   const tokens = [];
   const batchSize = 10;
   for (let start = 0; start < users; start += batchSize) {

@@ -39,9 +39,13 @@ export function flowOf(name) {
   return flow;
 }
 
-/** k6's arguments for one sustained phase of `flow`, its summary exported to `summaryFile`. */
-export function k6Args(flow, { root, rate, duration, baseUrl, summaryFile }) {
+/**
+ * k6's arguments for one sustained phase of `flow`, its summary exported to `summaryFile`; with `tokensFile`
+ * (the users the bench logged in itself, before its CPU window) the script's setup logs nobody in.
+ */
+export function k6Args(flow, { root, rate, duration, baseUrl, summaryFile, tokensFile }) {
   const env = { ...flow.env, RATE: rate, DURATION: duration, BASE_URL: baseUrl, USERS: flow.users(rate) };
+  if (tokensFile !== undefined) env.TOKENS_FILE = tokensFile;
   return [
     'run',
     '--quiet',

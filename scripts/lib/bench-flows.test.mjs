@@ -30,6 +30,12 @@ describe('bench flows', () => {
     ]);
   });
 
+  it('hands k6 the tokens the bench logged in before the CPU window, when there is a file of them', () => {
+    const args = k6Args(flowOf('orders'), { ...phase, tokensFile: '/t/tokens.json' });
+    expect(args.slice(-3)).toEqual(['-e', 'TOKENS_FILE=/t/tokens.json', '/repo/loadtest/orders.js']);
+    expect(k6Args(flowOf('orders'), phase).join(' ')).not.toContain('TOKENS_FILE');
+  });
+
   it('runs checkout.js with enough users for the checkouts in flight', () => {
     const args = k6Args(flowOf('checkout'), phase);
     expect(args.at(-1)).toBe('/repo/loadtest/checkout.js');
