@@ -1,6 +1,6 @@
 import { isMeshError, type MeshError } from '@mesh/common';
 import { realServerUrl } from '@mesh/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storageOperationSchema, type StorageOperation } from './operations.js';
 import { createTestBusinessDb, type TestBusinessDb } from './test-support.js';
 
@@ -181,6 +181,30 @@ describe.skipIf(!postgresUrl)('reservations (real PostgreSQL)', () => {
     // Repeating it moves nothing.
     await store({ op: 'stock.commit_many', reservation_ids: [first, second] });
     expect(await level(a)).toEqual({ available: 7, reserved: 0, sold: 3 });
+  });
+
+  it('commits a batch in one round trip to the server, as a single commit is', async () => {
+    const sku = await newSku(10);
+    const ids = await Promise.all(
+      ['trip-1', 'trip-2', 'trip-3'].map((orderId) =>
+        store({ op: 'stock.reserve', order_id: orderId, items: [{ sku, quantity: 1 }] }).then(
+          (r) => r['reservation_id'] as string,
+        ),
+      ),
+    );
+    const queries = vi.spyOn(db.pool, 'query');
+    const connects = vi.spyOn(db.pool, 'connect');
+    try {
+      await store({ op: 'stock.commit_many', reservation_ids: ids });
+      // One pool.query (which checks a client out once itself); it was a transaction on a checked-out client:
+      // BEGIN, lock, update, sum, lock stock, update, COMMIT, seven round trips.
+      expect(queries).toHaveBeenCalledTimes(1);
+      expect(connects).toHaveBeenCalledTimes(1);
+    } finally {
+      queries.mockRestore();
+      connects.mockRestore();
+    }
+    expect(await level(sku)).toEqual({ available: 7, reserved: 0, sold: 3 });
   });
 
   it('conserves stock when batched commits race single commits, releases and expiry', async () => {

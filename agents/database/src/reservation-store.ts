@@ -128,43 +128,21 @@ export class ReservationStore {
   }
 
   /**
-   * Commits many reservations in one transaction (the order agent's coalesced commits): one round of locks
-   * and stock updates instead of one transaction each. Per distinct id, in first-seen order, its status after
-   * the call (`committed` now or already; `released`/`expired` stay as they are), or null when not found.
-   * Locks reservations in id order, then stock rows in SKU order, like every other transition, so it cannot
+   * Commits many reservations in one transaction and one round trip (the order agent's coalesced commits,
+   * `mesh_commit_reservations`): one round of locks and stock updates instead of one transaction each. Per
+   * distinct id, in first-seen order, its status after the call (`committed` now or already;
+   * `released`/`expired` stay as they are), or null when not found. Locks reservations in id order, then stock rows in SKU order, like every other transition, so it cannot
    * deadlock with them.
    */
   async commitMany(reservationIds: readonly string[]): Promise<CommitManyResult[]> {
     const ids = [...new Set(reservationIds)];
-    const outcome = await withTransaction(this.pool, async (client) => {
-      const locked = await client.query<{ id: string; status: ReservationStatus }>(
-        'SELECT id, status FROM reservations WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE',
-        [ids],
-      );
-      const statuses = new Map(locked.rows.map((row) => [row.id, row.status]));
-      const due = locked.rows.filter((row) => row.status === 'reserved').map((row) => row.id);
-      if (due.length === 0) return { statuses, skus: [] as string[] };
-      await client.query(
-        `UPDATE reservations SET status = 'committed', updated_at = now() WHERE id = ANY($1::text[])`,
-        [due],
-      );
-      const totals = await client.query<{ sku: string; quantity: string }>(
-        `SELECT sku, sum(quantity) AS quantity FROM reservation_items
-         WHERE reservation_id = ANY($1::text[]) GROUP BY sku ORDER BY sku`,
-        [due],
-      );
-      const skus = totals.rows.map((row) => row.sku);
-      await lockStockRows(client, skus);
-      await client.query(
-        `UPDATE stock s SET reserved = s.reserved - r.quantity, sold = s.sold + r.quantity, updated_at = now()
-         FROM unnest($1::text[], $2::bigint[]) AS r(sku, quantity) WHERE s.sku = r.sku`,
-        [skus, totals.rows.map((row) => row.quantity)],
-      );
-      for (const id of due) statuses.set(id, 'committed');
-      return { statuses, skus };
-    });
-    if (outcome.skus.length > 0) await this.stock.invalidate(outcome.skus);
-    return ids.map((id) => ({ reservation_id: id, status: outcome.statuses.get(id) ?? null }));
+    const result = await this.pool.query<{ id: string; status: ReservationStatus; committed_skus: string[] }>(
+      prepared('SELECT * FROM mesh_commit_reservations($1::text[])', [ids]),
+    );
+    const statuses = new Map(result.rows.map((row) => [row.id, row.status]));
+    const committed = [...new Set(result.rows.flatMap((row) => row.committed_skus))];
+    if (committed.length > 0) await this.stock.invalidate(committed);
+    return ids.map((id) => ({ reservation_id: id, status: statuses.get(id) ?? null }));
   }
 
   async get(reservationId: string): Promise<Reservation | undefined> {

@@ -203,4 +203,41 @@ export const BUSINESS_DB_MIGRATIONS: readonly Migration[] = [
           END
           $fn$`,
   },
+  {
+    // The order agent's coalesced commits in one round trip, as a single commit is (the same locks in the same
+    // order: reservations by id, then stock rows by SKU). One row per id found: its status after the call and
+    // the SKUs this call committed (empty when it was already committed, released or expired).
+    id: '006-commit-many-function',
+    sql: `CREATE FUNCTION mesh_commit_reservations(p_ids text[])
+          RETURNS TABLE (id text, status text, committed_skus text[])
+          LANGUAGE plpgsql AS $fn$
+          #variable_conflict use_column
+          DECLARE
+            v_row record;
+            v_due text[] := '{}';
+          BEGIN
+            FOR v_row IN SELECT r.id, r.status FROM reservations r WHERE r.id = ANY(p_ids) ORDER BY r.id FOR UPDATE
+            LOOP
+              IF v_row.status = 'reserved' THEN
+                v_due := v_due || v_row.id;
+              END IF;
+            END LOOP;
+            IF cardinality(v_due) > 0 THEN
+              UPDATE reservations r SET status = 'committed', updated_at = now() WHERE r.id = ANY(v_due);
+              PERFORM 1 FROM stock s
+                WHERE s.sku IN (SELECT i.sku FROM reservation_items i WHERE i.reservation_id = ANY(v_due))
+                ORDER BY s.sku FOR NO KEY UPDATE;
+              UPDATE stock s SET reserved = s.reserved - t.quantity, sold = s.sold + t.quantity, updated_at = now()
+                FROM (SELECT i.sku, sum(i.quantity)::bigint AS quantity FROM reservation_items i
+                      WHERE i.reservation_id = ANY(v_due) GROUP BY i.sku) AS t
+                WHERE s.sku = t.sku;
+            END IF;
+            RETURN QUERY SELECT r.id, r.status,
+                CASE WHEN r.id = ANY(v_due)
+                  THEN (SELECT array_agg(i.sku ORDER BY i.sku) FROM reservation_items i WHERE i.reservation_id = r.id)
+                  ELSE '{}'::text[] END
+              FROM reservations r WHERE r.id = ANY(p_ids);
+          END
+          $fn$`,
+  },
 ];
