@@ -142,13 +142,14 @@ describe.skipIf(!postgresUrl || !rabbitmqUrl)('one order is one trace across the
     expect(call.parentSpanId).toBe(root.spanId);
 
     // The saga's calls are client spans of the tool, each served by a tool span of the agent it reached. The
-    // price comes with the reservation: no inventory_quote call.
+    // price comes with the reservation: no inventory_quote call. The commit goes out as a batch (of one here:
+    // a batch carries the trace of its first order).
     expect(trace.spans.filter((span) => span.name === 'call inventory_quote')).toEqual([]);
     for (const capability of [
       'user_get',
       'inventory_reserve_items',
       'payment_process',
-      'inventory_commit_reservation',
+      'inventory_commit_reservations',
     ]) {
       const attempts = trace.spans.filter(
         (span) => span.service === 'mesh-order-agent' && span.name === `call ${capability}`,
