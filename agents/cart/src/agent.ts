@@ -11,12 +11,16 @@ import { MeshError, defineAgent, type ContractProxy } from '@mesh/runtime';
 import type { CartPorts } from './cart-ports.js';
 import type { CartService } from './cart-service.js';
 import { checkout } from './checkout.js';
+import { countedCheckout } from './counted-checkout.js';
+import type { CartMetrics } from './metrics.js';
 
 /** What services.ts builds and handlers receive as `ctx.app`. */
 export interface CartServices {
   readonly carts: CartService;
   /** How long a checkout waits for the order saga. */
   readonly checkoutTimeoutMs: number;
+  /** Checkouts by outcome, and the store in use. */
+  readonly metrics: CartMetrics;
 }
 
 /** Prices: reads repeat safely, so they retry. */
@@ -88,5 +92,7 @@ agent.tool({
   tags: ['cart', 'orders'],
   dependencies: { products, order },
   handler: (input, ctx) =>
-    checkout(ctx.app.carts.withPorts(bindPorts(ctx.deps, ctx.app.checkoutTimeoutMs)), input, ctx.logger),
+    countedCheckout(ctx.app.metrics, () =>
+      checkout(ctx.app.carts.withPorts(bindPorts(ctx.deps, ctx.app.checkoutTimeoutMs)), input, ctx.logger),
+    ),
 });

@@ -8,7 +8,7 @@ import { versionOf } from './cart-view.js';
 export type CheckoutResult = ContractOutput<typeof cartCheckout>;
 
 /** Refusals the order agent makes before anything is reserved or charged: the order was never taken. */
-const REFUSED_BEFORE_ORDER = new Set([
+export const REFUSED_BEFORE_ORDER: ReadonlySet<string> = new Set([
   'VALIDATION_FAILED',
   'UNKNOWN_SKU',
   'PRICE_MISMATCH',

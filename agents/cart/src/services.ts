@@ -7,6 +7,7 @@ import { CartService } from './cart-service.js';
 import type { CartStore } from './cart-store.js';
 import type { CartConfig } from './config.js';
 import { MemoryCartStore } from './memory-cart-store.js';
+import { CartMetrics, type CartStoreKind } from './metrics.js';
 import { CART_MIGRATIONS, PgCartStore } from './pg-cart-store.js';
 import { RedisCartStore } from './redis-cart-store.js';
 
@@ -23,7 +24,7 @@ const unbound = {
 async function openStore(
   config: CartConfig,
   logger: Logger,
-): Promise<{ store: CartStore; pool?: pg.Pool; kind: string }> {
+): Promise<{ store: CartStore; pool?: pg.Pool; kind: CartStoreKind }> {
   if (config.redisUrl !== undefined) {
     return {
       store: new RedisCartStore({ url: config.redisUrl, prefix: config.redisPrefix, logger }),
@@ -41,7 +42,7 @@ async function openStore(
   return { store: new MemoryCartStore(), kind: 'memory' };
 }
 
-/** cart-agent's services for runAgentMain: the shared cart store and the cart service over it. */
+/** cart-agent's services for runAgentMain: the shared cart store, the cart service over it, its metrics. */
 export async function buildServices(
   config: CartConfig,
   logger: Logger,
@@ -51,13 +52,16 @@ export async function buildServices(
     { store: kind, maxLines: config.maxLines, maxQuantity: config.maxQuantity, ttlMs: config.ttlMs },
     'carts configured',
   );
+  const metrics = new CartMetrics();
+  metrics.useStore(kind);
   const carts = new CartService({
     store,
     ports: unbound,
     limits: { maxLines: config.maxLines, maxQuantity: config.maxQuantity, ttlMs: config.ttlMs },
   });
   return {
-    app: { carts, checkoutTimeoutMs: config.checkoutTimeoutMs },
+    app: { carts, checkoutTimeoutMs: config.checkoutTimeoutMs, metrics },
+    metrics: [metrics.registry],
     healthCheck: async () => {
       await store.ping();
       return true;

@@ -10,6 +10,16 @@ export interface CataloguePage {
 /** Reads one page from the source of truth (the inventory agent, through the mesh). */
 export type PageReader = (limit: number, offset: number) => Promise<CataloguePage>;
 
+/** What the cache reports as it works (metrics attach here). */
+export interface CatalogueCacheEvents {
+  /** A reload succeeded: the copy now served holds `products`, loaded at `loadedAtMs` (the cache's clock). */
+  onLoad?(products: number, loadedAtMs: number): void;
+  /** A reload failed (the inventory agent could not answer, or answered nonsense). */
+  onLoadFailed?(error: unknown): void;
+  /** A read was answered from a copy older than the TTL because its reload failed. */
+  onStaleRead?(ageMs: number): void;
+}
+
 export interface CatalogueCacheOptions {
   readPage: PageReader;
   /** A copy younger than this is served without asking the inventory agent. */
@@ -20,6 +30,7 @@ export interface CatalogueCacheOptions {
   maxProducts: number;
   logger: Logger;
   now?: () => number;
+  events?: CatalogueCacheEvents;
 }
 
 interface Snapshot {
@@ -74,17 +85,31 @@ export class CatalogueCache {
   }
 
   async #reload(stale: Snapshot | undefined): Promise<Snapshot> {
-    this.#loading ??= this.#load().finally(() => {
-      this.#loading = undefined;
-    });
+    this.#loading ??= this.#load()
+      .then(
+        (snapshot) => {
+          this.#options.events?.onLoad?.(snapshot.products.length, snapshot.loadedAt);
+          return snapshot;
+        },
+        (e: unknown) => {
+          // Once per reload, however many readers wait on it.
+          this.#options.events?.onLoadFailed?.(e);
+          throw e;
+        },
+      )
+      .finally(() => {
+        this.#loading = undefined;
+      });
     try {
       return await this.#loading;
     } catch (e: unknown) {
-      if (stale !== undefined && this.#now() - stale.loadedAt < this.#options.maxStaleMs) {
+      const ageMs = stale === undefined ? Infinity : this.#now() - stale.loadedAt;
+      if (stale !== undefined && ageMs < this.#options.maxStaleMs) {
         this.#options.logger.warn(
-          { err: e instanceof Error ? e.message : String(e), ageMs: this.#now() - stale.loadedAt },
+          { err: e instanceof Error ? e.message : String(e), ageMs },
           'catalogue reload failed; serving the previous copy',
         );
+        this.#options.events?.onStaleRead?.(ageMs);
         return stale;
       }
       throw e;

@@ -11,10 +11,13 @@ export interface ModelSourceOptions {
   /** A larger file is refused without being read. */
   maxBytes: number;
   logger: Logger;
+  /** Told every finished reload, whatever its outcome (metrics attach here). */
+  onReload?: (outcome: LoadOutcome) => void;
 }
 
-/** Why a load did not change the model, or that it did. */
-export type LoadOutcome = { loaded: true; model: RecommendationModel } | { loaded: false; reason: string };
+/** Why a load did not change the model (`missing`: there was no file to read), or that it did. */
+export type LoadOutcome =
+  { loaded: true; model: RecommendationModel } | { loaded: false; reason: string; missing: boolean };
 
 /**
  * The model in ML_MODEL_PATH: read at start and again whenever the file changes (fs.watch on its directory,
@@ -67,10 +70,15 @@ export class ModelSource {
 
   /** Reads and checks the file; swaps the model only when it is valid. One reload at a time. */
   reload(): Promise<LoadOutcome> {
-    this.#reloading ??= this.#load().finally(() => {
-      this.#reloading = undefined;
-      this.reloads += 1;
-    });
+    this.#reloading ??= this.#load()
+      .then((outcome) => {
+        this.#options.onReload?.(outcome);
+        return outcome;
+      })
+      .finally(() => {
+        this.#reloading = undefined;
+        this.reloads += 1;
+      });
     return this.#reloading;
   }
 
@@ -81,14 +89,14 @@ export class ModelSource {
 
   async #load(): Promise<LoadOutcome> {
     const { path, maxBytes, logger } = this.#options;
-    const refuse = (reason: string): LoadOutcome => {
+    const refuse = (reason: string, missing = false): LoadOutcome => {
       if (this.#model !== undefined) {
         logger.warn(
           { path, reason, kept: this.#model.trained_at },
           'model file refused; the loaded model stays',
         );
       }
-      return { loaded: false, reason };
+      return { loaded: false, reason, missing };
     };
     let text: string;
     try {
@@ -98,9 +106,8 @@ export class ModelSource {
       text = await readFile(path, 'utf8');
     } catch (e: unknown) {
       const code = (e as { code?: string }).code;
-      return refuse(
-        code === 'ENOENT' ? 'no file' : `unreadable: ${e instanceof Error ? e.message : String(e)}`,
-      );
+      if (code === 'ENOENT') return refuse('no file', true);
+      return refuse(`unreadable: ${e instanceof Error ? e.message : String(e)}`);
     }
     let value: unknown;
     try {

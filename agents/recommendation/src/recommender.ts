@@ -4,6 +4,8 @@ import type { RecommendationModel } from './model.js';
 
 export type Recommendations = ContractOutput<typeof recommendationGet>;
 type Recommendation = Recommendations['recommendations'][number];
+/** Where an answer's recommendations came from: the model, else best sellers, else the catalogue's order. */
+export type RecommendationSource = Recommendations['model']['source'];
 
 /** What the recommender asks of the mesh and the order history; each may fail (then it degrades). */
 export interface RecommenderPorts {
@@ -25,9 +27,20 @@ export class Recommender {
   constructor(
     private readonly model: () => RecommendationModel | undefined,
     private readonly logger: Logger,
+    /** Told the source of every answer given (metrics attach here). */
+    private readonly onAnswer: (source: RecommendationSource) => void = () => undefined,
   ) {}
 
   async recommend(
+    ports: RecommenderPorts,
+    request: { user_id: string; limit: number; exclude: readonly string[] },
+  ): Promise<Recommendations> {
+    const answer = await this.#answer(ports, request);
+    this.onAnswer(answer.model.source);
+    return answer;
+  }
+
+  async #answer(
     ports: RecommenderPorts,
     request: { user_id: string; limit: number; exclude: readonly string[] },
   ): Promise<Recommendations> {

@@ -4,23 +4,26 @@ import type { AgentServices } from '@mesh/runtime';
 import type pg from 'pg';
 import type { RecommendationServices } from './agent.js';
 import type { RecommendationConfig } from './config.js';
+import { RecommendationMetrics } from './metrics.js';
 import { ModelSource } from './model-source.js';
 import { bestSellers } from './order-history.js';
 import { Recommender } from './recommender.js';
 
 /**
- * recommendation-agent's services: the model (loaded and watched), and a read-only pool on business_db for
+ * recommendation-agent's services: the model (loaded and watched), its metrics, and a read-only pool on business_db for
  * best sellers while there is no model. It runs no migrations: the order history is the order agent's table.
  */
 export async function buildServices(
   config: RecommendationConfig,
   logger: Logger,
 ): Promise<AgentServices<RecommendationServices>> {
+  const metrics = new RecommendationMetrics();
   const source = new ModelSource({
     path: config.modelPath,
     debounceMs: config.reloadDebounceMs,
     maxBytes: config.modelMaxBytes,
     logger,
+    onReload: (outcome) => metrics.countReload(outcome),
   });
   await source.start();
   let pool: pg.Pool | undefined;
@@ -50,7 +53,15 @@ export async function buildServices(
     'recommendations configured',
   );
   return {
-    app: { recommender: new Recommender(() => source.model, logger), bestSellers: sellers },
+    app: {
+      recommender: new Recommender(
+        () => source.model,
+        logger,
+        (from) => metrics.countAnswer(from),
+      ),
+      bestSellers: sellers,
+    },
+    metrics: [metrics.registry],
     close: async () => {
       source.stop();
       await pool?.end();

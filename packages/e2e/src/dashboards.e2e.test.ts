@@ -6,7 +6,7 @@ import { httpRequest } from '@mesh/common';
 import { realServerUrl, skipOrFailInCi, waitFor, deleteQueues } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { login, postOrder } from './support/api.js';
+import { getJson, login, postJson, postOrder } from './support/api.js';
 import { dashboardQueries, problemsWith, substitute } from './support/dashboard.js';
 import { readEndpoints } from './support/environment.js';
 import { BusinessDb } from './support/ledgers.js';
@@ -33,9 +33,10 @@ const RATE_INTERVAL = '30s';
  * Every query of every panel of the Grafana dashboard, evaluated by a real Prometheus (Debian's) that scrapes the
  * whole system as users start it (`.mesh/prometheus.yml`, written by the start: replicas through the registry's
  * HTTP service discovery with the operator certificate, the gateway, the registry, and RabbitMQ's Prometheus
- * plugin). The system serves orders (completed, a declined card, an item out of stock), a malformed event that
- * goes to the dead-letter queue and calls refused by mTLS; then each query must answer with series, with a value
- * to draw, and, for a ratio, not 100 % everywhere on this healthy system.
+ * plugin). The system serves orders (completed, a declined card, an item out of stock), cart checkouts and
+ * recommendations (from a model trained between the two rounds), a malformed event that goes to the dead-letter
+ * queue and calls refused by mTLS; then each query must answer with series, with a value to draw, and, for a
+ * ratio, not 100 % everywhere on this healthy system.
  */
 describe.skipIf(!hasPrometheus || !rabbitmqUrl || !brokerMetricsUrl)(
   'the dashboard against a real Prometheus fed by the running system',
@@ -49,7 +50,10 @@ describe.skipIf(!hasPrometheus || !rabbitmqUrl || !brokerMetricsUrl)(
     let placed = 0;
     const startedAt = Date.now() / 1000;
 
-    /** Completed orders, a declined card and an item out of stock, a poison event, refused mTLS calls. */
+    /**
+     * Completed orders, a declined card and an item out of stock, a cart checkout, recommendations, a poison
+     * event, refused mTLS calls.
+     */
     const traffic = async (round: number, token: string, db: BusinessDb): Promise<void> => {
       const order = (suffix: string, extra: Record<string, unknown> = {}) => ({
         order_id: `dash-${run}-${round}-${suffix}`,
@@ -71,6 +75,26 @@ describe.skipIf(!hasPrometheus || !rabbitmqUrl || !brokerMetricsUrl)(
       placed += answers.length;
       expect((await db.stock(scarceSku)).available).toBe(1);
 
+      // The shop: the catalogue, a cart checked out and checked out again (the first outcome, replayed), and
+      // recommendations (best sellers in the first round, the model trained between the rounds in the second).
+      expect((await getJson(`${system.gatewayUrl}/products?q=item&limit=3`)).status).toBe(200);
+      const filled = await postJson(
+        `${system.gatewayUrl}/cart`,
+        { items: [{ sku: 'ITEM-2', quantity: 1 }] },
+        token,
+      );
+      expect(filled.status, JSON.stringify(filled.body)).toBe(200);
+      const checkouts: unknown[] = [];
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const answer = await postJson(`${system.gatewayUrl}/cart/checkout`, {}, token, 90_000);
+        checkouts.push([answer.status, answer.body['status'], answer.body['replayed']]);
+      }
+      expect(checkouts).toEqual([
+        [200, 'completed', false],
+        [200, 'completed', true],
+      ]);
+      expect((await recommend(token)).status).toBe(200);
+
       // A malformed event: analytics sends it to <queue>.dlq at once.
       const connection = await amqp.connect(rabbitmqUrl!);
       const channel = await connection.createConfirmChannel();
@@ -90,6 +114,8 @@ describe.skipIf(!hasPrometheus || !rabbitmqUrl || !brokerMetricsUrl)(
       const registryAnswer = await httpRequest(`${system.registryUrl}/agents`, { tls: { ca } });
       expect([agentAnswer.status, registryAnswer.status]).toEqual([401, 401]);
     };
+
+    const recommend = (token: string) => getJson(`${system.gatewayUrl}/recommendations?limit=3`, token);
 
     const value = async (expr: string): Promise<number> =>
       Number((await prometheus.query(expr))[0]?.value ?? Number.NaN);
@@ -138,6 +164,18 @@ describe.skipIf(!hasPrometheus || !rabbitmqUrl || !brokerMetricsUrl)(
         // Two rounds a few scrapes apart: a labelled counter's first increment makes its series, which rate()
         // cannot see; the second round moves every series the first one made.
         await traffic(1, token, db);
+        // A model trained on the first round's orders, so the second round's recommendations come from it.
+        const trained = await system.script('scripts/train-recommendations.mjs', [], 60_000);
+        expect(trained.code, trained.output).toBe(0);
+        await waitFor(
+          async () => {
+            const answer = await recommend(token);
+            return (answer.body['model'] as { source?: string } | undefined)?.source === 'model'
+              ? true
+              : undefined;
+          },
+          { timeoutMs: 15_000, intervalMs: 250, description: 'recommendations from the trained model' },
+        );
         await new Promise((resolve) => setTimeout(resolve, 3_000));
         await traffic(2, token, db);
       } finally {
@@ -184,6 +222,15 @@ describe.skipIf(!hasPrometheus || !rabbitmqUrl || !brokerMetricsUrl)(
         expect(problemsWith(query, samples), `${expr}\n${JSON.stringify(samples.slice(0, 10))}`).toEqual([]);
       },
     );
+
+    it('counts the shop as it happened: checkouts completed and replayed, answers from the model once trained', async () => {
+      expect(await value('sum(cart_checkouts_total{outcome="completed"})')).toBe(2);
+      expect(await value('sum(cart_checkouts_total{outcome="replayed"})')).toBe(2);
+      expect(await value('sum(recommendation_answers_total{source="model"})')).toBeGreaterThanOrEqual(2);
+      // The first round's completed orders: two placed directly, one checked out from the cart.
+      expect(await value('max(recommendation_model_orders)')).toBeGreaterThanOrEqual(3);
+      expect(await value('max(product_catalogue_products)')).toBeGreaterThan(0);
+    });
 
     it('keeps exemplars that link the gateway latency to traces', async () => {
       const exemplars = await prometheus.exemplars(

@@ -93,6 +93,20 @@ describe('the dashboard', () => {
       expect(reads(name), name).toBe(true);
   });
 
+  it('shows the shop: checkouts, the catalogue copy, recommendation sources and the model behind them', () => {
+    for (const name of [
+      'cart_checkouts_total',
+      'cart_store_backend',
+      'product_catalogue_loaded_timestamp_seconds',
+      'product_catalogue_loads_total',
+      'product_catalogue_stale_reads_total',
+      'recommendation_answers_total',
+      'recommendation_model_trained_timestamp_seconds',
+      'recommendation_model_file_refused',
+    ])
+      expect(reads(name), name).toBe(true);
+  });
+
   it('defines the agent and instance variables it uses, and uses no other', () => {
     const defined = dashboard.templating.list.map((variable) => variable.name);
     expect(defined).toEqual(['agent', 'instance']);
@@ -180,6 +194,9 @@ describe('alert rules', () => {
       'rabbitmq_detailed_queue_consumers',
       'mesh_events_queue_messages',
       'mesh_events_queue_consumers',
+      // A recommendation model nobody retrains while orders complete, a model file refused.
+      'recommendation_model_trained_timestamp_seconds',
+      'recommendation_model_file_refused',
     ])
       expect(reads(name), name).toBe(true);
   });
