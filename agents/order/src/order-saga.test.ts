@@ -245,8 +245,12 @@ describe('OrderSaga', () => {
   }
 
   it('stalls a charged order whose commit fails, still reserved, and recovery completes it charging once', async () => {
-    agents.failOnce.set('commit', new MeshError('CONNECTION_FAILED', 'inventory restarting'));
-    await expect(saga.process(order('o-13'))).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+    agents.failOnce.set('commit', new MeshError('CIRCUIT_OPEN', 'inventory breaker open'));
+    // Still being processed, not the commit's code: CIRCUIT_OPEN would read as "never taken" to its caller.
+    await expect(saga.process(order('o-13'))).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      data: { order_id: 'o-13', state: 'reserved', reason: 'CIRCUIT_OPEN' },
+    });
     // Money moved, yet nothing was written since the order was stored: it stands reserved, payment pending.
     expect(await store.get('o-13')).toMatchObject({ state: 'reserved', paymentStatus: 'pending' });
     expect(agents.calls).not.toContain('refund');

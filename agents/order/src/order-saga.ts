@@ -69,17 +69,18 @@ const PAYMENT_UNREACHABLE: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * What a caller of a handed-back order hears (a duplicate request that took the order over): it stands and
- * will finish, so the gateway answers 202 pending. The cause's own code (no provider, breaker open) would read
- * as "the order was never taken" there.
+ * What the caller of an order handed back to recovery hears: it stands and will finish, so the gateway answers
+ * 202 pending and the cart keeps its checkout locked on it. The cause's own code must not reach them: no
+ * provider or an open breaker (of inventory at the commit, of payment at recovery) reads there as "the order
+ * was never taken", and a cart would then let the same goods be ordered again.
  */
-function stillProcessing(orderId: string, cause: MeshError): MeshError {
+function stillProcessing(order: OrderRecord, cause: MeshError): MeshError {
   return new MeshError(
     'TIMEOUT',
-    `order ${orderId} is still being processed (${cause.message}); ask again later`,
+    `order ${order.orderId} is still being processed (${cause.message}); ask again later`,
     {
       cause,
-      data: { order_id: orderId, state: 'reserved', reason: cause.code },
+      data: { order_id: order.orderId, state: order.state, reason: cause.code },
     },
   );
 }
@@ -525,7 +526,7 @@ export class OrderSaga {
       // Charging again answers the first outcome and committing is idempotent, so recovery retries both
       // shortly; only an expired reservation (a business failure) turns a charged order into a refund.
       logger.warn({ state: order.state, code: error.code, err: error.message }, 'order stalled after charge');
-      return this.handBack(id, 0, error);
+      return this.handBack(id, 0, stillProcessing(order, error));
     }
     if (run.resumed && order.state === 'reserved' && PAYMENT_UNREACHABLE.has(error.code)) {
       if (!this.reservationLapsed(order)) {
@@ -533,7 +534,7 @@ export class OrderSaga {
           { code: error.code, err: error.message, retry_ms: RETRY_PAYMENT_MS },
           'payment unreachable while recovering the order; trying again later',
         );
-        return this.handBack(id, RETRY_PAYMENT_MS, stillProcessing(id, error));
+        return this.handBack(id, RETRY_PAYMENT_MS, stillProcessing(order, error));
       }
       // Its stock is returned (or about to be) by the inventory's sweeper: a charge now would only be refunded.
       logger.warn(
