@@ -48,12 +48,12 @@ describe('OrderSaga messages per order', () => {
     });
   });
 
-  it('costs one reservation call, no quote call and three writes per completed order', async () => {
+  it('costs one reservation call, no quote call and two writes per completed order', async () => {
     const result = await saga.process(order('m-1'));
     expect(result).toMatchObject({ status: 'completed', payment_id: 'pay-m-1' });
     expect(agents.calls.filter((call) => call === 'reserve')).toHaveLength(1);
     expect(agents.calls).not.toContain('quote');
-    expect(writes).toEqual(['create reserved', 'charged', 'completed']);
+    expect(writes).toEqual(['create reserved', 'completed']);
     expect(await memory.get('m-1')).toMatchObject({
       total: 19.98,
       currency: 'usd',
@@ -83,7 +83,7 @@ describe('OrderSaga messages per order', () => {
     expect(agents.reservations.size).toBe(1);
     expect(agents.stock.get('ITEM-1')).toBe(8);
     expect([...agents.reservations.values()].map((r) => r.status)).toEqual(['committed']);
-    expect(writes).toEqual(['create reserved', 'charged', 'completed']);
+    expect(writes).toEqual(['create reserved', 'completed']);
   });
 
   it('takes the stock again when the retry comes after the sweeper expired the abandoned reservation', async () => {
@@ -124,7 +124,7 @@ describe('OrderSaga messages per order', () => {
     const result = await saga.process(order('m-7'));
     expect(result).toMatchObject({ status: 'completed' });
     expect(agents.calls.filter((call) => call === 'quote')).toHaveLength(1);
-    expect(writes).toEqual(['create reserved', 'charged', 'completed']);
+    expect(writes).toEqual(['create reserved', 'completed']);
   });
 
   it('stores an out-of-stock order failed in one write, and releases what a later replay reserved', async () => {

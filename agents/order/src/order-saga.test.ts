@@ -27,20 +27,6 @@ describe('OrderSaga', () => {
     saga = new OrderSaga(store, agents, 'owner-a', { processingTimeoutMs: 2_000, notifyTimeoutMs: 500 });
   });
 
-  /** Another replica claims the order once its lease expired: it compensates (refund, release) and says so. */
-  async function expectRecoveredAsCompensated(orderId: string): Promise<void> {
-    store.expireLease(orderId);
-    const [claimed] = await store.claimStale('owner-b', 5_000, 10);
-    const recovered = await new OrderSaga(store, agents, 'owner-b').resume(claimed!);
-    expect(recovered).toMatchObject({
-      status: 'failed',
-      state: 'compensated',
-      error: { code: 'INTERRUPTED' },
-    });
-    expect(agents.standingCharges()).toEqual([]);
-    expect(agents.stock.get('ITEM-1')).toBe(10);
-  }
-
   it('completes an order: reserves, charges, commits, mails and records the event', async () => {
     const result = await saga.process(order('o-1'));
     await saga.idle();
@@ -237,18 +223,41 @@ describe('OrderSaga', () => {
     expect(agents.stock.get('ITEM-1')).toBe(10);
   });
 
-  it('keeps a charged order going forward when the commit reply is lost, and recovery completes it', async () => {
-    agents.failOnce.set('commit', new MeshError('CONNECTION_FAILED', 'inventory restarting'));
-    await expect(saga.process(order('o-13'))).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
-    expect((await store.get('o-13'))?.state).toBe('charged');
+  /** Another replica claims the order once its lease expired: it goes forward, and the charge stays one. */
+  async function expectRecoveredAsCompleted(orderId: string, stock: number): Promise<void> {
+    store.expireLease(orderId);
     const [claimed] = await store.claimStale('owner-b', 5_000, 10);
+    expect(claimed).toMatchObject({ orderId, state: 'reserved' });
     const recovered = await new OrderSaga(store, agents, 'owner-b').resume(claimed!);
-    expect(recovered).toMatchObject({ status: 'completed', payment_id: 'pay-o-13' });
-    expect(agents.standingCharges()).toEqual(['o-13']);
-    expect(agents.stock.get('ITEM-1')).toBe(8);
+    expect(recovered).toMatchObject({
+      status: 'completed',
+      state: 'completed',
+      payment_id: `pay-${orderId}`,
+    });
+    expect(await store.get(orderId)).toMatchObject({
+      paymentId: `pay-${orderId}`,
+      paymentStatus: 'succeeded',
+    });
+    expect(agents.chargesTaken.get(orderId)).toBe(1);
+    expect(agents.standingCharges()).toEqual([orderId]);
+    expect(agents.stock.get('ITEM-1')).toBe(stock);
+    expect(agents.reservedUnits('ITEM-1')).toBe(0);
+  }
+
+  it('stalls a charged order whose commit fails, still reserved, and recovery completes it charging once', async () => {
+    agents.failOnce.set('commit', new MeshError('CIRCUIT_OPEN', 'inventory breaker open'));
+    // Still being processed, not the commit's code: CIRCUIT_OPEN would read as "never taken" to its caller.
+    await expect(saga.process(order('o-13'))).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      data: { order_id: 'o-13', state: 'reserved', reason: 'CIRCUIT_OPEN' },
+    });
+    // Money moved, yet nothing was written since the order was stored: it stands reserved, payment pending.
+    expect(await store.get('o-13')).toMatchObject({ state: 'reserved', paymentStatus: 'pending' });
+    expect(agents.calls).not.toContain('refund');
+    await expectRecoveredAsCompleted('o-13', 8);
   });
 
-  it('compensates an order a crashed run left reserved with the payment in flight', async () => {
+  it('completes an order a crashed run of an earlier version left reserved with the payment in flight', async () => {
     const { order: record } = await store.create(
       {
         orderId: 'o-14',
@@ -270,20 +279,20 @@ describe('OrderSaga', () => {
       reservationId: reservation_id,
       paymentStatus: 'pending',
     });
-    await expectRecoveredAsCompensated('o-14');
+    await expectRecoveredAsCompleted('o-14', 9);
   });
 
-  it('refunds and releases when the write after the charge is lost', async () => {
+  it('completes an order whose last write was lost after the charge and the commit, charging once', async () => {
     const transition = store.transition.bind(store);
     store.transition = (id, owner, state, patch) =>
-      state === 'charged'
+      state === 'completed'
         ? Promise.reject(new MeshError('STORAGE_ERROR', 'order store: transition failed'))
         : transition(id, owner, state, patch);
     await expect(saga.process(order('o-21'))).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
     expect(agents.standingCharges()).toEqual(['o-21']);
     expect(await store.get('o-21')).toMatchObject({ state: 'reserved', paymentStatus: 'pending' });
     store.transition = transition;
-    await expectRecoveredAsCompensated('o-21');
+    await expectRecoveredAsCompleted('o-21', 8);
   });
 
   it('takes over a duplicate whose first run died instead of waiting forever', async () => {

@@ -5,7 +5,7 @@ import { Announcements } from './announcements.js';
 import { Compensator, confirmationEmail, orderEvent } from './compensator.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { isDecided, publicStatus } from './order-state.js';
-import type { OrderRecord, OrderStore } from './order-store.js';
+import type { OrderPatch, OrderRecord, OrderStore } from './order-store.js';
 import { OrderIntake } from './order-intake.js';
 import type { SagaPorts, StepOptions } from './saga-ports.js';
 import type { OrderError, OrderInput, OrderResult, OrderView } from './schemas.js';
@@ -53,12 +53,52 @@ export interface CallContext {
   logger?: Logger | undefined;
 }
 
-/** One run of the forward path: what every step needs, and whether a reservation may exist. */
+/** How soon recovery tries again an order it found `reserved` while the payment agent could not be reached. */
+const RETRY_PAYMENT_MS = 2_000;
+
+/**
+ * Failures that say the payment side could not be reached (no replica, breaker open, connection refused, the
+ * gateway down or answering 5xx) rather than what became of the charge. Asking again later is always safe:
+ * payment_process is idempotent per order id.
+ */
+const PAYMENT_UNREACHABLE: ReadonlySet<string> = new Set([
+  'DEPENDENCY_UNAVAILABLE',
+  'CIRCUIT_OPEN',
+  'CONNECTION_FAILED',
+  'REMOTE_ERROR',
+]);
+
+/**
+ * What the caller of an order handed back to recovery hears: it stands and will finish, so the gateway answers
+ * 202 pending and the cart keeps its checkout locked on it. The cause's own code must not reach them: no
+ * provider or an open breaker (of inventory at the commit, of payment at recovery) reads there as "the order
+ * was never taken", and a cart would then let the same goods be ordered again.
+ */
+function stillProcessing(order: OrderRecord, cause: MeshError): MeshError {
+  return new MeshError(
+    'TIMEOUT',
+    `order ${order.orderId} is still being processed (${cause.message}); ask again later`,
+    {
+      cause,
+      data: { order_id: order.orderId, state: order.state, reason: cause.code },
+    },
+  );
+}
+
+/** One run of the forward path: what every step needs, and what this run has done so far. */
 interface SagaRun {
   id: string;
   deadline: number;
   call: CallContext;
   logger: Logger;
+  /** Picked up again (recovery, or a duplicate taking over a dead run), not placed just now. */
+  resumed: boolean;
+  /**
+   * payment_process answered `succeeded` in this run. The order is still stored `reserved` until its one
+   * write after the commit, so this, not the stored state, says that money moved: from here on a transient
+   * failure stalls the order for recovery and never compensates it.
+   */
+  paid: boolean;
 }
 
 /** A business failure: the order fails with this code, no matter how often it is retried. */
@@ -186,8 +226,8 @@ export class OrderSaga {
    * Processes a new order, or returns (waiting if need be) the outcome of an earlier one with the same id. The
    * amount charged is the catalogue's: an order whose price cannot stand (see `priceOrder`, UNKNOWN_SKU) is
    * refused before it is stored, and what was reserved for it is released, so nothing is held or charged.
-   * A completed order costs three writes: stored `reserved` (with its price, user and reservation: see
-   * `OrderIntake`), `charged`, `completed`.
+   * A completed order costs two writes: stored `reserved` (with its price, user and reservation: see
+   * `OrderIntake`), then `completed` with its payment once charged and committed.
    */
   async process(input: OrderInput, call: CallContext = {}): Promise<OrderResult> {
     const deadline = Date.now() + this.settings.processingTimeoutMs;
@@ -267,10 +307,20 @@ export class OrderSaga {
   }
 
   /**
-   * Finishes an order a crashed (or stalled) run left behind; the caller has claimed it. Orders that were
-   * charged go forward (commit, notify, complete); earlier ones are compensated: nobody is waiting for them,
-   * a reservation may exist even for a `received` order (the crash may have come before its write), and the
-   * payment may be in an unknown state, which only a refund/void settles.
+   * Finishes an order a crashed (or stalled) run left behind; the caller has claimed it.
+   *
+   * `reserved` goes forward: the order was accepted (its client may hold a 202 pending) and the charge may
+   * have happened, since nothing is written between the charge and the commit. payment_process is asked
+   * again with the same order id and amount: it answers the first outcome, or charges now if the first call
+   * never reached the payment agent, and never charges twice (idempotent per order id at the payment agent
+   * and at the gateway). Then the commit and the one write to `completed`. A decline compensates; a
+   * reservation that expired meanwhile refunds (RESERVATION_EXPIRED); a payment side that cannot be reached
+   * hands the order back for a later pass until its reservation's TTL has passed, then compensates it
+   * (`stopped`). `charged`/`committed` (stored by earlier versions) go forward from the commit.
+   *
+   * Earlier states (`received`, `user_validated`, stored by earlier versions, before the charge) are
+   * compensated, as is `compensating`: a reservation may exist even for a `received` order (the crash may
+   * have come before its write), and only a refund/void settles a payment in an unknown state.
    */
   resume(order: OrderRecord, call: CallContext = {}): Promise<OrderResult> {
     const existing = this.inflight.get(order.orderId);
@@ -281,7 +331,6 @@ export class OrderSaga {
       switch (order.state) {
         case 'received':
         case 'user_validated':
-        case 'reserved':
         case 'compensating':
           return toResult(
             await this.compensator.run(
@@ -294,6 +343,7 @@ export class OrderSaga {
             ),
             true,
           );
+        case 'reserved':
         case 'charged':
         case 'committed':
           return {
@@ -361,6 +411,8 @@ export class OrderSaga {
       deadline,
       call,
       logger: this.loggerFor(start, call),
+      resumed: replayed,
+      paid: false,
     };
     let order = start;
     try {
@@ -373,13 +425,13 @@ export class OrderSaga {
 
   /**
    * One step of the forward path: the work of the order's state, ending in the next state's write. Orders are
-   * stored `reserved` (OrderIntake); earlier states only come from earlier versions, and recovery compensates
-   * those rather than going forward.
+   * stored `reserved` (OrderIntake); `charged` and `committed` only come from earlier versions and go on from
+   * the commit; `received` and `user_validated` too, and recovery compensates those rather than going forward.
    */
   private advance(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
     switch (order.state) {
       case 'reserved':
-        return this.charge(order, run);
+        return this.payAndComplete(order, run);
       case 'charged':
       case 'committed':
         return this.complete(order, run);
@@ -388,11 +440,15 @@ export class OrderSaga {
     }
   }
 
-  /** reserved -> charged, or a declined charge compensated (the reservation released) -> compensated. */
-  private async charge(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
+  /**
+   * reserved -> completed: the charge, the commit, then one write with the payment. Nothing is written
+   * between the charge and that write: an order found `reserved` later is charged again by recovery, which
+   * answers the first outcome (see `resume`). A declined charge is compensated (the reservation released).
+   */
+  private async payAndComplete(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
     const { id, deadline, call } = run;
     // Only orders stored by earlier versions can be free: new ones cost the catalogue's price (> 0).
-    if (order.total === 0) return this.store.transition(id, this.owner, 'charged', { paymentStatus: 'none' });
+    if (order.total === 0) return this.complete(order, run, { paymentStatus: 'none' });
     const charge = await this.ports.charge(
       {
         order_id: id,
@@ -412,16 +468,17 @@ export class OrderSaga {
         'declined',
       );
     }
-    return this.store.transition(id, this.owner, 'charged', {
-      paymentId: charge.payment_id,
-      paymentStatus: 'succeeded',
-    });
+    run.paid = true;
+    return this.complete(order, run, { paymentId: charge.payment_id, paymentStatus: 'succeeded' });
   }
 
-  /** charged -> completed: the reservation committed (idempotent), then the confirmation in the background. */
-  private async complete(order: OrderRecord, run: SagaRun): Promise<OrderRecord> {
+  /**
+   * The reservation committed (idempotent), then the order `completed` (with `payment`, what the charge of
+   * this run answered), then the confirmation in the background.
+   */
+  private async complete(order: OrderRecord, run: SagaRun, payment: OrderPatch = {}): Promise<OrderRecord> {
     const { id, deadline, call, logger } = run;
-    if (order.state === 'charged') {
+    if (order.state === 'reserved' || order.state === 'charged') {
       if (!order.reservationId)
         throw new MeshError('INTERNAL', `order ${id} was charged without a reservation`);
       const reservationId = order.reservationId;
@@ -431,8 +488,9 @@ export class OrderSaga {
           : e;
       });
     }
-    // Committing is idempotent, so charged -> completed is one write: a crash in between re-commits.
-    const completed = await this.store.transition(id, this.owner, 'completed');
+    // Committing is idempotent, so the commit and this write need nothing between them: a crash in between
+    // re-commits.
+    const completed = await this.store.transition(id, this.owner, 'completed', payment);
     // One info line per order outcome (failures log theirs below): operators see orders flow.
     logger.info(
       { payment_id: completed.paymentId, total: completed.total, currency: completed.currency },
@@ -444,9 +502,10 @@ export class OrderSaga {
   }
 
   /**
-   * A step failed at `order`'s state: a lost lease waits for the new holder's outcome, a charged order stalls
-   * for recovery (money was taken: forward, never back), an order with no side effect yet simply fails, and
-   * anything else is compensated.
+   * A step failed at `order`'s state: a lost lease waits for the new holder's outcome; once money moved (this
+   * run's charge succeeded, or the order was stored `charged` by an earlier version) it stalls for recovery
+   * (forward, never back); a resumed order whose payment side cannot be reached is handed back to recovery
+   * while its reservation may still hold; anything else is compensated.
    */
   private async stopped(
     order: OrderRecord,
@@ -461,17 +520,49 @@ export class OrderSaga {
       return this.awaitOutcome(id, Date.now() + this.settings.processingTimeoutMs, call);
     }
     if (error.code === 'STORAGE_ERROR') throw error;
-    if ((order.state === 'charged' || order.state === 'committed') && error.data?.['business'] !== true) {
-      // Commit is idempotent, so recovery retries it shortly; only an expired reservation (a business
-      // failure) turns a charged order into a refund.
+    const business = error.data?.['business'] === true;
+    const moneyMoved = run.paid || order.state === 'charged' || order.state === 'committed';
+    if (moneyMoved && !business) {
+      // Charging again answers the first outcome and committing is idempotent, so recovery retries both
+      // shortly; only an expired reservation (a business failure) turns a charged order into a refund.
       logger.warn({ state: order.state, code: error.code, err: error.message }, 'order stalled after charge');
-      this.leases.untrack(id);
-      await this.store.release(id, this.owner, 0).catch(() => undefined);
-      throw error;
+      return this.handBack(id, 0, stillProcessing(order, error));
+    }
+    if (run.resumed && order.state === 'reserved' && PAYMENT_UNREACHABLE.has(error.code)) {
+      if (!this.reservationLapsed(order)) {
+        logger.warn(
+          { code: error.code, err: error.message, retry_ms: RETRY_PAYMENT_MS },
+          'payment unreachable while recovering the order; trying again later',
+        );
+        return this.handBack(id, RETRY_PAYMENT_MS, stillProcessing(order, error));
+      }
+      // Its stock is returned (or about to be) by the inventory's sweeper: a charge now would only be refunded.
+      logger.warn(
+        { code: error.code, err: error.message },
+        'payment still unreachable once the reservation lapsed; compensating the order',
+      );
     }
     const failure: OrderError = { code: error.code, message: error.message };
     logger.info({ state: order.state, code: error.code, err: error.message }, 'order failed');
     return toResult(await this.compensator.run(order, failure, call), replayed);
+  }
+
+  /** Gives the order back to recovery (claimable again after `retryAfterMs`) and fails this run with `error`. */
+  private async handBack(id: string, retryAfterMs: number, error: MeshError): Promise<never> {
+    this.leases.untrack(id);
+    await this.store.release(id, this.owner, retryAfterMs).catch(() => undefined);
+    throw error;
+  }
+
+  /**
+   * Whether the order's reservation has most likely lapsed: it was made with `RESERVATION_TTL` just before the
+   * order was stored (only a replay of the order_id extends it), so it expires about that long after the
+   * order's creation, and the inventory's sweeper returns its stock within `RESERVATION_SWEEP_INTERVAL`. The
+   * database's clock stamped the creation; a skew with this process's clock moves the point by as much, which
+   * only decides when an unreachable payment side stops being waited for, never what money does.
+   */
+  private reservationLapsed(order: OrderRecord): boolean {
+    return Date.now() - order.createdAt.getTime() >= this.settings.reservationTtlSeconds * 1000;
   }
 
   /**

@@ -1,10 +1,11 @@
 /**
- * The order saga's states. Forward: reserved -> charged -> completed (three writes per order; the user lookup and
- * the reservation happen before the first, which stores the order already reserved, the commit of the
- * reservation between the last two). `received`, `user_validated` and `committed` are states earlier versions
- * wrote; such orders still resume. A failure before any side effect ends in `failed`; after one, the order goes
- * `compensating` (the decision to fail is then final; an order that failed holding stock is stored in it) and
- * ends `compensated` once the charge is refunded and the reservation released.
+ * The order saga's states. Forward: reserved -> completed (two writes per order; the user lookup and the
+ * reservation happen before the first, which stores the order already reserved with its payment pending; the
+ * charge and the commit of the reservation between the two, the second recording the payment). `received`,
+ * `user_validated`, `charged` and `committed` are states earlier versions wrote; such orders still resume. A
+ * failure before any side effect ends in `failed`; after one, the order goes `compensating` (the decision to
+ * fail is then final; an order that failed holding stock is stored in it) and ends `compensated` once the
+ * charge is refunded and the reservation released.
  */
 export const ORDER_STATES = [
   'received',
@@ -43,13 +44,14 @@ export function publicStatus(state: OrderState): 'processing' | 'completed' | 'f
 }
 
 /**
- * Allowed transitions. `committed` may go straight to `completed`; any non-terminal state may fail (`failed`
- * only while no side effect can have happened, which the saga decides) or start compensating.
+ * Allowed transitions. `reserved` goes straight to `completed` (charged and committed in between); `charged`
+ * stays reachable for replicas of earlier versions during a rolling upgrade. Any non-terminal state may fail
+ * (`failed` only while no side effect can have happened, which the saga decides) or start compensating.
  */
 const NEXT: Readonly<Record<OrderState, readonly OrderState[]>> = {
   received: ['user_validated', 'reserved', 'failed', 'compensating'],
   user_validated: ['reserved', 'failed', 'compensating'],
-  reserved: ['charged', 'compensating'],
+  reserved: ['completed', 'charged', 'compensating'],
   charged: ['committed', 'completed', 'compensating'],
   committed: ['completed'],
   compensating: ['compensated'],

@@ -12,7 +12,7 @@ export interface ReconcileSettings {
   intervalMs: number;
   /** How far back charges are looked at. */
   windowMs: number;
-  /** Charges younger than this are skipped: their order may still be on its way to `charged`. */
+  /** Charges younger than this are skipped: their order may still be on its way to `completed`. */
   graceMs: number;
   /** Most charges one pass looks at. */
   maxCharges: number;

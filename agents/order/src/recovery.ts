@@ -34,8 +34,11 @@ export interface Recovery {
 
 /**
  * Picks up orders a crashed or stalled process left unfinished (lease expired, state not terminal) and finishes
- * them: charged orders forward, earlier ones compensated. Claims are exclusive (SKIP LOCKED + lease), so any
- * number of replicas can run this side by side. Passes never overlap.
+ * them (`OrderSaga.resume`): `reserved` orders forward (charged again by order id, which answers the first
+ * outcome, then committed and completed), as are `charged`/`committed` ones of earlier versions; earlier
+ * states are compensated. An order handed back because the payment agent could not be reached becomes
+ * claimable again after a short delay. Claims are exclusive (SKIP LOCKED + lease), so any number of replicas
+ * can run this side by side. Passes never overlap.
  */
 export function startRecovery(options: RecoveryOptions): Recovery {
   const { saga, store, owner, leaseMs, intervalMs, batch, logger } = options;

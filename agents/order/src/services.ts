@@ -44,8 +44,9 @@ export interface OrderStack {
 /** Builds the order agent's services: pool + migrations, event bus, saga with lease renewal, recovery loop. */
 export async function buildOrderStack(config: OrderAgentConfig, logger: Logger): Promise<OrderStack> {
   await ensureDatabase(config.postgres, { logger });
-  // Orders commit synchronously: an order the saga moved on (reserved, charged) must never move back after a
-  // database crash, or its money is compensated from a state that never saw it.
+  // Orders commit synchronously: an order the saga moved on (stored reserved, completed with its payment,
+  // compensating) must never move back after a database crash, or recovery drives it again from a step it
+  // had already left.
   const pool: pg.Pool = createPgPool(config.postgres, {
     logger,
     applicationName: 'order-agent',

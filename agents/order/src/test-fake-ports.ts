@@ -31,6 +31,13 @@ export class FakeAgents implements SagaPorts {
   currency = 'usd';
   readonly reservations = new Map<string, FakeReservation>();
   readonly charges = new Map<string, { amount: number; refunded: boolean; voided: boolean }>();
+  /**
+   * Money taken per order id: how often a charge actually executed, which must never exceed one. Like the
+   * payment agent and the gateway, a repeated payment_process answers the first outcome and takes nothing.
+   */
+  readonly chargesTaken = new Map<string, number>();
+  /** The first outcome of payment_process per order id, replayed to every later call (declines too). */
+  private readonly paymentOutcomes = new Map<string, ChargeResult>();
   readonly emails: { to: string; subject: string; order_id: string }[] = [];
   /** Order events recorded (bus or direct), and those published on the bus only (orders.created). */
   readonly events: OrderEventPayload[] = [];
@@ -170,20 +177,37 @@ export class FakeAgents implements SagaPorts {
     this.leave('commit');
   }
 
+  /**
+   * Like payment_process: once per order id. The first call decides (charges, or declines) and every later
+   * call answers that outcome; an order voided by a refund before any charge is refused (`CONFLICT`), never
+   * charged. A hung call (`hangPayment`) decides nothing, as tok_timeout at the gateway.
+   */
   async charge(request: ChargeRequest, options: StepOptions): Promise<ChargeResult> {
     this.enter('charge');
+    const decided = this.paymentOutcomes.get(request.order_id);
+    if (decided) {
+      this.leave('charge');
+      return { ...decided };
+    }
+    if (this.charges.get(request.order_id)?.voided) {
+      throw new MeshError('CONFLICT', `payment for order ${request.order_id} was voided by a refund`, {
+        data: { order_id: request.order_id, reason: 'voided' },
+      });
+    }
     if (this.hangPayment) {
       await new Promise((resolve) => setTimeout(resolve, options.timeoutMs));
       throw new MeshError('TIMEOUT', 'payment_process timed out');
     }
-    if (this.declinePayments) {
-      return { status: 'declined', payment_id: `pay-${request.order_id}`, decline_code: 'card_declined' };
-    }
-    const existing = this.charges.get(request.order_id);
-    if (!existing)
+    const outcome: ChargeResult = this.declinePayments
+      ? { status: 'declined', payment_id: `pay-${request.order_id}`, decline_code: 'card_declined' }
+      : { status: 'succeeded', payment_id: `pay-${request.order_id}` };
+    this.paymentOutcomes.set(request.order_id, outcome);
+    if (outcome.status === 'succeeded') {
       this.charges.set(request.order_id, { amount: request.amount, refunded: false, voided: false });
+      this.chargesTaken.set(request.order_id, (this.chargesTaken.get(request.order_id) ?? 0) + 1);
+    }
     this.leave('charge');
-    return { status: 'succeeded', payment_id: `pay-${request.order_id}` };
+    return { ...outcome };
   }
 
   async refund(orderId: string): Promise<void> {

@@ -334,25 +334,37 @@ describe.each(backends)('order flow end to end on $name', (backend) => {
     const [inventoryPid] = pidsOf(endpoints, 'inventory-agent');
     const before = await db.stock(SKU);
     const placed = order('killed-charged');
-    // Pin the order in `charged`: the sandbox holds the charge until the reservation is stored, then the
-    // inventory agent holds the commit (both stopped, not killed: their requests wait in the socket).
+    // Pin the order between its charge and its one write after it: the sandbox holds the charge until the
+    // order is stored, then the inventory agent holds the commit (both stopped, not killed: their requests
+    // wait in the socket). The payment agent records the charge `succeeded` before answering, and the order
+    // still stands `reserved` (nothing is written between the charge and the commit): killed there, the order
+    // agent leaves an order whose money moved and that recovery must complete, charging again only to be
+    // answered the first outcome.
     let pending: Promise<unknown>;
-    let charged: string;
+    let stateWhenKilled: string | undefined;
     process.kill(sandboxPid!, 'SIGSTOP');
     try {
       pending = postOrder(gateway, token, placed).catch((error: unknown) => error);
       expect(await stateAfter(placed.order_id, ['received'])).toBe('reserved');
       process.kill(inventoryPid!, 'SIGSTOP');
       process.kill(sandboxPid!, 'SIGCONT');
-      charged = await stateAfter(placed.order_id, ['reserved']);
-      if (charged === 'charged') process.kill(orderAgent.pid, 'SIGKILL');
+      await waitFor(
+        async () => ((await db.paymentStatus(placed.order_id)) === 'succeeded' ? true : undefined),
+        {
+          timeoutMs: 30_000,
+          intervalMs: 50,
+          description: `the payment of ${placed.order_id} to be recorded`,
+        },
+      );
+      stateWhenKilled = await db.orderState(placed.order_id);
+      if (stateWhenKilled === 'reserved') process.kill(orderAgent.pid, 'SIGKILL');
     } finally {
       process.kill(sandboxPid!, 'SIGCONT');
       process.kill(inventoryPid!, 'SIGCONT');
     }
-    expect(charged).toBe('charged');
+    expect(stateWhenKilled).toBe('reserved');
     const restarted = restartOrderAgent();
-    const state = await stateAfter(placed.order_id, ['charged'], 90_000).catch((error: unknown) => {
+    const state = await stateAfter(placed.order_id, ['reserved'], 90_000).catch((error: unknown) => {
       throw new Error(`${String(error)}\norder-agent output:\n${restarted.output().slice(-4000)}`);
     });
     expect(state).toBe('completed');

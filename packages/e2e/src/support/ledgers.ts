@@ -109,6 +109,15 @@ export class BusinessDb {
     return (await this.orderStates([orderId])).get(orderId);
   }
 
+  /** Where the payment agent's record of the order's payment stands (its `payments` ledger), if it has one. */
+  async paymentStatus(orderId: string): Promise<string | undefined> {
+    const result = await this.pool.query<{ status: string }>(
+      'SELECT status FROM payments WHERE order_id = $1',
+      [orderId],
+    );
+    return result.rows[0]?.status;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
