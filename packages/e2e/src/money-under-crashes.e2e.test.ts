@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chargeViolations } from '@mesh/meshctl';
 import { startProcess, stopAllProcesses, waitFor, type StartedProcess } from '@mesh/testkit';
@@ -85,10 +85,12 @@ describe('money and answers across a PostgreSQL crash (embedded default)', () =>
   };
 
   /** The order's final word: completed, failed, or absent (the system never took it). */
-  const finalOf = async (orderId: string, token: string): Promise<string> =>
-    waitFor(
+  const finalOf = async (orderId: string, token: string): Promise<string> => {
+    let last = 'no answer yet';
+    return waitFor(
       async () => {
         const view = await getJson(`${gateway}/orders/${encodeURIComponent(orderId)}`, token);
+        last = `HTTP ${view.status} ${JSON.stringify(view.body)}`;
         if (view.status === 404) return 'absent';
         if (view.status !== 200) return undefined;
         const status = view.body['status'];
@@ -97,7 +99,18 @@ describe('money and answers across a PostgreSQL crash (embedded default)', () =>
         return state === 'failed' || state === 'compensated' ? 'failed' : undefined;
       },
       { timeoutMs: 90_000, intervalMs: 500, description: `order ${orderId} to settle` },
-    );
+    ).catch((error: unknown) => {
+      // Where it stood says which step never finished, and the order agent's lines about it say why.
+      const log = join(system.home, 'logs', 'order-agent-1.log');
+      const lines = existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter((line) => line.includes(orderId))
+            .slice(-20)
+        : [];
+      throw new Error(`${String(error)}; last seen: ${last}\n${lines.join('\n')}`);
+    });
+  };
 
   const postmasterPid = (): number => {
     const text = readFileSync(join(system.home, 'postgres', 'postmaster.pid'), 'utf8');
