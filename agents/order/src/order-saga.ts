@@ -8,6 +8,7 @@ import { isDecided, publicStatus } from './order-state.js';
 import type { OrderPatch, OrderRecord, OrderStore } from './order-store.js';
 import { OrderIntake } from './order-intake.js';
 import type { SagaPorts, StepOptions } from './saga-ports.js';
+import { writeNeverApplied } from './write-never-applied.js';
 import type { OrderError, OrderInput, OrderResult, OrderView } from './schemas.js';
 
 /** Tunables of the saga (config.ts maps env to these). */
@@ -282,8 +283,9 @@ export class OrderSaga {
   }
 
   /**
-   * Records the order. A store that cannot write it says so (`order_recorded: false`): nothing happened and
-   * nothing will, so the caller may answer "unavailable, retry" rather than "pending".
+   * Records the order. A store that provably did not write it says so (`order_recorded: false`): nothing
+   * happened and nothing will, so the caller may answer "unavailable, retry" rather than "pending". A write
+   * whose reply was lost may have committed (recovery then finishes the order), so it claims nothing.
    */
   private async createOrder(...args: Parameters<OrderStore['create']>): ReturnType<OrderStore['create']> {
     try {
@@ -291,9 +293,10 @@ export class OrderSaga {
     } catch (raw: unknown) {
       const error = toMeshError(raw);
       if (error.code !== 'STORAGE_ERROR') throw error;
+      const recorded = writeNeverApplied(error) ? { order_recorded: false } : {};
       throw new MeshError('STORAGE_ERROR', error.message, {
         cause: error,
-        data: { ...error.data, order_id: args[0].orderId, order_recorded: false },
+        data: { ...error.data, order_id: args[0].orderId, ...recorded },
       });
     }
   }
