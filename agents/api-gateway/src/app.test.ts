@@ -147,6 +147,14 @@ describe('api-gateway HTTP app', () => {
     expect(store.headers.get('retry-after')).toBe('3');
   });
 
+  it('answers an order that failed for an outage (503) with Retry-After too, as every 503', async () => {
+    mesh.outcome = { code: 'DEPENDENCY_UNAVAILABLE', message: 'payment unavailable; compensated' };
+    const failed = await post(`${base}/orders`, seedOrder('g-7a'));
+    expect(failed.status).toBe(503);
+    expect(failed.body).toMatchObject({ status: 'failed', error: { code: 'DEPENDENCY_UNAVAILABLE' } });
+    expect(failed.headers.get('retry-after')).toBe('3');
+  });
+
   it('answers 503, not 500, when an upstream agent fails unexpectedly (its database down)', async () => {
     mesh.orderError = new MeshError('INTERNAL', 'user_get failed unexpectedly', {
       data: { remote: true, notProcessed: true },

@@ -220,9 +220,12 @@ describe('money and answers across a PostgreSQL crash (embedded default)', () =>
     await chaos;
     const answers = await Promise.all(placed);
     expect(outage).toBeDefined();
-    const byStatus = new Map<number, number>();
-    for (const a of answers) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
-    console.info(`answers by status: ${JSON.stringify(Object.fromEntries(byStatus))}`);
+    const byStatus = new Map<string, number>();
+    for (const a of answers) {
+      const key = a.code === undefined ? String(a.status) : `${a.status} ${a.code}`;
+      byStatus.set(key, (byStatus.get(key) ?? 0) + 1);
+    }
+    console.info(`answers by status and code: ${JSON.stringify(Object.fromEntries(byStatus))}`);
 
     // Honest answers: never a 500; a 503 says when to come back.
     expect(answers.filter((a) => a.status === 500).map((a) => `${a.orderId} 500 ${a.code ?? ''}`)).toEqual(

@@ -1,6 +1,6 @@
 import { MeshError, sendJson } from '@mesh/common';
 import type { Request, Response } from 'express';
-import { statusForFailedOrder } from '../error-status.js';
+import { sendFailedOrder } from '../failed-order-answer.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { authOf, scopeOf } from '../request-scope.js';
 import { cartBody, checkoutBody, checkoutKeySchema, skuSchema } from '../shop-validation.js';
@@ -79,7 +79,7 @@ export function cartRoutes(ctx: GatewayContext) {
       const code = result.error?.code ?? 'ORDER_FAILED';
       scope.failure = code;
       scope.orderFailed = true;
-      sendJson(res, statusForFailedOrder(code), {
+      sendFailedOrder(res, ctx, code, {
         ...result,
         error: { code, message: result.error?.message ?? 'order failed', requestId: scope.requestId },
       });

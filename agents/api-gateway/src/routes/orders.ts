@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { MeshError, sendJson, toMeshError } from '@mesh/common';
-import { statusForError, statusForFailedOrder } from '../error-status.js';
+import { statusForError } from '../error-status.js';
+import { sendFailedOrder } from '../failed-order-answer.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { resultOfDecided, settleOrder } from '../order-outcome.js';
 import type { OrderResult } from '../order-outcome.js';
@@ -70,7 +71,7 @@ export function orderRoutes(ctx: GatewayContext) {
     scope.orderFailed = true;
     metrics?.orders.inc({ status: 'failed', code });
     scope.logger.debug({ order_id: body.order_id, code }, 'order failed');
-    sendJson(res, statusForFailedOrder(code), {
+    sendFailedOrder(res, ctx, code, {
       status: 'failed',
       order_id: body.order_id,
       error: { code, message: result.error?.message ?? 'order failed', requestId: scope.requestId },
