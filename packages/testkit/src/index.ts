@@ -3,6 +3,7 @@ export { realServerUrl } from './real-servers.js';
 export type { RealServer } from './real-servers.js';
 export { skipOrFailInCi } from './skip-or-fail.js';
 export type { MissingPrerequisite } from './skip-or-fail.js';
+export { toolRuns } from './tool-runs.js';
 export { freePort } from '@mesh/common';
 export { startTcpForwarder } from './tcp-forwarder.js';
 export type { TcpForwarder } from './tcp-forwarder.js';
