@@ -2,13 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@mesh/common';
 import { startProcess } from './child-process.js';
-import { toolRuns } from './tool-runs.js';
 import { waitFor } from './wait-for.js';
-
-/** Whether a `prometheus` binary (Debian's package in CI) is on PATH. */
-export function prometheusInstalled(): boolean {
-  return toolRuns('prometheus', ['--version']);
-}
 
 /** A Prometheus server of the test's own on loopback. */
 export interface TestPrometheus {

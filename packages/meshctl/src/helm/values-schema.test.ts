@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { skipOrFailInCi, toolRuns } from '@mesh/testkit';
+import { toolAvailable } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -67,13 +67,7 @@ describe('values.schema.json', () => {
 });
 
 // Helm applies the schema; CI builds helm (deploy/helm/install-helm.sh), elsewhere this part skips.
-const helm = toolRuns('helm', ['version']);
-if (!helm)
-  skipOrFailInCi({
-    tests: 'the values schema through helm',
-    reason: 'helm is not on PATH',
-    fix: 'deploy/helm/install-helm.sh, then PATH=.mesh/bin:$PATH',
-  });
+const helm = toolAvailable('helm', 'the values schema through helm');
 
 function runHelm(...args: string[]) {
   return spawnSync('helm', args, { cwd: root, encoding: 'utf8', timeout: 60_000 });
