@@ -4,6 +4,8 @@ export type { RealServer } from './real-servers.js';
 export { skipOrFailInCi } from './skip-or-fail.js';
 export type { MissingPrerequisite } from './skip-or-fail.js';
 export { toolAvailable } from './validator-tools.js';
+export { seriesValue } from './series-value.js';
+export type { MetricLookup } from './series-value.js';
 export type { ValidatorTool } from './validator-tools.js';
 export { freePort } from '@mesh/common';
 export { startTcpForwarder } from './tcp-forwarder.js';
