@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@mesh/common';
@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RecommendationMetrics } from './metrics.js';
 import { ModelSource } from './model-source.js';
 import { Recommender, type RecommenderPorts } from './recommender.js';
+import { replaceFile } from './replace-file.js';
 import { trainModel } from './train.js';
 
 const model = trainModel([
@@ -77,10 +78,7 @@ describe('the model metrics', () => {
       onReload: (outcome) => metrics.countReload(outcome),
     });
     sources.push(source);
-    const publish = async (content: string) => {
-      await writeFile(`${path}.tmp`, content);
-      await rename(`${path}.tmp`, path);
-    };
+    const publish = (content: string) => replaceFile(path, content);
     return { metrics, source, publish };
   }
 
