@@ -1,7 +1,7 @@
 import { redisEnvShape, toRedisUrl } from '@mesh/backends';
 import { envOptionalDurationMs, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
 import { meshEnvSchema, toMeshConfig, type MeshConfig } from '@mesh/runtime';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** USER_CACHE_TTL when unset: long where every update evicts the profile in every replica, short otherwise. */
 const CACHE_TTL_INVALIDATED_MS = 5 * 60_000;
