@@ -10,7 +10,7 @@ import {
   envBool,
   envDurationMs,
   envInt,
-  parseDurationMs,
+  envOptionalDurationMs,
   parseEnvConfig,
   resolveSecretFiles,
   type Env,
@@ -64,19 +64,7 @@ const schema = meshEnvSchema
      * How long user_get answers stay in this process's memory (0: not cached). Default 5 min with Redis
      * (REDIS_URL/REDIS_HOST/CACHE_HOST: the user agent's updates evict them), 5 s without.
      */
-    ORDER_USER_CACHE_TTL: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        if (value === undefined || value === '') return undefined;
-        const ms = parseDurationMs(value, 's');
-        if (ms !== undefined) return ms;
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a duration such as 5s, 500ms or 5; got "${value}"`,
-        });
-        return z.NEVER;
-      }),
+    ORDER_USER_CACHE_TTL: envOptionalDurationMs(),
     /** Also send an SMS confirmation when the user has a phone number. */
     ORDER_SMS: envBool(false),
     /** Orders commit synchronously even where the server's default does not; `false` only to measure. */

@@ -2,18 +2,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryOrderStore } from './memory-order-store.js';
 import { OrderSaga } from './order-saga.js';
 import type { OrderStore } from './order-store.js';
-import type { OrderInput } from './schemas.js';
 import { FakeAgents } from './test-fake-ports.js';
-
-function order(id: string, overrides: Partial<OrderInput> = {}): OrderInput {
-  return {
-    order_id: id,
-    user_id: 'user-1',
-    items: [{ sku: 'ITEM-1', quantity: 2 }],
-    total: 19.98,
-    ...overrides,
-  };
-}
+import { orderInput } from './test-orders.js';
 
 /** The store, counting its writes (the first one and every transition). */
 function countingWrites(store: MemoryOrderStore): { store: OrderStore; writes: string[] } {
@@ -49,7 +39,7 @@ describe('OrderSaga messages per order', () => {
   });
 
   it('costs one reservation call, no quote call and two writes per completed order', async () => {
-    const result = await saga.process(order('m-1'));
+    const result = await saga.process(orderInput('m-1'));
     expect(result).toMatchObject({ status: 'completed', payment_id: 'pay-m-1' });
     expect(agents.calls.filter((call) => call === 'reserve')).toHaveLength(1);
     expect(agents.calls).not.toContain('quote');
@@ -64,10 +54,10 @@ describe('OrderSaga messages per order', () => {
   });
 
   it('replays a stored order from the create conflict, taking no stock and writing nothing', async () => {
-    const first = await saga.process(order('m-2'));
+    const first = await saga.process(orderInput('m-2'));
     writes.length = 0;
     agents.calls.length = 0;
-    expect(await saga.process(order('m-2'))).toEqual({ ...first, replayed: true });
+    expect(await saga.process(orderInput('m-2'))).toEqual({ ...first, replayed: true });
     expect(writes).toEqual([]);
     expect(agents.calls).not.toContain('charge');
     expect(agents.stock.get('ITEM-1')).toBe(8);
@@ -78,7 +68,7 @@ describe('OrderSaga messages per order', () => {
     // What a process killed right after the reservation leaves: stock held by nobody, no order.
     await agents.reserve('m-3', [{ sku: 'ITEM-1', quantity: 2 }]);
     expect(agents.stock.get('ITEM-1')).toBe(8);
-    const result = await saga.process(order('m-3'));
+    const result = await saga.process(orderInput('m-3'));
     expect(result).toMatchObject({ status: 'completed', replayed: false });
     expect(agents.reservations.size).toBe(1);
     expect(agents.stock.get('ITEM-1')).toBe(8);
@@ -90,7 +80,7 @@ describe('OrderSaga messages per order', () => {
     const { reservation_id } = await agents.reserve('m-4', [{ sku: 'ITEM-1', quantity: 2 }]);
     agents.expire(reservation_id);
     expect(agents.stock.get('ITEM-1')).toBe(10);
-    const result = await saga.process(order('m-4'));
+    const result = await saga.process(orderInput('m-4'));
     expect(result).toMatchObject({ status: 'completed' });
     expect(agents.stock.get('ITEM-1')).toBe(8);
     expect(agents.reservedUnits('ITEM-1')).toBe(0);
@@ -98,14 +88,14 @@ describe('OrderSaga messages per order', () => {
   });
 
   it('releases what a refused price reserved, and a corrected retry of the same order_id reserves again', async () => {
-    await expect(saga.process(order('m-5', { total: 5 }))).rejects.toMatchObject({
+    await expect(saga.process(orderInput('m-5', { total: 5 }))).rejects.toMatchObject({
       code: 'PRICE_MISMATCH',
       data: { expected_total: 19.98, order_recorded: false },
     });
     expect(await memory.get('m-5')).toBeUndefined();
     expect(agents.stock.get('ITEM-1')).toBe(10);
     expect(writes).toEqual([]);
-    const result = await saga.process(order('m-5'));
+    const result = await saga.process(orderInput('m-5'));
     expect(result).toMatchObject({ status: 'completed' });
     expect(agents.stock.get('ITEM-1')).toBe(8);
     expect(agents.charges.get('m-5')?.amount).toBe(19.98);
@@ -113,7 +103,7 @@ describe('OrderSaga messages per order', () => {
 
   it('reserves again for items a never-stored attempt with the same order_id did not hold', async () => {
     await agents.reserve('m-6', [{ sku: 'ITEM-1', quantity: 5 }]);
-    const result = await saga.process(order('m-6'));
+    const result = await saga.process(orderInput('m-6'));
     expect(result).toMatchObject({ status: 'completed' });
     expect(agents.stock.get('ITEM-1')).toBe(8);
     expect(agents.reservedUnits('ITEM-1')).toBe(0);
@@ -121,7 +111,7 @@ describe('OrderSaga messages per order', () => {
 
   it('prices from inventory_quote when the reservation answers no prices (an inventory of an earlier version)', async () => {
     agents.reserveQuotes = false;
-    const result = await saga.process(order('m-7'));
+    const result = await saga.process(orderInput('m-7'));
     expect(result).toMatchObject({ status: 'completed' });
     expect(agents.calls.filter((call) => call === 'quote')).toHaveLength(1);
     expect(writes).toEqual(['create reserved', 'completed']);
@@ -129,13 +119,13 @@ describe('OrderSaga messages per order', () => {
 
   it('stores an out-of-stock order failed in one write, and releases what a later replay reserved', async () => {
     const result = await saga.process(
-      order('m-8', { items: [{ sku: 'ITEM-1', quantity: 11 }], total: 109.89 }),
+      orderInput('m-8', { items: [{ sku: 'ITEM-1', quantity: 11 }], total: 109.89 }),
     );
     expect(result).toMatchObject({ status: 'failed', state: 'failed', error: { code: 'OUT_OF_STOCK' } });
     expect(writes).toEqual(['create failed']);
     agents.stock.set('ITEM-1', 20);
     const again = await saga.process(
-      order('m-8', { items: [{ sku: 'ITEM-1', quantity: 11 }], total: 109.89 }),
+      orderInput('m-8', { items: [{ sku: 'ITEM-1', quantity: 11 }], total: 109.89 }),
     );
     expect(again).toEqual({ ...result, replayed: true });
     expect(agents.stock.get('ITEM-1')).toBe(20);
@@ -143,7 +133,7 @@ describe('OrderSaga messages per order', () => {
   });
 
   it('compensates an unknown user whose reservation was made alongside the lookup', async () => {
-    const result = await saga.process(order('m-9', { user_id: 'nobody' }));
+    const result = await saga.process(orderInput('m-9', { user_id: 'nobody' }));
     expect(result).toMatchObject({
       status: 'failed',
       state: 'compensated',

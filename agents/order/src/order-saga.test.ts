@@ -3,18 +3,8 @@ import { MeshError } from '@mesh/common';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryOrderStore } from './memory-order-store.js';
 import { OrderSaga, requestHash } from './order-saga.js';
-import type { OrderInput } from './schemas.js';
 import { FakeAgents } from './test-fake-ports.js';
-
-function order(id: string, overrides: Partial<OrderInput> = {}): OrderInput {
-  return {
-    order_id: id,
-    user_id: 'user-1',
-    items: [{ sku: 'ITEM-1', quantity: 2 }],
-    total: 19.98,
-    ...overrides,
-  };
-}
+import { orderInput } from './test-orders.js';
 
 describe('OrderSaga', () => {
   let store: MemoryOrderStore;
@@ -28,7 +18,7 @@ describe('OrderSaga', () => {
   });
 
   it('completes an order: reserves, charges, commits, mails and records the event', async () => {
-    const result = await saga.process(order('o-1'));
+    const result = await saga.process(orderInput('o-1'));
     await saga.idle();
     expect(result).toMatchObject({
       status: 'completed',
@@ -48,7 +38,7 @@ describe('OrderSaga', () => {
 
   it('leaves the confirmation email to the notification agent when the event bus took orders.completed', async () => {
     agents.eventRoute = 'bus';
-    await saga.process(order('o-bus'));
+    await saga.process(orderInput('o-bus'));
     await saga.idle();
     expect(agents.published.map((e) => [e.type, e.order_id])).toEqual([['orders.created', 'o-bus']]);
     const completed = agents.events.find((e) => e.type === 'orders.completed');
@@ -67,7 +57,7 @@ describe('OrderSaga', () => {
 
   it('sends the confirmation by a direct call when the event went another way', async () => {
     agents.eventRoute = 'direct';
-    await saga.process(order('o-direct'));
+    await saga.process(orderInput('o-direct'));
     await saga.idle();
     expect(agents.published).toEqual([]);
     expect(agents.emails.map((e) => e.order_id)).toEqual(['o-direct']);
@@ -75,7 +65,7 @@ describe('OrderSaga', () => {
 
   it('puts no confirmation in a failed order event', async () => {
     agents.declinePayments = true;
-    await saga.process(order('o-declined'));
+    await saga.process(orderInput('o-declined'));
     await saga.idle();
     const failed = agents.events.find((e) => e.order_id === 'o-declined');
     expect(failed?.type).toMatch(/^orders\.(failed|compensated)$/);
@@ -84,7 +74,7 @@ describe('OrderSaga', () => {
   });
 
   it('marks a completed order announced once its event and email went out', async () => {
-    await saga.process(order('o-ann'));
+    await saga.process(orderInput('o-ann'));
     await saga.idle();
     expect((await store.get('o-ann'))?.announceDue).toBeNull();
   });
@@ -94,7 +84,7 @@ describe('OrderSaga', () => {
     const clockStore = new MemoryOrderStore(() => now);
     const clocked = new OrderSaga(clockStore, agents, 'owner-c', { processingTimeoutMs: 2_000 });
     agents.failEmail = true;
-    await clocked.process(order('o-owed'));
+    await clocked.process(orderInput('o-owed'));
     await clocked.idle();
     expect(agents.emails).toEqual([]);
     expect((await clockStore.get('o-owed'))?.announceDue).not.toBeNull();
@@ -118,7 +108,7 @@ describe('OrderSaga', () => {
     const { lines, destination } = captureLog();
     const logger = createLogger({ name: 'order-agent', destination });
     const logged = new OrderSaga(store, agents, 'owner-b', { processingTimeoutMs: 2_000 }, logger);
-    await logged.process(order('o-log'));
+    await logged.process(orderInput('o-log'));
     await logged.idle();
     const completed = lines.filter((line) => line['msg'] === 'order completed');
     expect(completed).toEqual([
@@ -127,7 +117,7 @@ describe('OrderSaga', () => {
   });
 
   it('fails an unknown user, releasing the stock reserved alongside the lookup and charging nothing', async () => {
-    const result = await saga.process(order('o-2', { user_id: 'nobody' }));
+    const result = await saga.process(orderInput('o-2', { user_id: 'nobody' }));
     expect(result).toMatchObject({
       status: 'failed',
       state: 'compensated',
@@ -140,7 +130,7 @@ describe('OrderSaga', () => {
 
   it('fails with OUT_OF_STOCK and charges nothing when stock is short', async () => {
     const result = await saga.process(
-      order('o-3', { items: [{ sku: 'ITEM-1', quantity: 11 }], total: 109.89 }),
+      orderInput('o-3', { items: [{ sku: 'ITEM-1', quantity: 11 }], total: 109.89 }),
     );
     expect(result).toMatchObject({ status: 'failed', error: { code: 'OUT_OF_STOCK' } });
     expect(agents.charges.size).toBe(0);
@@ -149,7 +139,7 @@ describe('OrderSaga', () => {
 
   it('releases the reservation and charges nothing when the card is declined', async () => {
     agents.declinePayments = true;
-    const result = await saga.process(order('o-4'));
+    const result = await saga.process(orderInput('o-4'));
     expect(result).toMatchObject({
       status: 'failed',
       state: 'compensated',
@@ -163,7 +153,7 @@ describe('OrderSaga', () => {
   it('voids the payment and releases stock when the charge outlives the processing timeout', async () => {
     agents.hangPayment = true;
     saga = new OrderSaga(store, agents, 'owner-a', { processingTimeoutMs: 200 });
-    const result = await saga.process(order('o-5'));
+    const result = await saga.process(orderInput('o-5'));
     expect(result).toMatchObject({ status: 'failed', state: 'compensated', error: { code: 'TIMEOUT' } });
     expect(agents.calls).toContain('refund');
     expect(agents.stock.get('ITEM-1')).toBe(10);
@@ -172,38 +162,38 @@ describe('OrderSaga', () => {
 
   it('completes the order when the confirmation email fails', async () => {
     agents.failEmail = true;
-    const result = await saga.process(order('o-6'));
+    const result = await saga.process(orderInput('o-6'));
     expect(result.status).toBe('completed');
     expect(agents.emails).toEqual([]);
   });
 
   it('replays the first outcome for a repeated order_id and never charges twice', async () => {
-    const first = await saga.process(order('o-7'));
-    const second = await saga.process(order('o-7'));
+    const first = await saga.process(orderInput('o-7'));
+    const second = await saga.process(orderInput('o-7'));
     expect(second).toEqual({ ...first, replayed: true });
     expect(agents.calls.filter((c) => c === 'charge')).toHaveLength(1);
     agents.declinePayments = true;
-    const failed = await saga.process(order('o-8'));
+    const failed = await saga.process(orderInput('o-8'));
     agents.declinePayments = false;
-    expect(await saga.process(order('o-8'))).toEqual({ ...failed, replayed: true });
+    expect(await saga.process(orderInput('o-8'))).toEqual({ ...failed, replayed: true });
   });
 
   it('gives concurrent duplicates the same outcome with one charge', async () => {
-    const results = await Promise.all([1, 2, 3, 4, 5].map(() => saga.process(order('o-9'))));
+    const results = await Promise.all([1, 2, 3, 4, 5].map(() => saga.process(orderInput('o-9'))));
     expect(new Set(results.map((r) => r.payment_id))).toEqual(new Set(['pay-o-9']));
     expect(results.filter((r) => !r.replayed)).toHaveLength(1);
     expect(agents.calls.filter((c) => c === 'charge')).toHaveLength(1);
   });
 
   it('refuses an order_id reused with a different payload', async () => {
-    await saga.process(order('o-10'));
-    const other = order('o-10', { items: [{ sku: 'ITEM-1', quantity: 1 }], total: 9.99 });
+    await saga.process(orderInput('o-10'));
+    const other = orderInput('o-10', { items: [{ sku: 'ITEM-1', quantity: 1 }], total: 9.99 });
     await expect(saga.process(other)).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('releases a reservation whose reply was lost', async () => {
     agents.loseReplyOnce.set('reserve', new MeshError('TIMEOUT', 'reply lost'));
-    const result = await saga.process(order('o-11'));
+    const result = await saga.process(orderInput('o-11'));
     expect(result).toMatchObject({ status: 'failed', state: 'compensated', error: { code: 'TIMEOUT' } });
     expect(agents.stock.get('ITEM-1')).toBe(10);
     expect(agents.reservedUnits('ITEM-1')).toBe(0);
@@ -213,7 +203,7 @@ describe('OrderSaga', () => {
     agents.hangPayment = true;
     agents.failOnce.set('refund', new MeshError('DEPENDENCY_UNAVAILABLE', 'payment agent down'));
     saga = new OrderSaga(store, agents, 'owner-a', { processingTimeoutMs: 100 });
-    const result = await saga.process(order('o-12'));
+    const result = await saga.process(orderInput('o-12'));
     expect(result).toMatchObject({ status: 'failed', state: 'compensating' });
     store.expireLease('o-12');
     const [claimed] = await store.claimStale('owner-b', 5_000, 10);
@@ -247,7 +237,7 @@ describe('OrderSaga', () => {
   it('stalls a charged order whose commit fails, still reserved, and recovery completes it charging once', async () => {
     agents.failOnce.set('commit', new MeshError('CIRCUIT_OPEN', 'inventory breaker open'));
     // Still being processed, not the commit's code: CIRCUIT_OPEN would read as "never taken" to its caller.
-    await expect(saga.process(order('o-13'))).rejects.toMatchObject({
+    await expect(saga.process(orderInput('o-13'))).rejects.toMatchObject({
       code: 'TIMEOUT',
       data: { order_id: 'o-13', state: 'reserved', reason: 'CIRCUIT_OPEN' },
     });
@@ -288,7 +278,7 @@ describe('OrderSaga', () => {
       state === 'completed'
         ? Promise.reject(new MeshError('STORAGE_ERROR', 'order store: transition failed'))
         : transition(id, owner, state, patch);
-    await expect(saga.process(order('o-21'))).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    await expect(saga.process(orderInput('o-21'))).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
     expect(agents.standingCharges()).toEqual(['o-21']);
     expect(await store.get('o-21')).toMatchObject({ state: 'reserved', paymentStatus: 'pending' });
     store.transition = transition;
@@ -296,7 +286,7 @@ describe('OrderSaga', () => {
   });
 
   it('takes over a duplicate whose first run died instead of waiting forever', async () => {
-    const input = order('o-15', { items: [{ sku: 'ITEM-1', quantity: 1 }], total: 9.99 });
+    const input = orderInput('o-15', { items: [{ sku: 'ITEM-1', quantity: 1 }], total: 9.99 });
     await store.create(
       {
         orderId: 'o-15',
@@ -318,25 +308,25 @@ describe('OrderSaga', () => {
 
   it('fails without side effects when inventory refuses the call before it is sent', async () => {
     agents.failOnce.set('reserve', new MeshError('CIRCUIT_OPEN', 'inventory breaker open'));
-    const result = await saga.process(order('o-18'));
+    const result = await saga.process(orderInput('o-18'));
     expect(result).toMatchObject({ status: 'failed', state: 'failed', error: { code: 'CIRCUIT_OPEN' } });
     expect(agents.calls).not.toContain('charge');
     expect(agents.calls).not.toContain('release');
-    const unknownUser = await saga.process(order('o-19', { user_id: 'nobody' }));
+    const unknownUser = await saga.process(orderInput('o-19', { user_id: 'nobody' }));
     expect(unknownUser.error?.code).toBe('USER_NOT_FOUND');
     expect(agents.stock.get('ITEM-1')).toBe(10);
   });
 
   it('releases what a reserve call with an unknown outcome may have reserved', async () => {
     agents.failOnce.set('reserve', new MeshError('TIMEOUT', 'inventory did not answer'));
-    const result = await saga.process(order('o-20'));
+    const result = await saga.process(orderInput('o-20'));
     expect(result).toMatchObject({ status: 'failed', state: 'compensated', error: { code: 'TIMEOUT' } });
     expect(agents.calls).not.toContain('charge');
     expect(agents.stock.get('ITEM-1')).toBe(10);
   });
 
   it('answers get_order views and NOT_FOUND for unknown orders', async () => {
-    await saga.process(order('o-17'));
+    await saga.process(orderInput('o-17'));
     expect(await saga.view('o-17')).toMatchObject({
       order_id: 'o-17',
       status: 'completed',

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ORDER_MIGRATIONS } from './migrations.js';
 import { OrderSaga } from './order-saga.js';
 import { PgOrderStore } from './pg-order-store.js';
+import type { OrderInput } from './schemas.js';
 import { FakeAgents } from './test-fake-ports.js';
 
 const adminUrl = realServerUrl('postgres');
@@ -15,6 +16,11 @@ function kind(text: string): string {
   if (/^\s*UPDATE orders SET state = /.test(text)) return 'state';
   if (/^\s*UPDATE orders SET announce_due = NULL/.test(text)) return 'announced';
   return text.trim().split(/\s+/).slice(0, 4).join(' ');
+}
+
+/** An order for `quantity` of ITEM-1 naming no total (the saga charges the catalogue's). */
+function unitsOf(orderId: string, quantity = 1): OrderInput {
+  return { order_id: orderId, user_id: 'user-1', items: [{ sku: 'ITEM-1', quantity }] };
 }
 
 /**
@@ -58,11 +64,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
   it('stores a completed order in two statements, and marks its announcement in a batch', async () => {
     const agents = new FakeAgents({ 'ITEM-1': 10 });
     const saga = new OrderSaga(new PgOrderStore(pool), agents, 'counter');
-    const result = await saga.process({
-      order_id: 'count-1',
-      user_id: 'user-1',
-      items: [{ sku: 'ITEM-1', quantity: 1 }],
-    });
+    const result = await saga.process(unitsOf('count-1'));
     expect(result.status).toBe('completed');
     // Recorded as reserved (the insert), then completed with its payment once charged and committed.
     expect(statements.map(kind)).toEqual(['insert', 'state']);
@@ -75,11 +77,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     const agents = new FakeAgents({ 'ITEM-1': 100 });
     const saga = new OrderSaga(new PgOrderStore(pool), agents, 'counter-batch');
     const ids = Array.from({ length: 20 }, (_, i) => `count-batch-${i}`);
-    const results = await Promise.all(
-      ids.map((id) =>
-        saga.process({ order_id: id, user_id: 'user-1', items: [{ sku: 'ITEM-1', quantity: 1 }] }),
-      ),
-    );
+    const results = await Promise.all(ids.map((id) => saga.process(unitsOf(id))));
     expect(results.every((r) => r.status === 'completed')).toBe(true);
     await saga.idle();
     const kinds = statements.map(kind);
@@ -92,11 +90,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     const agents = new FakeAgents({ 'ITEM-1': 10 });
     agents.declinePayments = true;
     const saga = new OrderSaga(new PgOrderStore(pool), agents, 'counter-declined');
-    const result = await saga.process({
-      order_id: 'count-declined',
-      user_id: 'user-1',
-      items: [{ sku: 'ITEM-1', quantity: 1 }],
-    });
+    const result = await saga.process(unitsOf('count-declined'));
     expect(result).toMatchObject({ status: 'failed', state: 'compensated' });
     // Recorded as reserved, compensating (the decision), compensated.
     expect(statements.map(kind)).toEqual(['insert', 'state', 'state']);
@@ -110,11 +104,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     const { reservation_id } = await agents.reserve('count-crashed', [{ sku: 'ITEM-1', quantity: 1 }]);
     const store = new PgOrderStore(pool);
     const saga = new OrderSaga(store, agents, 'counter-retry');
-    const result = await saga.process({
-      order_id: 'count-crashed',
-      user_id: 'user-1',
-      items: [{ sku: 'ITEM-1', quantity: 1 }],
-    });
+    const result = await saga.process(unitsOf('count-crashed'));
     expect(result.status).toBe('completed');
     expect(statements.map(kind)).toEqual(['insert', 'state']);
     expect(await store.get('count-crashed')).toMatchObject({
@@ -130,11 +120,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     const agents = new FakeAgents({ 'ITEM-1': 1 });
     const store = new PgOrderStore(pool);
     const saga = new OrderSaga(store, agents, 'counter-oos');
-    const result = await saga.process({
-      order_id: 'count-oos',
-      user_id: 'user-1',
-      items: [{ sku: 'ITEM-1', quantity: 2 }],
-    });
+    const result = await saga.process(unitsOf('count-oos', 2));
     expect(result).toMatchObject({ status: 'failed', state: 'failed', error: { code: 'OUT_OF_STOCK' } });
     expect(statements.map(kind)).toEqual(['insert']);
     const stored = await store.get('count-oos');

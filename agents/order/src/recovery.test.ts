@@ -3,9 +3,34 @@ import { describe, expect, it } from 'vitest';
 import { MemoryOrderStore } from './memory-order-store.js';
 import { OrderSaga } from './order-saga.js';
 import { startRecovery } from './recovery.js';
+import type { RecoveryOptions } from './recovery.js';
 import { FakeAgents } from './test-fake-ports.js';
 import { newOrder } from './test-orders.js';
 import { recordingTracing } from './test-tracing.js';
+
+/** One recovery pass as owner-r, stopped and settled (the saga idle) before it returns how many it took. */
+async function recoverOnce(
+  saga: OrderSaga,
+  store: MemoryOrderStore,
+  extra: Partial<RecoveryOptions> = {},
+): Promise<number> {
+  const recovery = startRecovery({
+    saga,
+    store,
+    owner: 'owner-r',
+    leaseMs: 5_000,
+    intervalMs: 60_000,
+    batch: 10,
+    logger: silentLogger(),
+    ...extra,
+  });
+  try {
+    return await recovery.runOnce();
+  } finally {
+    await recovery.stop();
+    await saga.idle();
+  }
+}
 
 describe('order recovery', () => {
   it('recovers a stuck order and announces an owed one, each as the root of a trace of its own', async () => {
@@ -22,22 +47,7 @@ describe('order recovery', () => {
     now += 31_000;
 
     const tracing = recordingTracing();
-    const recovery = startRecovery({
-      saga,
-      store,
-      owner: 'owner-r',
-      leaseMs: 5_000,
-      intervalMs: 60_000,
-      batch: 10,
-      logger: silentLogger(),
-      tracing,
-    });
-    try {
-      expect(await recovery.runOnce()).toBe(2);
-    } finally {
-      await recovery.stop();
-    }
-    await saga.idle();
+    expect(await recoverOnce(saga, store, { tracing })).toBe(2);
     // Undecided before the charge: recovery compensates it (nothing was reserved or charged).
     expect((await store.get('o-stuck'))?.state).toBe('compensated');
     expect((await store.get('o-owed'))?.announceDue).toBeNull();
@@ -95,24 +105,6 @@ describe('recovery of an order left reserved', () => {
   /** The dead process's payment_process call reached the payment agent (its answer died with it). */
   function chargedBeforeTheCrash(agents: FakeAgents, orderId: string): Promise<unknown> {
     return agents.charge({ order_id: orderId, user_id: 'user-1', amount: 9.99 }, { timeoutMs: 1_000 });
-  }
-
-  async function recoverOnce(saga: OrderSaga, store: MemoryOrderStore): Promise<number> {
-    const recovery = startRecovery({
-      saga,
-      store,
-      owner: 'owner-r',
-      leaseMs: 5_000,
-      intervalMs: 60_000,
-      batch: 10,
-      logger: silentLogger(),
-    });
-    try {
-      return await recovery.runOnce();
-    } finally {
-      await recovery.stop();
-      await saga.idle();
-    }
   }
 
   it('completes an order charged before the crash with that one charge, in one write', async () => {

@@ -3,17 +3,27 @@ import { describe, expect, it } from 'vitest';
 import { BatchedCommits } from './batched-commits.js';
 import { portsFromProxies, type ProxyLike, type SagaProxies } from './saga-ports.js';
 
-/** A proxy that records its calls. */
-function recordingProxy(available = true): ProxyLike & { calls: Record<string, unknown>[] } {
+type RecordingProxy = ProxyLike & { calls: Record<string, unknown>[] };
+
+/** A proxy that records its calls and answers each with what `answer` makes of its arguments. */
+function answeringProxy(
+  answer: (args: Record<string, unknown>) => unknown,
+  available = true,
+): RecordingProxy {
   const calls: Record<string, unknown>[] = [];
   return {
     available,
     calls,
     async call<T>(args: Record<string, unknown>): Promise<T> {
       calls.push(args);
-      return {} as T;
+      return answer(args) as T;
     },
   };
+}
+
+/** A proxy that records its calls and answers `{}`. */
+function recordingProxy(available = true): RecordingProxy {
+  return answeringProxy(() => ({}), available);
 }
 
 function proxies(): SagaProxies & {
@@ -101,15 +111,12 @@ describe('fewer calls per order', () => {
   it('makes one inventory call for N concurrent commits', async () => {
     const deps = proxies();
     const commit = recordingProxy();
-    const commitBatch: ProxyLike & { calls: Record<string, unknown>[] } = {
-      available: true,
-      calls: [],
-      async call<T>(args: Record<string, unknown>): Promise<T> {
-        this.calls.push(args);
-        const ids = args['reservation_ids'] as string[];
-        return { results: ids.map((id) => ({ reservation_id: id, status: 'committed' })) } as T;
-      },
-    };
+    const commitBatch = answeringProxy((args) => ({
+      results: (args['reservation_ids'] as string[]).map((id) => ({
+        reservation_id: id,
+        status: 'committed',
+      })),
+    }));
     const commits = new BatchedCommits({ commit, commitBatch }, { maxBatch: 50, maxInFlight: 1 });
     const ports = portsFromProxies({ ...deps, commit }, { commits });
     const ids = Array.from({ length: 8 }, (_, i) => `res-${i}`);
@@ -120,14 +127,12 @@ describe('fewer calls per order', () => {
 
   it('makes no user_get call for a second order by the same user', async () => {
     const deps = proxies();
-    const user: ProxyLike & { calls: Record<string, unknown>[] } = {
-      available: true,
-      calls: [],
-      async call<T>(args: Record<string, unknown>): Promise<T> {
-        this.calls.push(args);
-        return { id: args['user_id'], username: 'u', email: 'u@example.com', name: 'U' } as T;
-      },
-    };
+    const user = answeringProxy((args) => ({
+      id: args['user_id'],
+      username: 'u',
+      email: 'u@example.com',
+      name: 'U',
+    }));
     const profiles = { cache: new MemoryCache({ prefix: '', maxEntries: 10 }), ttlMs: 60_000 };
     const ports = portsFromProxies({ ...deps, user }, { profiles });
     const first = await ports.getUser('user-1', { timeoutMs: 1_000 });

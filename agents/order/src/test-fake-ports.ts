@@ -147,10 +147,13 @@ export class FakeAgents implements SagaPorts {
   expire(reservationId: string): void {
     const reservation = this.reservations.get(reservationId);
     if (reservation?.status !== 'reserved') return;
-    for (const item of reservation.items) {
-      this.stock.set(item.sku, (this.stock.get(item.sku) ?? 0) + item.quantity);
-    }
+    this.restock(reservation.items);
     reservation.status = 'expired';
+  }
+
+  /** Puts the held units of a reservation that ends without a commit back in stock. */
+  private restock(items: readonly OrderItem[]): void {
+    for (const item of items) this.stock.set(item.sku, (this.stock.get(item.sku) ?? 0) + item.quantity);
   }
 
   async release(reservationId: string): Promise<void> {
@@ -159,9 +162,7 @@ export class FakeAgents implements SagaPorts {
     if (!reservation) throw new MeshError('NOT_FOUND', `no reservation ${reservationId}`);
     if (reservation.status === 'committed') throw new MeshError('CONFLICT', 'already committed');
     if (reservation.status === 'reserved') {
-      for (const item of reservation.items) {
-        this.stock.set(item.sku, (this.stock.get(item.sku) ?? 0) + item.quantity);
-      }
+      this.restock(reservation.items);
       reservation.status = 'released';
     }
   }

@@ -1,4 +1,5 @@
 import { MeshError, silentLogger } from '@mesh/common';
+import { seriesValue } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { CatalogueCache, type CataloguePage } from './catalogue-cache.js';
 import { ProductMetrics } from './metrics.js';
@@ -29,14 +30,6 @@ function cached() {
   return { clock, state, metrics, cache };
 }
 
-async function value(metrics: ProductMetrics, name: string, labels: Record<string, string> = {}) {
-  const metric = await metrics.registry.getSingleMetric(name)?.get();
-  const found = metric?.values.find((v) =>
-    Object.entries(labels).every(([label, wanted]) => v.labels[label] === wanted),
-  );
-  return found?.value;
-}
-
 describe('ProductMetrics', () => {
   it('serves both load outcomes at 0, and no load time, before the first load', async () => {
     const { metrics } = cached();
@@ -52,9 +45,9 @@ describe('ProductMetrics', () => {
     // Within the TTL: served from memory, not loaded again.
     clock.now += 1_000;
     await cache.current();
-    expect(await value(metrics, 'product_catalogue_loads_total', { outcome: 'ok' })).toBe(1);
-    expect(await value(metrics, 'product_catalogue_loaded_timestamp_seconds')).toBe(1_700_000_000);
-    expect(await value(metrics, 'product_catalogue_products')).toBe(2);
+    expect(await seriesValue(metrics, 'product_catalogue_loads_total', { outcome: 'ok' })).toBe(1);
+    expect(await seriesValue(metrics, 'product_catalogue_loaded_timestamp_seconds')).toBe(1_700_000_000);
+    expect(await seriesValue(metrics, 'product_catalogue_products')).toBe(2);
   });
 
   it('counts failed reloads once each and every read a stale copy answered while the inventory agent is down', async () => {
@@ -66,19 +59,19 @@ describe('ProductMetrics', () => {
     await Promise.all([cache.current(), cache.current()]);
     clock.now += 10_000;
     await cache.current();
-    expect(await value(metrics, 'product_catalogue_loads_total', { outcome: 'failed' })).toBe(2);
-    expect(await value(metrics, 'product_catalogue_stale_reads_total')).toBe(3);
+    expect(await seriesValue(metrics, 'product_catalogue_loads_total', { outcome: 'failed' })).toBe(2);
+    expect(await seriesValue(metrics, 'product_catalogue_stale_reads_total')).toBe(3);
     // The copy served is still the first one.
-    expect(await value(metrics, 'product_catalogue_loaded_timestamp_seconds')).toBe(1_700_000_000);
+    expect(await seriesValue(metrics, 'product_catalogue_loaded_timestamp_seconds')).toBe(1_700_000_000);
 
     // Beyond PRODUCT_CACHE_MAX_STALE the read fails: not a stale answer.
     clock.now += 60_000;
     await expect(cache.current()).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
-    expect(await value(metrics, 'product_catalogue_stale_reads_total')).toBe(3);
-    expect(await value(metrics, 'product_catalogue_loads_total', { outcome: 'failed' })).toBe(3);
+    expect(await seriesValue(metrics, 'product_catalogue_stale_reads_total')).toBe(3);
+    expect(await seriesValue(metrics, 'product_catalogue_loads_total', { outcome: 'failed' })).toBe(3);
 
     state.failing = false;
     await cache.current();
-    expect(await value(metrics, 'product_catalogue_loaded_timestamp_seconds')).toBe(1_700_000_080);
+    expect(await seriesValue(metrics, 'product_catalogue_loaded_timestamp_seconds')).toBe(1_700_000_080);
   });
 });

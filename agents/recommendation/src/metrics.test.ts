@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '@mesh/common';
+import { seriesValue } from '@mesh/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecommendationMetrics } from './metrics.js';
 import { ModelSource } from './model-source.js';
 import { Recommender, type RecommenderPorts } from './recommender.js';
+import { replaceFile } from './replace-file.js';
 import { trainModel } from './train.js';
 
 const model = trainModel([
@@ -25,14 +27,6 @@ const ports = (sellers: { sku: string; units: number }[]): RecommenderPorts => (
   catalogueSkus: async () => ['ITEM-1', 'ITEM-2'],
 });
 
-async function value(metrics: RecommendationMetrics, name: string, labels: Record<string, string> = {}) {
-  const metric = await metrics.registry.getSingleMetric(name)?.get();
-  const found = metric?.values.find((v) =>
-    Object.entries(labels).every(([label, wanted]) => v.labels[label] === wanted),
-  );
-  return found?.value;
-}
-
 describe('recommendation_answers_total', () => {
   it('counts each answer by its source: model, best sellers, catalogue', async () => {
     const metrics = new RecommendationMetrics();
@@ -49,9 +43,9 @@ describe('recommendation_answers_total', () => {
     await recommender.recommend(ports([]), request);
     await recommender.recommend(ports([]), request);
 
-    expect(await value(metrics, 'recommendation_answers_total', { source: 'catalogue' })).toBe(1);
-    expect(await value(metrics, 'recommendation_answers_total', { source: 'best_sellers' })).toBe(1);
-    expect(await value(metrics, 'recommendation_answers_total', { source: 'model' })).toBe(2);
+    expect(await seriesValue(metrics, 'recommendation_answers_total', { source: 'catalogue' })).toBe(1);
+    expect(await seriesValue(metrics, 'recommendation_answers_total', { source: 'best_sellers' })).toBe(1);
+    expect(await seriesValue(metrics, 'recommendation_answers_total', { source: 'model' })).toBe(2);
   });
 
   it('serves every source at 0 before the first answer', async () => {
@@ -84,27 +78,24 @@ describe('the model metrics', () => {
       onReload: (outcome) => metrics.countReload(outcome),
     });
     sources.push(source);
-    const publish = async (content: string) => {
-      await writeFile(`${path}.tmp`, content);
-      await rename(`${path}.tmp`, path);
-    };
+    const publish = (content: string) => replaceFile(path, content);
     return { metrics, source, publish };
   }
 
   it('says when the model in memory was trained and on how many orders, and counts reloads by outcome', async () => {
     const { metrics, source, publish } = await setUp();
     await source.reload();
-    expect(await value(metrics, 'recommendation_model_reloads_total', { outcome: 'missing' })).toBe(1);
-    expect(await value(metrics, 'recommendation_model_trained_timestamp_seconds')).toBe(0);
+    expect(await seriesValue(metrics, 'recommendation_model_reloads_total', { outcome: 'missing' })).toBe(1);
+    expect(await seriesValue(metrics, 'recommendation_model_trained_timestamp_seconds')).toBe(0);
 
     await publish(JSON.stringify(model));
     await source.reload();
-    expect(await value(metrics, 'recommendation_model_reloads_total', { outcome: 'loaded' })).toBe(1);
-    expect(await value(metrics, 'recommendation_model_trained_timestamp_seconds')).toBe(
+    expect(await seriesValue(metrics, 'recommendation_model_reloads_total', { outcome: 'loaded' })).toBe(1);
+    expect(await seriesValue(metrics, 'recommendation_model_trained_timestamp_seconds')).toBe(
       Date.parse(model.trained_at) / 1000,
     );
-    expect(await value(metrics, 'recommendation_model_orders')).toBe(1);
-    expect(await value(metrics, 'recommendation_model_file_refused')).toBe(0);
+    expect(await seriesValue(metrics, 'recommendation_model_orders')).toBe(1);
+    expect(await seriesValue(metrics, 'recommendation_model_file_refused')).toBe(0);
   });
 
   it('flags a refused file until a valid one is loaded, keeping the loaded model’s training time', async () => {
@@ -114,15 +105,15 @@ describe('the model metrics', () => {
     await publish('{"format": "something else"}');
     await source.reload();
     await source.reload();
-    expect(await value(metrics, 'recommendation_model_reloads_total', { outcome: 'refused' })).toBe(2);
-    expect(await value(metrics, 'recommendation_model_file_refused')).toBe(1);
-    expect(await value(metrics, 'recommendation_model_trained_timestamp_seconds')).toBe(
+    expect(await seriesValue(metrics, 'recommendation_model_reloads_total', { outcome: 'refused' })).toBe(2);
+    expect(await seriesValue(metrics, 'recommendation_model_file_refused')).toBe(1);
+    expect(await seriesValue(metrics, 'recommendation_model_trained_timestamp_seconds')).toBe(
       Date.parse(model.trained_at) / 1000,
     );
 
     await publish(JSON.stringify(model));
     await source.reload();
-    expect(await value(metrics, 'recommendation_model_file_refused')).toBe(0);
-    expect(await value(metrics, 'recommendation_model_reloads_total', { outcome: 'loaded' })).toBe(2);
+    expect(await seriesValue(metrics, 'recommendation_model_file_refused')).toBe(0);
+    expect(await seriesValue(metrics, 'recommendation_model_reloads_total', { outcome: 'loaded' })).toBe(2);
   });
 });

@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@mesh/common';
 import { waitFor } from '@mesh/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelSource } from './model-source.js';
+import { replaceFile } from './replace-file.js';
 import { trainModel } from './train.js';
 
 /** A logger that keeps warn lines (why a file was refused). */
@@ -47,10 +48,7 @@ describe('ModelSource', () => {
     const source = new ModelSource({ path, debounceMs: 50, maxBytes: options.maxBytes ?? 1_000_000, logger });
     sources.push(source);
     /** Writes like the trainer: beside the file, then renamed over it. */
-    const publish = async (content: string) => {
-      await writeFile(`${path}.tmp`, content);
-      await rename(`${path}.tmp`, path);
-    };
+    const publish = (content: string) => replaceFile(path, content);
     return { source, path, warnings, publish };
   }
 

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createPgPool, postgresEnvShape, toPgConfig } from '@mesh/backends';
 import { createLogger, envInt, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { defaultModelPath } from './config.js';
 import { modelProblem } from './model.js';
 import { completedOrders } from './order-history.js';
+import { replaceFile } from './replace-file.js';
 import { defaultTrainOptions, trainModel } from './train.js';
 
 /**
@@ -44,9 +45,7 @@ export async function train(env: Env = process.env): Promise<{ path: string; ord
     if (problem !== undefined)
       throw new Error(`train-recommendations: the trained model is invalid: ${problem}`);
     await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, JSON.stringify(model));
-    await rename(temporary, path);
+    await replaceFile(path, JSON.stringify(model));
     const skus = Object.keys(model.neighbours).length;
     logger.info(
       { path, orders: model.orders, skus, best_sellers: model.best_sellers.length },

@@ -1,7 +1,7 @@
 import { redisEnvShape, toRedisUrl } from '@mesh/backends';
-import { parseDurationMs, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
+import { envOptionalDurationMs, parseEnvConfig, resolveSecretFiles, type Env } from '@mesh/common';
 import { meshEnvSchema, toMeshConfig, type MeshConfig } from '@mesh/runtime';
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** USER_CACHE_TTL when unset: long where every update evicts the profile in every replica, short otherwise. */
 const CACHE_TTL_INVALIDATED_MS = 5 * 60_000;
@@ -14,16 +14,7 @@ const schema = meshEnvSchema.extend({
    * CACHE_HOST) every update evicts the profile in every replica (pub/sub), so the default is 5 min; without
    * it only the replica that made the update knows, so the default is 5 s.
    */
-  USER_CACHE_TTL: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value === '') return undefined;
-      const ms = parseDurationMs(value, 's');
-      if (ms !== undefined) return ms;
-      ctx.addIssue({ code: 'custom', message: `expected a duration such as 5s, 500ms or 5; got "${value}"` });
-      return z.NEVER;
-    }),
+  USER_CACHE_TTL: envOptionalDurationMs(),
 });
 
 export type UserEnv = z.output<typeof schema>;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { realServerUrl, waitFor } from '@mesh/testkit';
+import { realServerUrl, seriesValue, waitFor } from '@mesh/testkit';
 import amqp from 'amqplib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEventBus, type CreateEventBusOptions, type EventBus } from './event-bus.js';
@@ -13,11 +13,7 @@ async function metricValue(
   name: string,
   labels: Record<string, string>,
 ): Promise<number> {
-  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const value = metric?.values.find((v) =>
-    Object.entries(labels).every(([key, wanted]) => v.labels[key] === wanted),
-  );
-  return value?.value ?? 0;
+  return (await seriesValue(metrics, name, labels)) ?? 0;
 }
 
 describe.skipIf(!rabbitmqUrl)('event bus queues and metrics (real RabbitMQ)', () => {

@@ -5,6 +5,7 @@ import {
   envDurationMs,
   envInt,
   envLogLevel,
+  envOptionalDurationMs,
   envOptionalInt,
   parseDurationMs,
   parseEnvConfig,
@@ -74,6 +75,24 @@ describe('envOptionalInt', () => {
       expect(() => parseEnvConfig(schema, { PROBE_PORT: bad }, 'test'), bad).toThrow(
         /PROBE_PORT: expected an integer from 0 to 65535/,
       );
+  });
+});
+
+describe('envOptionalDurationMs', () => {
+  const schema = z.object({ CACHE_TTL: envOptionalDurationMs() });
+
+  it('is undefined when unset or empty, so the caller can pick a default that depends on other settings', () => {
+    expect(parseEnvConfig(schema, {}, 'test').CACHE_TTL).toBeUndefined();
+    expect(parseEnvConfig(schema, { CACHE_TTL: '' }, 'test').CACHE_TTL).toBeUndefined();
+  });
+
+  it('reads a duration (a bare number in seconds) and names the variable when it is not one', () => {
+    expect(parseEnvConfig(schema, { CACHE_TTL: '0' }, 'test').CACHE_TTL).toBe(0);
+    expect(parseEnvConfig(schema, { CACHE_TTL: '5' }, 'test').CACHE_TTL).toBe(5000);
+    expect(parseEnvConfig(schema, { CACHE_TTL: '500ms' }, 'test').CACHE_TTL).toBe(500);
+    expect(() => parseEnvConfig(schema, { CACHE_TTL: 'soon' }, 'test')).toThrow(
+      /CACHE_TTL: expected a duration such as 5s, 500ms or 5; got "soon"/,
+    );
   });
 });
 

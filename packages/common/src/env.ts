@@ -18,22 +18,38 @@ export function parseDurationMs(value: string, bareUnit: 'ms' | 's' = 's'): numb
   return Math.round(amount * (UNIT_MS[unit] ?? 1000));
 }
 
+/** `value` in milliseconds, or an issue on `ctx` naming the forms a duration takes and what was given. */
+function durationMs(value: string, bareUnit: 'ms' | 's', ctx: z.RefinementCtx): number {
+  const ms = parseDurationMs(value, bareUnit);
+  if (ms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration such as 5s, 500ms or 5; got "${value}"`,
+    });
+    return z.NEVER;
+  }
+  return ms;
+}
+
 /** A zod schema for a duration env var, producing milliseconds. */
 export function envDurationMs(defaultValue: string, bareUnit: 'ms' | 's' = 's') {
   return z
     .string()
     .default(defaultValue)
-    .transform((value, ctx) => {
-      const ms = parseDurationMs(value, bareUnit);
-      if (ms === undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a duration such as 5s, 500ms or 5; got "${value}"`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
+    .transform((value, ctx) => durationMs(value, bareUnit, ctx));
+}
+
+/**
+ * A duration env var without a fixed default, producing milliseconds, or undefined when it is unset or empty:
+ * for a setting whose default depends on others (the caller picks it after parsing).
+ */
+export function envOptionalDurationMs(bareUnit: 'ms' | 's' = 's') {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) =>
+      value === undefined || value === '' ? undefined : durationMs(value, bareUnit, ctx),
+    );
 }
 
 /** `value` as an integer in [min, max], or an issue on `ctx` naming the range and what was given. */

@@ -12,6 +12,7 @@ export { withLogContext, currentLogContext } from './log-context.js';
 export {
   parseDurationMs,
   envDurationMs,
+  envOptionalDurationMs,
   envInt,
   envOptionalInt,
   envBool,

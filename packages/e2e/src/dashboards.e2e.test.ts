@@ -3,23 +3,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { httpRequest } from '@mesh/common';
-import { realServerUrl, skipOrFailInCi, waitFor, deleteQueues } from '@mesh/testkit';
+import { realServerUrl, toolAvailable, waitFor, deleteQueues } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { getJson, login, postJson, postOrder } from './support/api.js';
 import { dashboardQueries, problemsWith, substitute } from './support/dashboard.js';
 import { readEndpoints } from './support/environment.js';
 import { BusinessDb } from './support/ledgers.js';
-import { prometheusInstalled, startPrometheus, type RunningPrometheus } from './support/prometheus.js';
+import { startPrometheus, type RunningPrometheus } from './support/prometheus.js';
 import { REPO_ROOT, startSystem, type StartedSystem } from './system/harness.js';
 
-const hasPrometheus = prometheusInstalled();
-if (!hasPrometheus)
-  skipOrFailInCi({
-    tests: 'the dashboard test',
-    reason: 'prometheus is not installed',
-    fix: 'apt-get install prometheus',
-  });
+const hasPrometheus = toolAvailable('prometheus', 'the dashboard test');
 const rabbitmqUrl = realServerUrl('rabbitmq');
 const brokerMetricsUrl = realServerUrl('rabbitmq-metrics');
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { skipOrFailInCi } from '@mesh/testkit';
+import { toolAvailable } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadArchitecture } from './architecture/load.js';
@@ -11,24 +11,8 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const deploy = join(root, 'deploy');
 const arch = loadArchitecture(join(root, 'architecture.yml'));
 
-function has(command: string, args: string[]): boolean {
-  return spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
-}
-const dockerCompose = has('docker-compose', ['version']);
-const promtool = has('promtool', ['--version']);
-// Missing validators fail CI (it installs them) and skip, saying why, elsewhere.
-if (!dockerCompose)
-  skipOrFailInCi({
-    tests: 'compose validation',
-    reason: 'docker-compose is not installed',
-    fix: 'apt-get install docker-compose',
-  });
-if (!promtool)
-  skipOrFailInCi({
-    tests: 'the promtool check',
-    reason: 'promtool is not installed',
-    fix: 'apt-get install prometheus',
-  });
+const dockerCompose = toolAvailable('docker-compose', 'compose validation');
+const promtool = toolAvailable('promtool', 'the promtool check');
 
 const LAYERS = [
   'docker-compose.microservices.yml',
@@ -374,13 +358,7 @@ describe('helm chart runs the mesh in strict mTLS mode', () => {
 
 // Rendering needs the helm binary (CI builds it: deploy/helm/install-helm.sh); elsewhere the textual checks
 // above still hold the chart to strict mode.
-const helm = has('helm', ['version']);
-if (!helm)
-  skipOrFailInCi({
-    tests: 'helm template rendering',
-    reason: 'helm is not on PATH',
-    fix: 'deploy/helm/install-helm.sh, then PATH=.mesh/bin:$PATH',
-  });
+const helm = toolAvailable('helm', 'helm template rendering');
 describe.skipIf(!helm)('helm template renders both certificate branches', () => {
   type Doc = {
     kind: string;

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BROKER_SERIES, metricNamesIn, skipOrFailInCi } from '@mesh/testkit';
+import { BROKER_SERIES, metricNamesIn, toolAvailable } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
@@ -160,14 +160,7 @@ describe('every dashboard and alert expression reads what the code emits', () =>
   });
 });
 
-const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-// Missing validators fail CI (it installs Debian's prometheus package) and skip, saying why, elsewhere.
-if (!promtool)
-  skipOrFailInCi({
-    tests: 'the alert rule unit tests',
-    reason: 'promtool is not installed',
-    fix: 'apt-get install prometheus',
-  });
+const promtool = toolAvailable('promtool', 'the alert rule unit tests');
 
 describe('alert rules', () => {
   it('label every alert with a severity and annotate it with a summary and a description', () => {

@@ -2,6 +2,7 @@
 import { createLogger } from '@mesh/common';
 import { createBalancer } from './balancer/balancer.js';
 import { loadBalancerConfig } from './balancer/config.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 const config = loadBalancerConfig();
 const logger = createLogger({ name: 'http-balancer', level: config.LOG_LEVEL });
@@ -17,18 +18,4 @@ logger.info(
   'balancer listening',
 );
 
-let stopping = false;
-const stop = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'balancer stopping');
-  balancer.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'balancer did not stop cleanly');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+stopOnSignals('balancer', balancer, logger);

@@ -2,6 +2,7 @@
 import { createLogger } from '@mesh/common';
 import { loadPaymentSandboxConfig } from './payment/config.js';
 import { createPaymentSandbox } from './payment/server.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 const config = loadPaymentSandboxConfig();
 const logger = createLogger({ name: 'payment-sandbox', level: config.LOG_LEVEL });
@@ -15,18 +16,4 @@ const sandbox = createPaymentSandbox({
 const { url } = await sandbox.listen(config.PORT, config.HOST);
 logger.info({ url, state: 'in-memory' }, 'payment sandbox listening');
 
-let stopping = false;
-const stop = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'payment sandbox stopping');
-  sandbox.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'payment sandbox did not stop cleanly');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+stopOnSignals('payment sandbox', sandbox, logger);

@@ -2,6 +2,7 @@
 import { createLogger } from '@mesh/common';
 import { loadSmtpSinkConfig } from './smtp/config.js';
 import { createSmtpSink } from './smtp/server.js';
+import { stopOnSignals } from './stop-on-signals.js';
 
 const config = loadSmtpSinkConfig();
 const logger = createLogger({ name: 'smtp-sink', level: config.LOG_LEVEL });
@@ -17,18 +18,4 @@ const bound = await sink.listen({
 });
 logger.info({ host: config.HOST, ...bound, state: 'in-memory' }, 'smtp sink listening');
 
-let stopping = false;
-const stop = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'smtp sink stopping');
-  sink.close().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'smtp sink did not stop cleanly');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGTERM', () => stop('SIGTERM'));
-process.on('SIGINT', () => stop('SIGINT'));
+stopOnSignals('smtp sink', sink, logger);

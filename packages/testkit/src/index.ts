@@ -3,6 +3,10 @@ export { realServerUrl } from './real-servers.js';
 export type { RealServer } from './real-servers.js';
 export { skipOrFailInCi } from './skip-or-fail.js';
 export type { MissingPrerequisite } from './skip-or-fail.js';
+export { toolAvailable } from './validator-tools.js';
+export { seriesValue } from './series-value.js';
+export type { MetricLookup } from './series-value.js';
+export type { ValidatorTool } from './validator-tools.js';
 export { freePort } from '@mesh/common';
 export { startTcpForwarder } from './tcp-forwarder.js';
 export type { TcpForwarder } from './tcp-forwarder.js';
@@ -29,5 +33,5 @@ export { privateRabbitmqAvailable, startPrivateRabbitmq } from './private-rabbit
 export type { PrivateRabbitmq } from './private-rabbitmq.js';
 export { BROKER_SERIES, metricNamesIn } from './monitoring-series.js';
 export { deleteQueues } from './queues.js';
-export { prometheusInstalled, startPrometheusWith, startTestPrometheus } from './prometheus-process.js';
+export { startPrometheusWith, startTestPrometheus } from './prometheus-process.js';
 export type { TestPrometheus } from './prometheus-process.js';

@@ -1,14 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@mesh/common';
 import { startProcess } from './child-process.js';
 import { waitFor } from './wait-for.js';
-
-/** Whether a `prometheus` binary (Debian's package in CI) is on PATH. */
-export function prometheusInstalled(): boolean {
-  return spawnSync('prometheus', ['--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-}
 
 /** A Prometheus server of the test's own on loopback. */
 export interface TestPrometheus {

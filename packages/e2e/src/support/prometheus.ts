@@ -1,7 +1,5 @@
 import { startPrometheusWith } from '@mesh/testkit';
 
-export { prometheusInstalled } from '@mesh/testkit';
-
 /** One series of an instant query: its labels and its value as Prometheus writes it ("0.5", "NaN"). */
 export interface Sample {
   metric: Record<string, string>;

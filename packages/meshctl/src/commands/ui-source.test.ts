@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTopologyServer } from '@mesh/registry/topology';
 import type { RegistryAgent, TopologyServer, TopologySnapshot } from '@mesh/registry/topology';
-import { freePort, prometheusInstalled, skipOrFailInCi, startTestPrometheus, waitFor } from '@mesh/testkit';
+import { freePort, startTestPrometheus, toolAvailable, waitFor } from '@mesh/testkit';
 import type { TestPrometheus } from '@mesh/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dockerState } from '../docker/docker-state.js';
@@ -78,13 +78,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const havePromethus = prometheusInstalled();
-if (!havePromethus)
-  skipOrFailInCi({
-    tests: 'meshctl ui against a real Prometheus',
-    reason: 'no prometheus binary on PATH',
-    fix: 'apt-get install prometheus',
-  });
+const havePromethus = toolAvailable('prometheus', 'meshctl ui against a real Prometheus');
 
 describe.skipIf(!havePromethus)('meshctl ui against a Docker mesh with the monitoring layer', () => {
   let prometheus: TestPrometheus | undefined;

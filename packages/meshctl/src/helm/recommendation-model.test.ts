@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { skipOrFailInCi } from '@mesh/testkit';
+import { toolAvailable } from '@mesh/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 
@@ -33,17 +33,8 @@ describe('the image trains the model', () => {
   });
 });
 
-function has(command: string, args: string[]): boolean {
-  return spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
-}
 // Rendering needs helm (CI builds it: deploy/helm/install-helm.sh); elsewhere this part skips.
-const helm = has('helm', ['version']);
-if (!helm)
-  skipOrFailInCi({
-    tests: 'the recommendation model in the helm chart',
-    reason: 'helm is not on PATH',
-    fix: 'deploy/helm/install-helm.sh, then PATH=.mesh/bin:$PATH',
-  });
+const helm = toolAvailable('helm', 'the recommendation model in the helm chart');
 
 interface Container {
   args?: string[];

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { skipOrFailInCi } from '@mesh/testkit';
+import { toolAvailable } from '@mesh/testkit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -66,17 +66,8 @@ describe('values.schema.json', () => {
   });
 });
 
-function has(command: string, args: string[]): boolean {
-  return spawnSync(command, args, { stdio: 'ignore', timeout: 10_000 }).status === 0;
-}
 // Helm applies the schema; CI builds helm (deploy/helm/install-helm.sh), elsewhere this part skips.
-const helm = has('helm', ['version']);
-if (!helm)
-  skipOrFailInCi({
-    tests: 'the values schema through helm',
-    reason: 'helm is not on PATH',
-    fix: 'deploy/helm/install-helm.sh, then PATH=.mesh/bin:$PATH',
-  });
+const helm = toolAvailable('helm', 'the values schema through helm');
 
 function runHelm(...args: string[]) {
   return spawnSync('helm', args, { cwd: root, encoding: 'utf8', timeout: 60_000 });

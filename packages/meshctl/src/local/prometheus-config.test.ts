@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { skipOrFailInCi } from '@mesh/testkit';
+import { toolAvailable } from '@mesh/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { prometheusConfig, writePrometheusConfig } from './prometheus-config.js';
@@ -107,13 +107,7 @@ describe('the Prometheus configuration of a local start', () => {
     expect(given['rabbitmq']?.['static_configs']).toEqual([{ targets: ['127.0.0.1:25692'] }]);
   });
 
-  const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-  if (!promtool)
-    skipOrFailInCi({
-      tests: 'the local Prometheus configuration check',
-      reason: 'promtool is not installed',
-      fix: 'apt-get install prometheus',
-    });
+  const promtool = toolAvailable('promtool', 'the local Prometheus configuration check');
 
   it.skipIf(!promtool)('writes <home>/prometheus.yml, which promtool accepts', () => {
     const home = mkdtempSync(join(tmpdir(), 'meshctl-prometheus-'));

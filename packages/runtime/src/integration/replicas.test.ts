@@ -51,6 +51,29 @@ describe(
       stopLoad = false;
     });
 
+    /** Echo calls taking `delayMs` from `concurrency` workers until `finish` (or the test's end) stops them. */
+    function steadyLoad(options: { delayMs: number; concurrency: number }) {
+      let stop = false;
+      let completed = 0;
+      const load = runLoad({
+        call: (n) => deps.echo.call<Echo>({ n, delayMs: options.delayMs }),
+        concurrency: options.concurrency,
+        stop: () => stop || stopLoad,
+        onResult: () => (completed += 1),
+      });
+      return {
+        /** Calls answered so far. */
+        completed: () => completed,
+        /** Resolves once more than `count` calls were answered. */
+        moreThan: (count: number, timeoutMs: number) =>
+          waitFor(async () => (completed > count ? true : undefined), { timeoutMs, intervalMs: 10 }),
+        finish: () => {
+          stop = true;
+          return load;
+        },
+      };
+    }
+
     it('spreads calls over all three replicas', async () => {
       const result = await runLoad({ call: (n) => deps.echo.call<Echo>({ n }), concurrency: 6, total: 600 });
       expect(result.failures).toEqual([]);
@@ -82,49 +105,25 @@ describe(
     });
 
     it('loses no call when a replica stops gracefully (SIGTERM) under load, and it exits 0 deregistered', async () => {
-      let stop = false;
-      let completed = 0;
-      const load = runLoad({
-        call: (n) => deps.echo.call<Echo>({ n, delayMs: 2 }),
-        concurrency: 8,
-        stop: () => stop || stopLoad,
-        onResult: () => (completed += 1),
-      });
+      const load = steadyLoad({ delayMs: 2, concurrency: 8 });
       // Counted in calls, not in time: on a busy machine 300 ms may hold only a few dozen calls.
-      await waitFor(async () => (completed > 50 ? true : undefined), { timeoutMs: 10_000, intervalMs: 10 });
+      await load.moreThan(50, 10_000);
       const leaving = providers.find((provider) => provider.agentId === 'echo-4')!;
       expect(await leaving.process.stop(10_000)).toBe(0);
       await waitForAgents(registry.url, [], ['echo-4']);
-      const stoppedAt = completed;
-      await waitFor(async () => (completed > stoppedAt + 50 ? true : undefined), {
-        timeoutMs: 10_000,
-        intervalMs: 10,
-      });
-      stop = true;
-      const result = await load;
+      await load.moreThan(load.completed() + 50, 10_000);
+      const result = await load.finish();
       expect(result.failures).toEqual([]);
       expect(result.ok).toBeGreaterThan(100);
     });
 
     it('loses no call when a replica is killed (SIGKILL) mid-load', async () => {
-      let stop = false;
-      let completed = 0;
-      const load = runLoad({
-        call: (n) => deps.echo.call<Echo>({ n, delayMs: 5 }),
-        concurrency: 12,
-        stop: () => stop || stopLoad,
-        onResult: () => (completed += 1),
-      });
-      await waitFor(async () => (completed > 300 ? true : undefined), { timeoutMs: 10_000, intervalMs: 10 });
+      const load = steadyLoad({ delayMs: 5, concurrency: 12 });
+      await load.moreThan(300, 10_000);
       const victim = providers.find((provider) => provider.agentId === 'echo-2')!;
       await victim.process.kill();
-      const killedAt = completed;
-      await waitFor(async () => (completed > killedAt + 600 ? true : undefined), {
-        timeoutMs: 20_000,
-        intervalMs: 10,
-      });
-      stop = true;
-      const result = await load;
+      await load.moreThan(load.completed() + 600, 20_000);
+      const result = await load.finish();
       expect(result.failures).toEqual([]);
       expect(result.byAgent.get('echo-1')).toBeGreaterThan(300);
       expect(result.byAgent.get('echo-3')).toBeGreaterThan(300);

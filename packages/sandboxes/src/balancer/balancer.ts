@@ -1,6 +1,6 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { MeshError, sendError, sendJson, type Logger } from '@mesh/common';
+import { listenOn, urlHost } from '../listen.js';
 import type { BackendAddress } from './config.js';
 import { BackendPool, type Backend } from './backend-pool.js';
 
@@ -179,16 +179,10 @@ export function createBalancer(options: BalancerOptions): HttpBalancer {
 
   return {
     pool,
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          timer = setTimeout(probeAll, 0);
-          const bound = (server.address() as AddressInfo).port;
-          resolve({ url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}`, port: bound });
-        });
-      });
+    async listen(port, host) {
+      const bound = await listenOn(server, port, host);
+      timer = setTimeout(probeAll, 0);
+      return { url: `http://${urlHost(host)}:${bound}`, port: bound };
     },
     async close() {
       clearTimeout(timer);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readBody, sendJson, silentLogger, type Logger } from '@mesh/common';
+import { listenOn, urlHost } from '../listen.js';
 import { IdempotencyStore } from './idempotency.js';
 import { Ledger, type Charge } from './ledger.js';
 import { executeCharge, executeRefund, validateCharge, validateRefund, type Outcome } from './operations.js';
@@ -316,15 +316,9 @@ export function createPaymentSandbox(options: PaymentSandboxOptions): PaymentSan
   return {
     server,
     ledger,
-    listen(port, host) {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          const address = server.address() as AddressInfo;
-          resolve({ url: `http://${formatHost(host)}:${address.port}`, port: address.port });
-        });
-      });
+    async listen(port, host) {
+      const bound = await listenOn(server, port, host);
+      return { url: `http://${urlHost(host)}:${bound}`, port: bound };
     },
     close() {
       for (const entry of held) {
@@ -517,8 +511,4 @@ function parseFaults(params: Params): Partial<Faults> {
 
 function newRequestId(): string {
   return `req_${randomBytes(8).toString('hex')}`;
-}
-
-function formatHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { sendJson, silentLogger, type Logger } from '@mesh/common';
+import { listenOn, urlHost } from '../listen.js';
 import { Mailbox } from './mailbox.js';
 
 export interface SmtpSinkOptions {
@@ -76,22 +76,10 @@ export function createSmtpSink(options: SmtpSinkOptions = {}): SmtpSink {
   return {
     mailbox,
     async listen({ host, smtpPort, httpPort }) {
-      const boundSmtp = await new Promise<number>((resolve, reject) => {
-        smtp.server.once('error', reject);
-        smtp.listen(smtpPort, host, () => {
-          smtp.server.off('error', reject);
-          resolve((smtp.server.address() as AddressInfo).port);
-        });
-      });
-      const boundHttp = await new Promise<number>((resolve, reject) => {
-        http.once('error', reject);
-        http.listen(httpPort, host, () => {
-          http.off('error', reject);
-          resolve((http.address() as AddressInfo).port);
-        });
-      });
-      const shownHost = host.includes(':') ? `[${host}]` : host;
-      return { smtpPort: boundSmtp, httpPort: boundHttp, httpUrl: `http://${shownHost}:${boundHttp}` };
+      // SMTPServer.listen only hands its arguments to this net.Server.
+      const boundSmtp = await listenOn(smtp.server, smtpPort, host);
+      const boundHttp = await listenOn(http, httpPort, host);
+      return { smtpPort: boundSmtp, httpPort: boundHttp, httpUrl: `http://${urlHost(host)}:${boundHttp}` };
     },
     async close() {
       await Promise.all([
