@@ -154,6 +154,7 @@ export class HeadlessPage {
       await exited;
       clearTimeout(timer);
     }
-    rmSync(this.profile, { recursive: true, force: true });
+    // Chromium's last writes to its profile can land just after it exits: retry rather than fail the test.
+    rmSync(this.profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }
