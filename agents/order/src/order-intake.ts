@@ -1,5 +1,6 @@
 import { MeshError, isMeshError, toMeshError } from '@mesh/common';
 import type { Logger } from '@mesh/common';
+import { business } from './business-failure.js';
 import { isDecided } from './order-state.js';
 import type { NewOrder, OrderRecord, OrderStore } from './order-store.js';
 import { priceOrder, type PricedOrder } from './pricing.js';
@@ -32,11 +33,6 @@ type ReserveOutcome =
       /** The call may have reserved (its answer was lost): whoever fails the order must release by order id. */
       mayHold: boolean;
     };
-
-/** A business failure: the order fails with this code, no matter how often it is retried. */
-function business(code: string, message: string, data?: Record<string, unknown>): MeshError {
-  return new MeshError(code, message, { data: { ...data, business: true } });
-}
 
 /** Quantities per SKU, so a reservation can be compared with an order whatever the order of its lines. */
 function perSku(items: readonly OrderItem[]): string {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MeshError, isMeshError, silentLogger, toMeshError } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
 import { Announcements } from './announcements.js';
+import { business } from './business-failure.js';
 import { Compensator, confirmationEmail, orderEvent } from './compensator.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { isDecided, publicStatus } from './order-state.js';
@@ -100,11 +101,6 @@ interface SagaRun {
    * failure stalls the order for recovery and never compensates it.
    */
   paid: boolean;
-}
-
-/** A business failure: the order fails with this code, no matter how often it is retried. */
-function business(code: string, message: string, data?: Record<string, unknown>): MeshError {
-  return new MeshError(code, message, { data: { ...data, business: true } });
 }
 
 /**
