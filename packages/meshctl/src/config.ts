@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { envDurationMs, envInt, parseEnvConfig, type Env } from '@mesh/common';
 import { DEFAULT_PROJECT_NAME } from './docker/compose-project.js';
@@ -56,6 +57,15 @@ const schema = z.object({
    * mesh's rates come from the monitoring layer's Prometheus and a local mesh's from its replicas.
    */
   MESH_PROMETHEUS_URL: z.string().url().optional(),
+  /**
+   * Local: every Node process the start runs (registry, infrastructure, agents, restarts) writes a V8 CPU
+   * profile into this directory when it exits (`node --cpu-prof`), for `scripts/cpu-profile-top.mjs`.
+   * Absolute, so a restart from another directory writes to the same place.
+   */
+  MESH_CPU_PROFILE_DIR: z
+    .string()
+    .refine((dir) => isAbsolute(dir), 'expected an absolute directory path')
+    .optional(),
   /** Docker: the host address published ports bind to; loopback unless set (0.0.0.0 opens them up). */
   MESH_PUBLISH_HOST: z.union([z.ipv4(), z.ipv6()]).default(DEFAULT_PUBLISH_HOST),
 });

@@ -11,6 +11,7 @@ import { stopWaves } from '../local/down.js';
 import { liveProcesses, meshHome, readState } from '../local/state.js';
 import { RegistryClient } from '../registry-client.js';
 import { operatorTls } from '../tls/local-tls.js';
+import { cpuProfileFlags } from '../local/cpu-profile-flags.js';
 import type { CommandContext } from './command.js';
 import type { CliValues } from './options.js';
 
@@ -100,6 +101,7 @@ export function createContext(
         env,
         portOffset: config.MESH_PORT_OFFSET,
         databasePrefix: config.MESH_DATABASE_PREFIX,
+        nodeFlags: cpuProfileFlags(config.MESH_CPU_PROFILE_DIR),
         timeoutMs: config.DEPENDENCY_TIMEOUT,
         log: print,
       };

@@ -21,6 +21,7 @@ export function formatCommandHelp(command: Command): string {
 const COMMON = `Common options: --root DIR (repo root), --file architecture.yml, --registry-url URL
 Environment: MCP_MESH_REGISTRY_URL, DEPENDENCY_TIMEOUT (default 30s), MESH_STOP_GRACE (10s),
              MESH_HOME (default <root>/.mesh), MESH_PORT_OFFSET, MESH_DATABASE_PREFIX, MESH_MODE (auto|local|docker),
+             MESH_CPU_PROFILE_DIR (local: every process writes a CPU profile there when it stops),
              Docker: COMPOSE_PROJECT_NAME (agent-mesh), MESH_COMPOSE_LAYERS (a,b), MESH_COMPOSE_SKIP (services
              not to start), MESH_PUBLISH_HOST (127.0.0.1),
              MCP_MESH_TLS_MODE (strict unless off), MCP_MESH_TRUST_DOMAIN (mesh.local),

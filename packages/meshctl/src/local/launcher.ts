@@ -33,6 +33,8 @@ export interface LauncherOptions {
   /** MESH_DATABASE_PREFIX: put in front of every database name, so systems can share one server. */
   databasePrefix?: string;
   timeoutMs: number;
+  /** Flags for every Node process started (before its script), e.g. `--cpu-prof` from MESH_CPU_PROFILE_DIR. */
+  nodeFlags?: readonly string[];
   log: (line: string) => void;
   /** The mesh PKI (strict mode): the registry and every agent get their certificate and the policy. */
   tls?: LocalTls;
@@ -99,7 +101,7 @@ export class Launcher {
       replica > 1 || kind === 'agent' ? `${name}-${replica}.log` : `${name}.log`,
     );
     if (this.aborted) throw new ReadinessError(`${name}: not started, the start was aborted`);
-    const argv = [script, ...args];
+    const argv = [...(this.options.nodeFlags ?? []), script, ...args];
     const child = spawnDetached(argv, {
       env: { ...this.options.env, ...env },
       logFile,
