@@ -1,5 +1,5 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import { metricsIn } from '@mesh/common';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics, metricsIn } from '@mesh/common';
 import type { LabelValues, OpenMetricsContentType, Counter, Histogram } from 'prom-client';
 
 /**
@@ -19,7 +19,7 @@ export class GatewayMetrics {
 
   constructor(collectDefaults = true) {
     this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-    if (collectDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+    if (collectDefaults) collectProcessMetrics(this.registry, { prefix: 'gateway_' });
     const metric = metricsIn(this.registry);
     this.requests = metric.counter(
       'gateway_http_requests_total',

@@ -29,6 +29,7 @@ export { httpRequest, httpResponse } from './http-request.js';
 export type { HttpExchange, HttpRequestOptions } from './http-request.js';
 export { freePort, portIsFree } from './ports.js';
 export { metricsIn } from './metric-factory.js';
+export { EVENT_LOOP_SAMPLE_MS, collectProcessMetrics } from './process-metrics.js';
 export type { HistogramSettings, MetricFactory } from './metric-factory.js';
 export { captureLog } from './log-capture.js';
 export type { CapturedLog } from './log-capture.js';

@@ -12,7 +12,7 @@ const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
 /** Series Prometheus itself makes for every target or rule; no source registers them. */
 const PROMETHEUS_SERIES = ['up', 'ALERTS', 'ALERTS_FOR_STATE', 'scrape_duration_seconds'];
 
-/** prom-client's default metrics (collectDefaultMetrics) the dashboard reads. */
+/** prom-client's default metrics (collectDefaultMetrics, called through @mesh/common's collectProcessMetrics) the dashboard reads. */
 const DEFAULT_SERIES = [
   'process_cpu_seconds_total',
   'process_resident_memory_bytes',
@@ -50,7 +50,8 @@ export function registeredMetricNames(files: readonly string[]): Set<string> {
   const names = new Set<string>(PROMETHEUS_SERIES);
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
-    if (/collectDefaultMetrics\(\{ register/.test(text)) for (const name of DEFAULT_SERIES) names.add(name);
+    if (/collectDefaultMetrics\(\{ register|collectProcessMetrics\(this\./.test(text))
+      for (const name of DEFAULT_SERIES) names.add(name);
     // `new Counter({ name: '…' })`, or a factory called as `counter('…', help, labels)` (`metricsIn`'s too).
     const declared =
       /new (Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'|\b(counter|gauge|histogram)\(\s*'([a-z_:]+)'/g;

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+import { collectProcessMetrics } from '@mesh/common';
 import type { Registry } from './core/registry.js';
 
 interface RouteMetrics {
@@ -15,7 +16,7 @@ export class RegistryMetrics {
   private readonly children = new Map<string, RouteMetrics>();
 
   constructor(registry: Registry, options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics === true) collectDefaultMetrics({ register: this.prom });
+    if (options.defaultMetrics === true) collectProcessMetrics(this.prom);
     this.requests = new Counter({
       name: 'mesh_registry_http_requests_total',
       help: 'HTTP requests by route template, method and status',

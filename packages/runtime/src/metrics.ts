@@ -1,6 +1,6 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { Registry, collectDefaultMetrics } from 'prom-client';
-import { metricsIn } from '@mesh/common';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics, metricsIn } from '@mesh/common';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -24,7 +24,7 @@ export class RuntimeMetrics {
 
   constructor(agentName: string, agentId: string, collectDefaults = true) {
     this.registry.setDefaultLabels({ agent: agentName, agent_id: agentId });
-    if (collectDefaults) collectDefaultMetrics({ register: this.registry });
+    if (collectDefaults) collectProcessMetrics(this.registry);
     const metric = metricsIn(this.registry);
     this.toolCalls = metric.counter(
       'mesh_tool_calls_total',
