@@ -24,6 +24,26 @@ function sharesStateBetweenInstances(makePair: () => Promise<[SharedStore, Share
     expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
+  it('adds increments of more than one from both instances, each seeing the count after its own', async () => {
+    const [a, b] = await makePair();
+    const key = `by:${randomBytes(4).toString('hex')}`;
+    expect(await a.hit(key, 60_000, 5)).toBe(5);
+    expect(await b.hit(key, 60_000, 3)).toBe(8);
+    expect(await a.hit(key, 60_000)).toBe(9);
+    const sizes = [1, 2, 4, 8, 16, 1, 2, 4, 8, 16];
+    const counts = await Promise.all(sizes.map((by, i) => (i % 2 === 0 ? a : b).hit(key, 60_000, by)));
+    // Each increment owns the range (count - by, count]: the ranges tile 10..71 without overlap.
+    const ranges = counts
+      .map((count, i) => [count - sizes[i]! + 1, count] as const)
+      .sort((x, y) => x[0] - y[0]);
+    let next = 10;
+    for (const [from, to] of ranges) {
+      expect(from).toBe(next);
+      next = to + 1;
+    }
+    expect(next).toBe(72);
+  });
+
   it('starts a count over for both instances after a reset', async () => {
     const [a, b] = await makePair();
     const key = `reset:${randomBytes(4).toString('hex')}`;
@@ -77,6 +97,15 @@ describe('MemorySharedStore', () => {
     expect(await store.hit('k', 1000)).toBe(1);
     now = 1000;
     expect(await store.hit('k', 1000)).toBe(1);
+    expect(await store.hit('k', 1000, 5)).toBe(6);
+    now = 2000;
+    expect(await store.hit('k', 1000, 3)).toBe(3);
+  });
+
+  it('refuses an increment that is not a positive integer', async () => {
+    const store = new MemorySharedStore({ prefix: '' });
+    for (const by of [0, -1, 1.5, Number.NaN])
+      await expect(store.hit('k', 1000, by)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
 
