@@ -11,7 +11,7 @@ export type { GatewayConfig } from './config.js';
 export { portsFromProxies } from './mesh-ports.js';
 export type { MeshPorts, MeshCallOptions, VerifiedToken } from './mesh-ports.js';
 export { RateLimiter } from './rate-limiter.js';
-export type { HitCounter } from './rate-limiter.js';
+export type { HitCounter, RateLimiterOptions } from './rate-limiter.js';
 export { createTokenCheck } from './token-check/token-check.js';
 export type { TokenCheck, TokenCheckOptions } from './token-check/token-check.js';
 export { createLocalVerifier } from './token-check/local-verifier.js';

@@ -31,6 +31,24 @@ describe('CounterBatcher', () => {
     expect(counts).toEqual([1, 2, 1, 3, 1, 2]);
   });
 
+  it("adds each caller's increment and hands each the count its own increment produced", async () => {
+    const { write, batches } = recordingWriter();
+    const batcher = new CounterBatcher(write);
+    const first = batcher.increment('a', expiry, 4);
+    await Promise.resolve();
+    const rest = [
+      batcher.increment('a', expiry, 8),
+      batcher.increment('a', expiry),
+      batcher.increment('b', expiry, 3),
+    ];
+    const counts = await Promise.all([first, ...rest]);
+    expect(batches).toEqual([
+      { keys: ['a'], by: [4] },
+      { keys: ['a', 'b'], by: [9, 3] },
+    ]);
+    expect(counts).toEqual([4, 12, 13, 3]);
+  });
+
   it('rejects every hit of a failed batch and keeps working afterwards', async () => {
     let fail = true;
     const batcher = new CounterBatcher(async (keys) => {

@@ -21,7 +21,7 @@ export { NearCache } from './near-cache.js';
 export type { InvalidationChannel, NearCacheOptions } from './near-cache.js';
 export { RedisInvalidation } from './redis-invalidation.js';
 export type { RedisInvalidationOptions } from './redis-invalidation.js';
-export { createSharedStore } from './shared-store.js';
+export { createSharedStore, windowIndex } from './shared-store.js';
 export type { SharedStore, CreateSharedStoreOptions } from './shared-store.js';
 export { MemorySharedStore } from './memory-shared-store.js';
 export { createEventBus, NoEventBus, isPermanentEventError } from './event-bus.js';

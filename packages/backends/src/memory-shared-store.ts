@@ -1,5 +1,5 @@
 import type { SharedStore } from './shared-store.js';
-import { windowIndex } from './shared-store.js';
+import { hitIncrement, windowIndex } from './shared-store.js';
 
 export interface MemorySharedStoreOptions {
   prefix: string;
@@ -18,12 +18,13 @@ export class MemorySharedStore implements SharedStore {
     this.#now = options.now ?? Date.now;
   }
 
-  async hit(key: string, windowMs: number): Promise<number> {
+  async hit(key: string, windowMs: number, by = 1): Promise<number> {
+    const increment = hitIncrement(by);
     const now = this.#now();
     const window = windowIndex(now, windowMs);
     const fullKey = this.#prefix + key;
     const current = this.#counters.get(fullKey);
-    const count = current !== undefined && current.window === window ? current.count + 1 : 1;
+    const count = current !== undefined && current.window === window ? current.count + increment : increment;
     this.#counters.set(fullKey, { window, count, expiresAt: (window + 1) * windowMs });
     if (this.#counters.size > 10_000) this.#sweep(now);
     return count;

@@ -4,7 +4,7 @@ import { CounterBatcher } from './counter-batcher.js';
 import { prepared } from './prepared-statement.js';
 import { runMigrations, type Migration } from './migrations.js';
 import type { SharedStore } from './shared-store.js';
-import { windowIndex } from './shared-store.js';
+import { hitIncrement, windowIndex } from './shared-store.js';
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -46,12 +46,17 @@ export class PgSharedStore implements SharedStore {
     this.#sweepEveryMs = options.sweepEveryMs ?? 60_000;
   }
 
-  async hit(key: string, windowMs: number): Promise<number> {
+  async hit(key: string, windowMs: number, by = 1): Promise<number> {
+    const increment = hitIncrement(by);
     await this.#ensureReady();
     const now = this.#now();
     const window = windowIndex(now, windowMs);
     const expiresAt = new Date((window + 1) * windowMs);
-    const count = await this.#counters.increment(`${this.#prefix}${key}:${windowMs}:${window}`, expiresAt);
+    const count = await this.#counters.increment(
+      `${this.#prefix}${key}:${windowMs}:${window}`,
+      expiresAt,
+      increment,
+    );
     this.#maybeSweep(now);
     return count;
   }

@@ -2,7 +2,7 @@ import type { Logger } from '@mesh/common';
 import type { Redis } from 'ioredis';
 import { closeRedisClient, createRedisClient } from './redis-client.js';
 import type { SharedStore } from './shared-store.js';
-import { windowIndex } from './shared-store.js';
+import { hitIncrement, windowIndex } from './shared-store.js';
 
 export interface RedisSharedStoreOptions {
   url: string;
@@ -23,12 +23,13 @@ export class RedisSharedStore implements SharedStore {
     this.#now = options.now ?? Date.now;
   }
 
-  async hit(key: string, windowMs: number): Promise<number> {
+  async hit(key: string, windowMs: number, by = 1): Promise<number> {
+    const increment = hitIncrement(by);
     const window = windowIndex(this.#now(), windowMs);
     const fullKey = `${this.#prefix}hit:${key}:${window}`;
     const results = await this.#client
       .multi()
-      .incr(fullKey)
+      .incrby(fullKey, increment)
       .pexpire(fullKey, windowMs * 2)
       .exec();
     const [incrError, count] = results?.[0] ?? [new Error('redis transaction aborted'), 0];

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySharedStore } from './memory-shared-store.js';
 import { createSharedStore, type SharedStore } from './shared-store.js';
 
+const HOUR_MS = 3_600_000;
+
 function sharesStateBetweenInstances(makePair: () => Promise<[SharedStore, SharedStore]>): void {
   it('counts hits of both instances in one window', async () => {
     const [a, b] = await makePair();
@@ -22,6 +24,28 @@ function sharesStateBetweenInstances(makePair: () => Promise<[SharedStore, Share
       Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).hit(key, 60_000)),
     );
     expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+  });
+
+  it('adds increments of more than one from both instances, each seeing the count after its own', async () => {
+    const [a, b] = await makePair();
+    // An hour's window: a minute's could end during the test (windows are aligned on the clock) and
+    // restart the counts.
+    const key = `by:${randomBytes(4).toString('hex')}`;
+    expect(await a.hit(key, HOUR_MS, 5)).toBe(5);
+    expect(await b.hit(key, HOUR_MS, 3)).toBe(8);
+    expect(await a.hit(key, HOUR_MS)).toBe(9);
+    const sizes = [1, 2, 4, 8, 16, 1, 2, 4, 8, 16];
+    const counts = await Promise.all(sizes.map((by, i) => (i % 2 === 0 ? a : b).hit(key, HOUR_MS, by)));
+    // Each increment owns the range (count - by, count]: the ranges tile 10..71 without overlap.
+    const ranges = counts
+      .map((count, i) => [count - sizes[i]! + 1, count] as const)
+      .sort((x, y) => x[0] - y[0]);
+    let next = 10;
+    for (const [from, to] of ranges) {
+      expect(from).toBe(next);
+      next = to + 1;
+    }
+    expect(next).toBe(72);
   });
 
   it('starts a count over for both instances after a reset', async () => {
@@ -77,6 +101,15 @@ describe('MemorySharedStore', () => {
     expect(await store.hit('k', 1000)).toBe(1);
     now = 1000;
     expect(await store.hit('k', 1000)).toBe(1);
+    expect(await store.hit('k', 1000, 5)).toBe(6);
+    now = 2000;
+    expect(await store.hit('k', 1000, 3)).toBe(3);
+  });
+
+  it('refuses an increment that is not a positive integer', async () => {
+    const store = new MemorySharedStore({ prefix: '' });
+    for (const by of [0, -1, 1.5, Number.NaN])
+      await expect(store.hit('k', 1000, by)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
 

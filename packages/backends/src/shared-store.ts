@@ -1,4 +1,4 @@
-import { silentLogger, type Logger } from '@mesh/common';
+import { MeshError, silentLogger, type Logger } from '@mesh/common';
 import type pg from 'pg';
 import { MemorySharedStore } from './memory-shared-store.js';
 import { PgSharedStore } from './pg-shared-store.js';
@@ -9,8 +9,11 @@ import { RedisSharedStore } from './redis-shared-store.js';
  * Backed by Redis, else a PostgreSQL table, so every replica sees the same values.
  */
 export interface SharedStore {
-  /** Counts a hit in the current fixed window of `windowMs` and returns the window's count so far. */
-  hit(key: string, windowMs: number): Promise<number>;
+  /**
+   * Counts a hit (or `by` hits at once, a positive integer) in the current fixed window of `windowMs` and
+   * returns the window's count after it. Concurrent callers each own the range (count - by, count].
+   */
+  hit(key: string, windowMs: number, by?: number): Promise<number>;
   /** Starts the current window's count of `key` over (e.g. failed logins after a successful one). */
   resetCount(key: string, windowMs: number): Promise<void>;
   /** Sets a flag that disappears after `ttlMs`. */
@@ -43,6 +46,12 @@ export function createSharedStore(options: CreateSharedStoreOptions): SharedStor
   }
   logger.warn('shared store in process memory: replicas will not share counters or flags');
   return new MemorySharedStore({ prefix: options.prefix });
+}
+
+/** `by` as an increment, or INVALID_ARGUMENT: a counter only grows, in whole hits. */
+export function hitIncrement(by: number): number {
+  if (Number.isSafeInteger(by) && by >= 1) return by;
+  throw new MeshError('INVALID_ARGUMENT', `a counter increment must be a positive integer, not ${by}`);
 }
 
 /** The index of the fixed window containing `nowMs`. */
