@@ -5,31 +5,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySharedStore } from './memory-shared-store.js';
 import { createSharedStore, type SharedStore } from './shared-store.js';
 
+// Counting tests use an hour's window: windows are aligned on the clock, and a minute's could end during a
+// test and restart its counts.
 const HOUR_MS = 3_600_000;
 
 function sharesStateBetweenInstances(makePair: () => Promise<[SharedStore, SharedStore]>): void {
   it('counts hits of both instances in one window', async () => {
     const [a, b] = await makePair();
     const key = `login:${randomBytes(4).toString('hex')}`;
-    expect(await a.hit(key, 60_000)).toBe(1);
-    expect(await b.hit(key, 60_000)).toBe(2);
-    expect(await a.hit(key, 60_000)).toBe(3);
-    expect(await b.hit(`${key}:other`, 60_000)).toBe(1);
+    expect(await a.hit(key, HOUR_MS)).toBe(1);
+    expect(await b.hit(key, HOUR_MS)).toBe(2);
+    expect(await a.hit(key, HOUR_MS)).toBe(3);
+    expect(await b.hit(`${key}:other`, HOUR_MS)).toBe(1);
   });
 
   it('hands out every count exactly once under concurrent hits from both instances', async () => {
     const [a, b] = await makePair();
     const key = `burst:${randomBytes(4).toString('hex')}`;
     const counts = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).hit(key, 60_000)),
+      Array.from({ length: 60 }, (_, i) => (i % 2 === 0 ? a : b).hit(key, HOUR_MS)),
     );
     expect([...counts].sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   });
 
   it('adds increments of more than one from both instances, each seeing the count after its own', async () => {
     const [a, b] = await makePair();
-    // An hour's window: a minute's could end during the test (windows are aligned on the clock) and
-    // restart the counts.
     const key = `by:${randomBytes(4).toString('hex')}`;
     expect(await a.hit(key, HOUR_MS, 5)).toBe(5);
     expect(await b.hit(key, HOUR_MS, 3)).toBe(8);
@@ -51,11 +51,11 @@ function sharesStateBetweenInstances(makePair: () => Promise<[SharedStore, Share
   it('starts a count over for both instances after a reset', async () => {
     const [a, b] = await makePair();
     const key = `reset:${randomBytes(4).toString('hex')}`;
-    await a.hit(key, 60_000);
-    await b.hit(key, 60_000);
-    await b.resetCount(key, 60_000);
-    expect(await a.hit(key, 60_000)).toBe(1);
-    await a.resetCount(`${key}:never-counted`, 60_000);
+    await a.hit(key, HOUR_MS);
+    await b.hit(key, HOUR_MS);
+    await b.resetCount(key, HOUR_MS);
+    expect(await a.hit(key, HOUR_MS)).toBe(1);
+    await a.resetCount(`${key}:never-counted`, HOUR_MS);
   });
 
   it('sees a flag set by the other instance until it expires', async () => {
