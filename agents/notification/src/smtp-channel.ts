@@ -42,6 +42,9 @@ export class SmtpChannel implements EmailChannel {
       port: options.port,
       secure: options.secure,
       maxConnections: options.poolSize,
+      // nodemailer's default (100) reconnects, greeting, EHLO, STARTTLS and AUTH included, every 100 emails
+      // per connection. A server that caps a session earlier refuses with a 4xx, which is retried like any.
+      maxMessages: 1_000,
       auth: options.user === undefined ? undefined : { user: options.user, pass: options.password ?? '' },
       connectionTimeout: options.timeoutMs,
       greetingTimeout: options.timeoutMs,
