@@ -11,6 +11,8 @@ describe.skipIf(!adminUrl)('PgDeliveryLedger on a real PostgreSQL', () => {
   let pool: pg.Pool;
   let ledger: PgDeliveryLedger;
   let statements = 0;
+  /** Holds each statement's result back this long, so calls surely arrive while one is in flight. */
+  let holdMs = 0;
 
   beforeAll(async () => {
     db = await createTestDatabase(adminUrl!, 'ledger');
@@ -19,9 +21,11 @@ describe.skipIf(!adminUrl)('PgDeliveryLedger on a real PostgreSQL', () => {
     );
     await runMigrations(pool, NOTIFICATION_MIGRATIONS, { name: 'notification-agent' });
     const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
-    (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = (...args) => {
+    (pool as unknown as { query: (...args: unknown[]) => Promise<unknown> }).query = async (...args) => {
       statements += 1;
-      return query(...args);
+      const result = await query(...args);
+      if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
+      return result;
     };
     ledger = new PgDeliveryLedger(pool, 60_000);
   });
@@ -63,5 +67,29 @@ describe.skipIf(!adminUrl)('PgDeliveryLedger on a real PostgreSQL', () => {
     await Promise.all(keys.map((key) => ledger.markSent(key, 'a')));
     expect(statements - marked).toBe(1);
     expect(await ledger.claim('b-49', 'c', 60_000)).toBe('sent');
+  });
+
+  it('sends the marks and claims that arrive while one statement is in flight together in the next', async () => {
+    const keys = Array.from({ length: 6 }, (_, i) => `w-${i}`);
+    await Promise.all(keys.map((key) => ledger.claim(key, 'a', 60_000)));
+    const before = statements;
+    holdMs = 30;
+    // As SMTP replies come back: one mark per turn of the event loop, the first still in flight for the rest.
+    const marks: Promise<void>[] = [];
+    for (const key of keys) {
+      marks.push(ledger.markSent(key, 'a'));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(marks);
+    expect(statements - before).toBe(2);
+    const claims: Promise<string>[] = [];
+    for (const key of keys) {
+      claims.push(ledger.claim(key, 'b', 60_000));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(claims)).toEqual(keys.map(() => 'sent'));
+    // The first claim alone, the other five together (each batch of 'sent' keys is an insert and a select).
+    expect(statements - before).toBe(2 + 4);
+    holdMs = 0;
   });
 });

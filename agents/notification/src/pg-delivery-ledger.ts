@@ -1,6 +1,7 @@
 import type { Migration } from '@mesh/backends';
 import type pg from 'pg';
 import type { ClaimResult, DeliveryLedger } from './delivery-ledger.js';
+import { StatementBatcher } from './statement-batcher.js';
 
 export const NOTIFICATION_MIGRATIONS: readonly Migration[] = [
   {
@@ -15,24 +16,21 @@ export const NOTIFICATION_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-interface Waiting<T> {
+interface Claim {
   key: string;
   owner: string;
   leaseMs: number;
-  resolve(value: T): void;
-  reject(error: unknown): void;
 }
 
 /**
  * The delivery ledger in PostgreSQL, shared by every replica and kept across restarts. Claims and marks made
- * in the same turn of the event loop (the emails of one batch call) go to the database as one statement each,
- * not one per email.
+ * in the same turn of the event loop (the emails of one batch call), or while the statement before is in
+ * flight, go to the database as one statement each, not one per email.
  */
 export class PgDeliveryLedger implements DeliveryLedger {
   #lastSweep = 0;
-  #claims: Waiting<ClaimResult>[] = [];
-  #marks: Waiting<void>[] = [];
-  #scheduled = false;
+  readonly #claims = new StatementBatcher<Claim, ClaimResult>((claims) => this.#claimAll(claims));
+  readonly #marks = new StatementBatcher<Claim, void>((marks) => this.#markAll(marks));
 
   constructor(
     private readonly pool: pg.Pool,
@@ -43,17 +41,11 @@ export class PgDeliveryLedger implements DeliveryLedger {
 
   claim(key: string, owner: string, leaseMs: number): Promise<ClaimResult> {
     this.#maybeSweep();
-    return new Promise((resolve, reject) => {
-      this.#claims.push({ key, owner, leaseMs, resolve, reject });
-      this.#schedule();
-    });
+    return this.#claims.add({ key, owner, leaseMs });
   }
 
   markSent(key: string, owner: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#marks.push({ key, owner, leaseMs: 0, resolve, reject });
-      this.#schedule();
-    });
+    return this.#marks.add({ key, owner, leaseMs: 0 });
   }
 
   async release(key: string, owner: string): Promise<void> {
@@ -66,24 +58,12 @@ export class PgDeliveryLedger implements DeliveryLedger {
   /** The pool belongs to the caller. */
   async close(): Promise<void> {}
 
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      const claims = this.#claims.splice(0);
-      const marks = this.#marks.splice(0);
-      if (claims.length > 0) void settle(claims, () => this.#claimAll(claims));
-      if (marks.length > 0) void settle(marks, () => this.#markAll(marks));
-    });
-  }
-
   /**
    * One statement claims every distinct key: a new key is claimed, an expired 'sending' lease (its sender died)
    * is taken over, anything else stays. A second claim of a key in the same batch finds it busy.
    */
-  async #claimAll(claims: readonly Waiting<ClaimResult>[]): Promise<ClaimResult[]> {
-    const first = new Map<string, Waiting<ClaimResult>>();
+  async #claimAll(claims: readonly Claim[]): Promise<ClaimResult[]> {
+    const first = new Map<string, Claim>();
     for (const claim of claims) if (!first.has(claim.key)) first.set(claim.key, claim);
     const distinct = [...first.values()];
     const claimed = await this.pool.query<{ key: string }>(
@@ -112,7 +92,7 @@ export class PgDeliveryLedger implements DeliveryLedger {
     });
   }
 
-  async #markAll(marks: readonly Waiting<void>[]): Promise<void[]> {
+  async #markAll(marks: readonly Claim[]): Promise<void[]> {
     await this.pool.query(
       `UPDATE notification_deliveries d SET state = 'sent', sent_at = now()
        FROM unnest($1::text[], $2::text[]) AS t(k, o)
@@ -133,15 +113,5 @@ export class PgDeliveryLedger implements DeliveryLedger {
         [this.retentionMs],
       )
       .catch(() => undefined);
-  }
-}
-
-/** Runs one batch statement and settles each waiting call with its own result, or all with the error. */
-async function settle<T>(waiting: readonly Waiting<T>[], run: () => Promise<T[]>): Promise<void> {
-  try {
-    const results = await run();
-    waiting.forEach((w, index) => w.resolve(results[index] as T));
-  } catch (error: unknown) {
-    for (const w of waiting) w.reject(error);
   }
 }
