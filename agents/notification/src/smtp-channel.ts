@@ -6,6 +6,7 @@ import { PermanentFailure } from './channels.js';
 import { displayName } from './mime-encoding.js';
 import { buildPlainTextMessage, isPlainAddress } from './plain-text-message.js';
 import { withSmtpSpan } from './smtp-span.js';
+import { connectWithoutDelay } from './smtp-socket.js';
 
 export interface SmtpChannelOptions {
   host: string;
@@ -45,6 +46,8 @@ export class SmtpChannel implements EmailChannel {
       // nodemailer's default (100) reconnects, greeting, EHLO, STARTTLS and AUTH included, every 100 emails
       // per connection. A server that caps a session earlier refuses with a 4xx, which is retried like any.
       maxMessages: 1_000,
+      getSocket: (_options, callback) =>
+        connectWithoutDelay(options.host, options.port, options.timeoutMs, callback),
       auth: options.user === undefined ? undefined : { user: options.user, pass: options.password ?? '' },
       connectionTimeout: options.timeoutMs,
       greetingTimeout: options.timeoutMs,
