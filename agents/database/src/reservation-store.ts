@@ -104,14 +104,17 @@ export class ReservationStore {
     let row: PricedReservationRow;
     try {
       const result = await this.pool.query<PricedReservationRow>(
-        prepared(`SELECT ${PRICED_COLUMNS} FROM mesh_reserve_stock_priced($1, $2, $3::text[], $4::bigint[], $5, $6)`, [
-          reservationId,
-          input.order_id,
-          skus,
-          items.map((item) => item.quantity),
-          input.ttl_seconds,
-          input.renew ?? false,
-        ]),
+        prepared(
+          `SELECT ${PRICED_COLUMNS} FROM mesh_reserve_stock_priced($1, $2, $3::text[], $4::bigint[], $5, $6)`,
+          [
+            reservationId,
+            input.order_id,
+            skus,
+            items.map((item) => item.quantity),
+            input.ttl_seconds,
+            input.renew ?? false,
+          ],
+        ),
       );
       row = result.rows[0]!;
     } catch (error: unknown) {
