@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Migration } from '@mesh/backends';
+import { prepared, type Migration } from '@mesh/backends';
 import {
   emptyTotals,
   type BatchResult,
@@ -27,8 +27,7 @@ export const ANALYTICS_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const COLUMNS_PER_ROW = 5;
-/** Rows per INSERT statement, well under PostgreSQL's 65535 bind parameters. */
+/** Rows per INSERT statement: bounds one statement's size and what one bad row makes us retry row by row. */
 const ROWS_PER_STATEMENT = 5000;
 
 /** Order events in PostgreSQL, written with multi-row INSERTs that skip duplicates. */
@@ -59,18 +58,27 @@ export class PgOrderEventStore implements OrderEventStore {
     return { written, rejected, existing };
   }
 
-  /** Inserts rows in one statement; pushes the keys of rows already stored onto `existing`. */
+  /**
+   * Inserts rows in one statement; pushes the keys of rows already stored onto `existing`. The rows travel as
+   * one array per column, so the text is the same for every batch size and is prepared once per connection
+   * (a VALUES list per row would be a new statement for each batch size).
+   */
   private async insertRows(events: readonly OrderEvent[], existing: string[]): Promise<number> {
-    const values: unknown[] = [];
-    const rows = events.map((event, index) => {
-      values.push(event.orderId, event.type, event.kind, event.amountCents, event.occurredAt);
-      const base = index * COLUMNS_PER_ROW;
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
-    });
     const result = await this.pool.query<{ order_id: string; type: string }>(
-      `INSERT INTO order_events (order_id, type, kind, amount_cents, occurred_at)
-       VALUES ${rows.join(', ')} ON CONFLICT (order_id, type) DO NOTHING RETURNING order_id, type`,
-      values,
+      prepared(
+        `INSERT INTO order_events (order_id, type, kind, amount_cents, occurred_at)
+         SELECT order_id, type, kind, amount_cents, occurred_at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[])
+           AS e(order_id, type, kind, amount_cents, occurred_at)
+         ON CONFLICT (order_id, type) DO NOTHING RETURNING order_id, type`,
+        [
+          events.map((event) => event.orderId),
+          events.map((event) => event.type),
+          events.map((event) => event.kind),
+          events.map((event) => event.amountCents),
+          events.map((event) => event.occurredAt),
+        ],
+      ),
     );
     const inserted = new Set(result.rows.map((row) => eventKey({ orderId: row.order_id, type: row.type })));
     for (const event of events) if (!inserted.has(eventKey(event))) existing.push(eventKey(event));

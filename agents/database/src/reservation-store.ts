@@ -62,6 +62,15 @@ interface PricedReservationRow extends ReservationFunctionRow {
   currencies: string[] | null;
 }
 
+/**
+ * The columns read from the reservation functions, named rather than `*`: the statements are prepared once per
+ * connection, and a later migration that changed a function's columns would otherwise fail every call on an
+ * open connection with "cached plan must not change result type".
+ */
+const FUNCTION_COLUMNS = 'id, order_id, status, expires_at, skus, quantities';
+const PRICED_COLUMNS = `${FUNCTION_COLUMNS}, replayed, prices, currencies`;
+const TRANSITION_COLUMNS = `${FUNCTION_COLUMNS}, changed`;
+
 function pricesOf(row: PricedReservationRow): ReservedPrice[] {
   const prices = row.prices ?? [];
   const currencies = row.currencies ?? [];
@@ -95,14 +104,17 @@ export class ReservationStore {
     let row: PricedReservationRow;
     try {
       const result = await this.pool.query<PricedReservationRow>(
-        prepared('SELECT * FROM mesh_reserve_stock_priced($1, $2, $3::text[], $4::bigint[], $5, $6)', [
-          reservationId,
-          input.order_id,
-          skus,
-          items.map((item) => item.quantity),
-          input.ttl_seconds,
-          input.renew ?? false,
-        ]),
+        prepared(
+          `SELECT ${PRICED_COLUMNS} FROM mesh_reserve_stock_priced($1, $2, $3::text[], $4::bigint[], $5, $6)`,
+          [
+            reservationId,
+            input.order_id,
+            skus,
+            items.map((item) => item.quantity),
+            input.ttl_seconds,
+            input.renew ?? false,
+          ],
+        ),
       );
       row = result.rows[0]!;
     } catch (error: unknown) {
@@ -137,7 +149,7 @@ export class ReservationStore {
   async commitMany(reservationIds: readonly string[]): Promise<CommitManyResult[]> {
     const ids = [...new Set(reservationIds)];
     const result = await this.pool.query<{ id: string; status: ReservationStatus; committed_skus: string[] }>(
-      prepared('SELECT * FROM mesh_commit_reservations($1::text[])', [ids]),
+      prepared('SELECT id, status, committed_skus FROM mesh_commit_reservations($1::text[])', [ids]),
     );
     const statuses = new Map(result.rows.map((row) => [row.id, row.status]));
     const committed = [...new Set(result.rows.flatMap((row) => row.committed_skus))];
@@ -190,7 +202,10 @@ export class ReservationStore {
     let row: ReservationFunctionRow & { changed: boolean };
     try {
       const result = await this.pool.query<ReservationFunctionRow & { changed: boolean }>(
-        prepared('SELECT * FROM mesh_transition_reservation($1, $2)', [reservationId, target]),
+        prepared(`SELECT ${TRANSITION_COLUMNS} FROM mesh_transition_reservation($1, $2)`, [
+          reservationId,
+          target,
+        ]),
       );
       row = result.rows[0]!;
     } catch (error: unknown) {

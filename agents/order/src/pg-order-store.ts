@@ -180,6 +180,8 @@ export class PgOrderStore implements OrderStore {
           `announce_due = COALESCE(announce_due, now() + make_interval(secs => $${values.length} / 1000.0))`,
         );
       }
+      // The text depends on which columns the patch sets and whether the state is terminal: at most 2^7
+      // shapes, a handful in practice, each prepared once per connection (see `prepared`).
       const allowedFrom = fromStates(state);
       values.push(allowedFrom);
       const result = await this.pool.query<OrderRow>(

@@ -66,7 +66,7 @@ export class PgSharedStore implements SharedStore {
     const result = await this.#pool.query<{ key: string; count: string }>(
       prepared(
         `INSERT INTO mesh_shared_counters AS c (key, count, expires_at)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::timestamptz[])
+         SELECT k, n, e FROM unnest($1::text[], $2::bigint[], $3::timestamptz[]) AS u(k, n, e)
          ON CONFLICT (key) DO UPDATE SET count = c.count + EXCLUDED.count
          RETURNING key, count`,
         [keys, by, expiresAt],
@@ -88,9 +88,11 @@ export class PgSharedStore implements SharedStore {
   async setFlag(key: string, ttlMs: number): Promise<void> {
     await this.#ensureReady();
     await this.#pool.query(
-      `INSERT INTO mesh_shared_flags (key, expires_at) VALUES ($1, $2)
-       ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
-      [this.#prefix + key, new Date(this.#now() + ttlMs)],
+      prepared(
+        `INSERT INTO mesh_shared_flags (key, expires_at) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+        [this.#prefix + key, new Date(this.#now() + ttlMs)],
+      ),
     );
   }
 
