@@ -2,7 +2,6 @@ import http from 'node:http';
 import https from 'node:https';
 import { MeshError } from '@mesh/common';
 import { ProviderCallLimit } from './provider-call-limit.js';
-import type { CallTicket } from './provider-call-limit.js';
 
 /** One `tools/call` to send to one provider. */
 export interface ToolCallRequest {
@@ -92,14 +91,13 @@ export class McpHttpClient {
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
       let req: http.ClientRequest | undefined;
-      let ticket: CallTicket | undefined;
       const finish = (error: MeshError | undefined, value?: unknown): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         request.signal?.removeEventListener('abort', onAbort);
         // The next waiting call may start inside `leave`: this one is settled by then.
-        if (ticket !== undefined) this.limit.leave(ticket);
+        this.limit.leave(ticket);
         if (error) reject(error);
         else resolve(value);
       };
@@ -122,10 +120,8 @@ export class McpHttpClient {
           );
         }
       };
-      const entered = this.limit.enter(url.host, start);
-      ticket = entered;
-      // Finished while starting (the request could not even be made): give the place back now.
-      if (settled) this.limit.leave(entered);
+      const ticket = this.limit.ticket(url.host, start);
+      this.limit.enter(ticket);
     });
   }
 

@@ -14,21 +14,24 @@ export class ProviderCallLimit {
 
   constructor(readonly limit: number) {}
 
-  /**
-   * Runs `start` now if the provider has a free place, else when one frees up. The returned ticket must be
-   * given to `leave` exactly once, when the call ends (answered, failed, timed out or aborted), started or not.
-   * `start` must not throw: it may run inside another call's `leave`.
-   */
-  enter(provider: string, start: () => void): CallTicket {
+  /** A place in the line for one call to `provider`; `enter` takes it. */
+  ticket(provider: string, start: () => void): CallTicket {
     let queue = this.providers.get(provider);
     if (queue === undefined) {
       queue = { provider, inFlight: 0, waiting: new Set() };
       this.providers.set(provider, queue);
     }
-    const ticket: CallTicket = { queue, start, started: false };
-    if (queue.inFlight < this.limit) begin(ticket);
-    else queue.waiting.add(ticket);
-    return ticket;
+    return { queue, start, started: false };
+  }
+
+  /**
+   * Runs the ticket's `start` now if its provider has a free place, else when one frees up. The ticket must
+   * then be given to `leave` exactly once, when the call ends (answered, failed, timed out or aborted), started
+   * or not; `leave` may come inside `start`. `start` must not throw: it may run inside another call's `leave`.
+   */
+  enter(ticket: CallTicket): void {
+    if (ticket.queue.inFlight < this.limit) begin(ticket);
+    else ticket.queue.waiting.add(ticket);
   }
 
   leave(ticket: CallTicket): void {
@@ -47,11 +50,6 @@ export class ProviderCallLimit {
     // Providers come and go (a restart brings a new port): forget one with nothing in flight or waiting.
     if (queue.inFlight === 0 && queue.waiting.size === 0 && this.providers.get(queue.provider) === queue)
       this.providers.delete(queue.provider);
-  }
-
-  /** Calls waiting for a place with `provider` (tests and diagnostics). */
-  waiting(provider: string): number {
-    return this.providers.get(provider)?.waiting.size ?? 0;
   }
 }
 
