@@ -98,13 +98,14 @@ export class AgentRuntime {
         this.logger,
         this.metrics,
         this.config.policy,
+        this.config.maxConnectionsPerProvider,
       );
     } else {
       this.trust = undefined;
       const warning = plainTextWarning(this.config.tls, declaration.name);
       if (warning) this.logger.warn(warning);
     }
-    this.client = new McpHttpClient(256, this.trust);
+    this.client = new McpHttpClient(this.config.maxConnectionsPerProvider, this.trust);
     this.pool = new ProviderPool(this.config.circuitBreakerThreshold, this.config.circuitHalfOpenAfterMs);
     this.pool.onProvider((state) => {
       const gauge = this.metrics.breakerState.labels({ provider: state.agentId });

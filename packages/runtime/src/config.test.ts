@@ -15,6 +15,7 @@ describe('meshEnvSchema and toMeshConfig', () => {
       logLevel: 'info',
       dependencyTimeoutMs: 30_000,
       circuitBreakerThreshold: 5,
+      maxConnectionsPerProvider: 32,
     });
     expect(config.agentId).toBeUndefined();
     expect(config.probePort).toBeUndefined();
@@ -88,5 +89,30 @@ describe('meshEnvSchema and toMeshConfig', () => {
     expect(toMeshConfig(env('2.0.0-rc.1')).agentVersion).toBe('2.0.0-rc.1');
     for (const bad of ['2.0', 'v2.0.0', 'latest', '02.0.0'])
       expect(() => env(bad)).toThrow(/MCP_MESH_AGENT_VERSION.*semantic version/);
+  });
+
+  it('bounds the connections per provider from MCP_MESH_MAX_CONNECTIONS_PER_PROVIDER or code, naming a bad value', () => {
+    const fromEnv = (value: string) =>
+      toMeshConfig(parseEnvConfig(meshEnvSchema, { MCP_MESH_MAX_CONNECTIONS_PER_PROVIDER: value }, 'test'))
+        .maxConnectionsPerProvider;
+    expect(fromEnv('16')).toBe(16);
+    for (const bad of ['0', '1025', 'many', '2.5'])
+      expect(() => fromEnv(bad), bad).toThrow(
+        /MCP_MESH_MAX_CONNECTIONS_PER_PROVIDER: expected an integer from 1 to 1024/,
+      );
+    expect(resolveMeshConfig({ maxConnectionsPerProvider: 8 }).maxConnectionsPerProvider).toBe(8);
+    for (const bad of [0, -1, 1.5, Number.NaN, 5000]) {
+      let error: unknown;
+      try {
+        resolveMeshConfig({}, { maxConnectionsPerProvider: bad });
+      } catch (caught: unknown) {
+        error = caught;
+      }
+      expect(error, String(bad)).toBeInstanceOf(MeshError);
+      expect((error as MeshError).code).toBe('CONFIG_INVALID');
+      expect((error as MeshError).message).toMatch(
+        /maxConnectionsPerProvider .* must be an integer from 1 to 1024/,
+      );
+    }
   });
 });

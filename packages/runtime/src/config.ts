@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { envDurationMs, envInt, envOptionalInt, envUrl, envLogLevel } from '@mesh/common';
+import { MeshError, envDurationMs, envInt, envOptionalInt, envUrl, envLogLevel } from '@mesh/common';
 import type { LogLevel } from '@mesh/common';
 import { otelEnvShape, toTelemetrySettings } from '@mesh/telemetry';
 import type { TelemetrySettings } from '@mesh/telemetry';
@@ -11,6 +11,14 @@ const AGENT_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 /** Semantic version, as the registry's canary records name one. */
 const SEMVER_PATTERN =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/**
+ * Calls in flight (each on its own pooled connection) per provider; more calls wait for one to finish. At 200
+ * calls/s and 50 ms each a caller keeps 10 in flight; a provider is one Node process on a core or two, so past
+ * a few dozen calls at once it only queues them itself. 32 leaves that room while an overloaded caller no
+ * longer opens hundreds of TLS connections when latency rises (docs/benchmarks.md, "Bounded connection pools").
+ */
+export const MAX_CONNECTIONS_PER_PROVIDER = { default: 32, min: 1, max: 1024 } as const;
 
 /**
  * The mesh's environment variables (MCP Mesh names), as a zod object schema. Apps extend it with their own
@@ -42,6 +50,11 @@ export const meshEnvSchema = z.object({
   MCP_MESH_DISCOVERY_TIMEOUT: envDurationMs('30s'),
   DEPENDENCY_TIMEOUT: envDurationMs('30s'),
   CIRCUIT_BREAKER_THRESHOLD: envInt(5, 1, 1000),
+  MCP_MESH_MAX_CONNECTIONS_PER_PROVIDER: envInt(
+    MAX_CONNECTIONS_PER_PROVIDER.default,
+    MAX_CONNECTIONS_PER_PROVIDER.min,
+    MAX_CONNECTIONS_PER_PROVIDER.max,
+  ),
   /** OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME(_PREFIX), OTEL_TRACES_SAMPLER(_ARG)…: see @mesh/telemetry. */
   ...otelEnvShape,
   ...tlsEnvSchema.shape,
@@ -88,6 +101,8 @@ export interface MeshConfig {
   ejectionMs: number;
   /** How long shutdown waits for in-flight calls. */
   drainTimeoutMs: number;
+  /** Pooled connections, hence calls in flight, per provider; further calls wait (their deadline runs). */
+  maxConnectionsPerProvider: number;
   /** Span export (from the OTEL_* variables); absent = spans are not exported. */
   telemetry?: TelemetrySettings;
   /** Shorthand for `telemetry` with every default: the collector's base URL. */
@@ -115,6 +130,7 @@ export const defaultMeshConfig: Readonly<MeshConfig> = Object.freeze({
   circuitHalfOpenAfterMs: 5000,
   ejectionMs: 2000,
   drainTimeoutMs: 10_000,
+  maxConnectionsPerProvider: MAX_CONNECTIONS_PER_PROVIDER.default,
   tls: TLS_OFF,
 });
 
@@ -132,6 +148,7 @@ export function toMeshConfig(env: MeshEnv): Partial<MeshConfig> {
     discoveryTimeoutMs: env.MCP_MESH_DISCOVERY_TIMEOUT,
     dependencyTimeoutMs: env.DEPENDENCY_TIMEOUT,
     circuitBreakerThreshold: env.CIRCUIT_BREAKER_THRESHOLD,
+    maxConnectionsPerProvider: env.MCP_MESH_MAX_CONNECTIONS_PER_PROVIDER,
     tls: toTlsSettings(env),
   };
   if (env.MCP_MESH_HTTP_HOST !== undefined) config.httpHost = env.MCP_MESH_HTTP_HOST;
@@ -158,7 +175,19 @@ export function resolveMeshConfig(
     }
   }
   if (given.bindHost === undefined && declared.bindHost === undefined) merged.bindHost = merged.httpHost;
+  checkMaxConnections(merged.maxConnectionsPerProvider);
   return merged;
+}
+
+/** The env schema checks the variable; this checks a value given in code (a declaration, a test). */
+function checkMaxConnections(value: number): void {
+  const { min, max } = MAX_CONNECTIONS_PER_PROVIDER;
+  if (Number.isInteger(value) && value >= min && value <= max) return;
+  throw new MeshError(
+    'CONFIG_INVALID',
+    `maxConnectionsPerProvider (MCP_MESH_MAX_CONNECTIONS_PER_PROVIDER) must be an integer from ${min} to ${max}; got ${String(value)}`,
+    { data: { setting: 'maxConnectionsPerProvider', value, min, max } },
+  );
 }
 
 /** `${name}-${8 hex}`: unique per process, so every replica registers separately. */

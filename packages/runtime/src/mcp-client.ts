@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { MeshError } from '@mesh/common';
+import { ProviderCallLimit } from './provider-call-limit.js';
 
 /** One `tools/call` to send to one provider. */
 export interface ToolCallRequest {
@@ -41,38 +42,44 @@ const ACCEPT = 'application/json, text/event-stream';
  */
 const httpRequest = http.request;
 const httpsRequest = https.request;
-const IDLE_SOCKET_MS = 30_000;
+/**
+ * How long a pooled connection may sit idle before this side closes it. Agents' servers close theirs after
+ * 65 s (http-server.ts), so 60 s keeps a quiet spell of up to a minute from costing a new connection (a TLS
+ * handshake on both ends in strict mode) per call in flight when traffic comes back, while this side still
+ * closes first, 5 s before the server would (Node's own agent leaves 1 s when a server announces its timeout).
+ * An idle connection costs a socket and its TLS buffers on each end, no CPU; the pools are bounded (below).
+ */
+export const IDLE_CONNECTION_MS = 60_000;
 
 /**
  * The runtime's MCP client: `tools/call` over pooled keep-alive HTTP, no `initialize` (stateless, as mesh
  * agents call each other). Maps every failure to a MeshError whose data says whether the provider cannot
  * have run the call (`notProcessed`: refused, draining), may have (`outcomeUnknown`), or dropped a reused
  * connection (`staleConnection`, usually an idle close, so worth sending again when the call is safe).
+ *
+ * At most `maxConnectionsPerProvider` calls are in flight to one provider, each on its own connection; more
+ * wait in order for one to finish (their deadline and abort signal run while they wait). A pool that grew
+ * with the calls in flight would open a connection per extra call exactly when latency rises under load.
  */
 export class McpHttpClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  private readonly limit: ProviderCallLimit;
   private nextId = 1;
   private readonly urls = new Map<string, URL>();
 
   constructor(
-    maxSockets = 256,
+    maxConnectionsPerProvider: number,
     private readonly tls?: ClientTls,
   ) {
-    // Idle connections are closed after IDLE_SOCKET_MS, well before agents' servers close theirs (65 s), so
-    // this side almost never sends on a connection the server is closing at that very moment.
-    const options = {
-      keepAlive: true,
-      maxSockets,
-      maxFreeSockets: maxSockets,
-      scheduling: 'lifo' as const,
-      timeout: IDLE_SOCKET_MS,
-    };
+    const options = poolOptions(maxConnectionsPerProvider);
     this.httpAgent = new http.Agent(options);
     this.httpsAgent = new https.Agent(options);
+    this.limit = new ProviderCallLimit(maxConnectionsPerProvider);
   }
 
   callTool(request: ToolCallRequest): Promise<unknown> {
+    if (request.signal?.aborted) return Promise.reject(cancelledError(request));
     const id = this.nextId++;
     const body = JSON.stringify({
       jsonrpc: '2.0',
@@ -81,87 +88,91 @@ export class McpHttpClient {
       params: { name: request.functionName, arguments: request.args },
     });
     const url = this.mcpUrl(request.endpoint);
-    const isHttps = url.protocol === 'https:';
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
+      let req: http.ClientRequest | undefined;
       const finish = (error: MeshError | undefined, value?: unknown): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         request.signal?.removeEventListener('abort', onAbort);
+        // The next waiting call may start inside `leave`: this one is settled by then.
+        this.limit.leave(ticket);
         if (error) reject(error);
         else resolve(value);
       };
-      const req = (isHttps ? httpsRequest : httpRequest)(
-        {
-          host: url.hostname,
-          port: url.port || (isHttps ? 443 : 80),
-          path: url.pathname,
-          method: 'POST',
-          agent: isHttps ? (this.tls?.agentFor(request.capability) ?? this.httpsAgent) : this.httpAgent,
-          headers: {
-            'content-type': 'application/json',
-            accept: ACCEPT,
-            'content-length': Buffer.byteLength(body),
-            ...request.headers,
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('error', (error) => finish(transportError(error, false, request)));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            try {
-              finish(
-                undefined,
-                parseResponse(res.statusCode ?? 0, res.headers['content-type'], text, id, request),
-              );
-            } catch (error: unknown) {
-              finish(error instanceof MeshError ? error : new MeshError('REMOTE_ERROR', String(error)));
-            }
-          });
-        },
-      );
+      // The deadline counts from here: a call that waits for a connection spends its own time waiting.
       const timer = setTimeout(() => {
-        finish(
-          new MeshError(
-            'TIMEOUT',
-            `${request.functionName} on ${request.providerId} timed out after ${request.timeoutMs} ms`,
-            {
-              data: { provider: request.providerId, timeoutMs: request.timeoutMs },
-            },
-          ),
-        );
-        req.destroy();
+        finish(timeoutError(request, req === undefined));
+        req?.destroy();
       }, request.timeoutMs);
       const onAbort = (): void => {
-        finish(
-          new MeshError(
-            'TIMEOUT',
-            `${request.functionName} on ${request.providerId} cancelled by the caller`,
-            {
-              data: { provider: request.providerId, cancelled: true },
-            },
-          ),
-        );
-        req.destroy();
+        finish(cancelledError(request));
+        req?.destroy();
       };
-      if (request.signal) {
-        if (request.signal.aborted) {
-          onAbort();
-          return;
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      const start = (): void => {
+        try {
+          req = this.send(request, url, body, id, finish);
+        } catch (error: unknown) {
+          finish(
+            new MeshError('CONNECTION_FAILED', `${request.providerId}: ${String(error)}`, { cause: error }),
+          );
         }
-        request.signal.addEventListener('abort', onAbort, { once: true });
-      }
-      req.on('error', (error) => {
-        const failure = transportError(error, req.reusedSocket, request);
-        if (failure.data?.['tlsRejected'] === true)
-          this.tls?.providerRefused(request.capability, request.providerId, error.message);
-        finish(failure);
-      });
-      req.end(body);
+      };
+      const ticket = this.limit.ticket(url.host, start);
+      this.limit.enter(ticket);
     });
+  }
+
+  /** Sends one call on a pooled connection; every outcome ends in `finish`. */
+  private send(
+    request: ToolCallRequest,
+    url: URL,
+    body: string,
+    id: number,
+    finish: (error: MeshError | undefined, value?: unknown) => void,
+  ): http.ClientRequest {
+    const isHttps = url.protocol === 'https:';
+    const req = (isHttps ? httpsRequest : httpRequest)(
+      {
+        host: url.hostname,
+        port: url.port || (isHttps ? 443 : 80),
+        path: url.pathname,
+        method: 'POST',
+        agent: isHttps ? (this.tls?.agentFor(request.capability) ?? this.httpsAgent) : this.httpAgent,
+        headers: {
+          'content-type': 'application/json',
+          accept: ACCEPT,
+          'content-length': Buffer.byteLength(body),
+          ...request.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => finish(transportError(error, false, request)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            finish(
+              undefined,
+              parseResponse(res.statusCode ?? 0, res.headers['content-type'], text, id, request),
+            );
+          } catch (error: unknown) {
+            finish(error instanceof MeshError ? error : new MeshError('REMOTE_ERROR', String(error)));
+          }
+        });
+      },
+    );
+    req.on('error', (error) => {
+      const failure = transportError(error, req.reusedSocket, request);
+      if (failure.data?.['tlsRejected'] === true)
+        this.tls?.providerRefused(request.capability, request.providerId, error.message);
+      finish(failure);
+    });
+    req.end(body);
+    return req;
   }
 
   /** Parsed `/mcp` URLs by endpoint (parsing a URL per call costs more than the lookup). */
@@ -179,6 +190,43 @@ export class McpHttpClient {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
+}
+
+/** The pool options of every client pool: keep-alive, at most `max` connections per provider, reused LIFO. */
+export function poolOptions(max: number) {
+  return {
+    keepAlive: true,
+    maxSockets: max,
+    maxFreeSockets: max,
+    // The most recently used connection first, so a quiet spell lets the others idle out.
+    scheduling: 'lifo' as const,
+    timeout: IDLE_CONNECTION_MS,
+  };
+}
+
+function timeoutError(request: ToolCallRequest, queued: boolean): MeshError {
+  return new MeshError(
+    'TIMEOUT',
+    `${request.functionName} on ${request.providerId} timed out after ${request.timeoutMs} ms`,
+    {
+      // queuedForConnection: it waited for a place with the provider all along and was never sent.
+      data: {
+        provider: request.providerId,
+        timeoutMs: request.timeoutMs,
+        ...(queued ? { queuedForConnection: true } : {}),
+      },
+    },
+  );
+}
+
+function cancelledError(request: ToolCallRequest): MeshError {
+  return new MeshError(
+    'TIMEOUT',
+    `${request.functionName} on ${request.providerId} cancelled by the caller`,
+    {
+      data: { provider: request.providerId, cancelled: true },
+    },
+  );
 }
 
 /** Handshake failures: the provider's certificate was refused, so nothing was sent to it. */

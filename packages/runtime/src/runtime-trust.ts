@@ -20,9 +20,9 @@ import type {
   TlsMaterialSource,
   TlsSettings,
 } from '@mesh/trust';
+import { poolOptions } from './mcp-client.js';
 import type { RuntimeMetrics } from './metrics.js';
 
-const IDLE_SOCKET_MS = 30_000;
 /** How long connections made with replaced certificates may finish their calls before they are closed. */
 const RETIRE_AFTER_MS = 60_000;
 
@@ -51,7 +51,8 @@ export class RuntimeTrust implements McpGuard {
     private readonly logger: Logger,
     private readonly metrics: RuntimeMetrics,
     policy: MeshPolicy | undefined,
-    private readonly maxSockets = 256,
+    /** Connections per provider and capability pool; `McpHttpClient` keeps calls in flight to the same bound. */
+    private readonly maxConnectionsPerProvider: number,
   ) {
     const trust = openProcessTrust(settings, { kind: 'agent', name: agentName }, logger, policy);
     this.source = trust.source;
@@ -117,11 +118,7 @@ export class RuntimeTrust implements McpGuard {
     let agent = this.agents.get(capability);
     if (!agent) {
       agent = new https.Agent({
-        keepAlive: true,
-        maxSockets: this.maxSockets,
-        maxFreeSockets: this.maxSockets,
-        scheduling: 'lifo',
-        timeout: IDLE_SOCKET_MS,
+        ...poolOptions(this.maxConnectionsPerProvider),
         ...pooledClientTlsOptions(this.source.current, (peer) => this.expectProvider(peer, capability)),
       });
       this.agents.set(capability, agent);

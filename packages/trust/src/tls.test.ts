@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, initEdgeTls, initMeshTls, issueLeaf, workloadFiles } from './ca/index.js';
 import type { MeshIdentity } from './identity.js';
@@ -160,6 +161,43 @@ describe('mesh TLS', () => {
     });
     agent.destroy();
     expect(answer).toBe('agent/order-agent');
+  });
+
+  it('reads the client certificate once per connection, however many requests it carries', async () => {
+    const serverSockets = new Set<TLSSocket>();
+    const onSecure = (socket: TLSSocket): void => void serverSockets.add(socket);
+    server.on('secureConnection', onSecure);
+    let reads = 0;
+    const original = TLSSocket.prototype.getPeerCertificate;
+    TLSSocket.prototype.getPeerCertificate = function (this: TLSSocket, detailed?: boolean) {
+      if (serverSockets.has(this)) reads++;
+      return original.call(this, detailed);
+    } as typeof original;
+    const agent = new https.Agent({
+      keepAlive: true,
+      maxSockets: 1,
+      ...pooledClientTlsOptions(loadTlsMaterial(settingsFor(id('order-agent')))),
+    });
+    try {
+      for (let n = 0; n < 5; n++) {
+        const answer = await new Promise<string>((resolve, reject) => {
+          https
+            .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+              let body = '';
+              res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+              res.on('end', () => resolve(body));
+            })
+            .on('error', reject);
+        });
+        expect(answer).toBe('agent/order-agent');
+      }
+    } finally {
+      TLSSocket.prototype.getPeerCertificate = original;
+      agent.destroy();
+      server.off('secureConnection', onSecure);
+    }
+    expect(serverSockets.size).toBe(1);
+    expect(reads).toBe(1);
   });
 
   it('checks the provider by identity through a pool as well', async () => {

@@ -243,7 +243,9 @@ async function runtimeSystem(
     key: contract
       ? 'cv'
       : baselineDist !== undefined
-        ? 'cb'
+        ? trust.mode === 'strict'
+          ? 'cbs'
+          : 'cb'
         : otlpUrl !== undefined
           ? 'ct'
           : trust.mode === 'strict'
@@ -252,7 +254,7 @@ async function runtimeSystem(
     name: contract
       ? '(c) mesh runtime consumer -> provider, results checked against a contract'
       : baselineDist !== undefined
-        ? `(c) mesh runtime consumer -> provider, baseline build (${baselineDist})`
+        ? `(c) mesh runtime consumer -> provider, baseline build (${baselineDist})${trust.mode === 'strict' ? ', strict mTLS' : ''}`
         : otlpUrl !== undefined
           ? '(c) mesh runtime consumer -> provider, spans exported'
           : trust.mode === 'strict'
@@ -400,9 +402,16 @@ const starters: (readonly [string, () => Promise<System>])[] = [
   ['cs', async () => runtimeSystem(await strictTrust())],
   // (c) with the dependency declared with a contract: what checking each result costs.
   ['cv', () => runtimeSystem(plainTrust(), undefined, undefined, true)],
-  // BENCH_BASELINE_DIST=<another checkout>/packages/runtime/dist measures its (c) beside this one's (key cb).
+  // BENCH_BASELINE_DIST=<another checkout>/packages/runtime/dist measures its (c) beside this one's (key cb),
+  // and its (c) strict beside cs (key cbs).
   ...(process.env['BENCH_BASELINE_DIST']
-    ? [['cb', () => runtimeSystem(plainTrust(), undefined, process.env['BENCH_BASELINE_DIST'])] as const]
+    ? ([
+        ['cb', () => runtimeSystem(plainTrust(), undefined, process.env['BENCH_BASELINE_DIST'])],
+        [
+          'cbs',
+          async () => runtimeSystem(await strictTrust(), undefined, process.env['BENCH_BASELINE_DIST']),
+        ],
+      ] as const)
     : []),
   [
     'ct',
