@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints the top frames of a V8 `.cpuprofile` (from `node --cpu-prof`): self time by function, and the
-// inclusive ("total") time of the project's own functions (`packages/`, `agents/`), each as a share of the
-// profile's busy samples (idle and GC listed apart). Usage:
+// inclusive ("total") time of the project's own functions (`packages/`, `agents/`), and self time by origin
+// (our code, each dependency, Node), each as a share of the profile's busy samples (idle left out). Usage:
 //   node scripts/cpu-profile-top.mjs FILE.cpuprofile [--top 15] [--own]
 // --own lists only the project's own frames in the self-time table too.
 import { readFileSync } from 'node:fs';
@@ -59,6 +59,21 @@ for (const [id, count] of samplesById) {
   }
 }
 const busy = total - idle;
+// Self time by origin: the project's code, each dependency, Node's internals, GC and the rest.
+const origin = (frame) => {
+  if (special.has(frame.functionName)) return frame.functionName;
+  if (isOwn(frame.url)) return 'our code (packages/, agents/)';
+  const dependency = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(frame.url);
+  if (dependency) return dependency[1];
+  if (frame.url.startsWith('node:') || frame.url === '') return "Node's internals and native code";
+  return 'other';
+};
+const byOrigin = new Map();
+for (const [id, count] of samplesById) {
+  const frame = byId.get(id).callFrame;
+  if (frame.functionName === '(idle)') continue;
+  byOrigin.set(origin(frame), (byOrigin.get(origin(frame)) ?? 0) + count);
+}
 const pct = (count) => `${((100 * count) / busy).toFixed(1).padStart(5)} %`;
 const rows = (map, filter) =>
   [...map]
@@ -73,5 +88,6 @@ const ownKeys = new Set(
 process.stdout.write(
   `${file}: ${busy} busy samples (${idle} idle)\n\nSelf time, % of busy samples${ownOnly ? ' (own code)' : ''}:\n` +
     `${rows(self, (key) => (ownOnly ? ownKeys.has(key) : !special.has(key) || key === '(garbage collector)' || key === '(program)'))}\n\n` +
-    `Own code, inclusive (self + callees), % of busy samples:\n${rows(inclusive, () => true)}\n`,
+    `Own code, inclusive (self + callees), % of busy samples:\n${rows(inclusive, () => true)}\n\n` +
+    `Self time by origin, % of busy samples:\n${rows(byOrigin, () => true)}\n`,
 );

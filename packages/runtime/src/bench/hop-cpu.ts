@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { silentLogger } from '@mesh/common';
 import { freePort, waitForHttp } from '@mesh/testkit';
+import type { z } from 'zod';
 
 const CALLS = Number(process.env['HOP_CALLS'] ?? 20_000);
 const TRIALS = Number(process.env['HOP_TRIALS'] ?? 6);
@@ -27,7 +28,7 @@ interface RuntimeModule {
     consumer(deps: Record<string, string>): Record<string, { call(args: unknown): Promise<unknown> }>;
     start(options: unknown): Promise<{ url: string; stop(): Promise<void> }>;
   };
-  z: typeof import('zod').z;
+  z: typeof z;
 }
 
 /** A provider agent with `echo`, and a consumer agent calling it, both started from the runtime in `dist`. */
@@ -36,13 +37,12 @@ async function startBuild(dist: string, label: string, registryUrl: string): Pro
   const mesh = { registryUrl };
   // A capability per build, so each consumer calls its own build's provider only.
   const capability = `echo-${label}`;
-  const { z } = runtime;
   const provider = runtime.defineAgent({ name: `hop-provider-${label}` });
   provider.tool({
     name: 'echo',
     capability,
     idempotent: true,
-    input: z.object({ n: z.number().int() }),
+    input: runtime.z.object({ n: runtime.z.number().int() }),
     handler: ({ n }: { n: number }) => ({ n, agent: 'hop-provider' }),
   });
   const consumer = runtime.defineAgent({ name: `hop-consumer-${label}` });
