@@ -3,6 +3,7 @@
 //
 //   node scripts/lib/cpuprofile-top.mjs FILE.cpuprofile [N]          # N frames, default 10
 //   node scripts/lib/cpuprofile-top.mjs DIR [N] [--skip-seconds S]   # every profile in DIR, one per process
+//   … --own                                                          # only our own frames in the list
 //
 // DIR is what MESH_CPU_PROFILE_DIR collected from a local system (profiles are written when each process
 // exits, so stop the system first). Each profile is named by the agent whose code it ran, and its busy time is
@@ -68,7 +69,7 @@ export function processNameOf(profile) {
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unknown';
 }
 
-function report(label, profile, n, skipMs) {
+function report(label, profile, n, skipMs, ownOnly) {
   const { totalMs, frames, owners } = selfTimes(profile, skipMs);
   const busy = frames.filter((f) => f.frame !== '(idle)');
   const busyMs = busy.reduce((sum, f) => sum + f.ms, 0);
@@ -78,17 +79,20 @@ function report(label, profile, n, skipMs) {
   );
   const topOwners = owners.filter((o) => o.owner !== '(idle)').slice(0, 8);
   console.log(`  by owner: ${topOwners.map((o) => `${o.owner} ${share(o.ms)}`).join(', ')}`);
-  for (const { frame, ms } of busy.slice(0, n))
+  const listed = ownOnly ? busy.filter((f) => /^\S+ (agents|packages)\//.test(f.frame)) : busy;
+  for (const { frame, ms } of listed.slice(0, n))
     console.log(`  ${ms.toFixed(0).padStart(6)} ms  ${share(ms).padStart(6)}  ${frame}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const args = process.argv.slice(2);
+  const ownAt = args.indexOf('--own');
+  if (ownAt !== -1) args.splice(ownAt, 1);
   const skipAt = args.indexOf('--skip-seconds');
   const skipMs = skipAt === -1 ? 0 : Number(args.splice(skipAt, 2)[1]) * 1000;
   const [target, n = '10'] = args;
   if (!target || !Number.isFinite(skipMs) || skipMs < 0 || !(Number(n) > 0)) {
-    console.error('usage: cpuprofile-top.mjs FILE.cpuprofile|DIR [N] [--skip-seconds S]');
+    console.error('usage: cpuprofile-top.mjs FILE.cpuprofile|DIR [N] [--skip-seconds S] [--own]');
     process.exit(2);
   }
   const files = statSync(target).isDirectory()
@@ -105,6 +109,6 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
   for (const file of files) {
     const profile = JSON.parse(readFileSync(file, 'utf8'));
     const label = files.length > 1 ? `${processNameOf(profile)} (${file})` : file;
-    report(label, profile, Number(n), skipMs);
+    report(label, profile, Number(n), skipMs, ownAt !== -1);
   }
 }

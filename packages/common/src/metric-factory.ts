@@ -9,7 +9,12 @@ export interface HistogramSettings {
 
 /** Declares metrics into one registry: a name, its help and its labels, one line each. */
 export interface MetricFactory {
-  counter<L extends string = never>(name: string, help: string, labelNames?: readonly L[]): Counter<L>;
+  counter<L extends string = never>(
+    name: string,
+    help: string,
+    labelNames?: readonly L[],
+    collect?: (this: Counter<L>) => void | Promise<void>,
+  ): Counter<L>;
   gauge<L extends string = never>(
     name: string,
     help: string,
@@ -28,7 +33,8 @@ export interface MetricFactory {
 export function metricsIn(registry: Registry<RegistryContentType>): MetricFactory {
   const registers = [registry];
   return {
-    counter: (name, help, labelNames = []) => new Counter({ name, help, labelNames, registers }),
+    counter: (name, help, labelNames = [], collect) =>
+      new Counter({ name, help, labelNames, registers, ...(collect ? { collect } : {}) }),
     gauge: (name, help, labelNames = [], collect) =>
       new Gauge({ name, help, labelNames, registers, ...(collect ? { collect } : {}) }),
     histogram: (name, help, labelNames, settings) =>

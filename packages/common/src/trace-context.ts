@@ -7,18 +7,26 @@ export interface TraceContext {
   sampled: boolean;
 }
 
-const TRACEPARENT_PATTERN = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+const TRACEPARENT_PATTERN = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const ZERO_TRACE = '0'.repeat(32);
 const ZERO_SPAN = '0'.repeat(16);
 
-/** Parses a `traceparent` header; undefined when absent or malformed (the caller starts a new trace). */
+/**
+ * Parses a `traceparent` header; undefined when absent or malformed (the caller starts a new trace). A
+ * well-formed header (as every mesh caller sends) is tested as it is, then cut at its fixed offsets; only
+ * another one is trimmed and lowercased first.
+ */
 export function parseTraceparent(header: string | undefined | null): TraceContext | undefined {
   if (!header) return undefined;
-  const match = TRACEPARENT_PATTERN.exec(header.trim().toLowerCase());
-  if (!match) return undefined;
-  const [, traceId, spanId, flags] = match;
+  let value = header;
+  if (!TRACEPARENT_PATTERN.test(value)) {
+    value = header.trim().toLowerCase();
+    if (!TRACEPARENT_PATTERN.test(value)) return undefined;
+  }
+  const traceId = value.slice(3, 35);
+  const spanId = value.slice(36, 52);
   if (traceId === ZERO_TRACE || spanId === ZERO_SPAN) return undefined;
-  return { traceId: traceId!, spanId: spanId!, sampled: (parseInt(flags!, 16) & 1) === 1 };
+  return { traceId, spanId, sampled: (parseInt(value.slice(53, 55), 16) & 1) === 1 };
 }
 
 export function formatTraceparent(context: TraceContext): string {

@@ -85,6 +85,8 @@ export class DependencyClient {
   private readonly outcomes = new Map<string, Map<string, { inc(): void }>>();
   private readonly durations = new Map<string, { observe(seconds: number): void }>();
   private readonly inFlight;
+  /** The name of this dependency's client spans, made once. */
+  private readonly spanName: string;
 
   constructor(
     readonly dependency: NormalizedDependency,
@@ -92,7 +94,8 @@ export class DependencyClient {
     private readonly env: CallEnvironment,
   ) {
     const labels = { dependency: dependency.name, capability: dependency.capability };
-    this.inFlight = env.metrics.dependencyInFlight.labels(labels);
+    this.inFlight = env.metrics.dependencyInFlightCount(labels);
+    this.spanName = `call ${dependency.capability}`;
   }
 
   get providers(): number {
@@ -133,7 +136,7 @@ export class DependencyClient {
     }
     let counter = byOutcome.get(outcome);
     if (!counter) {
-      counter = this.env.metrics.dependencyCalls.labels({
+      counter = this.env.metrics.dependencyCallCount({
         dependency: this.dependency.name,
         capability: this.dependency.capability,
         outcome,
@@ -249,11 +252,15 @@ export class DependencyClient {
   ): Promise<unknown> {
     const dependency = this.dependency;
     const state = candidate.state;
-    const span = this.env.tracing.start(`call ${dependency.capability}`, {
-      kind: 'client',
-      parent: options.trace ?? caller.trace,
-      ...(this.env.tracing.exporting
+    const tracing = this.env.tracing;
+    const parent = options.trace ?? caller.trace;
+    // Attributes are made only for exported spans.
+    const span = tracing.start(
+      this.spanName,
+      tracing.exporting
         ? {
+            kind: 'client',
+            parent,
             attributes: {
               'mesh.capability': dependency.capability,
               'mesh.provider': state.agentId,
@@ -261,8 +268,8 @@ export class DependencyClient {
               'rpc.method': candidate.functionName,
             },
           }
-        : {}),
-    });
+        : { kind: 'client', parent },
+    );
     const headers: Record<string, string> = {
       traceparent: formatTraceparent(span.trace),
       'x-mesh-deadline': String(call.deadline),

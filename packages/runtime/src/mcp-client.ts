@@ -153,7 +153,8 @@ export class McpHttpClient {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (error) => finish(transportError(error, false, request)));
         res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
+          // A small answer arrives in one chunk: decoded as it is, without a copy.
+          const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
           try {
             finish(
               undefined,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MeshError, readBody } from '@mesh/common';
 import type { MeshIdentity } from '@mesh/trust';
 import type { McpGuard } from './runtime-trust.js';
+import { toolCallResponseJson } from './tool-invoker.js';
 import type { ServedTool, ToolInvoker } from './tool-invoker.js';
 
 /** Protocol versions we speak; the newest first. */
@@ -31,7 +32,10 @@ const RPC_REFUSED = -32001;
 const BODY_LIMIT = 4 * 1024 * 1024;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
+  sendJson(res, status, JSON.stringify(body));
+}
+
+function sendJson(res: ServerResponse, status: number, payload: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
 }
@@ -42,9 +46,13 @@ function rpcError(id: unknown, code: number, message: string, data?: unknown): u
   return { jsonrpc: '2.0', id: id ?? null, error };
 }
 
+const ACCEPTS_JSON = /application\/json|application\/\*|\*\/\*/i;
+/** What the runtime's own client sends (mcp-client.ts): accepted without running the pattern. */
+const MESH_CLIENT_ACCEPT = 'application/json, text/event-stream';
+
 function acceptsJson(accept: string | undefined): boolean {
-  if (accept === undefined || accept === '') return true;
-  return /application\/json|application\/\*|\*\/\*/i.test(accept);
+  if (accept === undefined || accept === '' || accept === MESH_CLIENT_ACCEPT) return true;
+  return ACCEPTS_JSON.test(accept);
 }
 
 /**
@@ -235,5 +243,5 @@ async function callTool(
     return;
   }
   const result = await endpoint.invoker.invoke(served, parsed.data, req.headers, res);
-  if (!res.destroyed) send(res, 200, { jsonrpc: '2.0', id, result });
+  if (!res.destroyed) sendJson(res, 200, toolCallResponseJson(id, result));
 }

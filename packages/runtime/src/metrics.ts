@@ -1,15 +1,23 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics, metricsIn } from '@mesh/common';
+import { InFlightCount, PendingCount, ScrapeTimeSeries } from './scrape-time-counts.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
  * The runtime's Prometheus metrics, in a registry of its own (several agents may share a process in
- * tests). Label children are cached by the callers' label values, so the hot path does no allocation.
+ * tests). Label children are cached by the callers' label values, so the hot path does no allocation; the
+ * per-call counters and in-flight gauges are counted in plain numbers and handed to prom-client when read
+ * (see scrape-time-counts.ts): take them from `toolCallCount`, `toolInFlightCount`, `dependencyCallCount`
+ * and `dependencyInFlightCount`.
  */
 export class RuntimeMetrics {
   readonly registry = new Registry();
+  private readonly toolCallCounts = new ScrapeTimeSeries<PendingCount>();
+  private readonly toolInFlightCounts = new ScrapeTimeSeries<InFlightCount>();
+  private readonly dependencyCallCounts = new ScrapeTimeSeries<PendingCount>();
+  private readonly dependencyInFlightCounts = new ScrapeTimeSeries<InFlightCount>();
   readonly toolCalls: Counter<'tool' | 'outcome'>;
   readonly toolDuration: Histogram<'tool'>;
   readonly toolInFlight: Gauge<'tool'>;
@@ -30,6 +38,7 @@ export class RuntimeMetrics {
       'mesh_tool_calls_total',
       'Tool calls served, by tool and outcome (ok or the error code).',
       ['tool', 'outcome'],
+      () => this.toolCallCounts.flush(),
     );
     this.toolDuration = metric.histogram(
       'mesh_tool_duration_seconds',
@@ -37,12 +46,15 @@ export class RuntimeMetrics {
       ['tool'],
       { buckets: LATENCY_BUCKETS },
     );
-    this.toolInFlight = metric.gauge('mesh_tool_in_flight', 'Tool calls being served.', ['tool']);
+    this.toolInFlight = metric.gauge('mesh_tool_in_flight', 'Tool calls being served.', ['tool'], () =>
+      this.toolInFlightCounts.flush(),
+    );
     this.dependencyCalls = metric.counter(
       'mesh_dependency_calls_total',
       'Calls made to dependencies, by dependency, capability, outcome and the agent version of the ' +
         'provider that answered last (empty when unknown).',
       ['dependency', 'capability', 'outcome', 'version'],
+      () => this.dependencyCallCounts.flush(),
     );
     this.dependencyDuration = metric.histogram(
       'mesh_dependency_duration_seconds',
@@ -51,10 +63,12 @@ export class RuntimeMetrics {
       ['dependency', 'capability', 'version'],
       { buckets: LATENCY_BUCKETS },
     );
-    this.dependencyInFlight = metric.gauge('mesh_dependency_in_flight', 'Dependency calls in flight.', [
-      'dependency',
-      'capability',
-    ]);
+    this.dependencyInFlight = metric.gauge(
+      'mesh_dependency_in_flight',
+      'Dependency calls in flight.',
+      ['dependency', 'capability'],
+      () => this.dependencyInFlightCounts.flush(),
+    );
     this.dependencyRetries = metric.counter(
       'mesh_dependency_retries_total',
       'Retries and failovers of dependency calls, by reason.',
@@ -80,6 +94,31 @@ export class RuntimeMetrics {
         '(providers whose certificate names an agent not allowed to provide the capability).',
       ['direction', 'reason', 'identity', 'capability'],
     );
+  }
+
+  /** The `mesh_tool_calls_total` series of one tool and outcome (callers keep it: one per label set). */
+  toolCallCount(labels: { tool: string; outcome: string }): PendingCount {
+    return this.toolCallCounts.add(new PendingCount(this.toolCalls.labels(labels)));
+  }
+
+  /** The `mesh_tool_in_flight` series of one tool. */
+  toolInFlightCount(labels: { tool: string }): InFlightCount {
+    return this.toolInFlightCounts.add(new InFlightCount(this.toolInFlight.labels(labels)));
+  }
+
+  /** The `mesh_dependency_calls_total` series of one label set. */
+  dependencyCallCount(labels: {
+    dependency: string;
+    capability: string;
+    outcome: string;
+    version: string;
+  }): PendingCount {
+    return this.dependencyCallCounts.add(new PendingCount(this.dependencyCalls.labels(labels)));
+  }
+
+  /** The `mesh_dependency_in_flight` series of one dependency. */
+  dependencyInFlightCount(labels: { dependency: string; capability: string }): InFlightCount {
+    return this.dependencyInFlightCounts.add(new InFlightCount(this.dependencyInFlight.labels(labels)));
   }
 
   /**

@@ -15,7 +15,7 @@ import { callTool } from './test-mcp-call.js';
 import { ok } from './test-raw-provider.js';
 import type { RawCall, RawReply } from './test-raw-provider.js';
 import { startRelayAgent } from './test-relay-agent.js';
-import { ToolInvoker } from './tool-invoker.js';
+import { ToolInvoker, errorResult, toResult, toolCallResponseJson } from './tool-invoker.js';
 import { normalizeTool } from './tool-registry.js';
 import { Tracing } from './tracing.js';
 
@@ -124,5 +124,43 @@ describe('tool context', () => {
       agent_id: running.agentId,
       step: 'inside',
     });
+  });
+});
+
+describe('toolCallResponseJson', () => {
+  const asStringified = (id: unknown, result: unknown): string =>
+    JSON.stringify({ jsonrpc: '2.0', id, result });
+
+  it('writes exactly what JSON.stringify writes for every kind of result', () => {
+    const values: unknown[] = [
+      { n: 1, agent: 'a "quoted" \u2028 name', nested: { list: [1, 'two', null], when: new Date(0) } },
+      [1, 2, 3],
+      'text',
+      42,
+      null,
+      undefined,
+    ];
+    for (const id of [7, 'req-1', null]) {
+      for (const value of values)
+        expect(toolCallResponseJson(id, toResult(value))).toBe(asStringified(id, toResult(value)));
+      for (const hasOutputSchema of [false, true]) {
+        const result = errorResult(
+          new MeshError('NOT_FOUND', 'no such order', { data: { id: 'o-1' } }),
+          hasOutputSchema,
+        );
+        expect(toolCallResponseJson(id, result)).toBe(asStringified(id, result));
+      }
+    }
+  });
+
+  it('falls back to JSON.stringify for a result it did not make (several content items)', () => {
+    const result = {
+      content: [
+        { type: 'text' as const, text: '{"a":1}' },
+        { type: 'text' as const, text: 'second' },
+      ],
+      structuredContent: { a: 1 },
+    };
+    expect(toolCallResponseJson(3, result)).toBe(asStringified(3, result));
   });
 });

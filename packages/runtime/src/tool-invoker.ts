@@ -1,10 +1,11 @@
 import { MeshError, parseTraceparent } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { DependencyClient, DependencyProxy } from './dependency-proxy.js';
-import type { RegisteredTool, ToolContext, DependencyDecls } from './tool-registry.js';
+import type { DependencyClient } from './dependency-proxy.js';
+import { ToolCallContext } from './tool-call-context.js';
+import type { RegisteredTool } from './tool-registry.js';
 import type { RuntimeMetrics } from './metrics.js';
-import type { SpanHandle, Tracing } from './tracing.js';
+import type { Tracing } from './tracing.js';
 
 /** The MCP `tools/call` result shape. */
 export interface ToolCallResult {
@@ -59,7 +60,7 @@ export class ToolInvoker {
 
   /**
    * Runs one call. The abort signal (and its deadline timer) is created only when the handler or a
-   * dependency call asks for it, so simple tools pay nothing for it.
+   * dependency call asks for it, so simple tools pay nothing for it (see ToolCallContext).
    */
   async invoke(
     served: ServedTool,
@@ -77,34 +78,20 @@ export class ToolInvoker {
     });
     const deadline =
       parseDeadline(headerValue(headers['x-mesh-deadline'])) ?? Date.now() + this.defaultTimeoutMs;
-    let controller: AbortController | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const onClose = (): void => {
-      if (!res.writableFinished) controller?.abort(new MeshError('TIMEOUT', 'caller went away'));
-    };
-    const signal = (): AbortSignal => {
-      if (!controller) {
-        controller = new AbortController();
-        const abort = controller;
-        timer = setTimeout(
-          () => abort.abort(new MeshError('TIMEOUT', `deadline passed in ${tool.name}`)),
-          Math.max(0, deadline - Date.now()),
-        );
-        res.once('close', onClose);
-      }
-      return controller.signal;
-    };
     this.active += 1;
     metrics.inFlight.inc();
     let outcome = 'ok';
+    const ctx = new ToolCallContext(
+      this.app,
+      tool,
+      served.dependencies,
+      span,
+      deadline,
+      headerValue(headers['x-mesh-idempotency-key']),
+      res,
+      this.logger,
+    );
     try {
-      const ctx = this.context(
-        served,
-        span,
-        deadline,
-        signal,
-        headerValue(headers['x-mesh-idempotency-key']),
-      );
       // Inside the span: the handler's log lines carry its ids, and with export on its PostgreSQL and HTTP calls
       // become its children.
       const value = await span.run(() => tool.handler(input, ctx));
@@ -123,10 +110,7 @@ export class ToolInvoker {
       span.end(meshError);
       return errorResult(meshError, tool.outputJsonSchema !== undefined);
     } finally {
-      if (controller) {
-        clearTimeout(timer);
-        res.off('close', onClose);
-      }
+      ctx.release();
       metrics.inFlight.dec();
       metrics.duration.observe((performance.now() - started) / 1000);
       this.outcome(metrics, tool.name, outcome);
@@ -146,43 +130,6 @@ export class ToolInvoker {
     }
   }
 
-  private context(
-    served: ServedTool,
-    span: SpanHandle,
-    deadline: number,
-    signal: () => AbortSignal,
-    idempotencyKey: string | undefined,
-  ): ToolContext<unknown, DependencyDecls> {
-    const trace = span.trace;
-    const caller = {
-      trace,
-      deadline,
-      get signal(): AbortSignal {
-        return signal();
-      },
-    };
-    const deps: Record<string, DependencyProxy> = {};
-    for (const client of served.dependencies) deps[client.dependency.name] = client.bind(caller);
-    const baseLogger = this.logger;
-    let logger: Logger | undefined;
-    return {
-      app: this.app,
-      deps,
-      trace,
-      deadline,
-      get signal(): AbortSignal {
-        return signal();
-      },
-      idempotencyKey,
-      span,
-      get logger(): Logger {
-        // trace_id and span_id come from the log context the call runs in (see withLogContext).
-        logger ??= baseLogger.child({ tool: served.tool.name });
-        return logger;
-      },
-    };
-  }
-
   private toMeshError(error: unknown, toolName: string, trace: TraceContext): MeshError {
     const ids = { trace_id: trace.traceId, span_id: trace.spanId };
     if (error instanceof MeshError) {
@@ -198,7 +145,7 @@ export class ToolInvoker {
     if (!metrics) {
       metrics = {
         duration: this.metrics.toolDuration.labels({ tool }),
-        inFlight: this.metrics.toolInFlight.labels({ tool }),
+        inFlight: this.metrics.toolInFlightCount({ tool }),
         outcomes: new Map(),
         spanAttributes: Object.freeze({ 'mesh.tool': tool, 'rpc.system': 'mcp', 'rpc.method': tool }),
       };
@@ -210,7 +157,7 @@ export class ToolInvoker {
   private outcome(metrics: ToolMetrics, tool: string, outcome: string): void {
     let counter = metrics.outcomes.get(outcome);
     if (!counter) {
-      counter = this.metrics.toolCalls.labels({ tool, outcome });
+      counter = this.metrics.toolCallCount({ tool, outcome });
       metrics.outcomes.set(outcome, counter);
     }
     counter.inc();
@@ -227,7 +174,10 @@ function parseDeadline(value: string | undefined): number | undefined {
   return Number.isFinite(deadline) && deadline > 0 ? deadline : undefined;
 }
 
-/** A handler's return value as an MCP result: objects become structuredContent, everything is JSON text. */
+/**
+ * A handler's return value as an MCP result: objects become structuredContent, everything is JSON text. The
+ * text is then exactly `JSON.stringify(structuredContent)`, which `toolCallResponseJson` relies on.
+ */
 export function toResult(value: unknown): ToolCallResult {
   const text = value === undefined ? 'null' : JSON.stringify(value);
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
@@ -238,11 +188,25 @@ export function toResult(value: unknown): ToolCallResult {
 
 /**
  * A MeshError as an MCP error result. Tools with an outputSchema carry the error in the text only, since
- * MCP clients validate any structuredContent against the output schema.
+ * MCP clients validate any structuredContent against the output schema. As in `toResult`, the text is
+ * `JSON.stringify(structuredContent)` when there is one.
  */
 export function errorResult(error: MeshError, hasOutputSchema: boolean): ToolCallResult {
   const body = { error: error.toJSON() };
   const result: ToolCallResult = { content: [{ type: 'text', text: JSON.stringify(body) }], isError: true };
   if (!hasOutputSchema) result.structuredContent = body;
   return result;
+}
+
+/**
+ * The JSON-RPC response to a `tools/call`, as `JSON.stringify({ jsonrpc: '2.0', id, result })` writes it, but
+ * serializing the handler's value once: a result made by `toResult` or `errorResult` holds that value's JSON
+ * as its text already, which is also the JSON of its structuredContent, so it is copied rather than made again.
+ */
+export function toolCallResponseJson(id: unknown, result: ToolCallResult): string {
+  const item = result.content.length === 1 ? result.content[0] : undefined;
+  if (id === undefined || item === undefined || result.structuredContent === undefined)
+    return JSON.stringify({ jsonrpc: '2.0', id, result });
+  const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[{"type":"text","text":${JSON.stringify(item.text)}}]`;
+  return `${head}${result.isError === undefined ? '' : `,"isError":${String(result.isError)}`},"structuredContent":${item.text}}}`;
 }

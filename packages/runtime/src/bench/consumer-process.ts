@@ -54,8 +54,10 @@ export class ConsumerProcess {
     env: Record<string, string> = {},
     /** Another build's consumer-agent.js (a baseline checkout's), instead of this one's. */
     agentScript = script,
+    /** Node options before the script (`--cpu-prof`…). */
+    nodeArgs: readonly string[] = [],
   ): Promise<ConsumerProcess> {
-    const child = spawn(process.execPath, ['--expose-gc', agentScript], {
+    const child = spawn(process.execPath, ['--expose-gc', ...nodeArgs, agentScript], {
       env: { ...process.env, ...env, MCP_MESH_REGISTRY_URL: registryUrl, MCP_MESH_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });

@@ -5,7 +5,10 @@ import type { LatencyResult, ThroughputResult } from './load.js';
 
 /** What one system measured over the whole run. */
 export interface SystemResult {
-  /** `a`, `as` (a over mTLS), `b`, `c` (plain), `cs` (strict) or `ct` (plain, spans exported). */
+  /**
+   * `a`, `as` (a over mTLS), `b`, `c` (plain), `cs` (strict), `ct` (plain, spans exported), `cv` (contract), or
+   * `cb` / `csb` (plain / strict, another build).
+   */
   key: string;
   name: string;
   latency: LatencyResult;
@@ -169,15 +172,23 @@ export function tracingSummary(
 }
 
 /**
- * This build's (c) against another build's (BENCH_BASELINE_DIST, key cb) in the same interleaved slices: what a
- * change costs the hot path. Undefined unless both were measured.
+ * (c) against (cb), and (cs) against (csb) when measured: this build's hop against another build's, off and
+ * strict, with the CPU split by process. Undefined unless one pair was measured.
  */
 export function baselineSummary(results: readonly SystemResult[], context: RunContext): string | undefined {
-  const ours = results.find((result) => result.key === 'c');
-  const baseline = results.find((result) => result.key === 'cb');
-  if (!ours || !baseline) return undefined;
-  const ratio = ours.throughput.callsPerSec / baseline.throughput.callsPerSec;
-  const addedCpu = ours.cpuUsPerCall - baseline.cpuUsPerCall;
+  const pairs = (
+    [
+      ['off', 'c', 'cb'],
+      ['strict', 'cs', 'csb'],
+    ] as const
+  ).flatMap(([mode, oursKey, baselineKey]) => {
+    const ours = results.find((result) => result.key === oursKey);
+    const baseline = results.find((result) => result.key === baselineKey);
+    return ours && baseline ? [{ mode, ours, baseline }] : [];
+  });
+  if (pairs.length === 0) return undefined;
+  const split = (result: SystemResult): string =>
+    result.cpuUsPerCallByProcess.map((us) => us.toFixed(0)).join(' + ');
   return [
     '## Runtime: this build against a baseline build, one hop',
     '',
@@ -185,10 +196,16 @@ export function baselineSummary(results: readonly SystemResult[], context: RunCo
     '',
     '| (c) consumer -> provider | p50 ms | p99 ms | calls/s | CPU µs per call | provider idle / loaded RSS MB |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    strictRow('baseline', baseline),
-    strictRow('this build', ours),
+    ...pairs.flatMap(({ mode, ours, baseline }) => [
+      strictRow(`baseline, ${mode}`, baseline),
+      strictRow(`this build, ${mode}`, ours),
+    ]),
     '',
-    `- This build against the baseline: p50 ${signed(ours.latency.p50Ms - baseline.latency.p50Ms)} ms, p99 ${signed(ours.latency.p99Ms - baseline.latency.p99Ms)} ms, calls/s ${ratio.toFixed(2)}x, CPU per call ${addedCpu >= 0 ? '+' : ''}${addedCpu.toFixed(0)} µs (${(ours.cpuUsPerCall / baseline.cpuUsPerCall).toFixed(2)}x).`,
+    ...pairs.map(({ mode, ours, baseline }) => {
+      const ratio = ours.throughput.callsPerSec / baseline.throughput.callsPerSec;
+      const addedCpu = ours.cpuUsPerCall - baseline.cpuUsPerCall;
+      return `- ${mode}: this build against the baseline: p50 ${signed(ours.latency.p50Ms - baseline.latency.p50Ms)} ms, p99 ${signed(ours.latency.p99Ms - baseline.latency.p99Ms)} ms, calls/s ${ratio.toFixed(2)}x, CPU per call ${addedCpu >= 0 ? '+' : ''}${addedCpu.toFixed(0)} µs (${(ours.cpuUsPerCall / baseline.cpuUsPerCall).toFixed(2)}x; provider + registry + consumer ${split(baseline)} -> ${split(ours)}).`;
+    }),
   ].join('\n');
 }
 

@@ -47,6 +47,17 @@ function command(): string {
 }
 const here = dirname(fileURLToPath(import.meta.url));
 
+/**
+ * BENCH_CPU_PROF_DIR=<dir>: the provider and consumer agents of the (c) systems run under `node --cpu-prof`
+ * and write `<system>-<role>.cpuprofile` there when they stop (NODE_OPTIONS refuses --cpu-prof).
+ */
+const CPU_PROF_DIR = process.env['BENCH_CPU_PROF_DIR'];
+function profileArgs(name: string): string[] {
+  return CPU_PROF_DIR === undefined
+    ? []
+    : ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`, `--cpu-prof-name=${name}.cpuprofile`];
+}
+
 interface Child {
   process: ChildProcess;
   port: number;
@@ -63,9 +74,10 @@ async function startChild(
   env: Record<string, string>,
   readyUrl?: (port: number) => string,
   probeTls?: ConnectionOptions,
+  nodeArgs: readonly string[] = [],
 ): Promise<Child> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     env: { ...process.env, PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -192,6 +204,36 @@ async function sdkSystem(): Promise<System> {
   };
 }
 
+/** BENCH_SYSTEMS's name of a (c) system: plain `c`, strict `cs`, traced `ct`, contract `cv`, baselines `cb`/`csb`. */
+function runtimeKey(
+  trust: BenchTrust,
+  otlpUrl: string | undefined,
+  baselineDist: string | undefined,
+  contract: boolean,
+): string {
+  if (contract) return 'cv';
+  if (baselineDist !== undefined) return trust.mode === 'strict' ? 'csb' : 'cb';
+  if (otlpUrl !== undefined) return 'ct';
+  return trust.mode === 'strict' ? 'cs' : 'c';
+}
+
+function systemName(key: string, trust: BenchTrust, baselineDist: string | undefined): string {
+  const hop = '(c) mesh runtime consumer -> provider';
+  switch (key) {
+    case 'cv':
+      return `${hop}, results checked against a contract`;
+    case 'cb':
+    case 'csb':
+      return `${hop}${trust.mode === 'strict' ? ', strict mTLS' : ''}, baseline build (${baselineDist})`;
+    case 'ct':
+      return `${hop}, spans exported`;
+    case 'cs':
+      return `${hop}, strict mTLS`;
+    default:
+      return hop;
+  }
+}
+
 /**
  * System (c) with the given trust: registry, echo provider and consumer agent, each a process of its own. With
  * `otlpUrl`, the consumer and the provider export their spans there (system ct).
@@ -203,6 +245,7 @@ async function runtimeSystem(
   contract = false,
 ): Promise<System> {
   const dist = baselineDist ?? join(here, '..');
+  const key = runtimeKey(trust, otlpUrl, baselineDist, contract);
   const otel: Record<string, string> = otlpUrl === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl };
   const require = createRequire(import.meta.url);
   const registryMain = join(dirname(require.resolve('@mesh/registry')), 'main.js');
@@ -233,33 +276,17 @@ async function runtimeSystem(
     },
     () => `${trust.scheme}://127.0.0.1:${providerPort}/ready`,
     trust.probeTls,
+    profileArgs(`${key}-provider`),
   );
   const consumer = await ConsumerProcess.start(
     registryUrl,
     { ...trust.envFor(BENCH_CONSUMER), ...otel, ...(contract ? { BENCH_CONTRACT: '1' } : {}) },
     join(dist, 'bench', 'consumer-agent.js'),
+    profileArgs(`${key}-consumer`),
   );
   return {
-    key: contract
-      ? 'cv'
-      : baselineDist !== undefined
-        ? trust.mode === 'strict'
-          ? 'cbs'
-          : 'cb'
-        : otlpUrl !== undefined
-          ? 'ct'
-          : trust.mode === 'strict'
-            ? 'cs'
-            : 'c',
-    name: contract
-      ? '(c) mesh runtime consumer -> provider, results checked against a contract'
-      : baselineDist !== undefined
-        ? `(c) mesh runtime consumer -> provider, baseline build (${baselineDist})${trust.mode === 'strict' ? ', strict mTLS' : ''}`
-        : otlpUrl !== undefined
-          ? '(c) mesh runtime consumer -> provider, spans exported'
-          : trust.mode === 'strict'
-            ? '(c) mesh runtime consumer -> provider, strict mTLS'
-            : '(c) mesh runtime consumer -> provider',
+    key,
+    name: systemName(key, trust, baselineDist),
     latency: (rate, durationMs) => consumer.latency(rate, durationMs),
     throughput: (concurrency, durationMs) => consumer.throughput(concurrency, durationMs),
     pid: provider.process.pid!,
@@ -403,15 +430,15 @@ const starters: (readonly [string, () => Promise<System>])[] = [
   // (c) with the dependency declared with a contract: what checking each result costs.
   ['cv', () => runtimeSystem(plainTrust(), undefined, undefined, true)],
   // BENCH_BASELINE_DIST=<another checkout>/packages/runtime/dist measures its (c) beside this one's (key cb),
-  // and its (c) strict beside cs (key cbs).
+  // and its (c) strict beside cs (key csb).
   ...(process.env['BENCH_BASELINE_DIST']
-    ? ([
-        ['cb', () => runtimeSystem(plainTrust(), undefined, process.env['BENCH_BASELINE_DIST'])],
+    ? [
+        ['cb', () => runtimeSystem(plainTrust(), undefined, process.env['BENCH_BASELINE_DIST'])] as const,
         [
-          'cbs',
+          'csb',
           async () => runtimeSystem(await strictTrust(), undefined, process.env['BENCH_BASELINE_DIST']),
-        ],
-      ] as const)
+        ] as const,
+      ]
     : []),
   [
     'ct',
