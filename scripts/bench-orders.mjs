@@ -49,8 +49,18 @@ import { TICKS_PER_SECOND, parseStat, snapshotTreesBoth } from './lib/proc-cpu.m
 import { watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
-/** Port offsets of the two compared systems: below the kernel's ephemeral range, apart from defaults. */
-const COMPARE_OFFSETS = [21_000, 22_000];
+/**
+ * Port offsets of the two compared systems: MESH_PORT_OFFSET and 1,000 above it when set (so two people can
+ * compare at once), else 21,000 and 22,000; below the kernel's ephemeral range, apart from the defaults.
+ */
+function compareOffsets(value = process.env.MESH_PORT_OFFSET) {
+  if (value === undefined || value === '') return [21_000, 22_000];
+  const base = Number(value);
+  if (!Number.isInteger(base) || base < 0 || base > 49_000) {
+    fail(`MESH_PORT_OFFSET=${value}: expected a whole number from 0 to 49000 (the second system adds 1000)`);
+  }
+  return [base, base + 1_000];
+}
 /** Variables that would point a system at shared servers; --compare-tls wants two self-contained systems. */
 const SHARED_SERVER_VARS = [
   'DATABASE_URL',
@@ -418,7 +428,7 @@ function systemEnv(base, variants, index) {
   return {
     ...env,
     MESH_HOME: join(base, String(index)),
-    MESH_PORT_OFFSET: String(COMPARE_OFFSETS[index]),
+    MESH_PORT_OFFSET: String(compareOffsets()[index]),
     MESH_MODE: 'local',
     ...variants[index].env,
   };
@@ -469,7 +479,7 @@ async function compare(options) {
     const states = {};
     for (const mode of modes) {
       console.log(
-        `starting the ${variants[mode].label} system (MESH_HOME=${join(base, String(mode))}, offset ${COMPARE_OFFSETS[mode]})`,
+        `starting the ${variants[mode].label} system (MESH_HOME=${join(base, String(mode))}, offset ${compareOffsets()[mode]})`,
       );
       started.push(mode);
       const up = meshctlRun(['up'], systemEnv(base, variants, mode), variants[mode].root);
