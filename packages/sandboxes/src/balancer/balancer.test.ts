@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBalancer, type HttpBalancer } from './balancer.js';
 
@@ -61,6 +61,14 @@ async function replica(name: string): Promise<FakeReplica> {
   return handle;
 }
 
+/** A replica shutting down: it takes the connection and the request's first bytes, then closes it unanswered. */
+async function droppingReplica(): Promise<{ port: number }> {
+  const server = createTcpServer((socket) => socket.once('data', () => socket.destroy()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  opened.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  return { port: (server.address() as AddressInfo).port };
+}
+
 async function balancerFor(replicas: readonly { port: number }[], healthIntervalMs = 50) {
   const balancer: HttpBalancer = createBalancer({
     backends: replicas.map((r) => ({ host: '127.0.0.1', port: r.port })),
@@ -113,6 +121,16 @@ describe('createBalancer', { timeout: 10_000 }, () => {
     b.ready = true;
     await expect.poll(() => balancer.pool.backends[1]!.healthy, { timeout: 2000 }).toBe(true);
     expect((await namesOf(url, 4)).sort()).toEqual(['a', 'a', 'b', 'b']);
+  });
+
+  it('sends a bodiless GET to the next replica when one drops it unanswered, and answers 502 for a POST', async () => {
+    const [dropping, b] = [await droppingReplica(), await replica('b')];
+    const { url } = await balancerFor([dropping, b], 60_000);
+    expect(await namesOf(url, 4)).toEqual(['b', 'b', 'b', 'b']);
+
+    const second = await balancerFor([await droppingReplica(), b], 60_000);
+    const posted = await fetch(`${second.url}/echo`, { method: 'POST', body: 'order' });
+    expect(posted.status).toBe(502);
   });
 
   it('answers 503 with an error body when no replica answers', async () => {

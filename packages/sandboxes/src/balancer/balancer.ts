@@ -53,6 +53,13 @@ function responseHeaders(upstream: IncomingMessage): Record<string, string | str
   return headers;
 }
 
+/** A request that may be sent again after a backend dropped it unanswered: safe method, no body. */
+function retriable(req: IncomingMessage): boolean {
+  const safe = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+  const length = req.headers['content-length'];
+  return safe && (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
+}
+
 /**
  * A round-robin HTTP reverse proxy over a fixed list of replicas, for a local start that runs several replicas
  * of an agent with a fixed public port (the gateway's 8080). Health-aware twice over: a probe of every backend
@@ -95,10 +102,14 @@ export function createBalancer(options: BalancerOptions): HttpBalancer {
     upstream.on('socket', (socket) => {
       socket.once('connect', () => {
         connected = true;
-        req.pipe(upstream);
+        // A retried request without a body has been read to its end already: end the new one by hand.
+        if (req.readableEnded) upstream.end();
+        else req.pipe(upstream);
       });
     });
+    let answered = false;
     upstream.on('response', (answer) => {
+      answered = true;
       backend.served += 1;
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders(answer));
       res.flushHeaders();
@@ -107,6 +118,14 @@ export function createBalancer(options: BalancerOptions): HttpBalancer {
     });
     upstream.on('error', (error: NodeJS.ErrnoException) => {
       if (!connected) {
+        markDown(backend, error.code ?? error.message);
+        forward(req, res, tried);
+        return;
+      }
+      // Connected, but the backend closed before answering: a replica that is shutting down closes the
+      // connections it accepted and had not read yet. A request that changes nothing (GET, HEAD, OPTIONS)
+      // and carries no body can go to the next backend (RFC 9110 9.2.2); any other may have been acted on.
+      if (!res.headersSent && !answered && retriable(req)) {
         markDown(backend, error.code ?? error.message);
         forward(req, res, tried);
         return;
