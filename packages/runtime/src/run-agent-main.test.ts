@@ -132,9 +132,10 @@ describe('runAgentMain as a process', { timeout: 30_000 }, () => {
       .filter((line) => line.startsWith('{'))
       .map((line) => (JSON.parse(line) as { msg: string }).msg);
     const at = (msg: string): number => messages.indexOf(msg);
-    expect(at('fixture: outside work stopped')).toBeGreaterThan(-1);
-    expect(at('fixture: outside work stopped')).toBeLessThan(at('signal received: shutting down'));
-    expect(at('signal received: shutting down')).toBeLessThan(at('fixture: services closed'));
+    const seen = messages.join(' | ');
+    expect(at('fixture: outside work stopped'), seen).toBeGreaterThan(-1);
+    expect(at('fixture: outside work stopped'), seen).toBeLessThan(at('signal received: shutting down'));
+    expect(at('signal received: shutting down'), seen).toBeLessThan(at('fixture: services closed'));
   });
 
   it('exits 1 naming the variable when the configuration is invalid', async () => {

@@ -57,6 +57,17 @@ export function startProcess(
   const exited = new Promise<number | string>((resolve) => {
     child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
   });
+  // 'exit' can come before the last output has been read: a check of the output after stop() waits for the
+  // pipe's end too, for at most a second (a grandchild holding the pipe open must not hold the test up).
+  const outputEnded = new Promise<void>((resolve) => {
+    if (child.stdout === null) resolve();
+    else child.stdout.once('end', resolve).once('close', resolve);
+  });
+  const drained = async (): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([outputEnded, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+    clearTimeout(timer);
+  };
   const started: StartedProcess = {
     pid,
     child,
@@ -70,11 +81,14 @@ export function startProcess(
         await exited;
         clearTimeout(timer);
       }
+      await drained();
       running.delete(started);
       return exited;
     },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      await drained();
       running.delete(started);
       return exited;
     },
