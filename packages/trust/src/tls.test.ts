@@ -83,6 +83,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** GET / on the loopback port through `agent`, answering the body as text. */
+function getText(port: number, agent: https.Agent): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
 describe('mesh TLS', () => {
   it('writes the CA and keys 0600 in a 0700 directory, leaving the parents it makes reachable', async () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
@@ -150,15 +163,7 @@ describe('mesh TLS', () => {
     const name = agent.getName({ host: '127.0.0.1', port });
     expect(name).not.toContain('PRIVATE KEY');
     expect(name.length).toBeLessThan(100);
-    const answer = await new Promise<string>((resolve, reject) => {
-      https
-        .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-          let body = '';
-          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-          res.on('end', () => resolve(body));
-        })
-        .on('error', reject);
-    });
+    const answer = await getText(port, agent);
     agent.destroy();
     expect(answer).toBe('agent/order-agent');
   });
@@ -180,15 +185,7 @@ describe('mesh TLS', () => {
     });
     try {
       for (let n = 0; n < 5; n++) {
-        const answer = await new Promise<string>((resolve, reject) => {
-          https
-            .get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-              let body = '';
-              res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-              res.on('end', () => resolve(body));
-            })
-            .on('error', reject);
-        });
+        const answer = await getText(port, agent);
         expect(answer).toBe('agent/order-agent');
       }
     } finally {
