@@ -1,7 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { MeshError, readBody } from '@mesh/common';
 import type { MeshIdentity } from '@mesh/trust';
 import type { McpGuard } from './runtime-trust.js';
+import type { CallerLink } from './tool-call-context.js';
 import { toolCallResponseJson } from './tool-invoker.js';
 import type { ServedTool, ToolInvoker } from './tool-invoker.js';
 
@@ -55,6 +56,20 @@ function acceptsJson(accept: string | undefined): boolean {
   return ACCEPTS_JSON.test(accept);
 }
 
+/** How one JSON-RPC message to `/mcp` is answered, whatever carried it (an HTTP request or a mesh stream). */
+export interface McpAnswer {
+  /** The HTTP status (a mesh stream carries it in its answer frame). */
+  status: number;
+  /** The JSON-RPC response; empty for an accepted notification (202). */
+  payload: string;
+  /** The provider is shutting down: an HTTP answer closes its connection. */
+  closeConnection?: boolean;
+}
+
+function answer(status: number, body: unknown): McpAnswer {
+  return { status, payload: JSON.stringify(body) };
+}
+
 /**
  * MCP over Streamable HTTP, stateless, JSON responses, parsed by hand on node:http for speed.
  * `tools/call` works without `initialize` (as mesh agents call each other); the official SDK client's
@@ -77,19 +92,7 @@ export async function handleMcp(
     const peer = endpoint.guard.authenticate(req);
     if (!peer.authenticated) {
       endpoint.guard.refused(401, peer.reason, undefined, '(any)');
-      send(
-        res,
-        401,
-        rpcError(
-          null,
-          RPC_REFUSED,
-          `Unauthorized: this agent requires mTLS with a mesh certificate (${peer.reason})`,
-          {
-            code: 'UNAUTHORIZED',
-            reason: peer.reason,
-          },
-        ),
-      );
+      send(res, 401, unauthenticated(peer.reason));
       return;
     }
     caller = peer.identity;
@@ -103,10 +106,10 @@ export async function handleMcp(
     send(res, 415, rpcError(null, -32000, 'Unsupported Media Type: Content-Type must be application/json'));
     return;
   }
-  let message: JsonRpcRequest;
+  let message: unknown;
   try {
     const raw = await readBody(req, { limitBytes: BODY_LIMIT });
-    message = JSON.parse(raw.toString('utf8')) as JsonRpcRequest;
+    message = JSON.parse(raw.toString('utf8')) as unknown;
   } catch (error: unknown) {
     if (error instanceof MeshError && error.code === 'PAYLOAD_TOO_LARGE') {
       send(res, 413, rpcError(null, -32600, error.message));
@@ -115,49 +118,66 @@ export async function handleMcp(
     send(res, 400, rpcError(null, -32700, 'Parse error: body is not valid JSON'));
     return;
   }
-  if (Array.isArray(message)) {
-    send(res, 400, rpcError(null, -32600, 'Invalid Request: batches are not supported'));
-    return;
-  }
+  const answered = await answerMcpMessage(message, req.headers, endpoint, caller, res);
+  if (res.destroyed) return;
+  if (answered.payload === '') {
+    res.writeHead(answered.status);
+    res.end();
+  } else if (answered.closeConnection) {
+    res.writeHead(answered.status, { 'content-type': 'application/json', connection: 'close' });
+    res.end(answered.payload);
+  } else sendJson(res, answered.status, answered.payload);
+}
+
+/** The JSON-RPC error of a caller without a mesh certificate (strict mode). */
+export function unauthenticated(reason: string): unknown {
+  return rpcError(
+    null,
+    RPC_REFUSED,
+    `Unauthorized: this agent requires mTLS with a mesh certificate (${reason})`,
+    {
+      code: 'UNAUTHORIZED',
+      reason,
+    },
+  );
+}
+
+/**
+ * Answers one parsed JSON-RPC message from an authenticated `caller` (undefined without a guard). `link` is
+ * the caller's side of the call: its `close` before the answer is written aborts the handler's signal.
+ */
+export async function answerMcpMessage(
+  parsed: unknown,
+  headers: IncomingHttpHeaders,
+  endpoint: McpEndpoint,
+  caller: MeshIdentity | undefined,
+  link: CallerLink,
+): Promise<McpAnswer> {
+  if (Array.isArray(parsed))
+    return answer(400, rpcError(null, -32600, 'Invalid Request: batches are not supported'));
+  const message = parsed as JsonRpcRequest | null;
   if (
     typeof message !== 'object' ||
     message === null ||
     message.jsonrpc !== '2.0' ||
     typeof message.method !== 'string'
   ) {
-    send(res, 400, rpcError(message?.id, -32600, 'Invalid Request: expected a JSON-RPC 2.0 message'));
-    return;
+    return answer(400, rpcError(message?.id, -32600, 'Invalid Request: expected a JSON-RPC 2.0 message'));
   }
-  const isNotification = message.id === undefined;
-  if (isNotification) {
-    res.writeHead(202);
-    res.end();
-    return;
-  }
-  await dispatch(message, req, res, endpoint, caller);
-}
-
-async function dispatch(
-  message: JsonRpcRequest,
-  req: IncomingMessage,
-  res: ServerResponse,
-  endpoint: McpEndpoint,
-  caller: MeshIdentity | undefined,
-): Promise<void> {
+  if (message.id === undefined) return { status: 202, payload: '' };
   const id = message.id;
   const params = (
     typeof message.params === 'object' && message.params !== null ? message.params : {}
   ) as Record<string, unknown>;
   switch (message.method) {
     case 'tools/call':
-      await callTool(id, params, req, res, endpoint, caller);
-      return;
+      return callTool(id, params, headers, link, endpoint, caller);
     case 'initialize': {
       const requested = typeof params['protocolVersion'] === 'string' ? params['protocolVersion'] : '';
       const protocolVersion = (SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(requested)
         ? requested
         : SUPPORTED_PROTOCOL_VERSIONS[0];
-      send(res, 200, {
+      return answer(200, {
         jsonrpc: '2.0',
         id,
         result: {
@@ -167,16 +187,13 @@ async function dispatch(
           instructions: endpoint.instructions,
         },
       });
-      return;
     }
     case 'tools/list':
-      send(res, 200, { jsonrpc: '2.0', id, result: { tools: listTools(endpoint) } });
-      return;
+      return answer(200, { jsonrpc: '2.0', id, result: { tools: listTools(endpoint) } });
     case 'ping':
-      send(res, 200, { jsonrpc: '2.0', id, result: {} });
-      return;
+      return answer(200, { jsonrpc: '2.0', id, result: {} });
     default:
-      send(res, 200, rpcError(id, -32601, `Method not found: ${message.method}`));
+      return answer(200, rpcError(id, -32601, `Method not found: ${message.method}`));
   }
 }
 
@@ -192,36 +209,29 @@ function listTools(endpoint: McpEndpoint): unknown[] {
   });
 }
 
+const DRAINING_BODY = JSON.stringify({
+  error: { code: 'SHUTTING_DOWN', message: 'agent is shutting down; call another replica' },
+});
+
 async function callTool(
   id: unknown,
   params: Record<string, unknown>,
-  req: IncomingMessage,
-  res: ServerResponse,
+  headers: IncomingHttpHeaders,
+  link: CallerLink,
   endpoint: McpEndpoint,
   caller: MeshIdentity | undefined,
-): Promise<void> {
-  if (endpoint.draining()) {
-    const body = {
-      error: { code: 'SHUTTING_DOWN', message: 'agent is shutting down; call another replica' },
-    };
-    res.writeHead(503, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify(body));
-    return;
-  }
+): Promise<McpAnswer> {
+  if (endpoint.draining()) return { status: 503, payload: DRAINING_BODY, closeConnection: true };
   const name = params['name'];
   const served = typeof name === 'string' ? endpoint.tools.get(name) : undefined;
-  if (!served) {
-    send(res, 200, rpcError(id, -32602, `Unknown tool: ${String(name)}`));
-    return;
-  }
+  if (!served) return answer(200, rpcError(id, -32602, `Unknown tool: ${String(name)}`));
   if (endpoint.guard && caller) {
     const capability = served.tool.capability;
     const decision = endpoint.guard.authorize(caller, capability);
     if (!decision.allowed) {
       endpoint.guard.refused(403, decision.reason, caller, capability);
       const identity = `${caller.kind}/${caller.name}`;
-      send(
-        res,
+      return answer(
         403,
         rpcError(id, RPC_REFUSED, `Forbidden: ${identity} may not call ${capability}: ${decision.reason}`, {
           code: 'FORBIDDEN',
@@ -229,7 +239,6 @@ async function callTool(
           capability,
         }),
       );
-      return;
     }
   }
   const parsed = served.tool.input.safeParse(params['arguments'] ?? {});
@@ -239,9 +248,8 @@ async function callTool(
       message: issue.message,
       code: issue.code,
     }));
-    send(res, 200, rpcError(id, -32602, `Invalid arguments for tool ${served.tool.name}`, { issues }));
-    return;
+    return answer(200, rpcError(id, -32602, `Invalid arguments for tool ${served.tool.name}`, { issues }));
   }
-  const result = await endpoint.invoker.invoke(served, parsed.data, req.headers, res);
-  if (!res.destroyed) sendJson(res, 200, toolCallResponseJson(id, result));
+  const result = await endpoint.invoker.invoke(served, parsed.data, headers, link);
+  return { status: 200, payload: toolCallResponseJson(id, result) };
 }

@@ -1,9 +1,18 @@
 import { MeshError } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
-import type { ServerResponse } from 'node:http';
 import type { CallerContext, DependencyClient, DependencyProxy } from './dependency-proxy.js';
 import type { DependencyDecls, RegisteredTool, ToolContext } from './tool-registry.js';
 import type { SpanHandle } from './tracing.js';
+
+/**
+ * The caller's side of one call, as the provider sees it: an HTTP call's ServerResponse, or a call on a mesh
+ * stream. Its `close` before the answer was written means the caller went away.
+ */
+export interface CallerLink {
+  readonly writableFinished: boolean;
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
 
 /** Handed to a tool that declares no dependencies (it cannot reach any key of it). */
 const NO_DEPENDENCIES: Readonly<Record<string, DependencyProxy>> = Object.freeze({});
@@ -28,7 +37,7 @@ export class ToolCallContext implements ToolContext<unknown, DependencyDecls>, C
     readonly span: SpanHandle,
     readonly deadline: number,
     readonly idempotencyKey: string | undefined,
-    private readonly res: ServerResponse,
+    private readonly res: CallerLink,
     private readonly baseLogger: Logger,
   ) {
     if (dependencies.length === 0) this.deps = NO_DEPENDENCIES;

@@ -1,8 +1,9 @@
 import { MeshError, parseTraceparent } from '@mesh/common';
 import type { Logger, TraceContext } from '@mesh/common';
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { DependencyClient } from './dependency-proxy.js';
 import { ToolCallContext } from './tool-call-context.js';
+import type { CallerLink } from './tool-call-context.js';
 import type { RegisteredTool } from './tool-registry.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { Tracing } from './tracing.js';
@@ -66,7 +67,7 @@ export class ToolInvoker {
     served: ServedTool,
     input: unknown,
     headers: IncomingHttpHeaders,
-    res: ServerResponse,
+    res: CallerLink,
   ): Promise<ToolCallResult> {
     const tool = served.tool;
     const metrics = this.metricsFor(tool.name);
