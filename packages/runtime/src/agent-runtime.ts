@@ -16,6 +16,9 @@ import { createHttpServer, listen } from './http-server.js';
 import type { AgentServer, HealthState, ReadinessState } from './http-server.js';
 import { PROBE_HOST, createProbeServer } from './probe-server.js';
 import { McpHttpClient } from './mcp-client.js';
+import type { McpEndpoint } from './mcp-handler.js';
+import { MESH_STREAM_KWARG, MESH_STREAM_PROTOCOL } from './mesh-stream-frames.js';
+import { MeshStreamServer } from './mesh-stream-server.js';
 import { RuntimeMetrics } from './metrics.js';
 import { DependencySlot, ProviderPool } from './provider-pool.js';
 import type { ResolvedProvider } from './provider-pool.js';
@@ -60,6 +63,7 @@ export class AgentRuntime {
   private readonly config: MeshConfig;
   private readonly pool: ProviderPool;
   private readonly client: McpHttpClient;
+  private streams: MeshStreamServer | undefined;
   /** mTLS and the capability policy; undefined when TLS is off. */
   readonly trust: RuntimeTrust | undefined;
   private readonly groups = new Map<string, { slots: DependencySlot[]; clients: DependencyClient[] }>();
@@ -105,7 +109,7 @@ export class AgentRuntime {
       const warning = plainTextWarning(this.config.tls, declaration.name);
       if (warning) this.logger.warn(warning);
     }
-    this.client = new McpHttpClient(this.config.maxConnectionsPerProvider, this.trust);
+    this.client = new McpHttpClient(this.config.maxConnectionsPerProvider, this.trust, this.config.transport);
     this.pool = new ProviderPool(this.config.circuitBreakerThreshold, this.config.circuitHalfOpenAfterMs);
     this.pool.onProvider((state) => {
       const gauge = this.metrics.breakerState.labels({ provider: state.agentId });
@@ -208,20 +212,23 @@ export class AgentRuntime {
         'exporting spans',
       );
     }
+    const mcp: McpEndpoint = {
+      serverInfo: { name: this.declaration.name, version: this.declaration.version },
+      instructions: this.declaration.description,
+      tools: this.served,
+      invoker: this.invoker,
+      draining: () => this.draining,
+      ...(this.trust ? { guard: this.trust } : {}),
+    };
+    this.streams = new MeshStreamServer(mcp, this.logger);
     this.server = createHttpServer({
       agentName: this.declaration.name,
       agentId: this.agentId,
       metrics: this.metrics,
       extraMetrics: this.options.metrics ?? [],
       logger: this.logger,
-      mcp: {
-        serverInfo: { name: this.declaration.name, version: this.declaration.version },
-        instructions: this.declaration.description,
-        tools: this.served,
-        invoker: this.invoker,
-        draining: () => this.draining,
-        ...(this.trust ? { guard: this.trust } : {}),
-      },
+      mcp,
+      streams: this.streams,
       readiness: () => this.readiness(),
       health: () => this.healthState,
       ...(this.trust ? { tls: this.trust.serverOptions() } : {}),
@@ -285,6 +292,8 @@ export class AgentRuntime {
       server.closeIdleConnections();
       const forced = setTimeout(() => server.closeAllConnections(), 1000);
       forced.unref();
+      // Upgraded connections are the streams' own: GOAWAY, then closed by their callers (at most 1 s).
+      await this.streams?.close();
       await closed;
       clearTimeout(forced);
     }
@@ -397,6 +406,11 @@ function declaresIdempotent(
   return (own ?? entry.kwargs)?.['idempotent'] === true;
 }
 
+/** Whether a provider's kwargs say it accepts mesh streams of the protocol this runtime speaks. */
+function acceptsStreams(own: Record<string, unknown> | undefined, entry: ResolvedDependencyEntry): boolean {
+  return (own ?? entry.kwargs)?.[MESH_STREAM_KWARG] === MESH_STREAM_PROTOCOL;
+}
+
 /** A canary weight as our registry sends it: a whole percent; anything else is ignored (plain balancing). */
 function validWeight(weight: unknown): weight is number {
   return typeof weight === 'number' && Number.isInteger(weight) && weight >= 0 && weight <= 100;
@@ -415,6 +429,7 @@ function providersOf(entry: ResolvedDependencyEntry | undefined): ResolvedProvid
         endpoint: provider.endpoint,
         functionName: provider.function_name,
         idempotent: declaresIdempotent(provider.kwargs, entry),
+        streams: acceptsStreams(provider.kwargs, entry),
         ...(typeof provider.version === 'string' ? { version: provider.version } : {}),
         ...(validWeight(provider.weight) ? { weight: provider.weight } : {}),
       }));
@@ -431,6 +446,7 @@ function providersOf(entry: ResolvedDependencyEntry | undefined): ResolvedProvid
         endpoint: entry.endpoint,
         functionName: entry.function_name,
         idempotent: declaresIdempotent(undefined, entry),
+        streams: acceptsStreams(undefined, entry),
       },
     ];
   }

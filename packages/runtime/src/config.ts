@@ -6,6 +6,7 @@ import { otelEnvShape, toTelemetrySettings } from '@mesh/telemetry';
 import type { TelemetrySettings } from '@mesh/telemetry';
 import { TLS_OFF, tlsEnvSchema, toTlsSettings } from '@mesh/trust';
 import type { MeshPolicy, TlsSettings } from '@mesh/trust';
+import type { MeshTransport } from './mcp-client.js';
 
 const AGENT_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 /** Semantic version, as the registry's canary records name one. */
@@ -55,6 +56,18 @@ export const meshEnvSchema = z.object({
     MAX_CONNECTIONS_PER_PROVIDER.min,
     MAX_CONNECTIONS_PER_PROVIDER.max,
   ),
+  /** `stream` (default): calls to providers that accept it share one connection each (mesh-stream-frames.ts). */
+  MCP_MESH_TRANSPORT: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const transport = value === undefined || value.trim() === '' ? 'stream' : value.trim().toLowerCase();
+      if (transport !== 'stream' && transport !== 'http') {
+        ctx.addIssue({ code: 'custom', message: `expected stream or http; got "${value}"` });
+        return z.NEVER;
+      }
+      return transport as MeshTransport;
+    }),
   /** OTEL_EXPORTER_OTLP_*, OTEL_SERVICE_NAME(_PREFIX), OTEL_TRACES_SAMPLER(_ARG)…: see @mesh/telemetry. */
   ...otelEnvShape,
   ...tlsEnvSchema.shape,
@@ -103,6 +116,11 @@ export interface MeshConfig {
   drainTimeoutMs: number;
   /** Pooled connections, hence calls in flight, per provider; further calls wait (their deadline runs). */
   maxConnectionsPerProvider: number;
+  /**
+   * How calls travel: `stream`, many calls at once on one upgraded connection per provider that accepts it
+   * (others are called over HTTP), or `http`, one request per call. Providers accept both either way.
+   */
+  transport: MeshTransport;
   /** Span export (from the OTEL_* variables); absent = spans are not exported. */
   telemetry?: TelemetrySettings;
   /** Shorthand for `telemetry` with every default: the collector's base URL. */
@@ -131,6 +149,7 @@ export const defaultMeshConfig: Readonly<MeshConfig> = Object.freeze({
   ejectionMs: 2000,
   drainTimeoutMs: 10_000,
   maxConnectionsPerProvider: MAX_CONNECTIONS_PER_PROVIDER.default,
+  transport: 'stream',
   tls: TLS_OFF,
 });
 
@@ -149,6 +168,7 @@ export function toMeshConfig(env: MeshEnv): Partial<MeshConfig> {
     dependencyTimeoutMs: env.DEPENDENCY_TIMEOUT,
     circuitBreakerThreshold: env.CIRCUIT_BREAKER_THRESHOLD,
     maxConnectionsPerProvider: env.MCP_MESH_MAX_CONNECTIONS_PER_PROVIDER,
+    transport: env.MCP_MESH_TRANSPORT,
     tls: toTlsSettings(env),
   };
   if (env.MCP_MESH_HTTP_HOST !== undefined) config.httpHost = env.MCP_MESH_HTTP_HOST;

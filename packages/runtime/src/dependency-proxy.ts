@@ -288,6 +288,7 @@ export class DependencyClient {
           signal: call.signal,
           providerId: state.agentId,
           capability: dependency.capability,
+          streams: candidate.streams === true,
         });
         // Classified inside the breaker, so an unsafe call's dropped connection counts as a failure.
         return call.safe ? sent : sent.catch(unrepeatable);

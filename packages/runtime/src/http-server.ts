@@ -5,6 +5,7 @@ import type { Logger } from '@mesh/common';
 import type { Registry } from 'prom-client';
 import { handleMcp } from './mcp-handler.js';
 import type { McpEndpoint } from './mcp-handler.js';
+import type { MeshStreamServer } from './mesh-stream-server.js';
 import type { RuntimeMetrics } from './metrics.js';
 import { answerProbe, sendJson } from './probe-server.js';
 
@@ -34,6 +35,8 @@ export interface HttpServerOptions {
   health(): HealthState;
   /** Serve HTTPS with these options (strict mode); probes stay open, `/mcp` checks the caller (mcp.guard). */
   tls?: https.ServerOptions;
+  /** Accepts mesh streams (`Upgrade: mesh-mcp/1` on /mcp): many calls on one connection. */
+  streams?: MeshStreamServer;
 }
 
 /** The agent's server: plain HTTP, or HTTPS in strict mode. */
@@ -82,6 +85,7 @@ export function createHttpServer(options: HttpServerOptions): AgentServer {
     }
   };
   const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
+  if (options.streams) server.on('upgrade', options.streams.accept);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   return server;

@@ -1,6 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import { MeshError } from '@mesh/common';
+import { FrameKind, encodeFrame } from './mesh-stream-frames.js';
+import type { MeshStream, StreamCall } from './mesh-stream-client.js';
+import { MeshStreamPool } from './mesh-stream-pool.js';
 import { ProviderCallLimit } from './provider-call-limit.js';
 
 /** One `tools/call` to send to one provider. */
@@ -13,6 +16,8 @@ export interface ToolCallRequest {
   signal?: AbortSignal;
   /** For error data (`provider`). */
   providerId: string;
+  /** The provider accepts mesh streams (its registry kwargs say so). */
+  streams?: boolean;
   /** What is called: with mTLS, the provider's certificate must name an agent allowed to provide it. */
   capability: string;
 }
@@ -65,22 +70,28 @@ export class McpHttpClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly limit: ProviderCallLimit;
+  private readonly streams: MeshStreamPool | undefined;
   private nextId = 1;
   private readonly urls = new Map<string, URL>();
 
   constructor(
     maxConnectionsPerProvider: number,
     private readonly tls?: ClientTls,
+    /** `stream`: calls go on mesh streams to providers that accept them (see mesh-stream-frames.ts). */
+    transport: MeshTransport = 'stream',
   ) {
     const options = poolOptions(maxConnectionsPerProvider);
     this.httpAgent = new http.Agent(options);
     this.httpsAgent = new https.Agent(options);
     this.limit = new ProviderCallLimit(maxConnectionsPerProvider);
+    if (transport === 'stream') this.streams = new MeshStreamPool(IDLE_CONNECTION_MS);
   }
 
   callTool(request: ToolCallRequest): Promise<unknown> {
     if (request.signal?.aborted) return Promise.reject(cancelledError(request));
-    const id = this.nextId++;
+    // Below 2^32: a mesh stream frame carries the id in four bytes.
+    const id = this.nextId;
+    this.nextId = id >= 0xffff_fff0 ? 1 : id + 1;
     const body = JSON.stringify({
       jsonrpc: '2.0',
       id,
@@ -90,7 +101,7 @@ export class McpHttpClient {
     const url = this.mcpUrl(request.endpoint);
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
-      let req: http.ClientRequest | undefined;
+      let cancel: (() => void) | undefined;
       const finish = (error: MeshError | undefined, value?: unknown): void => {
         if (settled) return;
         settled = true;
@@ -103,22 +114,35 @@ export class McpHttpClient {
       };
       // The deadline counts from here: a call that waits for a connection spends its own time waiting.
       const timer = setTimeout(() => {
-        finish(timeoutError(request, req === undefined));
-        req?.destroy();
+        finish(timeoutError(request, cancel === undefined));
+        cancel?.();
       }, request.timeoutMs);
       const onAbort = (): void => {
         finish(cancelledError(request));
-        req?.destroy();
+        cancel?.();
       };
       request.signal?.addEventListener('abort', onAbort, { once: true });
-      const start = (): void => {
+      const overHttp = (): void => {
         try {
-          req = this.send(request, url, body, id, finish);
+          const req = this.send(request, url, body, id, finish);
+          cancel = () => req.destroy();
         } catch (error: unknown) {
           finish(
             new MeshError('CONNECTION_FAILED', `${request.providerId}: ${String(error)}`, { cause: error }),
           );
         }
+      };
+      const start = (): void => {
+        if (this.streams === undefined || request.streams !== true || settled) {
+          overHttp();
+          return;
+        }
+        const isHttps = url.protocol === 'https:';
+        const agent = isHttps ? (this.tls?.agentFor(request.capability) ?? this.httpsAgent) : this.httpAgent;
+        const call = new StreamedCall(id, request, body, finish, overHttp, this.tls);
+        // Set first: a stream may hand the call back at once, and `overHttp` then sets its own cancel.
+        cancel = call.cancel;
+        if (!this.streams.send(url, isHttps ? request.capability : '', agent, call)) overHttp();
       };
       const ticket = this.limit.ticket(url.host, start);
       this.limit.enter(ticket);
@@ -155,23 +179,11 @@ export class McpHttpClient {
         res.on('end', () => {
           // A small answer arrives in one chunk: decoded as it is, without a copy.
           const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
-          try {
-            finish(
-              undefined,
-              parseResponse(res.statusCode ?? 0, res.headers['content-type'], text, id, request),
-            );
-          } catch (error: unknown) {
-            finish(error instanceof MeshError ? error : new MeshError('REMOTE_ERROR', String(error)));
-          }
+          answered(res.statusCode ?? 0, res.headers['content-type'], text, id, request, finish);
         });
       },
     );
-    req.on('error', (error) => {
-      const failure = transportError(error, req.reusedSocket, request);
-      if (failure.data?.['tlsRejected'] === true)
-        this.tls?.providerRefused(request.capability, request.providerId, error.message);
-      finish(failure);
-    });
+    req.on('error', (error) => failed(error, req.reusedSocket, request, finish, this.tls));
     req.end(body);
     return req;
   }
@@ -188,6 +200,7 @@ export class McpHttpClient {
   }
 
   close(): void {
+    this.streams?.close();
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
@@ -203,6 +216,73 @@ export function poolOptions(max: number) {
     scheduling: 'lifo' as const,
     timeout: IDLE_CONNECTION_MS,
   };
+}
+
+/** How calls travel to providers: mesh streams where the provider accepts them, or one HTTP request each. */
+export type MeshTransport = 'stream' | 'http';
+
+type Finish = (error: MeshError | undefined, value?: unknown) => void;
+
+/** A provider's answer, however it came: the call's result, or its error. */
+function answered(
+  status: number,
+  contentType: string | undefined,
+  text: string,
+  id: number,
+  request: ToolCallRequest,
+  finish: Finish,
+): void {
+  try {
+    finish(undefined, parseResponse(status, contentType, text, id, request));
+  } catch (error: unknown) {
+    finish(error instanceof MeshError ? error : new MeshError('REMOTE_ERROR', String(error)));
+  }
+}
+
+/** A lost or refused connection, however the call travelled. */
+function failed(
+  error: Error,
+  reused: boolean,
+  request: ToolCallRequest,
+  finish: Finish,
+  tls?: ClientTls,
+): void {
+  const failure = transportError(error, reused, request);
+  if (failure.data?.['tlsRejected'] === true)
+    tls?.providerRefused(request.capability, request.providerId, error.message);
+  finish(failure);
+}
+
+/** One call on a mesh stream: its frame carries the headers an HTTP request would. */
+class StreamedCall implements StreamCall {
+  readonly frame: Buffer;
+  private stream: MeshStream | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly request: ToolCallRequest,
+    body: string,
+    private readonly finish: Finish,
+    readonly fallback: () => void,
+    private readonly tls: ClientTls | undefined,
+  ) {
+    this.frame = encodeFrame(FrameKind.CALL, id, `{"h":${JSON.stringify(request.headers)},"m":${body}}`);
+  }
+
+  /** Set by the stream when it takes the call, so a cancel reaches the provider. */
+  bind(stream: MeshStream): void {
+    this.stream = stream;
+  }
+
+  readonly cancel = (): void => this.stream?.cancel(this.id);
+
+  answered(status: number, text: string): void {
+    answered(status, 'application/json', text, this.id, this.request, this.finish);
+  }
+
+  failed(error: Error, reused: boolean): void {
+    failed(error, reused, this.request, this.finish, this.tls);
+  }
 }
 
 function timeoutError(request: ToolCallRequest, queued: boolean): MeshError {

@@ -10,6 +10,8 @@ export interface ResolvedProvider {
   idempotent: boolean;
   /** Its agent version, when the registry says (ours does; the official one does not). */
   version?: string;
+  /** It accepts mesh streams (`mesh_stream` in its registry kwargs): calls may share one connection. */
+  streams?: boolean;
   /** Percent of calls for its version group while a canary splits them; absent otherwise. */
   weight?: number;
 }
@@ -57,6 +59,8 @@ export interface Candidate {
   readonly functionName: string;
   /** Per function, not per process: the same provider may serve one tool idempotent and another not. */
   readonly idempotent: boolean;
+  /** The provider accepts mesh streams. */
+  readonly streams?: boolean;
   /** The provider's agent version ('' when unknown): a label of the dependency metrics. */
   readonly version?: string;
 }
@@ -163,6 +167,7 @@ export class DependencySlot {
       state: pool.get(provider),
       functionName: provider.functionName,
       idempotent: provider.idempotent,
+      streams: provider.streams === true,
       version: provider.version ?? '',
     }));
     this.groups = weightedGroups(providers, this.candidates);

@@ -1,3 +1,4 @@
+import { MESH_STREAM_KWARG, MESH_STREAM_PROTOCOL } from './mesh-stream-frames.js';
 import type { NormalizedDependency, RegisteredTool } from './tool-registry.js';
 
 /** One entry of `dependencies_resolved[function_name]` (positional, one per declared dependency). */
@@ -69,7 +70,9 @@ export function registrationBody(input: RegistrationInput): Record<string, unkno
       inputSchema: tool.inputJsonSchema,
     };
     if (tool.outputJsonSchema) entry['outputSchema'] = tool.outputJsonSchema;
-    if (tool.idempotent) entry['kwargs'] = { idempotent: true };
+    entry['kwargs'] = tool.idempotent
+      ? { idempotent: true, [MESH_STREAM_KWARG]: MESH_STREAM_PROTOCOL }
+      : { [MESH_STREAM_KWARG]: MESH_STREAM_PROTOCOL };
     return entry;
   });
   for (const group of input.consumerGroups) {

@@ -56,7 +56,8 @@ export function createToolCaller(options: ToolCallerOptions = {}): ToolCaller {
     {},
     { registryUrl: null, dependencyTimeoutMs: options.timeoutMs ?? 30_000 },
   );
-  const client = new McpHttpClient(8, options.tls ? certificateTls(options.tls) : undefined);
+  // One call or a few: a request each, without a stream to set up first.
+  const client = new McpHttpClient(8, options.tls ? certificateTls(options.tls) : undefined, 'http');
   const pool = new ProviderPool(config.circuitBreakerThreshold, config.circuitHalfOpenAfterMs);
   const env: CallEnvironment = {
     agentId: callerId,

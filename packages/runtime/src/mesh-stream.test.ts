@@ -1,0 +1,250 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MeshError } from '@mesh/common';
+import { waitFor } from '@mesh/testkit';
+import { defineAgent, startAlone, z } from './index.js';
+import { McpHttpClient } from './mcp-client.js';
+import type { MeshTransport, ToolCallRequest } from './mcp-client.js';
+import { gate } from './test-mcp-call.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A TCP relay in front of a provider: counts the connections made through it and can cut them all. */
+class CountingRelay {
+  connections = 0;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly server = net.createServer((client) => {
+    this.connections += 1;
+    const upstream = net.connect(this.targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => this.sockets.delete(socket));
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  endpoint = '';
+
+  constructor(private readonly targetPort: number) {}
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    cleanups.push(() => this.stop());
+  }
+
+  /** Drops every connection at once, as a provider that dies does. */
+  cutAll(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  async stop(): Promise<void> {
+    this.cutAll();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A provider agent: `echo` answers at once, `held` waits for the test (and reports its abort signal). */
+async function startProvider() {
+  const release = gate();
+  const aborted: string[] = [];
+  const agent = defineAgent({ name: 'stream-provider' });
+  agent.tool({
+    name: 'echo',
+    capability: 'echo',
+    input: z.object({ n: z.number().int() }),
+    handler: ({ n }) => ({ n }),
+  });
+  agent.tool({
+    name: 'held',
+    capability: 'held',
+    input: z.object({ n: z.number().int() }),
+    handler: async ({ n }, ctx) => {
+      ctx.signal.addEventListener('abort', () => aborted.push(String((ctx.signal.reason as Error).message)));
+      await Promise.race([
+        release.opened,
+        new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)),
+      ]);
+      return { n };
+    },
+  });
+  const running = await startAlone(agent, { app: undefined });
+  cleanups.push(() => {
+    release.open();
+    return running.stop();
+  });
+  return { running, release, aborted };
+}
+
+function clientOf(transport: MeshTransport = 'stream'): McpHttpClient {
+  const client = new McpHttpClient(32, undefined, transport);
+  cleanups.push(() => client.close());
+  return client;
+}
+
+function request(endpoint: string, functionName: string, n: number, extra: Partial<ToolCallRequest> = {}) {
+  return {
+    endpoint,
+    functionName,
+    args: { n },
+    timeoutMs: 5000,
+    headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+    providerId: 'stream-provider-1',
+    capability: functionName,
+    streams: true,
+    ...extra,
+  } satisfies ToolCallRequest;
+}
+
+async function relayTo(port: number): Promise<CountingRelay> {
+  const relay = new CountingRelay(port);
+  await relay.start();
+  return relay;
+}
+
+describe('mesh streams (many calls on one connection)', () => {
+  it('carries 40 calls in flight at once on one connection, each answered with its own result', async () => {
+    const { running } = await startProvider();
+    const relay = await relayTo(running.port);
+    const client = clientOf();
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, n) => client.callTool(request(relay.endpoint, 'echo', n))),
+    );
+    expect(answers).toEqual(Array.from({ length: 40 }, (_, n) => ({ n })));
+    expect(relay.connections).toBe(1);
+  });
+
+  it('opens a connection per call in flight over HTTP (the transport streams replace)', async () => {
+    const { running } = await startProvider();
+    const relay = await relayTo(running.port);
+    const client = clientOf('http');
+    await Promise.all(
+      Array.from({ length: 40 }, (_, n) => client.callTool(request(relay.endpoint, 'echo', n))),
+    );
+    expect(relay.connections).toBeGreaterThan(1);
+  });
+
+  it('calls a provider that does not accept the upgrade over HTTP, and does not ask again', async () => {
+    let upgradeAsks = 0;
+    const server = http.createServer((req, res) => {
+      if (req.headers.upgrade !== undefined) upgradeAsks += 1;
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        if (req.method !== 'POST') {
+          res.writeHead(405).end();
+          return;
+        }
+        const { id, params } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+          id: number;
+          params: { arguments: { n: number } };
+        };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({ jsonrpc: '2.0', id, result: { structuredContent: { n: params.arguments.n } } }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = clientOf();
+    expect(await Promise.all([1, 2, 3].map((n) => client.callTool(request(endpoint, 'echo', n))))).toEqual([
+      { n: 1 },
+      { n: 2 },
+      { n: 3 },
+    ]);
+    expect(await client.callTool(request(endpoint, 'echo', 4))).toEqual({ n: 4 });
+    expect(upgradeAsks).toBe(1);
+  });
+
+  it('cancels a call past its deadline at the provider (its signal aborts) and keeps the stream for the next', async () => {
+    const { running, aborted } = await startProvider();
+    const relay = await relayTo(running.port);
+    const client = clientOf();
+    const late = await client.callTool(request(relay.endpoint, 'held', 1, { timeoutMs: 200 })).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(late).toBeInstanceOf(MeshError);
+    expect((late as MeshError).code).toBe('TIMEOUT');
+    await waitFor(() => (aborted.length === 1 ? true : undefined), { timeoutMs: 2000 });
+    expect(aborted).toEqual(['caller went away']);
+    expect(await client.callTool(request(relay.endpoint, 'echo', 2))).toEqual({ n: 2 });
+    expect(relay.connections).toBe(1);
+  });
+
+  it('fails the calls in flight with an unknown outcome when the connection drops, and reconnects after', async () => {
+    const { running, release } = await startProvider();
+    const relay = await relayTo(running.port);
+    const client = clientOf();
+    expect(await client.callTool(request(relay.endpoint, 'echo', 0))).toEqual({ n: 0 });
+    const inFlight = Promise.all(
+      [1, 2].map((n) =>
+        client.callTool(request(relay.endpoint, 'held', n)).then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    relay.cutAll();
+    const failures = await inFlight;
+    for (const failure of failures) {
+      expect((failure as MeshError).code).toBe('CONNECTION_FAILED');
+      expect((failure as MeshError).data).toMatchObject({ outcomeUnknown: true, notProcessed: false });
+    }
+    release.open();
+    expect(await client.callTool(request(relay.endpoint, 'echo', 3))).toEqual({ n: 3 });
+    expect(relay.connections).toBe(2);
+  });
+
+  it('finishes the call in flight when the provider stops, then refuses new ones as never processed', async () => {
+    const { running, release } = await startProvider();
+    const client = clientOf();
+    expect(await client.callTool(request(running.url, 'echo', 0))).toEqual({ n: 0 });
+    const held = client.callTool(request(running.url, 'held', 1));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopped = running.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release.open();
+    expect(await held).toEqual({ n: 1 });
+    await stopped;
+    const after = await client.callTool(request(running.url, 'echo', 2)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect((after as MeshError).code).toBe('CONNECTION_FAILED');
+    expect((after as MeshError).data).toMatchObject({ notProcessed: true });
+  });
+
+  it('refuses an upgrade to anything but the mesh stream protocol on /mcp', async () => {
+    const { running } = await startProvider();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port: running.port,
+        path: '/mcp',
+        headers: { connection: 'Upgrade', upgrade: 'websocket' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+  });
+});
