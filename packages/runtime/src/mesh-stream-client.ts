@@ -93,6 +93,12 @@ export class MeshStream {
     }
   }
 
+  /** Takes no new calls, and closes once the calls it carries are answered (its pool was replaced). */
+  retire(): void {
+    this.goneAway = true;
+    if (this.state === 'open' && this.calls.size === 0) this.socket?.end();
+  }
+
   /** Closes the connection; calls in flight fail as on any lost connection. */
   destroy(): void {
     this.socket?.destroy();
@@ -166,7 +172,10 @@ export class MeshStream {
     this.waiting.clear();
     for (const call of waiting) this.write(call);
     if (head.length > 0) this.read(head);
-    if (this.load === 0) this.unreference();
+    if (this.load === 0) {
+      if (this.goneAway) socket.end();
+      else this.unreference();
+    }
   }
 
   private write(call: StreamCall): void {

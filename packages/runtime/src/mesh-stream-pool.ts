@@ -35,8 +35,9 @@ export class MeshStreamPool {
     const key = `${poolKey}\n${url.host}`;
     let entry = this.streams.get(key);
     if (entry !== undefined && entry.agent !== agent) {
-      // The pool was replaced (new certificates): new calls go on a new stream.
+      // The pool was replaced (new certificates): new calls go on a new stream, this one closes when done.
       this.streams.delete(key);
+      entry.stream.retire();
       entry = undefined;
     }
     if (entry === undefined) {

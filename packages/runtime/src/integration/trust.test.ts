@@ -1,6 +1,7 @@
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest, silentLogger } from '@mesh/common';
@@ -12,6 +13,13 @@ import { MeshPolicy, clientTlsOptions, loadTlsMaterial, serverTlsOptions } from 
 import { issueLeaf } from '@mesh/trust/ca';
 import { defineAgent, z } from '../index.js';
 import type { RunningAgent } from '../index.js';
+import {
+  FrameKind,
+  FrameReader,
+  MESH_STREAM_PROTOCOL,
+  decodeAnswer,
+  encodeFrame,
+} from '../mesh-stream-frames.js';
 import { FakeRegistry } from '../test-fake-registry.js';
 
 const logger = silentLogger();
@@ -250,6 +258,44 @@ describe(
       );
       expect(metrics.text).toMatch(
         /mesh_trust_refusals_total\{direction="inbound",reason="forbidden",identity="agent\/api-gateway",capability="payment_process"/,
+      );
+    });
+
+    it('refuses a mesh stream without a certificate at the upgrade, and a forbidden call on one with 403', async () => {
+      const url = new URL(`${paymentAgent.url}/mcp`);
+      const upgrade = (tls: object) =>
+        new Promise<{ status: number; socket?: Duplex }>((resolve, reject) => {
+          const req = https.request({
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            headers: { connection: 'Upgrade', upgrade: MESH_STREAM_PROTOCOL },
+            ...tls,
+          });
+          req.on('upgrade', (res, socket) => resolve({ status: res.statusCode ?? 0, socket }));
+          req.on('response', (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0 });
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect((await upgrade(anonymous(pki))).status).toBe(401);
+      const gateway = await upgrade(as(pki, 'api-gateway'));
+      expect(gateway.status).toBe(101);
+      const answer = await new Promise<{ status: number; text: string }>((resolve) => {
+        const reader = new FrameReader();
+        gateway.socket!.on('data', (chunk: Buffer) =>
+          reader.push(chunk, (frame) => resolve(decodeAnswer(frame.body))),
+        );
+        gateway.socket!.write(
+          encodeFrame(FrameKind.CALL, 1, `{"h":{},"m":${toolCall('payment_process', { order_id: 'o-9' })}}`),
+        );
+      });
+      gateway.socket!.destroy();
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.text).error.message).toContain(
+        'agent/api-gateway may not call payment_process',
       );
     });
 
