@@ -280,8 +280,22 @@ class StreamedCall implements StreamCall {
     answered(status, 'application/json', text, this.id, this.request, this.finish);
   }
 
-  failed(error: Error, reused: boolean): void {
-    failed(error, reused, this.request, this.finish, this.tls);
+  failed(error: Error, sent: boolean, reused: boolean): void {
+    if (sent) {
+      failed(error, reused, this.request, this.finish, this.tls);
+      return;
+    }
+    // The stream never opened (a reset pooled connection, a handshake refused…): the call was not sent.
+    failed(
+      error,
+      false,
+      this.request,
+      (failure) => {
+        if (failure?.data) Object.assign(failure.data, { notProcessed: true, outcomeUnknown: false });
+        this.finish(failure);
+      },
+      this.tls,
+    );
   }
 }
 

@@ -15,8 +15,11 @@ export interface StreamCall {
   readonly id: number;
   readonly frame: Buffer;
   answered(status: number, text: string): void;
-  /** The connection failed: `reused` when this stream had answered calls before this one was written. */
-  failed(error: Error, reused: boolean): void;
+  /**
+   * The connection failed. `sent`: the call had been written on it (else the stream never opened, so the
+   * provider cannot have run it); `reused`: the stream had answered calls before.
+   */
+  failed(error: Error, sent: boolean, reused: boolean): void;
   /** The provider does not speak mesh streams (or refused the upgrade): send the call over plain HTTP. */
   fallback(): void;
   /** The stream that took the call (it cancels the call there). */
@@ -146,7 +149,7 @@ export class MeshStream {
       this.onRetired(this);
       const waiting = [...this.waiting.values()];
       this.waiting.clear();
-      for (const call of waiting) call.failed(error, false);
+      for (const call of waiting) call.failed(error, false, false);
     });
     req.end();
   }
@@ -250,7 +253,7 @@ export class MeshStream {
     const reused = this.answeredCalls > 0;
     const lost = [...this.calls.values()];
     this.calls.clear();
-    for (const call of lost) call.failed(connectionLost(), reused);
+    for (const call of lost) call.failed(connectionLost(), true, reused);
   }
 }
 

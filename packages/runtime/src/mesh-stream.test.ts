@@ -228,6 +228,21 @@ describe('mesh streams (many calls on one connection)', () => {
     expect((after as MeshError).data).toMatchObject({ notProcessed: true });
   });
 
+  it('fails a call as never processed when its stream dies before the upgrade, so it may go elsewhere', async () => {
+    const server = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const failure = await clientOf()
+      .callTool(request(endpoint, 'echo', 1))
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect((failure as MeshError).code).toBe('CONNECTION_FAILED');
+    expect((failure as MeshError).data).toMatchObject({ notProcessed: true, outcomeUnknown: false });
+  });
+
   it('refuses an upgrade to anything but the mesh stream protocol on /mcp', async () => {
     const { running } = await startProvider();
     const status = await new Promise<number>((resolve, reject) => {
