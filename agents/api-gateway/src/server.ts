@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bornWith, type AppPrototypes } from './born-prototypes.js';
 
 export interface ListeningServer {
   readonly server: Server;
@@ -9,15 +10,21 @@ export interface ListeningServer {
   close(): Promise<void>;
 }
 
-/** Mounts the handler on node:http with bounded header/request times and keep-alive that outlives nginx's. */
+/**
+ * Mounts the handler on node:http with bounded header/request times and keep-alive that outlives nginx's. An
+ * express app's requests and responses are born with its prototypes (born-prototypes.ts), so they keep one
+ * shape instead of each changing prototype in `app.handle`.
+ */
 export async function listen(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  handler: ((req: IncomingMessage, res: ServerResponse) => void) & Partial<AppPrototypes>,
   port: number,
   host: string,
   requestTimeoutMs: number,
 ): Promise<ListeningServer> {
+  const { request, response } = handler;
+  const born = request !== undefined && response !== undefined ? bornWith({ request, response }) : undefined;
   const server = createServer(
-    { requestTimeout: requestTimeoutMs, headersTimeout: Math.min(15_000, requestTimeoutMs) },
+    { requestTimeout: requestTimeoutMs, headersTimeout: Math.min(15_000, requestTimeoutMs), ...born },
     handler,
   );
   server.keepAliveTimeout = 65_000;
