@@ -64,7 +64,8 @@ export class HttpSender {
       return await this.sendOnce(request);
     } catch (error: unknown) {
       const givenUp =
-        request.signal?.aborted === true || (request.deadline !== undefined && Date.now() >= request.deadline);
+        request.signal?.aborted === true ||
+        (request.deadline !== undefined && Date.now() >= request.deadline);
       if (!(error instanceof StaleConnection) || givenUp) throw unwrap(error);
       return this.sendOnce(request).catch((retryError: unknown) => {
         throw unwrap(retryError);
