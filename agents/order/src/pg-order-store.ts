@@ -9,7 +9,7 @@ import {
   type PaymentStatus,
 } from './order-state.js';
 import { ANNOUNCE_GRACE_MS } from './order-store.js';
-import type { NewOrder, OrderPatch, OrderRecord, OrderStore } from './order-store.js';
+import type { FixedAtCreate, NewOrder, OrderPatch, OrderRecord, OrderStore } from './order-store.js';
 import type { OrderItem } from './schemas.js';
 
 interface OrderRow {
@@ -41,17 +41,70 @@ const COLUMNS = `order_id, request_hash, user_id, items, total, currency, paymen
   user_phone, reservation_id, payment_id, payment_status, error_code, error_message, lease_owner, lease_until,
   attempts, trace_id, announce_due, created_at, updated_at`;
 
+/** The columns of `FIXED_AT_CREATE`: a transition given the order it moves need not read them back. */
+type FixedColumn =
+  | 'order_id'
+  | 'request_hash'
+  | 'user_id'
+  | 'items'
+  | 'total'
+  | 'currency'
+  | 'payment_method'
+  | 'trace_id'
+  | 'created_at';
+
+const FIXED_COLUMNS: ReadonlySet<string> = new Set<FixedColumn>([
+  'order_id',
+  'request_hash',
+  'user_id',
+  'items',
+  'total',
+  'currency',
+  'payment_method',
+  'trace_id',
+  'created_at',
+]);
+
+/**
+ * The columns a write after `create` may change. A transition that knows the order answers only these (13 of
+ * 22): the rest cost the client most of a row's parsing (the items' JSON, the total, a timestamp).
+ */
+const CHANGING_COLUMNS = COLUMNS.split(',')
+  .map((column) => column.trim())
+  .filter((column) => !FIXED_COLUMNS.has(column))
+  .join(', ');
+
+type ChangingRow = Omit<OrderRow, FixedColumn>;
+
 const OPEN = `state NOT IN ('completed', 'failed', 'compensated')`;
 
 function toRecord(row: OrderRow): OrderRecord {
+  return withChanges(
+    {
+      orderId: row.order_id,
+      requestHash: row.request_hash,
+      userId: row.user_id,
+      items: row.items,
+      total: Number(row.total),
+      currency: row.currency,
+      paymentMethod: row.payment_method,
+      traceId: row.trace_id,
+      createdAt: row.created_at,
+    },
+    row,
+  );
+}
+
+/** The order from the fields fixed at its creation and a row of the columns that change. */
+function withChanges(fixed: Pick<OrderRecord, FixedAtCreate>, row: ChangingRow): OrderRecord {
   return {
-    orderId: row.order_id,
-    requestHash: row.request_hash,
-    userId: row.user_id,
-    items: row.items,
-    total: Number(row.total),
-    currency: row.currency,
-    paymentMethod: row.payment_method,
+    orderId: fixed.orderId,
+    requestHash: fixed.requestHash,
+    userId: fixed.userId,
+    items: fixed.items,
+    total: fixed.total,
+    currency: fixed.currency,
+    paymentMethod: fixed.paymentMethod,
     state: row.state,
     userEmail: row.user_email,
     userPhone: row.user_phone,
@@ -63,9 +116,9 @@ function toRecord(row: OrderRow): OrderRecord {
     leaseOwner: row.lease_owner,
     leaseUntil: row.lease_until,
     attempts: row.attempts,
-    traceId: row.trace_id,
+    traceId: fixed.traceId,
     announceDue: row.announce_due,
-    createdAt: row.created_at,
+    createdAt: fixed.createdAt,
     updatedAt: row.updated_at,
   };
 }
@@ -154,7 +207,9 @@ export class PgOrderStore implements OrderStore {
     owner: string,
     state: OrderState,
     patch: OrderPatch = {},
+    known?: OrderRecord,
   ): Promise<OrderRecord> {
+    const fixed = known?.orderId === orderId ? known : undefined;
     return guarded('transition', async () => {
       const sets: string[] = ['state = $3', 'updated_at = now()'];
       const values: unknown[] = [orderId, owner, state];
@@ -180,20 +235,20 @@ export class PgOrderStore implements OrderStore {
           `announce_due = COALESCE(announce_due, now() + make_interval(secs => $${values.length} / 1000.0))`,
         );
       }
-      // The text depends on which columns the patch sets and whether the state is terminal: at most 2^7
-      // shapes, a handful in practice, each prepared once per connection (see `prepared`).
+      // The text depends on which columns the patch sets, whether the state is terminal and whether the order
+      // is known: at most 2^8 shapes, a handful in practice, each prepared once per connection (see `prepared`).
       const allowedFrom = fromStates(state);
       values.push(allowedFrom);
       const result = await this.pool.query<OrderRow>(
         prepared(
           `UPDATE orders SET ${sets.join(', ')}
            WHERE order_id = $1 AND lease_owner = $2 AND lease_until > now() AND state = ANY($${values.length})
-           RETURNING ${COLUMNS}`,
+           RETURNING ${fixed ? CHANGING_COLUMNS : COLUMNS}`,
           values,
         ),
       );
       const row = result.rows[0];
-      if (row) return toRecord(row);
+      if (row) return fixed ? withChanges(fixed, row) : toRecord(row);
       const current = await this.get(orderId);
       if (!current) throw new MeshError('NOT_FOUND', `order ${orderId} does not exist`);
       if (!canTransition(current.state, state)) {
