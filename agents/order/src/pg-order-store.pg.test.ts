@@ -81,6 +81,37 @@ describe.skipIf(!adminUrl)('PgOrderStore on a real PostgreSQL', () => {
     expect(failed).toMatchObject({ state: 'failed', leaseOwner: null, error: { code: 'X', message: 'y' } });
   });
 
+  it('answers a create exactly as the stored order reads back, in every initial state', async () => {
+    const orders = [
+      newOrder('pg-new-received'),
+      newOrder('pg-new-reserved', {
+        state: 'reserved',
+        items: [
+          { sku: 'ITEM-2', quantity: 3 },
+          { sku: 'ITEM-1', quantity: 1 },
+        ],
+        total: 12.345,
+        userEmail: 'u@example.com',
+        userPhone: '+15550100',
+        reservationId: 'res-new',
+        paymentStatus: 'pending',
+        paymentMethod: 'tok_visa',
+        traceId: 'trace-new',
+      }),
+      newOrder('pg-new-compensating', {
+        state: 'compensating',
+        reservationId: null,
+        error: { code: 'USER_NOT_FOUND', message: '' },
+      }),
+      newOrder('pg-new-failed', { state: 'failed', error: { code: 'OUT_OF_STOCK', message: 'none left' } }),
+    ];
+    for (const order of orders) {
+      const { created, order: stored } = await store.create(order, 'a', 5_000);
+      expect(created).toBe(true);
+      expect(stored).toEqual(await store.get(order.orderId));
+    }
+  });
+
   it('answers a transition given the order it moves exactly as the stored order reads back', async () => {
     const { order } = await store.create(
       newOrder('pg-known', {

@@ -76,6 +76,18 @@ const CHANGING_COLUMNS = COLUMNS.split(',')
 
 type ChangingRow = Omit<OrderRow, FixedColumn>;
 
+/**
+ * The columns of a new order the database decides (defaults, `now()`, the lease and announcement it derives):
+ * an insert answers only these, the rest being what it was given.
+ */
+const DECIDED_AT_CREATE =
+  'payment_id, lease_owner, lease_until, attempts, announce_due, created_at, updated_at';
+
+type DecidedRow = Pick<
+  OrderRow,
+  'payment_id' | 'lease_owner' | 'lease_until' | 'attempts' | 'announce_due' | 'created_at' | 'updated_at'
+>;
+
 const OPEN = `state NOT IN ('completed', 'failed', 'compensated')`;
 
 function toRecord(row: OrderRow): OrderRecord {
@@ -123,6 +135,41 @@ function withChanges(fixed: Pick<OrderRecord, FixedAtCreate>, row: ChangingRow):
   };
 }
 
+/**
+ * The order an insert stored: what it was given, as the columns hold it (the total to the cent, the items as
+ * their JSON reads back), with what the database decided.
+ */
+function insertedRecord(order: NewOrder, state: OrderState, itemsJson: string, row: DecidedRow): OrderRecord {
+  return withChanges(
+    {
+      orderId: order.orderId,
+      requestHash: order.requestHash,
+      userId: order.userId,
+      items: JSON.parse(itemsJson) as OrderItem[],
+      total: Number(order.total.toFixed(2)),
+      currency: order.currency,
+      paymentMethod: order.paymentMethod,
+      traceId: order.traceId,
+      createdAt: row.created_at,
+    },
+    {
+      state,
+      user_email: order.userEmail ?? null,
+      user_phone: order.userPhone ?? null,
+      reservation_id: order.reservationId ?? null,
+      payment_id: row.payment_id,
+      payment_status: order.paymentStatus ?? 'none',
+      error_code: order.error?.code ?? null,
+      error_message: order.error?.message ?? null,
+      lease_owner: row.lease_owner,
+      lease_until: row.lease_until,
+      attempts: row.attempts,
+      announce_due: row.announce_due,
+      updated_at: row.updated_at,
+    },
+  );
+}
+
 /** Storage failures are never the client's fault: they surface as STORAGE_ERROR (HTTP 500/503 upstream). */
 async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -148,7 +195,8 @@ export class PgOrderStore implements OrderStore {
       const state = order.state ?? 'received';
       // A terminal first write is unleased and owes its announcement, as a terminal transition does.
       const terminal = isTerminal(state);
-      const inserted = await this.pool.query<OrderRow>(
+      const itemsJson = JSON.stringify(order.items);
+      const inserted = await this.pool.query<DecidedRow>(
         prepared(
           `INSERT INTO orders (order_id, request_hash, user_id, items, total, currency, payment_method, state,
            user_email, user_phone, reservation_id, payment_status, error_code, error_message,
@@ -158,12 +206,12 @@ export class PgOrderStore implements OrderStore {
            CASE WHEN $18 THEN NULL ELSE now() + make_interval(secs => $16 / 1000.0) END, $17,
            CASE WHEN $18 THEN now() + make_interval(secs => $19 / 1000.0) END)
          ON CONFLICT (order_id) DO NOTHING
-         RETURNING ${COLUMNS}`,
+         RETURNING ${DECIDED_AT_CREATE}`,
           [
             order.orderId,
             order.requestHash,
             order.userId,
-            JSON.stringify(order.items),
+            itemsJson,
             order.total.toFixed(2),
             order.currency,
             order.paymentMethod,
@@ -183,7 +231,7 @@ export class PgOrderStore implements OrderStore {
         ),
       );
       const row = inserted.rows[0];
-      if (row) return { created: true, order: toRecord(row) };
+      if (row) return { created: true, order: insertedRecord(order, state, itemsJson, row) };
       const existing = await this.get(order.orderId);
       if (!existing) {
         throw new MeshError('STORAGE_ERROR', `order ${order.orderId} neither inserted nor found`);
