@@ -489,7 +489,7 @@ export class OrderSaga {
     }
     // Committing is idempotent, so the commit and this write need nothing between them: a crash in between
     // re-commits.
-    const completed = await this.store.transition(id, this.owner, 'completed', payment);
+    const completed = await this.store.transition(id, this.owner, 'completed', payment, order);
     // One info line per order outcome (failures log theirs below): operators see orders flow.
     logger.info(
       { payment_id: completed.paymentId, total: completed.total, currency: completed.currency },

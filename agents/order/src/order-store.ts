@@ -34,6 +34,24 @@ export interface OrderRecord {
   updatedAt: Date;
 }
 
+/**
+ * The fields of an order that only `create` writes: every later write leaves them as they are, so a caller
+ * holding the order already has them.
+ */
+export const FIXED_AT_CREATE = [
+  'orderId',
+  'requestHash',
+  'userId',
+  'items',
+  'total',
+  'currency',
+  'paymentMethod',
+  'traceId',
+  'createdAt',
+] as const satisfies readonly (keyof OrderRecord)[];
+
+export type FixedAtCreate = (typeof FIXED_AT_CREATE)[number];
+
 /** Fields a transition may set besides the state. */
 export type OrderPatch = Partial<
   Pick<OrderRecord, 'userEmail' | 'userPhone' | 'reservationId' | 'paymentId' | 'paymentStatus' | 'error'>
@@ -69,8 +87,16 @@ export interface OrderStore {
   /**
    * Moves the order to `state` (and applies `patch`) while `owner` holds it; terminal states drop the lease.
    * Throws MeshError LEASE_LOST when the owner no longer holds it, CONFLICT for a forbidden transition.
+   * `known`: the order as the caller last read or wrote it; a store may take from it the fields no write after
+   * `create` changes (`FIXED_AT_CREATE`) instead of reading them back. The answer is the same either way.
    */
-  transition(orderId: string, owner: string, state: OrderState, patch?: OrderPatch): Promise<OrderRecord>;
+  transition(
+    orderId: string,
+    owner: string,
+    state: OrderState,
+    patch?: OrderPatch,
+    known?: OrderRecord,
+  ): Promise<OrderRecord>;
   /** Takes over one undecided order whose lease has expired (a crashed run); undefined when someone holds it. */
   claim(orderId: string, owner: string, leaseMs: number): Promise<OrderRecord | undefined>;
   /**

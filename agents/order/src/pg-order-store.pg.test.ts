@@ -81,6 +81,58 @@ describe.skipIf(!adminUrl)('PgOrderStore on a real PostgreSQL', () => {
     expect(failed).toMatchObject({ state: 'failed', leaseOwner: null, error: { code: 'X', message: 'y' } });
   });
 
+  it('answers a create exactly as the stored order reads back, in every initial state', async () => {
+    const orders = [
+      newOrder('pg-new-received'),
+      newOrder('pg-new-reserved', {
+        state: 'reserved',
+        items: [
+          { sku: 'ITEM-2', quantity: 3 },
+          { sku: 'ITEM-1', quantity: 1 },
+        ],
+        total: 12.345,
+        userEmail: 'u@example.com',
+        userPhone: '+15550100',
+        reservationId: 'res-new',
+        paymentStatus: 'pending',
+        paymentMethod: 'tok_visa',
+        traceId: 'trace-new',
+      }),
+      newOrder('pg-new-compensating', {
+        state: 'compensating',
+        reservationId: null,
+        error: { code: 'USER_NOT_FOUND', message: '' },
+      }),
+      newOrder('pg-new-failed', { state: 'failed', error: { code: 'OUT_OF_STOCK', message: 'none left' } }),
+    ];
+    for (const order of orders) {
+      const { created, order: stored } = await store.create(order, 'a', 5_000);
+      expect(created).toBe(true);
+      expect(stored).toEqual(await store.get(order.orderId));
+    }
+  });
+
+  it('answers a transition given the order it moves exactly as the stored order reads back', async () => {
+    const { order } = await store.create(
+      newOrder('pg-known', {
+        state: 'reserved',
+        reservationId: 'res-k',
+        traceId: 't-1',
+        paymentMethod: 'tok_visa',
+      }),
+      'a',
+      5_000,
+    );
+    const patch = { paymentId: 'ch_k', paymentStatus: 'succeeded' } as const;
+    const completed = await store.transition('pg-known', 'a', 'completed', patch, order);
+    expect(completed).toEqual(await store.get('pg-known'));
+    expect(completed).toMatchObject({ state: 'completed', paymentId: 'ch_k', total: 9.99, traceId: 't-1' });
+    // A record of another order is not taken for this one's.
+    await store.create(newOrder('pg-known-2', { state: 'reserved' }), 'a', 5_000);
+    const other = await store.transition('pg-known-2', 'a', 'completed', patch, order);
+    expect(other).toEqual(await store.get('pg-known-2'));
+  });
+
   it('lets exactly one of several concurrent recoverers claim each stuck order', async () => {
     const ids = Array.from({ length: 12 }, (_, i) => `pg-stuck-${i}`);
     for (const id of ids) await store.create(newOrder(id), 'crashed', 1);

@@ -9,7 +9,7 @@ import {
   type PaymentStatus,
 } from './order-state.js';
 import { ANNOUNCE_GRACE_MS } from './order-store.js';
-import type { NewOrder, OrderPatch, OrderRecord, OrderStore } from './order-store.js';
+import type { FixedAtCreate, NewOrder, OrderPatch, OrderRecord, OrderStore } from './order-store.js';
 import type { OrderItem } from './schemas.js';
 
 interface OrderRow {
@@ -41,17 +41,82 @@ const COLUMNS = `order_id, request_hash, user_id, items, total, currency, paymen
   user_phone, reservation_id, payment_id, payment_status, error_code, error_message, lease_owner, lease_until,
   attempts, trace_id, announce_due, created_at, updated_at`;
 
+/** The columns of `FIXED_AT_CREATE`: a transition given the order it moves need not read them back. */
+type FixedColumn =
+  | 'order_id'
+  | 'request_hash'
+  | 'user_id'
+  | 'items'
+  | 'total'
+  | 'currency'
+  | 'payment_method'
+  | 'trace_id'
+  | 'created_at';
+
+const FIXED_COLUMNS: ReadonlySet<string> = new Set<FixedColumn>([
+  'order_id',
+  'request_hash',
+  'user_id',
+  'items',
+  'total',
+  'currency',
+  'payment_method',
+  'trace_id',
+  'created_at',
+]);
+
+/**
+ * The columns a write after `create` may change. A transition that knows the order answers only these (13 of
+ * 22): the rest cost the client most of a row's parsing (the items' JSON, the total, a timestamp).
+ */
+const CHANGING_COLUMNS = COLUMNS.split(',')
+  .map((column) => column.trim())
+  .filter((column) => !FIXED_COLUMNS.has(column))
+  .join(', ');
+
+type ChangingRow = Omit<OrderRow, FixedColumn>;
+
+/**
+ * The columns of a new order the database decides (defaults, `now()`, the lease and announcement it derives):
+ * an insert answers only these, the rest being what it was given.
+ */
+const DECIDED_AT_CREATE =
+  'payment_id, lease_owner, lease_until, attempts, announce_due, created_at, updated_at';
+
+type DecidedRow = Pick<
+  OrderRow,
+  'payment_id' | 'lease_owner' | 'lease_until' | 'attempts' | 'announce_due' | 'created_at' | 'updated_at'
+>;
+
 const OPEN = `state NOT IN ('completed', 'failed', 'compensated')`;
 
 function toRecord(row: OrderRow): OrderRecord {
+  return withChanges(
+    {
+      orderId: row.order_id,
+      requestHash: row.request_hash,
+      userId: row.user_id,
+      items: row.items,
+      total: Number(row.total),
+      currency: row.currency,
+      paymentMethod: row.payment_method,
+      traceId: row.trace_id,
+      createdAt: row.created_at,
+    },
+    row,
+  );
+}
+
+/** The order from the fields fixed at its creation and a row of the columns that change. */
+function withChanges(fixed: Pick<OrderRecord, FixedAtCreate>, row: ChangingRow): OrderRecord {
   return {
-    orderId: row.order_id,
-    requestHash: row.request_hash,
-    userId: row.user_id,
-    items: row.items,
-    total: Number(row.total),
-    currency: row.currency,
-    paymentMethod: row.payment_method,
+    orderId: fixed.orderId,
+    requestHash: fixed.requestHash,
+    userId: fixed.userId,
+    items: fixed.items,
+    total: fixed.total,
+    currency: fixed.currency,
+    paymentMethod: fixed.paymentMethod,
     state: row.state,
     userEmail: row.user_email,
     userPhone: row.user_phone,
@@ -63,11 +128,46 @@ function toRecord(row: OrderRow): OrderRecord {
     leaseOwner: row.lease_owner,
     leaseUntil: row.lease_until,
     attempts: row.attempts,
-    traceId: row.trace_id,
+    traceId: fixed.traceId,
     announceDue: row.announce_due,
-    createdAt: row.created_at,
+    createdAt: fixed.createdAt,
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * The order an insert stored: what it was given, as the columns hold it (the total to the cent, the items as
+ * their JSON reads back), with what the database decided.
+ */
+function insertedRecord(order: NewOrder, state: OrderState, itemsJson: string, row: DecidedRow): OrderRecord {
+  return withChanges(
+    {
+      orderId: order.orderId,
+      requestHash: order.requestHash,
+      userId: order.userId,
+      items: JSON.parse(itemsJson) as OrderItem[],
+      total: Number(order.total.toFixed(2)),
+      currency: order.currency,
+      paymentMethod: order.paymentMethod,
+      traceId: order.traceId,
+      createdAt: row.created_at,
+    },
+    {
+      state,
+      user_email: order.userEmail ?? null,
+      user_phone: order.userPhone ?? null,
+      reservation_id: order.reservationId ?? null,
+      payment_id: row.payment_id,
+      payment_status: order.paymentStatus ?? 'none',
+      error_code: order.error?.code ?? null,
+      error_message: order.error?.message ?? null,
+      lease_owner: row.lease_owner,
+      lease_until: row.lease_until,
+      attempts: row.attempts,
+      announce_due: row.announce_due,
+      updated_at: row.updated_at,
+    },
+  );
 }
 
 /** Storage failures are never the client's fault: they surface as STORAGE_ERROR (HTTP 500/503 upstream). */
@@ -95,7 +195,8 @@ export class PgOrderStore implements OrderStore {
       const state = order.state ?? 'received';
       // A terminal first write is unleased and owes its announcement, as a terminal transition does.
       const terminal = isTerminal(state);
-      const inserted = await this.pool.query<OrderRow>(
+      const itemsJson = JSON.stringify(order.items);
+      const inserted = await this.pool.query<DecidedRow>(
         prepared(
           `INSERT INTO orders (order_id, request_hash, user_id, items, total, currency, payment_method, state,
            user_email, user_phone, reservation_id, payment_status, error_code, error_message,
@@ -105,12 +206,12 @@ export class PgOrderStore implements OrderStore {
            CASE WHEN $18 THEN NULL ELSE now() + make_interval(secs => $16 / 1000.0) END, $17,
            CASE WHEN $18 THEN now() + make_interval(secs => $19 / 1000.0) END)
          ON CONFLICT (order_id) DO NOTHING
-         RETURNING ${COLUMNS}`,
+         RETURNING ${DECIDED_AT_CREATE}`,
           [
             order.orderId,
             order.requestHash,
             order.userId,
-            JSON.stringify(order.items),
+            itemsJson,
             order.total.toFixed(2),
             order.currency,
             order.paymentMethod,
@@ -130,7 +231,7 @@ export class PgOrderStore implements OrderStore {
         ),
       );
       const row = inserted.rows[0];
-      if (row) return { created: true, order: toRecord(row) };
+      if (row) return { created: true, order: insertedRecord(order, state, itemsJson, row) };
       const existing = await this.get(order.orderId);
       if (!existing) {
         throw new MeshError('STORAGE_ERROR', `order ${order.orderId} neither inserted nor found`);
@@ -154,7 +255,9 @@ export class PgOrderStore implements OrderStore {
     owner: string,
     state: OrderState,
     patch: OrderPatch = {},
+    known?: OrderRecord,
   ): Promise<OrderRecord> {
+    const fixed = known?.orderId === orderId ? known : undefined;
     return guarded('transition', async () => {
       const sets: string[] = ['state = $3', 'updated_at = now()'];
       const values: unknown[] = [orderId, owner, state];
@@ -180,20 +283,20 @@ export class PgOrderStore implements OrderStore {
           `announce_due = COALESCE(announce_due, now() + make_interval(secs => $${values.length} / 1000.0))`,
         );
       }
-      // The text depends on which columns the patch sets and whether the state is terminal: at most 2^7
-      // shapes, a handful in practice, each prepared once per connection (see `prepared`).
+      // The text depends on which columns the patch sets, whether the state is terminal and whether the order
+      // is known: at most 2^8 shapes, a handful in practice, each prepared once per connection (see `prepared`).
       const allowedFrom = fromStates(state);
       values.push(allowedFrom);
       const result = await this.pool.query<OrderRow>(
         prepared(
           `UPDATE orders SET ${sets.join(', ')}
            WHERE order_id = $1 AND lease_owner = $2 AND lease_until > now() AND state = ANY($${values.length})
-           RETURNING ${COLUMNS}`,
+           RETURNING ${fixed ? CHANGING_COLUMNS : COLUMNS}`,
           values,
         ),
       );
       const row = result.rows[0];
-      if (row) return toRecord(row);
+      if (row) return fixed ? withChanges(fixed, row) : toRecord(row);
       const current = await this.get(orderId);
       if (!current) throw new MeshError('NOT_FOUND', `order ${orderId} does not exist`);
       if (!canTransition(current.state, state)) {

@@ -1,5 +1,5 @@
 import { MeshError, silentLogger, type Logger } from '@mesh/common';
-import { HttpSender } from './http-send.js';
+import { HttpSender, isDeadlineError } from './http-send.js';
 
 export interface GatewayClientOptions {
   /** Base URL of the Stripe-like gateway (the local sandbox by default). */
@@ -202,8 +202,7 @@ export class GatewayClient {
       Math.min(this.options.timeoutMs, options.timeoutMs ?? Number.POSITIVE_INFINITY),
     );
     const deadline = Date.now() + timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+    const { signal } = options;
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.apiKey}` };
     if (form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
@@ -216,9 +215,11 @@ export class GatewayClient {
           headers,
           body: form?.toString(),
           signal,
+          deadline,
         });
       } catch (error: unknown) {
-        throw this.transportError(error, signal, timeoutMs, path);
+        const gaveUp = isDeadlineError(error) || signal?.aborted === true || Date.now() >= deadline;
+        throw this.transportError(error, gaveUp, timeoutMs, path);
       }
       let body: unknown;
       try {
@@ -245,8 +246,9 @@ export class GatewayClient {
     this.http.close();
   }
 
-  private transportError(error: unknown, signal: AbortSignal, timeoutMs: number, path: string): MeshError {
-    if (signal.aborted) {
+  /** `gaveUp`: the call's timeout passed or the caller cancelled, rather than the gateway failing. */
+  private transportError(error: unknown, gaveUp: boolean, timeoutMs: number, path: string): MeshError {
+    if (gaveUp) {
       return new MeshError('TIMEOUT', `payment gateway did not answer ${path} within ${timeoutMs} ms`, {
         cause: error,
         data: { gateway_path: path, timeout_ms: timeoutMs },

@@ -12,6 +12,16 @@ function unwrap(error: unknown): unknown {
   return error instanceof StaleConnection ? error.original : error;
 }
 
+/** What a request past its deadline rejects with: the reason `AbortSignal.timeout` gives. */
+export function deadlineError(): DOMException {
+  return new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+}
+
+/** Whether `error` is a request given up at its deadline (see `deadlineError`). */
+export function isDeadlineError(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'TimeoutError';
+}
+
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: 128, scheduling: 'lifo', timeout: 4_000 } as const;
 
 /** One request to the payment gateway. */
@@ -20,8 +30,14 @@ export interface HttpSendRequest {
   url: URL;
   headers: Record<string, string>;
   body?: string | undefined;
-  /** Aborts the request (timeout or the caller's deadline); the promise rejects with the signal's reason. */
-  signal: AbortSignal;
+  /** Aborts the request (the caller's cancellation); the promise rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Epoch ms past which the request is given up (destroyed), rejecting with `deadlineError()`. One timer per
+   * request, cleared on the answer: an `AbortSignal.timeout` merged by `AbortSignal.any` cost about 30 µs of
+   * CPU per call and kept its timer for the whole timeout.
+   */
+  deadline?: number | undefined;
 }
 
 export interface HttpSendResponse {
@@ -47,7 +63,10 @@ export class HttpSender {
     try {
       return await this.sendOnce(request);
     } catch (error: unknown) {
-      if (!(error instanceof StaleConnection) || request.signal.aborted) throw unwrap(error);
+      const givenUp =
+        request.signal?.aborted === true ||
+        (request.deadline !== undefined && Date.now() >= request.deadline);
+      if (!(error instanceof StaleConnection) || givenUp) throw unwrap(error);
       return this.sendOnce(request).catch((retryError: unknown) => {
         throw unwrap(retryError);
       });
@@ -55,11 +74,16 @@ export class HttpSender {
   }
 
   private sendOnce(request: HttpSendRequest): Promise<HttpSendResponse> {
-    const { url, signal } = request;
+    const { url, signal, deadline } = request;
     const isHttps = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
-      if (signal.aborted) {
+      if (signal?.aborted) {
         reject(signal.reason);
+        return;
+      }
+      const leftMs = deadline === undefined ? undefined : deadline - Date.now();
+      if (leftMs !== undefined && leftMs <= 0) {
+        reject(deadlineError());
         return;
       }
       const headers: Record<string, string | number> = { accept: 'application/json', ...request.headers };
@@ -71,23 +95,35 @@ export class HttpSender {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () => {
-            signal.removeEventListener('abort', onAbort);
+            done();
             resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
           });
           res.on('error', fail);
         },
       );
+      const timer = leftMs === undefined ? undefined : setTimeout(onDeadline, leftMs).unref();
+      function done(): void {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
       function fail(error: Error): void {
-        signal.removeEventListener('abort', onAbort);
+        done();
         const code = (error as NodeJS.ErrnoException).code;
         const stale = req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
         reject(stale ? new StaleConnection(error) : error);
       }
       function onAbort(): void {
+        done();
         req.destroy();
-        reject(signal.reason);
+        reject(signal?.reason);
       }
-      signal.addEventListener('abort', onAbort, { once: true });
+      function onDeadline(): void {
+        const reason = deadlineError();
+        done();
+        req.destroy();
+        reject(reason);
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', fail);
       req.end(request.body);
     });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomView } from './random-pool.js';
 
 /** A charge as the sandbox reports it: a subset of Stripe's charge object. */
 export interface Charge {
@@ -47,7 +47,7 @@ const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456
 
 /** A Stripe-looking id such as `ch_3PqR…`. */
 export function newId(prefix: string): string {
-  const bytes = randomBytes(24);
+  const bytes = randomView(24);
   let id = '';
   for (const byte of bytes) id += ID_ALPHABET[byte % ID_ALPHABET.length];
   return `${prefix}_${id}`;

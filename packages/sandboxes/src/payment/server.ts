@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { readBody, sendJson, silentLogger, type Logger } from '@mesh/common';
 import { listenOn, urlHost } from '../listen.js';
 import { IdempotencyStore } from './idempotency.js';
 import { Ledger, type Charge } from './ledger.js';
+import { randomView } from './random-pool.js';
 import { executeCharge, executeRefund, validateCharge, validateRefund, type Outcome } from './operations.js';
 import { fingerprint, paramsFromJson, parseFormParams, type Params } from './request-params.js';
 import { noSuch, sendStripeError, StripeError } from './stripe-error.js';
@@ -510,5 +511,5 @@ function parseFaults(params: Params): Partial<Faults> {
 }
 
 function newRequestId(): string {
-  return `req_${randomBytes(8).toString('hex')}`;
+  return `req_${randomView(8).toString('hex')}`;
 }
