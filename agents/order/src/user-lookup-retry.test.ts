@@ -24,6 +24,11 @@ class DroppingFront {
     private readonly target: { host: string; port: number },
   ) {
     this.server = http.createServer((req, res) => {
+      // An HTTP-only front, as a proxy that forwards requests but not upgrades: callers then use plain HTTP.
+      if (req.headers.upgrade !== undefined) {
+        res.writeHead(501).end();
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {

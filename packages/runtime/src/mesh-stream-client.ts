@@ -39,8 +39,12 @@ export interface StreamTarget {
 const httpRequest = http.request;
 const httpsRequest = https.request;
 
-/** How long a connection may take to upgrade before the calls waiting for it are sent another way. */
-const UPGRADE_TIMEOUT_MS = 10_000;
+/**
+ * How long a connection may take to upgrade before the calls waiting for it go over HTTP instead: an upgrade
+ * takes a round trip (and a handshake); an intermediary that forwards requests but not upgrades never
+ * answers one.
+ */
+export const UPGRADE_TIMEOUT_MS = 3000;
 
 /**
  * One connection to one provider carrying many calls at once (see mesh-stream-frames.ts). It is opened as an
@@ -122,15 +126,16 @@ export class MeshStream {
       headers: { connection: 'Upgrade', upgrade: MESH_STREAM_PROTOCOL },
     });
     this.request = req;
-    const timer = setTimeout(
-      () => req.destroy(new Error('mesh stream upgrade timed out')),
-      UPGRADE_TIMEOUT_MS,
-    );
+    // No answer in time: the waiting calls go over HTTP, and the provider is called so for a while (status 0).
+    const timer = setTimeout(() => {
+      this.refused(0);
+      req.destroy();
+    }, UPGRADE_TIMEOUT_MS);
     timer.unref();
     req.on('upgrade', (res, socket, head) => {
       clearTimeout(timer);
       this.request = undefined;
-      if (res.headers.upgrade?.toLowerCase() !== MESH_STREAM_PROTOCOL) {
+      if (this.state !== 'connecting' || res.headers.upgrade?.toLowerCase() !== MESH_STREAM_PROTOCOL) {
         socket.destroy();
         this.refused(res.statusCode ?? 0);
         return;

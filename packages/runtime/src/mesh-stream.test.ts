@@ -7,6 +7,7 @@ import { waitFor } from '@mesh/testkit';
 import { defineAgent, startAlone, z } from './index.js';
 import { McpHttpClient } from './mcp-client.js';
 import type { MeshTransport, ToolCallRequest } from './mcp-client.js';
+import { UPGRADE_TIMEOUT_MS } from './mesh-stream-client.js';
 import { gate } from './test-mcp-call.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -109,6 +110,42 @@ async function relayTo(port: number): Promise<CountingRelay> {
   return relay;
 }
 
+/**
+ * An HTTP-only server answering `echo` calls, as an official MCP server or an intermediary that forwards
+ * requests but not upgrades: it answers an upgrade 405 (`refuse`) or never (`hold`).
+ */
+async function echoOverHttp(onUpgrade: 'refuse' | 'hold') {
+  let asks = 0;
+  const server = http.createServer((req, res) => {
+    if (req.headers.upgrade !== undefined) {
+      asks += 1;
+      if (onUpgrade === 'hold') return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method !== 'POST') {
+        res.writeHead(405).end();
+        return;
+      }
+      const { id, params } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        id: number;
+        params: { arguments: { n: number } };
+      };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ jsonrpc: '2.0', id, result: { structuredContent: { n: params.arguments.n } } }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, upgradeAsks: () => asks };
+}
+
 describe('mesh streams (many calls on one connection)', () => {
   it('carries 40 calls in flight at once on one connection, each answered with its own result', async () => {
     const { running } = await startProvider();
@@ -132,32 +169,7 @@ describe('mesh streams (many calls on one connection)', () => {
   });
 
   it('calls a provider that does not accept the upgrade over HTTP, and does not ask again', async () => {
-    let upgradeAsks = 0;
-    const server = http.createServer((req, res) => {
-      if (req.headers.upgrade !== undefined) upgradeAsks += 1;
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        if (req.method !== 'POST') {
-          res.writeHead(405).end();
-          return;
-        }
-        const { id, params } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-          id: number;
-          params: { arguments: { n: number } };
-        };
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          JSON.stringify({ jsonrpc: '2.0', id, result: { structuredContent: { n: params.arguments.n } } }),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => {
-      server.closeAllConnections();
-      server.close();
-    });
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { endpoint, upgradeAsks } = await echoOverHttp('refuse');
     const client = clientOf();
     expect(await Promise.all([1, 2, 3].map((n) => client.callTool(request(endpoint, 'echo', n))))).toEqual([
       { n: 1 },
@@ -165,7 +177,17 @@ describe('mesh streams (many calls on one connection)', () => {
       { n: 3 },
     ]);
     expect(await client.callTool(request(endpoint, 'echo', 4))).toEqual({ n: 4 });
-    expect(upgradeAsks).toBe(1);
+    expect(upgradeAsks()).toBe(1);
+  });
+
+  it('sends the calls over HTTP when an intermediary never answers the upgrade', async () => {
+    const { endpoint, upgradeAsks } = await echoOverHttp('hold');
+    const client = clientOf();
+    const started = Date.now();
+    expect(await client.callTool(request(endpoint, 'echo', 1))).toEqual({ n: 1 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(UPGRADE_TIMEOUT_MS - 100);
+    expect(await client.callTool(request(endpoint, 'echo', 2))).toEqual({ n: 2 });
+    expect(upgradeAsks()).toBe(1);
   });
 
   it('cancels a call past its deadline at the provider (its signal aborts) and keeps the stream for the next', async () => {
