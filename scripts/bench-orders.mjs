@@ -23,10 +23,12 @@
 //   - the generator beside it: asked vs sent rate, k6's dropped iterations and CPU, the host's scheduling lag
 //     (event-loop delay of this process, p50/p99/max) and load average at start and end, with a WARNING line
 //     when the generator could not keep up and another when the host was busy (lib/host-lag.mjs);
-//   - the floor (strict systems): one mTLS hop between two Node processes with the mesh's certificates and one
-//     pg statement round trip against the system's PostgreSQL, measured at the run's spacing just before it,
-//     times the mesh calls (mesh_dependency_calls_total) and PostgreSQL transactions (pg_stat_database) per
-//     order of the run (lib/floor.mjs); it waits 11 s after k6 so PostgreSQL has reported its counts.
+//   - the floor (strict systems): one mesh hop (a call frame and its answer on a mesh stream, as agents call
+//     each other) and one HTTP request (as k6 reaches the gateway), both over mTLS between two Node processes
+//     with the mesh's certificates, and one pg statement round trip against the system's PostgreSQL, measured
+//     at the run's spacing just before it; the hop times the mesh calls (mesh_dependency_calls_total), the
+//     request's server side once, the statement times the PostgreSQL transactions (pg_stat_database) per order
+//     of the run (lib/floor.mjs); it waits 11 s after k6 so PostgreSQL has reported its counts.
 //
 // --compare-tls starts two local systems side by side, one with MCP_MESH_TLS_MODE=off and one strict (each in a
 // MESH_HOME of its own under a temp dir, with its own port offset and embedded PostgreSQL; DATABASE_URL and the
@@ -403,13 +405,19 @@ async function single(options) {
 /** The floor beside the measured CPU: what the path's hops and statements cost with nothing else to do. */
 function printFloor(path, result, options) {
   const floor = floorOf(path);
+  const { hop, request, statement } = path;
   console.log(`\n${floor.line}`);
   console.log(
-    `  measured ${result.totalMsPerOrder.toFixed(2)} ms/order = ${(result.totalMsPerOrder / floor.ms).toFixed(1)} x floor; ` +
-      `one mTLS hop: client ${path.hop.clientCpuMs.toFixed(3)} + server ${path.hop.serverCpuMs.toFixed(3)} ms CPU, ` +
-      `p50 ${path.hop.p50Ms.toFixed(2)} ms; one statement: client ${path.statement.clientCpuMs.toFixed(3)} + ` +
-      `backend ${path.statement.serverCpuMs.toFixed(3)} ms CPU, p50 ${path.statement.p50Ms.toFixed(2)} ms ` +
-      `(${FLOOR_ROUND_TRIPS} each, ${(1000 / options.rate).toFixed(1)} ms apart, before the run)`,
+    `  measured ${result.totalMsPerOrder.toFixed(2)} ms/order = ${(result.totalMsPerOrder / floor.ms).toFixed(1)} x floor` +
+      `; the floor with the hops as HTTP requests: ${floor.overHttpMs.toFixed(2)} ms`,
+  );
+  console.log(
+    `  one mesh hop (stream): client ${hop.clientCpuMs.toFixed(3)} + server ${hop.serverCpuMs.toFixed(3)} ms CPU, ` +
+      `p50 ${hop.p50Ms.toFixed(2)} ms; one HTTP request: client ${request.clientCpuMs.toFixed(3)} + ` +
+      `server ${request.serverCpuMs.toFixed(3)} ms CPU, p50 ${request.p50Ms.toFixed(2)} ms; one statement: ` +
+      `client ${statement.clientCpuMs.toFixed(3)} + backend ${statement.serverCpuMs.toFixed(3)} ms CPU, ` +
+      `p50 ${statement.p50Ms.toFixed(2)} ms (${FLOOR_ROUND_TRIPS} each, ${(1000 / options.rate).toFixed(1)} ms apart, ` +
+      "before the run; mTLS with the mesh's certificates)",
   );
   console.log(
     '  hops: mesh_dependency_calls_total of every agent; transactions: pg_stat_database ' +

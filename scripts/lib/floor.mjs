@@ -1,17 +1,21 @@
 // The floor of an order's CPU: what the transports of its path cost with nothing else to do, measured in the
 // same run as the order flow. Two parts:
 //
-//   - the price of one hop and one statement: an HTTP request/response between two Node processes over mTLS
-//     with the mesh's own certificates (strict, @mesh/trust as the agents use it), and a `pg` statement round
-//     trip against the system's PostgreSQL, both at the bench's rate spacing (floor-peer.mjs), each side's CPU
-//     counted (the PostgreSQL backend's from /proc/<pid>/task/*/schedstat);
+//   - the price of one hop, one request and one statement: a mesh hop as the agents make it (a CALL frame and
+//     its ANSWER frame on a mesh stream, one mTLS connection upgraded with `Upgrade: mesh-mcp/1`), an HTTP
+//     request/response over mTLS (the inbound request: k6 reaches the gateway over HTTP), both between two
+//     Node processes with the mesh's own certificates (strict, @mesh/trust as the agents use it), and a `pg`
+//     statement round trip against the system's PostgreSQL, all at the bench's rate spacing
+//     (floor-peer.mjs), each side's CPU counted (the PostgreSQL backend's from /proc/<pid>/task/*/schedstat);
 //   - how many of each an order made: mesh calls from the runtime's mesh_dependency_calls_total on every
 //     agent's /metrics, and PostgreSQL transactions from pg_stat_database (xact_commit + xact_rollback), both
 //     before and after the run. A transaction of several statements counts once, so M is a lower bound on
 //     statements, as a floor should be.
 //
-// floor ≈ N mesh hops x (client + server CPU of a hop) + 1 inbound request x (server CPU of a hop; the client
-// is k6) + M transactions x (client + backend CPU of a statement). SMTP and the payment sandbox are not in it.
+// floor ≈ N mesh hops x (client + server CPU of a stream hop) + 1 inbound request x (server CPU of an HTTP
+// request; the client is k6) + M transactions x (client + backend CPU of a statement). SMTP and the payment
+// sandbox are not in it. A provider that does not accept streams is called over HTTP, so with such providers
+// on the path the floor is a little low, as a floor may be.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -35,15 +39,20 @@ export function sumCounter(text, name) {
   return total;
 }
 
-/** floor ms per order and the line that shows how it adds up. */
-export function floorOf({ hopsPerOrder, transactionsPerOrder, hop, statement }) {
+/**
+ * floor ms per order and the line that shows how it adds up; `overHttpMs` is what it would be with the hops
+ * made as HTTP requests (as before mesh streams), to compare with earlier figures.
+ */
+export function floorOf({ hopsPerOrder, transactionsPerOrder, hop, request, statement }) {
   const hopMs = hop.clientCpuMs + hop.serverCpuMs;
-  const ms = hopsPerOrder * hopMs + hop.serverCpuMs + transactionsPerOrder * statement.cpuMs;
+  const rest = request.serverCpuMs + transactionsPerOrder * statement.cpuMs;
+  const ms = hopsPerOrder * hopMs + rest;
+  const overHttpMs = hopsPerOrder * (request.clientCpuMs + request.serverCpuMs) + rest;
   const line =
-    `floor ≈ ${ms.toFixed(2)} ms/order (${hopsPerOrder.toFixed(1)} mesh hops x ${hopMs.toFixed(3)} ms` +
-    ` + 1 inbound request x ${hop.serverCpuMs.toFixed(3)} ms` +
+    `floor ≈ ${ms.toFixed(2)} ms/order (${hopsPerOrder.toFixed(1)} mesh hops over streams x ${hopMs.toFixed(3)} ms` +
+    ` + 1 inbound HTTP request x ${request.serverCpuMs.toFixed(3)} ms` +
     ` + ${transactionsPerOrder.toFixed(1)} PostgreSQL transactions x ${statement.cpuMs.toFixed(3)} ms)`;
-  return { ms, line };
+  return { ms, overHttpMs, line };
 }
 
 /** Runs a floor-peer mode and resolves with the JSON line it prints (the first one, for a server). */
@@ -81,8 +90,11 @@ function perTrip({ count, clientCpuMs, serverCpuMs, p50Ms }) {
   return { clientCpuMs: clientCpuMs / count, serverCpuMs: serverCpuMs / count, p50Ms };
 }
 
-/** One mTLS hop (api-gateway's certificate calling a server with order-agent's), `count` times `spacingMs` apart. */
-export async function measureHop({ tls, count, spacingMs }) {
+/**
+ * A mesh hop over a stream (`hop`) and an HTTP request (`request`), each `count` times `spacingMs` apart, to
+ * one server with order-agent's certificate from a client with api-gateway's, one client after the other.
+ */
+export async function measureHopAndRequest({ tls, count, spacingMs }) {
   const files = (name) => ({
     FLOOR_CERT: join(tls.dir, 'agent', `${name}.crt`),
     FLOOR_KEY: join(tls.dir, 'agent', `${name}.key`),
@@ -91,14 +103,17 @@ export async function measureHop({ tls, count, spacingMs }) {
   });
   const server = await peer('http-server', files('order-agent'), { keepRunning: true });
   try {
-    const client = await peer('http-client', {
-      ...files('api-gateway'),
-      FLOOR_PORT: String(server.result.port),
-      FLOOR_PEER: 'order-agent',
-      FLOOR_COUNT: String(count),
-      FLOOR_SPACING_MS: String(spacingMs),
-    });
-    return perTrip(client.result);
+    const client = (mode) =>
+      peer(mode, {
+        ...files('api-gateway'),
+        FLOOR_PORT: String(server.result.port),
+        FLOOR_PEER: 'order-agent',
+        FLOOR_COUNT: String(count),
+        FLOOR_SPACING_MS: String(spacingMs),
+      });
+    const hop = perTrip((await client('stream-client')).result);
+    const request = perTrip((await client('http-client')).result);
+    return { hop, request };
   } finally {
     // Waited for, so that its CPU is not a child's of this process ending later (bench-orders counts k6 so).
     const exited = new Promise((done) => server.child.once('exit', done));
@@ -118,12 +133,15 @@ export async function measureStatement({ databaseUrl, count, spacingMs }) {
   return { ...statement, cpuMs: statement.clientCpuMs + statement.serverCpuMs };
 }
 
-/** CPU ms per round trip of each side and the median round trip, of a hop and of a statement, at `rate`. */
+/**
+ * CPU ms per round trip of each side and the median round trip, at `rate`: of a mesh hop over a stream (`hop`),
+ * of an HTTP request (`request`) and of a statement (`statement`).
+ */
 export async function measureTransports({ tls, databaseUrl, rate, count }) {
   const spacingMs = 1000 / rate;
-  const hop = await measureHop({ tls, count, spacingMs });
+  const { hop, request } = await measureHopAndRequest({ tls, count, spacingMs });
   const statement = await measureStatement({ databaseUrl, count, spacingMs });
-  return { hop, statement };
+  return { hop, request, statement };
 }
 
 /** GET `url` over the mesh's TLS (CA only: /metrics needs no client certificate), or plain HTTP. */
