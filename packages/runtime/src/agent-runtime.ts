@@ -109,7 +109,18 @@ export class AgentRuntime {
       const warning = plainTextWarning(this.config.tls, declaration.name);
       if (warning) this.logger.warn(warning);
     }
-    this.client = new McpHttpClient(this.config.maxConnectionsPerProvider, this.trust, this.config.transport);
+    this.client = new McpHttpClient(
+      this.config.maxConnectionsPerProvider,
+      this.trust,
+      this.config.transport,
+      ({ host, status }) =>
+        this.logger.info(
+          { provider: host, status },
+          status === 0
+            ? 'provider did not answer the mesh stream upgrade; calling it over HTTP for 5 minutes'
+            : 'provider refused the mesh stream upgrade; calling it over HTTP for 5 minutes',
+        ),
+    );
     this.pool = new ProviderPool(this.config.circuitBreakerThreshold, this.config.circuitHalfOpenAfterMs);
     this.pool.onProvider((state) => {
       const gauge = this.metrics.breakerState.labels({ provider: state.agentId });

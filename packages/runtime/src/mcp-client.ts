@@ -4,6 +4,7 @@ import { MeshError } from '@mesh/common';
 import { FrameKind, encodeFrame } from './mesh-stream-frames.js';
 import type { MeshStream, StreamCall } from './mesh-stream-client.js';
 import { MeshStreamPool } from './mesh-stream-pool.js';
+import type { PlainHttpReason } from './mesh-stream-pool.js';
 import { ProviderCallLimit } from './provider-call-limit.js';
 
 /** One `tools/call` to send to one provider. */
@@ -79,12 +80,13 @@ export class McpHttpClient {
     private readonly tls?: ClientTls,
     /** `stream`: calls go on mesh streams to providers that accept them (see mesh-stream-frames.ts). */
     transport: MeshTransport = 'stream',
+    onPlainHttp?: (reason: PlainHttpReason) => void,
   ) {
     const options = poolOptions(maxConnectionsPerProvider);
     this.httpAgent = new http.Agent(options);
     this.httpsAgent = new https.Agent(options);
     this.limit = new ProviderCallLimit(maxConnectionsPerProvider);
-    if (transport === 'stream') this.streams = new MeshStreamPool(IDLE_CONNECTION_MS);
+    if (transport === 'stream') this.streams = new MeshStreamPool(IDLE_CONNECTION_MS, onPlainHttp);
   }
 
   callTool(request: ToolCallRequest): Promise<unknown> {
@@ -122,7 +124,13 @@ export class McpHttpClient {
         cancel?.();
       };
       request.signal?.addEventListener('abort', onAbort, { once: true });
-      const overHttp = (): void => {
+      const start = (): void => {
+        const stream = request.streams === true ? this.streamFor(url, request) : undefined;
+        if (stream !== undefined) {
+          stream.send(new StreamedCall(id, request, body, finish, this.tls));
+          cancel = () => stream.cancel(id);
+          return;
+        }
         try {
           const req = this.send(request, url, body, id, finish);
           cancel = () => req.destroy();
@@ -132,21 +140,17 @@ export class McpHttpClient {
           );
         }
       };
-      const start = (): void => {
-        if (this.streams === undefined || request.streams !== true || settled) {
-          overHttp();
-          return;
-        }
-        const isHttps = url.protocol === 'https:';
-        const agent = isHttps ? (this.tls?.agentFor(request.capability) ?? this.httpsAgent) : this.httpAgent;
-        const call = new StreamedCall(id, request, body, finish, overHttp, this.tls);
-        // Set first: a stream may hand the call back at once, and `overHttp` then sets its own cancel.
-        cancel = call.cancel;
-        if (!this.streams.send(url, isHttps ? request.capability : '', agent, call)) overHttp();
-      };
       const ticket = this.limit.ticket(url.host, start);
       this.limit.enter(ticket);
     });
+  }
+
+  /** The open mesh stream to the call's provider, if there is one (see MeshStreamPool). */
+  private streamFor(url: URL, request: ToolCallRequest): MeshStream | undefined {
+    if (this.streams === undefined) return undefined;
+    if (url.protocol !== 'https:') return this.streams.streamTo(url, '', this.httpAgent);
+    const agent = this.tls?.agentFor(request.capability) ?? this.httpsAgent;
+    return this.streams.streamTo(url, request.capability, agent);
   }
 
   /** Sends one call on a pooled connection; every outcome ends in `finish`. */
@@ -197,6 +201,11 @@ export class McpHttpClient {
       this.urls.set(endpoint, url);
     }
     return url;
+  }
+
+  /** Mesh streams open and taking calls (tests). */
+  get openStreams(): number {
+    return this.streams?.openStreams ?? 0;
   }
 
   close(): void {
@@ -256,46 +265,23 @@ function failed(
 /** One call on a mesh stream: its frame carries the headers an HTTP request would. */
 class StreamedCall implements StreamCall {
   readonly frame: Buffer;
-  private stream: MeshStream | undefined;
 
   constructor(
     readonly id: number,
     private readonly request: ToolCallRequest,
     body: string,
     private readonly finish: Finish,
-    readonly fallback: () => void,
     private readonly tls: ClientTls | undefined,
   ) {
     this.frame = encodeFrame(FrameKind.CALL, id, `{"h":${JSON.stringify(request.headers)},"m":${body}}`);
   }
 
-  /** Set by the stream when it takes the call, so a cancel reaches the provider. */
-  bind(stream: MeshStream): void {
-    this.stream = stream;
-  }
-
-  readonly cancel = (): void => this.stream?.cancel(this.id);
-
   answered(status: number, text: string): void {
     answered(status, 'application/json', text, this.id, this.request, this.finish);
   }
 
-  failed(error: Error, sent: boolean, reused: boolean): void {
-    if (sent) {
-      failed(error, reused, this.request, this.finish, this.tls);
-      return;
-    }
-    // The stream never opened (a reset pooled connection, a handshake refused…): the call was not sent.
-    failed(
-      error,
-      false,
-      this.request,
-      (failure) => {
-        if (failure?.data) Object.assign(failure.data, { notProcessed: true, outcomeUnknown: false });
-        this.finish(failure);
-      },
-      this.tls,
-    );
+  failed(error: Error, reused: boolean): void {
+    failed(error, reused, this.request, this.finish, this.tls);
   }
 }
 

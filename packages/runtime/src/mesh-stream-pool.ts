@@ -1,59 +1,71 @@
 import type http from 'node:http';
 import { MeshStream } from './mesh-stream-client.js';
-import type { StreamCall } from './mesh-stream-client.js';
+import type { Retirement } from './mesh-stream-client.js';
 
-/** How long a provider that refused an upgrade is called over plain HTTP before the upgrade is tried again. */
+/** How long a provider that refused an upgrade (or never answered one) is called over plain HTTP. */
 export const NO_STREAM_RETRY_MS = 5 * 60_000;
+
+/** How long after a stream failed to open (a refused connection, a handshake) another is tried. */
+export const REOPEN_AFTER_MS = 1000;
+
+/** Why a provider is called over plain HTTP for a while (`onPlainHttp`). */
+export interface PlainHttpReason {
+  readonly host: string;
+  /** The upgrade's answer: an HTTP status, or 0 when none came in UPGRADE_TIMEOUT_MS. */
+  readonly status: number;
+}
 
 /**
  * The caller's mesh streams: one per provider and connection pool (in strict mode a pool per capability,
- * whose handshakes accept only that capability's providers), opened on the first call. A provider that
- * answers the upgrade with anything but 101 (an official MCP Mesh agent, an older runtime) is called over
- * HTTP for a while. A stream idle for `idleMs` is closed; one made through a pool that has since been replaced
- * (a certificate rotation) takes no new calls and closes when its calls are answered.
+ * whose handshakes accept only that capability's providers). The first call to a provider starts opening its
+ * stream and goes over HTTP, as does every call until the stream is open, so no call waits for an upgrade.
+ * A provider that answers the upgrade with anything but 101 (or not at all: an intermediary that forwards
+ * requests only) is called over HTTP for NO_STREAM_RETRY_MS. A stream idle for `idleMs` is closed; one made
+ * through a pool that has since been replaced (a certificate rotation) takes no new calls and closes when
+ * its calls are answered.
  */
 export class MeshStreamPool {
   private readonly streams = new Map<string, { stream: MeshStream; agent: http.Agent }>();
   private readonly plainHttpUntil = new Map<string, number>();
+  private readonly reopenAt = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly idleMs: number) {
+  constructor(
+    private readonly idleMs: number,
+    private readonly onPlainHttp: (reason: PlainHttpReason) => void = () => undefined,
+  ) {
     this.sweeper = setInterval(() => this.closeIdle(), Math.min(idleMs, 10_000));
     this.sweeper.unref();
   }
 
   /**
-   * Hands `call` to the stream for `url` (made through `agent`), or returns false when this provider is called
-   * over HTTP for now.
+   * The open stream to `url` made through `agent`, or undefined: the call then goes over HTTP (and, unless
+   * this provider is called over HTTP for now, a stream starts opening).
    */
-  send(url: URL, poolKey: string, agent: http.Agent, call: StreamCall): boolean {
+  streamTo(url: URL, poolKey: string, agent: http.Agent): MeshStream | undefined {
     const until = this.plainHttpUntil.get(url.host);
     if (until !== undefined) {
-      if (Date.now() < until) return false;
+      if (Date.now() < until) return undefined;
       this.plainHttpUntil.delete(url.host);
     }
     const key = `${poolKey}\n${url.host}`;
-    let entry = this.streams.get(key);
-    if (entry !== undefined && entry.agent !== agent) {
-      // The pool was replaced (new certificates): new calls go on a new stream, this one closes when done.
+    const entry = this.streams.get(key);
+    if (entry !== undefined && entry.agent === agent)
+      return entry.stream.accepting ? entry.stream : undefined;
+    if (entry !== undefined) {
+      // The pool was replaced (new certificates): a new stream, and this one closes once its calls are done.
       this.streams.delete(key);
       entry.stream.retire();
-      entry = undefined;
     }
-    if (entry === undefined) {
-      const stream = new MeshStream({ url, agent }, (retired, refusedWith) =>
-        this.retired(key, url.host, retired, refusedWith),
-      );
-      entry = { stream, agent };
-      this.streams.set(key, entry);
-    }
-    entry.stream.send(call);
-    return true;
+    this.open(key, url, agent);
+    return undefined;
   }
 
-  /** Open streams (tests, metrics). */
-  get size(): number {
-    return this.streams.size;
+  /** Streams open and taking calls. */
+  get openStreams(): number {
+    let open = 0;
+    for (const { stream } of this.streams.values()) if (stream.accepting) open += 1;
+    return open;
   }
 
   close(): void {
@@ -62,12 +74,29 @@ export class MeshStreamPool {
     this.streams.clear();
   }
 
-  private retired(key: string, host: string, stream: MeshStream, refusedWith: number | undefined): void {
+  private open(key: string, url: URL, agent: http.Agent): void {
+    const reopenAt = this.reopenAt.get(key);
+    if (reopenAt !== undefined) {
+      if (Date.now() < reopenAt) return;
+      this.reopenAt.delete(key);
+    }
+    const stream = new MeshStream({ url, agent }, (retired, why) =>
+      this.retired(key, url.host, retired, why),
+    );
+    this.streams.set(key, { stream, agent });
+  }
+
+  private retired(key: string, host: string, stream: MeshStream, why: Retirement): void {
     if (this.streams.get(key)?.stream === stream) this.streams.delete(key);
+    if (why.failedToOpen) {
+      if (this.reopenAt.size > 1000) this.reopenAt.clear();
+      this.reopenAt.set(key, Date.now() + REOPEN_AFTER_MS);
+    }
     // 503: the provider is draining, not unable; it is going away, so nothing is remembered of it.
-    if (refusedWith !== undefined && refusedWith !== 503) {
+    if (why.refusedWith !== undefined && why.refusedWith !== 503) {
       if (this.plainHttpUntil.size > 1000) this.plainHttpUntil.clear();
       this.plainHttpUntil.set(host, Date.now() + NO_STREAM_RETRY_MS);
+      this.onPlainHttp({ host, status: why.refusedWith });
     }
   }
 
