@@ -58,13 +58,14 @@ const httpsRequest = https.request;
 export const IDLE_CONNECTION_MS = 60_000;
 
 /**
- * The runtime's MCP client: `tools/call` over pooled keep-alive HTTP, no `initialize` (stateless, as mesh
- * agents call each other). Maps every failure to a MeshError whose data says whether the provider cannot
+ * The runtime's MCP client: `tools/call` as frames on a mesh stream to providers that accept one and once
+ * it is open (mesh-stream-pool.ts), otherwise over pooled keep-alive HTTP; no `initialize` (stateless, as
+ * mesh agents call each other). Maps every failure to a MeshError whose data says whether the provider cannot
  * have run the call (`notProcessed`: refused, draining), may have (`outcomeUnknown`), or dropped a reused
  * connection (`staleConnection`, usually an idle close, so worth sending again when the call is safe).
  *
- * At most `maxConnectionsPerProvider` calls are in flight to one provider, each on its own connection; more
- * wait in order for one to finish (their deadline and abort signal run while they wait). A pool that grew
+ * At most `maxConnectionsPerProvider` calls are in flight to one provider (over HTTP, each on its own
+ * connection); more wait in order for one to finish (their deadline and abort signal run while they wait). A pool that grew
  * with the calls in flight would open a connection per extra call exactly when latency rises under load.
  */
 export class McpHttpClient {
