@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import {
   FrameKind,
+  FrameOutbox,
   FrameReader,
   MESH_STREAM_PROTOCOL,
   decodeAnswer,
@@ -57,8 +58,9 @@ export class MeshStream {
   private readonly reader = new FrameReader();
   private socket: Duplex | undefined;
   private request: http.ClientRequest | undefined;
-  private outbox: Buffer[] = [];
-  private flushScheduled = false;
+  private readonly outbox = new FrameOutbox((bytes) => {
+    if (this.state === 'open') this.socket?.write(bytes);
+  });
   private answeredCalls = 0;
   private goneAway = false;
   private referenced = true;
@@ -92,13 +94,13 @@ export class MeshStream {
       (this.socket as { ref?: () => void } | undefined)?.ref?.();
       this.referenced = true;
     }
-    this.queue(call.frame);
+    this.outbox.push(call.frame);
   }
 
   /** The caller gave up on a call: forget it, and tell the provider so its handler's signal aborts. */
   cancel(id: number): void {
     if (!this.calls.delete(id)) return;
-    this.queue(encodeFrame(FrameKind.CANCEL, id));
+    this.outbox.push(encodeFrame(FrameKind.CANCEL, id));
     this.afterCall();
   }
 
@@ -175,21 +177,6 @@ export class MeshStream {
     socket.on('close', () => this.closed());
     if (head.length > 0) this.read(head);
     this.unreference();
-  }
-
-  private queue(frame: Buffer): void {
-    this.outbox.push(frame);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    process.nextTick(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const frames = this.outbox;
-    this.outbox = [];
-    if (this.state !== 'open' || !this.socket || frames.length === 0) return;
-    this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
   }
 
   private read(chunk: Buffer): void {

@@ -94,6 +94,28 @@ export class FrameReader {
   }
 }
 
+/** Frames queued in one tick go out in one write (either end of a stream). */
+export class FrameOutbox {
+  private frames: Buffer[] = [];
+  private scheduled = false;
+
+  constructor(private readonly write: (bytes: Buffer) => void) {}
+
+  push(frame: Buffer): void {
+    this.frames.push(frame);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    process.nextTick(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const frames = this.frames;
+    this.frames = [];
+    this.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+  }
+}
+
 export function protocolError(what: string): MeshError {
   return new MeshError('PROTOCOL_ERROR', `mesh stream: ${what}`, {
     data: { protocol: MESH_STREAM_PROTOCOL },

@@ -4,7 +4,13 @@ import type { Logger } from '@mesh/common';
 import type { MeshIdentity } from '@mesh/trust';
 import { answerMcpMessage, unauthenticated } from './mcp-handler.js';
 import type { McpEndpoint } from './mcp-handler.js';
-import { FrameKind, FrameReader, MESH_STREAM_PROTOCOL, encodeFrame } from './mesh-stream-frames.js';
+import {
+  FrameKind,
+  FrameOutbox,
+  FrameReader,
+  MESH_STREAM_PROTOCOL,
+  encodeFrame,
+} from './mesh-stream-frames.js';
 import type { Frame } from './mesh-stream-frames.js';
 import type { CallerLink } from './tool-call-context.js';
 
@@ -111,8 +117,9 @@ function refuse(socket: Duplex, status: number, body: unknown): void {
 class ServerStream {
   private readonly reader = new FrameReader();
   private readonly calls = new Map<number, StreamCallLink>();
-  private outbox: Buffer[] = [];
-  private flushScheduled = false;
+  private readonly outbox = new FrameOutbox((bytes) => {
+    if (this.open) this.socket.write(bytes);
+  });
   private open = true;
   private readonly whenClosed: Promise<void>;
 
@@ -150,7 +157,7 @@ class ServerStream {
   }
 
   goAway(): Promise<void> {
-    if (this.open) this.queue(encodeFrame(FrameKind.GOAWAY, 0));
+    if (this.open) this.outbox.push(encodeFrame(FrameKind.GOAWAY, 0));
     return this.whenClosed;
   }
 
@@ -181,39 +188,22 @@ class ServerStream {
     }
     const link = new StreamCallLink();
     this.calls.set(id, link);
-    answerMcpMessage(message, headers, this.endpoint, this.caller, link).then(
-      (answered) => {
+    answerMcpMessage(message, headers, this.endpoint, this.caller, link)
+      .catch((error: unknown) => {
+        this.logger.error({ err: error }, 'unexpected error serving a mesh stream call');
+        return { status: 500, payload: INTERNAL_ERROR };
+      })
+      .then((answered) => {
         link.finish();
         // Cancelled meanwhile (or the stream closed): the caller no longer waits for it.
         if (this.calls.get(id) !== link) return;
         this.calls.delete(id);
         this.answer(id, answered.status, answered.payload);
-      },
-      (error: unknown) => {
-        this.logger.error({ err: error }, 'unexpected error serving a mesh stream call');
-        link.finish();
-        if (this.calls.get(id) !== link) return;
-        this.calls.delete(id);
-        this.answer(id, 500, INTERNAL_ERROR);
-      },
-    );
+      });
   }
 
   private answer(id: number, status: number, payload: string): void {
-    if (this.open) this.queue(encodeFrame(FrameKind.ANSWER, id, payload, status));
-  }
-
-  /** Answers finished in one tick go out in one write. */
-  private queue(frame: Buffer): void {
-    this.outbox.push(frame);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    process.nextTick(() => {
-      this.flushScheduled = false;
-      const frames = this.outbox;
-      this.outbox = [];
-      if (this.open) this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
-    });
+    if (this.open) this.outbox.push(encodeFrame(FrameKind.ANSWER, id, payload, status));
   }
 }
 
