@@ -146,6 +146,16 @@ async function echoOverHttp(onUpgrade: 'refuse' | 'hold') {
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, upgradeAsks: () => asks };
 }
 
+/** The MeshError a call failed with (the test fails if it succeeded or threw anything else). */
+async function failureOf(call: Promise<unknown>): Promise<MeshError> {
+  const outcome = await call.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(MeshError);
+  return outcome as MeshError;
+}
+
 /** Makes a first call (over HTTP: it starts the stream) and waits for the stream to open. */
 async function streamOpened(client: McpHttpClient, endpoint: string): Promise<void> {
   expect(await client.callTool(request(endpoint, 'echo', -1))).toEqual({ n: -1 });
@@ -205,12 +215,9 @@ describe('mesh streams (many calls on one connection)', () => {
     const relay = await relayTo(running.port);
     const client = clientOf();
     await streamOpened(client, relay.endpoint);
-    const late = await client.callTool(request(relay.endpoint, 'held', 1, { timeoutMs: 200 })).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const late = await failureOf(client.callTool(request(relay.endpoint, 'held', 1, { timeoutMs: 200 })));
     expect(late).toBeInstanceOf(MeshError);
-    expect((late as MeshError).code).toBe('TIMEOUT');
+    expect(late.code).toBe('TIMEOUT');
     await waitFor(() => (aborted.length === 1 ? true : undefined), { timeoutMs: 2000 });
     expect(aborted).toEqual(['caller went away']);
     expect(await client.callTool(request(relay.endpoint, 'echo', 2))).toEqual({ n: 2 });
@@ -224,19 +231,14 @@ describe('mesh streams (many calls on one connection)', () => {
     await streamOpened(client, relay.endpoint);
     expect(await client.callTool(request(relay.endpoint, 'echo', 0))).toEqual({ n: 0 });
     const inFlight = Promise.all(
-      [1, 2].map((n) =>
-        client.callTool(request(relay.endpoint, 'held', n)).then(
-          () => undefined,
-          (error: unknown) => error,
-        ),
-      ),
+      [1, 2].map((n) => failureOf(client.callTool(request(relay.endpoint, 'held', n)))),
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     relay.cutAll();
     const failures = await inFlight;
     for (const failure of failures) {
-      expect((failure as MeshError).code).toBe('CONNECTION_FAILED');
-      expect((failure as MeshError).data).toMatchObject({ outcomeUnknown: true, notProcessed: false });
+      expect(failure.code).toBe('CONNECTION_FAILED');
+      expect(failure.data).toMatchObject({ outcomeUnknown: true, notProcessed: false });
     }
     release.open();
     expect(await client.callTool(request(relay.endpoint, 'echo', 3))).toEqual({ n: 3 });
@@ -254,12 +256,9 @@ describe('mesh streams (many calls on one connection)', () => {
     release.open();
     expect(await held).toEqual({ n: 1 });
     await stopped;
-    const after = await client.callTool(request(running.url, 'echo', 2)).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect((after as MeshError).code).toBe('CONNECTION_FAILED');
-    expect((after as MeshError).data).toMatchObject({ notProcessed: true });
+    const after = await failureOf(client.callTool(request(running.url, 'echo', 2)));
+    expect(after.code).toBe('CONNECTION_FAILED');
+    expect(after.data).toMatchObject({ notProcessed: true });
   });
 
   it('refuses an upgrade to anything but the mesh stream protocol on /mcp', async () => {
