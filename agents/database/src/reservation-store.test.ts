@@ -207,6 +207,46 @@ describe.skipIf(!postgresUrl)('reservations (real PostgreSQL)', () => {
     expect(await level(sku)).toEqual({ available: 7, reserved: 0, sold: 3 });
   });
 
+  it('plans the batched commit once per session: later calls reuse a generic plan', async () => {
+    // PostgreSQL plans a PL/pgSQL statement per call (a custom plan, the ids as a literal array) until its
+    // generic plan looks no dearer; with `= ANY(array)` it never did, so every commit planned five statements
+    // again. auto_explain prints each nested statement's plan: a custom one names the literal ids.
+    const sku = await newSku(20);
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const reserved = await store({
+        op: 'stock.reserve',
+        order_id: `plan-${i}`,
+        items: [{ sku, quantity: 1 }],
+      });
+      ids.push(reserved['reservation_id'] as string);
+    }
+    const client = await db.pool.connect();
+    const plans: string[] = [];
+    const onNotice = (notice: { message?: string }): void => {
+      plans.push(notice.message ?? '');
+    };
+    client.on('notice', onNotice);
+    try {
+      await client.query("LOAD 'auto_explain'");
+      await client.query('SET auto_explain.log_min_duration = 0');
+      await client.query('SET auto_explain.log_nested_statements = on');
+      await client.query('SET auto_explain.log_level = notice');
+      for (const id of ids) {
+        plans.length = 0;
+        await client.query('SELECT id, status FROM mesh_commit_reservations($1::text[])', [[id]]);
+      }
+    } finally {
+      client.off('notice', onNotice);
+      client.release(true);
+    }
+    const lastCall = plans.join('\n');
+    expect(lastCall).toContain('reservation_items');
+    expect(lastCall).toMatch(/= ANY \(/);
+    expect(lastCall).not.toMatch(/= ANY \('\{/);
+    expect(await level(sku)).toEqual({ available: 12, reserved: 0, sold: 8 });
+  });
+
   it('conserves stock when batched commits race single commits, releases and expiry', async () => {
     const sku = await newSku(60);
     const ids = await Promise.all(

@@ -1,0 +1,104 @@
+import { createCache } from '@mesh/backends';
+import { silentLogger } from '@mesh/common';
+import { createTestDatabase } from '@mesh/testkit';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createDataService } from '../data-service.js';
+import { prepareBusinessDatabase } from '../database.js';
+
+/**
+ * What one batched commit costs the PostgreSQL backend with the commit function's statements planned once
+ * (generic plans, migration 007) against planned on every call (the server's default choice):
+ * `node dist/bench/commit-plan-bench.js --commits 2000 --rounds 4`. One connection, so one backend, whose CPU
+ * (utime+stime from /proc, so the server must run on this host) is read around `--commits` single-id
+ * `stock.commit_many` calls, as the order agent sends them at low rates; the modes alternate each round.
+ * Uses a throw-away database on MESH_TEST_POSTGRES_URL.
+ */
+const { values } = parseArgs({
+  options: {
+    commits: { type: 'string', default: '2000' },
+    rounds: { type: 'string', default: '4' },
+  },
+});
+const commits = Math.min(Math.max(Number(values.commits), 100), 50_000);
+const rounds = Math.min(Math.max(Number(values.rounds), 2), 20);
+const adminUrl = process.env['MESH_TEST_POSTGRES_URL'];
+if (adminUrl === undefined) throw new Error('set MESH_TEST_POSTGRES_URL');
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+const backendCpuMs = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+};
+
+const database = await createTestDatabase(adminUrl, 'bench');
+const url = new URL(database.url);
+const pool = await prepareBusinessDatabase(
+  {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    database: database.name,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    max: 1,
+  },
+  { logger: silentLogger(), demoData: false },
+);
+const cache = createCache({ prefix: 'bench:' });
+const service = createDataService({ pool, cache });
+const perMode: Record<'generic' | 'custom', number[]> = { generic: [], custom: [] };
+try {
+  const backend = (await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+  // As the embedded server runs the database agent's sessions: no wait for the WAL flush, whose fsync would
+  // otherwise dominate both modes.
+  await pool.query('SET synchronous_commit = off');
+  await service.store({ op: 'stock.restock', sku: 'BENCH-1', quantity: commits * rounds + 600 });
+  // Two unmeasured rounds first (one per mode, 300 commits): the backend's caches and the function's
+  // compiled body are warm before anything counts.
+  for (let round = -2; round < rounds; round += 1) {
+    const mode = round % 2 === 0 ? 'custom' : 'generic';
+    const count = round < 0 ? 300 : commits;
+    await pool.query(
+      mode === 'generic'
+        ? 'ALTER FUNCTION mesh_commit_reservations(text[]) SET plan_cache_mode = force_generic_plan'
+        : 'ALTER FUNCTION mesh_commit_reservations(text[]) RESET plan_cache_mode',
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const reserved = await service.store({
+        op: 'stock.reserve',
+        order_id: `bench-${round + 2}-${i}`,
+        items: [{ sku: 'BENCH-1', quantity: 1 }],
+        ttl_seconds: 600,
+      });
+      ids.push(reserved['reservation_id'] as string);
+    }
+    const before = backendCpuMs(backend);
+    for (const id of ids) await service.store({ op: 'stock.commit_many', reservation_ids: [id] });
+    const spentMs = backendCpuMs(backend) - before;
+    if (round < 0) continue;
+    perMode[mode].push((spentMs * 1000) / commits);
+    process.stdout.write(
+      `round ${round + 1} ${mode}: ${((spentMs * 1000) / commits).toFixed(1)} µs/commit\n`,
+    );
+  }
+  const median = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 0 ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[mid]!;
+  };
+  const generic = median(perMode.generic);
+  const custom = median(perMode.custom);
+  process.stdout.write(
+    `${JSON.stringify({
+      commits_per_round: commits,
+      rounds,
+      backend_cpu_us_per_commit: { planned_each_call: custom, planned_once: generic },
+      once_over_each: Number((generic / custom).toFixed(3)),
+    })}\n`,
+  );
+} finally {
+  await cache.close();
+  await pool.end();
+  await database.drop();
+}
