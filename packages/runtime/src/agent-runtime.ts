@@ -113,13 +113,16 @@ export class AgentRuntime {
       this.config.maxConnectionsPerProvider,
       this.trust,
       this.config.transport,
-      ({ host, status }) =>
-        this.logger.info(
-          { provider: host, status },
-          status === 0
-            ? 'provider did not answer the mesh stream upgrade; calling it over HTTP for 5 minutes'
-            : 'provider refused the mesh stream upgrade; calling it over HTTP for 5 minutes',
-        ),
+      {
+        metrics: this.metrics,
+        onPlainHttp: ({ host, status }) =>
+          this.logger.info(
+            { provider: host, status },
+            status === 0
+              ? 'provider did not answer the mesh stream upgrade; calling it over HTTP for 5 minutes'
+              : 'provider refused the mesh stream upgrade; calling it over HTTP for 5 minutes',
+          ),
+      },
     );
     this.pool = new ProviderPool(this.config.circuitBreakerThreshold, this.config.circuitHalfOpenAfterMs);
     this.pool.onProvider((state) => {
@@ -231,7 +234,7 @@ export class AgentRuntime {
       draining: () => this.draining,
       ...(this.trust ? { guard: this.trust } : {}),
     };
-    this.streams = new MeshStreamServer(mcp, this.logger);
+    this.streams = new MeshStreamServer(mcp, this.logger, this.metrics);
     this.server = createHttpServer({
       agentName: this.declaration.name,
       agentId: this.agentId,

@@ -4,7 +4,7 @@ import { MeshError } from '@mesh/common';
 import { FrameKind, encodeFrame } from './mesh-stream-frames.js';
 import type { MeshStream, StreamCall } from './mesh-stream-client.js';
 import { MeshStreamPool } from './mesh-stream-pool.js';
-import type { PlainHttpReason } from './mesh-stream-pool.js';
+import type { MeshStreamWatchers } from './mesh-stream-pool.js';
 import { ProviderCallLimit } from './provider-call-limit.js';
 
 /** One `tools/call` to send to one provider. */
@@ -81,13 +81,14 @@ export class McpHttpClient {
     private readonly tls?: ClientTls,
     /** `stream`: calls go on mesh streams to providers that accept them (see mesh-stream-frames.ts). */
     transport: MeshTransport = 'stream',
-    onPlainHttp?: (reason: PlainHttpReason) => void,
+    /** The streams' metrics and fallback log. */
+    streamWatchers: MeshStreamWatchers = {},
   ) {
     const options = poolOptions(maxConnectionsPerProvider);
     this.httpAgent = new http.Agent(options);
     this.httpsAgent = new https.Agent(options);
     this.limit = new ProviderCallLimit(maxConnectionsPerProvider);
-    if (transport === 'stream') this.streams = new MeshStreamPool(IDLE_CONNECTION_MS, onPlainHttp);
+    if (transport === 'stream') this.streams = new MeshStreamPool(IDLE_CONNECTION_MS, streamWatchers);
   }
 
   callTool(request: ToolCallRequest): Promise<unknown> {
@@ -149,9 +150,9 @@ export class McpHttpClient {
   /** The open mesh stream to the call's provider, if there is one (see MeshStreamPool). */
   private streamFor(url: URL, request: ToolCallRequest): MeshStream | undefined {
     if (this.streams === undefined) return undefined;
-    if (url.protocol !== 'https:') return this.streams.streamTo(url, '', this.httpAgent);
+    if (url.protocol !== 'https:') return this.streams.streamTo(url, '', this.httpAgent, request.providerId);
     const agent = this.tls?.agentFor(request.capability) ?? this.httpsAgent;
-    return this.streams.streamTo(url, request.capability, agent);
+    return this.streams.streamTo(url, request.capability, agent, request.providerId);
   }
 
   /** Sends one call on a pooled connection; every outcome ends in `finish`. */

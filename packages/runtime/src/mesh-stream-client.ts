@@ -33,6 +33,16 @@ export interface Retirement {
   readonly failedToOpen?: boolean;
 }
 
+/** What a stream tells its pool: when it opened, closed (after opening), and stopped taking calls. */
+export interface MeshStreamEvents {
+  /** The provider accepted the upgrade: the stream takes calls. */
+  opened(stream: MeshStream): void;
+  /** An open stream's connection closed, for whatever reason (GOAWAY, error, retirement, shutdown). */
+  closed(stream: MeshStream): void;
+  /** Once, when the stream takes no more calls (closed, refused, or its provider is going away). */
+  retired(stream: MeshStream, why: Retirement): void;
+}
+
 /**
  * node:http(s) `request` as loaded, before span export may patch it (as in mcp-client.ts): the upgrade is
  * part of a mesh call, which has a client span of its own.
@@ -70,8 +80,7 @@ export class MeshStream {
 
   constructor(
     private readonly target: StreamTarget,
-    /** Called once when the stream takes no more calls (closed, refused, or its provider is going away). */
-    private readonly onRetired: (stream: MeshStream, why: Retirement) => void,
+    private readonly events: MeshStreamEvents,
   ) {
     this.connect();
   }
@@ -120,7 +129,7 @@ export class MeshStream {
   private markRetired(why: Retirement): void {
     if (this.retired) return;
     this.retired = true;
-    this.onRetired(this, why);
+    this.events.retired(this, why);
   }
 
   private connect(): void {
@@ -175,6 +184,7 @@ export class MeshStream {
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('error', () => undefined); // 'close' follows, and fails what is in flight
     socket.on('close', () => this.closed());
+    this.events.opened(this);
     if (head.length > 0) this.read(head);
     this.unreference();
   }
@@ -222,6 +232,7 @@ export class MeshStream {
     this.state = 'closed';
     this.goneAway = true;
     this.markRetired({});
+    this.events.closed(this);
     const reused = this.answeredCalls > 0;
     const lost = [...this.calls.values()];
     this.calls.clear();

@@ -15,6 +15,23 @@ export interface PlainHttpReason {
   readonly status: number;
 }
 
+/** Why a provider was switched to plain HTTP: it answered the upgrade with a refusal, or not at all. */
+export type StreamFallbackReason = 'refused' | 'timeout';
+
+/** Where a pool counts its streams (the runtime's metrics), by the agent id of the provider. */
+export interface MeshStreamCounts {
+  streamOpened(provider: string): void;
+  streamClosed(provider: string): void;
+  streamFellBack(provider: string, reason: StreamFallbackReason): void;
+}
+
+/** Who hears of a pool's streams besides its calls. */
+export interface MeshStreamWatchers {
+  readonly metrics?: MeshStreamCounts | undefined;
+  /** A provider is called over plain HTTP for NO_STREAM_RETRY_MS (the runtime logs it once). */
+  readonly onPlainHttp?: ((reason: PlainHttpReason) => void) | undefined;
+}
+
 /**
  * The caller's mesh streams: one per provider and connection pool (in strict mode a pool per capability,
  * whose handshakes accept only that capability's providers). The first call to a provider starts opening its
@@ -32,7 +49,7 @@ export class MeshStreamPool {
 
   constructor(
     private readonly idleMs: number,
-    private readonly onPlainHttp: (reason: PlainHttpReason) => void = () => undefined,
+    private readonly watchers: MeshStreamWatchers = {},
   ) {
     this.sweeper = setInterval(() => this.closeIdle(), Math.min(idleMs, 10_000));
     this.sweeper.unref();
@@ -40,9 +57,9 @@ export class MeshStreamPool {
 
   /**
    * The open stream to `url` made through `agent`, or undefined: the call then goes over HTTP (and, unless
-   * this provider is called over HTTP for now, a stream starts opening).
+   * this provider is called over HTTP for now, a stream starts opening, counted under `provider`).
    */
-  streamTo(url: URL, poolKey: string, agent: http.Agent): MeshStream | undefined {
+  streamTo(url: URL, poolKey: string, agent: http.Agent, provider: string): MeshStream | undefined {
     const until = this.plainHttpUntil.get(url.host);
     if (until !== undefined) {
       if (Date.now() < until) return undefined;
@@ -57,7 +74,7 @@ export class MeshStreamPool {
       this.streams.delete(key);
       entry.stream.retire();
     }
-    this.open(key, url, agent);
+    this.open(key, url, agent, provider);
     return undefined;
   }
 
@@ -74,19 +91,25 @@ export class MeshStreamPool {
     this.streams.clear();
   }
 
-  private open(key: string, url: URL, agent: http.Agent): void {
+  private open(key: string, url: URL, agent: http.Agent, provider: string): void {
     const reopenAt = this.reopenAt.get(key);
     if (reopenAt !== undefined) {
       if (Date.now() < reopenAt) return;
       this.reopenAt.delete(key);
     }
-    const stream = new MeshStream({ url, agent }, (retired, why) =>
-      this.retired(key, url.host, retired, why),
+    const metrics = this.watchers.metrics;
+    const stream = new MeshStream(
+      { url, agent },
+      {
+        opened: () => metrics?.streamOpened(provider),
+        closed: () => metrics?.streamClosed(provider),
+        retired: (retired, why) => this.retired(key, url.host, provider, retired, why),
+      },
     );
     this.streams.set(key, { stream, agent });
   }
 
-  private retired(key: string, host: string, stream: MeshStream, why: Retirement): void {
+  private retired(key: string, host: string, provider: string, stream: MeshStream, why: Retirement): void {
     if (this.streams.get(key)?.stream === stream) this.streams.delete(key);
     if (why.failedToOpen) {
       if (this.reopenAt.size > 1000) this.reopenAt.clear();
@@ -96,7 +119,8 @@ export class MeshStreamPool {
     if (why.refusedWith !== undefined && why.refusedWith !== 503) {
       if (this.plainHttpUntil.size > 1000) this.plainHttpUntil.clear();
       this.plainHttpUntil.set(host, Date.now() + NO_STREAM_RETRY_MS);
-      this.onPlainHttp({ host, status: why.refusedWith });
+      this.watchers.metrics?.streamFellBack(provider, why.refusedWith === 0 ? 'timeout' : 'refused');
+      this.watchers.onPlainHttp?.({ host, status: why.refusedWith });
     }
   }
 

@@ -29,6 +29,12 @@ const INTERNAL_ERROR = JSON.stringify({
   error: { code: -32603, message: 'Internal error' },
 });
 
+/** Where a server counts the streams it holds open, by caller (its identity's name in strict mode, else ''). */
+export interface AcceptedStreamCounts {
+  streamAccepted(caller: string): void;
+  acceptedStreamClosed(caller: string): void;
+}
+
 /**
  * The provider's side of mesh streams (mesh-stream-frames.ts): the HTTP server's `upgrade` listener for
  * `GET /mcp` with `Upgrade: mesh-mcp/1`. The caller is authenticated once, at the upgrade, from its
@@ -42,6 +48,7 @@ export class MeshStreamServer {
   constructor(
     private readonly endpoint: McpEndpoint,
     private readonly logger: Logger,
+    private readonly metrics?: AcceptedStreamCounts,
   ) {}
 
   /** Streams open now. */
@@ -81,10 +88,13 @@ export class MeshStreamServer {
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${MESH_STREAM_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`,
     );
-    const stream = new ServerStream(socket, this.endpoint, caller, this.logger, () =>
-      this.streams.delete(stream),
-    );
+    const callerName = caller?.name ?? '';
+    const stream = new ServerStream(socket, this.endpoint, caller, this.logger, () => {
+      this.streams.delete(stream);
+      this.metrics?.acceptedStreamClosed(callerName);
+    });
     this.streams.add(stream);
+    this.metrics?.streamAccepted(callerName);
     if (head.length > 0) stream.read(head);
   };
 

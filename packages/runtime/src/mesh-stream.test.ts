@@ -8,7 +8,9 @@ import { defineAgent, startAlone, z } from './index.js';
 import { McpHttpClient } from './mcp-client.js';
 import type { MeshTransport, ToolCallRequest } from './mcp-client.js';
 import { UPGRADE_TIMEOUT_MS } from './mesh-stream-client.js';
+import { RuntimeMetrics } from './metrics.js';
 import { gate } from './test-mcp-call.js';
+import { sampleValue, scrape } from './test-metrics.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -84,8 +86,8 @@ async function startProvider() {
   return { running, release, aborted };
 }
 
-function clientOf(transport: MeshTransport = 'stream'): McpHttpClient {
-  const client = new McpHttpClient(32, undefined, transport);
+function clientOf(transport: MeshTransport = 'stream', metrics?: RuntimeMetrics): McpHttpClient {
+  const client = new McpHttpClient(32, undefined, transport, { metrics });
   cleanups.push(() => client.close());
   return client;
 }
@@ -279,5 +281,62 @@ describe('mesh streams (many calls on one connection)', () => {
       req.end();
     });
     expect(status).toBe(400);
+  });
+});
+
+describe('mesh stream metrics', () => {
+  const provider = { provider: 'stream-provider-1' };
+
+  /** Waits (at most 5 s) for the sum of `name`'s samples with `labels` in what `read` returns to be `value`. */
+  async function sampleReaches(
+    read: () => Promise<string>,
+    name: string,
+    value: number,
+    labels: Record<string, string> = {},
+  ): Promise<void> {
+    await waitFor(async () => (sampleValue(await read(), name, labels) === value ? true : undefined), {
+      timeoutMs: 5000,
+    });
+  }
+
+  function consumerMetrics() {
+    const metrics = new RuntimeMetrics('stream-consumer', 'stream-consumer-1', false);
+    return { metrics, read: async () => (await metrics.render()).body };
+  }
+
+  it('counts an open stream on both ends, and none once the consumer closes it', async () => {
+    const { running } = await startProvider();
+    const consumer = consumerMetrics();
+    const client = clientOf('stream', consumer.metrics);
+    await streamOpened(client, running.url);
+    expect(sampleValue(await consumer.read(), 'mesh_streams_open', provider)).toBe(1);
+    expect(sampleValue(await scrape(running.url), 'mesh_streams_accepted')).toBe(1);
+    client.close();
+    await sampleReaches(consumer.read, 'mesh_streams_open', 0);
+    await sampleReaches(() => scrape(running.url), 'mesh_streams_accepted', 0);
+    expect(await consumer.read()).toMatch(/^mesh_streams_open\{[^}]*provider="stream-provider-1"[^}]*\} 0$/m);
+  });
+
+  it('counts the stream closed when its provider stops (GOAWAY)', async () => {
+    const { running } = await startProvider();
+    const consumer = consumerMetrics();
+    const client = clientOf('stream', consumer.metrics);
+    await streamOpened(client, running.url);
+    expect(sampleValue(await consumer.read(), 'mesh_streams_open', provider)).toBe(1);
+    await running.stop();
+    await sampleReaches(consumer.read, 'mesh_streams_open', 0);
+    expect(await consumer.read()).toMatch(/^mesh_streams_open\{[^}]*provider="stream-provider-1"[^}]*\} 0$/m);
+  });
+
+  it('counts a provider that refuses the upgrade as a fallback to HTTP, once', async () => {
+    const { endpoint } = await echoOverHttp('refuse');
+    const consumer = consumerMetrics();
+    const client = clientOf('stream', consumer.metrics);
+    expect(await client.callTool(request(endpoint, 'echo', 1))).toEqual({ n: 1 });
+    await sampleReaches(consumer.read, 'mesh_stream_fallbacks_total', 1, { ...provider, reason: 'refused' });
+    expect(await client.callTool(request(endpoint, 'echo', 2))).toEqual({ n: 2 });
+    const text = await consumer.read();
+    expect(sampleValue(text, 'mesh_stream_fallbacks_total')).toBe(1);
+    expect(sampleValue(text, 'mesh_streams_open')).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics, metricsIn } from '@mesh/common';
+import type { StreamFallbackReason } from './mesh-stream-pool.js';
 import { InFlightCount, PendingCount, ScrapeTimeSeries } from './scrape-time-counts.js';
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -29,6 +30,9 @@ export class RuntimeMetrics {
   readonly breakerState: Gauge<'provider'>;
   readonly registryUp: Gauge;
   readonly trustRefusals: Counter<'direction' | 'reason' | 'identity' | 'capability'>;
+  readonly streamsOpen: Gauge<'provider'>;
+  readonly streamFallbacks: Counter<'provider' | 'reason'>;
+  readonly streamsAccepted: Gauge<'caller'>;
 
   constructor(agentName: string, agentId: string, collectDefaults = true) {
     this.registry.setDefaultLabels({ agent: agentName, agent_id: agentId });
@@ -94,6 +98,49 @@ export class RuntimeMetrics {
         '(providers whose certificate names an agent not allowed to provide the capability).',
       ['direction', 'reason', 'identity', 'capability'],
     );
+    this.streamsOpen = metric.gauge(
+      'mesh_streams_open',
+      'Mesh streams this agent holds open to providers, by provider (agent id); several per provider in a ' +
+        'strict mesh (one per capability).',
+      ['provider'],
+    );
+    this.streamFallbacks = metric.counter(
+      'mesh_stream_fallbacks_total',
+      'Times a provider was called over HTTP for 5 minutes instead of a mesh stream, by provider (agent id) ' +
+        'and reason: refused (it answered the upgrade with an HTTP status) or timeout (no answer in 10 s).',
+      ['provider', 'reason'],
+    );
+    this.streamsAccepted = metric.gauge(
+      'mesh_streams_accepted',
+      'Mesh streams callers hold open to this agent, by caller (its certificate name in a strict mesh, ' +
+        'empty otherwise).',
+      ['caller'],
+    );
+  }
+
+  /** A mesh stream to `provider` opened (once per connection: not on the call path). */
+  streamOpened(provider: string): void {
+    this.streamsOpen.inc({ provider });
+  }
+
+  /** An open mesh stream to `provider` closed, whatever the reason. */
+  streamClosed(provider: string): void {
+    this.streamsOpen.dec({ provider });
+  }
+
+  /** `provider` is called over HTTP for a while: it refused the upgrade or left it unanswered. */
+  streamFellBack(provider: string, reason: StreamFallbackReason): void {
+    this.streamFallbacks.inc({ provider, reason });
+  }
+
+  /** A caller's mesh stream was accepted. */
+  streamAccepted(caller: string): void {
+    this.streamsAccepted.inc({ caller });
+  }
+
+  /** A caller's mesh stream closed. */
+  acceptedStreamClosed(caller: string): void {
+    this.streamsAccepted.dec({ caller });
   }
 
   /** The `mesh_tool_calls_total` series of one tool and outcome (callers keep it: one per label set). */
