@@ -12,6 +12,8 @@ export interface CommitBatchSettings {
   maxInFlight: number;
   /** Commits waiting beyond this are refused with OVERLOADED (the inventory agent is far behind). */
   maxQueued?: number;
+  /** While busy, a free call slot waits until the oldest commit is this old, so more share the call. */
+  lingerMs?: number;
 }
 
 export const defaultCommitBatchSettings: Readonly<CommitBatchSettings> = Object.freeze({
@@ -52,6 +54,7 @@ export class BatchedCommits {
       name: 'reservation commits',
       maxBatch: Math.min(settings.maxBatch, MAX_COMMITS_PER_CALL),
       maxInFlight: settings.maxInFlight,
+      lingerMs: settings.lingerMs ?? 0,
       maxQueued: settings.maxQueued ?? defaultCommitBatchSettings.maxQueued ?? 10_000,
       send: (items) => this.send(items),
     });

@@ -88,9 +88,21 @@ describe('order agent config', () => {
   });
 
   it('coalesces up to 50 commits per call, one call at a time, and turns batching off with COMMIT_BATCH_SIZE=1', () => {
-    expect(loadConfig(base).commits).toEqual({ maxBatch: 50, maxInFlight: 1, maxQueued: 10_000 });
+    expect(loadConfig(base).commits).toEqual({
+      maxBatch: 50,
+      maxInFlight: 1,
+      lingerMs: 5,
+      maxQueued: 10_000,
+    });
     expect(loadConfig({ ...base, COMMIT_BATCH_SIZE: '1' }).commits).toBeUndefined();
     expect(configError({ COMMIT_BATCH_SIZE: '101' }).message).toMatch(/COMMIT_BATCH_SIZE/);
+  });
+
+  it('lets a busy commit wait COMMIT_BATCH_LINGER (bare numbers in ms, 0 off, at most 1s)', () => {
+    expect(loadConfig({ ...base, COMMIT_BATCH_LINGER: '0' }).commits?.lingerMs).toBe(0);
+    expect(loadConfig({ ...base, COMMIT_BATCH_LINGER: '12' }).commits?.lingerMs).toBe(12);
+    expect(configError({ COMMIT_BATCH_LINGER: '2s' }).message).toMatch(/COMMIT_BATCH_LINGER.*at most 1s/);
+    expect(configError({ COMMIT_BATCH_LINGER: 'soon' }).message).toMatch(/COMMIT_BATCH_LINGER/);
   });
 
   it('keeps user profiles 5 min with Redis (updates evict them) and 5 s without; ORDER_USER_CACHE_TTL overrides', () => {

@@ -99,13 +99,16 @@ describe('OutboundBatcher', () => {
 });
 
 /** A coalescing batcher whose calls stay open until the test answers them. */
-function coalescing(options: { maxBatch?: number; maxInFlight?: number; maxQueued?: number } = {}) {
+function coalescing(
+  options: { maxBatch?: number; maxInFlight?: number; maxQueued?: number; lingerMs?: number } = {},
+) {
   const calls: { items: number[]; answer(): void; fail(error: Error): void }[] = [];
   const batcher = new OutboundBatcher<number, string>({
     name: 'commits',
     maxBatch: options.maxBatch ?? 10,
     maxInFlight: options.maxInFlight ?? 1,
     maxQueued: options.maxQueued ?? 100,
+    ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
     send: (items) =>
       new Promise<string[]>((resolve, reject) => {
         calls.push({
@@ -198,5 +201,77 @@ describe('OutboundBatcher, coalescing while a call is in flight', () => {
 
   it('refuses a maxInFlight below 1', () => {
     expect(() => coalescing({ maxInFlight: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('OutboundBatcher, coalescing with a linger while busy', () => {
+  beforeEach(() => {
+    // Timers and the clock only: settle() still needs a real setImmediate.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** One item sent and answered, so the batcher has just been busy. */
+  async function afterOneCall(lingerMs: number, maxBatch = 10) {
+    const recorded = coalescing({ lingerMs, maxBatch });
+    const first = recorded.batcher.add(0);
+    await settle();
+    expect(recorded.calls.map((call) => call.items)).toEqual([[0]]);
+    recorded.calls[0]!.answer();
+    await first;
+    return recorded;
+  }
+
+  it('sends a lone item at once when nothing went out lately', async () => {
+    const { calls } = await afterOneCall(5);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('holds a free slot while busy until the oldest item is lingerMs old, so those close behind share the call', async () => {
+    const { batcher, calls } = await afterOneCall(5);
+    await vi.advanceTimersByTimeAsync(2);
+    const held = [batcher.add(1)];
+    await settle();
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(3);
+    held.push(batcher.add(2));
+    await settle();
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(calls.map((call) => call.items)).toEqual([[0], [1, 2]]);
+    calls[1]!.answer();
+    expect(await Promise.all(held)).toEqual(['done 1', 'done 2']);
+  });
+
+  it('sends at once again once traffic is quiet (nothing sent for four lingers)', async () => {
+    const { batcher, calls } = await afterOneCall(5);
+    await vi.advanceTimersByTimeAsync(21);
+    void batcher.add(1);
+    await settle();
+    expect(calls.map((call) => call.items)).toEqual([[0], [1]]);
+  });
+
+  it('sends a full batch without lingering', async () => {
+    const { batcher, calls } = await afterOneCall(5, 2);
+    void batcher.add(1);
+    void batcher.add(2);
+    await settle();
+    expect(calls.map((call) => call.items)).toEqual([[0], [1, 2]]);
+  });
+
+  it('does not hold again what already waited lingerMs for a call in flight', async () => {
+    const { batcher, calls } = coalescing({ lingerMs: 5 });
+    void batcher.add(0);
+    await settle();
+    await vi.advanceTimersByTimeAsync(1);
+    void batcher.add(1);
+    await settle();
+    await vi.advanceTimersByTimeAsync(9);
+    expect(calls.map((call) => call.items)).toEqual([[0]]);
+    calls[0]!.answer();
+    await settle();
+    expect(calls.map((call) => call.items)).toEqual([[0], [1]]);
   });
 });

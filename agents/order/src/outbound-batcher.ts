@@ -15,6 +15,7 @@ interface CommonOptions<T, R> {
 interface WindowOptions {
   maxDelayMs: number;
   maxInFlight?: undefined;
+  lingerMs?: undefined;
 }
 
 /**
@@ -25,12 +26,23 @@ interface WindowOptions {
 interface CoalescingOptions {
   maxInFlight: number;
   maxDelayMs?: undefined;
+  /**
+   * While busy (a batch left within the last `BUSY_LINGERS` lingers), a free slot waits until the oldest
+   * waiting item is this old, or the batch is full, so items close behind it share the call. Quiet traffic
+   * is sent at once, as without it. 0: no wait.
+   */
+  lingerMs?: number;
 }
+
+/** Traffic counts as busy while the last batch left less than this many lingers ago. */
+const BUSY_LINGERS = 4;
 
 export type OutboundBatcherOptions<T, R> = CommonOptions<T, R> & (WindowOptions | CoalescingOptions);
 
 interface Waiting<T, R> {
   item: T;
+  /** When it was added (Date.now()), for the linger. */
+  at: number;
   resolve(result: R): void;
   reject(error: unknown): void;
 }
@@ -44,6 +56,8 @@ export class OutboundBatcher<T, R> {
   private queue: Waiting<T, R>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private pumpQueued = false;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private lastSentAt = Number.NEGATIVE_INFINITY;
   private readonly sending = new Set<Promise<void>>();
 
   constructor(private readonly options: OutboundBatcherOptions<T, R>) {
@@ -73,7 +87,7 @@ export class OutboundBatcher<T, R> {
       );
     }
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, at: Date.now(), resolve, reject });
       if (this.options.maxInFlight !== undefined) this.schedulePump();
       else if (this.queue.length >= this.options.maxBatch) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs);
@@ -109,13 +123,35 @@ export class OutboundBatcher<T, R> {
     });
   }
 
-  /** Coalescing mode: sends batches while a call slot is free. */
+  /** Coalescing mode: sends batches while a call slot is free (unless it lingers for more items). */
   private pump(): void {
     const limit = this.options.maxInFlight ?? Number.POSITIVE_INFINITY;
-    while (this.queue.length > 0 && this.sending.size < limit) this.sendNext();
+    while (this.queue.length > 0 && this.sending.size < limit && !this.lingering()) this.sendNext();
+  }
+
+  /**
+   * True while a free slot waits for more items: traffic is busy, the batch is not full and its oldest item
+   * has waited less than `lingerMs` (an item that waited for a call in flight is not held again).
+   */
+  private lingering(): boolean {
+    const lingerMs = this.options.lingerMs ?? 0;
+    if (lingerMs <= 0 || this.queue.length >= this.options.maxBatch) return false;
+    if (this.lingerTimer !== undefined) return true;
+    const now = Date.now();
+    if (now - this.lastSentAt > BUSY_LINGERS * lingerMs) return false;
+    const left = lingerMs - (now - this.queue[0]!.at);
+    if (left <= 0) return false;
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      this.pump();
+    }, left);
+    return true;
   }
 
   private sendNext(): void {
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.lastSentAt = Date.now();
     const batch = this.queue.splice(0, this.options.maxBatch);
     const sent = this.sendBatch(batch).finally(() => {
       this.sending.delete(sent);
