@@ -1,7 +1,7 @@
 import { createPgPool, runMigrations, toPgConfig } from '@mesh/backends';
 import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFICATION_MIGRATIONS, PgDeliveryLedger } from './pg-delivery-ledger.js';
 
 const adminUrl = realServerUrl('postgres');
@@ -48,21 +48,6 @@ describe.skipIf(!adminUrl)('PgDeliveryLedger on a real PostgreSQL', () => {
     expect(await ledger.claim('k-2', 'c', 60_000)).toBe('busy');
     await ledger.release('k-2', 'b');
     expect(await ledger.claim('k-2', 'c', 60_000)).toBe('claimed');
-  });
-
-  it('sends claims, looks and marks as named prepared statements: the server parses each once per connection', async () => {
-    const query = vi.spyOn(pool, 'query');
-    try {
-      expect(await ledger.claim('p-1', 'a', 60_000)).toBe('claimed');
-      expect(await ledger.claim('p-1', 'b', 60_000)).toBe('busy');
-      await ledger.markSent('p-1', 'a');
-      const statements = query.mock.calls.map((call) => call[0] as unknown);
-      expect(statements).toHaveLength(4); // two claims, the look at the key the second lost, the mark
-      for (const statement of statements)
-        expect(statement).toMatchObject({ name: expect.stringMatching(/^mesh_/) });
-    } finally {
-      query.mockRestore();
-    }
   });
 
   it('claims and marks a batch of keys in one statement each, the second claim of a key busy', async () => {

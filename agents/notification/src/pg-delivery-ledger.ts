@@ -1,4 +1,4 @@
-import { prepared, type Migration } from '@mesh/backends';
+import type { Migration } from '@mesh/backends';
 import type pg from 'pg';
 import type { ClaimResult, DeliveryLedger } from './delivery-ledger.js';
 import { StatementBatcher } from './statement-batcher.js';
@@ -67,22 +67,21 @@ export class PgDeliveryLedger implements DeliveryLedger {
     for (const claim of claims) if (!first.has(claim.key)) first.set(claim.key, claim);
     const distinct = [...first.values()];
     const claimed = await this.pool.query<{ key: string }>(
-      prepared(
-        `INSERT INTO notification_deliveries AS d (key, state, owner, lease_until)
+      `INSERT INTO notification_deliveries AS d (key, state, owner, lease_until)
        SELECT k, 'sending', o, now() + l * interval '1 millisecond'
        FROM unnest($1::text[], $2::text[], $3::float8[]) AS t(k, o, l)
        ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until
          WHERE d.state = 'sending' AND d.lease_until < now()
        RETURNING key`,
-        [distinct.map((c) => c.key), distinct.map((c) => c.owner), distinct.map((c) => c.leaseMs)],
-      ),
+      [distinct.map((c) => c.key), distinct.map((c) => c.owner), distinct.map((c) => c.leaseMs)],
     );
     const won = new Set(claimed.rows.map((row) => row.key));
     const others = distinct.filter((c) => !won.has(c.key)).map((c) => c.key);
     const sent = new Set<string>();
     if (others.length > 0) {
       const current = await this.pool.query<{ key: string }>(
-        prepared(`SELECT key FROM notification_deliveries WHERE key = ANY($1) AND state = 'sent'`, [others]),
+        `SELECT key FROM notification_deliveries WHERE key = ANY($1) AND state = 'sent'`,
+        [others],
       );
       for (const row of current.rows) sent.add(row.key);
     }
@@ -95,12 +94,10 @@ export class PgDeliveryLedger implements DeliveryLedger {
 
   async #markAll(marks: readonly Claim[]): Promise<void[]> {
     await this.pool.query(
-      prepared(
-        `UPDATE notification_deliveries d SET state = 'sent', sent_at = now()
+      `UPDATE notification_deliveries d SET state = 'sent', sent_at = now()
        FROM unnest($1::text[], $2::text[]) AS t(k, o)
        WHERE d.key = t.k AND d.owner = t.o`,
-        [marks.map((m) => m.key), marks.map((m) => m.owner)],
-      ),
+      [marks.map((m) => m.key), marks.map((m) => m.owner)],
     );
     return marks.map(() => undefined);
   }
