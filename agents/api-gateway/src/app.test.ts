@@ -1,4 +1,4 @@
-import { MeshError } from '@mesh/common';
+import { MeshError, captureLog, createLogger } from '@mesh/common';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeMesh, TOKENS, orderRecord } from './test-fake-mesh.js';
 import { gatewayServers, type TestGatewaySettings } from './test-http.js';
@@ -223,6 +223,30 @@ describe('api-gateway HTTP app', () => {
     release();
     for (const answer of await Promise.all(held)) expect(answer.status).toBe(200);
     expect((await post(`${url}/orders`, seedOrder('s-4'))).status).toBe(200);
+  });
+
+  it('logs a burst of shed requests as one line a second, not one each, and still answers each with its id', async () => {
+    const slow = new FakeMesh();
+    const log = captureLog();
+    const logger = createLogger({ name: 'api-gateway', level: 'info', destination: log.destination });
+    const url = await gateway(slow, { maxInFlight: 1, logger });
+    let release = (): void => undefined;
+    slow.orderGate = new Promise<void>((resolve) => (release = resolve));
+    const held = post(`${url}/orders`, seedOrder('burst-held'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const shed = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(`${url}/orders`, seedOrder(`burst-shed-${i}`))),
+    );
+    expect(shed.map((answer) => answer.status)).toEqual(Array.from({ length: 20 }, () => 503));
+    expect(new Set(shed.map((answer) => answer.body.error.requestId as string)).size).toBe(20);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    release();
+    expect((await held).status).toBe(200);
+    expect(log.lines.filter((line) => line['msg'] === 'request failed')).toEqual([]);
+    const shedLines = log.lines.filter((line) => line['code'] === 'OVERLOADED');
+    expect(shedLines.length).toBeGreaterThanOrEqual(1);
+    expect(shedLines.length).toBeLessThanOrEqual(2);
+    expect(shedLines.reduce((sum, line) => sum + (line['shed'] as number), 0)).toBe(20);
   });
 
   it('answers 403 when the body names another user', async () => {

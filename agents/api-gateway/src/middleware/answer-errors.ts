@@ -4,6 +4,7 @@ import { statusForError } from '../error-status.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { refusalFields } from '../order-refusals.js';
 import { findScope, scopeOf } from '../request-scope.js';
+import { SHED_ROUTE } from './shed-load.js';
 
 /** After every route: a path no route serves is a JSON 404, like every other error. */
 export const noRoute: RequestHandler = (req) => {
@@ -30,7 +31,8 @@ function asMeshError(raw: unknown): MeshError {
  * The gateway's only error handler (express's own, which answers HTML with a stack trace, never runs): every
  * error becomes `{error: {code, message, requestId}}` with the status its code means, plus `field` and
  * `details` on a 400, the public fields of a refused order, `WWW-Authenticate` on 401 and `Retry-After` on 429
- * and 503. A 500 says only "internal error" to the client; the log line has the real message.
+ * and 503. A 500 says only "internal error" to the client; the log line has the real message (shed requests are
+ * logged by shedLoad, once a second).
  */
 export function answerErrors(ctx: GatewayContext): ErrorRequestHandler {
   return (raw: unknown, req, res, _next) => {
@@ -60,7 +62,7 @@ export function answerErrors(ctx: GatewayContext): ErrorRequestHandler {
       body.error['field'] = error.data['field'];
       body.error['details'] = error.data['details'];
     }
-    if (status >= 500) {
+    if (status >= 500 && scope?.route !== SHED_ROUTE) {
       (scope?.logger ?? ctx.logger)[status === 500 ? 'error' : 'warn'](
         { err: error.message, code: error.code, route: scope?.route, order_id: scope?.orderId },
         'request failed',
