@@ -33,6 +33,8 @@ export class RuntimeMetrics {
   readonly streamsOpen: Gauge<'provider'>;
   readonly streamFallbacks: Counter<'provider' | 'reason'>;
   readonly streamsAccepted: Gauge<'caller'>;
+  /** Streams open per provider, to drop a provider's series when its last one closes. */
+  private readonly openStreams = new Map<string, number>();
 
   constructor(agentName: string, agentId: string, collectDefaults = true) {
     this.registry.setDefaultLabels({ agent: agentName, agent_id: agentId });
@@ -120,12 +122,23 @@ export class RuntimeMetrics {
 
   /** A mesh stream to `provider` opened (once per connection: not on the call path). */
   streamOpened(provider: string): void {
+    this.openStreams.set(provider, (this.openStreams.get(provider) ?? 0) + 1);
     this.streamsOpen.inc({ provider });
   }
 
-  /** An open mesh stream to `provider` closed, whatever the reason. */
+  /**
+   * An open mesh stream to `provider` closed, whatever the reason. The series goes once its provider has no
+   * stream left: agent ids change with every restart, so kept at 0 they would pile up.
+   */
   streamClosed(provider: string): void {
-    this.streamsOpen.dec({ provider });
+    const left = (this.openStreams.get(provider) ?? 1) - 1;
+    if (left > 0) {
+      this.openStreams.set(provider, left);
+      this.streamsOpen.dec({ provider });
+      return;
+    }
+    this.openStreams.delete(provider);
+    this.streamsOpen.remove({ provider });
   }
 
   /** `provider` is called over HTTP for a while: it refused the upgrade or left it unanswered. */
