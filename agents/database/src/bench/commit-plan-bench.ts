@@ -1,10 +1,6 @@
-import { createCache } from '@mesh/backends';
-import { silentLogger } from '@mesh/common';
-import { createTestDatabase } from '@mesh/testkit';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createDataService } from '../data-service.js';
-import { prepareBusinessDatabase } from '../database.js';
+import { createTestBusinessDb } from '../test-support.js';
 
 /**
  * What an order's reservation and its commit cost the PostgreSQL backend with the two functions' statements
@@ -32,21 +28,9 @@ const backendCpuMs = (pid: number): number => {
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 };
 
-const database = await createTestDatabase(adminUrl, 'bench');
-const url = new URL(database.url);
-const pool = await prepareBusinessDatabase(
-  {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    database: database.name,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    max: 1,
-  },
-  { logger: silentLogger(), demoData: false },
-);
-const cache = createCache({ prefix: 'bench:' });
-const service = createDataService({ pool, cache });
+// One connection, so one backend to read the CPU of.
+const db = await createTestBusinessDb(adminUrl, { poolMax: 1 });
+const { pool, service } = db;
 const FUNCTIONS = [
   'mesh_reserve_stock_priced(text, text, text[], bigint[], double precision, boolean)',
   'mesh_commit_reservations(text[])',
@@ -118,7 +102,5 @@ try {
     })}\n`,
   );
 } finally {
-  await cache.close();
-  await pool.end();
-  await database.drop();
+  await db.close();
 }
