@@ -30,6 +30,9 @@ export class HeadlessPage {
   static async launch(
     options: { width?: number; height?: number; timeoutMs?: number } = {},
   ): Promise<HeadlessPage> {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium package (.ci/run does)`);
+    }
     const profile = mkdtempSync(join(tmpdir(), 'mesh-chromium-'));
     const browser = spawn(
       CHROMIUM,
