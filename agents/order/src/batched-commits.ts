@@ -40,9 +40,10 @@ type Outcome = { ok: true } | { ok: false; error: unknown };
  * Reservation commits of concurrent orders in one `inventory_commit_reservations` call: one mTLS hop and one
  * database transaction for all of them instead of one each. A commit goes out at once when no call is under
  * way and traffic is quiet (no added delay at low load); while busy, a free slot lingers up to `lingerMs` for
- * the commits close behind; those arriving while a call is under way go together when it returns. Each order still
- * gets its own outcome: an expired reservation fails only its own order (CONFLICT, as from the single tool),
- * and a failed call fails each of its orders with that call's error, so the saga's retry and recovery apply.
+ * the commits close behind; those arriving while a call is under way go together when it returns. Each order
+ * still gets its own outcome: an expired reservation fails only its own order (CONFLICT, as from the single
+ * tool), and a failed call fails each of its orders with that call's error, so the saga's retry and recovery
+ * apply.
  */
 export class BatchedCommits {
   private readonly batcher: OutboundBatcher<Pending, Outcome>;

@@ -39,76 +39,73 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
 }
 
 // Locally a machine without Chromium skips this; in CI (which installs it) a missing browser is a failure.
-describe.skipIf(!existsSync(CHROMIUM) && process.env['CI'] !== 'true')(
-  'meshctl ui: the live topology in a browser',
-  () => {
-    let system: StartedSystem;
-    let ui: { child: ChildProcess; url: string } | undefined;
-    let page: HeadlessPage | undefined;
+const skipWithoutChromium = !existsSync(CHROMIUM) && process.env['CI'] !== 'true';
 
-    beforeAll(async () => {
-      system = await startSystem();
-      ui = await startUi(system);
-      page = await HeadlessPage.launch();
-    });
+describe.skipIf(skipWithoutChromium)('meshctl ui: the live topology in a browser', () => {
+  let system: StartedSystem;
+  let ui: { child: ChildProcess; url: string } | undefined;
+  let page: HeadlessPage | undefined;
 
-    afterAll(async () => {
-      await page?.close();
-      await stopChild(ui?.child);
-      await system?.stop();
-    });
+  beforeAll(async () => {
+    system = await startSystem();
+    ui = await startUi(system);
+    page = await HeadlessPage.launch();
+  });
 
-    it('draws every agent healthy with its replicas and edges, then turns a killed agent unhealthy live', async () => {
-      await page!.navigate(ui!.url);
-      const health = (): Promise<Record<string, string>> =>
-        page!.evaluate<Record<string, string>>(
-          'Object.fromEntries([...document.querySelectorAll("g.node")].map((n) => [n.dataset.agent, n.dataset.health]))',
-        );
-      const edgeStatus = (from: string, to: string): Promise<string | null> =>
-        page!.evaluate<string | null>(
-          `document.querySelector('g.edge[data-from="${from}"][data-to="${to}"]')?.dataset.status ?? null`,
-        );
+  afterAll(async () => {
+    await page?.close();
+    await stopChild(ui?.child);
+    await system?.stop();
+  });
 
-      const first = await waitFor(
-        async () => {
-          const nodes = await health();
-          const values = Object.values(nodes);
-          return values.length === DECLARED_AGENTS && values.every((h) => h === 'healthy')
-            ? nodes
-            : undefined;
-        },
-        { timeoutMs: 30_000, intervalMs: 250, description: 'every agent drawn healthy' },
+  it('draws every agent healthy with its replicas and edges, then turns a killed agent unhealthy live', async () => {
+    await page!.navigate(ui!.url);
+    const health = (): Promise<Record<string, string>> =>
+      page!.evaluate<Record<string, string>>(
+        'Object.fromEntries([...document.querySelectorAll("g.node")].map((n) => [n.dataset.agent, n.dataset.health]))',
       );
-      expect(Object.keys(first).sort()).toContain('payment-agent');
-      expect(await edgeStatus('order-agent', 'payment-agent')).toBe('resolved');
-      expect(await edgeStatus('api-gateway', 'order-agent')).toBe('resolved');
-      // Three user-agent replicas, each with its version and capabilities in the panel.
-      const userReplicas = await page!.evaluate<string[]>(
-        '[...document.querySelectorAll(\'section[data-agent="user-agent"] li[data-replica]\')].map((li) => li.textContent)',
+    const edgeStatus = (from: string, to: string): Promise<string | null> =>
+      page!.evaluate<string | null>(
+        `document.querySelector('g.edge[data-from="${from}"][data-to="${to}"]')?.dataset.status ?? null`,
       );
-      expect(userReplicas).toHaveLength(3);
-      for (const replica of userReplicas) expect(replica).toMatch(/v1\.0\.0.*user_get@1\.0\.0/);
 
-      // Kill the one payment-agent replica outright: no deregistration, the registry notices its silence.
-      const payment = system.state.processes.find((p) => p.kind === 'agent' && p.name === 'payment-agent');
-      expect(payment).toBeDefined();
-      const generatedBefore = await page!.evaluate<string>('document.body.dataset.generatedAt');
-      process.kill(payment!.pid, 'SIGKILL');
+    const first = await waitFor(
+      async () => {
+        const nodes = await health();
+        const values = Object.values(nodes);
+        return values.length === DECLARED_AGENTS && values.every((h) => h === 'healthy') ? nodes : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250, description: 'every agent drawn healthy' },
+    );
+    expect(Object.keys(first).sort()).toContain('payment-agent');
+    expect(await edgeStatus('order-agent', 'payment-agent')).toBe('resolved');
+    expect(await edgeStatus('api-gateway', 'order-agent')).toBe('resolved');
+    // Three user-agent replicas, each with its version and capabilities in the panel.
+    const userReplicas = await page!.evaluate<string[]>(
+      '[...document.querySelectorAll(\'section[data-agent="user-agent"] li[data-replica]\')].map((li) => li.textContent)',
+    );
+    expect(userReplicas).toHaveLength(3);
+    for (const replica of userReplicas) expect(replica).toMatch(/v1\.0\.0.*user_get@1\.0\.0/);
 
-      // The same page, never reloaded, follows the server's event stream.
-      await waitFor(async () => ((await health())['payment-agent'] === 'unhealthy' ? true : undefined), {
-        timeoutMs: 75_000,
-        intervalMs: 500,
-        description: 'payment-agent drawn unhealthy',
-      });
-      expect(await page!.evaluate<string>('document.body.dataset.generatedAt')).not.toBe(generatedBefore);
-      await waitFor(
-        async () => ((await edgeStatus('order-agent', 'payment-agent')) === 'unresolved' ? true : undefined),
-        { timeoutMs: 15_000, intervalMs: 500, description: 'order-agent -> payment-agent drawn unresolved' },
-      );
-      const after = await health();
-      expect(after['user-agent']).toBe('healthy');
-      expect(after['api-gateway']).toBe('healthy');
+    // Kill the one payment-agent replica outright: no deregistration, the registry notices its silence.
+    const payment = system.state.processes.find((p) => p.kind === 'agent' && p.name === 'payment-agent');
+    expect(payment).toBeDefined();
+    const generatedBefore = await page!.evaluate<string>('document.body.dataset.generatedAt');
+    process.kill(payment!.pid, 'SIGKILL');
+
+    // The same page, never reloaded, follows the server's event stream.
+    await waitFor(async () => ((await health())['payment-agent'] === 'unhealthy' ? true : undefined), {
+      timeoutMs: 75_000,
+      intervalMs: 500,
+      description: 'payment-agent drawn unhealthy',
     });
-  },
-);
+    expect(await page!.evaluate<string>('document.body.dataset.generatedAt')).not.toBe(generatedBefore);
+    await waitFor(
+      async () => ((await edgeStatus('order-agent', 'payment-agent')) === 'unresolved' ? true : undefined),
+      { timeoutMs: 15_000, intervalMs: 500, description: 'order-agent -> payment-agent drawn unresolved' },
+    );
+    const after = await health();
+    expect(after['user-agent']).toBe('healthy');
+    expect(after['api-gateway']).toBe('healthy');
+  });
+});

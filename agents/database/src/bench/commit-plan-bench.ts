@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpuTicks } from '@mesh/testkit';
 import { parseArgs } from 'node:util';
 import { createTestBusinessDb } from '../test-support.js';
 
@@ -23,10 +23,7 @@ const adminUrl = process.env['MESH_TEST_POSTGRES_URL'];
 if (adminUrl === undefined) throw new Error('set MESH_TEST_POSTGRES_URL');
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
-const backendCpuMs = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-};
+const backendCpuMs = (pid: number): number => cpuTicks(pid) * TICK_MS;
 
 // One connection, so one backend to read the CPU of.
 const db = await createTestBusinessDb(adminUrl, { poolMax: 1 });
