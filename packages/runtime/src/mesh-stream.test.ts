@@ -304,30 +304,35 @@ describe('mesh stream metrics', () => {
     return { metrics, read: async () => (await metrics.render()).body };
   }
 
-  it('counts an open stream on both ends, and drops the provider series once the consumer closes it', async () => {
+  /** A provider and a consumer with metrics, one stream open between them (counted once by the consumer). */
+  async function meteredStream() {
     const { running } = await startProvider();
     const consumer = consumerMetrics();
     const client = clientOf('stream', consumer.metrics);
     await streamOpened(client, running.url);
     expect(sampleValue(await consumer.read(), 'mesh_streams_open', provider)).toBe(1);
-    expect(sampleValue(await scrape(running.url), 'mesh_streams_accepted')).toBe(1);
-    client.close();
+    return { running, consumer, client };
+  }
+
+  /** Waits for the consumer to count no stream open, then checks the provider's series went with its last one. */
+  async function providerSeriesGone(consumer: ReturnType<typeof consumerMetrics>): Promise<void> {
     await sampleReaches(consumer.read, 'mesh_streams_open', 0);
-    await sampleReaches(() => scrape(running.url), 'mesh_streams_accepted', 0);
     // The provider's series goes with its last stream (its agent id changes with every restart).
     expect(await consumer.read()).not.toMatch(/^mesh_streams_open\{[^}]*provider="stream-provider-1"/m);
+  }
+
+  it('counts an open stream on both ends, and drops the provider series once the consumer closes it', async () => {
+    const { running, consumer, client } = await meteredStream();
+    expect(sampleValue(await scrape(running.url), 'mesh_streams_accepted')).toBe(1);
+    client.close();
+    await providerSeriesGone(consumer);
+    await sampleReaches(() => scrape(running.url), 'mesh_streams_accepted', 0);
   });
 
   it('counts the stream closed when its provider stops (GOAWAY)', async () => {
-    const { running } = await startProvider();
-    const consumer = consumerMetrics();
-    const client = clientOf('stream', consumer.metrics);
-    await streamOpened(client, running.url);
-    expect(sampleValue(await consumer.read(), 'mesh_streams_open', provider)).toBe(1);
+    const { running, consumer } = await meteredStream();
     await running.stop();
-    await sampleReaches(consumer.read, 'mesh_streams_open', 0);
-    // The provider's series goes with its last stream (its agent id changes with every restart).
-    expect(await consumer.read()).not.toMatch(/^mesh_streams_open\{[^}]*provider="stream-provider-1"/m);
+    await providerSeriesGone(consumer);
   });
 
   it('counts a provider that refuses the upgrade as a fallback to HTTP, once', async () => {
