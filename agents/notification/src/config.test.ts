@@ -30,6 +30,16 @@ describe('notification agent config', () => {
     );
   });
 
+  it('reads the mark linger in ms, 20 ms by default, at most a second', () => {
+    expect(loadConfig({}).NOTIFICATION_MARK_LINGER).toBe(20);
+    expect(loadConfig({ NOTIFICATION_MARK_LINGER: '5' }).NOTIFICATION_MARK_LINGER).toBe(5);
+    expect(loadConfig({ NOTIFICATION_MARK_LINGER: '0' }).NOTIFICATION_MARK_LINGER).toBe(0);
+    expect(() => loadConfig({ NOTIFICATION_MARK_LINGER: '2s' })).toThrow(
+      /NOTIFICATION_MARK_LINGER.*at most 1s/,
+    );
+    expect(() => loadConfig({ NOTIFICATION_MARK_LINGER: 'soon' })).toThrow(/NOTIFICATION_MARK_LINGER/);
+  });
+
   it('treats empty variables as unset, as compose passes them', () => {
     expect(loadConfig({ SMS_PROVIDER_URL: '', PUSH_PROVIDER_URL: '' }).SMS_PROVIDER_URL).toBeUndefined();
   });

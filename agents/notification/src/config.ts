@@ -26,6 +26,14 @@ const schema = meshEnvSchema.extend({
   NOTIFICATION_DEDUPE_LEASE: envDurationMs('30s'),
   /** How long sent keys are remembered (a redelivery or a replay older than this sends again). */
   NOTIFICATION_DEDUPE_RETENTION: envDurationMs('720h'),
+  /**
+   * How long the ledger's mark of a sent email waits for the marks of others, so one statement marks a batch
+   * (bare numbers are ms). It widens the window in which a crash after the SMTP server accepted an email sends
+   * it again, by as much. 0: no wait.
+   */
+  NOTIFICATION_MARK_LINGER: envDurationMs('20ms', 'ms').refine((ms) => ms <= 1_000, {
+    message: 'must be at most 1s (an email sent but not yet marked may be sent again after a crash)',
+  }),
   /** The local SMTP sink by default. */
   SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   SMTP_PORT: envInt(2525, 1, 65535),

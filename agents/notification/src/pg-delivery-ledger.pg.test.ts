@@ -27,7 +27,7 @@ describe.skipIf(!adminUrl)('PgDeliveryLedger on a real PostgreSQL', () => {
       if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
       return result;
     };
-    ledger = new PgDeliveryLedger(pool, 60_000);
+    ledger = new PgDeliveryLedger(pool, { retentionMs: 60_000, markLingerMs: 0 });
   });
 
   afterAll(async () => {
@@ -91,5 +91,22 @@ describe.skipIf(!adminUrl)('PgDeliveryLedger on a real PostgreSQL', () => {
     // The first claim alone, the other five together (each batch of 'sent' keys is an insert and a select).
     expect(statements - before).toBe(2 + 4);
     holdMs = 0;
+  });
+
+  it('marks the emails of one batch, whose SMTP replies come back milliseconds apart, in one statement', async () => {
+    const lingering = new PgDeliveryLedger(pool, { retentionMs: 60_000, markLingerMs: 40 });
+    const keys = Array.from({ length: 5 }, (_, i) => `l-${i}`);
+    await Promise.all(keys.map((key) => lingering.claim(key, 'a', 60_000)));
+    const before = statements;
+    const marks: Promise<void>[] = [];
+    for (const key of keys) {
+      marks.push(lingering.markSent(key, 'a'));
+      await new Promise((resolve) => setTimeout(resolve, 4));
+    }
+    await Promise.all(marks);
+    expect(statements - before).toBe(1);
+    expect(await Promise.all(keys.map((key) => lingering.claim(key, 'b', 60_000)))).toEqual(
+      keys.map(() => 'sent'),
+    );
   });
 });

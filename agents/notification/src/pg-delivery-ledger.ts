@@ -16,6 +16,18 @@ export const NOTIFICATION_MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+export interface PgDeliveryLedgerOptions {
+  /** How long sent keys are kept. */
+  retentionMs: number;
+  /** Sent keys older than the retention are deleted at most this often (default one hour). */
+  sweepEveryMs?: number;
+  /**
+   * How long a mark waits for the marks of other emails before its statement goes (see `NOTIFICATION_MARK_LINGER`);
+   * 0: at the next turn of the event loop.
+   */
+  markLingerMs: number;
+}
+
 interface Claim {
   key: string;
   owner: string;
@@ -25,19 +37,24 @@ interface Claim {
 /**
  * The delivery ledger in PostgreSQL, shared by every replica and kept across restarts. Claims and marks made
  * in the same turn of the event loop (the emails of one batch call), or while the statement before is in
- * flight, go to the database as one statement each, not one per email.
+ * flight, go to the database as one statement each, not one per email. Marks also linger: the SMTP replies of
+ * one batch's emails come back milliseconds apart, and nothing waits on a mark but the end of the call.
  */
 export class PgDeliveryLedger implements DeliveryLedger {
   #lastSweep = 0;
+  private readonly retentionMs: number;
+  private readonly sweepEveryMs: number;
   readonly #claims = new StatementBatcher<Claim, ClaimResult>((claims) => this.#claimAll(claims));
-  readonly #marks = new StatementBatcher<Claim, void>((marks) => this.#markAll(marks));
+  readonly #marks: StatementBatcher<Claim, void>;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly retentionMs: number,
-    /** Sent keys older than the retention are deleted at most this often. */
-    private readonly sweepEveryMs = 3_600_000,
-  ) {}
+    options: PgDeliveryLedgerOptions,
+  ) {
+    this.retentionMs = options.retentionMs;
+    this.sweepEveryMs = options.sweepEveryMs ?? 3_600_000;
+    this.#marks = new StatementBatcher((marks) => this.#markAll(marks), { lingerMs: options.markLingerMs });
+  }
 
   claim(key: string, owner: string, leaseMs: number): Promise<ClaimResult> {
     this.#maybeSweep();

@@ -141,7 +141,11 @@ async function openLedger(
     logger,
     holds: 'delivery ledger',
   });
-  return { ledger: new PgDeliveryLedger(pool, config.NOTIFICATION_DEDUPE_RETENTION), pool };
+  const ledger = new PgDeliveryLedger(pool, {
+    retentionMs: config.NOTIFICATION_DEDUPE_RETENTION,
+    markLingerMs: config.NOTIFICATION_MARK_LINGER,
+  });
+  return { ledger, pool };
 }
 
 /** notification-agent's services for runAgentMain. */

@@ -42,4 +42,33 @@ describe('StatementBatcher', () => {
     fail = false;
     expect(await batcher.add('c')).toBe('c');
   });
+
+  it('lets the first call of a batch wait lingerMs for others, and sends a full batch at once', async () => {
+    const runs: number[][] = [];
+    const batcher = new StatementBatcher<number, number>(
+      async (items) => {
+        runs.push([...items]);
+        return [...items];
+      },
+      { lingerMs: 60, maxBatch: 3 },
+    );
+    const started = Date.now();
+    const lingering = [batcher.add(1)];
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    lingering.push(batcher.add(2));
+    await nextTurn();
+    expect(runs).toEqual([]);
+    expect(await Promise.all(lingering)).toEqual([1, 2]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    expect(runs).toEqual([[1, 2]]);
+
+    const full = [batcher.add(3), batcher.add(4), batcher.add(5), batcher.add(6)];
+    await nextTurn();
+    expect(runs).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
+    expect(await Promise.all(full)).toEqual([3, 4, 5, 6]);
+    expect(runs).toEqual([[1, 2], [3, 4, 5], [6]]);
+  });
 });
