@@ -60,7 +60,8 @@ export const UPGRADE_TIMEOUT_MS = 10_000;
 /**
  * One connection to one provider carrying many calls at once (see mesh-stream-frames.ts). It is opened as an
  * HTTP request through the caller's connection pool, so the same TLS checks accept or refuse the provider,
- * and upgraded; it takes calls once open (`accepting`). Frames written in one tick go out in one write.
+ * and upgraded; it takes calls once open (`accepting`). Frames written in one turn of the event loop go out in
+ * one write.
  */
 export class MeshStream {
   private state: 'connecting' | 'open' | 'closed' = 'connecting';

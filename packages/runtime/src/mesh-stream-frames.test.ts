@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { FrameKind, FrameReader, MAX_FRAME_BYTES, decodeAnswer, encodeFrame } from './mesh-stream-frames.js';
+import {
+  FrameKind,
+  FrameOutbox,
+  FrameReader,
+  MAX_FRAME_BYTES,
+  decodeAnswer,
+  encodeFrame,
+} from './mesh-stream-frames.js';
 import type { Frame } from './mesh-stream-frames.js';
 
 function readAll(reader: FrameReader, chunks: Buffer[]): { kind: number; id: number; text: string }[] {
@@ -44,5 +51,24 @@ describe('mesh stream frames', () => {
     const short = Buffer.alloc(9);
     short.writeUInt32BE(2, 0);
     expect(() => readAll(new FrameReader(), [short])).toThrow(/shorter than its header/);
+  });
+
+  it('sends the frames of one turn of the event loop in one write, even from separate callbacks', async () => {
+    const writes: Buffer[] = [];
+    const outbox = new FrameOutbox((bytes) => writes.push(bytes));
+    // Answers come from separate callbacks of one loop turn (here two timers due together, as several
+    // database replies read in one poll): each would be a TLS record and a system call of its own.
+    await new Promise<void>((resolve) => {
+      setTimeout(() => outbox.push(call), 1);
+      setTimeout(() => {
+        outbox.push(cancel);
+        resolve();
+      }, 1);
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([Buffer.concat([call, cancel])]);
+    outbox.push(cancel);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(2);
   });
 });

@@ -94,7 +94,11 @@ export class FrameReader {
   }
 }
 
-/** Frames queued in one tick go out in one write (either end of a stream). */
+/**
+ * Frames queued in one turn of the event loop go out in one write (either end of a stream), at the end of the
+ * turn (`setImmediate`): a busy process reads several replies in one poll, each handled in a callback of its
+ * own, and flushing per tick (`process.nextTick`) made each answer a TLS record and a system call of its own.
+ */
 export class FrameOutbox {
   private frames: Buffer[] = [];
   private scheduled = false;
@@ -105,7 +109,7 @@ export class FrameOutbox {
     this.frames.push(frame);
     if (this.scheduled) return;
     this.scheduled = true;
-    process.nextTick(() => this.flush());
+    setImmediate(() => this.flush());
   }
 
   private flush(): void {
