@@ -21,7 +21,7 @@ LOG_PREFIX=check
 RUN_ID="mesh-check-$$"
 NET="$RUN_ID"
 WORK=$(mktemp -d)
-NODE_IMAGE=node:22-bookworm-slim
+NODE_IMAGE=$(node_image)
 failures=0
 
 cleanup() {

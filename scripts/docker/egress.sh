@@ -23,6 +23,7 @@ LOG_PREFIX=egress
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 CHAIN=MESH-EGRESS
+NODE_IMAGE=$(node_image)
 JUMP=(DOCKER-USER -i br-+ -j "$CHAIN")
 
 # True when iptables and Docker's DOCKER-USER chain are there; else says why not.
@@ -114,7 +115,7 @@ expect() {
 
 # Opens a TCP connection from a container: can_connect NETWORK HOST PORT (bash's /dev/tcp, 5 s at most).
 can_connect() {
-  docker run --rm --label "$CHECK_ID" --network "$1" node:22-bookworm-slim \
+  docker run --rm --label "$CHECK_ID" --network "$1" "$NODE_IMAGE" \
     timeout 5 bash -c "exec 3<>/dev/tcp/$2/$3"
 }
 
@@ -134,8 +135,8 @@ check() {
   # By address, so that the check is about the connection, not about name resolution.
   address=$(getent ahostsv4 "$host" | awk 'NR == 1 { print $1 }')
   [ -n "$address" ] || fail NO_ADDRESS "cannot resolve $host"
-  docker image inspect node:22-bookworm-slim >/dev/null 2>&1 ||
-    fail NO_IMAGE "the check needs node:22-bookworm-slim (scripts/docker/images.sh)"
+  docker image inspect "$NODE_IMAGE" >/dev/null 2>&1 ||
+    fail NO_IMAGE "the check needs $NODE_IMAGE (scripts/docker/images.sh)"
   trap check_cleanup EXIT
   docker network create --label "$CHECK_ID" "$CHECK_ID" >/dev/null
   if ! blocked; then
@@ -148,9 +149,9 @@ check() {
   expect ok "a container on the default bridge (image builds) still reaches it" \
     can_connect bridge "$address" "$port"
   expect ok "names still resolve at once on that network" docker run --rm --label "$CHECK_ID" \
-    --network "$CHECK_ID" node:22-bookworm-slim timeout 5 getent hosts "$host"
+    --network "$CHECK_ID" "$NODE_IMAGE" timeout 5 getent hosts "$host"
   docker run -d --label "$CHECK_ID" --network "$CHECK_ID" --network-alias server -p 127.0.0.1::8080 \
-    node:22-bookworm-slim node -e \
+    "$NODE_IMAGE" node -e \
     "require('node:http').createServer((q, s) => s.end('ok')).listen(8080)" >/dev/null
   local server published tries=0
   server=$(docker ps -q --filter "label=$CHECK_ID" | head -n 1)

@@ -35,7 +35,7 @@ deployment_images() {
   local name
   {
     sed -n 's/^[[:space:]]*image:[[:space:]]*//p' "$MESH_ROOT"/deploy/docker-compose*.yml
-    sed -n 's/^ARG NODE_IMAGE=//p' "$MESH_ROOT/deploy/Dockerfile"
+    node_image
   } | tr -d "\"'" | sed 's/[[:space:]]*#.*$//; s/[[:space:]]*$//' | sort -u | while read -r name; do
     # shellcheck disable=SC2016 # '${MESH_IMAGE' is the compose file's text, not a variable of ours
     case "$name" in

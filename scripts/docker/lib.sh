@@ -8,6 +8,11 @@
 MESH_CACHE_DIR=${MESH_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/agent-mesh}
 export MESH_CACHE_DIR
 
+# The Node image deploy/Dockerfile builds on (its NODE_IMAGE default), which the checks run their probes in.
+node_image() {
+  sed -n 's/^ARG NODE_IMAGE=//p' "$MESH_ROOT/deploy/Dockerfile"
+}
+
 # One progress line, prefixed with the step ("engine: ...", "images: ...").
 say() {
   printf '%s: %s\n' "$LOG_PREFIX" "$*"

@@ -5,7 +5,7 @@
 # inside builds works behind a TLS-inspecting proxy as it does on the host.
 set -euo pipefail
 
-NODE_VERSION=22.23.5
+NODE_VERSION=24.22.3
 NPM_VERSION=10.9.9
 context=${1:?usage: prepare.sh CONTEXT_DIR}
 
