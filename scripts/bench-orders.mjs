@@ -12,6 +12,7 @@
 // each order is a cart set with POST /cart and checked out with POST /cart/checkout) against the running local
 // system of MESH_HOME (as meshctl reads it: default <root>/.mesh, a relative one from where pnpm was called)
 // and prints:
+//   - which Node runs the system's processes (lib/node-runtime.mjs: the version moves every figure);
 //   - orders/s, latency (of each request kind of the flow), completed and failed orders;
 //   - CPU ms per completed order of every process of its state.json with its children, exited ones included
 //     (utime+stime+cutime+cstime over each process tree from /proc before and after: a PostgreSQL backend that
@@ -47,6 +48,7 @@ import { loginDemoUsers, writeTokensFile } from './lib/bench-logins.mjs';
 import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
 import { busyHost, generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
+import { describeNodes } from './lib/node-runtime.mjs';
 import { TICKS_PER_SECOND, parseStat, snapshotTreesBoth } from './lib/proc-cpu.mjs';
 import { watchNewConnections } from './lib/tcp-connections.mjs';
 
@@ -177,6 +179,11 @@ function snapshot(processes) {
   return snapshotTreesBoth(processes.map((p) => p.pid));
 }
 
+/** Which Node the processes of `state` run on (its version weighs on every figure: docs/benchmarks.md). */
+function nodesOf(state) {
+  return describeNodes(state.processes.filter((p) => Number.isInteger(p.pid)).map((p) => p.pid));
+}
+
 /** The local system's state.json in `home`; fails with a hint when none runs there. */
 function readLocalState(home) {
   let state;
@@ -230,6 +237,7 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
   const summaryFile = join(summaryDir, 'summary.json');
   // The users are logged in before the CPU window opens: password hashing is not part of an order.
   const tokensFile = writeTokensFile(await loginDemoUsers(baseUrl, flow.users(rate)));
+  const nodes = nodesOf(state);
   const before = snapshot(processes);
   const k6Before = childTicks();
   const started = process.hrtime.bigint();
@@ -295,11 +303,13 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
     shortfalls: generatorShortfalls({ asked: rate, achieved, dropped, durationSeconds, lag }),
     busyHost: busyHost(lag),
     newConnections,
+    nodes,
   };
 }
 
 function printPhase(result, { flow, rate, duration }) {
   console.log(`\nflow: ${flow.description} (${flow.script})`);
+  console.log(`system: ${result.nodes}`);
   console.log(
     `rate ${rate}/s for ${duration}: ${result.completed} completed, ${result.failed} failed, ` +
       `${result.ordersPerSec.toFixed(1)} orders/s over ${result.wallSeconds.toFixed(1)} s (k6 exit ${result.k6Status})`,
@@ -495,6 +505,7 @@ async function compare(options) {
       const ready = /ready in ([\d.]+ s)/.exec(up.output)?.[1];
       if (ready) console.log(`  ready in ${ready}`);
       states[mode] = readLocalState(join(base, String(mode)));
+      console.log(`  its processes run on ${nodesOf(states[mode])}`);
     }
     const phase = (mode, duration, quiet) =>
       runPhase(states[mode], {
