@@ -237,7 +237,6 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
   const summaryFile = join(summaryDir, 'summary.json');
   // The users are logged in before the CPU window opens: password hashing is not part of an order.
   const tokensFile = writeTokensFile(await loginDemoUsers(baseUrl, flow.users(rate)));
-  const nodes = nodesOf(state);
   const before = snapshot(processes);
   const k6Before = childTicks();
   const started = process.hrtime.bigint();
@@ -303,13 +302,12 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
     shortfalls: generatorShortfalls({ asked: rate, achieved, dropped, durationSeconds, lag }),
     busyHost: busyHost(lag),
     newConnections,
-    nodes,
   };
 }
 
-function printPhase(result, { flow, rate, duration }) {
+function printPhase(result, { flow, rate, duration }, nodes) {
   console.log(`\nflow: ${flow.description} (${flow.script})`);
-  console.log(`system: ${result.nodes}`);
+  console.log(`system: ${nodes}`);
   console.log(
     `rate ${rate}/s for ${duration}: ${result.completed} completed, ${result.failed} failed, ` +
       `${result.ordersPerSec.toFixed(1)} orders/s over ${result.wallSeconds.toFixed(1)} s (k6 exit ${result.k6Status})`,
@@ -407,7 +405,7 @@ async function single(options) {
       ...transports,
     };
   }
-  printPhase(result, options);
+  printPhase(result, options, nodesOf(state));
   if (path) printFloor(path, result, options);
   return result.k6Status ?? 1;
 }
