@@ -1,6 +1,8 @@
 /** One call waiting for its share of a batch statement. */
 interface Waiting<I, R> {
   item: I;
+  /** When the call arrived (ms, `Date.now()`): the oldest one's time starts the linger. */
+  at: number;
   resolve(value: R): void;
   reject(error: unknown): void;
 }
@@ -24,8 +26,6 @@ export interface StatementBatcherOptions {
  */
 export class StatementBatcher<I, R> {
   #waiting: Waiting<I, R>[] = [];
-  /** When the oldest waiting call arrived (ms, `Date.now()`), for the linger. */
-  #oldestAt = 0;
   /** The flush to come: a timer while lingering, else the next turn. */
   #scheduled: { timer: NodeJS.Timeout } | { immediate: NodeJS.Immediate } | undefined;
   #inFlight = false;
@@ -42,8 +42,7 @@ export class StatementBatcher<I, R> {
 
   add(item: I): Promise<R> {
     return new Promise((resolve, reject) => {
-      if (this.#waiting.length === 0) this.#oldestAt = Date.now();
-      this.#waiting.push({ item, resolve, reject });
+      this.#waiting.push({ item, at: Date.now(), resolve, reject });
       this.#schedule();
     });
   }
@@ -55,7 +54,7 @@ export class StatementBatcher<I, R> {
       if (!full || 'immediate' in this.#scheduled) return;
       clearTimeout(this.#scheduled.timer);
     }
-    const wait = full ? 0 : this.#oldestAt + this.#lingerMs - Date.now();
+    const wait = full ? 0 : this.#waiting[0]!.at + this.#lingerMs - Date.now();
     const flush = (): void => {
       this.#scheduled = undefined;
       void this.#flush();
@@ -66,7 +65,6 @@ export class StatementBatcher<I, R> {
   async #flush(): Promise<void> {
     const batch = this.#waiting.splice(0, this.#maxBatch);
     if (batch.length === 0) return;
-    if (this.#waiting.length > 0) this.#oldestAt = Date.now();
     this.#inFlight = true;
     try {
       const results = await this.run(batch.map((w) => w.item));
