@@ -21,7 +21,7 @@ export type { ToolCallReply } from './mcp-call.js';
 export { startRegistryProcess, registryMainPath } from './registry-process.js';
 export type { RegistryProcess, StartRegistryOptions } from './registry-process.js';
 export { officialMeshBinary } from './official-mesh.js';
-export { cpuTicks, pidsNamed, settleProcesses } from './settle.js';
+export { CPU_TICK_US, cpuTicks, pidsNamed, settleProcesses } from './settle.js';
 export type { OfficialBinary } from './official-mesh.js';
 export { createTestDatabase, dropDatabase } from './postgres-database.js';
 export type { TestDatabase } from './postgres-database.js';

@@ -1,6 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 
-/** CPU ticks (user + system, 10 ms each on Linux) a process has used so far; 0 once it is gone. */
+/** Microseconds of CPU in one tick of /proc's times (USER_HZ is 100 on Linux). */
+export const CPU_TICK_US = 10_000;
+
+/** CPU ticks (user + system, CPU_TICK_US each) a process has used so far; 0 once it is gone. */
 export function cpuTicks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authVerifyToken } from '@mesh/contracts';
 import { createToolCaller } from '@mesh/runtime';
-import { cpuTicks } from '@mesh/testkit';
+import { CPU_TICK_US, cpuTicks } from '@mesh/testkit';
 import type { VerifiedToken } from '../mesh-ports.js';
 import { createTokenCheck } from '../token-check/token-check.js';
 import { BENCH_ISSUER, benchMesh, benchTokens } from './bench-mesh.js';
@@ -98,7 +98,10 @@ try {
     figures.push(await measure('local seen', (token) => local.verifier.verify(token)));
     const ticks = cpuTicks(provider.pid);
     const miss = await measure('remote miss', remote);
-    figures.push({ ...miss, providerCpuUsPerCheck: ((cpuTicks(provider.pid) - ticks) * 10_000) / CALLS });
+    figures.push({
+      ...miss,
+      providerCpuUsPerCheck: ((cpuTicks(provider.pid) - ticks) * CPU_TICK_US) / CALLS,
+    });
     figures.push(await measure('remote hit', cacheHit));
     rounds.push(figures);
   }

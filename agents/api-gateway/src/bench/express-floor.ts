@@ -7,7 +7,7 @@
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuTicks, settleProcesses } from '@mesh/testkit';
+import { CPU_TICK_US, cpuTicks, settleProcesses } from '@mesh/testkit';
 import { median, startListening, stopListening } from './bench-process.js';
 import type { BenchProcess } from './bench-process.js';
 import { postOrders } from './load-phase.js';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
         await settleProcesses(servers.map((s) => s.pid));
         const before = cpuTicks(server.pid);
         const result = await postOrders(server.url, { connections: CONNECTIONS, durationMs: DURATION_MS });
-        const us = ((cpuTicks(server.pid) - before) * 10_000) / Math.max(1, result.orders);
+        const us = ((cpuTicks(server.pid) - before) * CPU_TICK_US) / Math.max(1, result.orders);
         server.usPerRequest.push(us);
         line.push(`${server.label} ${us.toFixed(0)}`);
       }

@@ -7,7 +7,7 @@
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuTicks, settleProcesses } from '@mesh/testkit';
+import { CPU_TICK_US, cpuTicks, settleProcesses } from '@mesh/testkit';
 import { buildBaseline } from './baseline-build.js';
 import { median, startListening, stopListening } from './bench-process.js';
 import type { BenchProcess } from './bench-process.js';
@@ -48,7 +48,7 @@ async function measure(gateway: Gateway, all: readonly Gateway[], round: number)
   const load = loadavg()[0]!.toFixed(1);
   const ticksBefore = cpuTicks(gateway.pid);
   const fast = await postOrders(gateway.url, { connections: CONNECTIONS, durationMs: DURATION_MS });
-  const cpuUsPerOrder = ((cpuTicks(gateway.pid) - ticksBefore) * 10_000) / Math.max(1, fast.orders);
+  const cpuUsPerOrder = ((cpuTicks(gateway.pid) - ticksBefore) * CPU_TICK_US) / Math.max(1, fast.orders);
   gateway.throughput.push({ ...fast, cpuUsPerOrder });
   await settleProcesses(pids);
   const fixed = await postOrders(gateway.url, {

@@ -1,4 +1,4 @@
-import { cpuTicks } from '@mesh/testkit';
+import { CPU_TICK_US, cpuTicks } from '@mesh/testkit';
 import { parseArgs } from 'node:util';
 import { createTestBusinessDb } from '../test-support.js';
 
@@ -22,8 +22,7 @@ const rounds = Math.min(Math.max(Number(values.rounds), 2), 20);
 const adminUrl = process.env['MESH_TEST_POSTGRES_URL'];
 if (adminUrl === undefined) throw new Error('set MESH_TEST_POSTGRES_URL');
 
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-const backendCpuMs = (pid: number): number => cpuTicks(pid) * TICK_MS;
+const backendCpuMs = (pid: number): number => (cpuTicks(pid) * CPU_TICK_US) / 1000;
 
 // One connection, so one backend to read the CPU of.
 const db = await createTestBusinessDb(adminUrl, { poolMax: 1 });

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSecureContext } from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
-import { cpuTicks, freePort, settleProcesses, waitForHttp } from '@mesh/testkit';
+import { CPU_TICK_US, cpuTicks, freePort, settleProcesses, waitForHttp } from '@mesh/testkit';
 import { BENCH_CONSUMER, BENCH_PROVIDER } from './bench-names.js';
 import { plainTrust, strictTrust } from './bench-trust.js';
 import type { BenchTrust } from './bench-trust.js';
@@ -379,10 +379,9 @@ async function measureAll(systems: System[]): Promise<SystemResult[]> {
       },
       idleRssMb: idle[index]!,
       loadedRssMb: loaded[index]!,
-      // A tick is 10 ms of CPU (USER_HZ 100).
-      cpuUsPerCall: (throughput[index]!.ticks * 10_000) / Math.max(1, throughput[index]!.calls),
+      cpuUsPerCall: (throughput[index]!.ticks * CPU_TICK_US) / Math.max(1, throughput[index]!.calls),
       cpuUsPerCallByProcess: throughput[index]!.ticksByPid.map(
-        (ticks) => (ticks * 10_000) / Math.max(1, throughput[index]!.calls),
+        (ticks) => (ticks * CPU_TICK_US) / Math.max(1, throughput[index]!.calls),
       ),
     };
     if (system.consumerPid !== undefined) {
