@@ -61,6 +61,13 @@ export function createDataService(options: DataServiceOptions): DataService {
     'user.create': (operation) => users.create(operation),
     'user.update': (operation) => users.update(operation),
     'stock.reserve': (operation) => reservations.reserve(operation),
+    'stock.reserve_many': async (operation) => ({
+      results: (await reservations.reserveMany(operation.reservations)).map((result) =>
+        result.error === undefined
+          ? { order_id: result.order_id, reservation: result.reservation }
+          : { order_id: result.order_id, error: result.error.toJSON() },
+      ),
+    }),
     'stock.release': (operation) => reservations.release(operation.reservation_id),
     'stock.commit': (operation) => reservations.commit(operation.reservation_id),
     'stock.commit_many': async (operation) => ({

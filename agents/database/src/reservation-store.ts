@@ -12,7 +12,8 @@ import type {
 import { lockStockRows, type StockStore } from './stock-store.js';
 import { withTransaction } from './transaction.js';
 
-type Reserve = Extract<StorageOperation, { op: 'stock.reserve' }>;
+/** One order's reservation as `stock.reserve` and each entry of `stock.reserve_many` ask it. */
+type Reserve = Omit<Extract<StorageOperation, { op: 'stock.reserve' }>, 'op'>;
 
 interface ReservationRow {
   id: string;
@@ -20,6 +21,11 @@ interface ReservationRow {
   status: ReservationStatus;
   expires_at: Date;
 }
+
+/** One order's answer from `reserveMany`: its reservation, or the error `reserve` would have thrown for it. */
+export type ReserveManyResult =
+  | { order_id: string; reservation: ReserveResult; error?: undefined }
+  | { order_id: string; reservation?: undefined; error: MeshError };
 
 /** One id's answer from `commitMany`: its status after the call, null when there is no such reservation. */
 export interface CommitManyResult {
@@ -62,6 +68,9 @@ interface PricedReservationRow extends ReservationFunctionRow {
   currencies: string[] | null;
 }
 
+/** What mesh_reserve_stock_many returns per order: a reservation, or the SQLSTATE the single call would raise. */
+type BatchReservationRow = PricedReservationRow & { failure: string | null };
+
 /**
  * The columns read from the reservation functions, named rather than `*`: the statements are prepared once per
  * connection, and a later migration that changed a function's columns would otherwise fail every call on an
@@ -70,6 +79,7 @@ interface PricedReservationRow extends ReservationFunctionRow {
 const FUNCTION_COLUMNS = 'id, order_id, status, expires_at, skus, quantities';
 const PRICED_COLUMNS = `${FUNCTION_COLUMNS}, replayed, prices, currencies`;
 const TRANSITION_COLUMNS = `${FUNCTION_COLUMNS}, changed`;
+const BATCH_COLUMNS = `${PRICED_COLUMNS}, failure`;
 
 function pricesOf(row: PricedReservationRow): ReservedPrice[] {
   const prices = row.prices ?? [];
@@ -118,17 +128,67 @@ export class ReservationStore {
       );
       row = result.rows[0]!;
     } catch (error: unknown) {
-      const code = sqlState(error);
-      if (code === INSUFFICIENT_STOCK || code === FOREIGN_KEY_VIOLATION) throw await this.#outOfStock(items);
-      if (code === RESERVATION_ID_TAKEN) {
-        throw new MeshError('CONFLICT', `reservation id ${reservationId} is already used by another order`, {
-          data: { reservation_id: reservationId },
-        });
-      }
-      throw error;
+      const refusal = await this.#refusal(sqlState(error), reservationId, items);
+      throw refusal ?? error;
     }
     if (!row.replayed) await this.stock.invalidate(skus);
-    return { ...fromFunctionRow(row), replayed: row.replayed, prices: pricesOf(row) };
+    return toReserveResult(row);
+  }
+
+  /**
+   * Reserves for many orders in one transaction and one round trip (`mesh_reserve_stock_many`), each order
+   * as `reserve` would on its own: all its items or none, idempotent per order id. An order that does not
+   * fit, or whose reservation id another order holds, gets the error `reserve` would throw, and takes
+   * nothing; the others hold their stock. Answers in the order asked.
+   */
+  async reserveMany(inputs: readonly Reserve[]): Promise<ReserveManyResult[]> {
+    // New reservation rows are taken in order id order, so concurrent batches lock them in one order.
+    const orders = inputs
+      .map((input, index) => ({
+        index,
+        orderId: input.order_id,
+        reservationId: input.reservation_id ?? `res-${randomUUID()}`,
+        items: mergeItems(input.items),
+        ttlSeconds: input.ttl_seconds,
+        renew: input.renew ?? false,
+      }))
+      .sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : a.index - b.index));
+    const items = orders.flatMap((order) => order.items);
+    const result = await this.pool.query<BatchReservationRow>(
+      prepared(
+        `SELECT ${BATCH_COLUMNS} FROM mesh_reserve_stock_many($1::text[], $2::text[], $3::integer[], $4::text[],
+           $5::bigint[], $6::double precision[], $7::boolean[])`,
+        [
+          orders.map((order) => order.reservationId),
+          orders.map((order) => order.orderId),
+          orders.map((order) => order.items.length),
+          items.map((item) => item.sku),
+          items.map((item) => item.quantity),
+          orders.map((order) => order.ttlSeconds),
+          orders.map((order) => order.renew),
+        ],
+      ),
+    );
+    if (result.rows.length !== orders.length) {
+      throw new Error(
+        `mesh_reserve_stock_many answered ${result.rows.length} rows for ${orders.length} orders`,
+      );
+    }
+    const answers: ReserveManyResult[] = new Array(orders.length);
+    const taken = new Set<string>();
+    for (const [position, order] of orders.entries()) {
+      const row = result.rows[position]!;
+      if (row.failure === null) {
+        if (!row.replayed) for (const item of order.items) taken.add(item.sku);
+        answers[order.index] = { order_id: order.orderId, reservation: toReserveResult(row) };
+        continue;
+      }
+      const refusal = await this.#refusal(row.failure, order.reservationId, order.items);
+      if (refusal === undefined) throw new Error(`mesh_reserve_stock_many failed with ${row.failure}`);
+      answers[order.index] = { order_id: order.orderId, error: refusal };
+    }
+    if (taken.size > 0) await this.stock.invalidate([...taken]);
+    return answers;
   }
 
   async release(reservationId: string): Promise<Reservation> {
@@ -236,6 +296,21 @@ export class ReservationStore {
     return result.rows;
   }
 
+  /** The domain error for a reservation function's SQLSTATE, or undefined when it is not a refusal. */
+  async #refusal(
+    code: string | undefined,
+    reservationId: string,
+    items: readonly LineItem[],
+  ): Promise<MeshError | undefined> {
+    if (code === INSUFFICIENT_STOCK || code === FOREIGN_KEY_VIOLATION) return this.#outOfStock(items);
+    if (code === RESERVATION_ID_TAKEN) {
+      return new MeshError('CONFLICT', `reservation id ${reservationId} is already used by another order`, {
+        data: { reservation_id: reservationId },
+      });
+    }
+    return undefined;
+  }
+
   async #outOfStock(items: readonly LineItem[]): Promise<MeshError> {
     const result = await this.pool.query<{ sku: string; available: string }>(
       'SELECT sku, available FROM stock WHERE sku = ANY($1::text[])',
@@ -252,6 +327,10 @@ export class ReservationStore {
       data: { ...first, items: short.length > 0 ? short : [first], unknown_skus: unknown },
     });
   }
+}
+
+function toReserveResult(row: PricedReservationRow): ReserveResult {
+  return { ...fromFunctionRow(row), replayed: row.replayed, prices: pricesOf(row) };
 }
 
 function fromFunctionRow(row: ReservationFunctionRow): Reservation {

@@ -258,4 +258,104 @@ export const BUSINESS_DB_MIGRATIONS: readonly Migration[] = [
     sql: `ALTER FUNCTION mesh_reserve_stock_priced(text, text, text[], bigint[], double precision, boolean)
             SET plan_cache_mode = force_generic_plan`,
   },
+  {
+    // Many orders' reservations in one transaction (the inventory agent's concurrent reserves): one commit
+    // and one round trip for the batch instead of one each. Each order is all-or-nothing on its own: one short
+    // of stock takes nothing and fails alone, answered by a `failure` code (MS001, MS002, as the single
+    // function raises) instead of aborting the batch. Locks come in the order every reservation function
+    // takes them: the orders' reservation rows first (held ones by id, then the new ones in the order given,
+    // which the caller sorts by order id), then every SKU of the batch by SKU. With the stock rows locked,
+    // whether an order fits is read exactly before anything is written for it. Items come flattened:
+    // p_item_counts(i) of p_skus and p_quantities belong to order i, each order's SKUs distinct.
+    id: '009-reserve-many-function',
+    sql: `CREATE FUNCTION mesh_reserve_stock_many(p_ids text[], p_order_ids text[], p_item_counts integer[],
+                                                  p_skus text[], p_quantities bigint[],
+                                                  p_ttl_seconds double precision[], p_renew boolean[])
+          RETURNS TABLE (id text, order_id text, status text, expires_at timestamptz, skus text[],
+                         quantities bigint[], replayed boolean, prices numeric[], currencies text[],
+                         failure text)
+          LANGUAGE plpgsql AS $fn$
+          #variable_conflict use_column
+          DECLARE
+            v_count integer := cardinality(p_order_ids);
+            v_inserted boolean[] := array_fill(false, ARRAY[cardinality(p_order_ids)]);
+            v_row reservations%ROWTYPE;
+            v_skus text[];
+            v_quantities bigint[];
+            v_first integer := 1;
+            v_fits integer;
+            v_take boolean;
+          BEGIN
+            PERFORM 1 FROM reservations r WHERE r.order_id = ANY(p_order_ids) ORDER BY r.id FOR UPDATE;
+            FOR v_i IN 1 .. v_count LOOP
+              INSERT INTO reservations AS r (id, order_id, status, expires_at)
+                VALUES (p_ids[v_i], p_order_ids[v_i], 'reserved',
+                        now() + make_interval(secs => p_ttl_seconds[v_i]))
+                ON CONFLICT DO NOTHING;
+              v_inserted[v_i] := FOUND;
+              IF NOT FOUND THEN
+                -- Held before the lock above, or stored by a concurrent call since: lock it now all the same.
+                PERFORM 1 FROM reservations r WHERE r.order_id = p_order_ids[v_i] FOR UPDATE;
+              END IF;
+            END LOOP;
+            PERFORM 1 FROM stock s WHERE s.sku = ANY(p_skus) ORDER BY s.sku FOR NO KEY UPDATE;
+            FOR v_i IN 1 .. v_count LOOP
+              v_skus := p_skus[v_first : v_first + p_item_counts[v_i] - 1];
+              v_quantities := p_quantities[v_first : v_first + p_item_counts[v_i] - 1];
+              v_first := v_first + p_item_counts[v_i];
+              IF v_inserted[v_i] THEN
+                SELECT r.* INTO v_row FROM reservations r WHERE r.id = p_ids[v_i];
+                v_take := true;
+              ELSE
+                SELECT r.* INTO v_row FROM reservations r WHERE r.order_id = p_order_ids[v_i];
+                IF NOT FOUND THEN
+                  -- The id is another order's, or this order came earlier in the batch and did not fit.
+                  RETURN QUERY SELECT NULL::text, p_order_ids[v_i], NULL::text, NULL::timestamptz, NULL::text[],
+                      NULL::bigint[], false, NULL::numeric[], NULL::text[],
+                      CASE WHEN EXISTS (SELECT 1 FROM reservations r WHERE r.id = p_ids[v_i])
+                        THEN 'MS001' ELSE 'MS002' END;
+                  CONTINUE;
+                END IF;
+                v_take := p_renew[v_i] AND v_row.status IN ('released', 'expired');
+              END IF;
+              IF v_take THEN
+                SELECT count(*) INTO v_fits FROM unnest(v_skus, v_quantities) AS t(sku, quantity)
+                  JOIN stock s ON s.sku = t.sku WHERE s.available >= t.quantity;
+                IF v_fits <> cardinality(v_skus) THEN
+                  IF v_inserted[v_i] THEN
+                    DELETE FROM reservations r WHERE r.id = p_ids[v_i];
+                  END IF;
+                  RETURN QUERY SELECT NULL::text, p_order_ids[v_i], NULL::text, NULL::timestamptz, NULL::text[],
+                      NULL::bigint[], false, NULL::numeric[], NULL::text[], 'MS002'::text;
+                  CONTINUE;
+                END IF;
+                IF NOT v_inserted[v_i] THEN
+                  -- Renewed: the order's stock went back; hold it again, for the items asked now, under the same id.
+                  UPDATE reservations r SET status = 'reserved', updated_at = now(),
+                                            expires_at = now() + make_interval(secs => p_ttl_seconds[v_i])
+                    WHERE r.id = v_row.id RETURNING r.* INTO v_row;
+                  DELETE FROM reservation_items i WHERE i.reservation_id = v_row.id;
+                END IF;
+                INSERT INTO reservation_items (reservation_id, sku, quantity)
+                  SELECT v_row.id, t.sku, t.quantity FROM unnest(v_skus, v_quantities) AS t(sku, quantity);
+                UPDATE stock s SET available = s.available - t.quantity, reserved = s.reserved + t.quantity,
+                                   updated_at = now()
+                  FROM unnest(v_skus, v_quantities) AS t(sku, quantity) WHERE s.sku = t.sku;
+              ELSIF v_row.status = 'reserved' THEN
+                -- A retry of the order gets the full TTL again, so it does not expire under the retry.
+                UPDATE reservations r SET expires_at = greatest(r.expires_at,
+                                                                now() + make_interval(secs => p_ttl_seconds[v_i]))
+                  WHERE r.id = v_row.id RETURNING r.* INTO v_row;
+              END IF;
+              RETURN QUERY SELECT v_row.id, v_row.order_id, v_row.status, v_row.expires_at,
+                  array_agg(i.sku ORDER BY i.sku), array_agg(i.quantity::bigint ORDER BY i.sku), NOT v_take,
+                  array_agg(s.price ORDER BY i.sku), array_agg(s.currency ORDER BY i.sku), NULL::text
+                FROM reservation_items i JOIN stock s ON s.sku = i.sku WHERE i.reservation_id = v_row.id;
+            END LOOP;
+          END
+          $fn$;
+          ALTER FUNCTION mesh_reserve_stock_many(text[], text[], integer[], text[], bigint[], double precision[],
+                                                 boolean[])
+            SET plan_cache_mode = force_generic_plan`,
+  },
 ];

@@ -15,6 +15,11 @@ export const DB_MAX_TTL_SECONDS = 86_400;
 export const DB_MAX_PAGE = 100;
 /** Most reservations one `stock.commit_many` commits in its transaction. */
 export const DB_MAX_COMMITS = 100;
+/**
+ * Most orders one `stock.reserve_many` reserves in its transaction. Kept small: the batch holds every SKU it
+ * touches locked until it commits.
+ */
+export const DB_MAX_RESERVES = 50;
 
 const id = z.string().min(1).max(200);
 const sku = z.string().min(1).max(100);
@@ -60,6 +65,36 @@ export const reservationSchema = z.object({
   status: reservationStatusSchema,
   expires_at: z.string(),
   items: z.array(lineItemSchema),
+});
+
+const reserveInputSchema = z.object({
+  reservation_id: id.optional(),
+  order_id: id,
+  items: z.array(lineItemSchema).min(1).max(DB_MAX_ITEMS),
+  ttl_seconds: z.number().int().min(1).max(DB_MAX_TTL_SECONDS).default(300),
+  /**
+   * Hold the stock again when the order's reservation was released or expired (the order was refused before
+   * it was stored, or abandoned past its TTL, and is sent again). Without it a replay only answers the
+   * reservation the order has, whatever its status.
+   */
+  renew: z.boolean().optional(),
+});
+
+/**
+ * `replayed` when the order already had a reservation (and `renew` did not take the stock again). `prices`:
+ * the catalogue price of each reserved SKU, read in the reservation's own transaction (absent from database
+ * agents of earlier versions).
+ */
+const reserveOutputSchema = reservationSchema.extend({
+  replayed: z.boolean(),
+  prices: z.array(reservedPriceSchema).optional(),
+});
+
+/** One item's failure inside a batch operation, as the single operation would have raised it. */
+const batchErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
 });
 
 const page = {
@@ -115,6 +150,7 @@ export const dataStorage = defineOperations({
   description:
     'Writes business data. Ops: user.create, user.update, stock.reserve {reservation_id?, order_id, items, ' +
     'ttl_seconds, renew?} (atomic, all-or-nothing, idempotent per order_id, answers the prices; OUT_OF_STOCK), ' +
+    'stock.reserve_many {reservations} (one transaction; per order its reservation or its error), ' +
     'stock.release, stock.commit {reservation_id} (CONFLICT on an invalid transition), stock.commit_many ' +
     '{reservation_ids} (one transaction; per id its status after, null when not found), stock.restock ' +
     '{sku, quantity}, stock.expire_reservations.',
@@ -138,27 +174,22 @@ export const dataStorage = defineOperations({
       }),
       output: storedUser,
     },
-    'stock.reserve': {
-      input: z.object({
-        reservation_id: id.optional(),
-        order_id: id,
-        items: z.array(lineItemSchema).min(1).max(DB_MAX_ITEMS),
-        ttl_seconds: z.number().int().min(1).max(DB_MAX_TTL_SECONDS).default(300),
-        /**
-         * Hold the stock again when the order's reservation was released or expired (the order was refused
-         * before it was stored, or abandoned past its TTL, and is sent again). Without it a replay only answers
-         * the reservation the order has, whatever its status.
-         */
-        renew: z.boolean().optional(),
-      }),
+    'stock.reserve': { input: reserveInputSchema, output: reserveOutputSchema },
+    'stock.reserve_many': {
+      input: z.object({ reservations: z.array(reserveInputSchema).min(1).max(DB_MAX_RESERVES) }),
       /**
-       * `replayed` when the order already had a reservation (and `renew` did not take the stock again).
-       * `prices`: the catalogue price of each reserved SKU, read in the reservation's own transaction (absent
-       * from database agents of earlier versions).
+       * One entry per order asked, in the order asked: its reservation, or the error `stock.reserve` would
+       * have raised for it alone (OUT_OF_STOCK, CONFLICT). An order that fails takes nothing; the others
+       * hold their stock.
        */
-      output: reservationSchema.extend({
-        replayed: z.boolean(),
-        prices: z.array(reservedPriceSchema).optional(),
+      output: z.object({
+        results: z.array(
+          z.object({
+            order_id: z.string(),
+            reservation: reserveOutputSchema.optional(),
+            error: batchErrorSchema.optional(),
+          }),
+        ),
       }),
     },
     'stock.release': { input: z.object({ reservation_id: id }), output: reservationSchema },

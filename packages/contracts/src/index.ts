@@ -95,6 +95,7 @@ export {
 } from './order.js';
 export {
   DB_MAX_COMMITS,
+  DB_MAX_RESERVES,
   DB_MAX_ITEMS,
   DB_MAX_PAGE,
   DB_MAX_QUANTITY,
