@@ -1,6 +1,5 @@
-import { toMeshError, type Logger } from '@mesh/common';
+import { OutboundBatcher, toMeshError, type Logger } from '@mesh/common';
 import type { OrderStore } from './order-store.js';
-import { OutboundBatcher } from './outbound-batcher.js';
 
 /**
  * Marks orders whose announcement (event, confirmation email) went out, in batches: one UPDATE for many

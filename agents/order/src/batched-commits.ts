@@ -1,7 +1,6 @@
-import { MeshError } from '@mesh/common';
+import { MeshError, OutboundBatcher } from '@mesh/common';
 import type { TraceContext } from '@mesh/common';
 import { MAX_COMMITS_PER_CALL, type ContractOutput, type inventoryCommitReservations } from '@mesh/contracts';
-import { OutboundBatcher } from './outbound-batcher.js';
 import type { SagaProxies, StepOptions, ProxyOf } from './saga-ports.js';
 
 /** How the order agent coalesces reservation commits (config.ts maps env to these). */

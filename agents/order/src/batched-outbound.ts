@@ -1,6 +1,5 @@
-import { MeshError } from '@mesh/common';
+import { MeshError, OutboundBatcher } from '@mesh/common';
 import type { TraceContext } from '@mesh/common';
-import { OutboundBatcher } from './outbound-batcher.js';
 import type { BatchProxies, OrderEventPayload, SagaProxies, StepOptions } from './saga-ports.js';
 
 /** How the order agent batches its non-critical calls (config.ts maps env to these). */

@@ -15,7 +15,6 @@ export { portsFromProxies } from './saga-ports.js';
 export type { PortChannels, SagaPorts, StepOptions, UserInfo } from './saga-ports.js';
 export { BatchedOutbound, defaultOutboundBatchSettings } from './batched-outbound.js';
 export type { OutboundBatchSettings } from './batched-outbound.js';
-export { OutboundBatcher } from './outbound-batcher.js';
 export { startRecovery } from './recovery.js';
 export type { Recovery, RecoveryOptions } from './recovery.js';
 export { buildOrderStack } from './services.js';

@@ -33,3 +33,5 @@ export { EVENT_LOOP_SAMPLE_MS, collectProcessMetrics } from './process-metrics.j
 export type { HistogramSettings, MetricFactory } from './metric-factory.js';
 export { captureLog } from './log-capture.js';
 export type { CapturedLog } from './log-capture.js';
+export { OutboundBatcher } from './outbound-batcher.js';
+export type { OutboundBatcherOptions } from './outbound-batcher.js';

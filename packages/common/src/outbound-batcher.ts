@@ -1,4 +1,4 @@
-import { MeshError } from '@mesh/common';
+import { MeshError } from './mesh-error.js';
 
 interface CommonOptions<T, R> {
   /** For error messages (`email`, `analytics`). */
