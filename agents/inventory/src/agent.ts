@@ -1,4 +1,5 @@
 import { defineAgent } from '@mesh/runtime';
+import { singleReserve, type BatchedReserves } from './batched-reserves.js';
 import { listProducts, quoteItems } from './catalogue.js';
 import {
   checkStock,
@@ -25,6 +26,8 @@ import {
 export interface InventoryServices {
   /** Used when a reserve call gives no ttl_seconds. */
   reservationTtlSeconds: number;
+  /** Coalesces concurrent reserves into one database call; undefined: each order reserves with its own. */
+  reserves: BatchedReserves | undefined;
 }
 
 // Reads: the contract says they are idempotent, so transport failures are retried.
@@ -44,8 +47,8 @@ export const agent = defineAgent<InventoryServices>({
   description: 'Checks, reserves (atomic, expiring), releases, commits (one or many) and restocks inventory',
 });
 
-/** Used by the reservation sweeper (services.ts), outside any tool call. */
-export const sweeperDeps = agent.consumer({ storage });
+/** Used outside any tool call (services.ts): by the reservation sweeper, and for batched reserves. */
+export const backgroundDeps = agent.consumer({ storage });
 
 agent.tool({
   ...inventoryCheckStock,
@@ -76,7 +79,12 @@ agent.tool({
   name: 'inventory_reserve_items',
   tags: ['inventory'],
   dependencies: { storage },
-  handler: (input, ctx) => reserveItems(ctx.deps.storage, input, ctx.app.reservationTtlSeconds),
+  handler: (input, ctx) =>
+    reserveItems(
+      ctx.app.reserves?.for({ trace: ctx.trace, deadline: ctx.deadline }) ?? singleReserve(ctx.deps.storage),
+      input,
+      ctx.app.reservationTtlSeconds,
+    ),
 });
 
 agent.tool({

@@ -14,4 +14,16 @@ describe('inventory-agent loadConfig', () => {
     expect(config.sweepIntervalMs).toBe(500);
     expect(() => loadConfig({ RESERVATION_TTL_SECONDS: '0' })).toThrow(/RESERVATION_TTL_SECONDS/);
   });
+
+  it('batches reserves by default (50 per call, 5 ms linger while busy), one call each at size 1', () => {
+    expect(loadConfig({}).reserveBatch).toEqual({ maxBatch: 50, lingerMs: 5 });
+    expect(loadConfig({ RESERVE_BATCH_SIZE: '8', RESERVE_BATCH_LINGER: '2' }).reserveBatch).toEqual({
+      maxBatch: 8,
+      lingerMs: 2,
+    });
+    expect(loadConfig({ RESERVE_BATCH_SIZE: '1' }).reserveBatch).toBeUndefined();
+    expect(() => loadConfig({ RESERVE_BATCH_SIZE: '51' })).toThrow(/RESERVE_BATCH_SIZE/);
+    expect(() => loadConfig({ RESERVE_BATCH_LINGER: '2s' })).toThrow(/RESERVE_BATCH_LINGER/);
+    expect(() => loadConfig({ RESERVE_BATCH_LINGER: 'soon' })).toThrow(/RESERVE_BATCH_LINGER/);
+  });
 });

@@ -8,6 +8,7 @@ import {
   type QueryCaller,
   type StorageCaller,
 } from './inventory-service.js';
+import { singleReserve } from './batched-reserves.js';
 
 /** A fake of either database proxy. */
 type DataCaller = QueryCaller & StorageCaller;
@@ -57,11 +58,15 @@ describe('checkStock', () => {
 describe('reserveItems', () => {
   it('applies the default TTL and keys the call by order id', async () => {
     const storage = fakeCaller((args) => ({ reservation_id: args['reservation_id'], status: 'reserved' }));
-    await reserveItems(storage, { order_id: 'o-1', items: [{ sku: 'A', quantity: 1 }] }, 300);
+    await reserveItems(singleReserve(storage), { order_id: 'o-1', items: [{ sku: 'A', quantity: 1 }] }, 300);
     expect(storage.calls[0]?.args).toMatchObject({ op: 'stock.reserve', order_id: 'o-1', ttl_seconds: 300 });
     expect(storage.calls[0]?.args['reservation_id']).toMatch(/^res-/);
     expect(storage.calls[0]?.idempotencyKey).toBe('reserve:o-1');
-    await reserveItems(storage, { order_id: 'o-2', items: [{ sku: 'A', quantity: 1 }], ttl_seconds: 5 }, 300);
+    await reserveItems(
+      singleReserve(storage),
+      { order_id: 'o-2', items: [{ sku: 'A', quantity: 1 }], ttl_seconds: 5 },
+      300,
+    );
     expect(storage.calls[1]?.args['ttl_seconds']).toBe(5);
   });
 
@@ -72,7 +77,7 @@ describe('reserveItems', () => {
       });
     });
     const error = await reserveItems(
-      storage,
+      singleReserve(storage),
       { order_id: 'o-3', items: [{ sku: 'A', quantity: 3 }] },
       300,
     ).catch((e: unknown) => e);
@@ -102,7 +107,11 @@ describe('reserveItems', () => {
         { sku: 'B', price: 0.1, currency: 'usd' },
       ],
     }));
-    const held = await reserveItems(storage, { order_id: 'o-5', items: [{ sku: 'A', quantity: 2 }] }, 300);
+    const held = await reserveItems(
+      singleReserve(storage),
+      { order_id: 'o-5', items: [{ sku: 'A', quantity: 2 }] },
+      300,
+    );
     expect(held).not.toHaveProperty('prices');
     expect(held.quote).toEqual({
       currency: 'usd',
@@ -135,14 +144,18 @@ describe('reserveItems', () => {
       ],
     }));
     const items = [{ sku: 'A', quantity: 1 }];
-    expect((await reserveItems(mixed, { order_id: 'o-6', items }, 300)).quote).toBeUndefined();
+    expect((await reserveItems(singleReserve(mixed), { order_id: 'o-6', items }, 300)).quote).toBeUndefined();
     const older = fakeCaller(() => reservation);
-    expect(await reserveItems(older, { order_id: 'o-6', items }, 300)).toEqual(reservation);
+    expect(await reserveItems(singleReserve(older), { order_id: 'o-6', items }, 300)).toEqual(reservation);
   });
 
   it('asks the database to hold the stock again when told to renew', async () => {
     const storage = fakeCaller((args) => ({ reservation_id: args['reservation_id'], status: 'reserved' }));
-    await reserveItems(storage, { order_id: 'o-7', items: [{ sku: 'A', quantity: 1 }], renew: true }, 300);
+    await reserveItems(
+      singleReserve(storage),
+      { order_id: 'o-7', items: [{ sku: 'A', quantity: 1 }], renew: true },
+      300,
+    );
     expect(storage.calls[0]?.args).toMatchObject({ op: 'stock.reserve', order_id: 'o-7', renew: true });
   });
 
@@ -153,7 +166,7 @@ describe('reserveItems', () => {
       });
     });
     const error = await reserveItems(
-      storage,
+      singleReserve(storage),
       { order_id: 'o-8', items: [{ sku: 'GHOST', quantity: 1 }] },
       300,
     ).catch((e: unknown) => e);
@@ -165,7 +178,7 @@ describe('reserveItems', () => {
       throw new MeshError('DEPENDENCY_UNAVAILABLE', 'no provider of data_storage is available');
     });
     await expect(
-      reserveItems(storage, { order_id: 'o-4', items: [{ sku: 'A', quantity: 1 }] }, 300),
+      reserveItems(singleReserve(storage), { order_id: 'o-4', items: [{ sku: 'A', quantity: 1 }] }, 300),
     ).rejects.toSatisfy((e) => isMeshError(e, 'DEPENDENCY_UNAVAILABLE'));
   });
 });

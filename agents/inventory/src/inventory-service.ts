@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { isMeshError, MeshError } from '@mesh/common';
+import { isMeshError, MeshError, type TraceContext } from '@mesh/common';
 import { dataQuery, dataStorage } from '@mesh/contracts';
-import type { OperationCaller, StorageResult } from '@mesh/contracts';
+import type { OperationCaller } from '@mesh/contracts';
+import type { ReserveCall, Reserved } from './batched-reserves.js';
 import { priceItems, type CataloguePrice } from './catalogue.js';
 import type {
   CheckStockResult,
@@ -17,6 +18,9 @@ import type {
 /** Per-call options the inventory logic passes to the database agent. */
 interface DataCallOptions {
   idempotencyKey?: string;
+  /** Calls made outside a tool call (a batch of several callers') set their own bound and parent span. */
+  timeoutMs?: number;
+  trace?: TraceContext;
 }
 
 /** The database agent's reads, as the inventory logic calls them (a `dataQuery` contract proxy fits). */
@@ -48,27 +52,23 @@ export async function checkStock(query: QueryCaller, items: readonly Item[]): Pr
  * Reserves every item or none, and says what they cost. The order id makes it idempotent end to end: a retried
  * call (even with a new reservation id) gets the order's first reservation back; `renew` holds the stock again
  * when that reservation was released or expired. The prices come from the database's reservation statement, so
- * the price and the stock are one snapshot and the order agent needs no `inventory_quote` call.
+ * the price and the stock are one snapshot and the order agent needs no `inventory_quote` call. `reserve` takes
+ * it to the database agent: a call of its own (`singleReserve`) or a share of a batch (`BatchedReserves`).
  */
 export async function reserveItems(
-  storage: StorageCaller,
+  reserve: ReserveCall,
   input: ReserveInput,
   defaultTtlSeconds: number,
 ): Promise<ReservationResult> {
-  let reservation: StorageResult<'stock.reserve'>;
+  let reservation: Reserved;
   try {
-    reservation = await dataStorage.run(
-      storage,
-      {
-        op: 'stock.reserve',
-        reservation_id: `res-${randomUUID()}`,
-        order_id: input.order_id,
-        items: input.items,
-        ttl_seconds: input.ttl_seconds ?? defaultTtlSeconds,
-        renew: input.renew ?? false,
-      },
-      { idempotencyKey: `reserve:${input.order_id}${input.renew === true ? ':renew' : ''}` },
-    );
+    reservation = await reserve({
+      reservation_id: `res-${randomUUID()}`,
+      order_id: input.order_id,
+      items: input.items,
+      ttl_seconds: input.ttl_seconds ?? defaultTtlSeconds,
+      renew: input.renew ?? false,
+    });
   } catch (error: unknown) {
     if (isMeshError(error, 'OUT_OF_STOCK')) throw outOfStock(input.order_id, error);
     throw error;

@@ -217,6 +217,29 @@ describe.skipIf(!postgresUrl)('inventory over the mesh (registry + database-agen
     expect(await stockOf('WIRE-SCARCE')).toEqual({ available: 2, reserved: 0, sold: 0 });
   });
 
+  it('reserves concurrent orders in shared database transactions; an order short of stock fails alone', async () => {
+    await callTool('inventory_restock', { sku: 'WIRE-BURST', quantity: 15 });
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        callTool('inventory_reserve_items', {
+          order_id: `wire-burst-${i}`,
+          items: [{ sku: 'WIRE-BURST', quantity: 1 }],
+        }),
+      ),
+    );
+    const reserved = outcomes.filter((outcome) => outcome.result?.['status'] === 'reserved');
+    const short = outcomes.filter((outcome) => outcome.error?.code === 'OUT_OF_STOCK');
+    expect(reserved).toHaveLength(15);
+    expect(short).toHaveLength(5);
+    expect(short[0]!.error!.data).toMatchObject({ sku: 'WIRE-BURST', requested: 1, available: 0 });
+    expect(await stockOf('WIRE-BURST')).toEqual({ available: 0, reserved: 15, sold: 0 });
+    // Rows written by one transaction share its id (xmin): fewer transactions than orders means batches.
+    const transactions = await pool.query<{ count: string }>(
+      "SELECT count(DISTINCT xmin::text) AS count FROM reservations WHERE order_id LIKE 'wire-burst-%'",
+    );
+    expect(Number(transactions.rows[0]!.count)).toBeLessThan(15);
+  });
+
   it('rejects invalid quantities before touching the database', async () => {
     const outcome = await callTool('inventory_reserve_items', {
       order_id: 'wire-3',

@@ -1,17 +1,21 @@
 import type { Logger } from '@mesh/common';
 import type { AgentServices } from '@mesh/runtime';
-import { sweeperDeps, type InventoryServices } from './agent.js';
+import { backgroundDeps, type InventoryServices } from './agent.js';
+import { BatchedReserves } from './batched-reserves.js';
 import type { InventoryAgentConfig } from './config.js';
 import { startReservationSweeper } from './reservation-sweeper.js';
 
-/** inventory-agent's services for runAgentMain: the reservation TTL and the sweeper releasing expired ones. */
+/**
+ * inventory-agent's services for runAgentMain: the reservation TTL, the batcher of concurrent reserves, and the
+ * sweeper releasing expired reservations.
+ */
 export function buildServices(
   config: InventoryAgentConfig,
   logger: Logger,
 ): AgentServices<InventoryServices> {
   // Ticks do nothing until the mesh has resolved a data_storage provider.
   const sweeper = startReservationSweeper({
-    storage: sweeperDeps.storage,
+    storage: backgroundDeps.storage,
     intervalMs: config.sweepIntervalMs,
     logger,
   });
@@ -19,8 +23,13 @@ export function buildServices(
     { reservationTtlSeconds: config.reservationTtlSeconds, sweepIntervalMs: config.sweepIntervalMs },
     'reservation sweeper scheduled',
   );
+  const reserves = config.reserveBatch && new BatchedReserves(backgroundDeps.storage, config.reserveBatch);
+  logger.info({ reserveBatch: config.reserveBatch ?? 'off' }, 'reserves batched');
   return {
-    app: { reservationTtlSeconds: config.reservationTtlSeconds },
-    close: () => sweeper.stop(),
+    app: { reservationTtlSeconds: config.reservationTtlSeconds, reserves },
+    close: async () => {
+      await reserves?.drain();
+      await sweeper.stop();
+    },
   };
 }
