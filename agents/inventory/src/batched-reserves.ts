@@ -14,6 +14,8 @@ export type ReserveCall = (request: ReserveRequest) => Promise<Reserved>;
 export interface ReserveBatchSettings {
   /** Most orders per `stock.reserve_many` call (one database transaction). */
   maxBatch: number;
+  /** Calls under way at once (1 unless said); reserves arriving meanwhile wait for one to return. */
+  maxInFlight?: number;
   /** While busy, a free call slot waits until the oldest reserve is this old, so more share the call. */
   lingerMs: number;
   /** Reserves waiting beyond this are refused with OVERLOADED (the database agent is far behind). */
@@ -71,7 +73,7 @@ export class BatchedReserves {
     this.batcher = new OutboundBatcher({
       name: 'reserves',
       maxBatch: Math.min(settings.maxBatch, DB_MAX_RESERVES),
-      maxInFlight: 1,
+      maxInFlight: settings.maxInFlight ?? 1,
       lingerMs: settings.lingerMs,
       maxQueued: settings.maxQueued ?? 10_000,
       send: (items) => this.send(items),

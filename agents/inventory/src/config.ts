@@ -11,6 +11,8 @@ const schema = meshEnvSchema.extend({
   RESERVATION_SWEEP_INTERVAL: envDurationMs('15s'),
   /** Most concurrent orders reserved in one database call and transaction; 1: a call per order. */
   RESERVE_BATCH_SIZE: envInt(DB_MAX_RESERVES, 1, DB_MAX_RESERVES),
+  /** Reservation calls under way at once; reserves arriving meanwhile wait for one to return and go together. */
+  RESERVE_BATCH_IN_FLIGHT: envInt(1, 1, 16),
   /**
    * While reserves are busy (one left within four of these), a free call slot waits until the oldest reserve
    * waiting is this old (or the batch is full), so the orders close behind it share the call. Quiet traffic
@@ -37,7 +39,11 @@ export function loadConfig(env: Env = process.env): Readonly<InventoryAgentConfi
     sweepIntervalMs: parsed.RESERVATION_SWEEP_INTERVAL,
     reserveBatch:
       parsed.RESERVE_BATCH_SIZE > 1
-        ? { maxBatch: parsed.RESERVE_BATCH_SIZE, lingerMs: parsed.RESERVE_BATCH_LINGER }
+        ? {
+            maxBatch: parsed.RESERVE_BATCH_SIZE,
+            maxInFlight: parsed.RESERVE_BATCH_IN_FLIGHT,
+            lingerMs: parsed.RESERVE_BATCH_LINGER,
+          }
         : undefined,
   });
 }
