@@ -225,6 +225,61 @@ describe('api-gateway HTTP app', () => {
     expect((await post(`${url}/orders`, seedOrder('s-4'))).status).toBe(200);
   });
 
+  it('queues a burst over the in-flight limit and serves it in arrival order, shedding only past the queue', async () => {
+    // The seed's burst: far more concurrent orders than the in-flight limit, every one to be served.
+    const slow = new FakeMesh();
+    const url = await gateway(slow, { maxInFlight: 2, maxQueued: 3 });
+    let release = (): void => undefined;
+    slow.orderGate = new Promise<void>((resolve) => (release = resolve));
+    const served: string[] = [];
+    const order = (id: string) =>
+      post(`${url}/orders`, seedOrder(id)).then((answer) => {
+        served.push(id);
+        return answer;
+      });
+    const held = [order('q-1'), order('q-2')];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const queued = [order('q-3'), order('q-4'), order('q-5')];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const shed = await post(`${url}/orders`, seedOrder('q-6'));
+    expect(shed.status).toBe(503);
+    expect(shed.body.error.code).toBe('OVERLOADED');
+    release();
+    for (const answer of await Promise.all([...held, ...queued])) expect(answer.status).toBe(200);
+    expect(served.slice(2)).toEqual(['q-3', 'q-4', 'q-5']);
+    expect(slow.calls.filter((call) => call.op === 'processOrder')).toHaveLength(5);
+  });
+
+  it('sheds a queued request that waited past the queue timeout, and forgets one whose client left', async () => {
+    const slow = new FakeMesh();
+    const url = await gateway(slow, { maxInFlight: 1, maxQueued: 5, queueTimeoutMs: 300 });
+    let release = (): void => undefined;
+    slow.orderGate = new Promise<void>((resolve) => (release = resolve));
+    const held = post(`${url}/orders`, seedOrder('t-1'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const gone = new AbortController();
+    const left = fetch(`${url}/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS.user1}` },
+      body: JSON.stringify(seedOrder('t-left')),
+      signal: gone.signal,
+    }).catch(() => 'aborted');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gone.abort();
+    expect(await left).toBe('aborted');
+    const started = Date.now();
+    const late = await post(`${url}/orders`, seedOrder('t-2'));
+    expect(late.status).toBe(503);
+    expect(late.body.error.code).toBe('OVERLOADED');
+    expect(late.body.error.message).toMatch(/waited/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    release();
+    expect((await held).status).toBe(200);
+    expect((await post(`${url}/orders`, seedOrder('t-3'))).status).toBe(200);
+    // t-1 and t-3 only: the client that left was never sent on, the one that waited too long neither.
+    expect(slow.calls.filter((call) => call.op === 'processOrder')).toHaveLength(2);
+  });
+
   it('logs a burst of shed requests as one line a second, not one each, and still answers each with its id', async () => {
     const slow = new FakeMesh();
     const log = captureLog();

@@ -15,6 +15,14 @@ describe('api-gateway loadConfig', () => {
     expect(config.postgres).toBeUndefined();
   });
 
+  it('serves 256 requests at once and queues 1,024 more for up to 10 s, each bounded and checked', () => {
+    expect(loadConfig({})).toMatchObject({ maxInFlight: 256, maxQueued: 1_024, queueTimeoutMs: 10_000 });
+    const tuned = loadConfig({ GATEWAY_MAX_QUEUED: '0', GATEWAY_QUEUE_TIMEOUT: '500ms' });
+    expect(tuned).toMatchObject({ maxQueued: 0, queueTimeoutMs: 500 });
+    expect(() => loadConfig({ GATEWAY_MAX_QUEUED: '-1' })).toThrow(/GATEWAY_MAX_QUEUED/);
+    expect(() => loadConfig({ GATEWAY_QUEUE_TIMEOUT: 'later' })).toThrow(/GATEWAY_QUEUE_TIMEOUT/);
+  });
+
   it('takes GATEWAY_PORT, then PORT, then the orchestrator port, moving the mesh endpoint off it', () => {
     expect(loadConfig({ GATEWAY_PORT: '9000', PORT: '9001' }).port).toBe(9000);
     expect(loadConfig({ PORT: '9001' }).port).toBe(9001);

@@ -49,10 +49,15 @@ const schema = meshEnvSchema
      */
     TRUSTED_PROXIES: z.string().default('127.0.0.0/8,::1'),
     /**
-     * Requests served at once; past it requests are answered 503 with Retry-After at once (load shedding), so
-     * an overload is a clear answer rather than a queue that ends in reset sockets. Probes are never shed.
+     * Requests served at once; past it requests wait in a bounded queue (GATEWAY_MAX_QUEUED, for at most
+     * GATEWAY_QUEUE_TIMEOUT), and past that are answered 503 with Retry-After at once (load shedding), so an
+     * overload is a clear answer rather than a queue that ends in reset sockets. Probes are never shed.
      */
     GATEWAY_MAX_IN_FLIGHT: envInt(256, 1, 1_000_000),
+    /** Requests that may wait for a free slot, in arrival order, so a burst is served (0: shed at once). */
+    GATEWAY_MAX_QUEUED: envInt(1_024, 0, 1_000_000),
+    /** Longest a request waits in that queue before it is shed. */
+    GATEWAY_QUEUE_TIMEOUT: envDurationMs('10s'),
     /** Retry-After on 503 answers (an outage, shed load), rounded up to whole seconds. */
     GATEWAY_RETRY_AFTER: envDurationMs('2s'),
   })
@@ -95,6 +100,8 @@ export interface GatewayConfig {
   /** Peers whose X-Forwarded-For names the client. */
   readonly trustedProxies: BlockList;
   readonly maxInFlight: number;
+  readonly maxQueued: number;
+  readonly queueTimeoutMs: number;
   readonly retryAfterSeconds: number;
 }
 
@@ -129,6 +136,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     requestTimeoutMs: parsed.GATEWAY_REQUEST_TIMEOUT,
     trustedProxies: parseTrustedProxies(parsed.TRUSTED_PROXIES).list,
     maxInFlight: parsed.GATEWAY_MAX_IN_FLIGHT,
+    maxQueued: parsed.GATEWAY_MAX_QUEUED,
+    queueTimeoutMs: parsed.GATEWAY_QUEUE_TIMEOUT,
     retryAfterSeconds: Math.max(1, Math.ceil(parsed.GATEWAY_RETRY_AFTER / 1000)),
   });
 }

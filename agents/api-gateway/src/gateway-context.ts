@@ -29,8 +29,12 @@ export interface GatewayOptions {
   trustedProxies: BlockList;
   /** Whether the mesh runtime has started (for /ready). */
   started: () => boolean;
-  /** Requests served at once; past it a request is shed with 503 + Retry-After (probes are never shed). */
+  /** Requests served at once; past it a request waits in the queue, or is shed with 503 + Retry-After. */
   maxInFlight?: number;
+  /** Requests that may wait for a free slot, in arrival order (default 0: shed at once); probes never wait. */
+  maxQueued?: number;
+  /** Longest a request waits in that queue before it is shed (default 10 s). */
+  queueTimeoutMs?: number;
   /** Retry-After (seconds) on 503 answers: outages, shed load. */
   retryAfterSeconds?: number;
   /** Where request spans go (main.ts: the agent's, exported with OTEL_*); default: ids only. */
@@ -48,6 +52,8 @@ export interface GatewayContext {
   readonly orderTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxInFlight: number;
+  readonly maxQueued: number;
+  readonly queueTimeoutMs: number;
   /** The Retry-After header value of 503 answers. */
   readonly retryAfter: string;
   readonly started: () => boolean;
@@ -69,6 +75,8 @@ export function gatewayContext(options: GatewayOptions): GatewayContext {
     orderTimeoutMs: options.orderTimeoutMs,
     requestTimeoutMs: options.requestTimeoutMs,
     maxInFlight: options.maxInFlight ?? Number.POSITIVE_INFINITY,
+    maxQueued: options.maxQueued ?? 0,
+    queueTimeoutMs: options.queueTimeoutMs ?? 10_000,
     retryAfter: String(options.retryAfterSeconds ?? 2),
     started: options.started,
     tracing: options.tracing ?? createTracing(),

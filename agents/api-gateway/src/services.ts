@@ -54,6 +54,8 @@ export async function buildServices(
     requestTimeoutMs: config.requestTimeoutMs,
     trustedProxies: config.trustedProxies,
     maxInFlight: config.maxInFlight,
+    maxQueued: config.maxQueued,
+    queueTimeoutMs: config.queueTimeoutMs,
     retryAfterSeconds: config.retryAfterSeconds,
     started: () => started,
     tracing: agent.tracing,

@@ -24,6 +24,9 @@ export interface Answer {
 export interface TestGatewaySettings {
   rateLimit?: number;
   maxInFlight?: number;
+  /** Requests waiting for a free slot beyond `maxInFlight` (default none: shed at once). */
+  maxQueued?: number;
+  queueTimeoutMs?: number;
   /** TRUSTED_PROXIES syntax (default loopback). */
   trustedProxies?: string;
   /** Spans of the requests (default: ids only, nothing recorded). */
@@ -50,6 +53,8 @@ export function gatewayServers(): {
       {
         rateLimit = 1000,
         maxInFlight,
+        maxQueued,
+        queueTimeoutMs,
         trustedProxies = '127.0.0.0/8,::1',
         tracing,
         logger,
@@ -72,6 +77,8 @@ export function gatewayServers(): {
         started: () => true,
         retryAfterSeconds: 3,
         ...(maxInFlight === undefined ? {} : { maxInFlight }),
+        ...(maxQueued === undefined ? {} : { maxQueued }),
+        ...(queueTimeoutMs === undefined ? {} : { queueTimeoutMs }),
         ...(tracing === undefined ? {} : { tracing }),
         ...(logger === undefined ? {} : { logger }),
       });
