@@ -130,8 +130,14 @@ describe('BatchedReserves', () => {
   it('reserves with single calls, keyed by order id, when the database agent lacks the batch operation', async () => {
     const storage = fakeStorage((args) => {
       if (args['op'] === 'stock.reserve_many') {
-        throw new MeshError('VALIDATION_FAILED', 'op: Invalid input', {
-          data: { issues: [{ path: 'op', message: 'Invalid input' }] },
+        // As the runtime's client reports a provider's JSON-RPC "invalid arguments" answer.
+        throw new MeshError('VALIDATION_FAILED', 'Invalid arguments for tool data_storage', {
+          data: {
+            remote: true,
+            provider: 'database-agent-1',
+            rpcCode: -32602,
+            details: { issues: [{ path: ['op'], message: 'Invalid input', code: 'invalid_union' }] },
+          },
         });
       }
       return reservation(args['order_id'] as string);
@@ -150,8 +156,12 @@ describe('BatchedReserves', () => {
 
   it('does not take a validation failure of the batch itself for a missing operation', async () => {
     const storage = fakeStorage(() => {
-      throw new MeshError('VALIDATION_FAILED', 'reservations.0.items.0.quantity: Too big', {
-        data: { issues: [{ path: 'reservations.0.items.0.quantity', message: 'Too big' }] },
+      throw new MeshError('VALIDATION_FAILED', 'Invalid arguments for tool data_storage', {
+        data: {
+          remote: true,
+          rpcCode: -32602,
+          details: { issues: [{ path: ['reservations', 0, 'items'], message: 'Too big', code: 'too_big' }] },
+        },
       });
     });
     const reserves = new BatchedReserves(storage, { maxBatch: 50, lingerMs: 0 });

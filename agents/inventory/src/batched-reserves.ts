@@ -127,11 +127,22 @@ export class BatchedReserves {
   }
 }
 
-/** An older database agent's answer to an operation it does not know: its input fails on `op`. */
+/**
+ * An older database agent's answer to an operation it does not know: the tool's input fails on `op`. The
+ * runtime's client reports a provider's invalid-arguments answer as VALIDATION_FAILED with the provider's
+ * zod issues under `details.issues`, each `path` an array of keys.
+ */
 function refusedTheOperation(error: unknown): boolean {
   if (!isMeshError(error, 'VALIDATION_FAILED')) return false;
-  const issues = error.data?.['issues'];
-  return Array.isArray(issues) && issues.some((issue) => (issue as { path?: unknown }).path === 'op');
+  const details = error.data?.['details'] as { issues?: unknown } | undefined;
+  const issues = details?.issues;
+  return (
+    Array.isArray(issues) &&
+    issues.some((issue) => {
+      const path = (issue as { path?: unknown }).path;
+      return Array.isArray(path) && path.length === 1 && path[0] === 'op';
+    })
+  );
 }
 
 type BatchResult = StorageResult<'stock.reserve_many'>['results'][number];
