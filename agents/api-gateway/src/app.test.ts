@@ -244,6 +244,9 @@ describe('api-gateway HTTP app', () => {
     const shed = await post(`${url}/orders`, seedOrder('q-6'));
     expect(shed.status).toBe(503);
     expect(shed.body.error.code).toBe('OVERLOADED');
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^gateway_queued_requests 3$/m);
+    expect(metrics).toMatch(/^gateway_shed_total 1$/m);
     release();
     for (const answer of await Promise.all([...held, ...queued])) expect(answer.status).toBe(200);
     expect(served.slice(2)).toEqual(['q-3', 'q-4', 'q-5']);

@@ -16,6 +16,7 @@ export class GatewayMetrics {
   readonly shed: Counter;
   readonly tokenRefusals: Counter<'reason'>;
   private authSyncAges: () => Record<string, number> = () => ({});
+  private queueLength: () => number = () => 0;
 
   constructor(collectDefaults = true) {
     this.registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
@@ -39,7 +40,17 @@ export class GatewayMetrics {
     );
     this.shed = metric.counter(
       'gateway_shed_total',
-      'Requests refused with 503 because GATEWAY_MAX_IN_FLIGHT requests were being served',
+      'Requests refused with 503 because GATEWAY_MAX_IN_FLIGHT requests were being served and the queue ' +
+        'was full (GATEWAY_MAX_QUEUED) or the request waited GATEWAY_QUEUE_TIMEOUT',
+    );
+    const queued = () => this.queueLength();
+    metric.gauge(
+      'gateway_queued_requests',
+      'Requests waiting for one of the GATEWAY_MAX_IN_FLIGHT slots',
+      [],
+      function collect() {
+        this.set(queued());
+      },
     );
     this.tokenRefusals = metric.counter(
       'gateway_token_refusals_total',
@@ -63,6 +74,11 @@ export class GatewayMetrics {
   /** What `gateway_auth_sync_age_seconds` reports: milliseconds since each was fetched (Infinity: never). */
   watchAuthSync(ages: () => Record<string, number>): void {
     this.authSyncAges = ages;
+  }
+
+  /** What `gateway_queued_requests` reports: the requests waiting for a slot now. */
+  watchQueue(length: () => number): void {
+    this.queueLength = length;
   }
 
   /** Records one answered request; a sampled trace becomes the exemplar of the bucket it fell in. */

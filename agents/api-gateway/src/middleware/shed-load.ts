@@ -38,6 +38,7 @@ export function shedLoad(ctx: GatewayContext): RequestHandler {
     `the gateway is serving ${ctx.maxInFlight} requests and this one waited ${ctx.queueTimeoutMs} ms for a turn; try again shortly`,
   );
   const log = new ShedLog(ctx.logger, ctx.maxInFlight);
+  ctx.metrics?.watchQueue(() => queue.size);
 
   const refuse = (req: Request, res: Response): void => {
     scopeOf(res).route = SHED_ROUTE;
