@@ -1,7 +1,7 @@
 import { realServerUrl } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storageOperationSchema, type StorageOperation } from './operations.js';
-import { createTestBusinessDb, type TestBusinessDb } from './test-support.js';
+import { createTestBusinessDb, stockLevel, type TestBusinessDb } from './test-support.js';
 
 const postgresUrl = realServerUrl('postgres');
 
@@ -25,14 +25,7 @@ describe.skipIf(!postgresUrl)('stock.reserve_many: many orders in one transactio
     await store({ op: 'stock.restock', sku, quantity, price });
     return sku;
   };
-  const level = async (sku: string) => {
-    const result = await db.pool.query<{ available: string; reserved: string; sold: string }>(
-      'SELECT available, reserved, sold FROM stock WHERE sku = $1',
-      [sku],
-    );
-    const row = result.rows[0]!;
-    return { available: Number(row.available), reserved: Number(row.reserved), sold: Number(row.sold) };
-  };
+  const level = (sku: string) => stockLevel(db.pool, sku);
   const reservationsOf = async (orderId: string): Promise<number> =>
     (await db.pool.query('SELECT 1 FROM reservations WHERE order_id = $1', [orderId])).rowCount ?? 0;
 
@@ -156,6 +149,45 @@ describe.skipIf(!postgresUrl)('stock.reserve_many: many orders in one transactio
     expect(results[1]!.reservation).toMatchObject({ status: 'reserved' });
     expect(await level(sku)).toEqual({ available: 8, reserved: 2, sold: 0 });
     expect(await reservationsOf('many-thief')).toBe(0);
+  });
+
+  it('does not deadlock when two batches meet an order stored while they waited', async () => {
+    // Batch A waits on another transaction's insert of meet-1; meet-2 is stored meanwhile; batch B, with
+    // meet-0 first, waits on another insert of meet-0. A batch that locked the rows its orders already had
+    // before inserting its new ones made B hold meet-2 while it waited, then wait for A's meet-1, while A,
+    // having inserted meet-1, waited for meet-2: a deadlock, one batch failed whole. Batches now insert
+    // their new rows first (in order id order), then lock the rows they did not insert (by id).
+    const sku = await newSku(10);
+    const order = (orderId: string) => ({ order_id: orderId, items: [{ sku, quantity: 1 }] });
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const [blocker0, blocker1] = [await db.pool.connect(), await db.pool.connect()];
+    const hold = async (client: typeof blocker0, orderId: string) => {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO reservations (id, order_id, status, expires_at)
+         VALUES ($1, $2, 'reserved', now() + interval '1 minute')`,
+        [`res-blocker-${orderId}`, orderId],
+      );
+    };
+    let outcomes: PromiseSettledResult<Result[]>[];
+    try {
+      await hold(blocker0, 'meet-0');
+      await hold(blocker1, 'meet-1');
+      const first = reserveMany([order('meet-1'), order('meet-2')]);
+      await pause(200);
+      await store({ op: 'stock.reserve', ...order('meet-2') });
+      const second = reserveMany([order('meet-0'), order('meet-1'), order('meet-2')]);
+      await pause(200);
+      await blocker1.query('ROLLBACK');
+      await pause(200);
+      await blocker0.query('ROLLBACK');
+      outcomes = await Promise.allSettled([first, second]);
+    } finally {
+      blocker0.release();
+      blocker1.release();
+    }
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+    expect(await level(sku)).toEqual({ available: 7, reserved: 3, sold: 0 });
   });
 
   it('conserves stock and never deadlocks when batches race commits, replays, releases and single reserves', async () => {

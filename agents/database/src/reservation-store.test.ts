@@ -2,7 +2,7 @@ import { isMeshError, type MeshError } from '@mesh/common';
 import { realServerUrl } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { storageOperationSchema, type StorageOperation } from './operations.js';
-import { createTestBusinessDb, type TestBusinessDb } from './test-support.js';
+import { createTestBusinessDb, stockLevel, type TestBusinessDb } from './test-support.js';
 
 const postgresUrl = realServerUrl('postgres');
 
@@ -18,14 +18,7 @@ describe.skipIf(!postgresUrl)('reservations (real PostgreSQL)', () => {
     await store({ op: 'stock.restock', sku, quantity, price: 2.5 });
     return sku;
   };
-  const level = async (sku: string) => {
-    const result = await db.pool.query<{ available: string; reserved: string; sold: string }>(
-      'SELECT available, reserved, sold FROM stock WHERE sku = $1',
-      [sku],
-    );
-    const row = result.rows[0]!;
-    return { available: Number(row.available), reserved: Number(row.reserved), sold: Number(row.sold) };
-  };
+  const level = (sku: string) => stockLevel(db.pool, sku);
   const failure = async (work: Promise<unknown>): Promise<MeshError> => {
     const error = await work.then(
       () => undefined,

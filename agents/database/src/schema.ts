@@ -262,9 +262,11 @@ export const BUSINESS_DB_MIGRATIONS: readonly Migration[] = [
     // Many orders' reservations in one transaction (the inventory agent's concurrent reserves): one commit
     // and one round trip for the batch instead of one each. Each order is all-or-nothing on its own: one short
     // of stock takes nothing and fails alone, answered by a `failure` code (MS001, MS002, as the single
-    // function raises) instead of aborting the batch. Locks come in the order every reservation function
-    // takes them: the orders' reservation rows first (held ones by id, then the new ones in the order given,
-    // which the caller sorts by order id), then every SKU of the batch by SKU. With the stock rows locked,
+    // function raises) instead of aborting the batch. Reservation rows are locked before stock rows, as every
+    // reservation function does: the batch's new rows first, in the order given (the caller sorts by order
+    // id), then the rows its orders already had, by id (as mesh_commit_reservations), then every SKU of the
+    // batch by SKU. A batch that locked the held rows before inserting deadlocked with another batch that
+    // met an order stored meanwhile (reservation-batch.test.ts). With the stock rows locked,
     // whether an order fits is read exactly before anything is written for it. Items come flattened:
     // p_item_counts(i) of p_skus and p_quantities belong to order i, each order's SKUs distinct.
     id: '009-reserve-many-function',
@@ -286,18 +288,17 @@ export const BUSINESS_DB_MIGRATIONS: readonly Migration[] = [
             v_fits integer;
             v_take boolean;
           BEGIN
-            PERFORM 1 FROM reservations r WHERE r.order_id = ANY(p_order_ids) ORDER BY r.id FOR UPDATE;
+            -- New rows first, in the order given: a batch waits here only on another's insert of the same
+            -- order, while it holds nothing but its own new rows.
             FOR v_i IN 1 .. v_count LOOP
               INSERT INTO reservations AS r (id, order_id, status, expires_at)
                 VALUES (p_ids[v_i], p_order_ids[v_i], 'reserved',
                         now() + make_interval(secs => p_ttl_seconds[v_i]))
                 ON CONFLICT DO NOTHING;
               v_inserted[v_i] := FOUND;
-              IF NOT FOUND THEN
-                -- Held before the lock above, or stored by a concurrent call since: lock it now all the same.
-                PERFORM 1 FROM reservations r WHERE r.order_id = p_order_ids[v_i] FOR UPDATE;
-              END IF;
             END LOOP;
+            -- Then the rows its orders already had, by id, as mesh_commit_reservations locks them.
+            PERFORM 1 FROM reservations r WHERE r.order_id = ANY(p_order_ids) ORDER BY r.id FOR UPDATE;
             PERFORM 1 FROM stock s WHERE s.sku = ANY(p_skus) ORDER BY s.sku FOR NO KEY UPDATE;
             FOR v_i IN 1 .. v_count LOOP
               v_skus := p_skus[v_first : v_first + p_item_counts[v_i] - 1];

@@ -46,3 +46,16 @@ export async function createTestBusinessDb(
     },
   };
 }
+
+/** A SKU's stock columns, read from the table itself (not through the service's cache). */
+export async function stockLevel(
+  pool: pg.Pool,
+  sku: string,
+): Promise<{ available: number; reserved: number; sold: number }> {
+  const result = await pool.query<{ available: string; reserved: string; sold: string }>(
+    'SELECT available, reserved, sold FROM stock WHERE sku = $1',
+    [sku],
+  );
+  const row = result.rows[0]!;
+  return { available: Number(row.available), reserved: Number(row.reserved), sold: Number(row.sold) };
+}
