@@ -14,7 +14,7 @@ export type ReserveCall = (request: ReserveRequest) => Promise<Reserved>;
 export interface ReserveBatchSettings {
   /** Most orders per `stock.reserve_many` call (one database transaction). */
   maxBatch: number;
-  /** Calls under way at once (1 unless said); reserves arriving meanwhile wait for one to return. */
+  /** Calls under way at once (1 unless said); reserves arriving while all are taken wait for one to return. */
   maxInFlight?: number;
   /** While busy, a free call slot waits until the oldest reserve is this old, so more share the call. */
   lingerMs: number;
@@ -53,9 +53,9 @@ export function singleReserve(storage: StorageCaller): ReserveCall {
 
 /**
  * The reserves of concurrent orders in one `stock.reserve_many` call: one hop to the database agent and one
- * database transaction for all of them instead of one each. A reserve goes out at once when no call is under
- * way and traffic is quiet; while busy, a free slot lingers up to `lingerMs` for the reserves close behind,
- * and those arriving while a call is under way go together when it returns. Each order still gets its own
+ * database transaction for all of them instead of one each. A reserve goes out at once when a call slot is
+ * free and traffic is quiet; while busy, a free slot lingers up to `lingerMs` for the reserves close behind,
+ * and those arriving while every slot is taken go together when one returns. Each order still gets its own
  * answer: one short of stock fails alone (OUT_OF_STOCK, as from the single operation), and a failed call
  * fails each of its orders with that call's error. A database agent without the batch operation (an older
  * version during a rollout) gets single calls.

@@ -15,10 +15,10 @@ describe('inventory-agent loadConfig', () => {
     expect(() => loadConfig({ RESERVATION_TTL_SECONDS: '0' })).toThrow(/RESERVATION_TTL_SECONDS/);
   });
 
-  it('batches reserves by default (50 per call, 5 ms linger while busy), one call each at size 1', () => {
-    expect(loadConfig({}).reserveBatch).toEqual({ maxBatch: 50, maxInFlight: 1, lingerMs: 5 });
-    const tuned = { RESERVE_BATCH_SIZE: '8', RESERVE_BATCH_IN_FLIGHT: '2', RESERVE_BATCH_LINGER: '2' };
-    expect(loadConfig(tuned).reserveBatch).toEqual({ maxBatch: 8, maxInFlight: 2, lingerMs: 2 });
+  it('batches reserves by default (50 per call, two calls at once, 5 ms linger while busy), one call each at size 1', () => {
+    expect(loadConfig({}).reserveBatch).toEqual({ maxBatch: 50, maxInFlight: 2, lingerMs: 5 });
+    const tuned = { RESERVE_BATCH_SIZE: '8', RESERVE_BATCH_IN_FLIGHT: '1', RESERVE_BATCH_LINGER: '2' };
+    expect(loadConfig(tuned).reserveBatch).toEqual({ maxBatch: 8, maxInFlight: 1, lingerMs: 2 });
     expect(loadConfig({ RESERVE_BATCH_SIZE: '1' }).reserveBatch).toBeUndefined();
     expect(() => loadConfig({ RESERVE_BATCH_SIZE: '51' })).toThrow(/RESERVE_BATCH_SIZE/);
     expect(() => loadConfig({ RESERVE_BATCH_IN_FLIGHT: '0' })).toThrow(/RESERVE_BATCH_IN_FLIGHT/);

@@ -12,7 +12,7 @@ const schema = meshEnvSchema.extend({
   /** Most concurrent orders reserved in one database call and transaction; 1: a call per order. */
   RESERVE_BATCH_SIZE: envInt(DB_MAX_RESERVES, 1, DB_MAX_RESERVES),
   /** Reservation calls under way at once; reserves arriving meanwhile wait for one to return and go together. */
-  RESERVE_BATCH_IN_FLIGHT: envInt(1, 1, 16),
+  RESERVE_BATCH_IN_FLIGHT: envInt(2, 1, 16),
   /**
    * While reserves are busy (one left within four of these), a free call slot waits until the oldest reserve
    * waiting is this old (or the batch is full), so the orders close behind it share the call. Quiet traffic
