@@ -5,6 +5,7 @@ import {
   checkStock,
   commitReservation,
   commitReservations,
+  STORAGE_CALL_TIMEOUT_MS,
   releaseReservation,
   reserveItems,
   restock,
@@ -33,9 +34,15 @@ export interface InventoryServices {
 // Reads: the contract says they are idempotent, so transport failures are retried.
 const query = { contract: dataQuery, timeoutMs: 2_000, retries: 2, required: true };
 // Reserve (per order_id), release and commit are idempotent at the database, so transport retries are safe.
-const storage = { contract: dataStorage, timeoutMs: 3_000, retries: 2, idempotent: true, required: true };
+const storage = {
+  contract: dataStorage,
+  timeoutMs: STORAGE_CALL_TIMEOUT_MS,
+  retries: 2,
+  idempotent: true,
+  required: true,
+};
 // Restock adds stock on every call (the contract is not idempotent): never retried.
-const storageOnce = { contract: dataStorage, timeoutMs: 3_000, retries: 0, required: true };
+const storageOnce = { contract: dataStorage, timeoutMs: STORAGE_CALL_TIMEOUT_MS, retries: 0, required: true };
 
 /**
  * inventory-agent: stock checks and reservations for orders, through the database agent's typed operations.

@@ -2,7 +2,7 @@ import { isMeshError, MeshError, OutboundBatcher } from '@mesh/common';
 import type { TraceContext } from '@mesh/common';
 import { DB_MAX_RESERVES, dataStorage } from '@mesh/contracts';
 import type { StorageArgs, StorageResult } from '@mesh/contracts';
-import type { StorageCaller } from './inventory-service.js';
+import { STORAGE_CALL_TIMEOUT_MS, type StorageCaller } from './inventory-service.js';
 
 /** One order's reservation as the database agent's `stock.reserve` takes it. */
 export type ReserveRequest = Omit<StorageArgs<'stock.reserve'>, 'op'>;
@@ -29,8 +29,6 @@ export interface ReserveCaller {
   deadline: number;
 }
 
-/** The longest a batch call may take: the storage dependency's own timeout (agent.ts). */
-const BATCH_TIMEOUT_MS = 3_000;
 /** After a provider refused the batch operation (an older database agent), single calls for this long. */
 const SINGLES_FOR_MS = 60_000;
 
@@ -96,10 +94,10 @@ export class BatchedReserves {
 
   private async send(items: Pending[]): Promise<Outcome[]> {
     if (Date.now() < this.singlesUntil) return this.sendSingly(items);
-    // The longest any of them still waits, within the dependency's timeout; a caller past its deadline
+    // The longest any of them still waits, within the storage dependency's timeout; a caller past its deadline
     // has gone, and its order's reserve is answered to no one (replays of the order find it).
     const timeoutMs = Math.min(
-      BATCH_TIMEOUT_MS,
+      STORAGE_CALL_TIMEOUT_MS,
       Math.max(1, ...items.map((item) => item.caller.deadline - Date.now())),
     );
     let reply: StorageResult<'stock.reserve_many'>;

@@ -11,7 +11,7 @@ const schema = meshEnvSchema.extend({
   RESERVATION_SWEEP_INTERVAL: envDurationMs('15s'),
   /** Most concurrent orders reserved in one database call and transaction; 1: a call per order. */
   RESERVE_BATCH_SIZE: envInt(DB_MAX_RESERVES, 1, DB_MAX_RESERVES),
-  /** Reservation calls under way at once; reserves arriving meanwhile wait for one to return and go together. */
+  /** Reservation calls under way at once; reserves arriving while all are taken wait and go together. */
   RESERVE_BATCH_IN_FLIGHT: envInt(2, 1, 16),
   /**
    * While reserves are busy (one left within four of these), a free call slot waits until the oldest reserve

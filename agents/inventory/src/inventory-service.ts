@@ -15,6 +15,9 @@ import type {
   TransitionResult,
 } from './schemas.js';
 
+/** How long one write (`data_storage` call) to the database agent may take; agent.ts declares it. */
+export const STORAGE_CALL_TIMEOUT_MS = 3_000;
+
 /** Per-call options the inventory logic passes to the database agent. */
 interface DataCallOptions {
   idempotencyKey?: string;
