@@ -138,6 +138,46 @@ describe.skipIf(!postgresUrl)('stock.reserve_many: many orders in one transactio
     expect(await reservationsOf('many-twice')).toBe(1);
   });
 
+  it('answers an order sent twice in one batch alike, whether it was taken, refused or renewed', async () => {
+    const sku = await newSku(5, 3);
+    const renewed = await store({
+      op: 'stock.reserve',
+      order_id: 'many-again-2-renew',
+      items: [{ sku, quantity: 1 }],
+    });
+    await store({ op: 'stock.release', reservation_id: renewed['reservation_id'] });
+    const results = await reserveMany([
+      { order_id: 'many-again-1-taken', items: [{ sku, quantity: 2 }] },
+      { order_id: 'many-again-1-taken', items: [{ sku, quantity: 2 }] },
+      { order_id: 'many-again-3-refused', items: [{ sku, quantity: 4 }] },
+      { order_id: 'many-again-3-refused', items: [{ sku, quantity: 4 }] },
+      { order_id: 'many-again-2-renew', items: [{ sku, quantity: 3 }], renew: true },
+      { order_id: 'many-again-2-renew', items: [{ sku, quantity: 3 }], renew: true },
+    ]);
+    const taken = { items: [{ sku, quantity: 2 }], prices: [{ sku, price: 3, currency: 'usd' }] };
+    expect(results[0]!.reservation).toMatchObject({ ...taken, replayed: false, status: 'reserved' });
+    expect(results[1]!.reservation).toMatchObject({ ...taken, replayed: true, status: 'reserved' });
+    for (const refused of [results[2]!, results[3]!]) {
+      expect(refused.error).toMatchObject({
+        code: 'OUT_OF_STOCK',
+        data: { sku, requested: 4, available: 0 },
+      });
+    }
+    expect(results[4]!.reservation).toMatchObject({
+      reservation_id: renewed['reservation_id'],
+      replayed: false,
+      items: [{ sku, quantity: 3 }],
+    });
+    expect(results[5]!.reservation).toMatchObject({
+      reservation_id: renewed['reservation_id'],
+      replayed: true,
+      status: 'reserved',
+      items: [{ sku, quantity: 3 }],
+    });
+    expect(await level(sku)).toEqual({ available: 0, reserved: 5, sold: 0 });
+    expect(await reservationsOf('many-again-3-refused')).toBe(0);
+  });
+
   it('refuses a reservation id another order already uses, taking nothing for that order only', async () => {
     const sku = await newSku(10);
     const taken = await store({ op: 'stock.reserve', order_id: 'many-owner', items: [{ sku, quantity: 1 }] });
