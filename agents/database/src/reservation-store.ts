@@ -10,7 +10,7 @@ import type {
   StorageOperation,
 } from './operations.js';
 import { lockStockRows, type StockStore } from './stock-store.js';
-import { withTransaction } from './transaction.js';
+import { retryIfRolledBack, withTransaction } from './transaction.js';
 
 /** One order's reservation as `stock.reserve` and each entry of `stock.reserve_many` ask it. */
 type Reserve = Omit<Extract<StorageOperation, { op: 'stock.reserve' }>, 'op'>;
@@ -154,19 +154,22 @@ export class ReservationStore {
       }))
       .sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : a.index - b.index));
     const items = orders.flatMap((order) => order.items);
-    const result = await this.pool.query<BatchReservationRow>(
-      prepared(
-        `SELECT ${BATCH_COLUMNS} FROM mesh_reserve_stock_many($1::text[], $2::text[], $3::integer[], $4::text[],
+    // One statement, so one transaction: a deadlock rolls the whole batch back, and it is run again.
+    const result = await retryIfRolledBack(() =>
+      this.pool.query<BatchReservationRow>(
+        prepared(
+          `SELECT ${BATCH_COLUMNS} FROM mesh_reserve_stock_many($1::text[], $2::text[], $3::integer[], $4::text[],
            $5::bigint[], $6::double precision[], $7::boolean[])`,
-        [
-          orders.map((order) => order.reservationId),
-          orders.map((order) => order.orderId),
-          orders.map((order) => order.items.length),
-          items.map((item) => item.sku),
-          items.map((item) => item.quantity),
-          orders.map((order) => order.ttlSeconds),
-          orders.map((order) => order.renew),
-        ],
+          [
+            orders.map((order) => order.reservationId),
+            orders.map((order) => order.orderId),
+            orders.map((order) => order.items.length),
+            items.map((item) => item.sku),
+            items.map((item) => item.quantity),
+            orders.map((order) => order.ttlSeconds),
+            orders.map((order) => order.renew),
+          ],
+        ),
       ),
     );
     if (result.rows.length !== orders.length) {
@@ -208,8 +211,10 @@ export class ReservationStore {
    */
   async commitMany(reservationIds: readonly string[]): Promise<CommitManyResult[]> {
     const ids = [...new Set(reservationIds)];
-    const result = await this.pool.query<{ id: string; status: ReservationStatus; committed_skus: string[] }>(
-      prepared('SELECT id, status, committed_skus FROM mesh_commit_reservations($1::text[])', [ids]),
+    const result = await retryIfRolledBack(() =>
+      this.pool.query<{ id: string; status: ReservationStatus; committed_skus: string[] }>(
+        prepared('SELECT id, status, committed_skus FROM mesh_commit_reservations($1::text[])', [ids]),
+      ),
     );
     const statuses = new Map(result.rows.map((row) => [row.id, row.status]));
     const committed = [...new Set(result.rows.flatMap((row) => row.committed_skus))];
