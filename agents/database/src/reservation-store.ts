@@ -10,7 +10,7 @@ import type {
   StorageOperation,
 } from './operations.js';
 import { lockStockRows, type StockStore } from './stock-store.js';
-import { retryIfRolledBack, withTransaction } from './transaction.js';
+import { retryIfRolledBack, sqlState, withTransaction } from './transaction.js';
 
 /** One order's reservation as `stock.reserve` and each entry of `stock.reserve_many` ask it. */
 type Reserve = Omit<Extract<StorageOperation, { op: 'stock.reserve' }>, 'op'>;
@@ -89,10 +89,6 @@ function pricesOf(row: PricedReservationRow): ReservedPrice[] {
     price: Number(prices[index]),
     currency: currencies[index] ?? '',
   }));
-}
-
-function sqlState(error: unknown): string | undefined {
-  return (error as { code?: string } | null)?.code;
 }
 
 /**

@@ -22,17 +22,24 @@ export async function withTransaction<T>(
   }
 }
 
+/** The SQLSTATE of a server error (`pg`'s `code`), undefined for anything else. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** SQLSTATEs of a transaction the server rolled back to break a cycle of waits: deadlock, serialization failure. */
 const ROLLED_BACK_BY_SERVER = new Set(['40P01', '40001']);
 
-/** How many times in all `retryIfRolledBack` runs its work, and the most it pauses before a run. */
+/** How many times in all `retryIfRolledBack` runs its work. */
 export const ROLLED_BACK_ATTEMPTS = 3;
-const MAX_PAUSE_MS = 20;
+/** The pause before run n + 1 is 1 ms plus up to n times this, at random. */
+const PAUSE_SPREAD_MS = 20;
 
 /**
  * Runs `work`, one whole transaction that is safe to run again (idempotent, as the reservation functions are
  * per order), and runs it again when the server rolled it back for a deadlock or a serialization failure:
- * nothing of it was kept, and the transaction that won has moved on. Up to ROLLED_BACK_ATTEMPTS runs, a few
+ * nothing of that run was kept, and the transaction it met has gone on. Up to ROLLED_BACK_ATTEMPTS runs, a few
  * random milliseconds apart so two losers do not meet again in step; any other error, or the last one, is
  * thrown as it came.
  */
@@ -41,11 +48,10 @@ export async function retryIfRolledBack<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error: unknown) {
-      const code = (error as { code?: unknown }).code;
-      if (attempt >= ROLLED_BACK_ATTEMPTS || typeof code !== 'string' || !ROLLED_BACK_BY_SERVER.has(code)) {
+      const code = sqlState(error);
+      if (attempt >= ROLLED_BACK_ATTEMPTS || code === undefined || !ROLLED_BACK_BY_SERVER.has(code))
         throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * MAX_PAUSE_MS * attempt));
+      await new Promise((resolve) => setTimeout(resolve, 1 + Math.random() * PAUSE_SPREAD_MS * attempt));
     }
   }
 }
