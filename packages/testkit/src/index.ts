@@ -22,6 +22,7 @@ export { startRegistryProcess, registryMainPath } from './registry-process.js';
 export type { RegistryProcess, StartRegistryOptions } from './registry-process.js';
 export { officialMeshBinary } from './official-mesh.js';
 export { CPU_TICK_US, cpuTicks, pidsNamed, settleProcesses } from './settle.js';
+export { median } from './median.js';
 export type { OfficialBinary } from './official-mesh.js';
 export { createTestDatabase, dropDatabase } from './postgres-database.js';
 export type { TestDatabase } from './postgres-database.js';

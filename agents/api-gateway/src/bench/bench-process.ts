@@ -48,9 +48,3 @@ export async function stopListening(server: BenchProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}

@@ -7,8 +7,8 @@
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CPU_TICK_US, cpuTicks, settleProcesses } from '@mesh/testkit';
-import { median, startListening, stopListening } from './bench-process.js';
+import { CPU_TICK_US, cpuTicks, median, settleProcesses } from '@mesh/testkit';
+import { startListening, stopListening } from './bench-process.js';
 import type { BenchProcess } from './bench-process.js';
 import { postOrders } from './load-phase.js';
 

@@ -7,9 +7,9 @@
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CPU_TICK_US, cpuTicks, settleProcesses } from '@mesh/testkit';
+import { CPU_TICK_US, cpuTicks, median, settleProcesses } from '@mesh/testkit';
 import { buildBaseline } from './baseline-build.js';
-import { median, startListening, stopListening } from './bench-process.js';
+import { startListening, stopListening } from './bench-process.js';
 import type { BenchProcess } from './bench-process.js';
 import { postOrders } from './load-phase.js';
 import type { PhaseResult } from './load-phase.js';

@@ -1,4 +1,4 @@
-import { CPU_TICK_US, cpuTicks } from '@mesh/testkit';
+import { CPU_TICK_US, cpuTicks, median } from '@mesh/testkit';
 import { parseArgs } from 'node:util';
 import { createTestBusinessDb } from '../test-support.js';
 
@@ -75,11 +75,6 @@ try {
       `round ${round + 1} ${mode}: reserve ${reserveUs.toFixed(1)}, commit ${commitUs.toFixed(1)} µs of backend CPU\n`,
     );
   }
-  const median = (xs: number[]): number => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 0 ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[mid]!;
-  };
   const figures = (mode: 'generic' | 'custom') => ({
     reserve: median(perMode[mode].reserve),
     commit: median(perMode[mode].commit),

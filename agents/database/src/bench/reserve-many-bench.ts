@@ -1,4 +1,4 @@
-import { CPU_TICK_US, cpuTicks } from '@mesh/testkit';
+import { CPU_TICK_US, cpuTicks, median } from '@mesh/testkit';
 import { parseArgs } from 'node:util';
 import { BUSINESS_DB_MIGRATIONS } from '../schema.js';
 import { createTestBusinessDb } from '../test-support.js';
@@ -84,11 +84,6 @@ try {
         `${(figures.wallUs.at(-1)! / 1000).toFixed(2)} ms per batch of ${batchSize}\n`,
     );
   }
-  const median = (xs: readonly number[]): number => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 0 ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[mid]!;
-  };
   const summary = Object.fromEntries(
     [...perDefinition].map(([definition, figures]) => [
       definition,

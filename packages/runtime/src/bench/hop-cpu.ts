@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { silentLogger } from '@mesh/common';
-import { freePort, waitForHttp } from '@mesh/testkit';
+import { freePort, median, waitForHttp } from '@mesh/testkit';
 import type { z } from 'zod';
 
 const CALLS = Number(process.env['HOP_CALLS'] ?? 20_000);
@@ -83,12 +83,6 @@ async function trial(build: Build): Promise<number> {
   const used = process.cpuUsage(before);
   return (used.user + used.system) / CALLS;
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 const others = process.argv.slice(2).map((dist) => resolve(dist));
