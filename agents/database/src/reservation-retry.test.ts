@@ -1,4 +1,4 @@
-import { realServerUrl } from '@mesh/testkit';
+import { realServerUrl, waitFor } from '@mesh/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestBusinessDb, stockLevel, type TestBusinessDb } from './test-support.js';
 
@@ -17,19 +17,18 @@ describe.skipIf(!postgresUrl)(
     });
 
     /** Until a backend other than `except` waits on a lock inside `query` (bounded: 5 s). */
-    const waitForLockWait = async (except: number, query: string): Promise<void> => {
-      const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline) {
-        const waiting = await db.pool.query(
-          `SELECT 1 FROM pg_stat_activity
-          WHERE pid <> $1 AND wait_event_type = 'Lock' AND query LIKE '%' || $2 || '%'`,
-          [except, query],
-        );
-        if ((waiting.rowCount ?? 0) > 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      throw new Error(`no backend waited on a lock in ${query} within 5 s`);
-    };
+    const waitForLockWait = (except: number, query: string): Promise<true> =>
+      waitFor(
+        async () => {
+          const waiting = await db.pool.query(
+            `SELECT 1 FROM pg_stat_activity
+              WHERE pid <> $1 AND wait_event_type = 'Lock' AND query LIKE '%' || $2 || '%'`,
+            [except, query],
+          );
+          return (waiting.rowCount ?? 0) > 0 ? true : undefined;
+        },
+        { timeoutMs: 5_000, intervalMs: 20, description: `a backend waiting on a lock in ${query}` },
+      );
 
     it('answers a batch that lost a deadlock as if it had not met one', async () => {
       const sku = 'RETRY-1';
