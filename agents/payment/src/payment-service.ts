@@ -48,8 +48,9 @@ export function refundKey(orderId: string): string {
 
 /**
  * Charges and refunds per order. The record in the store decides: a final outcome is returned as it was
- * first decided; a pending one (a crash or a timeout mid-charge) is retried with the same idempotency key,
- * so the gateway replays rather than charging twice.
+ * first decided, a void refuses the charge; without one (or with a `pending` one an earlier version left) the
+ * order is charged with its id as the idempotency key, so a retry after a crash or a timeout mid-charge makes
+ * the gateway replay rather than charge twice, and the outcome is written once.
  */
 export class PaymentService {
   private readonly logger: Logger;
@@ -67,47 +68,35 @@ export class PaymentService {
   ): Promise<PaymentResult> {
     const amountCents = toCents(input.amount);
     const currency = (input.currency ?? this.defaultCurrency).toLowerCase();
-    const record = await this.options.store.begin({
+    const payment = {
       orderId: input.order_id,
       userId: input.user_id,
       amountCents,
       currency,
       paymentMethod: input.payment_method ?? DEFAULT_TOKEN,
-    });
-    if (record.status === 'voided') {
-      throw new MeshError(
-        'CONFLICT',
-        `payment for order ${input.order_id} was voided by a refund; it will not be charged`,
-        {
-          data: { order_id: input.order_id, reason: 'voided' },
-        },
-      );
-    }
-    if (record.amountCents !== amountCents || record.currency !== currency) {
-      throw new MeshError(
-        'CONFLICT',
-        `order ${input.order_id} already has a payment of ${fromCents(record.amountCents)} ${record.currency}`,
-        {
-          data: {
-            order_id: input.order_id,
-            amount: fromCents(record.amountCents),
-            currency: record.currency,
-          },
-        },
-      );
-    }
-    if (record.status !== 'pending') {
-      logger.debug({ order_id: input.order_id, status: record.status }, 'payment already decided; replaying');
-      return resultOf(record);
+    };
+    // A read, not a write, before the charge: the order agent's own write already says the order's payment is
+    // pending, and the gateway replays a charge by its idempotency key, so a crash before the outcome's write
+    // is finished by the next attempt without a record of the attempt here.
+    const record = await this.options.store.get(payment.orderId);
+    if (record !== undefined) {
+      refuseUnlessChargeable(record, amountCents, currency);
+      if (record.status !== 'pending') {
+        logger.debug(
+          { order_id: input.order_id, status: record.status },
+          'payment already decided; replaying',
+        );
+        return resultOf(record);
+      }
     }
     const charged = await this.options.gateway.charge(
       {
-        orderId: record.orderId,
-        userId: record.userId,
-        amountCents: record.amountCents,
-        currency: record.currency,
-        token: record.paymentMethod,
-        idempotencyKey: record.orderId,
+        orderId: payment.orderId,
+        userId: payment.userId,
+        amountCents: payment.amountCents,
+        currency: payment.currency,
+        token: payment.paymentMethod,
+        idempotencyKey: payment.orderId,
       },
       call,
     );
@@ -116,19 +105,19 @@ export class PaymentService {
         ? ({ status: 'succeeded', paymentId: charged.chargeId } as const)
         : ({
             status: 'declined',
-            paymentId: charged.chargeId ?? `declined-${record.orderId}`,
+            paymentId: charged.chargeId ?? `declined-${payment.orderId}`,
             declineCode: charged.declineCode,
           } as const);
-    const completed = await this.options.store.complete(record.orderId, outcome);
-    if (completed !== undefined) {
+    const recorded = await this.options.store.record(payment, outcome);
+    if (recorded !== undefined) {
       logger.debug(
-        { order_id: record.orderId, status: outcome.status, payment_id: outcome.paymentId },
+        { order_id: payment.orderId, status: outcome.status, payment_id: outcome.paymentId },
         'payment decided',
       );
-      return resultOf(completed);
+      return resultOf(recorded);
     }
     return this.settleRace(
-      record.orderId,
+      payment.orderId,
       outcome.status === 'succeeded' ? outcome.paymentId : undefined,
       call,
       logger,
@@ -256,7 +245,7 @@ export class PaymentService {
   }
 
   /**
-   * The record was no longer `pending` when the charge returned: either another replica decided it first
+   * The order's record held a decision or a void when the charge returned: either another attempt decided it first
    * (same idempotency key, so the same charge) or a refund voided it meanwhile. Money taken after a void
    * goes straight back, and the caller learns the order will not be charged.
    */
@@ -279,6 +268,30 @@ export class PaymentService {
     throw new MeshError('CONFLICT', `payment for order ${orderId} was voided while charging`, {
       data: { order_id: orderId, reason: 'voided' },
     });
+  }
+}
+
+/** An order voided by a refund, or already paid with another amount, is not charged (CONFLICT). */
+function refuseUnlessChargeable(record: PaymentRecord, amountCents: number, currency: string): void {
+  if (record.status === 'voided') {
+    throw new MeshError(
+      'CONFLICT',
+      `payment for order ${record.orderId} was voided by a refund; it will not be charged`,
+      { data: { order_id: record.orderId, reason: 'voided' } },
+    );
+  }
+  if (record.amountCents !== amountCents || record.currency !== currency) {
+    throw new MeshError(
+      'CONFLICT',
+      `order ${record.orderId} already has a payment of ${fromCents(record.amountCents)} ${record.currency}`,
+      {
+        data: {
+          order_id: record.orderId,
+          amount: fromCents(record.amountCents),
+          currency: record.currency,
+        },
+      },
+    );
   }
 }
 

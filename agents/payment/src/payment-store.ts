@@ -1,4 +1,8 @@
-/** Where a payment stands. Only `pending` moves on; every other status is final for payment_process. */
+/**
+ * Where a payment stands. Only `pending` moves on; every other status is final for payment_process. This agent
+ * writes no `pending` record of its own any more (it records a charge's outcome once, after the charge); rows
+ * written `pending` by earlier versions, a crash or a timeout mid-charge, are still finished as before.
+ */
 export type PaymentStatus = 'pending' | 'succeeded' | 'declined' | 'refunded' | 'voided';
 
 /** One order's payment as the agent remembers it (amounts in integer cents). */
@@ -32,9 +36,12 @@ export type ChargeOutcome =
  * restarts: the first final outcome wins and is returned to every later call for the same order.
  */
 export interface PaymentStore {
-  /** Inserts a pending record unless one exists; counts an attempt while pending; returns the record. */
-  begin(payment: NewPayment): Promise<PaymentRecord>;
   get(orderId: string): Promise<PaymentRecord | undefined>;
+  /**
+   * Writes a charge's outcome: a new record, or a `pending` one moved to it. Undefined when the order's record
+   * already holds a decision or a void (another attempt, or a refund, came first).
+   */
+  record(payment: NewPayment, outcome: ChargeOutcome): Promise<PaymentRecord | undefined>;
   /** Moves a pending record to its outcome; undefined when it was no longer pending (e.g. voided meanwhile). */
   complete(orderId: string, outcome: ChargeOutcome): Promise<PaymentRecord | undefined>;
   /** Marks a succeeded payment refunded; undefined when it was not in `succeeded`. */
@@ -66,28 +73,24 @@ export interface GatewayRefund {
 export class MemoryPaymentStore implements PaymentStore {
   private readonly records = new Map<string, PaymentRecord>();
 
-  async begin(payment: NewPayment): Promise<PaymentRecord> {
-    const existing = this.records.get(payment.orderId);
-    if (existing !== undefined) {
-      if (existing.status === 'pending') existing.attempts += 1;
-      return { ...existing };
-    }
+  async get(orderId: string): Promise<PaymentRecord | undefined> {
+    const record = this.records.get(orderId);
+    return record === undefined ? undefined : { ...record };
+  }
+
+  async record(payment: NewPayment, outcome: ChargeOutcome): Promise<PaymentRecord | undefined> {
+    if (this.records.has(payment.orderId)) return this.complete(payment.orderId, outcome);
     const record: PaymentRecord = {
       ...payment,
-      status: 'pending',
-      paymentId: null,
-      declineCode: null,
+      status: outcome.status,
+      paymentId: outcome.paymentId,
+      declineCode: outcome.status === 'declined' ? outcome.declineCode : null,
       refundId: null,
       refundedCents: 0,
       attempts: 1,
     };
     this.records.set(payment.orderId, record);
     return { ...record };
-  }
-
-  async get(orderId: string): Promise<PaymentRecord | undefined> {
-    const record = this.records.get(orderId);
-    return record === undefined ? undefined : { ...record };
   }
 
   async complete(orderId: string, outcome: ChargeOutcome): Promise<PaymentRecord | undefined> {

@@ -69,24 +69,36 @@ function toRecord(row: Row): PaymentRecord {
 export class PgPaymentStore implements PaymentStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  async begin(payment: NewPayment): Promise<PaymentRecord> {
-    const result = await this.pool.query<Row>(
-      prepared(
-        `INSERT INTO payments (order_id, user_id, amount_cents, currency, payment_method, status, attempts)
-       VALUES ($1, $2, $3, $4, $5, 'pending', 1)
-       ON CONFLICT (order_id) DO UPDATE SET
-         attempts = payments.attempts + CASE WHEN payments.status = 'pending' THEN 1 ELSE 0 END,
-         updated_at = CASE WHEN payments.status = 'pending' THEN now() ELSE payments.updated_at END
-       RETURNING ${COLUMNS}`,
-        [payment.orderId, payment.userId, payment.amountCents, payment.currency, payment.paymentMethod],
-      ),
-    );
-    return toRecord(result.rows[0]!);
-  }
-
   async get(orderId: string): Promise<PaymentRecord | undefined> {
     const result = await this.pool.query<Row>(
       prepared(`SELECT ${COLUMNS} FROM payments WHERE order_id = $1`, [orderId]),
+    );
+    const row = result.rows[0];
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async record(payment: NewPayment, outcome: ChargeOutcome): Promise<PaymentRecord | undefined> {
+    const result = await this.pool.query<Row>(
+      prepared(
+        `INSERT INTO payments (order_id, user_id, amount_cents, currency, payment_method, status, payment_id,
+           decline_code, attempts)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)
+       ON CONFLICT (order_id) DO UPDATE SET
+         status = EXCLUDED.status, payment_id = EXCLUDED.payment_id, decline_code = EXCLUDED.decline_code,
+         updated_at = now()
+       WHERE payments.status = 'pending'
+       RETURNING ${COLUMNS}`,
+        [
+          payment.orderId,
+          payment.userId,
+          payment.amountCents,
+          payment.currency,
+          payment.paymentMethod,
+          outcome.status,
+          outcome.paymentId,
+          outcome.status === 'declined' ? outcome.declineCode : null,
+        ],
+      ),
     );
     const row = result.rows[0];
     return row === undefined ? undefined : toRecord(row);

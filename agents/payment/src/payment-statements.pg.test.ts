@@ -1,0 +1,104 @@
+import { runMigrations } from '@mesh/backends';
+import { createPaymentSandbox, type PaymentSandbox } from '@mesh/sandboxes';
+import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GatewayClient } from './gateway-client.js';
+import { PaymentService } from './payment-service.js';
+import { PAYMENT_MIGRATIONS, PgPaymentStore } from './pg-payment-store.js';
+
+const KEY = 'sk_test_payment_statements';
+const adminUrl = realServerUrl('postgres');
+
+/** A statement's kind: what it does to `payments`. */
+function kind(text: string): string {
+  const verb = /^\s*(\w+)/.exec(text)?.[1]?.toUpperCase() ?? '?';
+  return verb === 'SELECT' ? 'read' : 'write';
+}
+
+/**
+ * What one charge costs the payment database. Every write is a commit waiting for its WAL flush (money), so
+ * the number must not grow unnoticed. The order agent's own write already says the order's payment is pending
+ * before `payment_process` is called, and the gateway replays a charge by its idempotency key, so the payment
+ * agent reads its record (a replay or a void answers from it) and writes once, the outcome.
+ */
+describe.skipIf(!adminUrl)('statements per charge on PostgreSQL', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  let sandbox: PaymentSandbox;
+  let service: PaymentService;
+  let sandboxUrl: string;
+  let statements: string[];
+
+  beforeAll(async () => {
+    db = await createTestDatabase(adminUrl!, 'payment_statements');
+    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    await runMigrations(pool, PAYMENT_MIGRATIONS, { name: 'payment-agent' });
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    // Counts what the store sends through the pool (it checks out no clients of its own).
+    pool.query = ((...args: unknown[]) => {
+      const config = args[0];
+      statements.push(typeof config === 'string' ? config : (config as { text: string }).text);
+      return query(...args);
+    }) as typeof pool.query;
+    sandbox = createPaymentSandbox({ apiKey: KEY });
+    sandboxUrl = (await sandbox.listen(0, '127.0.0.1')).url;
+    service = new PaymentService({
+      store: new PgPaymentStore(pool),
+      gateway: new GatewayClient({ baseUrl: sandboxUrl, apiKey: KEY, timeoutMs: 2000 }),
+    });
+  });
+
+  beforeEach(() => {
+    statements = [];
+  });
+
+  afterAll(async () => {
+    await sandbox?.close();
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('records a charge in one write, after one read', async () => {
+    const paid = await service.process({ order_id: 'statements-1', user_id: 'u', amount: 12 });
+    expect(paid.status).toBe('succeeded');
+    expect(statements.map(kind)).toEqual(['read', 'write']);
+  });
+
+  it('records a declined card in one write, after one read', async () => {
+    const declined = await service.process({
+      order_id: 'statements-2',
+      user_id: 'u',
+      amount: 12,
+      payment_method: 'tok_chargeDeclined',
+    });
+    expect(declined.status).toBe('declined');
+    expect(statements.map(kind)).toEqual(['read', 'write']);
+  });
+
+  it('answers a replay from one read, writing nothing', async () => {
+    const input = { order_id: 'statements-3', user_id: 'u', amount: 12 };
+    const first = await service.process(input);
+    statements = [];
+    expect(await service.process(input)).toEqual(first);
+    expect(statements.map(kind)).toEqual(['read']);
+  });
+
+  it('finishes a pending record an earlier version left, charging once', async () => {
+    // Earlier versions wrote `pending` before charging; a crash mid-charge left the row so.
+    await pool.query(
+      `INSERT INTO payments (order_id, user_id, amount_cents, currency, payment_method, status, attempts)
+       VALUES ('statements-4', 'u', 1200, 'usd', 'tok_visa', 'pending', 1)`,
+    );
+    const paid = await service.process({ order_id: 'statements-4', user_id: 'u', amount: 12 });
+    expect(paid.status).toBe('succeeded');
+    const stored = await pool.query<{ status: string; payment_id: string }>(
+      `SELECT status, payment_id FROM payments WHERE order_id = 'statements-4'`,
+    );
+    expect(stored.rows).toEqual([{ status: 'succeeded', payment_id: paid.payment_id }]);
+    const charges = await fetch(`${sandboxUrl}/v1/charges?limit=10&metadata[order_id]=statements-4`, {
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect(((await charges.json()) as { data: unknown[] }).data).toHaveLength(1);
+  });
+});
