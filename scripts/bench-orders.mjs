@@ -48,6 +48,7 @@ import { loginDemoUsers, writeTokensFile } from './lib/bench-logins.mjs';
 import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
 import { busyHost, generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
+import { databaseUrlOf, pgSessionsSoFar } from './lib/pg-sessions.mjs';
 import { describeNodes } from './lib/node-runtime.mjs';
 import { TICKS_PER_SECOND, parseStat, snapshotTreesBoth } from './lib/proc-cpu.mjs';
 import { watchNewConnections } from './lib/tcp-connections.mjs';
@@ -225,8 +226,8 @@ function runK6(k6Path, args, quiet) {
 
 /**
  * One sustained k6 phase of `flow` against a running local system: orders/s, latency, CPU ms per completed
- * order of each process of `state` (with its children) and of k6, and the connections opened between mesh
- * processes.
+ * order of each process of `state` (with its children) and of k6, the connections opened between mesh
+ * processes and the PostgreSQL sessions started.
  */
 async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = false }) {
   const processes = state.processes.filter((p) => Number.isInteger(p.pid));
@@ -237,6 +238,8 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
   const summaryFile = join(summaryDir, 'summary.json');
   // The users are logged in before the CPU window opens: password hashing is not part of an order.
   const tokensFile = writeTokensFile(await loginDemoUsers(baseUrl, flow.users(rate)));
+  const databaseUrl = databaseUrlOf(state);
+  const sessionsBefore = databaseUrl ? await pgSessionsSoFar(databaseUrl) : undefined;
   const before = snapshot(processes);
   const k6Before = childTicks();
   const started = process.hrtime.bigint();
@@ -250,6 +253,9 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
   const newConnections = watch.stop();
   const lag = hostLag.stop();
   const after = snapshot(processes);
+  // The reading after is itself a session.
+  const newPgSessions =
+    sessionsBefore === undefined ? undefined : (await pgSessionsSoFar(databaseUrl)) - sessionsBefore - 1;
   const k6Ms = ((childTicks() - k6Before) * 1000) / TICKS_PER_SECOND;
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   let summary;
@@ -302,6 +308,7 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
     shortfalls: generatorShortfalls({ asked: rate, achieved, dropped, durationSeconds, lag }),
     busyHost: busyHost(lag),
     newConnections,
+    newPgSessions,
   };
 }
 
@@ -319,7 +326,10 @@ function printPhase(result, { flow, rate, duration }, nodes) {
     );
   }
   console.log(
-    `connections opened between mesh processes: at least ${result.newConnections} (sampled every 250 ms)`,
+    `connections opened between mesh processes: at least ${result.newConnections} (sampled every 250 ms)` +
+      (result.newPgSessions === undefined
+        ? ''
+        : `; PostgreSQL sessions started: ${result.newPgSessions} (pg_stat_database)`),
   );
   console.log('\nCPU per completed order (ms), by process:');
   for (const row of result.rows) {
@@ -381,7 +391,7 @@ const PG_STATS_SETTLE_MS = 11_000;
 async function single(options) {
   const state = readLocalState(meshHomeOf(process.env, root));
   const baseUrl = options.baseUrl ?? state.gatewayUrl ?? 'http://127.0.0.1:8080';
-  const databaseUrl = state.processes.find((p) => p.env?.['DATABASE_URL'])?.env['DATABASE_URL'];
+  const databaseUrl = databaseUrlOf(state);
   const floor = options.floor && state.tls && databaseUrl;
   if (options.floor && !floor)
     console.log('floor: not measured (it needs a strict system and a DATABASE_URL in the state)');
@@ -526,7 +536,7 @@ async function compare(options) {
           `round ${round} ${variants[mode].label.padEnd(6)} ${result.ordersPerSec.toFixed(1)} orders/s, ` +
             `p50 ${fmt(result.p50)} ms, p95 ${fmt(result.p95)} ms, ${result.failed} failed, ` +
             `CPU ${result.totalMsPerOrder.toFixed(2)} ms/order (k6 ${result.k6MsPerOrder.toFixed(2)}), ` +
-            `${result.newConnections} new mesh connections, sent ${result.achieved.toFixed(1)}/s, ` +
+            `${result.newConnections} new mesh connections, ${result.newPgSessions ?? '-'} new PostgreSQL sessions, sent ${result.achieved.toFixed(1)}/s, ` +
             `${result.dropped} dropped, lag p99 ${result.lag.p99Ms.toFixed(0)} ms, ` +
             `load ${result.lag.loadStart.toFixed(1)}–${result.lag.loadEnd.toFixed(1)}`,
         );
@@ -562,6 +572,7 @@ function printComparison(phases, options) {
   line('CPU ms/order', (p) => p.totalMsPerOrder, 2, 'ms');
   line('failed', (p) => p.failed, 0, 'orders');
   line('new mesh connections', (p) => p.newConnections, 0, 'connections');
+  line('PostgreSQL sessions', (p) => p.newPgSessions ?? Number.NaN, 0, 'sessions');
   const cores = cpus().length;
   const cpuOff = median(off, (p) => p.totalMsPerOrder);
   const cpuStrict = median(strict, (p) => p.totalMsPerOrder);
