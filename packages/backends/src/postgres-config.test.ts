@@ -1,11 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { parseEnvConfig } from '@mesh/common';
-import { pgConfigToUrl, postgresEnvShape, toPgConfig } from './postgres-config.js';
+import { pgConfigToUrl, postgresEnvShape, toPgConfig, type PgConfig } from './postgres-config.js';
+import { createPgPool } from './postgres-pool.js';
 import { rabbitmqEnvShape, redisEnvShape, toRedisUrl } from './redis-config.js';
 
 const schema = z.object({ ...postgresEnvShape, ...redisEnvShape, ...rabbitmqEnvShape });
 const parse = (env: Record<string, string>) => parseEnvConfig(schema, env, 'test');
+
+/** The idle timeout a pool made for `config` was given (the pool opens no connection to tell). */
+async function poolIdleTimeout(config: PgConfig): Promise<unknown> {
+  const pool = createPgPool(config);
+  try {
+    return (pool as unknown as { options: { idleTimeoutMillis?: unknown } }).options.idleTimeoutMillis;
+  } finally {
+    await pool.end();
+  }
+}
 
 describe('toPgConfig', () => {
   it('returns undefined when no server is configured', () => {
@@ -37,7 +48,7 @@ describe('toPgConfig', () => {
     );
   });
 
-  it('builds a config from DB_HOST and friends', () => {
+  it('builds a config from DB_HOST and friends', async () => {
     const config = toPgConfig(
       parse({
         DB_HOST: 'postgres',
@@ -45,6 +56,7 @@ describe('toPgConfig', () => {
         DB_USER: 'mesh',
         DB_PASSWORD: 'secret',
         DB_POOL_MAX: '4',
+        DB_POOL_IDLE_TIMEOUT: '45s',
         DB_STARTUP_TIMEOUT: '90s',
       }),
       { defaultDatabase: 'business_db' },
@@ -56,10 +68,16 @@ describe('toPgConfig', () => {
       user: 'mesh',
       password: 'secret',
       max: 4,
+      idleTimeoutMs: 45_000,
       startupTimeoutMs: 90_000,
     });
-    expect(toPgConfig(parse({ DB_HOST: 'postgres' }), { defaultDatabase: 'x' })?.startupTimeoutMs).toBe(
-      60_000,
+    expect(await poolIdleTimeout(config!)).toBe(45_000);
+    const defaults = toPgConfig(parse({ DB_HOST: 'postgres' }), { defaultDatabase: 'x' });
+    expect(defaults?.startupTimeoutMs).toBe(60_000);
+    expect(defaults?.idleTimeoutMs).toBe(300_000);
+    expect(await poolIdleTimeout(defaults!)).toBe(300_000);
+    expect(() => parse({ DB_HOST: 'postgres', DB_POOL_IDLE_TIMEOUT: 'soon' })).toThrow(
+      /DB_POOL_IDLE_TIMEOUT/,
     );
     expect(pgConfigToUrl(config!)).not.toContain('secret');
   });

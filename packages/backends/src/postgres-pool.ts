@@ -15,6 +15,9 @@ export interface CreatePgPoolOptions {
   synchronousCommit?: boolean;
 }
 
+/** See DB_POOL_IDLE_TIMEOUT. */
+const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+
 /**
  * A pg Pool for the config. Idle-client errors (server restart, network) are logged instead of crashing the
  * process: the pool replaces broken clients on the next checkout.
@@ -28,7 +31,7 @@ export function createPgPool(config: PgConfig, options: CreatePgPoolOptions = {}
     user: config.user,
     password: config.password,
     max: config.max,
-    idleTimeoutMillis: 30_000,
+    idleTimeoutMillis: config.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     connectionTimeoutMillis: 5_000,
     application_name: options.applicationName,
     ...(options.synchronousCommit === true ? { options: '-c synchronous_commit=on' } : {}),
