@@ -527,8 +527,8 @@ async function compare(options) {
     console.log(`each measured phase follows an unmeasured ${options.warmup} at the same rate on its system`);
     for (let round = 1; round <= options.rounds; round += 1) {
       for (const mode of round % 2 === 1 ? modes : [...modes].reverse()) {
-        // While the other system ran, this one's pools closed their idle connections (after 30 s): open them
-        // again, so that every phase measures the steady state and not a reconnection wave.
+        // While the other system ran, this one may have closed idle connections (its pools after
+        // DB_POOL_IDLE_TIMEOUT) and cooled: warm it again, so that every phase measures the steady state.
         if (options.warmup !== '0s') await phase(mode, options.warmup, true);
         const result = await phase(mode, options.duration, true);
         phases[mode].push(result);
