@@ -2,7 +2,7 @@
 // Sustained-rate order benchmark with the CPU each process spent per order.
 //
 //   ./scripts/start-multi-agent.sh
-//   node scripts/bench-orders.mjs --rate 50 --duration 20s [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080] [--no-floor]
+//   node scripts/bench-orders.mjs --rate 50 --duration 20s [--warmup 10s] [--k6 .mesh/bin/k6] [--base-url http://127.0.0.1:8080] [--no-floor]
 //   node scripts/bench-orders.mjs --flow checkout --rate 10 --duration 30s     (also: pnpm bench:checkout)
 //   node scripts/bench-orders.mjs --compare-tls --rate 60 --duration 30s [--rounds 2] [--warmup 10s]
 //   node scripts/bench-orders.mjs --compare-env MONEY_SYNCHRONOUS_COMMIT=false,true --rate 60 --duration 30s
@@ -11,7 +11,10 @@
 // Single mode runs k6 (loadtest/orders.js, sustained scenario only; with --flow checkout loadtest/checkout.js:
 // each order is a cart set with POST /cart and checked out with POST /cart/checkout) against the running local
 // system of MESH_HOME (as meshctl reads it: default <root>/.mesh, a relative one from where pnpm was called)
-// and prints:
+// after an unmeasured warm-up at the same rate (--warmup, 10s; 0s for none: a system just started opens its
+// connections and compiles its hot paths in its first seconds), and prints:
+//   - the warm-up's own figures on one line (orders, failed, p95, CPU per order, connections and PostgreSQL
+//     sessions opened), so what a cold system costs stays visible;
 //   - which Node runs the system's processes (lib/node-runtime.mjs: the version moves every figure);
 //   - orders/s, latency (of each request kind of the flow), completed and failed orders;
 //   - CPU ms per completed order of every process of its state.json with its children, exited ones included
@@ -78,8 +81,8 @@ const SHARED_SERVER_VARS = [
   'MCP_MESH_REGISTRY_URL',
 ];
 const USAGE =
-  'use --flow orders|checkout, --rate N, --duration 20s, --k6 PATH, --base-url URL, --no-floor; or --compare-tls | --compare-env NAME=A,B | ' +
-  '--compare-root DIR [--rounds N] [--warmup 10s]';
+  'use --flow orders|checkout, --rate N, --duration 20s, --warmup 10s, --k6 PATH, --base-url URL, --no-floor; or --compare-tls | ' +
+  '--compare-env NAME=A,B | --compare-root DIR [--rounds N] [--warmup 10s]';
 
 function parseArgs(argv) {
   const options = {
@@ -395,6 +398,20 @@ async function single(options) {
   const floor = options.floor && state.tls && databaseUrl;
   if (options.floor && !floor)
     console.log('floor: not measured (it needs a strict system and a DATABASE_URL in the state)');
+  if (options.warmup !== '0s') {
+    const warm = await runPhase(state, {
+      ...options,
+      duration: options.warmup,
+      k6Path: options.k6,
+      baseUrl,
+      quiet: true,
+    });
+    console.log(
+      `warm-up (not measured below): ${options.warmup} at ${options.rate}/s, ${warm.completed} completed, ` +
+        `${warm.failed} failed, p95 ${fmt(warm.p95)} ms, CPU ${warm.totalMsPerOrder.toFixed(2)} ms/order, ` +
+        `${warm.newConnections} new mesh connections, ${warm.newPgSessions ?? '-'} PostgreSQL sessions started`,
+    );
+  }
   // The transports first, so that none of their processes (children of this one, or PostgreSQL backends)
   // ends inside the measured window and lands in its CPU.
   const transports = floor
