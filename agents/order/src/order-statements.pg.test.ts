@@ -1,5 +1,11 @@
 import { createPgPool, runMigrations, toPgConfig } from '@mesh/backends';
-import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import {
+  createTestDatabase,
+  realServerUrl,
+  recordPoolStatements,
+  type PoolStatements,
+  type TestDatabase,
+} from '@mesh/testkit';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ORDER_MIGRATIONS } from './migrations.js';
@@ -33,7 +39,7 @@ function unitsOf(orderId: string, quantity = 1): OrderInput {
 describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
   let db: TestDatabase;
   let pool: pg.Pool;
-  let statements: string[];
+  let statements: PoolStatements;
 
   beforeAll(async () => {
     db = await createTestDatabase(adminUrl!, 'order_statements');
@@ -43,17 +49,12 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     );
     pool = createPgPool(config!);
     await runMigrations(pool, ORDER_MIGRATIONS, { name: 'order-agent' });
-    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
     // Counts what the store sends through the pool (it checks out no clients of its own).
-    pool.query = ((...args: unknown[]) => {
-      const config = args[0];
-      statements.push(typeof config === 'string' ? config : (config as { text: string }).text);
-      return query(...args);
-    }) as typeof pool.query;
+    statements = recordPoolStatements(pool);
   });
 
   beforeEach(() => {
-    statements = [];
+    statements.clear();
   });
 
   afterAll(async () => {
@@ -67,10 +68,10 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     const result = await saga.process(unitsOf('count-1'));
     expect(result.status).toBe('completed');
     // Recorded as reserved (the insert), then completed with its payment once charged and committed.
-    expect(statements.map(kind)).toEqual(['insert', 'state']);
+    expect(statements.texts.map(kind)).toEqual(['insert', 'state']);
     expect(agents.calls).not.toContain('quote');
     await saga.idle();
-    expect(statements.slice(2).map(kind)).toEqual(['announced']);
+    expect(statements.texts.slice(2).map(kind)).toEqual(['announced']);
   });
 
   it('marks the announcements of concurrent orders in one statement', async () => {
@@ -80,7 +81,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     const results = await Promise.all(ids.map((id) => saga.process(unitsOf(id))));
     expect(results.every((r) => r.status === 'completed')).toBe(true);
     await saga.idle();
-    const kinds = statements.map(kind);
+    const kinds = statements.texts.map(kind);
     expect(kinds.filter((k) => k !== 'announced')).toHaveLength(2 * ids.length);
     // One mark for all of them; a second at most when the batch window closed while some were still running.
     expect(kinds.filter((k) => k === 'announced').length).toBeLessThanOrEqual(2);
@@ -93,7 +94,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     const result = await saga.process(unitsOf('count-declined'));
     expect(result).toMatchObject({ status: 'failed', state: 'compensated' });
     // Recorded as reserved, compensating (the decision), compensated.
-    expect(statements.map(kind)).toEqual(['insert', 'state', 'state']);
+    expect(statements.texts.map(kind)).toEqual(['insert', 'state', 'state']);
     expect(agents.calls.filter((call) => call === 'reserve')).toHaveLength(1);
     await saga.idle();
   });
@@ -106,7 +107,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     const saga = new OrderSaga(store, agents, 'counter-retry');
     const result = await saga.process(unitsOf('count-crashed'));
     expect(result.status).toBe('completed');
-    expect(statements.map(kind)).toEqual(['insert', 'state']);
+    expect(statements.texts.map(kind)).toEqual(['insert', 'state']);
     expect(await store.get('count-crashed')).toMatchObject({
       reservationId: reservation_id,
       state: 'completed',
@@ -122,7 +123,7 @@ describe.skipIf(!adminUrl)('statements per order on PostgreSQL', () => {
     const saga = new OrderSaga(store, agents, 'counter-oos');
     const result = await saga.process(unitsOf('count-oos', 2));
     expect(result).toMatchObject({ status: 'failed', state: 'failed', error: { code: 'OUT_OF_STOCK' } });
-    expect(statements.map(kind)).toEqual(['insert']);
+    expect(statements.texts.map(kind)).toEqual(['insert']);
     const stored = await store.get('count-oos');
     expect(stored).toMatchObject({ leaseOwner: null, leaseUntil: null, total: 19.98 });
     await saga.idle();

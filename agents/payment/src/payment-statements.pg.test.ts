@@ -1,6 +1,12 @@
 import { runMigrations } from '@mesh/backends';
 import { createPaymentSandbox, type PaymentSandbox } from '@mesh/sandboxes';
-import { createTestDatabase, realServerUrl, type TestDatabase } from '@mesh/testkit';
+import {
+  createTestDatabase,
+  realServerUrl,
+  recordPoolStatements,
+  type PoolStatements,
+  type TestDatabase,
+} from '@mesh/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayClient } from './gateway-client.js';
@@ -28,19 +34,14 @@ describe.skipIf(!adminUrl)('statements per charge on PostgreSQL', () => {
   let sandbox: PaymentSandbox;
   let service: PaymentService;
   let sandboxUrl: string;
-  let statements: string[];
+  let statements: PoolStatements;
 
   beforeAll(async () => {
     db = await createTestDatabase(adminUrl!, 'payment_statements');
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
     await runMigrations(pool, PAYMENT_MIGRATIONS, { name: 'payment-agent' });
-    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
     // Counts what the store sends through the pool (it checks out no clients of its own).
-    pool.query = ((...args: unknown[]) => {
-      const config = args[0];
-      statements.push(typeof config === 'string' ? config : (config as { text: string }).text);
-      return query(...args);
-    }) as typeof pool.query;
+    statements = recordPoolStatements(pool);
     sandbox = createPaymentSandbox({ apiKey: KEY });
     sandboxUrl = (await sandbox.listen(0, '127.0.0.1')).url;
     service = new PaymentService({
@@ -50,7 +51,7 @@ describe.skipIf(!adminUrl)('statements per charge on PostgreSQL', () => {
   });
 
   beforeEach(() => {
-    statements = [];
+    statements.clear();
   });
 
   afterAll(async () => {
@@ -62,7 +63,7 @@ describe.skipIf(!adminUrl)('statements per charge on PostgreSQL', () => {
   it('records a charge in one write, after one read', async () => {
     const paid = await service.process({ order_id: 'statements-1', user_id: 'u', amount: 12 });
     expect(paid.status).toBe('succeeded');
-    expect(statements.map(kind)).toEqual(['read', 'write']);
+    expect(statements.texts.map(kind)).toEqual(['read', 'write']);
   });
 
   it('records a declined card in one write, after one read', async () => {
@@ -73,15 +74,15 @@ describe.skipIf(!adminUrl)('statements per charge on PostgreSQL', () => {
       payment_method: 'tok_chargeDeclined',
     });
     expect(declined.status).toBe('declined');
-    expect(statements.map(kind)).toEqual(['read', 'write']);
+    expect(statements.texts.map(kind)).toEqual(['read', 'write']);
   });
 
   it('answers a replay from one read, writing nothing', async () => {
     const input = { order_id: 'statements-3', user_id: 'u', amount: 12 };
     const first = await service.process(input);
-    statements = [];
+    statements.clear();
     expect(await service.process(input)).toEqual(first);
-    expect(statements.map(kind)).toEqual(['read']);
+    expect(statements.texts.map(kind)).toEqual(['read']);
   });
 
   it('finishes a pending record an earlier version left, charging once', async () => {

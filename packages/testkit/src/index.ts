@@ -26,6 +26,8 @@ export { median } from './median.js';
 export type { OfficialBinary } from './official-mesh.js';
 export { createTestDatabase, dropDatabase } from './postgres-database.js';
 export type { TestDatabase } from './postgres-database.js';
+export { recordPoolStatements } from './pool-statements.js';
+export type { PoolStatements } from './pool-statements.js';
 export { createTestPki } from './test-pki.js';
 export type { TestPki } from './test-pki.js';
 export { startOtlpReceiver } from './otlp-receiver.js';
