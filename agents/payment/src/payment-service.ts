@@ -245,8 +245,8 @@ export class PaymentService {
   }
 
   /**
-   * The order's record held a decision or a void when the charge returned: either another attempt decided it first
-   * (same idempotency key, so the same charge) or a refund voided it meanwhile. Money taken after a void
+   * The order's record held a decision or a void when the charge returned: either another attempt decided it
+   * first (same idempotency key, so the same charge) or a refund voided it meanwhile. Money taken after a void
    * goes straight back, and the caller learns the order will not be charged.
    */
   private async settleRace(
