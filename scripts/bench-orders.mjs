@@ -51,7 +51,7 @@ import { loginDemoUsers, writeTokensFile } from './lib/bench-logins.mjs';
 import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
 import { busyHost, generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
-import { databaseUrlOf, pgSessionsSoFar } from './lib/pg-sessions.mjs';
+import { databaseUrlOf, pgSessionsSoFar } from './lib/system-postgres.mjs';
 import { describeNodes } from './lib/node-runtime.mjs';
 import { TICKS_PER_SECOND, parseStat, snapshotTreesBoth } from './lib/proc-cpu.mjs';
 import { watchNewConnections } from './lib/tcp-connections.mjs';

@@ -20,10 +20,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { pgNumber } from './system-postgres.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
 const PEER = join(import.meta.dirname, 'floor-peer.mjs');
 /** How long one floor measurement may take before it is given up (each part). */
 const PART_TIMEOUT_MS = 60_000;
@@ -167,15 +166,9 @@ export async function readPathCounters(state, databaseUrl) {
   const agents = state.processes.filter((p) => p.kind === 'agent' && p.url);
   const texts = await Promise.all(agents.map((p) => fetchText(new URL('/metrics', p.url).href, ca)));
   const meshCalls = texts.reduce((sum, text) => sum + sumCounter(text, 'mesh_dependency_calls_total'), 0);
-  const pg = createRequire(join(root, 'agents/order/package.json'))('pg');
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      'SELECT sum(xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database',
-    );
-    return { meshCalls, transactions: Number(rows[0].n) };
-  } finally {
-    await client.end();
-  }
+  const transactions = await pgNumber(
+    databaseUrl,
+    'SELECT sum(xact_commit + xact_rollback)::bigint AS n FROM pg_stat_database',
+  );
+  return { meshCalls, transactions };
 }
