@@ -25,8 +25,10 @@
 //     (lib/bench-logins.mjs): a login's password hashing is not part of an order. The window holds k6's
 //     setup reads of the catalogue;
 //   - the generator beside it: asked vs sent rate, k6's dropped iterations and CPU, the host's scheduling lag
-//     (event-loop delay of this process, p50/p99/max) and load average at start and end, with a WARNING line
-//     when the generator could not keep up and another when the host was busy (lib/host-lag.mjs);
+//     (event-loop delay of this process, p50/p99/max; lib/host-lag.mjs), the cores the rest of the host and
+//     the hypervisor took (the machine's CPU from /proc/stat less the system's, k6's and the bench's own;
+//     lib/host-cpu.mjs) and the load average, with a WARNING line when the generator could not keep up and
+//     another when others took more than a quarter of a core;
 //   - the floor (strict systems): one mesh hop (a call frame and its answer on a mesh stream, as agents call
 //     each other) and one HTTP request (as k6 reaches the gateway), both over mTLS between two Node processes
 //     with the mesh's certificates, and one pg statement round trip against the system's PostgreSQL, measured
@@ -49,7 +51,8 @@ import { dirname, join, resolve } from 'node:path';
 import { flowOf, k6Args, latenciesOf } from './lib/bench-flows.mjs';
 import { loginDemoUsers, writeTokensFile } from './lib/bench-logins.mjs';
 import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
-import { busyHost, generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
+import { busyHost, describeOthers, othersOnHost, readHostCpu } from './lib/host-cpu.mjs';
+import { generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
 import { databaseUrlOf, pgSessionsSoFar } from './lib/system-postgres.mjs';
 import { describeNodes } from './lib/node-runtime.mjs';
@@ -245,6 +248,8 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
   const sessionsBefore = databaseUrl ? await pgSessionsSoFar(databaseUrl) : undefined;
   const before = snapshot(processes);
   const k6Before = childTicks();
+  const hostBefore = readHostCpu();
+  const benchBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const hostLag = watchHostLag();
   const watch = watchNewConnections(meshPorts(state));
@@ -261,6 +266,8 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
     sessionsBefore === undefined ? undefined : (await pgSessionsSoFar(databaseUrl)) - sessionsBefore - 1;
   const k6Ms = ((childTicks() - k6Before) * 1000) / TICKS_PER_SECOND;
   const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const benchCpu = process.cpuUsage(benchBefore);
+  const hostAfter = readHostCpu();
   let summary;
   try {
     summary = JSON.parse(readFileSync(summaryFile, 'utf8'));
@@ -290,6 +297,14 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
     }))
     .filter((row) => row.msPerOrder > 0)
     .sort((a, b) => b.msPerOrder - a.msPerOrder);
+  const systemMs = processes.reduce((sum, _, i) => sum + (after[i].ticks - before[i].ticks) * msPerTick, 0);
+  const host = othersOnHost({
+    before: hostBefore,
+    after: hostAfter,
+    ownMs: systemMs + k6Ms + (benchCpu.user + benchCpu.system) / 1000,
+    wallSeconds,
+    cores: cpus().length,
+  });
   return {
     completed,
     failed,
@@ -309,7 +324,8 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
     dropped,
     lag,
     shortfalls: generatorShortfalls({ asked: rate, achieved, dropped, durationSeconds, lag }),
-    busyHost: busyHost(lag),
+    host,
+    busyHost: busyHost(host),
     newConnections,
     newPgSessions,
   };
@@ -362,7 +378,8 @@ function printGenerator(result) {
   );
   console.log(
     `host: scheduling lag p50 ${lag.p50Ms.toFixed(1)} ms, p99 ${lag.p99Ms.toFixed(1)} ms, max ${lag.maxMs.toFixed(1)} ms; ` +
-      `load average ${lag.loadStart.toFixed(2)} at start, ${lag.loadEnd.toFixed(2)} at end (${lag.cores} cores)`,
+      `${describeOthers(result.host)} (the rest of the host, from /proc/stat); load average ` +
+      `${lag.loadStart.toFixed(2)} at start, ${lag.loadEnd.toFixed(2)} at end (the system's own processes count in it)`,
   );
   if (result.shortfalls.length > 0)
     console.log(
@@ -370,7 +387,9 @@ function printGenerator(result) {
         'latency and orders/s here measure the host as much as the system',
     );
   if (result.busyHost)
-    console.log(`WARNING: the host is busy (${result.busyHost}): other processes competed for the cores`);
+    console.log(
+      `WARNING: the host is busy (${result.busyHost}): the system did not have the cores to itself`,
+    );
 }
 
 /** Seconds of a k6 duration such as 30s or 2m. */
@@ -555,7 +574,7 @@ async function compare(options) {
             `CPU ${result.totalMsPerOrder.toFixed(2)} ms/order (k6 ${result.k6MsPerOrder.toFixed(2)}), ` +
             `${result.newConnections} new mesh connections, ${result.newPgSessions ?? '-'} new PostgreSQL sessions, sent ${result.achieved.toFixed(1)}/s, ` +
             `${result.dropped} dropped, lag p99 ${result.lag.p99Ms.toFixed(0)} ms, ` +
-            `load ${result.lag.loadStart.toFixed(1)}–${result.lag.loadEnd.toFixed(1)}`,
+            `others ${result.host.othersCores.toFixed(2)} cores, steal ${result.host.stealCores.toFixed(2)}`,
         );
         if (result.shortfalls.length > 0)
           console.log(`  WARNING: the generator could not keep up (${result.shortfalls.join('; ')})`);

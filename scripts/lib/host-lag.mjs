@@ -1,7 +1,8 @@
 // How late the host ran the load generator's side during a bench run: a timer in the bench process that should
 // fire every `resolutionMs` (perf_hooks' event-loop delay histogram) and the load average at start and end. A
 // late timer here is a late k6 too: both wait for the same two cores, so a p95 measured while the host lagged
-// is the host's as much as the system's.
+// is the host's as much as the system's. Whether others held the cores is lib/host-cpu.mjs's to say: the load
+// average counts the system's own runnable processes too.
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
@@ -47,13 +48,4 @@ export function generatorShortfalls({ asked, achieved, dropped, durationSeconds,
   if (lag.p99Ms > LAG_P99_LIMIT_MS)
     reasons.push(`host scheduling lag p99 ${lag.p99Ms.toFixed(0)} ms > ${LAG_P99_LIMIT_MS} ms`);
   return reasons;
-}
-
-/**
- * The host's load when it was over twice its cores at the start or end of the run (else undefined): the
- * generator may have kept up and the figures still be the neighbours' as much as the system's.
- */
-export function busyHost(lag) {
-  const load = Math.max(lag.loadStart, lag.loadEnd);
-  return load > lag.cores * 2 ? `load average ${load.toFixed(1)} on ${lag.cores} cores` : undefined;
 }
