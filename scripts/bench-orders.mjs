@@ -54,6 +54,7 @@ import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
 import { busyHost, describeOthers, othersOnHost, readHostCpu } from './lib/host-cpu.mjs';
 import { generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
 import { meshHomeOf } from './lib/mesh-home.mjs';
+import { auditSystem } from './lib/order-audit.mjs';
 import { databaseUrlOf, pgSessionsSoFar } from './lib/system-postgres.mjs';
 import { describeNodes } from './lib/node-runtime.mjs';
 import { TICKS_PER_SECOND, parseStat, snapshotTreesBoth } from './lib/proc-cpu.mjs';
@@ -412,6 +413,7 @@ const PG_STATS_SETTLE_MS = 11_000;
 
 async function single(options) {
   const state = readLocalState(meshHomeOf(process.env, root));
+  const since = new Date();
   const baseUrl = options.baseUrl ?? state.gatewayUrl ?? 'http://127.0.0.1:8080';
   const databaseUrl = databaseUrlOf(state);
   const floor = options.floor && state.tls && databaseUrl;
@@ -453,7 +455,22 @@ async function single(options) {
   }
   printPhase(result, options, nodesOf(state));
   if (path) printFloor(path, result, options);
-  return result.k6Status ?? 1;
+  const held = await printAudit(state, since, 'the orders of the warm-up and the run');
+  return held ? (result.k6Status ?? 1) : 1;
+}
+
+/**
+ * Audits money and stock over the orders placed since `since` (lib/order-audit.mjs) and prints the verdict;
+ * false when an invariant broke (the bench then exits non-zero whatever k6 said).
+ */
+async function printAudit(state, since, what) {
+  const audit = await auditSystem(state, since);
+  if (audit.skipped) {
+    console.log(`audit: not run (${audit.skipped})`);
+    return true;
+  }
+  console.log(`\naudit of ${what}: ${audit.summary}`);
+  return audit.problems.length === 0;
 }
 
 /** The floor beside the measured CPU: what the path's hops and statements cost with nothing else to do. */
@@ -537,6 +554,7 @@ async function compare(options) {
     process.exit(130);
   });
   const phases = [[], []];
+  const held = [false, false];
   try {
     const states = {};
     for (const mode of modes) {
@@ -581,11 +599,15 @@ async function compare(options) {
         if (result.busyHost) console.log(`  WARNING: the host is busy (${result.busyHost})`);
       }
     }
+    // Each system was new: every order it holds is one of this comparison's.
+    for (const mode of modes)
+      held[mode] = await printAudit(states[mode], new Date(0), `every order of ${variants[mode].label}`);
   } finally {
     stopAll();
     rmSync(base, { recursive: true, force: true });
   }
-  return printComparison(phases, options);
+  const status = printComparison(phases, options);
+  return held.every(Boolean) ? status : 1;
 }
 
 function printComparison(phases, options) {
