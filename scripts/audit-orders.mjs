@@ -11,9 +11,8 @@
 // standing charge or a committed reservation, and per SKU `reserved` and `sold` match the reservations. Prints
 // one line (or the violations) and exits 0 when everything held, 1 when something broke, 2 on a bad flag or
 // when there is nothing to audit.
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { meshHomeOf } from './lib/mesh-home.mjs';
+import { resolve } from 'node:path';
+import { meshHomeOf, readLocalState } from './lib/mesh-home.mjs';
 import { auditSince, auditSystem } from './lib/order-audit.mjs';
 
 const root = resolve(import.meta.dirname, '..');
@@ -36,16 +35,12 @@ async function main() {
       fail(error.message);
     }
   }
-  const home = meshHomeOf(process.env, root);
   let state;
   try {
-    state = JSON.parse(readFileSync(join(home, 'state.json'), 'utf8'));
-  } catch {
-    fail(
-      `no running system found (${join(home, 'state.json')}); start it with ./scripts/start-multi-agent.sh`,
-    );
+    state = readLocalState(meshHomeOf(process.env, root));
+  } catch (error) {
+    fail(error.message);
   }
-  if (state.mode !== 'local') fail('the audit reads a local system (MESH_MODE=local)');
   since ??= new Date(state.startedAt);
   const audit = await auditSystem(state, since);
   if (audit.skipped) fail(`nothing to audit: ${audit.skipped}`);

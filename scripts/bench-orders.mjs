@@ -53,7 +53,7 @@ import { loginDemoUsers, writeTokensFile } from './lib/bench-logins.mjs';
 import { floorOf, measureTransports, readPathCounters } from './lib/floor.mjs';
 import { busyHost, describeOthers, othersOnHost, readHostCpu } from './lib/host-cpu.mjs';
 import { generatorShortfalls, watchHostLag } from './lib/host-lag.mjs';
-import { meshHomeOf } from './lib/mesh-home.mjs';
+import { meshHomeOf, readLocalState } from './lib/mesh-home.mjs';
 import { auditSystem } from './lib/order-audit.mjs';
 import { databaseUrlOf, pgSessionsSoFar } from './lib/system-postgres.mjs';
 import { describeNodes } from './lib/node-runtime.mjs';
@@ -192,18 +192,13 @@ function nodesOf(state) {
   return describeNodes(state.processes.filter((p) => Number.isInteger(p.pid)).map((p) => p.pid));
 }
 
-/** The local system's state.json in `home`; fails with a hint when none runs there. */
-function readLocalState(home) {
-  let state;
+/** The local system's state.json in `home`; fails with a hint when none runs there or it is not local. */
+function localStateOrFail(home) {
   try {
-    state = JSON.parse(readFileSync(join(home, 'state.json'), 'utf8'));
-  } catch {
-    fail(
-      `no running system found (${join(home, 'state.json')}); start it with ./scripts/start-multi-agent.sh`,
-    );
+    return readLocalState(home);
+  } catch (error) {
+    fail(error.message);
   }
-  if (state.mode !== 'local') fail('CPU per process needs the local mode (MESH_MODE=local)');
-  return state;
 }
 
 /**
@@ -412,7 +407,7 @@ const FLOOR_ROUND_TRIPS = 300;
 const PG_STATS_SETTLE_MS = 11_000;
 
 async function single(options) {
-  const state = readLocalState(meshHomeOf(process.env, root));
+  const state = localStateOrFail(meshHomeOf(process.env, root));
   const since = new Date();
   const baseUrl = options.baseUrl ?? state.gatewayUrl ?? 'http://127.0.0.1:8080';
   const databaseUrl = databaseUrlOf(state);
@@ -566,7 +561,7 @@ async function compare(options) {
       if (up.status !== 0) fail(`the ${variants[mode].label} system did not start:\n${up.output}`);
       const ready = /ready in ([\d.]+ s)/.exec(up.output)?.[1];
       if (ready) console.log(`  ready in ${ready}`);
-      states[mode] = readLocalState(join(base, String(mode)));
+      states[mode] = localStateOrFail(join(base, String(mode)));
       console.log(`  its processes run on ${nodesOf(states[mode])}`);
     }
     const phase = (mode, duration, quiet) =>

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { meshHomeOf } from './mesh-home.mjs';
+import { meshHomeOf, readLocalState } from './mesh-home.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -36,6 +36,35 @@ describe('meshHomeOf', () => {
       expect(benchError({ MESH_HOME: home })).toContain(`(${join(home, 'state.json')})`);
       expect(benchError({ MESH_HOME: 'rel', INIT_CWD: home })).toContain(`(${join(home, 'rel/state.json')})`);
       expect(benchError({})).toContain(`(${join(root, '.mesh/state.json')})`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('is the state file audit-orders reads too', () => {
+    const home = mkdtempSync(join(tmpdir(), 'audit-home-'));
+    try {
+      const audit = spawnSync(process.execPath, [join(root, 'scripts/audit-orders.mjs')], {
+        env: { ...process.env, MESH_HOME: home, INIT_CWD: '' },
+        encoding: 'utf8',
+      });
+      expect(audit.status).toBe(2);
+      expect(audit.stderr).toContain(`NO_SYSTEM: no running system found (${join(home, 'state.json')})`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('readLocalState', () => {
+  it('reads a local system and refuses a missing or Docker one', () => {
+    const home = mkdtempSync(join(tmpdir(), 'state-home-'));
+    try {
+      expect(() => readLocalState(home)).toThrow(/^NO_SYSTEM: no running system found/);
+      writeFileSync(join(home, 'state.json'), JSON.stringify({ mode: 'docker', processes: [] }));
+      expect(() => readLocalState(home)).toThrow(/^NOT_LOCAL: the system in .* runs in docker mode/);
+      writeFileSync(join(home, 'state.json'), JSON.stringify({ mode: 'local', processes: [] }));
+      expect(readLocalState(home)).toEqual({ mode: 'local', processes: [] });
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
