@@ -450,7 +450,11 @@ async function single(options) {
   }
   printPhase(result, options, nodesOf(state));
   if (path) printFloor(path, result, options);
-  const held = await printAudit(state, since, 'the orders of the warm-up and the run');
+  const held = await printAudit(
+    state,
+    since,
+    options.warmup === '0s' ? 'the orders of the run' : 'the orders of the warm-up and the run',
+  );
   return held ? (result.k6Status ?? 1) : 1;
 }
 
@@ -459,7 +463,13 @@ async function single(options) {
  * false when an invariant broke (the bench then exits non-zero whatever k6 said).
  */
 async function printAudit(state, since, what) {
-  const audit = await auditSystem(state, since);
+  let audit;
+  try {
+    audit = await auditSystem(state, since);
+  } catch (error) {
+    console.log(`\naudit of ${what}: could not be read (${error.message})`);
+    return false;
+  }
   if (audit.skipped) {
     console.log(`audit: not run (${audit.skipped})`);
     return true;

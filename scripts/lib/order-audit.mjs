@@ -211,8 +211,10 @@ export async function auditSystem(state, since, settleMs) {
   const paymentUrl = envOf('payment-agent', 'PAYMENT_GATEWAY_URL');
   if (!databaseUrls.orders || !databaseUrls.stock)
     return { skipped: 'the order or database agent keeps no PostgreSQL (no DATABASE_URL in the state)' };
-  if (!paymentUrl)
-    return { skipped: 'the payment agent charges no gateway (no PAYMENT_GATEWAY_URL in the state)' };
+  const sandboxUrl = state.processes.find((p) => p.name === 'payment-sandbox')?.url;
+  // Only the local sandbox's books are read (with its demo key): a real gateway's are not this script's.
+  if (!paymentUrl || paymentUrl !== sandboxUrl)
+    return { skipped: 'the payment agent charges no local payment sandbox (PAYMENT_GATEWAY_URL)' };
   const demo = JSON.parse(readFileSync(join(root, 'scripts/demo-system.json'), 'utf8'));
   return auditOrders({ databaseUrls, paymentUrl, apiKey: demo.paymentSandboxKey, since, settleMs });
 }
