@@ -284,16 +284,18 @@ async function runPhase(state, { flow, rate, duration, k6Path, baseUrl, quiet = 
   const achieved = (metric('iterations').count ?? 0) / durationSeconds;
   const msPerTick = 1000 / TICKS_PER_SECOND;
   const perOrder = (ms) => ms / Math.max(1, completed);
+  // Each process tree's CPU in the window; their sum is the system's.
+  const processMs = processes.map((_, i) => (after[i].ticks - before[i].ticks) * msPerTick);
+  const systemMs = processMs.reduce((sum, ms) => sum + ms, 0);
   const rows = processes
     .map((p, i) => ({
       label: labels[i],
-      msPerOrder: perOrder((after[i].ticks - before[i].ticks) * msPerTick),
+      msPerOrder: perOrder(processMs[i]),
       // What reading live processes alone would have shown: the rest is children that exited in the window.
       liveOnlyMsPerOrder: perOrder((after[i].liveOnly - before[i].liveOnly) * msPerTick),
     }))
     .filter((row) => row.msPerOrder > 0)
     .sort((a, b) => b.msPerOrder - a.msPerOrder);
-  const systemMs = processes.reduce((sum, _, i) => sum + (after[i].ticks - before[i].ticks) * msPerTick, 0);
   const host = othersOnHost({
     before: hostBefore,
     after: hostAfter,

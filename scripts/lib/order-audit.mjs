@@ -8,9 +8,9 @@
 //   - stock: a completed order's reservation is committed, any other order's is not (released, expired or
 //     none); per SKU, `reserved` and `sold` equal the units of the reservations in those states.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { URLSearchParams, pathToFileURL } from 'node:url';
+import { pgConnect } from './system-postgres.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
 const TERMINAL = ['completed', 'failed', 'compensated'];
@@ -81,13 +81,6 @@ export function auditSince(value, now = Date.now()) {
   return time;
 }
 
-async function pgClient(databaseUrl) {
-  const pg = createRequire(join(root, 'agents/order/package.json'))('pg');
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  return client;
-}
-
 /** Waits (at most `settleMs`) until no order of the window is mid-saga; the orders as they stand then. */
 async function settledOrders(client, since, settleMs) {
   const deadline = Date.now() + settleMs;
@@ -137,7 +130,7 @@ async function chargesSince(paymentUrl, apiKey, since) {
   const byOrder = new Map();
   let read = 0;
   let after;
-  // Bounded: the sandbox keeps at most 100,000 records, so at most that many pages of one.
+  // Bounded: the sandbox keeps at most 100,000 records, so at most 1,000 pages of 100.
   for (let page = 0; page < 100_000 / PAGE; page += 1) {
     const query = new URLSearchParams({
       'created[gte]': String(Math.floor(since.getTime() / 1000)),
@@ -155,7 +148,10 @@ async function chargesSince(paymentUrl, apiKey, since) {
     const body = await response.json();
     for (const charge of body.data) {
       const orderId = charge.metadata?.order_id;
-      if (orderId !== undefined) byOrder.set(orderId, [...(byOrder.get(orderId) ?? []), charge]);
+      if (orderId === undefined) continue;
+      const charges = byOrder.get(orderId);
+      if (charges === undefined) byOrder.set(orderId, [charge]);
+      else charges.push(charge);
     }
     read += body.data.length;
     if (!body.has_more || body.data.length === 0) return { byOrder, read };
@@ -171,8 +167,8 @@ async function chargesSince(paymentUrl, apiKey, since) {
  */
 export async function auditOrders({ databaseUrls, paymentUrl, apiKey, since, settleMs = 30_000 }) {
   const { chargeViolations } = await import(pathToFileURL(join(root, 'packages/meshctl/dist/index.js')).href);
-  const ordersClient = await pgClient(databaseUrls.orders);
-  const stockClient = await pgClient(databaseUrls.stock);
+  const ordersClient = await pgConnect(databaseUrls.orders);
+  const stockClient = await pgConnect(databaseUrls.stock);
   try {
     const settled = await settledOrders(ordersClient, since, settleMs);
     const statuses = await reservationStatuses(

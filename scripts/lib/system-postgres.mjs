@@ -10,11 +10,17 @@ export function databaseUrlOf(state) {
   return state.processes.find((p) => p.env?.['DATABASE_URL'])?.env['DATABASE_URL'];
 }
 
-/** The number one statement answers (its first row's column `n`), over a connection opened for it. */
-export async function pgNumber(databaseUrl, sql) {
+/** A `pg` client (the agents' own copy of the driver) connected to `databaseUrl`; the caller ends it. */
+export async function pgConnect(databaseUrl) {
   const pg = createRequire(join(root, 'agents/order/package.json'))('pg');
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
+  return client;
+}
+
+/** The number one statement answers (its first row's column `n`), over a connection opened for it. */
+export async function pgNumber(databaseUrl, sql) {
+  const client = await pgConnect(databaseUrl);
   try {
     const { rows } = await client.query(sql);
     return Number(rows[0].n);
