@@ -36,6 +36,13 @@ describe('OrderSaga', () => {
     expect((await store.get('o-1'))?.state).toBe('completed');
   });
 
+  it('tells the payment agent that an order placed in this call is charged for the first time', async () => {
+    await saga.process(orderInput('o-first'));
+    // A replay of the order_id answers the stored outcome: payment_process is not asked again.
+    await saga.process(orderInput('o-first'));
+    expect(agents.chargeRequests.map((r) => [r.order_id, r.first_attempt])).toEqual([['o-first', true]]);
+  });
+
   it('leaves the confirmation email to the notification agent when the event bus took orders.completed', async () => {
     agents.eventRoute = 'bus';
     await saga.process(orderInput('o-bus'));

@@ -455,6 +455,7 @@ export class OrderSaga {
         amount: order.total,
         currency: order.currency,
         payment_method: order.paymentMethod ?? undefined,
+        first_attempt: !run.resumed,
       },
       this.step(deadline, call, this.settings.processingTimeoutMs),
     );

@@ -126,6 +126,8 @@ describe('recovery of an order left reserved', () => {
     });
     expect(transitions).toEqual(['completed']);
     expect(agents.calls.filter((call) => call === 'charge')).toHaveLength(2);
+    // Picked up again, so the payment agent looks for the first call's decision.
+    expect(agents.chargeRequests.at(-1)?.first_attempt).toBe(false);
     expect(agents.chargesTaken.get('r-charged')).toBe(1);
     expect(agents.standingCharges()).toEqual(['r-charged']);
     expect(agents.stock.get('ITEM-1')).toBe(9);

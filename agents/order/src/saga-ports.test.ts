@@ -141,3 +141,14 @@ describe('fewer calls per order', () => {
     expect(user.calls).toEqual([{ user_id: 'user-1' }]);
   });
 });
+
+describe('the charge through the ports', () => {
+  it('says first_attempt only when the order was placed in this run', async () => {
+    const pay = answeringProxy(() => ({ status: 'succeeded', payment_id: 'ch_1' }));
+    const ports = portsFromProxies({ ...proxies(), pay });
+    const request = { order_id: 'o-8', user_id: 'u-1', amount: 9.99 };
+    await ports.charge({ ...request, first_attempt: true }, { timeoutMs: 100 });
+    await ports.charge({ ...request, first_attempt: false }, { timeoutMs: 100 });
+    expect(pay.calls).toEqual([{ ...request, first_attempt: true }, request]);
+  });
+});

@@ -55,6 +55,11 @@ export interface ChargeRequest {
   amount: number;
   currency?: string | undefined;
   payment_method?: string | undefined;
+  /**
+   * The order was placed in this run, so payment_process was never asked for it: the payment agent skips
+   * looking for an earlier decision. Never set when the order is picked up again (recovery, a duplicate).
+   */
+  first_attempt?: boolean | undefined;
 }
 
 export interface ChargeResult {
@@ -265,6 +270,7 @@ export function portsFromProxies(deps: SagaProxies, channels: PortChannels = {})
       };
       if (request.currency !== undefined) args.currency = request.currency;
       if (request.payment_method !== undefined) args.payment_method = request.payment_method;
+      if (request.first_attempt === true) args.first_attempt = true;
       return deps.pay.call(args, callOptions(options, `charge:${request.order_id}`));
     },
     async refund(orderId, options) {

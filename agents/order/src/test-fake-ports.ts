@@ -36,6 +36,8 @@ export class FakeAgents implements SagaPorts {
    * payment agent and the gateway, a repeated payment_process answers the first outcome and takes nothing.
    */
   readonly chargesTaken = new Map<string, number>();
+  /** Every payment_process request, in order, as the saga sent it. */
+  readonly chargeRequests: ChargeRequest[] = [];
   /** The first outcome of payment_process per order id, replayed to every later call (declines too). */
   private readonly paymentOutcomes = new Map<string, ChargeResult>();
   readonly emails: { to: string; subject: string; order_id: string }[] = [];
@@ -185,6 +187,7 @@ export class FakeAgents implements SagaPorts {
    */
   async charge(request: ChargeRequest, options: StepOptions): Promise<ChargeResult> {
     this.enter('charge');
+    this.chargeRequests.push({ ...request });
     const decided = this.paymentOutcomes.get(request.order_id);
     if (decided) {
       this.leave('charge');

@@ -12,6 +12,8 @@ export interface ProcessPaymentInput {
   currency?: string | undefined;
   /** A gateway token; `tok_visa` when absent. */
   payment_method?: string | undefined;
+  /** The caller placed the order in this call: no earlier decision or void can stand, so none is looked for. */
+  first_attempt?: boolean | undefined;
 }
 
 export interface PaymentResult {
@@ -77,8 +79,10 @@ export class PaymentService {
     };
     // A read, not a write, before the charge: the order agent's own write already says the order's payment is
     // pending, and the gateway replays a charge by its idempotency key, so a crash before the outcome's write
-    // is finished by the next attempt without a record of the attempt here.
-    const record = await this.options.store.get(payment.orderId);
+    // is finished by the next attempt without a record of the attempt here. A first attempt skips the read
+    // too: were there a record after all (a retried call, a caller wrong about it), the charge is the
+    // gateway's replay and the outcome's write meets the record, which decides (`settleRace`).
+    const record = input.first_attempt === true ? undefined : await this.options.store.get(payment.orderId);
     if (record !== undefined) {
       refuseUnlessChargeable(record, amountCents, currency);
       if (record.status !== 'pending') {

@@ -26,7 +26,8 @@ function kind(text: string): string {
  * What one charge costs the payment database. Every write is a commit waiting for its WAL flush (money), so
  * the number must not grow unnoticed. The order agent's own write already says the order's payment is pending
  * before `payment_process` is called, and the gateway replays a charge by its idempotency key, so the payment
- * agent reads its record (a replay or a void answers from it) and writes once, the outcome.
+ * agent reads its record (a replay or a void answers from it) and writes once, the outcome. An order's first
+ * attempt (the order agent placed it in that call) skips the read: the outcome's write meets any record there.
  */
 describe.skipIf(!adminUrl)('statements per charge on PostgreSQL', () => {
   let db: TestDatabase;
@@ -85,6 +86,41 @@ describe.skipIf(!adminUrl)('statements per charge on PostgreSQL', () => {
     expect(statements.texts.map(kind)).toEqual(['read']);
   });
 
+  it("records an order's first attempt in one write, reading nothing", async () => {
+    const paid = await service.process({
+      order_id: 'statements-5',
+      user_id: 'u',
+      amount: 12,
+      first_attempt: true,
+    });
+    expect(paid.status).toBe('succeeded');
+    expect(statements.texts.map(kind)).toEqual(['write']);
+    expect(await chargesOf('statements-5')).toHaveLength(1);
+  });
+
+  it('answers a decided order called a first attempt with its decision, charging once', async () => {
+    const input = { order_id: 'statements-6', user_id: 'u', amount: 12 };
+    const first = await service.process(input);
+    // A retried call, or a caller wrong about it: the gateway replays the charge, the write meets the record.
+    expect(await service.process({ ...input, first_attempt: true })).toEqual(first);
+    expect(await chargesOf('statements-6')).toHaveLength(1);
+    const stored = await pool.query<{ status: string }>(
+      `SELECT status FROM payments WHERE order_id = 'statements-6'`,
+    );
+    expect(stored.rows).toEqual([{ status: 'succeeded' }]);
+  });
+
+  it('gives back the money of a voided order called a first attempt, and refuses it', async () => {
+    // The order agent voided the order (a refund before any charge), then a charge claims to come first.
+    expect(await service.refund('statements-7', undefined)).toMatchObject({ refund_id: null, amount: 0 });
+    await expect(
+      service.process({ order_id: 'statements-7', user_id: 'u', amount: 12, first_attempt: true }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    const charges = await chargesOf('statements-7');
+    expect(charges).toHaveLength(1);
+    expect(charges[0]).toMatchObject({ amount: 1200, amount_refunded: 1200 });
+  });
+
   it('finishes a pending record an earlier version left, charging once', async () => {
     // Earlier versions wrote `pending` before charging; a crash mid-charge left the row so.
     await pool.query(
@@ -97,9 +133,14 @@ describe.skipIf(!adminUrl)('statements per charge on PostgreSQL', () => {
       `SELECT status, payment_id FROM payments WHERE order_id = 'statements-4'`,
     );
     expect(stored.rows).toEqual([{ status: 'succeeded', payment_id: paid.payment_id }]);
-    const charges = await fetch(`${sandboxUrl}/v1/charges?limit=10&metadata[order_id]=statements-4`, {
+    expect(await chargesOf('statements-4')).toHaveLength(1);
+  });
+
+  /** The sandbox's charges of one order, refunded ones included. */
+  async function chargesOf(orderId: string): Promise<{ amount: number; amount_refunded: number }[]> {
+    const charges = await fetch(`${sandboxUrl}/v1/charges?limit=10&metadata[order_id]=${orderId}`, {
       headers: { authorization: `Bearer ${KEY}` },
     });
-    expect(((await charges.json()) as { data: unknown[] }).data).toHaveLength(1);
-  });
+    return ((await charges.json()) as { data: { amount: number; amount_refunded: number }[] }).data;
+  }
 });

@@ -22,6 +22,13 @@ export const paymentProcess = defineContract({
       .optional(),
     /** A gateway test token such as tok_visa (default), tok_chargeDeclined, tok_timeout. */
     payment_method: z.string().min(1).max(200).optional(),
+    /**
+     * The caller has never asked for this order before (it placed the order in this call), so no earlier
+     * decision or void can stand: the agent charges without looking for one. A wrong `true` costs a round
+     * trip to the gateway, never a second charge (the order id is the charge's idempotency key and the
+     * outcome's write meets the earlier record).
+     */
+    first_attempt: z.boolean().optional(),
   }),
   output: z.object({
     status: z.enum(['succeeded', 'declined']),
