@@ -58,7 +58,7 @@ import { auditSystem } from './lib/order-audit.mjs';
 import { databaseUrlOf, pgSessionsSoFar } from './lib/system-postgres.mjs';
 import { describeNodes } from './lib/node-runtime.mjs';
 import { TICKS_PER_SECOND, parseStat, snapshotTreesBoth } from './lib/proc-cpu.mjs';
-import { watchNewConnections } from './lib/tcp-connections.mjs';
+import { SAMPLE_INTERVAL_MS, watchNewConnections } from './lib/tcp-connections.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 /**
@@ -343,7 +343,7 @@ function printPhase(result, { flow, rate, duration }, nodes) {
     );
   }
   console.log(
-    `connections opened between mesh processes: at least ${result.newConnections} (sampled every 250 ms)` +
+    `connections opened between mesh processes: at least ${result.newConnections} (sampled every ${SAMPLE_INTERVAL_MS / 1000} s)` +
       (result.newPgSessions === undefined
         ? ''
         : `; PostgreSQL sessions started: ${result.newPgSessions} (pg_stat_database)`),
