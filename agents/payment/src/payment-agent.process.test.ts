@@ -17,6 +17,7 @@ import {
   type StartedProcess,
   type TestDatabase,
 } from '@mesh/testkit';
+import { sandboxChargesOf } from './test-sandbox-charges.js';
 
 const postgresUrl = realServerUrl('postgres');
 const dist = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -63,10 +64,7 @@ describe.skipIf(!postgresUrl)(
     }
 
     async function chargesAt(orderId: string): Promise<number> {
-      const response = await fetch(`${sandboxUrl}/v1/charges?limit=100&metadata[order_id]=${orderId}`, {
-        headers: { authorization: `Bearer ${API_KEY}` },
-      });
-      return ((await response.json()) as { total_count: number }).total_count;
+      return (await sandboxChargesOf(sandboxUrl, API_KEY, orderId)).length;
     }
 
     beforeAll(async () => {

@@ -10,6 +10,7 @@ import { GatewayClient } from './gateway-client.js';
 import { PaymentService } from './payment-service.js';
 import { MemoryPaymentStore, type PaymentStore } from './payment-store.js';
 import { PAYMENT_MIGRATIONS, PgPaymentStore } from './pg-payment-store.js';
+import { sandboxChargesOf } from './test-sandbox-charges.js';
 
 const KEY = 'sk_test_payment_agent_tests';
 const pgUrl = realServerUrl('postgres');
@@ -89,12 +90,7 @@ describe.each(stores)('payment service with the %s store', (_name, makeFactory, 
     return new PaymentService({ store: options.store ?? factory.open(), gateway });
   }
 
-  async function chargesAt(orderId: string): Promise<Array<{ id: string; status: string; amount: number }>> {
-    const reply = await fetch(`${base}/v1/charges?limit=100&metadata[order_id]=${orderId}`, {
-      headers: { authorization: `Bearer ${KEY}` },
-    });
-    return ((await reply.json()) as { data: Array<{ id: string; status: string; amount: number }> }).data;
-  }
+  const chargesAt = (orderId: string) => sandboxChargesOf(base, KEY, orderId);
 
   beforeAll(async () => {
     if (skip) return;

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayClient } from './gateway-client.js';
 import { PaymentService } from './payment-service.js';
 import { PAYMENT_MIGRATIONS, PgPaymentStore } from './pg-payment-store.js';
+import { sandboxChargesOf } from './test-sandbox-charges.js';
 
 const KEY = 'sk_test_payment_statements';
 const adminUrl = realServerUrl('postgres');
@@ -136,11 +137,5 @@ describe.skipIf(!adminUrl)('statements per charge on PostgreSQL', () => {
     expect(await chargesOf('statements-4')).toHaveLength(1);
   });
 
-  /** The sandbox's charges of one order, refunded ones included. */
-  async function chargesOf(orderId: string): Promise<{ amount: number; amount_refunded: number }[]> {
-    const charges = await fetch(`${sandboxUrl}/v1/charges?limit=10&metadata[order_id]=${orderId}`, {
-      headers: { authorization: `Bearer ${KEY}` },
-    });
-    return ((await charges.json()) as { data: { amount: number; amount_refunded: number }[] }).data;
-  }
+  const chargesOf = (orderId: string) => sandboxChargesOf(sandboxUrl, KEY, orderId);
 });
