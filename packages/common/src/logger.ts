@@ -32,6 +32,19 @@ export interface CreateLoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
+let stdoutDestination: pino.DestinationStream | undefined;
+
+/**
+ * Standard output, written synchronously, shared by every logger of the process. pino's default writes
+ * asynchronously and, at `process.exit`, writes what waits behind a write still under way first: with the
+ * pipe full (a log collector behind) the last lines of a shutdown came out before earlier ones, or cut a line
+ * in two. A synchronous write keeps the lines whole and in order, as Node's own stdout does on Linux.
+ */
+function stdout(): pino.DestinationStream {
+  stdoutDestination ??= pino.destination({ dest: 1, sync: true });
+  return stdoutDestination;
+}
+
 /**
  * A pino JSON logger with ISO timestamps and the service name on every line, and the `trace_id` and `span_id`
  * of the request or call being served (see withLogContext) on every line written while serving it.
@@ -45,9 +58,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
     formatters: { level: (label) => ({ level: label }) },
     mixin: logContextFields,
   };
-  return options.destination === undefined
-    ? pino(pinoOptions)
-    : pino(pinoOptions, options.destination as pino.DestinationStream);
+  return pino(pinoOptions, (options.destination as pino.DestinationStream | undefined) ?? stdout());
 }
 
 /** A logger that drops everything: the default for libraries given none. */
